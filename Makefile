@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# restrack: entry points.  See README.md.
+#
+#   make patch   out/restrack-<line>.patch for each line
+#   make check   apply, lint, build, boot and test every line (CI runs this)
+#   make run     build and boot the 6.1 kernel and show restrack working
+#   make shell   boot the 6.1 kernel to a guest shell
+#   make bench   hot-path overhead figures, measured in the guest
+#
+# LINES, ARCHES, ARCH, LINE and KSRC select what to build (see README.md).
+
+LINES	?= 6.1 6.12
+LINE	?= 6.1
+ARCH	?= x86_64
+ARCHES	?= x86_64
+export LINES ARCHES KSRC
+
+S := scripts
+
+.PHONY: all patch check run shell bench kernel clean
+
+all: patch
+
+patch:
+	@for l in $(LINES); do $(S)/mkpatch.sh $$l || exit; done
+
+check:
+	@$(S)/check.sh
+
+kernel:
+	$(S)/build-kernel.sh $(LINE) $(ARCH)
+	$(S)/mkinitramfs.sh $(LINE) $(ARCH)
+
+run: kernel
+	$(S)/run-vm.sh $(LINE) $(ARCH) run
+
+shell: kernel
+	$(S)/run-vm.sh $(LINE) $(ARCH) shell
+
+bench: kernel
+	$(S)/run-vm.sh $(LINE) $(ARCH) bench
+
+clean:
+	rm -rf out

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * restrack: per-cgroup hard limits on heap (data_vm) and open descriptors.
+ *
+ * Hooks called from mm/ and fs/.  Each is a static-branch test while no
+ * cgroup below the root has the controller enabled, and a no-op when
+ * CONFIG_CGROUP_RESTRACK=n.  See kernel/cgroup/restrack.c.
+ */
+#ifndef _LINUX_RESTRACK_H
+#define _LINUX_RESTRACK_H
+
+#include <linux/types.h>
+
+struct mm_struct;
+struct files_struct;
+
+#ifdef CONFIG_CGROUP_RESTRACK
+
+#include <linux/jump_label.h>
+#include <linux/restrack_types.h>
+#include <linux/spinlock.h>
+
+DECLARE_STATIC_KEY_FALSE(restrack_active);
+
+bool __restrack_heap_try_charge(struct mm_struct *mm, unsigned long npages);
+void __restrack_heap_account(struct mm_struct *mm, long npages);
+void __restrack_heap_settle(struct mm_struct *mm);
+int __restrack_heap_dup(struct mm_struct *mm);
+void __restrack_heap_exec(struct mm_struct *mm);
+void __restrack_heap_release(struct mm_struct *mm);
+bool __restrack_files_try_charge(struct files_struct *files);
+void __restrack_files_uncharge(struct files_struct *files);
+int __restrack_files_dup(struct files_struct *files);
+void __restrack_files_release(struct files_struct *files);
+
+static inline void restrack_charge_init(struct restrack_charge *c)
+{
+	spin_lock_init(&c->lock);
+	c->rc = NULL;
+	c->charged = 0;
+	c->reserved = 0;
+}
+
+#define RESTRACK_ACTIVE() static_branch_unlikely(&restrack_active)
+
+/* A new mm: mm_init() leaves it untracked. */
+#define restrack_heap_init(mm) restrack_charge_init(&(mm)->restrack_heap)
+
+/* may_expand_vm() for a data mapping: charge @npages or fail. */
+static inline bool restrack_heap_try_charge(struct mm_struct *mm,
+					    unsigned long npages)
+{
+	return !RESTRACK_ACTIVE() || __restrack_heap_try_charge(mm, npages);
+}
+
+/* mm->data_vm has just changed by @npages. */
+static inline void restrack_heap_account(struct mm_struct *mm, long npages)
+{
+	if (RESTRACK_ACTIVE())
+		__restrack_heap_account(mm, npages);
+}
+
+/* End of an mm operation: drop what it charged but did not map. */
+static inline void restrack_heap_settle(struct mm_struct *mm)
+{
+	if (RESTRACK_ACTIVE())
+		__restrack_heap_settle(mm);
+}
+
+/* fork: charge the child's copy of the data to the forking cgroup. */
+static inline int restrack_heap_dup(struct mm_struct *mm)
+{
+	return RESTRACK_ACTIVE() ? __restrack_heap_dup(mm) : 0;
+}
+
+/* exec: the new mm is charged to current's cgroup from now on. */
+static inline void restrack_heap_exec(struct mm_struct *mm)
+{
+	if (RESTRACK_ACTIVE())
+		__restrack_heap_exec(mm);
+}
+
+/* Last user of the mm is gone. */
+static inline void restrack_heap_release(struct mm_struct *mm)
+{
+	if (RESTRACK_ACTIVE())
+		__restrack_heap_release(mm);
+}
+
+/* A new fd table starts untracked... */
+#define restrack_files_init(files) restrack_charge_init(&(files)->restrack_files)
+
+/* ...and dup_fd() charges it to current's cgroup. */
+static inline int restrack_files_dup(struct files_struct *files)
+{
+	return RESTRACK_ACTIVE() ? __restrack_files_dup(files) : 0;
+}
+
+/* A descriptor is about to be marked open in @files (file_lock held). */
+static inline bool restrack_files_try_charge(struct files_struct *files)
+{
+	return !RESTRACK_ACTIVE() || __restrack_files_try_charge(files);
+}
+
+/* A descriptor was marked free in @files (file_lock held). */
+static inline void restrack_files_uncharge(struct files_struct *files)
+{
+	if (RESTRACK_ACTIVE())
+		__restrack_files_uncharge(files);
+}
+
+/* Last reference to @files is gone. */
+static inline void restrack_files_release(struct files_struct *files)
+{
+	if (RESTRACK_ACTIVE())
+		__restrack_files_release(files);
+}
+
+#else /* !CONFIG_CGROUP_RESTRACK */
+
+static inline void restrack_heap_init(struct mm_struct *mm) { }
+
+static inline bool restrack_heap_try_charge(struct mm_struct *mm,
+					    unsigned long npages)
+{
+	return true;
+}
+
+static inline void restrack_heap_account(struct mm_struct *mm, long npages) { }
+
+static inline void restrack_heap_settle(struct mm_struct *mm) { }
+
+static inline int restrack_heap_dup(struct mm_struct *mm) { return 0; }
+
+static inline void restrack_heap_exec(struct mm_struct *mm) { }
+
+static inline void restrack_heap_release(struct mm_struct *mm) { }
+
+static inline void restrack_files_init(struct files_struct *files) { }
+
+static inline int restrack_files_dup(struct files_struct *files) { return 0; }
+
+static inline bool restrack_files_try_charge(struct files_struct *files)
+{
+	return true;
+}
+
+static inline void restrack_files_uncharge(struct files_struct *files) { }
+
+static inline void restrack_files_release(struct files_struct *files) { }
+
+#endif /* CONFIG_CGROUP_RESTRACK */
+
+#endif /* _LINUX_RESTRACK_H */

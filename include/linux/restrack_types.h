@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_RESTRACK_TYPES_H
+#define _LINUX_RESTRACK_TYPES_H
+
+#include <linux/spinlock_types.h>
+
+struct restrack_cgroup;
+
+/**
+ * struct restrack_charge - what one mm or one fd table has charged
+ * @lock: protects the fields below
+ * @rc: the cgroup charged, holding a css reference; NULL while untracked
+ *	(the task lives in the root cgroup, or the controller was off)
+ * @charged: units charged to @rc: heap pages or descriptors
+ * @reserved: heap pages charged by may_expand_vm() that data_vm does not
+ *	show yet; always 0 for fd tables
+ *
+ * Embedded in struct mm_struct and struct files_struct, so that an mm or a
+ * table shared by several tasks is charged exactly once, and so that its
+ * uncharge always lands on the cgroup it was charged to.
+ */
+struct restrack_charge {
+	spinlock_t lock;	/* protects the fields below */
+	struct restrack_cgroup *rc;
+	unsigned long charged;
+	unsigned long reserved;
+};
+
+#endif /* _LINUX_RESTRACK_TYPES_H */

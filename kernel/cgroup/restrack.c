@@ -1,0 +1,930 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Heap and file descriptor limiting controller for cgroups.
+ *
+ * restrack puts hard limits on two resources of the processes in a cgroup:
+ *
+ *  - heap: the data address space, exactly as RLIMIT_DATA counts it and
+ *    /proc/PID/status shows it as VmData (mm->data_vm: private writable
+ *    mappings, the brk heap and thread stacks).  Unlike RLIMIT_DATA the limit
+ *    covers the whole cgroup and cannot be escaped by forking.
+ *  - files: open file descriptors, however created.
+ *
+ * An mm or an fd table is charged once, however many tasks share it, to the
+ * cgroup of the tasks using it, and to every ancestor of that cgroup.  Usage
+ * is therefore hierarchical, like pids.current.  A charge must fit under
+ * restrack.*.max of the cgroup and of every ancestor.  When it does not, the
+ * cgroup whose limit was hit counts a restrack.events event and applies its
+ * restrack.policy:
+ *
+ *  - "deny" (default): the operation fails.  Heap growth (mmap, brk, mremap,
+ *    mprotect, fork) fails with -ENOMEM, descriptor creation with -EMFILE,
+ *    and nothing else changes.
+ *  - "kill": as "deny", and the offending process is sent SIGKILL.  Setting
+ *    a max below the current usage kills every process of the cgroup and of
+ *    its descendants.
+ *
+ * Organisational operations are never refused: moving a process moves its
+ * charges, even above the destination's max, and counts no event.
+ *
+ * Processes in the root cgroup are not charged, and while no cgroup has the
+ * controller enabled every hook is a single static branch.
+ *
+ * Locking: usage, max and peak are per-cgroup atomics walked without a global
+ * lock.  Each mm and fd table carries a struct restrack_charge whose spinlock
+ * orders charges, moves and release of that object; the heap hooks
+ * additionally run under the mm's mmap_lock, and the files hooks under
+ * files->file_lock, which nests outside the charge lock.  Moves take
+ * task_lock() to pin task->mm and task->files.
+ */
+
+#include <linux/cgroup.h>
+#include <linux/ctype.h>
+#include <linux/fdtable.h>
+#include <linux/kernel.h>
+#include <linux/mm_types.h>
+#include <linux/restrack.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#define RESTRACK_MAX		LONG_MAX
+#define RESTRACK_MAX_STR	"max"
+
+enum restrack_res {
+	RESTRACK_HEAP,
+	RESTRACK_FILES,
+	RESTRACK_NR_RES,
+};
+
+enum restrack_event {
+	RESTRACK_EV_HEAP_MAX,
+	RESTRACK_EV_FILES_MAX,
+	RESTRACK_EV_KILL,
+	RESTRACK_NR_EVENTS,
+};
+
+static const char * const restrack_event_names[RESTRACK_NR_EVENTS] = {
+	[RESTRACK_EV_HEAP_MAX]	= "heap.max",
+	[RESTRACK_EV_FILES_MAX]	= "files.max",
+	[RESTRACK_EV_KILL]	= "kill",
+};
+
+enum restrack_policy {
+	RESTRACK_POLICY_DENY,
+	RESTRACK_POLICY_KILL,
+};
+
+static const char * const restrack_policy_names[] = {
+	[RESTRACK_POLICY_DENY]	= "deny",
+	[RESTRACK_POLICY_KILL]	= "kill",
+};
+
+/* Usage and limit of one resource, in pages (heap) or descriptors. */
+struct restrack_counter {
+	atomic_long_t usage;
+	long max;
+	long peak;
+};
+
+struct restrack_cgroup {
+	struct cgroup_subsys_state css;
+	struct restrack_counter res[RESTRACK_NR_RES];
+	int policy;
+
+	atomic64_t events[RESTRACK_NR_EVENTS];		/* this and below */
+	atomic64_t events_local[RESTRACK_NR_EVENTS];	/* this cgroup only */
+	struct cgroup_file events_file;
+	struct cgroup_file events_local_file;
+};
+
+DEFINE_STATIC_KEY_FALSE(restrack_active);
+
+static struct restrack_cgroup *css_rc(struct cgroup_subsys_state *css)
+{
+	return css ? container_of(css, struct restrack_cgroup, css) : NULL;
+}
+
+static struct restrack_cgroup *restrack_parent(struct restrack_cgroup *rc)
+{
+	return css_rc(rc->css.parent);
+}
+
+/*
+ * Charges walk from a cgroup up to, but excluding, the root: only non-root
+ * cgroups carry counters, the root is never charged.
+ */
+static bool restrack_is_root(struct restrack_cgroup *rc)
+{
+	return !rc->css.parent;
+}
+
+static void restrack_update_peak(struct restrack_counter *c, long usage)
+{
+	/* Racy, like page_counter's watermark: a lost update is re-won next. */
+	if (usage > READ_ONCE(c->peak))
+		WRITE_ONCE(c->peak, usage);
+}
+
+/**
+ * restrack_charge_force - charge without checking any limit
+ * @rc: cgroup to charge, with its ancestors
+ * @res: resource
+ * @n: units
+ *
+ * Used where the charge already happened elsewhere (moves) or where the
+ * kernel cannot fail the operation any more.  Usage may exceed max.
+ */
+static void restrack_charge_force(struct restrack_cgroup *rc,
+				  enum restrack_res res, long n)
+{
+	struct restrack_cgroup *p;
+
+	for (p = rc; !restrack_is_root(p); p = restrack_parent(p))
+		restrack_update_peak(&p->res[res],
+				     atomic_long_add_return(n, &p->res[res].usage));
+}
+
+static void restrack_uncharge(struct restrack_cgroup *rc,
+			      enum restrack_res res, long n)
+{
+	struct restrack_cgroup *p;
+
+	for (p = rc; !restrack_is_root(p); p = restrack_parent(p))
+		WARN_ON_ONCE(atomic_long_sub_return(n, &p->res[res].usage) < 0);
+}
+
+/**
+ * restrack_charge_try - charge within the limits of the whole hierarchy
+ * @rc: cgroup to charge, with its ancestors
+ * @res: resource
+ * @n: units, > 0
+ *
+ * Return: NULL when charged, else the cgroup whose max would be exceeded;
+ * nothing is charged then.
+ */
+static struct restrack_cgroup *restrack_charge_try(struct restrack_cgroup *rc,
+						   enum restrack_res res, long n)
+{
+	struct restrack_cgroup *p, *q;
+
+	for (p = rc; !restrack_is_root(p); p = restrack_parent(p)) {
+		struct restrack_counter *c = &p->res[res];
+
+		if (atomic_long_add_return(n, &c->usage) > READ_ONCE(c->max))
+			goto revert;
+	}
+
+	/* Watermarks only record charges that went through. */
+	for (p = rc; !restrack_is_root(p); p = restrack_parent(p))
+		restrack_update_peak(&p->res[res],
+				     atomic_long_read(&p->res[res].usage));
+	return NULL;
+
+revert:
+	for (q = rc; q != p; q = restrack_parent(q))
+		atomic_long_sub(n, &q->res[res].usage);
+	atomic_long_sub(n, &p->res[res].usage);
+	return p;
+}
+
+static void restrack_event(struct restrack_cgroup *rc, enum restrack_event ev,
+			   long n)
+{
+	struct restrack_cgroup *p;
+
+	atomic64_add(n, &rc->events_local[ev]);
+	cgroup_file_notify(&rc->events_local_file);
+
+	for (p = rc; !restrack_is_root(p); p = restrack_parent(p)) {
+		atomic64_add(n, &p->events[ev]);
+		cgroup_file_notify(&p->events_file);
+	}
+}
+
+/*
+ * A charge of @res by current did not fit under @over's max: count it, and
+ * under the kill policy kill current.  Safe in atomic context.
+ */
+static void restrack_over_limit(struct restrack_cgroup *over,
+				enum restrack_res res)
+{
+	/* Already killed: its last gasps are not new events. */
+	if (fatal_signal_pending(current))
+		return;
+
+	restrack_event(over, res == RESTRACK_HEAP ? RESTRACK_EV_HEAP_MAX :
+						    RESTRACK_EV_FILES_MAX, 1);
+
+	if (READ_ONCE(over->policy) == RESTRACK_POLICY_KILL &&
+	    !(current->flags & PF_KTHREAD)) {
+		send_sig(SIGKILL, current, 1);
+		restrack_event(over, RESTRACK_EV_KILL, 1);
+	}
+}
+
+/* Kill every process of @rc and its descendants; count the kills at @rc. */
+static void restrack_kill_all(struct restrack_cgroup *rc)
+{
+	struct cgroup_subsys_state *pos;
+	long killed = 0;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &rc->css) {
+		struct css_task_iter it;
+		struct task_struct *task;
+
+		css_task_iter_start(pos, CSS_TASK_ITER_PROCS, &it);
+		while ((task = css_task_iter_next(&it))) {
+			if (task->flags & PF_KTHREAD)
+				continue;
+			send_sig(SIGKILL, task, 1);
+			killed++;
+		}
+		css_task_iter_end(&it);
+	}
+	rcu_read_unlock();
+
+	if (killed)
+		restrack_event(rc, RESTRACK_EV_KILL, killed);
+}
+
+/* The cgroup current is charged to, with a reference; NULL for the root. */
+static struct restrack_cgroup *restrack_get_current(void)
+{
+	struct cgroup_subsys_state *css;
+
+	css = task_get_css(current, restrack_cgrp_id);
+	if (!css->parent) {
+		css_put(css);
+		return NULL;
+	}
+	return css_rc(css);
+}
+
+/*
+ * Bring @c->charged to @target units by charging or uncharging the
+ * difference, without checking limits.  Caller holds @c->lock.
+ */
+static void restrack_sync(struct restrack_charge *c, enum restrack_res res,
+			  unsigned long target)
+{
+	if (target > c->charged)
+		restrack_charge_force(c->rc, res, target - c->charged);
+	else if (target < c->charged)
+		restrack_uncharge(c->rc, res, c->charged - target);
+	c->charged = target;
+}
+
+/*
+ * Move the charge @c to @to, which may be NULL (untracked).  @amount is what
+ * an untracked object has to be charged: it was not followed until now.
+ * Caller holds @c->lock.  Returns the reference to drop, if any.
+ */
+static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
+					     enum restrack_res res,
+					     struct restrack_cgroup *to,
+					     unsigned long amount)
+{
+	struct restrack_cgroup *from = c->rc;
+
+	if (from == to)
+		return NULL;
+
+	if (from) {
+		restrack_uncharge(from, res, c->charged);
+		amount = c->charged;
+	}
+	if (to) {
+		css_get(&to->css);
+		restrack_charge_force(to, res, amount);
+		c->charged = amount;
+	} else {
+		c->charged = 0;
+		c->reserved = 0;
+	}
+	c->rc = to;
+	return from;
+}
+
+/* Drop everything @c has charged.  Caller holds @c->lock. */
+static struct restrack_cgroup *restrack_release(struct restrack_charge *c,
+						enum restrack_res res)
+{
+	return restrack_move(c, res, NULL, 0);
+}
+
+/*
+ * Objects of the root cgroup skip the lock.  A move setting ->rc races with
+ * this check only for the mm, whose move charges data_vm as it finds it and
+ * whose next hook under the lock corrects the difference; fd tables move
+ * under file_lock, which the files hooks hold.
+ */
+static bool restrack_untracked(struct restrack_charge *c)
+{
+	return !READ_ONCE(c->rc);
+}
+
+static void restrack_put(struct restrack_cgroup *rc)
+{
+	if (rc)
+		css_put(&rc->css);
+}
+
+/*
+ * Heap.
+ *
+ * The charge of an mm follows mm->data_vm.  may_expand_vm() charges the pages
+ * an operation is about to add before it adds them (the "reservation"), so
+ * that concurrent growth in other mms of the cgroup cannot overshoot max.
+ * When data_vm then grows, the reservation is consumed; when it shrinks the
+ * charge drops at once; at the end of the operation what is left of the
+ * reservation, if the operation failed, is dropped (restrack_heap_settle()).
+ * All of it runs under the mmap_lock of @mm.
+ */
+
+/**
+ * __restrack_heap_try_charge - charge heap growth ahead of the change
+ * @mm: the mm to grow, current's
+ * @npages: pages the operation adds to data_vm
+ *
+ * Return: false, with the limit's event counted and its policy applied, if
+ * the growth does not fit under every max; true otherwise.
+ */
+bool __restrack_heap_try_charge(struct mm_struct *mm, unsigned long npages)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+	struct restrack_cgroup *over = NULL;
+
+	if (!npages || restrack_untracked(c))
+		return true;
+
+	spin_lock(&c->lock);
+	if (c->rc) {
+		/* One operation reserves once; older leftovers are stale. */
+		c->reserved = 0;
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+
+		over = restrack_charge_try(c->rc, RESTRACK_HEAP, npages);
+		if (over) {
+			restrack_over_limit(over, RESTRACK_HEAP);
+		} else {
+			c->charged += npages;
+			c->reserved = npages;
+		}
+	}
+	spin_unlock(&c->lock);
+
+	return !over;
+}
+
+/**
+ * __restrack_heap_account - follow a change of mm->data_vm
+ * @mm: the mm whose data_vm has just changed
+ * @npages: by how many pages
+ */
+void __restrack_heap_account(struct mm_struct *mm, long npages)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+
+	if (restrack_untracked(c))
+		return;
+
+	spin_lock(&c->lock);
+	if (c->rc) {
+		if (npages > 0)
+			c->reserved -= min_t(unsigned long, c->reserved, npages);
+		else
+			restrack_sync(c, RESTRACK_HEAP,
+				      mm->data_vm + c->reserved);
+	}
+	spin_unlock(&c->lock);
+}
+
+/**
+ * __restrack_heap_settle - make the charge of @mm exactly its data_vm
+ * @mm: the mm at the end of an operation that may have grown it
+ *
+ * Drops a reservation the operation did not use, and charges growth that
+ * bypassed may_expand_vm().
+ */
+void __restrack_heap_settle(struct mm_struct *mm)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+
+	if (restrack_untracked(c))
+		return;
+
+	spin_lock(&c->lock);
+	if (c->rc) {
+		c->reserved = 0;
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+	}
+	spin_unlock(&c->lock);
+}
+
+/**
+ * __restrack_heap_dup - charge the copy of the data that fork() made
+ * @mm: the child's new mm, not yet visible to anyone
+ *
+ * Return: 0, or -ENOMEM if the copy does not fit under the limits of the
+ * forking task's cgroup.
+ */
+int __restrack_heap_dup(struct mm_struct *mm)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+	struct restrack_cgroup *rc, *over = NULL;
+
+	rc = restrack_get_current();
+	if (!rc)
+		return 0;
+
+	if (mm->data_vm)
+		over = restrack_charge_try(rc, RESTRACK_HEAP, mm->data_vm);
+	if (over) {
+		restrack_over_limit(over, RESTRACK_HEAP);
+		restrack_put(rc);
+		return -ENOMEM;
+	}
+
+	spin_lock(&c->lock);
+	c->rc = rc;
+	c->charged = mm->data_vm;
+	spin_unlock(&c->lock);
+	return 0;
+}
+
+/**
+ * __restrack_heap_exec - start following the mm exec() installed
+ * @mm: current's new mm
+ *
+ * Called under task_lock(current), so that a concurrent move of current
+ * either sees the new mm or runs before it is charged here.
+ */
+void __restrack_heap_exec(struct mm_struct *mm)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+	struct restrack_cgroup *rc = restrack_get_current();
+
+	if (!rc)
+		return;
+
+	spin_lock(&c->lock);
+	if (!c->rc) {
+		c->rc = rc;
+		c->charged = 0;
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+		rc = NULL;
+	}
+	spin_unlock(&c->lock);
+	restrack_put(rc);
+}
+
+/**
+ * __restrack_heap_release - uncharge an mm whose last user is gone
+ * @mm: the mm
+ */
+void __restrack_heap_release(struct mm_struct *mm)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+	struct restrack_cgroup *old;
+
+	spin_lock(&c->lock);
+	old = restrack_release(c, RESTRACK_HEAP);
+	spin_unlock(&c->lock);
+	restrack_put(old);
+}
+
+/*
+ * Files.
+ *
+ * An fd table is charged one unit per bit set in its open_fds bitmap, that
+ * is per descriptor allocated, including those between get_unused_fd_flags()
+ * and fd_install().  All hooks run under files->file_lock.
+ */
+
+static unsigned long restrack_count_fds(struct files_struct *files)
+{
+	struct fdtable *fdt = files_fdtable(files);
+
+	return bitmap_weight(fdt->open_fds, fdt->max_fds);
+}
+
+/**
+ * __restrack_files_try_charge - charge one new descriptor
+ * @files: the table the descriptor is allocated in, file_lock held
+ *
+ * Return: false, with the limit's event counted and its policy applied, if
+ * the descriptor does not fit under every max; true otherwise.
+ */
+bool __restrack_files_try_charge(struct files_struct *files)
+{
+	struct restrack_charge *c = &files->restrack_files;
+	struct restrack_cgroup *over = NULL;
+
+	if (restrack_untracked(c))
+		return true;
+
+	spin_lock(&c->lock);
+	if (c->rc) {
+		over = restrack_charge_try(c->rc, RESTRACK_FILES, 1);
+		if (over)
+			restrack_over_limit(over, RESTRACK_FILES);
+		else
+			c->charged++;
+	}
+	spin_unlock(&c->lock);
+
+	return !over;
+}
+
+/**
+ * __restrack_files_uncharge - uncharge one freed descriptor
+ * @files: the table, file_lock held
+ */
+void __restrack_files_uncharge(struct files_struct *files)
+{
+	struct restrack_charge *c = &files->restrack_files;
+
+	if (restrack_untracked(c))
+		return;
+
+	spin_lock(&c->lock);
+	if (c->rc && !WARN_ON_ONCE(!c->charged)) {
+		restrack_uncharge(c->rc, RESTRACK_FILES, 1);
+		c->charged--;
+	}
+	spin_unlock(&c->lock);
+}
+
+/**
+ * __restrack_files_dup - charge a table copied by fork(), unshare() or exec()
+ * @files: the new table, not yet visible to anyone
+ *
+ * Return: 0, or -EMFILE if its descriptors do not fit under the limits of
+ * current's cgroup.  The copy exec() makes of a shared table always fits:
+ * failing there would kill the task.
+ */
+int __restrack_files_dup(struct files_struct *files)
+{
+	struct restrack_charge *c = &files->restrack_files;
+	struct restrack_cgroup *rc, *over = NULL;
+	unsigned long n;
+
+	rc = restrack_get_current();
+	if (!rc)
+		return 0;
+
+	n = restrack_count_fds(files);
+	if (current->in_execve)
+		/* exec unsharing its table is past the point of no return */
+		restrack_charge_force(rc, RESTRACK_FILES, n);
+	else if (n)
+		over = restrack_charge_try(rc, RESTRACK_FILES, n);
+	if (over) {
+		restrack_over_limit(over, RESTRACK_FILES);
+		restrack_put(rc);
+		return -EMFILE;
+	}
+
+	c->rc = rc;
+	c->charged = n;
+	return 0;
+}
+
+/**
+ * __restrack_files_release - uncharge a table whose last user is gone
+ * @files: the table
+ */
+void __restrack_files_release(struct files_struct *files)
+{
+	struct restrack_charge *c = &files->restrack_files;
+	struct restrack_cgroup *old;
+
+	spin_lock(&c->lock);
+	old = restrack_release(c, RESTRACK_FILES);
+	spin_unlock(&c->lock);
+	restrack_put(old);
+}
+
+/*
+ * Moves.  Called for each migrating task and for each new child: the mm and
+ * the fd table follow their task.  An mm or table shared with a task of
+ * another cgroup stays with whichever moved last, as memcg does for mm.
+ */
+static void restrack_move_task(struct task_struct *task,
+			       struct cgroup_subsys_state *css, bool fork)
+{
+	struct restrack_cgroup *to = css->parent ? css_rc(css) : NULL;
+	struct restrack_cgroup *old = NULL, *old_files = NULL;
+	struct files_struct *files;
+	struct mm_struct *mm;
+	struct restrack_charge *c;
+
+	task_lock(task);
+	mm = task->mm;
+	if (mm && !(task->flags & PF_KTHREAD) && !(fork && mm == current->mm)) {
+		c = &mm->restrack_heap;
+		spin_lock(&c->lock);
+		old = restrack_move(c, RESTRACK_HEAP, to, READ_ONCE(mm->data_vm));
+		spin_unlock(&c->lock);
+	}
+
+	files = task->files;
+	if (files && !(fork && files == current->files)) {
+		c = &files->restrack_files;
+		spin_lock(&files->file_lock);
+		spin_lock(&c->lock);
+		old_files = restrack_move(c, RESTRACK_FILES, to,
+					  c->rc ? 0 : restrack_count_fds(files));
+		spin_unlock(&c->lock);
+		spin_unlock(&files->file_lock);
+	}
+	task_unlock(task);
+
+	restrack_put(old);
+	restrack_put(old_files);
+}
+
+static void restrack_attach(struct cgroup_taskset *tset)
+{
+	struct cgroup_subsys_state *css;
+	struct task_struct *task;
+
+	cgroup_taskset_for_each(task, css, tset)
+		restrack_move_task(task, css, false);
+}
+
+/* The child inherits the copies dup_mm()/dup_fd() charged to the parent's
+ * cgroup; with CLONE_INTO_CGROUP it lives elsewhere and they move there.
+ */
+static void restrack_fork(struct task_struct *task)
+{
+	struct cgroup_subsys_state *css;
+
+	css = task_get_css(task, restrack_cgrp_id);
+	restrack_move_task(task, css, true);
+	css_put(css);
+}
+
+static struct cgroup_subsys_state *
+restrack_css_alloc(struct cgroup_subsys_state *parent)
+{
+	struct restrack_cgroup *rc;
+	int i;
+
+	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
+	if (!rc)
+		return ERR_PTR(-ENOMEM);
+
+	for (i = 0; i < RESTRACK_NR_RES; i++)
+		rc->res[i].max = RESTRACK_MAX;
+	rc->policy = RESTRACK_POLICY_DENY;
+
+	/* Hooks run from the first cgroup below the root until the last. */
+	if (parent)
+		static_branch_inc(&restrack_active);
+	return &rc->css;
+}
+
+static void restrack_css_free(struct cgroup_subsys_state *css)
+{
+	if (css->parent)
+		static_branch_dec(&restrack_active);
+	kfree(css_rc(css));
+}
+
+/* Interface files. */
+
+static u64 restrack_to_user(enum restrack_res res, long units)
+{
+	return res == RESTRACK_HEAP ? (u64)units << PAGE_SHIFT : units;
+}
+
+static int restrack_current_show(struct seq_file *sf, void *v)
+{
+	struct restrack_cgroup *rc = css_rc(seq_css(sf));
+	enum restrack_res res = seq_cft(sf)->private;
+
+	long usage = atomic_long_read(&rc->res[res].usage);
+
+	seq_printf(sf, "%llu\n", restrack_to_user(res, usage));
+	return 0;
+}
+
+static int restrack_peak_show(struct seq_file *sf, void *v)
+{
+	struct restrack_cgroup *rc = css_rc(seq_css(sf));
+	enum restrack_res res = seq_cft(sf)->private;
+
+	long peak = READ_ONCE(rc->res[res].peak);
+
+	seq_printf(sf, "%llu\n", restrack_to_user(res, peak));
+	return 0;
+}
+
+static int restrack_max_show(struct seq_file *sf, void *v)
+{
+	struct restrack_cgroup *rc = css_rc(seq_css(sf));
+	enum restrack_res res = seq_cft(sf)->private;
+	long max = READ_ONCE(rc->res[res].max);
+
+	if (max == RESTRACK_MAX)
+		seq_puts(sf, RESTRACK_MAX_STR "\n");
+	else
+		seq_printf(sf, "%llu\n", restrack_to_user(res, max));
+	return 0;
+}
+
+/*
+ * Parse a heap size: decimal bytes with an optional K, M, G, T, P or E
+ * suffix, as memory.max takes, rounded down to pages.  Unlike memparse(),
+ * reject overflow and anything after the suffix.
+ */
+static int restrack_parse_bytes(char *buf, long *pages)
+{
+	static const char suffixes[] = "KMGTPE";
+	unsigned int shift = 0;
+	char *end = buf;
+	const char *s;
+	u64 bytes;
+
+	while (isdigit(*end))
+		end++;
+	if (end == buf)
+		return -EINVAL;
+	if (*end) {
+		s = strchr(suffixes, toupper(*end));
+		if (!s || end[1])
+			return -EINVAL;
+		shift = 10 * (s - suffixes + 1);
+		*end = '\0';
+	}
+	if (kstrtou64(buf, 10, &bytes) || bytes > (U64_MAX >> shift))
+		return -EINVAL;
+
+	bytes = (bytes << shift) >> PAGE_SHIFT;
+	*pages = min_t(u64, bytes, RESTRACK_MAX - 1);
+	return 0;
+}
+
+/**
+ * restrack_parse_max - parse a value written to restrack.*.max
+ * @buf: the stripped text
+ * @res: resource the file is for
+ * @max: the limit in units of @res
+ *
+ * Return: 0, or -EINVAL for anything but "max" or a number in range.
+ */
+static int restrack_parse_max(char *buf, enum restrack_res res, long *max)
+{
+	unsigned long n;
+
+	if (!strcmp(buf, RESTRACK_MAX_STR)) {
+		*max = RESTRACK_MAX;
+		return 0;
+	}
+	if (res == RESTRACK_HEAP)
+		return restrack_parse_bytes(buf, max);
+
+	if (kstrtoul(buf, 10, &n) || n >= RESTRACK_MAX)
+		return -EINVAL;
+	*max = n;
+	return 0;
+}
+
+static ssize_t restrack_max_write(struct kernfs_open_file *of, char *buf,
+				  size_t nbytes, loff_t off)
+{
+	struct restrack_cgroup *rc = css_rc(of_css(of));
+	enum restrack_res res = of_cft(of)->private;
+	long max;
+	int err;
+
+	err = restrack_parse_max(strstrip(buf), res, &max);
+	if (err)
+		return err;
+
+	WRITE_ONCE(rc->res[res].max, max);
+
+	/* Like memory.oom.group: the whole cgroup goes. */
+	if (READ_ONCE(rc->policy) == RESTRACK_POLICY_KILL &&
+	    atomic_long_read(&rc->res[res].usage) > max)
+		restrack_kill_all(rc);
+
+	return nbytes;
+}
+
+static void restrack_events_print(struct seq_file *sf, atomic64_t *events)
+{
+	int i;
+
+	for (i = 0; i < RESTRACK_NR_EVENTS; i++)
+		seq_printf(sf, "%s %lld\n", restrack_event_names[i],
+			   (s64)atomic64_read(&events[i]));
+}
+
+static int restrack_events_show(struct seq_file *sf, void *v)
+{
+	restrack_events_print(sf, css_rc(seq_css(sf))->events);
+	return 0;
+}
+
+static int restrack_events_local_show(struct seq_file *sf, void *v)
+{
+	restrack_events_print(sf, css_rc(seq_css(sf))->events_local);
+	return 0;
+}
+
+static int restrack_policy_show(struct seq_file *sf, void *v)
+{
+	struct restrack_cgroup *rc = css_rc(seq_css(sf));
+
+	seq_printf(sf, "%s\n", restrack_policy_names[READ_ONCE(rc->policy)]);
+	return 0;
+}
+
+static ssize_t restrack_policy_write(struct kernfs_open_file *of, char *buf,
+				     size_t nbytes, loff_t off)
+{
+	struct restrack_cgroup *rc = css_rc(of_css(of));
+	int policy;
+
+	policy = sysfs_match_string(restrack_policy_names, strstrip(buf));
+	if (policy < 0)
+		return -EINVAL;
+
+	WRITE_ONCE(rc->policy, policy);
+	return nbytes;
+}
+
+static struct cftype restrack_files[] = {
+	{
+		.name = "heap.current",
+		.private = RESTRACK_HEAP,
+		.seq_show = restrack_current_show,
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "heap.max",
+		.private = RESTRACK_HEAP,
+		.seq_show = restrack_max_show,
+		.write = restrack_max_write,
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "heap.peak",
+		.private = RESTRACK_HEAP,
+		.seq_show = restrack_peak_show,
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "files.current",
+		.private = RESTRACK_FILES,
+		.seq_show = restrack_current_show,
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "files.max",
+		.private = RESTRACK_FILES,
+		.seq_show = restrack_max_show,
+		.write = restrack_max_write,
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "files.peak",
+		.private = RESTRACK_FILES,
+		.seq_show = restrack_peak_show,
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "events",
+		.seq_show = restrack_events_show,
+		.file_offset = offsetof(struct restrack_cgroup, events_file),
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "events.local",
+		.seq_show = restrack_events_local_show,
+		.file_offset = offsetof(struct restrack_cgroup,
+					events_local_file),
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{
+		.name = "policy",
+		.seq_show = restrack_policy_show,
+		.write = restrack_policy_write,
+		.flags = CFTYPE_NOT_ON_ROOT,
+	},
+	{ }	/* terminate */
+};
+
+struct cgroup_subsys restrack_cgrp_subsys = {
+	.css_alloc	= restrack_css_alloc,
+	.css_free	= restrack_css_free,
+	.attach		= restrack_attach,
+	.fork		= restrack_fork,
+	.legacy_cftypes	= restrack_files,
+	.dfl_cftypes	= restrack_files,
+};

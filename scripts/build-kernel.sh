@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the patched kernel of LINE for ARCH, out of tree, with ccache.
+# The config is tinyconfig plus tests/config/*.config; the build fails if a
+# requested symbol did not stick.  Extra fragments: RESTRACK_FRAGMENTS="f…"
+# (used for the CONFIG_CGROUP_RESTRACK=n and CONFIG_CGROUPS=n builds, which
+# then get their own build directory, named by BUILD_TAG).
+# Usage: scripts/build-kernel.sh LINE ARCH [make targets…]
+. "$(dirname "$0")/lib.sh"
+line=${1:?usage: $0 LINE ARCH}
+arch=${2:?usage: $0 LINE ARCH}
+shift 2
+arch_setup "$arch"
+
+"$TOP/scripts/mkpatch.sh" "$line" >/dev/null
+tree=$("$TOP/scripts/sync-tree.sh" "$line")
+obj=$(build_dir "$line" "$arch")${BUILD_TAG:+-$BUILD_TAG}
+mkdir -p "$obj"
+
+frags="$TOP/tests/config/restrack.config $TOP/tests/config/$arch.config ${RESTRACK_FRAGMENTS:-}"
+kmake() {
+	make -C "$tree" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
+		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS" -s "$@"
+}
+
+# Regenerate .config only when a fragment changed.
+sum=$(cat $frags | sha1sum | cut -c1-40)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.restrack-config" 2>/dev/null)" != "$sum" ]; then
+	say "configuring $line/$arch${BUILD_TAG:+ ($BUILD_TAG)}"
+	kmake tinyconfig >/dev/null
+	(cd "$tree" && ARCH=$KARCH CROSS_COMPILE=$CROSS \
+		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
+	kmake olddefconfig >/dev/null
+	# The last fragment that names a symbol decides it; check it stuck.
+	missing=$(awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym); want[sym] = $0 }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = "n" }
+		END { for (s in want) print s, want[s] }' $frags |
+	while read -r sym val; do
+		if [ "$val" = n ]; then
+			grep -q "^$sym=" "$obj/.config" && echo "$sym=n"
+		else
+			grep -qx "$val" "$obj/.config" || echo "$val"
+		fi
+	done | tr '\n' ' ')
+	[ -z "$missing" ] || die "config symbols did not stick for $line/$arch:$missing"
+	echo "$sum" > "$obj/.restrack-config"
+fi
+
+say "building $line/$arch${BUILD_TAG:+ ($BUILD_TAG)} in $obj"
+if [ $# -gt 0 ]; then
+	kmake "$@"
+else
+	kmake "$(basename "$KIMAGE")" headers
+	echo "$obj/$KIMAGE"
+fi

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test initramfs of LINE/ARCH: static busybox, tests/vm/init, the
+# restrack selftests and the upstream cgroup selftests of the same tree, all
+# statically linked against the uapi headers of the patched kernel.
+# Usage: scripts/mkinitramfs.sh LINE ARCH
+. "$(dirname "$0")/lib.sh"
+line=${1:?usage: $0 LINE ARCH}
+arch=${2:?usage: $0 LINE ARCH}
+arch_setup "$arch"
+obj=$(build_dir "$line" "$arch")
+tree=$(tree_dir "$line")
+hdr=$obj/usr/include
+[ -d "$hdr/linux" ] || die "no $hdr: build the kernel first"
+
+case "$arch" in
+x86_64) busybox=/bin/busybox ;;
+arm64)	busybox=$CACHE/busybox-arm64/bin/busybox
+	if [ ! -x "$busybox" ]; then
+		# busybox-static is not co-installable across architectures:
+		# unpack the arm64 package instead of installing it.
+		d=$(mktemp -d)
+		(cd "$d" && apt-get download busybox-static:arm64 >/dev/null) ||
+			die "cannot download busybox-static:arm64 (dpkg --add-architecture arm64; apt-get update)"
+		dpkg-deb -x "$d"/busybox-static_*.deb "$CACHE/busybox-arm64"
+		rm -rf "$d"
+	fi ;;
+esac
+file -L "$busybox" | grep -q "statically linked" || die "$busybox is not static (apt-get install busybox-static)"
+
+root=$obj/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/upstream}
+cp "$busybox" "$root/bin/busybox"
+cp "$TOP/tests/vm/init" "$root/init"
+chmod 755 "$root/init"
+mknod -m 600 "$root/dev/console" c 5 1
+
+cflags="-static -O2 -Wall -pthread -isystem $hdr"
+for src in "$TOP"/tests/selftests/test_*.c; do
+	[ -e "$src" ] || continue
+	name=$(basename "$src" .c)
+	$TARGET_CC $cflags -I "$TOP/tests/selftests" "$src" \
+		"$TOP/tests/selftests/cg_util.c" -o "$root/tests/$name"
+done
+$TARGET_CC $cflags "$TOP/tests/bench/bench.c" -o "$root/tests/bench"
+for f in "$TOP"/tests/vm/*.sh; do
+	[ -e "$f" ] && install -m 755 "$f" "$root/tests/"
+done
+
+# Upstream cgroup selftests: proof that the patch breaks nothing around it.
+up=$tree/tools/testing/selftests/cgroup
+for name in test_core test_kill test_pids; do
+	[ -f "$up/$name.c" ] || continue
+	$TARGET_CC $cflags -w -I "$tree/tools/testing/selftests" \
+		"$up/$name.c" "$up/cgroup_util.c" -o "$root/tests/upstream/$name"
+done
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$obj/restrack-initramfs.cpio.gz"
+echo "$obj/restrack-initramfs.cpio.gz"

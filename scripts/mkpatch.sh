@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Write out/restrack-LINE.patch: one self-contained patch against a pristine
+# LINE tree, made of the new files of this repository (kernel/, include/,
+# Documentation/) and the edits of existing files in patches/LINE/.
+# Usage: scripts/mkpatch.sh LINE
+. "$(dirname "$0")/lib.sh"
+line=${1:?usage: $0 LINE}
+[ -d "$TOP/patches/$line" ] || die "no patches/$line"
+mkdir -p "$OUT"
+out=$OUT/restrack-$line.patch
+tmp=$out.tmp
+
+cd "$TOP"
+new_files=$(git ls-files --cached --others --exclude-standard -- kernel include Documentation | sort -u)
+
+body=$out.body
+{
+	# Edits first, then the new files.
+	cat "$TOP"/patches/"$line"/*.patch
+	for f in $new_files; do
+		git diff --no-index --no-color -- /dev/null "$f" || true
+	done
+} > "$body"
+
+{
+	cat <<HDR
+From: restrack developers <restrack@lists.invalid>
+Subject: [PATCH] cgroup: add restrack, a heap and file descriptor controller
+
+restrack puts per-cgroup hard limits on the heap (data_vm, what
+RLIMIT_DATA counts) and on the open file descriptors of processes, with
+hierarchical usage, watermarks, events and a deny or kill policy.
+Unlike RLIMIT_DATA and RLIMIT_NOFILE the limits cover a whole cgroup,
+so they cannot be escaped by forking.
+
+The controller lives in kernel/cgroup/restrack.c; mm/ and fs/ call one
+hook each where data_vm or the open descriptor bitmap changes.  The
+hooks are a static branch while no cgroup has the controller enabled.
+
+This is the $line.y version of the series.
+
+Signed-off-by: restrack developers <restrack@lists.invalid>
+---
+HDR
+	git apply --stat --summary < "$body"
+	echo
+	cat "$body"
+	echo "-- "
+	echo "restrack"
+} > "$tmp"
+rm -f "$body"
+mv "$tmp" "$out"
+echo "$out"

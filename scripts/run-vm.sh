@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the kernel of LINE/ARCH under QEMU (TCG) with the test initramfs and
+# run MODE (check, run, bench, shell) in it.  For check, turn the guest's TAP
+# output into the exit status and print "N passed, N failed".  A guest that
+# hangs or panics fails within RESTRACK_VM_TIMEOUT seconds.
+# Usage: scripts/run-vm.sh LINE ARCH [MODE]
+. "$(dirname "$0")/lib.sh"
+line=${1:?usage: $0 LINE ARCH [MODE]}
+arch=${2:?usage: $0 LINE ARCH [MODE]}
+mode=${3:-check}
+arch_setup "$arch"
+obj=$(build_dir "$line" "$arch")
+kernel=$obj/$KIMAGE
+initrd=$obj/restrack-initramfs.cpio.gz
+[ -f "$kernel" ] || die "no $kernel: run scripts/build-kernel.sh $line $arch"
+[ -f "$initrd" ] || die "no $initrd: run scripts/mkinitramfs.sh $line $arch"
+
+log=$OUT/vm-$line-$arch-$mode.log
+mkdir -p "$OUT"
+timeout=${RESTRACK_VM_TIMEOUT:-900}
+qemu=( "$QEMU" $QEMU_ARGS -m 1G -smp 2 -nographic -no-reboot
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=$CONSOLE panic=-1 oops=panic quiet restrack.mode=$mode" )
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}"
+fi
+
+say "booting $line/$arch ($mode), log in $log"
+set +e
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" < /dev/null 2>&1 |
+	tr -d '\r' | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 124 ] && echo "restrack: guest timed out after ${timeout}s"
+
+[ "$mode" = check ] || { grep -q "^restrack-vm: done" "$log"; exit; }
+exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch"

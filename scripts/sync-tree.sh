@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Keep the build source tree of LINE equal to pristine + out/restrack-LINE.patch
+# while rewriting only the files whose content changes, so that kbuild
+# rebuilds no more than it must.  The tree is a hard-linked copy of the
+# pristine one; files are replaced by rename, never written in place.
+# Usage: scripts/sync-tree.sh LINE   (prints the tree's path)
+. "$(dirname "$0")/lib.sh"
+line=${1:?usage: $0 LINE}
+src=$(pristine_tree "$line")
+patch=$OUT/restrack-$line.patch
+[ -f "$patch" ] || die "no $patch: run make patch"
+tree=$(tree_dir "$line")
+
+if [ ! -f "$tree/.restrack-base" ] || [ "$(cat "$tree/.restrack-base")" != "$src" ]; then
+	say "copying $src to $tree" >&2
+	rm -rf "$tree"
+	mkdir -p "$(dirname "$tree")"
+	cp -al "$src" "$tree"
+	rm -f "$tree/.restrack-files"
+	echo "$src" > "$tree/.restrack-base"
+fi
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+files=$(sed -n 's|^+++ b/||p' "$patch" | sort -u)
+for f in $files; do
+	if [ -f "$src/$f" ]; then
+		mkdir -p "$stage/$(dirname "$f")"
+		cp "$src/$f" "$stage/$f"
+	fi
+done
+patch -s -p1 -d "$stage" --no-backup-if-mismatch < "$patch" >&2 ||
+	die "$patch does not apply to $src"
+
+replace() {	# replace FROM TO: atomically, breaking any hard link
+	mkdir -p "$(dirname "$2")"
+	cp "$1" "$2.restrack-tmp"
+	mv -f "$2.restrack-tmp" "$2"
+}
+for f in $files; do
+	cmp -s "$stage/$f" "$tree/$f" || replace "$stage/$f" "$tree/$f"
+done
+# Files a previous patch touched and this one does not: back to pristine.
+if [ -f "$tree/.restrack-files" ]; then
+	for f in $(cat "$tree/.restrack-files"); do
+		echo "$files" | grep -qx "$f" && continue
+		if [ -f "$src/$f" ]; then
+			cmp -s "$src/$f" "$tree/$f" || replace "$src/$f" "$tree/$f"
+		else
+			rm -f "$tree/$f"
+		fi
+	done
+fi
+echo "$files" > "$tree/.restrack-files"
+echo "$tree"

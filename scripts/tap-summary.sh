@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Count the TAP results of a VM log.  Each suite must report results, as many
+# as its plan announces if it prints one, and exit 0 (4: all skipped); a suite
+# that crashed, one without results, a kernel oops or a guest that never
+# finished all count as failures.  Skips are reported, never counted as passes.
+# Usage: scripts/tap-summary.sh LOG LABEL   (prints "N passed, N failed")
+log=${1:?}; label=${2:-vm}
+awk -v label="$label" '
+function endsuite() {
+	if (suite == "") return
+	if (seen == 0) { printf "FAIL %s: %s reported no result\n", label, suite; failed++ }
+	else if (plan >= 0 && seen != plan) { printf "FAIL %s: %s planned %d results, printed %d\n", label, suite, plan, seen; failed++ }
+	suite = ""
+}
+/^# suite: / { endsuite(); suite = $3; plan = -1; seen = 0; bad = 0; next }
+/^# suite-exit: / {
+	if ($4 != 0 && $4 != 4 && !bad) { printf "FAIL %s: %s exited with status %s\n", label, $3, $4; failed++ }
+	endsuite(); next
+}
+suite != "" && /^1\.\.[0-9]+/ { if (plan < 0) plan = substr($1, 4) + 0; next }
+suite != "" && /^ok [0-9]+/ {
+	seen++
+	if ($0 ~ /# *SKIP/) { skipped++; printf "SKIP %s: %s: %s\n", label, suite, $0 }
+	else passed++
+	next
+}
+suite != "" && /^not ok [0-9]+/ { seen++; bad++; failed++; printf "FAIL %s: %s: %s\n", label, suite, $0; next }
+/(Kernel panic|BUG:|Oops|WARNING:|Call Trace:)/ { if (!oops++) { printf "FAIL %s: kernel: %s\n", label, $0; failed++ } }
+/^restrack-vm: done/ { done = 1 }
+END {
+	endsuite()
+	if (!done) { printf "FAIL %s: guest did not finish the suite\n", label; failed++ }
+	printf "%d passed, %d failed", passed, failed
+	if (skipped) printf ", %d skipped", skipped
+	printf "\n"
+	exit failed ? 1 : 0
+}' "$log"
