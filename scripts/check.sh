@@ -40,7 +40,7 @@ checkpatch() {	# zero errors and zero warnings, --strict
 
 sparse_check() {	# sparse on the controller, no warnings
 	local out
-	out=$(BUILD_TAG= "$TOP/scripts/build-kernel.sh" "$1" "$2" C=2 kernel/cgroup/restrack.o 2>&1)
+	out=$(BUILD_TAG= "$TOP/scripts/build-kernel.sh" "$1" "$2" C=2 kernel/cgroup/restrack.o kernel/cgroup/restrack_syscalls.o 2>&1)
 	echo "$out"
 	! echo "$out" | grep -E "restrack[a-z_]*\.[ch].*(warning|error)"
 }
@@ -56,6 +56,7 @@ for line in $LINES; do
 	check "$line: patch applies to pristine $line tree (git apply, patch -p1)" apply_check "$line"
 	check "$line: checkpatch --strict" checkpatch "$line"
 	for arch in $ARCHES; do
+		arch_setup "$arch"
 		if ! "$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$OUT/build-$line-$arch.log" 2>&1; then
 			fail "$line/$arch: kernel build"; tail -40 "$OUT/build-$line-$arch.log"; continue
 		fi
@@ -64,7 +65,24 @@ for line in $LINES; do
 		if ! "$TOP/scripts/mkinitramfs.sh" "$line" "$arch" > "$OUT/initramfs-$line-$arch.log" 2>&1; then
 			fail "$line/$arch: initramfs"; tail -40 "$OUT/initramfs-$line-$arch.log"; continue
 		fi
-		summary=$("$TOP/scripts/run-vm.sh" "$line" "$arch" check | tail -1) || true
+		# Baseline for the upstream selftests: the same tree with the
+		# controller compiled out, booted with the same initramfs.
+		baseline=
+		if BUILD_TAG=norestrack RESTRACK_FRAGMENTS=$TOP/tests/config/no-restrack.config \
+			"$TOP/scripts/build-kernel.sh" "$line" "$arch" \
+			> "$OUT/build-$line-$arch-norestrack.log" 2>&1; then
+			pass "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
+			RESTRACK_KERNEL=$(build_dir "$line" "$arch")-norestrack/$KIMAGE \
+				"$TOP/scripts/run-vm.sh" "$line" "$arch" upstream > /dev/null || true
+			baseline=$OUT/vm-$line-$arch-upstream-alt.log
+		else
+			fail "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
+			tail -40 "$OUT/build-$line-$arch-norestrack.log"
+		fi
+		check "$line/$arch: kernel build with CONFIG_CGROUPS=n" \
+			env BUILD_TAG=nocgroups RESTRACK_FRAGMENTS="$TOP/tests/config/no-cgroups.config" \
+			"$TOP/scripts/build-kernel.sh" "$line" "$arch" vmlinux
+		summary=$(RESTRACK_BASELINE=$baseline "$TOP/scripts/run-vm.sh" "$line" "$arch" check | tail -1) || true
 		echo "VM $line/$arch: $summary"
 		p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 		f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')

@@ -4,6 +4,8 @@
 # run MODE (check, run, bench, shell) in it.  For check, turn the guest's TAP
 # output into the exit status and print "N passed, N failed".  A guest that
 # hangs or panics fails within RESTRACK_VM_TIMEOUT seconds.
+# RESTRACK_KERNEL boots another kernel image with the same initramfs, and
+# RESTRACK_BASELINE names the log of a baseline run (see tap-summary.sh).
 # Usage: scripts/run-vm.sh LINE ARCH [MODE]
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH [MODE]}
@@ -11,12 +13,12 @@ arch=${2:?usage: $0 LINE ARCH [MODE]}
 mode=${3:-check}
 arch_setup "$arch"
 obj=$(build_dir "$line" "$arch")
-kernel=$obj/$KIMAGE
+kernel=${RESTRACK_KERNEL:-$obj/$KIMAGE}
 initrd=$obj/restrack-initramfs.cpio.gz
 [ -f "$kernel" ] || die "no $kernel: run scripts/build-kernel.sh $line $arch"
 [ -f "$initrd" ] || die "no $initrd: run scripts/mkinitramfs.sh $line $arch"
 
-log=$OUT/vm-$line-$arch-$mode.log
+log=$OUT/vm-$line-$arch-$mode${RESTRACK_KERNEL:+-alt}.log
 mkdir -p "$OUT"
 timeout=${RESTRACK_VM_TIMEOUT:-900}
 qemu=( "$QEMU" $QEMU_ARGS -m 1G -smp 2 -nographic -no-reboot
@@ -35,5 +37,7 @@ rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && echo "restrack: guest timed out after ${timeout}s"
 
-[ "$mode" = check ] || { grep -q "^restrack-vm: done" "$log"; exit; }
-exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch"
+case "$mode" in
+check|upstream) exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
+*) grep -q "^restrack-vm: done" "$log" ;;
+esac
