@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Write out/restrack-LINE.patch: one self-contained patch against a pristine
-# LINE tree, made of the new files of this repository (kernel/, include/,
-# Documentation/) and the edits of existing files in patches/LINE/.
+# LINE tree, made of the edits of existing files in patches/LINE/*.patch, the
+# new files of this repository (kernel/, include/, Documentation/) and the new
+# files whose content depends on the line, in patches/LINE/files/.
 # Usage: scripts/mkpatch.sh LINE
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE}
@@ -21,6 +22,12 @@ body=$out.body
 	for f in $new_files; do
 		git diff --no-index --no-color -- /dev/null "$f" || true
 	done
+	# New files whose content differs per line: patches/LINE/files/.
+	if [ -d "$TOP/patches/$line/files" ]; then
+		(cd "$TOP/patches/$line/files" && for f in $(find . -type f | sed 's|^\./||' | sort); do
+			git diff --no-index --no-color -- /dev/null "$f" || true
+		done)
+	fi
 } > "$body"
 
 {

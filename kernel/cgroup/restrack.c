@@ -49,21 +49,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#define RESTRACK_MAX		LONG_MAX
-#define RESTRACK_MAX_STR	"max"
-
-enum restrack_res {
-	RESTRACK_HEAP,
-	RESTRACK_FILES,
-	RESTRACK_NR_RES,
-};
-
-enum restrack_event {
-	RESTRACK_EV_HEAP_MAX,
-	RESTRACK_EV_FILES_MAX,
-	RESTRACK_EV_KILL,
-	RESTRACK_NR_EVENTS,
-};
+#include "restrack-internal.h"
 
 static const char * const restrack_event_names[RESTRACK_NR_EVENTS] = {
 	[RESTRACK_EV_HEAP_MAX]	= "heap.max",
@@ -71,40 +57,12 @@ static const char * const restrack_event_names[RESTRACK_NR_EVENTS] = {
 	[RESTRACK_EV_KILL]	= "kill",
 };
 
-enum restrack_policy {
-	RESTRACK_POLICY_DENY,
-	RESTRACK_POLICY_KILL,
-};
-
 static const char * const restrack_policy_names[] = {
 	[RESTRACK_POLICY_DENY]	= "deny",
 	[RESTRACK_POLICY_KILL]	= "kill",
 };
 
-/* Usage and limit of one resource, in pages (heap) or descriptors. */
-struct restrack_counter {
-	atomic_long_t usage;
-	long max;
-	long peak;
-};
-
-struct restrack_cgroup {
-	struct cgroup_subsys_state css;
-	struct restrack_counter res[RESTRACK_NR_RES];
-	int policy;
-
-	atomic64_t events[RESTRACK_NR_EVENTS];		/* this and below */
-	atomic64_t events_local[RESTRACK_NR_EVENTS];	/* this cgroup only */
-	struct cgroup_file events_file;
-	struct cgroup_file events_local_file;
-};
-
 DEFINE_STATIC_KEY_FALSE(restrack_active);
-
-static struct restrack_cgroup *css_rc(struct cgroup_subsys_state *css)
-{
-	return css ? container_of(css, struct restrack_cgroup, css) : NULL;
-}
 
 static struct restrack_cgroup *restrack_parent(struct restrack_cgroup *rc)
 {
@@ -224,8 +182,11 @@ static void restrack_over_limit(struct restrack_cgroup *over,
 	}
 }
 
-/* Kill every process of @rc and its descendants; count the kills at @rc. */
-static void restrack_kill_all(struct restrack_cgroup *rc)
+/**
+ * restrack_kill_all - kill every process of a cgroup and its descendants
+ * @rc: the cgroup, which counts the kills
+ */
+void restrack_kill_all(struct restrack_cgroup *rc)
 {
 	struct cgroup_subsys_state *pos;
 	long killed = 0;
@@ -668,6 +629,13 @@ static void restrack_fork(struct task_struct *task)
 	css_put(css);
 }
 
+/* A process that registered through the system calls has gone. */
+static void restrack_exit(struct task_struct *task)
+{
+	if (!atomic_read(&task->signal->live))
+		restrack_reg_exit(task);
+}
+
 static struct cgroup_subsys_state *
 restrack_css_alloc(struct cgroup_subsys_state *parent)
 {
@@ -794,6 +762,26 @@ static int restrack_parse_max(char *buf, enum restrack_res res, long *max)
 	return 0;
 }
 
+/**
+ * restrack_set_max - set a limit, as writing restrack.*.max does
+ * @rc: the cgroup
+ * @res: resource
+ * @max: the limit in units of @res, RESTRACK_MAX for none
+ *
+ * Under the kill policy a limit below the usage kills the whole cgroup, as
+ * memory.oom.group does.  Charges only fail from now on: usage already
+ * above the new limit stays charged.
+ */
+void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,
+		      long max)
+{
+	WRITE_ONCE(rc->res[res].max, max);
+
+	if (READ_ONCE(rc->policy) == RESTRACK_POLICY_KILL &&
+	    atomic_long_read(&rc->res[res].usage) > max)
+		restrack_kill_all(rc);
+}
+
 static ssize_t restrack_max_write(struct kernfs_open_file *of, char *buf,
 				  size_t nbytes, loff_t off)
 {
@@ -806,13 +794,7 @@ static ssize_t restrack_max_write(struct kernfs_open_file *of, char *buf,
 	if (err)
 		return err;
 
-	WRITE_ONCE(rc->res[res].max, max);
-
-	/* Like memory.oom.group: the whole cgroup goes. */
-	if (READ_ONCE(rc->policy) == RESTRACK_POLICY_KILL &&
-	    atomic_long_read(&rc->res[res].usage) > max)
-		restrack_kill_all(rc);
-
+	restrack_set_max(rc, res, max);
 	return nbytes;
 }
 
@@ -925,6 +907,7 @@ struct cgroup_subsys restrack_cgrp_subsys = {
 	.css_free	= restrack_css_free,
 	.attach		= restrack_attach,
 	.fork		= restrack_fork,
+	.exit		= restrack_exit,
 	.legacy_cftypes	= restrack_files,
 	.dfl_cftypes	= restrack_files,
 };

@@ -32,3 +32,24 @@ show "cat $cg/demo/restrack.events $cg/demo/restrack.heap.peak"
 step "Usage is back to 0 once the processes are gone"
 show "cat $cg/demo/restrack.heap.current $cg/demo/restrack.files.current"
 show "rmdir $cg/demo"
+
+step "The course-project system calls: register a process, watch it, cap it"
+sleep 1000 &
+victim=$!
+show "restrack register $victim; cat /proc/$victim/cgroup; cat /proc/tracker_status"
+show "restrack fetch $victim"
+show "restrack cap $victim 64M 16; cat /proc/tracker_status"
+show "restrack cap $victim 64M 16"
+show "restrack reset $victim; restrack deregister $victim; cat /proc/$victim/cgroup"
+kill $victim
+
+step "A registered process that goes over its heap quota is killed"
+mkfifo /tmp/go
+sh -c 'read x < /tmp/go; dd if=/dev/zero bs=128M count=1 of=/dev/null' &
+p=$!
+show "restrack register $p; restrack cap $p 64M max; grep -w $p /proc/tracker_status"
+echo go > /tmp/go
+wait $p
+echo "exit status $? (137: SIGKILL)"
+sleep 1
+show "cat /proc/tracker_status; ls $cg/restrack"

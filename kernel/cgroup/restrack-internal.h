@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What restrack.c shares with restrack_syscalls.c, the system call and
+ * /proc/tracker_status shims.
+ */
+#ifndef __RESTRACK_INTERNAL_H
+#define __RESTRACK_INTERNAL_H
+
+#include <linux/cgroup.h>
+
+#define RESTRACK_MAX		LONG_MAX
+#define RESTRACK_MAX_STR	"max"
+
+enum restrack_res {
+	RESTRACK_HEAP,
+	RESTRACK_FILES,
+	RESTRACK_NR_RES,
+};
+
+enum restrack_event {
+	RESTRACK_EV_HEAP_MAX,
+	RESTRACK_EV_FILES_MAX,
+	RESTRACK_EV_KILL,
+	RESTRACK_NR_EVENTS,
+};
+
+enum restrack_policy {
+	RESTRACK_POLICY_DENY,
+	RESTRACK_POLICY_KILL,
+};
+
+/* Usage and limit of one resource, in pages (heap) or descriptors. */
+struct restrack_counter {
+	atomic_long_t usage;
+	long max;
+	long peak;
+};
+
+struct restrack_cgroup {
+	struct cgroup_subsys_state css;
+	struct restrack_counter res[RESTRACK_NR_RES];
+	int policy;
+	bool registered;	/* restrack/<pid> of the system calls */
+
+	atomic64_t events[RESTRACK_NR_EVENTS];		/* this and below */
+	atomic64_t events_local[RESTRACK_NR_EVENTS];	/* this cgroup only */
+	struct cgroup_file events_file;
+	struct cgroup_file events_local_file;
+};
+
+static inline struct restrack_cgroup *css_rc(struct cgroup_subsys_state *css)
+{
+	return css ? container_of(css, struct restrack_cgroup, css) : NULL;
+}
+
+void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,
+		      long max);
+void restrack_kill_all(struct restrack_cgroup *rc);
+
+/* restrack_syscalls.c */
+void restrack_reg_exit(struct task_struct *task);
+
+#endif /* __RESTRACK_INTERNAL_H */
