@@ -9,11 +9,11 @@
 #
 # LINES, ARCHES, ARCH, LINE and KSRC select what to build (see README.md).
 
-LINES	?= 6.1 6.12
+LINES	?=
 LINE	?= 6.1
 ARCH	?= x86_64
 ARCHES	?= x86_64
-export LINES ARCHES KSRC
+export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13
 
 S := scripts
 
@@ -22,7 +22,7 @@ S := scripts
 all: patch
 
 patch:
-	@for l in $(LINES); do $(S)/mkpatch.sh $$l || exit; done
+	@for l in $(or $(LINES),6.1 6.12 6.13); do $(S)/mkpatch.sh $$l || exit; done
 
 check:
 	@$(S)/check.sh

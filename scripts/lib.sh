@@ -13,21 +13,48 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 die() { echo "restrack: $*" >&2; exit 1; }
 say() { echo "== $*"; }
 
-# Lines we patch.  6.13 has no Debian package; it is built from KSRC.
+# Lines we patch.  6.13 has no Debian package; it is built from a tree given
+# with KSRC.
 LINES_DEBIAN="6.1 6.12"
+LINES_ALL="6.1 6.12 6.13"
 
 # pristine_tree LINE: path of the unpacked, never-modified source of LINE.
-# KSRC overrides (required for lines Debian does not package).
+# A tree given for the line wins: KSRC_<line> (KSRC_6_13=/path), or KSRC when
+# one line is built; else Debian's source package; else the tree recorded in
+# $CACHE/ksrc-<line> (scripts/ksrc.sh).
 pristine_tree() {
-	local line=$1
-	if [ -n "${KSRC:-}" ]; then
-		[ -f "$KSRC/Makefile" ] || die "KSRC=$KSRC is not a kernel tree"
-		echo "$KSRC"
+	local line=$1 var tree=
+	var=KSRC_${line//./_}
+	if [ -n "${!var:-}" ]; then
+		tree=${!var}
+	elif [ -n "${KSRC:-}" ]; then
+		tree=$KSRC
+	elif [ -f "/usr/src/linux-source-$line.tar.xz" ]; then
+		debian_tree "$line"
 		return
+	elif [ -f "$CACHE/ksrc-$line" ]; then
+		tree=$(cat "$CACHE/ksrc-$line")
+	else
+		die "no source tree for $line: give one with KSRC=/path (see README)"
 	fi
+	[ -f "$tree/Makefile" ] || die "$tree is not a kernel tree"
+	case "$(kernel_version "$tree")" in
+	"$line".*) ;;
+	*) die "$tree is $(kernel_version "$tree"), not a $line tree" ;;
+	esac
+	echo "$tree"
+}
+
+# The 6.13 tree, if one is configured (KSRC_6_13 or scripts/ksrc.sh).
+configured_tree() {
+	local var=KSRC_${1//./_}
+	[ -n "${!var:-}" ] || [ -f "$CACHE/ksrc-$1" ]
+}
+
+debian_tree() {
+	local line=$1
 	local tarball=/usr/src/linux-source-$line.tar.xz
 	local dir=$CACHE/src/linux-source-$line
-	[ -f "$tarball" ] || die "no $tarball: apt-get install linux-source-$line (see .ci/run)"
 	# Re-unpack when Debian ships a new upstream release of the line.
 	local stamp
 	stamp=$(stat -c %Y-%s "$tarball")

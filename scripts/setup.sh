@@ -17,6 +17,13 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 fi
 
+# The arm64 guest's busybox comes from the arm64 package (mkinitramfs.sh).
+added_arch=
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	added_arch=1
+fi
+
 pkgs="linux-source-6.1 linux-source-6.12 build-essential bc bison flex
       libelf-dev libssl-dev cpio xz-utils kmod rsync file ccache sparse perl
       python3 busybox-static qemu-system-x86 qemu-system-arm
@@ -25,7 +32,7 @@ missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
-if [ -n "$missing" ]; then
+if [ -n "$missing" ] || [ -n "$added_arch" ]; then
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 fi

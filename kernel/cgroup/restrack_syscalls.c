@@ -530,7 +530,7 @@ SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
  * from (or the nearest living ancestor) and removes its cgroup.
  *
  * Return: 0; -EINVAL for @pid < 1, -EPERM without CAP_SYS_RESOURCE, -ESRCH
- * if there is no such process or it is not registered.
+ * if there is no such process (or it is exiting) or it is not registered.
  */
 SYSCALL_DEFINE1(deregister, pid_t, pid)
 {
@@ -546,7 +546,8 @@ SYSCALL_DEFINE1(deregister, pid_t, pid)
 		return PTR_ERR(reg);
 	err = restrack_unregister(reg);
 	mutex_unlock(&restrack_reg_mutex);
-	return err;
+	/* Threads still exiting hold the cgroup: the reaper finishes. */
+	return err == -EBUSY ? -ESRCH : err;
 }
 
 /**

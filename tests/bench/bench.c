@@ -5,6 +5,8 @@
  *   (b) in a restrack cgroup with limits, nested two levels deep,
  *   (c) in the root cgroup while restrack is enabled elsewhere.
  * Prints the ratios b/a and c/a for each loop; best of several rounds.
+ * Then registers 1000 processes through register(2) and times a read of
+ * /proc/tracker_status.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,9 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef __NR_register
+#define __NR_register	467
+#endif
+
+#define NR_REGISTERED	1000
 
 #define ROUNDS	7
 #define ITERS	20000
@@ -102,6 +113,62 @@ static void enter(const char *cg)
 	write_file(path, pid);
 }
 
+/* Best-of-5 time of one full read of /proc/tracker_status, and its lines. */
+static double time_tracker_status(int *lines)
+{
+	static char buf[1 << 16];
+	double best = 1e30;
+
+	for (int r = 0; r < 5; r++) {
+		double t = now();
+		int fd = open("/proc/tracker_status", O_RDONLY);
+		ssize_t n;
+
+		if (fd < 0)
+			return -1;
+		*lines = 0;
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			for (ssize_t i = 0; i < n; i++)
+				*lines += buf[i] == '\n';
+		close(fd);
+		t = now() - t;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+static void bench_tracker_status(void)
+{
+	static pid_t kids[NR_REGISTERED];
+	int pipefd[2], registered = 0, lines = 0;
+	double t;
+
+	if (pipe(pipefd))
+		return;
+	for (int i = 0; i < NR_REGISTERED; i++) {
+		char c;
+
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			close(pipefd[1]);
+			if (read(pipefd[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		if (kids[i] > 0 && !syscall(__NR_register, kids[i]))
+			registered++;
+	}
+	close(pipefd[0]);
+	t = time_tracker_status(&lines);
+	printf("tracker_status: %d registered, read of %d lines: %.2f ms\n",
+	       registered, lines, t * 1e3);
+	close(pipefd[1]);	/* the children exit */
+	for (int i = 0; i < NR_REGISTERED; i++)
+		if (kids[i] > 0)
+			waitpid(kids[i], NULL, 0);
+}
+
 int main(void)
 {
 	const char *root = "/sys/fs/cgroup";
@@ -132,5 +199,7 @@ int main(void)
 
 	rmdir("/sys/fs/cgroup/bench/limited");
 	rmdir("/sys/fs/cgroup/bench");
+
+	bench_tracker_status();
 	return 0;
 }
