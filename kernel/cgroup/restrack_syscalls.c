@@ -12,9 +12,10 @@
  * process exits, the same happens by itself.  Errors follow the course
  * contract (Documentation/userspace-api/restrack.rst).
  *
- * A registration holds a reference to the process' struct pid, so the pid
- * number cannot be reused while the registration exists: a later process
- * with the same pid is never registered.
+ * A registration is of the process' struct pid, not of its number: once the
+ * process is reaped its number may be reused before the reaper has run, and
+ * the new process is not registered.  Registering it dissolves the stale
+ * registration first.
  *
  * cgroupfs is driven through a kernel-internal mount of the default
  * hierarchy with kernel credentials, as an administrator would; moves use
@@ -170,27 +171,6 @@ static int restrack_write_file(struct dentry *dir, const char *name,
 	return ret < 0 ? ret : 0;
 }
 
-/* restrack/, with the controller enabled for it and its children. */
-static struct dentry *restrack_top_dir(void)
-{
-	struct dentry *root = restrack_mnt->mnt_root;
-	struct dentry *top;
-	int err;
-
-	err = restrack_write_file(root, "cgroup.subtree_control", "+restrack");
-	if (err)
-		return ERR_PTR(err);
-	top = restrack_mkdir(root, RESTRACK_DIR);
-	if (IS_ERR(top))
-		return top;
-	err = restrack_write_file(top, "cgroup.subtree_control", "+restrack");
-	if (err) {
-		dput(top);
-		return ERR_PTR(err);
-	}
-	return top;
-}
-
 static struct cgroup *restrack_cgroup_of_dir(struct dentry *d)
 {
 	struct cgroup_subsys_state *css = css_tryget_online_from_dir(d, NULL);
@@ -198,9 +178,44 @@ static struct cgroup *restrack_cgroup_of_dir(struct dentry *d)
 	return IS_ERR(css) ? ERR_CAST(css) : css->cgroup;
 }
 
+/* Enable the controller for the children of the cgroup @dir, if it is not. */
+static int restrack_enable_children(struct dentry *dir)
+{
+	struct cgroup *cgrp = restrack_cgroup_of_dir(dir);
+	bool enabled;
+
+	if (IS_ERR(cgrp))
+		return PTR_ERR(cgrp);
+	enabled = READ_ONCE(cgrp->subtree_control) & BIT(restrack_cgrp_id);
+	cgroup_put(cgrp);
+	return enabled ? 0 :
+	       restrack_write_file(dir, "cgroup.subtree_control", "+restrack");
+}
+
+/* restrack/, with the controller enabled for it and its children. */
+static struct dentry *restrack_top_dir(void)
+{
+	struct dentry *root = restrack_mnt->mnt_root;
+	struct dentry *top;
+	int err;
+
+	err = restrack_enable_children(root);
+	if (err)
+		return ERR_PTR(err);
+	top = restrack_mkdir(root, RESTRACK_DIR);
+	if (IS_ERR(top))
+		return top;
+	err = restrack_enable_children(top);
+	if (err) {
+		dput(top);
+		return ERR_PTR(err);
+	}
+	return top;
+}
+
 /*
- * Move the process of @pid into @dst.  Return 0, -ESRCH if it is gone or
- * exiting (nothing moved then), or another error of the migration.
+ * Move the process of @pid into the empty cgroup @dst.  Return 0, -ESRCH if
+ * it is gone or exiting (nothing moved then), or an error of the migration.
  */
 static int restrack_move_process(struct pid *pid, struct cgroup *dst)
 {
@@ -221,8 +236,11 @@ static int restrack_move_process(struct pid *pid, struct cgroup *dst)
 	if (leader) {
 		ret = cgroup_is_dead(dst) ? -ENODEV :
 		      cgroup_attach_task(dst, leader, true);
-		/* An exiting leader is skipped by the migration. */
-		if (!ret && task_dfl_cgroup(leader) != dst)
+		/*
+		 * The migration skips exiting tasks: if none moved into the
+		 * fresh @dst, the process is on its way out.
+		 */
+		if (!ret && !cgroup_is_populated(dst))
 			ret = -ESRCH;
 		put_task_struct(leader);
 	}
@@ -232,7 +250,7 @@ static int restrack_move_process(struct pid *pid, struct cgroup *dst)
 	return ret;
 }
 
-/* Move every process of @from to @to (or its nearest living ancestor). */
+/* Move every process of @from to @to, or to an ancestor if it cannot. */
 static void restrack_empty(struct cgroup *from, struct cgroup *to)
 {
 	struct css_task_iter it;
@@ -242,7 +260,11 @@ static void restrack_empty(struct cgroup *from, struct cgroup *to)
 	mutex_lock(&cgroup_mutex);
 	cgroup_attach_lock(true);	/* and no fork adds one meanwhile */
 
-	while (cgroup_is_dead(to))
+	/*
+	 * The nearest living ancestor that may host processes: the cgroup
+	 * may have died or have enabled controllers for children meanwhile.
+	 */
+	while (cgroup_is_dead(to) || cgroup_migrate_vet_dst(to))
 		to = cgroup_parent(to);
 
 	/* A dying leader is listed while its threads live: bound the passes. */
@@ -270,8 +292,8 @@ static void restrack_reg_free(struct restrack_reg *reg)
 
 /*
  * Dissolve @reg: everything in restrack/<pid> goes back where the process
- * came from, and the cgroup goes.  Return -EBUSY, with @reg kept, while
- * threads of an exiting process still populate the cgroup.
+ * came from, and the cgroup goes.  Return -EBUSY, with @reg kept, if the
+ * cgroup cannot be removed yet.
  */
 static int restrack_unregister(struct restrack_reg *reg)
 {
@@ -295,8 +317,12 @@ static int restrack_unregister(struct restrack_reg *reg)
 	}
 	revert_creds(old_cred);
 
-	/* Gone already (an administrator's rmdir) is fine too. */
-	if (err && err != -ENOENT && cgroup_is_populated(reg->cgrp))
+	/*
+	 * Gone already (an administrator's rmdir) is fine.  Else threads of
+	 * an exiting process still hold it: the reaper tries again after
+	 * their exit.
+	 */
+	if (err && err != -ENOENT)
 		return -EBUSY;
 
 	WRITE_ONCE(reg->rc->registered, false);
@@ -371,6 +397,11 @@ static int restrack_register(pid_t nr)
 	mutex_lock(&restrack_reg_mutex);
 	err = -ENFILE;
 	if (restrack_reg_find(pid))
+		goto out_unlock;
+	/* The number's previous owner has gone; its reaper may not have run. */
+	reg = xa_load(&restrack_regs, pid_nr(pid));
+	err = -EBUSY;
+	if (reg && restrack_unregister(reg))
 		goto out_unlock;
 	err = -ENOMEM;
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
