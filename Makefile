@@ -12,7 +12,7 @@
 LINES	?=
 LINE	?= 6.1
 ARCH	?= x86_64
-ARCHES	?= x86_64
+ARCHES	?= x86_64 arm64
 export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13
 
 S := scripts

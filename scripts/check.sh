@@ -20,7 +20,7 @@ if [ -z "${LINES:-}" ]; then
 fi
 [ -z "${KSRC:-}" ] || [ "$(echo $LINES | wc -w)" = 1 ] ||
 	die "KSRC names one tree: use it with one line (LINES=6.13 KSRC=…), or KSRC_<line>"
-ARCHES=${ARCHES:-x86_64}
+ARCHES=${ARCHES:-x86_64 arm64}
 passed=0
 failed=0
 start=$(date +%s)

@@ -75,21 +75,16 @@ static const struct {
 };
 #define NR_LOOPS (sizeof(loops) / sizeof(loops[0]))
 
-/* Best-of-ROUNDS ns per iteration of each loop. */
+/* Keep in @ns the best ns per iteration of one run of each loop. */
 static void measure(double *ns)
 {
 	for (unsigned int l = 0; l < NR_LOOPS; l++) {
-		double best = 1e30;
+		double t = now();
 
-		for (int r = 0; r < ROUNDS; r++) {
-			double t = now();
-
-			loops[l].fn();
-			t = now() - t;
-			if (t < best)
-				best = t;
-		}
-		ns[l] = best / ITERS * 1e9;
+		loops[l].fn();
+		t = (now() - t) / ITERS * 1e9;
+		if (t < ns[l])
+			ns[l] = t;
 	}
 }
 
@@ -169,13 +164,8 @@ static void bench_tracker_status(void)
 			waitpid(kids[i], NULL, 0);
 }
 
-int main(void)
+static void setup(void)
 {
-	const char *root = "/sys/fs/cgroup";
-	double a[NR_LOOPS], b[NR_LOOPS], c[NR_LOOPS];
-
-	measure(a);
-
 	mkdir("/sys/fs/cgroup/bench", 0755);
 	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+restrack");
 	write_file("/sys/fs/cgroup/bench/cgroup.subtree_control", "+restrack");
@@ -184,11 +174,34 @@ int main(void)
 	write_file("/sys/fs/cgroup/bench/restrack.files.max", "100000");
 	write_file("/sys/fs/cgroup/bench/limited/restrack.heap.max", "512M");
 	write_file("/sys/fs/cgroup/bench/limited/restrack.files.max", "50000");
+}
 
-	enter("/sys/fs/cgroup/bench/limited");
-	measure(b);
-	enter(root);
-	measure(c);
+/* Back to (a): no cgroup below the root has the controller. */
+static void teardown(void)
+{
+	rmdir("/sys/fs/cgroup/bench/limited");
+	rmdir("/sys/fs/cgroup/bench");
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "-restrack");
+	usleep(200000);		/* css_free, and the static key, follow RCU */
+}
+
+int main(void)
+{
+	double a[NR_LOOPS], b[NR_LOOPS], c[NR_LOOPS];
+
+	for (unsigned int l = 0; l < NR_LOOPS; l++)
+		a[l] = b[l] = c[l] = 1e30;
+
+	/* Interleaved rounds, so that drift of the host hits all three. */
+	for (int r = 0; r < ROUNDS; r++) {
+		measure(a);
+		setup();
+		enter("/sys/fs/cgroup/bench/limited");
+		measure(b);
+		enter("/sys/fs/cgroup");
+		measure(c);
+		teardown();
+	}
 
 	printf("restrack bench (ns per iteration, best of %d x %d)\n", ROUNDS, ITERS);
 	printf("%-12s %10s %10s %10s %8s %8s\n", "loop", "off(a)",
@@ -196,9 +209,6 @@ int main(void)
 	for (unsigned int l = 0; l < NR_LOOPS; l++)
 		printf("%-12s %10.0f %10.0f %10.0f %8.3f %8.3f\n", loops[l].name,
 		       a[l], b[l], c[l], b[l] / a[l], c[l] / a[l]);
-
-	rmdir("/sys/fs/cgroup/bench/limited");
-	rmdir("/sys/fs/cgroup/bench");
 
 	bench_tracker_status();
 	return 0;

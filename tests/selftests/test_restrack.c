@@ -1,0 +1,2229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Functional tests of the restrack cgroup controller.
+ *
+ * Every test runs agents (see cg_util.h) in cgroups of its own and, at each
+ * quiescent point, compares restrack.heap.current with the sum of VmData and
+ * restrack.files.current with the sum of /proc/PID/fd entries over the
+ * member processes (rt_track()/rt_check()), exactly.  Limits, events and
+ * policies are checked against the wait status of the processes and the
+ * errno of the failing call.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "cg_util.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define RW		(PROT_READ | PROT_WRITE)
+#define ANON		(MAP_PRIVATE | MAP_ANONYMOUS)
+
+static long ag_mmap(struct agent *a, long pages, int prot, int flags)
+{
+	return ag_call(a, AG_MMAP, 0, pages * page_size, prot, flags, -1, 0);
+}
+
+static long ag_mmap_rw(struct agent *a, long pages)
+{
+	return ag_mmap(a, pages, RW, ANON);
+}
+
+static long ag_munmap(struct agent *a, long addr, long pages)
+{
+	return ag_call(a, AG_MUNMAP, addr, pages * page_size);
+}
+
+static long ag_open(struct agent *a)
+{
+	return ag_call(a, AG_OPEN, 0);
+}
+
+static long ag_close(struct agent *a, long fd)
+{
+	return ag_call(a, AG_CLOSE, fd);
+}
+
+struct rt_events {
+	long heap, files, kill;
+};
+
+static int read_events(const char *cg, const char *file, struct rt_events *e)
+{
+	e->heap = cg_read_key_long(cg, file, "heap.max");
+	e->files = cg_read_key_long(cg, file, "files.max");
+	e->kill = cg_read_key_long(cg, file, "kill");
+	if (e->heap < 0 || e->files < 0 || e->kill < 0) {
+		diag("%s/%s: cannot parse heap.max/files.max/kill", cg, file);
+		return -1;
+	}
+	return 0;
+}
+
+static bool events_eq(const struct rt_events *a, const struct rt_events *b)
+{
+	return a->heap == b->heap && a->files == b->files && a->kill == b->kill;
+}
+
+static void events_diag(const char *what, const struct rt_events *e)
+{
+	diag("%s: heap.max %ld files.max %ld kill %ld", what, e->heap,
+	     e->files, e->kill);
+}
+
+/* Sets @file (restrack.heap.max or restrack.files.max) to current + @room. */
+static int set_headroom(const char *cg, bool heap, long room)
+{
+	long cur = cg_read_long(cg, heap ? "restrack.heap.current" :
+					   "restrack.files.current");
+
+	if (cur < 0)
+		return -1;
+	if (cg_write_long(cg, heap ? "restrack.heap.max" : "restrack.files.max",
+			  cur + room)) {
+		diag("%s: setting %s max to %ld: %s", cg, heap ? "heap" : "files",
+		     cur + room, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Number of threads of @pid, from /proc/PID/task */
+static long count_tasks(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	long n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* interface */
+
+/*
+ * The controller is listed in cgroup.controllers, every non-root cgroup it
+ * is enabled for has the restrack.* files with their defaults, the root
+ * cgroup has none, and the read-only files refuse writes.
+ */
+static int test_interface(const char *root)
+{
+	static const char *const files[] = {
+		"restrack.heap.current", "restrack.heap.max",
+		"restrack.heap.peak", "restrack.files.current",
+		"restrack.files.max", "restrack.files.peak",
+		"restrack.events", "restrack.events.local", "restrack.policy",
+	};
+	static const char *const readonly[] = {
+		"restrack.heap.current", "restrack.heap.peak",
+		"restrack.files.current", "restrack.files.peak",
+		"restrack.events", "restrack.events.local",
+	};
+	const char *mnt = cg_mount();
+	char cg[PATH_MAX] = "";
+	struct rt_events e, zero = { 0, 0, 0 };
+	int ret = KSFT_FAIL;
+	size_t i;
+
+	EXPECT(mnt, "cgroup2 is mounted");
+	EXPECT(cg_read_has_word(mnt, "cgroup.controllers", "restrack"),
+	       "restrack listed in %s/cgroup.controllers", mnt);
+	EXPECT(!cg_file_exists(mnt, "restrack.heap.current") &&
+	       !cg_file_exists(mnt, "restrack.policy"),
+	       "the root cgroup has no restrack.* files");
+	SETUP(cg_make(cg, root, "interface"));
+	EXPECT(cg_read_has_word(cg, "cgroup.controllers", "restrack"),
+	       "restrack in %s/cgroup.controllers", cg);
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		EXPECT(cg_file_exists(cg, files[i]), "%s/%s exists", cg,
+		       files[i]);
+	EXPECT(!cg_read_strcmp(cg, "restrack.heap.max", "max"), "default");
+	EXPECT(!cg_read_strcmp(cg, "restrack.files.max", "max"), "default");
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny"), "default");
+	EXPECT(cg_read_long(cg, "restrack.heap.current") == 0, "empty");
+	EXPECT(cg_read_long(cg, "restrack.files.current") == 0, "empty");
+	EXPECT(cg_read_long(cg, "restrack.heap.peak") == 0, "empty");
+	EXPECT(cg_read_long(cg, "restrack.files.peak") == 0, "empty");
+	SETUP(read_events(cg, "restrack.events", &e));
+	EXPECT(events_eq(&e, &zero), "no events in a new cgroup");
+	SETUP(read_events(cg, "restrack.events.local", &e));
+	EXPECT(events_eq(&e, &zero), "no local events in a new cgroup");
+	for (i = 0; i < ARRAY_SIZE(readonly); i++) {
+		EXPECT(cg_write(cg, readonly[i], "4096") != 0,
+		       "writing %s fails", readonly[i]);
+	}
+	EXPECT(cg_read_long(cg, "restrack.heap.current") == 0, "unchanged");
+	EXPECT(cg_read_long(cg, "restrack.files.current") == 0, "unchanged");
+	ret = KSFT_PASS;
+out:
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* heap exactness */
+
+/*
+ * mmap charges private writable mappings only (anonymous or file backed),
+ * munmap uncharges exactly what it removes, also from the middle of a
+ * mapping, across holes and when MAP_FIXED replaces pages.
+ */
+static int test_heap_mmap(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long ps = page_size, rw, ro, sh, mfd, msh, mpriv, none, gd, r;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "heap_mmap") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	rw = ag_mmap_rw(&a, 16);
+	EXPECT(rw != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap 16 pages private rw", 16 * ps, 0);
+	ro = ag_mmap(&a, 16, PROT_READ, ANON);
+	EXPECT(ro != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap private read-only", 0, 0);
+	sh = ag_mmap(&a, 16, RW, MAP_SHARED | MAP_ANONYMOUS);
+	EXPECT(sh != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap shared anonymous rw", 0, 0);
+	mfd = ag_call(&a, AG_NEWFD, NEWFD_MEMFD, 16 * ps);
+	EXPECT(mfd >= 0, "memfd_create: %s", strerror(errno));
+	STEP(&t, "memfd_create", 0, 1);
+	msh = ag_call(&a, AG_MMAP, 0, 16 * ps, RW, MAP_SHARED, mfd, 0);
+	EXPECT(msh != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap memfd shared rw", 0, 0);
+	mpriv = ag_call(&a, AG_MMAP, 0, 16 * ps, RW, MAP_PRIVATE, mfd, 0);
+	EXPECT(mpriv != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap memfd private rw", 16 * ps, 0);
+	none = ag_mmap(&a, 16, PROT_NONE, ANON);
+	EXPECT(none != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap PROT_NONE", 0, 0);
+	gd = ag_mmap(&a, 4, RW, ANON | MAP_GROWSDOWN);
+	EXPECT(gd != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap MAP_GROWSDOWN", ANY, 0);
+
+	EXPECT(!ag_call(&a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
+	       strerror(errno));
+	STEP(&t, "munmap 4 pages in the middle", -4 * ps, 0);
+	EXPECT(!ag_munmap(&a, rw, 2), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap the first 2 pages", -2 * ps, 0);
+	r = ag_call(&a, AG_MMAP, rw + 10 * ps, 2 * ps, PROT_READ,
+		    ANON | MAP_FIXED, -1, 0);
+	EXPECT(r == rw + 10 * ps, "mmap MAP_FIXED: %s", strerror(errno));
+	STEP(&t, "MAP_FIXED read-only over 2 rw pages", -2 * ps, 0);
+	/* left: rw pages 2-3, 8-9 and 12-15 and read-only 10-11 */
+	EXPECT(!ag_munmap(&a, rw, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap across holes and pieces", -8 * ps, 0);
+
+	EXPECT(!ag_munmap(&a, mpriv, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap memfd private", -16 * ps, 0);
+	EXPECT(!ag_munmap(&a, msh, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap memfd shared", 0, 0);
+	EXPECT(!ag_close(&a, mfd), "close: %s", strerror(errno));
+	STEP(&t, "close memfd", 0, -1);
+	EXPECT(!ag_munmap(&a, sh, 16), "munmap: %s", strerror(errno));
+	EXPECT(!ag_munmap(&a, ro, 16), "munmap: %s", strerror(errno));
+	EXPECT(!ag_munmap(&a, none, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap uncounted mappings", 0, 0);
+	EXPECT(!ag_munmap(&a, gd, 4), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap MAP_GROWSDOWN", ANY, 0);
+	EXPECT(t.last.heap == t.start.heap, "back to the start: %ld vs %ld",
+	       t.last.heap, t.start.heap);
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* brk charges what it adds to the heap and uncharges what it gives back. */
+static int test_heap_brk(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long ps = page_size, kb0;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "heap_brk") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	EXPECT(ag_call(&a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	kb0 = a.v[0];
+	EXPECT(ag_call(&a, AG_SBRK, 8 * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	EXPECT(a.v[0] == kb0 + 8 * ps, "break moved to %#lx", a.v[0]);
+	STEP(&t, "brk +8 pages", 8 * ps, 0);
+	EXPECT(ag_call(&a, AG_SBRK, 3 * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	STEP(&t, "brk +3 pages", 3 * ps, 0);
+	EXPECT(ag_call(&a, AG_SBRK, -5 * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	STEP(&t, "brk -5 pages", -5 * ps, 0);
+	EXPECT(ag_call(&a, AG_SBRK, -6 * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	EXPECT(a.v[0] == kb0, "break back at %#lx, is %#lx", kb0, a.v[0]);
+	STEP(&t, "brk -6 pages", -6 * ps, 0);
+	EXPECT(ag_call(&a, AG_SBRK, 256 * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	STEP(&t, "brk +256 pages", 256 * ps, 0);
+	EXPECT(ag_call(&a, AG_SBRK, -256 * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	STEP(&t, "brk -256 pages", -256 * ps, 0);
+	EXPECT(t.last.heap == t.start.heap, "back to the start");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* mremap: grow (moving), shrink in place, move onto a reservation, DONTUNMAP. */
+static int test_heap_mremap(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long ps = page_size, m, res, d = -1, r;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "heap_mremap") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	m = ag_mmap_rw(&a, 8);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap 8 pages", 8 * ps, 0);
+	m = ag_call(&a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
+	EXPECT(m != -1, "mremap grow: %s", strerror(errno));
+	STEP(&t, "mremap 8 -> 16 pages", 8 * ps, 0);
+	r = ag_call(&a, AG_MREMAP, m, 16 * ps, 4 * ps, 0, 0);
+	EXPECT(r == m, "mremap shrink: %s", strerror(errno));
+	STEP(&t, "mremap 16 -> 4 pages", -12 * ps, 0);
+	res = ag_mmap(&a, 16, PROT_NONE, ANON);
+	EXPECT(res != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "reserve 16 pages PROT_NONE", 0, 0);
+	r = ag_call(&a, AG_MREMAP, m, 4 * ps, 4 * ps,
+		    MREMAP_MAYMOVE | MREMAP_FIXED, res + 4 * ps);
+	EXPECT(r == res + 4 * ps, "mremap move: %s", strerror(errno));
+	STEP(&t, "mremap move onto the reservation", 0, 0);
+	m = r;
+	d = ag_call(&a, AG_MREMAP, m, 4 * ps, 4 * ps,
+		    MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	if (d == -1 && errno == EINVAL) {
+		diag("MREMAP_DONTUNMAP not supported here, step skipped");
+	} else {
+		EXPECT(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
+		/* the old range stays mapped (and writable) */
+		STEP(&t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
+		m = d;
+	}
+	r = ag_call(&a, AG_MREMAP, m, 4 * ps, 64 * ps, MREMAP_MAYMOVE, 0);
+	EXPECT(r != -1, "mremap grow: %s", strerror(errno));
+	STEP(&t, "mremap 4 -> 64 pages", 60 * ps, 0);
+	m = r;
+	EXPECT(!ag_munmap(&a, m, 64), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap 64 pages", -64 * ps, 0);
+	EXPECT(!ag_munmap(&a, res, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap the reservation", ANY, 0);
+	EXPECT(t.last.heap == t.start.heap, "back to the start");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* mprotect: PROT_NONE reservations count once writable, and stop again. */
+static int test_heap_mprotect(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long ps = page_size, r;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "heap_mprotect") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	r = ag_mmap(&a, 16, PROT_NONE, ANON);
+	EXPECT(r != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "reserve 16 pages PROT_NONE", 0, 0);
+	EXPECT(!ag_call(&a, AG_MPROTECT, r, 8 * ps, RW), "mprotect: %s",
+	       strerror(errno));
+	STEP(&t, "mprotect 8 pages rw", 8 * ps, 0);
+	EXPECT(!ag_call(&a, AG_MPROTECT, r, 16 * ps, RW), "mprotect: %s",
+	       strerror(errno));
+	STEP(&t, "mprotect all 16 pages rw", 8 * ps, 0);
+	EXPECT(!ag_call(&a, AG_MPROTECT, r + 4 * ps, 4 * ps, PROT_READ),
+	       "mprotect: %s", strerror(errno));
+	STEP(&t, "mprotect 4 pages read-only", -4 * ps, 0);
+	EXPECT(!ag_call(&a, AG_MPROTECT, r + 4 * ps, 4 * ps, RW),
+	       "mprotect: %s", strerror(errno));
+	STEP(&t, "mprotect them rw again", 4 * ps, 0);
+	EXPECT(!ag_call(&a, AG_MPROTECT, r, 16 * ps, PROT_NONE),
+	       "mprotect: %s", strerror(errno));
+	STEP(&t, "mprotect all PROT_NONE", -16 * ps, 0);
+	EXPECT(!ag_munmap(&a, r, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap", 0, 0);
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * fork charges the child's copy of the address space (without
+ * MADV_DONTFORK areas); both processes are members and counted separately.
+ */
+static int test_heap_fork(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long ps = page_size, m, dn, sm, pid, sub, vd, st;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "heap_fork") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	m = ag_mmap_rw(&a, 64);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap 64 pages", 64 * ps, 0);
+	dn = ag_mmap_rw(&a, 32);
+	EXPECT(dn != -1, "mmap: %s", strerror(errno));
+	EXPECT(!ag_call(&a, AG_MADVISE, dn, 32 * ps, MADV_DONTFORK),
+	       "madvise: %s", strerror(errno));
+	STEP(&t, "mmap 32 pages MADV_DONTFORK", 32 * ps, 0);
+
+	pid = ag_call(&a, AG_FORK, 0);
+	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	sub = a.v[0];
+	EXPECT(cg_nr_procs(cg) == 2 && cg_has_pid(cg, pid) &&
+	       cg_has_pid(cg, a.pid), "parent and child are members");
+	vd = vmdata_bytes(pid);
+	if (vd != vmdata_bytes(a.pid) - 32 * ps)
+		diag("note: child VmData %ld, parent %ld", vd,
+		     vmdata_bytes(a.pid));
+	STEP(&t, "fork", vd, ANY);
+
+	sm = ag_call_sub(&a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0);
+	EXPECT(sm != -1, "mmap in child: %s", strerror(errno));
+	STEP(&t, "child mmaps 16 pages", 16 * ps, 0);
+	EXPECT(!ag_munmap(&a, m, 64), "munmap: %s", strerror(errno));
+	STEP(&t, "parent unmaps 64 pages (child keeps its copy)", -64 * ps, 0);
+	EXPECT(!ag_call_sub(&a, sub, AG_MUNMAP, sm, 16 * ps), "munmap: %s",
+	       strerror(errno));
+	STEP(&t, "child unmaps 16 pages", -16 * ps, 0);
+	vd = vmdata_bytes(pid);
+	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(st >= 0 && WIFEXITED(st) && !WEXITSTATUS(st),
+	       "child exit status %#lx", st);
+	STEP(&t, "child exited", -vd, ANY);
+	EXPECT(cg_nr_procs(cg) == 1, "one process left");
+
+	pid = ag_call(&a, AG_FORK_EXIT, 0);
+	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	STEP(&t, "fork + exit + wait", 0, 0);
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * exec replaces the charge of the old image with the new image's VmData and
+ * drops the O_CLOEXEC descriptors, also from a multi-threaded process.
+ */
+static int test_exec(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	struct rt_usage before;
+	long ps = page_size, m, i;
+	int ret = KSFT_FAIL, st;
+
+	SETUP(cg_make(cg, root, "exec") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	m = ag_mmap_rw(&a, 2048);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap 2048 pages", 2048 * ps, 0);
+	for (i = 0; i < 3; i++)
+		EXPECT(ag_call(&a, AG_OPEN, O_CLOEXEC) >= 0, "open: %s",
+		       strerror(errno));
+	for (i = 0; i < 2; i++)
+		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	STEP(&t, "open 3 O_CLOEXEC + 2", 0, 5);
+	/* two threads, each with an O_CLOEXEC fd, plus an O_CLOEXEC pipe */
+	EXPECT(!ag_call(&a, AG_THREADS, 2, 0, 4, 1) && !a.v[0],
+	       "threads: %s", strerror(errno));
+	STEP(&t, "2 threads", ANY, 4);
+	before = t.last;
+
+	EXPECT(!ag_call(&a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	EXPECT(a.v[0] == a.pid, "same process after exec");
+	EXPECT(count_tasks(a.pid) == 1, "other threads gone");
+	STEP(&t, "exec", ANY, -7);
+	EXPECT(t.last.heap < before.heap - 1024 * ps,
+	       "old image's heap gone: %ld before, %ld after", before.heap,
+	       t.last.heap);
+	m = ag_mmap_rw(&a, 16);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "new image mmaps 16 pages", 16 * ps, 0);
+
+	EXPECT(!ag_call(&a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
+	       strerror(errno));
+	STEP(&t, "3 threads", ANY, 2);
+	EXPECT(!ag_call(&a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	STEP(&t, "exec from a multi-threaded process", ANY, -2);
+
+	st = agent_stop(&a);
+	EXPECT(st != -1 && WIFEXITED(st), "agent exit status %#x", st);
+	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * Threads share one mm and one fd table: counted once.  Their stacks and
+ * what each thread maps or opens are charged to the process.
+ */
+static int test_threads(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long ps = page_size, m;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "threads") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	EXPECT(!ag_call(&a, AG_THREADS, 4, 0, 8, 1) && !a.v[0],
+	       "threads: %s", strerror(errno));
+	EXPECT(count_tasks(a.pid) == 5, "5 threads, got %ld",
+	       count_tasks(a.pid));
+	EXPECT(cg_nr_procs(cg) == 1, "one process");
+	/* each thread opened one fd; the agent made a pipe */
+	STEP(&t, "4 threads, each mapping 8 pages and opening a file", ANY,
+	     4 + 2);
+	EXPECT(t.last.heap - t.start.heap >= 4 * 8 * ps,
+	       "stacks and thread mappings counted: +%ld",
+	       t.last.heap - t.start.heap);
+	m = ag_mmap_rw(&a, 16);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap while threads run", 16 * ps, 0);
+	EXPECT(!ag_call(&a, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
+	EXPECT(count_tasks(a.pid) == 1, "threads gone");
+	STEP(&t, "threads unmapped, closed and exited", ANY, -6);
+	EXPECT(!ag_munmap(&a, m, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap", -16 * ps, 0);
+	EXPECT(!ag_call(&a, AG_THREADS, 3, 256 << 10, 0, 0), "threads: %s",
+	       strerror(errno));
+	STEP(&t, "3 threads with 256K stacks", ANY, 2);
+	EXPECT(agent_stop(&a) != -1, "agent exits");
+	EXPECT(!rt_wait_zero(cg, 1000), "back to 0 after exit with threads");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* files exactness */
+
+/* open, dup, dup2 (new and existing target), dup3, F_DUPFD*, close. */
+static int test_files_dup(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	struct rlimit rl;
+	long fd, d1, hi, r, f5, f6, f7;
+	int ret = KSFT_FAIL;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return KSFT_FAIL;
+	hi = rl.rlim_cur > 1001 ? 1000 : (long)rl.rlim_cur - 1;
+	SETUP(cg_make(cg, root, "files_dup") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	fd = ag_open(&a);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	STEP(&t, "open", 0, 1);
+	d1 = ag_call(&a, AG_DUP, fd);
+	EXPECT(d1 >= 0, "dup: %s", strerror(errno));
+	STEP(&t, "dup", 0, 1);
+	r = ag_call(&a, AG_DUP2, fd, hi);
+	EXPECT(r == hi, "dup2: %s", strerror(errno));
+	STEP(&t, "dup2 to a new high fd (table grows)", 0, 1);
+	r = ag_call(&a, AG_DUP2, d1, hi);
+	EXPECT(r == hi, "dup2: %s", strerror(errno));
+	STEP(&t, "dup2 onto an open fd", 0, 0);
+	r = ag_call(&a, AG_DUP2, fd, fd);
+	EXPECT(r == fd, "dup2: %s", strerror(errno));
+	STEP(&t, "dup2 onto itself", 0, 0);
+	r = ag_call(&a, AG_DUP3, fd, hi - 1, O_CLOEXEC);
+	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
+	STEP(&t, "dup3", 0, 1);
+	r = ag_call(&a, AG_DUP3, d1, hi - 1, 0);
+	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
+	STEP(&t, "dup3 onto an open fd", 0, 0);
+	f5 = ag_call(&a, AG_FCNTL, fd, F_DUPFD, 500);
+	EXPECT(f5 >= 500, "F_DUPFD: %s", strerror(errno));
+	STEP(&t, "F_DUPFD", 0, 1);
+	f6 = ag_call(&a, AG_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+	EXPECT(f6 >= 0, "F_DUPFD_CLOEXEC: %s", strerror(errno));
+	STEP(&t, "F_DUPFD_CLOEXEC", 0, 1);
+	f7 = ag_call(&a, AG_NEWFD, NEWFD_OPENAT2);
+	if (f7 == -1 && errno == ENOSYS) {
+		diag("openat2 not supported here, step skipped");
+	} else {
+		EXPECT(f7 >= 0, "openat2: %s", strerror(errno));
+		STEP(&t, "openat2", 0, 1);
+		EXPECT(!ag_close(&a, f7), "close: %s", strerror(errno));
+		STEP(&t, "close", 0, -1);
+	}
+
+	EXPECT(!ag_close(&a, f6) && !ag_close(&a, f5), "close: %s",
+	       strerror(errno));
+	STEP(&t, "close 2", 0, -2);
+	EXPECT(!ag_close(&a, hi) && !ag_close(&a, hi - 1), "close: %s",
+	       strerror(errno));
+	STEP(&t, "close the high fds", 0, -2);
+	EXPECT(ag_close(&a, hi) == -1 && errno == EBADF, "double close");
+	STEP(&t, "close of a closed fd", 0, 0);
+	EXPECT(!ag_close(&a, d1) && !ag_close(&a, fd), "close: %s",
+	       strerror(errno));
+	STEP(&t, "close 2", 0, -2);
+	EXPECT(t.last.files == t.start.files, "back to the start");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* Every kind of descriptor-creating call is charged, and close uncharges. */
+static int test_files_kinds(const char *root)
+{
+	struct kind {
+		const char *name;
+		int op;
+		long arg0, arg1;
+		int nfds;
+	} kinds[] = {
+		{ "pipe", AG_PIPE, 0, 0, 2 },
+		{ "pipe2 O_CLOEXEC", AG_PIPE, O_CLOEXEC, 0, 2 },
+		{ "socketpair stream", AG_SOCKETPAIR, SOCK_STREAM, 0, 2 },
+		{ "socketpair dgram", AG_SOCKETPAIR, SOCK_DGRAM, 0, 2 },
+		{ "socket", AG_NEWFD, NEWFD_SOCKET, 0, 1 },
+		{ "eventfd", AG_NEWFD, NEWFD_EVENTFD, 0, 1 },
+		{ "memfd_create", AG_NEWFD, NEWFD_MEMFD, 0, 1 },
+		{ "pidfd_open", AG_NEWFD, NEWFD_PIDFD, 0, 1 },
+		{ "epoll_create1", AG_NEWFD, NEWFD_EPOLL, 0, 1 },
+		{ "inotify_init1", AG_NEWFD, NEWFD_INOTIFY, 0, 1 },
+		{ "timerfd_create", AG_NEWFD, NEWFD_TIMERFD, 0, 1 },
+		{ "signalfd", AG_NEWFD, NEWFD_SIGNALFD, 0, 1 },
+		{ "openat2", AG_NEWFD, NEWFD_OPENAT2, 0, 1 },
+	};
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long fds[64], l, c, s, r;
+	int nfds = 0, ret = KSFT_FAIL, i;
+	size_t k;
+
+	SETUP(cg_make(cg, root, "files_kinds") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const struct kind *kd = &kinds[k];
+
+		r = agent_call(&a, 0, kd->op,
+			       (const long[6]){ kd->arg0, kd->arg1 });
+		if (r == -1 && errno == ENOSYS) {
+			diag("%s not supported here, step skipped", kd->name);
+			continue;
+		}
+		EXPECT(r != -1, "%s: %s", kd->name, strerror(errno));
+		if (kd->nfds == 2) {
+			fds[nfds++] = a.v[0];
+			fds[nfds++] = a.v[1];
+		} else {
+			fds[nfds++] = r;
+		}
+		STEP(&t, kd->name, 0, kd->nfds);
+	}
+	l = ag_call(&a, AG_LISTEN, 0);
+	EXPECT(l >= 0, "listen: %s", strerror(errno));
+	STEP(&t, "unix listening socket", 0, 1);
+	c = ag_call(&a, AG_CONNECT, l);
+	EXPECT(c >= 0, "connect: %s", strerror(errno));
+	STEP(&t, "connect", 0, 1);
+	s = ag_call(&a, AG_ACCEPT, l);
+	EXPECT(s >= 0, "accept: %s", strerror(errno));
+	STEP(&t, "accept", 0, 1);
+	fds[nfds++] = l;
+	fds[nfds++] = c;
+	fds[nfds++] = s;
+
+	for (i = 0; i < nfds; i++) {
+		EXPECT(!ag_close(&a, fds[i]), "close %ld: %s", fds[i],
+		       strerror(errno));
+		STEP(&t, "close", 0, -1);
+	}
+	EXPECT(t.last.files == t.start.files, "back to the start");
+	EXPECT(t.last.heap == t.start.heap, "heap unchanged");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * Descriptors passed with SCM_RIGHTS are charged to the receiver when it
+ * receives them, not to the sender and not while in flight.
+ */
+static int test_files_scm_rights(const char *root)
+{
+	char p[PATH_MAX] = "", cs[PATH_MAX], cr[PATH_MAX];
+	struct agent s = AGENT_INIT, r = AGENT_INIT;
+	struct rt_track ts, tr;
+	int sv[2] = { -1, -1 }, ret = KSFT_FAIL, i;
+	long ssock, rsock, f, n, got[3];
+
+	SETUP(cg_make(p, root, "scm") || cg_enable(p, "restrack") ||
+	      cg_make(cs, p, "sender") || cg_make(cr, p, "receiver"));
+	SETUP(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	/* the agents inherit the sockets under the same numbers */
+	ssock = sv[0];
+	rsock = sv[1];
+	SETUP(agent_start_keep(&s, cs, sv[0]) || agent_start_keep(&r, cr, sv[1]));
+	close(sv[0]);
+	close(sv[1]);
+	sv[0] = sv[1] = -1;
+	SETUP(rt_track_start(&ts, cs) || rt_track_start(&tr, cr));
+
+	f = ag_open(&s);
+	EXPECT(f >= 0, "open: %s", strerror(errno));
+	STEP(&ts, "sender opens", 0, 1);
+	EXPECT(!ag_call(&s, AG_SCM_SEND, ssock, f, 3), "sendmsg: %s",
+	       strerror(errno));
+	STEP(&ts, "sender sends 3 copies", 0, 0);
+	STEP(&tr, "in flight", 0, 0);
+	n = ag_call(&r, AG_SCM_RECV, rsock);
+	EXPECT(n == 3, "received %ld fds: %s", n, strerror(errno));
+	EXPECT(!(r.v[0] & MSG_CTRUNC), "no MSG_CTRUNC");
+	memcpy(got, &r.v[1], sizeof(got));
+	STEP(&tr, "receiver got 3 fds", 0, 3);
+	STEP(&ts, "sender unchanged", 0, 0);
+	for (i = 0; i < 3; i++)
+		EXPECT(!ag_close(&r, got[i]), "close: %s", strerror(errno));
+	STEP(&tr, "receiver closes them", 0, -3);
+	EXPECT(!rt_check(p, "parent"), "parent exact");
+	ret = KSFT_PASS;
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	agent_stop(&s);
+	agent_stop(&r);
+	cg_destroy(p);
+	return ret;
+}
+
+/* close_range closes (and uncharges) exactly the open fds in the range. */
+static int test_files_close_range(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long fd, r, i;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "close_range") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg));
+
+	fd = ag_open(&a);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	for (i = 0; i < 5; i++) {
+		r = ag_call(&a, AG_FCNTL, fd, F_DUPFD, 100);
+		EXPECT(r == 100 + i, "F_DUPFD gave %ld: %s", r,
+		       strerror(errno));
+	}
+	STEP(&t, "open + 5 fds at 100-104", 0, 6);
+	r = ag_call(&a, AG_CLOSE_RANGE, 101, 103, 0);
+	if (r == -1 && errno == ENOSYS) {
+		ret = ksft_skip("close_range() not supported");
+		goto out;
+	}
+	EXPECT(!r, "close_range: %s", strerror(errno));
+	STEP(&t, "close_range(101, 103)", 0, -3);
+	r = ag_call(&a, AG_CLOSE_RANGE, 100, 104, CLOSE_RANGE_CLOEXEC);
+	EXPECT(!r, "close_range CLOEXEC: %s", strerror(errno));
+	STEP(&t, "close_range CLOSE_RANGE_CLOEXEC closes nothing", 0, 0);
+	r = ag_call(&a, AG_CLOSE_RANGE, 100, ~0U, 0);
+	EXPECT(!r, "close_range: %s", strerror(errno));
+	STEP(&t, "close_range(100, ~0) with holes", 0, -2);
+	for (i = 0; i < 4; i++) {
+		r = ag_call(&a, AG_FCNTL, fd, F_DUPFD, 200);
+		EXPECT(r == 200 + i, "F_DUPFD gave %ld: %s", r,
+		       strerror(errno));
+	}
+	STEP(&t, "4 fds at 200-203", 0, 4);
+	r = ag_call(&a, AG_CLOSE_RANGE, 200, 203, CLOSE_RANGE_UNSHARE);
+	EXPECT(!r, "close_range UNSHARE: %s", strerror(errno));
+	STEP(&t, "close_range CLOSE_RANGE_UNSHARE (table copied)", 0, -4);
+	r = ag_call(&a, AG_UNSHARE, CLONE_FILES);
+	EXPECT(!r, "unshare: %s", strerror(errno));
+	STEP(&t, "unshare(CLONE_FILES) of an unshared table", 0, 0);
+	EXPECT(!ag_close(&a, fd), "close: %s", strerror(errno));
+	STEP(&t, "close", 0, -1);
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* fork charges the child's copy of the fd table; its opens are its own. */
+static int test_files_fork(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	long pid, sub, f1, f2, st, nf, fds[3];
+	int ret = KSFT_FAIL, i;
+
+	SETUP(cg_make(cg, root, "files_fork") || agent_start(&a, cg));
+	for (i = 0; i < 3; i++) {
+		fds[i] = ag_open(&a);
+		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
+	}
+	SETUP(rt_track_start(&t, cg));
+
+	pid = ag_call(&a, AG_FORK, 0);
+	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	sub = a.v[0];
+	/* parent: +2 pipe ends to the child; child: its copy */
+	STEP(&t, "fork", ANY, 2 + fd_count(pid));
+	f1 = ag_call_sub(&a, sub, AG_OPEN, 0);
+	f2 = ag_call_sub(&a, sub, AG_DUP, f1);
+	EXPECT(f1 >= 0 && f2 >= 0, "open/dup in child: %s", strerror(errno));
+	STEP(&t, "child opens 2", 0, 2);
+	EXPECT(!ag_call_sub(&a, sub, AG_CLOSE, fds[1]), "close: %s",
+	       strerror(errno));
+	STEP(&t, "child closes an inherited fd", 0, -1);
+	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	STEP(&t, "parent opens 1", 0, 1);
+	nf = fd_count(pid);
+	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
+	STEP(&t, "child exited", ANY, -nf - 2);
+	EXPECT(ag_call(&a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
+	STEP(&t, "fork + exit + wait", 0, 0);
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* Expected usage when @a and @sub (if > 0) share one fd table or not. */
+static int check_pair(const char *cg, const char *label, pid_t a, pid_t sub,
+		      bool shared)
+{
+	long heap = vmdata_bytes(a), files = fd_count(a);
+
+	if (sub > 0) {
+		heap += vmdata_bytes(sub);
+		if (shared) {
+			if (fd_count(sub) != files) {
+				diag("%s: tables not shared? %ld vs %ld fds",
+				     label, files, fd_count(sub));
+				return -1;
+			}
+		} else {
+			files += fd_count(sub);
+		}
+	}
+	return rt_check_expect(cg, label, heap, files);
+}
+
+/*
+ * A table shared with CLONE_FILES is counted once, until one side unshares
+ * it; the exit of one sharer uncharges nothing.
+ */
+static int test_files_clone_files(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	long pid, sub, st, before;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "clone_files") || agent_start(&a, cg));
+	EXPECT(!rt_check(cg, "start"), "exact");
+
+	pid = ag_call(&a, AG_FORK, CLONE_FILES);
+	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
+	sub = a.v[0];
+	EXPECT(!check_pair(cg, "clone(CLONE_FILES)", a.pid, pid, true),
+	       "shared table counted once");
+	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0 &&
+	       ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	       strerror(errno));
+	EXPECT(!check_pair(cg, "child opens 2", a.pid, pid, true), "exact");
+	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!check_pair(cg, "parent opens 1", a.pid, pid, true), "exact");
+	EXPECT(!ag_call_sub(&a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
+	       strerror(errno));
+	EXPECT(!check_pair(cg, "child unshares", a.pid, pid, false),
+	       "two tables now");
+	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	       strerror(errno));
+	EXPECT(!check_pair(cg, "child opens 1", a.pid, pid, false), "exact");
+	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
+	EXPECT(!rt_check(cg, "unshared child exited"), "exact");
+
+	pid = ag_call(&a, AG_FORK, CLONE_FILES);
+	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
+	sub = a.v[0];
+	EXPECT(!check_pair(cg, "clone(CLONE_FILES) again", a.pid, pid, true),
+	       "exact");
+	before = cg_read_long(cg, "restrack.files.current");
+	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
+	/* the parent closed its 4 pipe ends to the child, nothing else */
+	EXPECT(!rt_check(cg, "sharing child exited"), "exact");
+	EXPECT(cg_read_long(cg, "restrack.files.current") == before - 4,
+	       "the exit of a sharer does not uncharge the shared table");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* deny */
+
+/*
+ * Policy deny, heap: every way of growing data_vm fails with ENOMEM once
+ * the charge would exceed heap.max, and leaves usage, VmData and the break
+ * unchanged; a charge that fits exactly succeeds; freeing always works.
+ */
+static int test_deny_heap(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	struct rt_events e;
+	long ps = page_size, r, m, res, kb, d;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "deny_heap") || agent_start(&a, cg) ||
+	      rt_track_start(&t, cg) || set_headroom(cg, true, 16 * ps));
+
+	r = ag_mmap_rw(&a, 17);
+	EXPECT(r == -1 && errno == ENOMEM, "mmap over the limit: %ld %s", r,
+	       strerror(errno));
+	STEP(&t, "mmap denied", 0, 0);
+	m = ag_mmap_rw(&a, 16);
+	EXPECT(m != -1, "mmap that fits exactly: %s", strerror(errno));
+	STEP(&t, "mmap exactly up to the limit", 16 * ps, 0);
+	EXPECT(cg_read_long(cg, "restrack.heap.current") ==
+	       cg_read_max(cg, "restrack.heap.max"), "at the limit");
+	EXPECT(!ag_munmap(&a, m, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap", -16 * ps, 0);
+
+	EXPECT(ag_call(&a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	kb = a.v[0];
+	r = ag_call(&a, AG_SBRK, 17 * ps);
+	EXPECT(r == -1 && errno == ENOMEM, "brk over the limit: %s",
+	       strerror(errno));
+	EXPECT(a.v[0] == kb, "break unchanged: %#lx, was %#lx", a.v[0], kb);
+	STEP(&t, "brk denied", 0, 0);
+	EXPECT(ag_call(&a, AG_SBRK, 16 * ps) != -1, "brk that fits: %s",
+	       strerror(errno));
+	STEP(&t, "brk exactly up to the limit", 16 * ps, 0);
+	EXPECT(ag_call(&a, AG_SBRK, -16 * ps) != -1, "brk down: %s",
+	       strerror(errno));
+	EXPECT(a.v[0] == kb, "break back");
+	STEP(&t, "brk down", -16 * ps, 0);
+
+	m = ag_mmap_rw(&a, 8);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	STEP(&t, "mmap 8", 8 * ps, 0);
+	r = ag_call(&a, AG_MREMAP, m, 8 * ps, 17 * ps, MREMAP_MAYMOVE, 0);
+	EXPECT(r == -1 && errno == ENOMEM, "mremap over the limit: %s",
+	       strerror(errno));
+	STEP(&t, "mremap grow denied", 0, 0);
+	m = ag_call(&a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
+	EXPECT(m != -1, "mremap that fits exactly: %s", strerror(errno));
+	STEP(&t, "mremap exactly up to the limit", 8 * ps, 0);
+	res = ag_mmap(&a, 16, PROT_NONE, ANON);
+	EXPECT(res != -1, "mmap: %s", strerror(errno));
+	r = ag_call(&a, AG_MREMAP, m, 16 * ps, 16 * ps,
+		    MREMAP_MAYMOVE | MREMAP_FIXED, res);
+	EXPECT(r == res, "moving a mapping at the limit (no growth) is not denied: %s",
+	       strerror(errno));
+	STEP(&t, "mremap move at the limit", 0, 0);
+	EXPECT(!ag_munmap(&a, res, 16), "munmap: %s", strerror(errno));
+	STEP(&t, "munmap", -16 * ps, 0);
+
+	res = ag_mmap(&a, 17, PROT_NONE, ANON);
+	EXPECT(res != -1, "mmap PROT_NONE: %s", strerror(errno));
+	STEP(&t, "reserve 17 pages", 0, 0);
+	r = ag_call(&a, AG_MPROTECT, res, 17 * ps, RW);
+	EXPECT(r == -1 && errno == ENOMEM, "mprotect over the limit: %s",
+	       strerror(errno));
+	STEP(&t, "mprotect denied", 0, 0);
+	EXPECT(!ag_call(&a, AG_MPROTECT, res, 16 * ps, RW),
+	       "mprotect that fits exactly: %s", strerror(errno));
+	STEP(&t, "mprotect exactly up to the limit", 16 * ps, 0);
+	EXPECT(!ag_call(&a, AG_MPROTECT, res, 16 * ps, PROT_NONE),
+	       "mprotect: %s", strerror(errno));
+	EXPECT(!ag_munmap(&a, res, 17), "munmap: %s", strerror(errno));
+	STEP(&t, "mprotect PROT_NONE + munmap", -16 * ps, 0);
+
+	d = vmdata_bytes(a.pid);
+	SETUP(set_headroom(cg, true, d - ps));
+	r = ag_call(&a, AG_FORK_EXIT, 0);
+	EXPECT(r == -1 && errno == ENOMEM, "fork over the limit: %s",
+	       strerror(errno));
+	EXPECT(cg_nr_procs(cg) == 1, "no child");
+	STEP(&t, "fork denied", 0, 0);
+	SETUP(set_headroom(cg, true, d));
+	r = ag_call(&a, AG_FORK_EXIT, 0);
+	EXPECT(r > 0, "fork whose copy fits exactly: %s", strerror(errno));
+	STEP(&t, "fork + exit", 0, 0);
+
+	SETUP(read_events(cg, "restrack.events.local", &e));
+	events_diag("events.local", &e);
+	EXPECT(e.heap >= 5, "5 denials counted");
+	EXPECT(e.files == 0 && e.kill == 0, "no other events");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * Policy deny, files: every way of creating a descriptor fails with EMFILE
+ * at files.max and changes nothing (pipe/socketpair do not leak a half);
+ * replacing an open fd needs no charge; SCM_RIGHTS receipt is truncated
+ * with MSG_CTRUNC; fork fails when the table copy does not fit.
+ */
+static int test_deny_files(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	struct rt_events e;
+	long l, f, ds0, ds1, o1, o2, r, nf, denials = 0;
+	int ret = KSFT_FAIL;
+	size_t k;
+
+	SETUP(cg_make(cg, root, "deny_files") || agent_start(&a, cg));
+	l = ag_call(&a, AG_LISTEN, 0);
+	EXPECT(l >= 0, "listen: %s", strerror(errno));
+	EXPECT(ag_call(&a, AG_CONNECT, l) >= 0, "connect: %s",
+	       strerror(errno));
+	EXPECT(!ag_call(&a, AG_SOCKETPAIR, SOCK_DGRAM), "socketpair: %s",
+	       strerror(errno));
+	ds0 = a.v[0];
+	ds1 = a.v[1];
+	f = ag_open(&a);
+	EXPECT(f >= 0, "open: %s", strerror(errno));
+	SETUP(rt_track_start(&t, cg) || set_headroom(cg, false, 2));
+
+	o1 = ag_open(&a);
+	o2 = ag_open(&a);
+	EXPECT(o1 >= 0 && o2 >= 0, "opens within the limit: %s",
+	       strerror(errno));
+	STEP(&t, "open 2 up to the limit", 0, 2);
+	EXPECT(cg_read_long(cg, "restrack.files.current") ==
+	       cg_read_max(cg, "restrack.files.max"), "at the limit");
+	{
+		struct {
+			const char *name;
+			int op;
+			long a[6];
+		} ops[] = {
+			{ "open", AG_OPEN, { 0 } },
+			{ "dup", AG_DUP, { f } },
+			{ "F_DUPFD", AG_FCNTL, { f, F_DUPFD, 0 } },
+			{ "F_DUPFD_CLOEXEC", AG_FCNTL, { f, F_DUPFD_CLOEXEC, 0 } },
+			{ "dup2 to a new fd", AG_DUP2, { f, 900 } },
+			{ "dup3 to a new fd", AG_DUP3, { f, 901, 0 } },
+			{ "socket", AG_NEWFD, { NEWFD_SOCKET } },
+			{ "accept", AG_ACCEPT, { l } },
+			{ "eventfd", AG_NEWFD, { NEWFD_EVENTFD } },
+			{ "memfd_create", AG_NEWFD, { NEWFD_MEMFD } },
+			{ "epoll_create1", AG_NEWFD, { NEWFD_EPOLL } },
+			{ "inotify_init1", AG_NEWFD, { NEWFD_INOTIFY } },
+			{ "timerfd_create", AG_NEWFD, { NEWFD_TIMERFD } },
+			{ "pidfd_open", AG_NEWFD, { NEWFD_PIDFD } },
+			{ "openat2", AG_NEWFD, { NEWFD_OPENAT2 } },
+			{ "pipe", AG_PIPE, { 0 } },
+			{ "socketpair", AG_SOCKETPAIR, { SOCK_STREAM } },
+		};
+
+		for (k = 0; k < ARRAY_SIZE(ops); k++) {
+			r = agent_call(&a, 0, ops[k].op, ops[k].a);
+			if (r == -1 && errno == ENOSYS) {
+				diag("%s not supported here, skipped",
+				     ops[k].name);
+				continue;
+			}
+			EXPECT(r == -1 && errno == EMFILE,
+			       "%s at the limit: returned %ld (%s)",
+			       ops[k].name, r, strerror(errno));
+			STEP(&t, ops[k].name, 0, 0);
+			denials++;
+		}
+	}
+	r = ag_call(&a, AG_DUP2, f, o1);
+	EXPECT(r == o1, "dup2 onto an open fd at the limit: %s",
+	       strerror(errno));
+	STEP(&t, "dup2 onto an open fd", 0, 0);
+
+	EXPECT(!ag_close(&a, o2), "close: %s", strerror(errno));
+	STEP(&t, "close 1: room for one", 0, -1);
+	r = ag_call(&a, AG_PIPE, 0);
+	EXPECT(r == -1 && errno == EMFILE, "pipe with room for one: %s",
+	       strerror(errno));
+	STEP(&t, "pipe denied, no half left", 0, 0);
+	r = ag_call(&a, AG_SOCKETPAIR, SOCK_STREAM);
+	EXPECT(r == -1 && errno == EMFILE, "socketpair with room for one: %s",
+	       strerror(errno));
+	STEP(&t, "socketpair denied, no half left", 0, 0);
+	denials += 2;
+
+	EXPECT(!ag_call(&a, AG_SCM_SEND, ds0, f, 3), "sendmsg: %s",
+	       strerror(errno));
+	r = ag_call(&a, AG_SCM_RECV, ds1);
+	EXPECT(r == 1, "received %ld of 3 fds with room for one (%s)", r,
+	       strerror(errno));
+	EXPECT(a.v[0] & MSG_CTRUNC, "MSG_CTRUNC set");
+	STEP(&t, "SCM_RIGHTS truncated", 0, 1);
+	EXPECT(!ag_close(&a, a.v[1]), "close: %s", strerror(errno));
+	STEP(&t, "close", 0, -1);
+
+	nf = fd_count(a.pid);
+	SETUP(set_headroom(cg, false, nf - 1));
+	r = ag_call(&a, AG_FORK_EXIT, 0);
+	EXPECT(r == -1 && errno == EMFILE, "fork with the table over the limit: %s",
+	       strerror(errno));
+	EXPECT(cg_nr_procs(cg) == 1, "no child");
+	STEP(&t, "fork denied", 0, 0);
+	denials++;
+	SETUP(set_headroom(cg, false, nf));
+	r = ag_call(&a, AG_FORK_EXIT, 0);
+	EXPECT(r > 0, "fork whose table fits exactly: %s", strerror(errno));
+	STEP(&t, "fork + exit", 0, 0);
+
+	EXPECT(!cg_write(cg, "restrack.files.max", "max"), "unlimit: %s",
+	       strerror(errno));
+	EXPECT(ag_open(&a) >= 0, "open without limit: %s", strerror(errno));
+	STEP(&t, "open after raising the limit", 0, 1);
+
+	SETUP(read_events(cg, "restrack.events.local", &e));
+	events_diag("events.local", &e);
+	EXPECT(e.files >= denials, "%ld denials counted", denials);
+	EXPECT(e.heap == 0 && e.kill == 0, "no other events");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* events */
+
+static int expect_events(const char *cg, const char *file, long heap,
+			 long files, long kill)
+{
+	struct rt_events e;
+
+	if (read_events(cg, file, &e))
+		return -1;
+	if (e.heap == heap && e.files == files && e.kill == kill)
+		return 0;
+	diag("%s/%s: heap.max %ld files.max %ld kill %ld, expected %ld %ld %ld",
+	     cg, file, e.heap, e.files, e.kill, heap, files, kill);
+	return -1;
+}
+
+/*
+ * An event is counted once per denied operation at the cgroup whose max was
+ * hit: in its events.local and in restrack.events of it and every
+ * ancestor, never in a descendant.
+ */
+static int test_events(const char *root)
+{
+	char p[PATH_MAX] = "", c[PATH_MAX];
+	struct agent a = AGENT_INIT;
+	struct rt_events r0, r1;
+	long ps = page_size, r, f;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(p, root, "events") || cg_enable(p, "restrack") ||
+	      cg_make(c, p, "child") || agent_start(&a, c) ||
+	      read_events(root, "restrack.events", &r0));
+
+	SETUP(set_headroom(c, true, 4 * ps));
+	r = ag_mmap_rw(&a, 8);
+	EXPECT(r == -1 && errno == ENOMEM, "mmap over the child's max: %s",
+	       strerror(errno));
+	EXPECT(!expect_events(c, "restrack.events", 1, 0, 0) &&
+	       !expect_events(c, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(p, "restrack.events", 1, 0, 0) &&
+	       !expect_events(p, "restrack.events.local", 0, 0, 0),
+	       "one heap event at the child");
+
+	f = ag_open(&a);
+	EXPECT(f >= 0, "open: %s", strerror(errno));
+	SETUP(set_headroom(c, false, 0));
+	r = ag_open(&a);
+	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
+	r = ag_call(&a, AG_DUP, f);
+	EXPECT(r == -1 && errno == EMFILE, "dup: %s", strerror(errno));
+	EXPECT(!expect_events(c, "restrack.events", 1, 2, 0) &&
+	       !expect_events(c, "restrack.events.local", 1, 2, 0) &&
+	       !expect_events(p, "restrack.events", 1, 2, 0) &&
+	       !expect_events(p, "restrack.events.local", 0, 0, 0),
+	       "two files events at the child");
+
+	r = ag_mmap_rw(&a, 2);
+	EXPECT(r != -1, "mmap within the limit: %s", strerror(errno));
+	EXPECT(!cg_write(c, "restrack.heap.max", "max") &&
+	       !cg_write(c, "restrack.files.max", "max"), "unlimit");
+	SETUP(set_headroom(p, true, 4 * ps));
+	r = ag_mmap_rw(&a, 8);
+	EXPECT(r == -1 && errno == ENOMEM, "mmap over the parent's max: %s",
+	       strerror(errno));
+	EXPECT(!expect_events(p, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(p, "restrack.events", 2, 2, 0) &&
+	       !expect_events(c, "restrack.events", 1, 2, 0) &&
+	       !expect_events(c, "restrack.events.local", 1, 2, 0),
+	       "the parent's event counts at the parent only");
+
+	SETUP(read_events(root, "restrack.events", &r1));
+	EXPECT(r1.heap - r0.heap == 2 && r1.files - r0.files == 2 &&
+	       r1.kill == r0.kill, "grandparent counts them too: +%ld +%ld +%ld",
+	       r1.heap - r0.heap, r1.files - r0.files, r1.kill - r0.kill);
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(p);
+	return ret;
+}
+
+/* Counting an event notifies inotify (IN_MODIFY) and poll() waiters. */
+static int test_events_notify(const char *root)
+{
+	char p[PATH_MAX] = "", c[PATH_MAX], path[PATH_MAX], buf[4096];
+	const char *watched[3];
+	struct agent a = AGENT_INIT;
+	int ifd = -1, pfd = -1, wd[3], seen = 0, ret = KSFT_FAIL, i;
+	struct pollfd pl;
+	long deadline, r;
+
+	SETUP(cg_make(p, root, "notify") || cg_enable(p, "restrack") ||
+	      cg_make(c, p, "child") || agent_start(&a, c));
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	EXPECT(ifd >= 0, "inotify_init1: %s", strerror(errno));
+	watched[0] = c;
+	watched[1] = c;
+	watched[2] = p;
+	for (i = 0; i < 3; i++) {
+		cg_path(path, watched[i], i == 1 ? "restrack.events.local" :
+						    "restrack.events");
+		wd[i] = inotify_add_watch(ifd, path, IN_MODIFY);
+		EXPECT(wd[i] >= 0, "watch %s: %s", path, strerror(errno));
+	}
+	cg_path(path, c, "restrack.events");
+	pfd = open(path, O_RDONLY | O_CLOEXEC);
+	EXPECT(pfd >= 0, "open %s: %s", path, strerror(errno));
+	EXPECT(read(pfd, buf, sizeof(buf)) > 0, "read events");
+	while (read(ifd, buf, sizeof(buf)) > 0)
+		;
+
+	SETUP(set_headroom(c, false, 0));
+	r = ag_open(&a);
+	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
+
+	deadline = now_ms() + 2000;
+	while (seen != 7 && now_ms() < deadline) {
+		struct pollfd ip = { .fd = ifd, .events = POLLIN };
+		ssize_t n;
+		char *q;
+
+		if (poll(&ip, 1, 100) <= 0)
+			continue;
+		n = read(ifd, buf, sizeof(buf));
+		for (q = buf; n > 0 && q < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)q;
+
+			for (i = 0; i < 3; i++)
+				if (ev->wd == wd[i] && (ev->mask & IN_MODIFY))
+					seen |= 1 << i;
+			q += sizeof(*ev) + ev->len;
+		}
+	}
+	EXPECT(seen & 1, "IN_MODIFY on child restrack.events");
+	EXPECT(seen & 2, "IN_MODIFY on child restrack.events.local");
+	EXPECT(seen & 4, "IN_MODIFY on parent restrack.events");
+	pl.fd = pfd;
+	pl.events = POLLPRI;
+	pl.revents = 0;
+	EXPECT(poll(&pl, 1, 2000) == 1 && (pl.revents & (POLLPRI | POLLERR)),
+	       "poll() wakes up: revents %#x", pl.revents);
+	ret = KSFT_PASS;
+out:
+	if (ifd >= 0)
+		close(ifd);
+	if (pfd >= 0)
+		close(pfd);
+	agent_stop(&a);
+	cg_destroy(p);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* kill */
+
+/*
+ * Policy kill: the process whose charge would exceed the max is killed with
+ * SIGKILL and counted in "kill"; the other members live on.
+ */
+static int test_kill_heap(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent v1 = AGENT_INIT, v2 = AGENT_INIT, b = AGENT_INIT;
+	struct rt_events e;
+	long ps = page_size, r;
+	int ret = KSFT_FAIL, st;
+
+	SETUP(cg_make(cg, root, "kill_heap") ||
+	      cg_write(cg, "restrack.policy", "kill") ||
+	      agent_start(&v1, cg) || agent_start(&v2, cg) ||
+	      agent_start(&b, cg) || set_headroom(cg, true, 8 * ps));
+
+	r = ag_mmap_rw(&v1, 4);
+	EXPECT(r != -1, "mmap within the limit: %s", strerror(errno));
+	r = ag_mmap_rw(&v1, 16);
+	EXPECT(r == -1 && v1.dead, "no reply from the victim");
+	st = agent_wait(&v1, 2000);
+	EXPECT(killed_by_sigkill(st), "mmap victim killed by SIGKILL: %#x", st);
+	SETUP(read_events(cg, "restrack.events", &e));
+	events_diag("after mmap", &e);
+	EXPECT(e.kill == 1 && e.heap >= 1, "kill counted");
+	EXPECT(!rt_check(cg, "after the kill"), "exact");
+
+	SETUP(set_headroom(cg, true, 8 * ps));
+	r = ag_call(&v2, AG_SBRK, 16 * ps);
+	EXPECT(r == -1 && v2.dead, "no reply from the victim");
+	st = agent_wait(&v2, 2000);
+	EXPECT(killed_by_sigkill(st), "brk victim killed by SIGKILL: %#x", st);
+	SETUP(read_events(cg, "restrack.events", &e));
+	events_diag("after brk", &e);
+	EXPECT(e.kill == 2 && e.heap >= 2, "kill counted");
+
+	EXPECT(!ag_call(&b, AG_NOP, 0), "bystander alive");
+	EXPECT(!rt_check(cg, "bystander"), "exact");
+	EXPECT(ag_mmap_rw(&b, 2) != -1, "bystander maps within the limit");
+	EXPECT(!rt_check(cg, "bystander mmap"), "exact");
+	st = agent_stop(&b);
+	EXPECT(st != -1 && WIFEXITED(st), "bystander exits normally");
+	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&v1);
+	agent_stop(&v2);
+	agent_stop(&b);
+	cg_destroy(cg);
+	return ret;
+}
+
+static int test_kill_files(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent v1 = AGENT_INIT, v2 = AGENT_INIT, b = AGENT_INIT;
+	struct rt_events e;
+	long r, f;
+	int ret = KSFT_FAIL, st;
+
+	SETUP(cg_make(cg, root, "kill_files") ||
+	      cg_write(cg, "restrack.policy", "kill") ||
+	      agent_start(&v1, cg) || agent_start(&v2, cg) ||
+	      agent_start(&b, cg) || set_headroom(cg, false, 2));
+
+	f = ag_open(&v1);
+	EXPECT(f >= 0, "open within the limit: %s", strerror(errno));
+	EXPECT(ag_open(&v1) >= 0, "open within the limit: %s",
+	       strerror(errno));
+	r = ag_call(&v1, AG_DUP, f);
+	EXPECT(r == -1 && v1.dead, "no reply from the victim");
+	st = agent_wait(&v1, 2000);
+	EXPECT(killed_by_sigkill(st), "dup victim killed by SIGKILL: %#x", st);
+	SETUP(read_events(cg, "restrack.events", &e));
+	events_diag("after dup", &e);
+	EXPECT(e.kill == 1 && e.files >= 1, "kill counted");
+	EXPECT(!rt_check(cg, "after the kill"), "exact");
+
+	SETUP(set_headroom(cg, false, 1));
+	r = ag_call(&v2, AG_PIPE, 0);
+	EXPECT(r == -1 && v2.dead, "no reply from the victim");
+	st = agent_wait(&v2, 2000);
+	EXPECT(killed_by_sigkill(st), "pipe victim killed by SIGKILL: %#x",
+	       st);
+	SETUP(read_events(cg, "restrack.events", &e));
+	events_diag("after pipe", &e);
+	EXPECT(e.kill == 2 && e.files >= 2, "kill counted");
+
+	EXPECT(!ag_call(&b, AG_NOP, 0), "bystander alive");
+	EXPECT(!rt_check(cg, "bystander"), "exact");
+	EXPECT(ag_open(&b) >= 0, "bystander opens within the limit");
+	st = agent_stop(&b);
+	EXPECT(st != -1 && WIFEXITED(st), "bystander exits normally");
+	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&v1);
+	agent_stop(&v2);
+	agent_stop(&b);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * Policy kill: writing a max below the current usage kills every process
+ * of the cgroup's subtree (a forked grandchild too), and nothing outside.
+ */
+static int kill_lower(const char *root, const char *name, bool heap)
+{
+	const char *maxfile = heap ? "restrack.heap.max" : "restrack.files.max";
+	const char *curfile = heap ? "restrack.heap.current" :
+				     "restrack.files.current";
+	char p[PATH_MAX] = "", c1[PATH_MAX], c2[PATH_MAX], q[PATH_MAX] = "";
+	struct agent a[4] = { AGENT_INIT, AGENT_INIT, AGENT_INIT, AGENT_INIT };
+	struct rt_events e;
+	long cur, newmax, sub = -1;
+	int ret = KSFT_FAIL, st, i;
+	char qname[64];
+
+	snprintf(qname, sizeof(qname), "%s_outside", name);
+	SETUP(cg_make(p, root, name) || cg_enable(p, "restrack") ||
+	      cg_write(p, "restrack.policy", "kill") ||
+	      cg_make(c1, p, "c1") || cg_make(c2, p, "c2") ||
+	      cg_make(q, root, qname) || cg_write(q, "restrack.policy", "kill"));
+	SETUP(agent_start(&a[0], c1) || agent_start(&a[1], c1) ||
+	      agent_start(&a[2], c2) || agent_start(&a[3], q));
+	for (i = 0; i < 4; i++) {
+		EXPECT(ag_mmap_rw(&a[i], 32) != -1, "mmap: %s",
+		       strerror(errno));
+		EXPECT(ag_open(&a[i]) >= 0 && ag_open(&a[i]) >= 0, "open: %s",
+		       strerror(errno));
+	}
+	sub = ag_call(&a[0], AG_FORK, 0);
+	EXPECT(sub > 0, "fork: %s", strerror(errno));
+	EXPECT(!rt_check(p, "before") && !rt_check(q, "before"), "exact");
+
+	cur = cg_read_long(p, curfile);
+	newmax = heap ? cur / 2 / page_size * page_size : cur / 2;
+	EXPECT(!cg_write_long(p, maxfile, newmax),
+	       "writing %s %ld below usage %ld: %s", maxfile, newmax, cur,
+	       strerror(errno));
+	for (i = 0; i < 3; i++) {
+		st = agent_wait(&a[i], 2000);
+		EXPECT(killed_by_sigkill(st), "member %d killed by SIGKILL: %#x",
+		       i, st);
+	}
+	EXPECT(wait_exit(sub, 2000, &st) == 0 && killed_by_sigkill(st),
+	       "forked grandchild killed by SIGKILL: %#x", st);
+	sub = -1;
+	EXPECT(cg_nr_procs(c1) == 0 && cg_nr_procs(c2) == 0, "no members left");
+	EXPECT(!rt_wait_zero(p, 1000), "back to 0");
+	EXPECT(cg_read_long(p, maxfile) == newmax, "%s is %ld", maxfile,
+	       newmax);
+	SETUP(read_events(p, "restrack.events", &e));
+	events_diag("events", &e);
+	EXPECT(e.kill >= 1, "kills counted");
+
+	EXPECT(!ag_call(&a[3], AG_NOP, 0), "the process outside lives");
+	EXPECT(!rt_check(q, "outside"), "exact");
+	EXPECT(!expect_events(q, "restrack.events", 0, 0, 0), "no events");
+	ret = KSFT_PASS;
+out:
+	if (sub > 0)
+		kill(sub, SIGKILL);
+	for (i = 0; i < 4; i++)
+		agent_stop(&a[i]);
+	cg_destroy(p);
+	cg_destroy(q);
+	return ret;
+}
+
+static int test_kill_lower_heap_max(const char *root)
+{
+	return kill_lower(root, "kill_lower_heap", true);
+}
+
+static int test_kill_lower_files_max(const char *root)
+{
+	return kill_lower(root, "kill_lower_files", false);
+}
+
+/*
+ * Policy deny: writing a max below the usage kills nothing and uncharges
+ * nothing; further charges fail, frees work.
+ */
+static int test_deny_lower_max(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_track t;
+	struct rt_events e;
+	long ps = page_size, m, cur, r, fds[4];
+	int ret = KSFT_FAIL, i;
+
+	SETUP(cg_make(cg, root, "deny_lower") || agent_start(&a, cg));
+	m = ag_mmap_rw(&a, 64);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	for (i = 0; i < 4; i++) {
+		fds[i] = ag_open(&a);
+		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
+	}
+	SETUP(rt_track_start(&t, cg));
+
+	cur = cg_read_long(cg, "restrack.heap.current");
+	EXPECT(!cg_write_long(cg, "restrack.heap.max", cur / 2 / ps * ps),
+	       "heap.max below usage: %s", strerror(errno));
+	cur = cg_read_long(cg, "restrack.files.current");
+	EXPECT(!cg_write_long(cg, "restrack.files.max", cur - 2),
+	       "files.max below usage: %s", strerror(errno));
+	msleep(50);
+	EXPECT(pid_alive(a.pid) && !ag_call(&a, AG_NOP, 0), "still alive");
+	STEP(&t, "limits lowered", 0, 0);
+	r = ag_mmap_rw(&a, 1);
+	EXPECT(r == -1 && errno == ENOMEM, "mmap over the limit: %s",
+	       strerror(errno));
+	r = ag_open(&a);
+	EXPECT(r == -1 && errno == EMFILE, "open over the limit: %s",
+	       strerror(errno));
+	STEP(&t, "denied", 0, 0);
+	EXPECT(!ag_munmap(&a, m, 64), "munmap: %s", strerror(errno));
+	EXPECT(!ag_close(&a, fds[0]), "close: %s", strerror(errno));
+	STEP(&t, "freeing over the limit works", -64 * ps, -1);
+	SETUP(read_events(cg, "restrack.events", &e));
+	EXPECT(e.kill == 0 && e.heap >= 1 && e.files >= 1, "no kill");
+	EXPECT(pid_alive(a.pid), "still alive");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* hierarchy and moves */
+
+static int check_sum(const char *parent, const char *a, const char *b)
+{
+	struct rt_usage up, ua, ub = { 0, 0 };
+
+	if (rt_current(parent, &up) || rt_current(a, &ua) ||
+	    (b && rt_current(b, &ub)))
+		return -1;
+	if (up.heap == ua.heap + ub.heap && up.files == ua.files + ub.files)
+		return 0;
+	diag("%s: %ld/%ld is not the sum of its children %ld/%ld + %ld/%ld",
+	     parent, up.heap, up.files, ua.heap, ua.files, ub.heap, ub.files);
+	return -1;
+}
+
+/*
+ * Usage is hierarchical and a charge must fit under the max of every
+ * ancestor: a parent's max limits the sum of its children, a middle
+ * cgroup's max its own subtree only.
+ */
+static int test_hierarchy(const char *root)
+{
+	char p[PATH_MAX] = "", c1[PATH_MAX], m[PATH_MAX], d[PATH_MAX];
+	struct agent a1 = AGENT_INIT, a2 = AGENT_INIT;
+	long ps = page_size, x1, r;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(p, root, "hierarchy") || cg_enable(p, "restrack") ||
+	      cg_make(c1, p, "c1") || cg_make(m, p, "mid") ||
+	      cg_enable(m, "restrack") || cg_make(d, m, "leaf") ||
+	      agent_start(&a1, c1) || agent_start(&a2, d));
+	EXPECT(!rt_check(p, "P") && !rt_check(c1, "C1") && !rt_check(m, "M") &&
+	       !rt_check(d, "D"), "exact");
+	EXPECT(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
+
+	SETUP(set_headroom(p, true, 32 * ps));
+	x1 = ag_mmap_rw(&a1, 20);
+	EXPECT(x1 != -1, "mmap under the parent's max: %s", strerror(errno));
+	r = ag_mmap_rw(&a2, 20);
+	EXPECT(r == -1 && errno == ENOMEM,
+	       "grandchild denied by the grandparent's max: %s",
+	       strerror(errno));
+	r = ag_mmap_rw(&a2, 12);
+	EXPECT(r != -1, "mmap that fits the rest: %s", strerror(errno));
+	EXPECT(cg_read_long(p, "restrack.heap.current") ==
+	       cg_read_max(p, "restrack.heap.max"), "parent at its max");
+	EXPECT(!rt_check(p, "P") && !rt_check(m, "M") && !rt_check(d, "D"),
+	       "exact");
+	EXPECT(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
+	EXPECT(!expect_events(p, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(m, "restrack.events", 0, 0, 0) &&
+	       !expect_events(d, "restrack.events", 0, 0, 0),
+	       "event counted at the parent");
+
+	EXPECT(!ag_munmap(&a1, x1, 20), "munmap: %s", strerror(errno));
+	EXPECT(ag_mmap_rw(&a2, 16) != -1, "room freed by a sibling: %s",
+	       strerror(errno));
+	SETUP(set_headroom(m, true, 0));
+	r = ag_mmap_rw(&a2, 1);
+	EXPECT(r == -1 && errno == ENOMEM, "denied by the middle max: %s",
+	       strerror(errno));
+	EXPECT(ag_mmap_rw(&a1, 1) != -1, "outside the middle cgroup: %s",
+	       strerror(errno));
+	EXPECT(!expect_events(m, "restrack.events.local", 1, 0, 0),
+	       "event at the middle cgroup");
+
+	SETUP(set_headroom(p, false, 3));
+	EXPECT(ag_open(&a1) >= 0 && ag_open(&a1) >= 0, "opens: %s",
+	       strerror(errno));
+	EXPECT(ag_open(&a2) >= 0, "open: %s", strerror(errno));
+	r = ag_open(&a2);
+	EXPECT(r == -1 && errno == EMFILE, "open over the parent's max: %s",
+	       strerror(errno));
+	r = ag_open(&a1);
+	EXPECT(r == -1 && errno == EMFILE, "open over the parent's max: %s",
+	       strerror(errno));
+	EXPECT(!rt_check(p, "P") && !rt_check(c1, "C1") && !rt_check(m, "M") &&
+	       !rt_check(d, "D"), "exact");
+	EXPECT(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a1);
+	agent_stop(&a2);
+	cg_destroy(p);
+	return ret;
+}
+
+struct ev_snap {
+	struct rt_events e[4][2];
+};
+
+static int snap_events(const char *const cgs[4], struct ev_snap *s)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (read_events(cgs[i], "restrack.events", &s->e[i][0]) ||
+		    read_events(cgs[i], "restrack.events.local", &s->e[i][1]))
+			return -1;
+	return 0;
+}
+
+/*
+ * A move carries the process's charges exactly from source to destination
+ * (and up their ancestors), is never refused for limits and counts no
+ * events; afterwards charges go to the destination.
+ */
+static int test_move(const char *root)
+{
+	char p[PATH_MAX] = "", s1[PATH_MAX], s2[PATH_MAX], q[PATH_MAX] = "";
+	const char *cgs[4] = { p, s1, s2, q };
+	struct agent x = AGENT_INIT, y = AGENT_INIT;
+	struct rt_usage us2, up, uq, ux, cur;
+	struct ev_snap ev0, ev1;
+	long ps = page_size, m, r;
+	int ret = KSFT_FAIL, i;
+
+	SETUP(cg_make(p, root, "move") || cg_enable(p, "restrack") ||
+	      cg_make(s1, p, "s1") || cg_make(s2, p, "s2") ||
+	      cg_make(q, root, "move_outside") ||
+	      agent_start(&x, s1) || agent_start(&y, s2));
+	EXPECT(!ag_call(&x, AG_THREADS, 2, 256 << 10, 4, 1), "threads: %s",
+	       strerror(errno));
+	m = ag_mmap_rw(&x, 64);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	for (i = 0; i < 3; i++)
+		EXPECT(ag_open(&x) >= 0, "open: %s", strerror(errno));
+	EXPECT(ag_mmap_rw(&y, 8) != -1 && ag_open(&y) >= 0, "y: %s",
+	       strerror(errno));
+	for (i = 0; i < 4; i++)
+		EXPECT(!rt_check(cgs[i], "before"), "exact");
+	SETUP(set_headroom(s2, true, ps) || set_headroom(s2, false, 1));
+	SETUP(snap_events(cgs, &ev0) || rt_current(s2, &us2) ||
+	      rt_current(p, &up) || rt_current(q, &uq));
+	ux.heap = vmdata_bytes(x.pid);
+	ux.files = fd_count(x.pid);
+
+	EXPECT(!cg_enter_pid(s2, x.pid),
+	       "move over the destination's max is not refused: %s",
+	       strerror(errno));
+	EXPECT(!rt_check_expect(s1, "source after the move", 0, 0),
+	       "source back to 0");
+	EXPECT(!rt_check_expect(s2, "destination after the move",
+				us2.heap + ux.heap, us2.files + ux.files),
+	       "destination gained the process's usage");
+	EXPECT(!rt_check(s2, "destination"), "exact");
+	EXPECT(!rt_check_expect(p, "parent", up.heap, up.files),
+	       "parent unchanged");
+	SETUP(snap_events(cgs, &ev1));
+	EXPECT(!memcmp(&ev0, &ev1, sizeof(ev0)), "the move counted no events");
+
+	r = ag_mmap_rw(&x, 2);
+	EXPECT(r == -1 && errno == ENOMEM, "charged to the destination: %s",
+	       strerror(errno));
+	r = ag_open(&x);
+	EXPECT(r == -1 && errno == EMFILE, "charged to the destination: %s",
+	       strerror(errno));
+	EXPECT(!ag_munmap(&x, m, 64), "munmap: %s", strerror(errno));
+	EXPECT(!rt_check(s2, "after munmap in the destination"), "exact");
+	EXPECT(!cg_write(s2, "restrack.heap.max", "max") &&
+	       !cg_write(s2, "restrack.files.max", "max"), "unlimit");
+
+	EXPECT(!cg_enter_pid(s1, x.pid), "move back: %s", strerror(errno));
+	for (i = 0; i < 4; i++)
+		EXPECT(!rt_check(cgs[i], "after moving back"), "exact");
+	rt_current(p, &up);
+	ux.heap = vmdata_bytes(x.pid);
+	ux.files = fd_count(x.pid);
+	EXPECT(!cg_enter_pid(q, x.pid), "move out of the parent: %s",
+	       strerror(errno));
+	EXPECT(!rt_check_expect(p, "parent after moving out",
+				up.heap - ux.heap, up.files - ux.files),
+	       "parent dropped by the process's usage");
+	EXPECT(!rt_check_expect(q, "outside", uq.heap + ux.heap,
+				uq.files + ux.files), "exact");
+	EXPECT(!cg_enter_pid(s2, x.pid), "move into the parent: %s",
+	       strerror(errno));
+	for (i = 0; i < 4; i++)
+		EXPECT(!rt_check(cgs[i], "after moving in"), "exact");
+	EXPECT(!rt_current(q, &cur) && cur.heap == 0 && cur.files == 0,
+	       "outside empty again");
+	EXPECT(!ag_call(&x, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
+	EXPECT(!rt_check(s2, "threads gone"), "exact");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&x);
+	agent_stop(&y);
+	cg_destroy(p);
+	cg_destroy(q);
+	return ret;
+}
+
+/*
+ * Enabling the controller on a populated subtree accounts its processes
+ * exactly; disabling it hands the charges to the nearest ancestor with the
+ * controller (whose usage stays right); enabling it again splits them back.
+ */
+static int test_enable_populated(const char *root)
+{
+	char p[PATH_MAX] = "", c[PATH_MAX];
+	struct agent a = AGENT_INIT;
+	struct rt_track tp, tc;
+	long ps = page_size, m, pid, sub, st;
+	int ret = KSFT_FAIL, status;
+
+	SETUP(cg_make(p, root, "enable") || cg_make(c, p, "child") ||
+	      agent_start(&a, c));
+	EXPECT(!cg_file_exists(c, "restrack.heap.current"),
+	       "controller not enabled on the child yet");
+	m = ag_mmap_rw(&a, 100);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	EXPECT(ag_open(&a) >= 0 && ag_open(&a) >= 0, "open: %s",
+	       strerror(errno));
+	pid = ag_call(&a, AG_FORK, 0);
+	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	sub = a.v[0];
+	EXPECT(ag_call_sub(&a, sub, AG_MMAP, 0, 10 * ps, RW, ANON, -1, 0) != -1,
+	       "mmap in child: %s", strerror(errno));
+	SETUP(rt_track_start(&tp, p));
+
+	EXPECT(!cg_enable(p, "restrack"), "enable on a populated child: %s",
+	       strerror(errno));
+	EXPECT(cg_file_exists(c, "restrack.heap.current"), "files appeared");
+	SETUP(rt_track_start(&tc, c));
+	STEP(&tp, "parent unchanged by enabling", 0, 0);
+	EXPECT(tc.last.heap == tp.last.heap && tc.last.files == tp.last.files,
+	       "all usage is the child's");
+	EXPECT(ag_mmap_rw(&a, 16) != -1, "mmap: %s", strerror(errno));
+	STEP(&tc, "mmap after enabling", 16 * ps, 0);
+	STEP(&tp, "parent too", 16 * ps, 0);
+	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	       strerror(errno));
+	STEP(&tc, "open in the forked process", 0, 1);
+	STEP(&tp, "parent too", 0, 1);
+
+	EXPECT(!cg_disable(p, "restrack"), "disable: %s", strerror(errno));
+	EXPECT(!cg_file_exists(c, "restrack.heap.current"), "files gone");
+	STEP(&tp, "parent unchanged by disabling", 0, 0);
+	EXPECT(!ag_munmap(&a, m, 100), "munmap: %s", strerror(errno));
+	STEP(&tp, "munmap while disabled", -100 * ps, 0);
+	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	STEP(&tp, "open while disabled", 0, 1);
+	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(st >= 0 && WIFEXITED(st), "child exit %#lx", st);
+	STEP(&tp, "child exit while disabled", ANY, ANY);
+
+	EXPECT(!cg_enable(p, "restrack"), "enable again: %s", strerror(errno));
+	STEP(&tp, "parent unchanged by enabling again", 0, 0);
+	EXPECT(!rt_check(c, "child after enabling again"), "exact");
+	EXPECT(cg_read_long(c, "restrack.heap.current") == tp.last.heap,
+	       "all usage is the child's");
+	status = agent_stop(&a);
+	EXPECT(status != -1 && WIFEXITED(status), "agent exit %#x", status);
+	EXPECT(!rt_wait_zero(c, 1000) && !rt_wait_zero(p, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(p);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* peak, limits, policy */
+
+/* peak is at least current, and keeps the high watermark after frees. */
+static int test_peak(const char *root)
+{
+	char p[PATH_MAX] = "", c[PATH_MAX];
+	struct agent a = AGENT_INIT;
+	long ps = page_size, m, hi, peak, fhi, fpeak, fds[10];
+	int ret = KSFT_FAIL, i;
+
+	SETUP(cg_make(p, root, "peak") || cg_enable(p, "restrack") ||
+	      cg_make(c, p, "child") || agent_start(&a, c));
+	EXPECT(cg_read_long(c, "restrack.heap.peak") >=
+	       cg_read_long(c, "restrack.heap.current"), "peak >= current");
+	EXPECT(cg_read_long(c, "restrack.files.peak") >=
+	       cg_read_long(c, "restrack.files.current"), "peak >= current");
+
+	m = ag_mmap_rw(&a, 256);
+	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	hi = cg_read_long(c, "restrack.heap.current");
+	peak = cg_read_long(c, "restrack.heap.peak");
+	EXPECT(peak >= hi, "peak %ld >= current %ld", peak, hi);
+	EXPECT(cg_read_long(p, "restrack.heap.peak") >= hi, "parent peak");
+	EXPECT(!ag_munmap(&a, m, 256), "munmap: %s", strerror(errno));
+	EXPECT(cg_read_long(c, "restrack.heap.current") == hi - 256 * ps,
+	       "current dropped");
+	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak,
+	       "peak kept after munmap: %ld, was %ld",
+	       cg_read_long(c, "restrack.heap.peak"), peak);
+	EXPECT(ag_mmap_rw(&a, 64) != -1, "mmap: %s", strerror(errno));
+	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak,
+	       "peak not raised below the watermark");
+
+	for (i = 0; i < 10; i++) {
+		fds[i] = ag_open(&a);
+		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
+	}
+	fhi = cg_read_long(c, "restrack.files.current");
+	fpeak = cg_read_long(c, "restrack.files.peak");
+	EXPECT(fpeak >= fhi, "files peak %ld >= current %ld", fpeak, fhi);
+	for (i = 0; i < 10; i++)
+		EXPECT(!ag_close(&a, fds[i]), "close: %s", strerror(errno));
+	EXPECT(cg_read_long(c, "restrack.files.current") == fhi - 10,
+	       "current dropped");
+	EXPECT(cg_read_long(c, "restrack.files.peak") == fpeak,
+	       "files peak kept after close");
+	EXPECT(cg_read_long(p, "restrack.files.peak") >= fhi, "parent peak");
+	EXPECT(!rt_check(c, "end"), "exact");
+	EXPECT(agent_stop(&a) != -1, "exit");
+	EXPECT(!rt_wait_zero(c, 1000), "back to 0");
+	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak &&
+	       cg_read_long(c, "restrack.files.peak") == fpeak,
+	       "peaks survive the exit");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(p);
+	return ret;
+}
+
+struct write_case {
+	const char *in;
+	long out;	/* value read back; CG_MAX for "max" */
+};
+
+static int check_valid_writes(const char *cg, const char *file,
+			      const struct write_case *c, int n)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		long v;
+
+		err = cg_write_errno(cg, file, c[i].in);
+		if (err) {
+			diag("%s: writing \"%s\" failed: %s", file, c[i].in,
+			     strerror(err));
+			return -1;
+		}
+		v = cg_read_max(cg, file);
+		if (v != c[i].out) {
+			diag("%s: \"%s\" reads back %ld, expected %ld", file,
+			     c[i].in, v, c[i].out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_invalid_writes(const char *cg, const char *file,
+				const char *const *bad, int n, long keep)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		err = cg_write_errno(cg, file, bad[i]);
+		if (err != EINVAL) {
+			diag("%s: writing \"%s\": %s, expected EINVAL", file,
+			     bad[i], err ? strerror(err) : "accepted");
+			return -1;
+		}
+		if (cg_read_max(cg, file) != keep) {
+			diag("%s: \"%s\" changed the value to %ld", file,
+			     bad[i], cg_read_max(cg, file));
+			return -1;
+		}
+	}
+	/* an empty write() never reaches the controller; must not change it */
+	cg_write_raw(cg, file, "", 0);
+	if (cg_read_max(cg, file) != keep) {
+		diag("%s: an empty write changed the value", file);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * heap.max takes "max" or bytes with K/M/G suffixes, stored in whole pages
+ * (rounded down); files.max "max" or a count.  Anything else is EINVAL and
+ * changes nothing.
+ */
+static int test_limit_writes(const char *root)
+{
+	static const char *const bad_heap[] = {
+		"-1", "abc", "\n", " ", "99999999999999999999999", "10x", "5 6",
+		"1.5M", "1MB", "max1", "maxx", "0x", "--1",
+	};
+	static const char *const bad_files[] = {
+		"-1", "abc", "\n", "99999999999999999999999", "10x", "5 6",
+		"10K", "1M", "1.5", "max1", "1e3",
+	};
+	long ps = page_size;
+	struct write_case heap[] = {
+		{ "max", CG_MAX },
+		{ "1M", 1L << 20 },
+		{ "4096", 4096 / ps * ps },
+		{ "10K", 10240 / ps * ps },
+		{ "1G", 1L << 30 },
+		{ "8192\n", 8192 / ps * ps },
+		{ "0", 0 },
+		{ "3m", 3L << 20 },
+		{ "max\n", CG_MAX },
+		{ "100000", 100000 / ps * ps },
+	};
+	struct write_case files[] = {
+		{ "max", CG_MAX },
+		{ "0", 0 },
+		{ "10", 10 },
+		{ "1000000", 1000000 },
+		{ "7\n", 7 },
+		{ "max\n", CG_MAX },
+	};
+	char cg[PATH_MAX] = "";
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "limit_writes"));
+	EXPECT(!check_valid_writes(cg, "restrack.heap.max", heap,
+				   ARRAY_SIZE(heap)), "valid heap.max writes");
+	EXPECT(!cg_write(cg, "restrack.heap.max", "1M"), "set 1M");
+	EXPECT(!check_invalid_writes(cg, "restrack.heap.max", bad_heap,
+				     ARRAY_SIZE(bad_heap), 1L << 20),
+	       "invalid heap.max writes");
+	EXPECT(!cg_write(cg, "restrack.heap.max", "max"), "set max");
+	EXPECT(!check_invalid_writes(cg, "restrack.heap.max", bad_heap,
+				     ARRAY_SIZE(bad_heap), CG_MAX),
+	       "invalid heap.max writes keep max");
+
+	EXPECT(!check_valid_writes(cg, "restrack.files.max", files,
+				   ARRAY_SIZE(files)), "valid files.max writes");
+	EXPECT(!cg_write(cg, "restrack.files.max", "64"), "set 64");
+	EXPECT(!check_invalid_writes(cg, "restrack.files.max", bad_files,
+				     ARRAY_SIZE(bad_files), 64),
+	       "invalid files.max writes");
+	ret = KSFT_PASS;
+out:
+	cg_destroy(cg);
+	return ret;
+}
+
+/* restrack.policy takes "deny" or "kill"; anything else is EINVAL. */
+static int test_policy_writes(const char *root)
+{
+	static const char *const bad[] = {
+		"\n", "Kill", "DENY", "stop", "kill deny", "killx", "denyx",
+		"1", "max", "kil",
+	};
+	char cg[PATH_MAX] = "";
+	int ret = KSFT_FAIL, err;
+	size_t i;
+
+	SETUP(cg_make(cg, root, "policy_writes"));
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny"), "default deny");
+	EXPECT(!cg_write(cg, "restrack.policy", "kill"), "kill: %s",
+	       strerror(errno));
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill"), "reads kill");
+	EXPECT(!cg_write(cg, "restrack.policy", "deny\n"), "deny\\n: %s",
+	       strerror(errno));
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny"), "reads deny");
+	EXPECT(!cg_write(cg, "restrack.policy", "kill\n"), "kill\\n: %s",
+	       strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = cg_write_errno(cg, "restrack.policy", bad[i]);
+		EXPECT(err == EINVAL, "\"%s\": %s", bad[i],
+		       err ? strerror(err) : "accepted");
+		EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill"),
+		       "\"%s\" left the policy unchanged", bad[i]);
+	}
+	cg_write_raw(cg, "restrack.policy", "", 0);
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill"),
+	       "an empty write changes nothing");
+	ret = KSFT_PASS;
+out:
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* exit, root */
+
+/*
+ * Usage returns to exactly 0 once all processes are gone, whether they
+ * exit normally, with threads running, or by SIGKILL.
+ */
+static int test_zero_after_exit(const char *root)
+{
+	char p[PATH_MAX] = "", c[PATH_MAX];
+	struct agent a = AGENT_INIT, b = AGENT_INIT;
+	long ps = page_size, sub, sub2, st;
+	int ret = KSFT_FAIL, status, i;
+
+	SETUP(cg_make(p, root, "zero") || cg_enable(p, "restrack") ||
+	      cg_make(c, p, "child") || agent_start(&a, c) ||
+	      agent_start(&b, c));
+	EXPECT(!ag_call(&a, AG_THREADS, 3, 0, 4, 1), "threads: %s",
+	       strerror(errno));
+	EXPECT(ag_mmap_rw(&a, 128) != -1, "mmap: %s", strerror(errno));
+	EXPECT(ag_call(&a, AG_SBRK, 32 * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	for (i = 0; i < 5; i++)
+		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	EXPECT(ag_call(&a, AG_FORK, 0) > 0, "fork: %s", strerror(errno));
+	sub = a.v[0];
+	EXPECT(ag_call_sub(&a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0) != -1,
+	       "mmap: %s", strerror(errno));
+	EXPECT(ag_call_sub(&a, sub, AG_PIPE, 0) == 0, "pipe: %s",
+	       strerror(errno));
+	EXPECT(!ag_call(&b, AG_THREADS, 2, 0, 4, 1), "threads: %s",
+	       strerror(errno));
+	EXPECT(ag_mmap_rw(&b, 64) != -1, "mmap: %s", strerror(errno));
+	EXPECT(!rt_check(c, "all running") && !rt_check(p, "parent"), "exact");
+	EXPECT(ag_call(&a, AG_FORK, CLONE_FILES) > 0, "clone: %s",
+	       strerror(errno));
+	sub2 = a.v[0];
+	EXPECT(ag_call_sub(&a, sub2, AG_OPEN, 0) >= 0, "open: %s",
+	       strerror(errno));
+
+	status = agent_kill(&b);
+	EXPECT(killed_by_sigkill(status), "b killed");
+	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(st >= 0 && WIFEXITED(st), "sub exit %#lx", st);
+	st = ag_call_sub(&a, sub2, AG_EXIT, 0);
+	EXPECT(st >= 0 && WIFEXITED(st), "sub exit %#lx", st);
+	status = agent_stop(&a);
+	EXPECT(status != -1 && WIFEXITED(status), "a exit %#x", status);
+	EXPECT(cg_nr_procs(c) == 0, "no members");
+	EXPECT(!rt_wait_zero(c, 1000), "child back to 0");
+	EXPECT(!rt_wait_zero(p, 1000), "parent back to 0");
+	EXPECT(cg_read_long(c, "restrack.heap.peak") > 0 &&
+	       cg_read_long(c, "restrack.files.peak") > 0, "peaks kept");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	agent_stop(&b);
+	cg_destroy(p);
+	return ret;
+}
+
+/*
+ * Processes in the root cgroup are neither limited nor charged anywhere; a
+ * move from the root charges the destination exactly, a move back to the
+ * root uncharges it.
+ */
+static int test_root_unaffected(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent r = AGENT_INIT, i = AGENT_INIT;
+	struct rt_usage ut, uroot, now, ur;
+	long ps = page_size, m;
+	int ret = KSFT_FAIL, k;
+
+	SETUP(cg_make(cg, root, "root_unaffected") || agent_start(&i, cg) ||
+	      agent_start(&r, cg_mount()));
+	EXPECT(cg_has_pid(cg_mount(), r.pid), "agent in the root cgroup");
+	SETUP(set_headroom(cg, true, 16 * ps) || set_headroom(cg, false, 2) ||
+	      rt_current(cg, &ut) || rt_current(root, &uroot));
+
+	m = ag_mmap_rw(&r, 16384);
+	EXPECT(m != -1, "a root process maps 16384 pages: %s",
+	       strerror(errno));
+	for (k = 0; k < 64; k++)
+		EXPECT(ag_open(&r) >= 0, "a root process opens 64 files: %s",
+		       strerror(errno));
+	EXPECT(ag_call(&r, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
+	EXPECT(!rt_check_expect(cg, "limited cgroup", ut.heap, ut.files),
+	       "unchanged");
+	EXPECT(!rt_current(root, &now) && now.heap == uroot.heap &&
+	       now.files == uroot.files, "test root unchanged");
+
+	ur.heap = vmdata_bytes(r.pid);
+	ur.files = fd_count(r.pid);
+	EXPECT(!cg_enter_pid(cg, r.pid), "move from the root: %s",
+	       strerror(errno));
+	EXPECT(!rt_check_expect(cg, "after the move in", ut.heap + ur.heap,
+				ut.files + ur.files), "charged exactly");
+	EXPECT(ag_mmap_rw(&r, 1) == -1 && errno == ENOMEM, "now limited");
+	EXPECT(!ag_munmap(&r, m, 16384), "munmap: %s", strerror(errno));
+	EXPECT(!rt_check(cg, "after munmap"), "exact");
+	EXPECT(!cg_enter_pid(cg_mount(), r.pid), "move to the root: %s",
+	       strerror(errno));
+	EXPECT(!rt_check_expect(cg, "after the move out", ut.heap, ut.files),
+	       "uncharged exactly");
+	EXPECT(ag_mmap_rw(&r, 1024) != -1, "unlimited again: %s",
+	       strerror(errno));
+	EXPECT(!rt_check_expect(cg, "root process maps", ut.heap, ut.files),
+	       "unchanged");
+	ret = KSFT_PASS;
+out:
+	agent_stop(&r);
+	agent_stop(&i);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+
+#define T(fn) { #fn, fn }
+static const struct cg_test tests[] = {
+	T(test_interface),
+	T(test_heap_mmap),
+	T(test_heap_brk),
+	T(test_heap_mremap),
+	T(test_heap_mprotect),
+	T(test_heap_fork),
+	T(test_exec),
+	T(test_threads),
+	T(test_files_dup),
+	T(test_files_kinds),
+	T(test_files_scm_rights),
+	T(test_files_close_range),
+	T(test_files_fork),
+	T(test_files_clone_files),
+	T(test_deny_heap),
+	T(test_deny_files),
+	T(test_events),
+	T(test_events_notify),
+	T(test_kill_heap),
+	T(test_kill_files),
+	T(test_kill_lower_heap_max),
+	T(test_kill_lower_files_max),
+	T(test_deny_lower_max),
+	T(test_hierarchy),
+	T(test_move),
+	T(test_enable_populated),
+	T(test_peak),
+	T(test_limit_writes),
+	T(test_policy_writes),
+	T(test_zero_after_exit),
+	T(test_root_unaffected),
+};
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-l] [-t TEST]\n"
+		"  -l       list the tests\n"
+		"  -t TEST  run only TEST\n", prog);
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	int opt;
+
+	agent_exec_hook(argc, argv);
+	while ((opt = getopt(argc, argv, "lt:h")) != -1) {
+		switch (opt) {
+		case 'l':
+			ksft_list(tests, ARRAY_SIZE(tests));
+			return 0;
+		case 't':
+			only = optarg;
+			break;
+		default:
+			usage(argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	return ksft_run("restrack-test", tests, ARRAY_SIZE(tests), only, 120);
+}

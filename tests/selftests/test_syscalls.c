@@ -1,0 +1,2500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the restrack system calls -- register(2), fetch(2),
+ * deregister(2), resource_cap(2), resource_reset(2) -- and of
+ * /proc/tracker_status.
+ *
+ * The return code table of the contract is checked row by row, with the
+ * state left unchanged by each failing call.  What the calls do is checked
+ * in the cgroup tree (/proc/PID/cgroup of every thread, the per-process
+ * cgroup restrack/<pid>, its restrack.* files), fetch() against the
+ * independent oracles (VmData and /proc/PID/fd of the processes in the
+ * cgroup), quota kills against wait statuses, and the listing line by line.
+ * Then pid reuse, pid namespaces, privilege, a race hammer that must leak
+ * nothing, and a listing of 1000 entries.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/types.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cg_util.h"
+#include "restrack_syscalls.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define RW		(PROT_READ | PROT_WRITE)
+#define ANON		(MAP_PRIVATE | MAP_ANONYMOUS)
+#define MIB		(1L << 20)
+#define NOBODY		65534
+/* How long an exited process' registration may take to vanish. */
+#define GONE_MS		2500
+
+#define STATUS_PATH	"/proc/tracker_status"
+#define STATUS_HEADER	"PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP"
+
+#ifndef __NR_clone3
+#define __NR_clone3	435
+#endif
+
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case 0:		return "no error";
+	case EPERM:	return "EPERM";
+	case ENOENT:	return "ENOENT";
+	case ESRCH:	return "ESRCH";
+	case ENOMEM:	return "ENOMEM";
+	case EFAULT:	return "EFAULT";
+	case EBUSY:	return "EBUSY";
+	case EEXIST:	return "EEXIST";
+	case ENODEV:	return "ENODEV";
+	case EINVAL:	return "EINVAL";
+	case ENFILE:	return "ENFILE";
+	case ENOSYS:	return "ENOSYS";
+	}
+	return strerror(err);
+}
+
+/*
+ * @expr must return 0 (@want 0) or -1 with errno @want.  Anything else is
+ * reported with the line and the call, and the test goes to out.
+ */
+#define EXPECT_CALL(expr, want)						\
+	do {								\
+		long r_;						\
+		int e_;							\
+									\
+		errno = 0;						\
+		r_ = (expr);						\
+		e_ = errno;						\
+		if ((want) ? (r_ != -1 || e_ != (want)) : r_ != 0) {	\
+			diag("%s:%d: %s = %ld (%s), expected %s%s",	\
+			     __func__, __LINE__, #expr, r_,		\
+			     r_ == -1 ? errno_name(e_) : "no error",	\
+			     (want) ? "-1 " : "0",			\
+			     (want) ? errno_name(want) : "");		\
+			goto out;					\
+		}							\
+	} while (0)
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static void nap_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n, done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)done < len - 1) {
+		n = read(fd, buf + done, len - 1 - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	close(fd);
+	buf[done] = '\0';
+	return done;
+}
+
+/* The whole of a file, NUL-terminated, in malloc()ed memory; NULL on error. */
+static char *read_all(const char *path, size_t *lenp)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap), *bigger;
+	int fd, saved;
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		if (len + 1 >= cap) {
+			bigger = realloc(buf, cap * 2);
+			if (!bigger)
+				goto fail;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	errno = saved;
+	return NULL;
+}
+
+/* Reads exactly @len bytes within @timeout_ms; 0 on success. */
+static int read_timeout(int fd, void *buf, size_t len, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	size_t done = 0;
+
+	while (done < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left < 0 || poll(&pfd, 1, left) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = EPIPE;
+			return -1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* restrack/<pid>, the cgroup register(pid) creates, as a file system path */
+static void reg_dir(char *buf, pid_t pid)
+{
+	snprintf(buf, PATH_MAX, "%s/restrack/%d", cg_mount(), pid);
+}
+
+/* A cgroup's path as /proc/PID/cgroup shows it: /rt-sys-test/a */
+static const char *cg_rel(const char *cg)
+{
+	return cg + strlen(cg_mount());
+}
+
+/* The v2 cgroup of @pid (0: of the caller), or of its thread @tid. */
+static int task_cgroup(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[96], text[4096], *line, *save = NULL;
+
+	if (!pid)
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	else if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/cgroup", pid,
+			 tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_text(path, text, sizeof(text)) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "0::", 3)) {
+			snprintf(buf, len, "%s", line + 3);
+			return 0;
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* @pid is in the cgroup @rel (as /proc/PID/cgroup shows it); else diag. */
+static bool in_cgroup(pid_t pid, const char *rel)
+{
+	char cur[PATH_MAX];
+
+	if (task_cgroup(pid, 0, cur, sizeof(cur))) {
+		diag("reading /proc/%d/cgroup: %s", pid, strerror(errno));
+		return false;
+	}
+	if (strcmp(cur, rel)) {
+		diag("process %d is in %s, expected %s", pid, cur, rel);
+		return false;
+	}
+	return true;
+}
+
+/* @pid is in restrack/<@owner>. */
+static bool in_reg_cgroup(pid_t pid, pid_t owner)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "/restrack/%d", owner);
+	return in_cgroup(pid, rel);
+}
+
+/* Every thread of @pid is in @rel, and there are @nr_threads of them. */
+static int threads_in_cgroup(pid_t pid, const char *rel, int nr_threads)
+{
+	char path[64], cur[PATH_MAX];
+	struct dirent *de;
+	int n = 0, bad = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d) {
+		diag("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		pid_t tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		n++;
+		if (task_cgroup(pid, tid, cur, sizeof(cur))) {
+			diag("thread %d of %d: %s", tid, pid, strerror(errno));
+			bad++;
+		} else if (strcmp(cur, rel)) {
+			diag("thread %d of %d is in %s, expected %s", tid, pid,
+			     cur, rel);
+			bad++;
+		}
+	}
+	closedir(d);
+	if (n != nr_threads)
+		diag("process %d has %d threads, expected %d", pid, n,
+		     nr_threads);
+	return bad || n != nr_threads ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* /proc/tracker_status */
+
+struct status_entry {
+	long pid;
+	char comm[32];
+	long heap;
+	long heap_cap;		/* CG_MAX for "max" */
+	long files;
+	long file_cap;		/* CG_MAX for "max" */
+	char policy[16];
+	char cgroup[256];
+};
+
+static int parse_count(const char *s, long *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtol(s, &end, 10);
+	return errno || end == s || *end || *val < 0 ? -1 : 0;
+}
+
+static int parse_cap(const char *s, long *val)
+{
+	if (!strcmp(s, "max")) {
+		*val = CG_MAX;
+		return 0;
+	}
+	return parse_count(s, val);
+}
+
+/* One entry line: exactly eight whitespace-separated columns. */
+static int status_parse_line(char *line, struct status_entry *e)
+{
+	char *tok[8], *t, *save = NULL;
+	int n = 0;
+
+	for (t = strtok_r(line, " \t", &save); t;
+	     t = strtok_r(NULL, " \t", &save)) {
+		if (n == 8)
+			return -1;
+		tok[n++] = t;
+	}
+	if (n != 8 || parse_count(tok[0], &e->pid) || e->pid < 1 ||
+	    strlen(tok[1]) >= sizeof(e->comm) ||
+	    parse_count(tok[2], &e->heap) || parse_cap(tok[3], &e->heap_cap) ||
+	    parse_count(tok[4], &e->files) || parse_cap(tok[5], &e->file_cap) ||
+	    (strcmp(tok[6], "deny") && strcmp(tok[6], "kill")) ||
+	    strlen(tok[7]) >= sizeof(e->cgroup))
+		return -1;
+	snprintf(e->comm, sizeof(e->comm), "%s", tok[1]);
+	snprintf(e->policy, sizeof(e->policy), "%s", tok[6]);
+	snprintf(e->cgroup, sizeof(e->cgroup), "%s", tok[7]);
+	return 0;
+}
+
+/*
+ * Reads /proc/tracker_status, checks the header and the format of every
+ * line and returns the number of entries, -1 on error.  With @pid > 0,
+ * *@found tells whether @pid has an entry (at most one), and @e gets it.
+ */
+static int status_read(pid_t pid, struct status_entry *e, bool *found)
+{
+	char *buf = read_all(STATUS_PATH, NULL), *line, *save = NULL;
+	char copy[512];
+	struct status_entry tmp;
+	int entries = 0, ret = -1;
+
+	if (found)
+		*found = false;
+	if (!buf) {
+		diag("reading %s: %s", STATUS_PATH, strerror(errno));
+		return -1;
+	}
+	line = strtok_r(buf, "\n", &save);
+	if (!line || strcmp(line, STATUS_HEADER)) {
+		diag("%s: header is \"%s\", expected \"%s\"", STATUS_PATH,
+		     line ? line : "", STATUS_HEADER);
+		goto out;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		snprintf(copy, sizeof(copy), "%s", line);
+		if (status_parse_line(line, &tmp)) {
+			diag("%s: malformed line \"%s\"", STATUS_PATH, copy);
+			goto out;
+		}
+		entries++;
+		if (pid <= 0 || tmp.pid != pid)
+			continue;
+		if (found && *found) {
+			diag("%s: two lines for pid %d", STATUS_PATH, pid);
+			goto out;
+		}
+		if (e)
+			*e = tmp;
+		if (found)
+			*found = true;
+	}
+	ret = entries;
+out:
+	free(buf);
+	return ret;
+}
+
+/* 1 if @pid has a line in /proc/tracker_status, 0 if not, -1 on error */
+static int status_has(pid_t pid)
+{
+	bool found;
+
+	if (status_read(pid, NULL, &found) < 0)
+		return -1;
+	return found;
+}
+
+/* The line of @pid; 0 if there is one, else diag. */
+static int status_get(pid_t pid, struct status_entry *e)
+{
+	bool found;
+
+	if (status_read(pid, e, &found) < 0)
+		return -1;
+	if (!found) {
+		diag("%s has no line for %d", STATUS_PATH, pid);
+		return -1;
+	}
+	return 0;
+}
+
+/* @pid is registered: it has a line, a cgroup, and it is in that cgroup. */
+static bool is_registered(pid_t pid)
+{
+	char dir[PATH_MAX];
+	int listed = status_has(pid);
+
+	reg_dir(dir, pid);
+	if (listed != 1)
+		diag("%d is not listed in %s", pid, STATUS_PATH);
+	if (!dir_exists(dir))
+		diag("%s does not exist", dir);
+	return listed == 1 && dir_exists(dir) && in_reg_cgroup(pid, pid);
+}
+
+/* @pid has neither a line nor a cgroup restrack/<pid>. */
+static bool is_unregistered(pid_t pid)
+{
+	char dir[PATH_MAX];
+	int listed = status_has(pid);
+
+	reg_dir(dir, pid);
+	if (listed)
+		diag("%d is listed in %s", pid, STATUS_PATH);
+	if (dir_exists(dir))
+		diag("%s exists", dir);
+	return !listed && !dir_exists(dir);
+}
+
+/* Waits until @pid has neither a line nor a cgroup. */
+static int wait_unregistered(pid_t pid, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	char dir[PATH_MAX];
+	bool exists;
+	int listed;
+
+	reg_dir(dir, pid);
+	for (;;) {
+		listed = status_has(pid);
+		exists = dir_exists(dir);
+		if (!listed && !exists)
+			return 0;
+		if (listed < 0 || now_ms() > deadline)
+			break;
+		msleep(5);
+	}
+	diag("%d still registered after %d ms:%s%s", pid, timeout_ms,
+	     listed ? " listed in " STATUS_PATH : "",
+	     exists ? " its cgroup exists" : "");
+	return -1;
+}
+
+/* Number of restrack/<pid> cgroups; diag names them if @show. */
+static int count_reg_dirs(bool show)
+{
+	char top[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
+	d = opendir(top);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || atoi(de->d_name) <= 0)
+			continue;
+		if (show && n < 20)
+			diag("left over: %s/%s", top, de->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Waits until no process is registered: /proc/tracker_status has only its
+ * header and restrack/ no <pid> cgroup.  Reaps orphans meanwhile.
+ */
+static int wait_no_registrations(int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	int entries, dirs;
+	char *text;
+
+	for (;;) {
+		reap_zombies();
+		entries = status_read(0, NULL, NULL);
+		dirs = count_reg_dirs(false);
+		if (!entries && !dirs)
+			return 0;
+		if (entries < 0 || dirs < 0 || now_ms() > deadline)
+			break;
+		msleep(10);
+	}
+	diag("after %d ms: %d entries in %s, %d cgroups in restrack/",
+	     timeout_ms, entries, STATUS_PATH, dirs);
+	text = read_all(STATUS_PATH, NULL);
+	if (text) {
+		diag("%.900s", text);
+		free(text);
+	}
+	count_reg_dirs(true);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* processes */
+
+/* A pid no process has: that of a child that exited and was reaped. */
+static pid_t unused_pid(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		return -1;
+	if (!kill(pid, 0) || errno != ESRCH)
+		return -1;
+	return pid;
+}
+
+/* A child that has exited and is not reaped yet. */
+static pid_t zombie(void)
+{
+	siginfo_t si;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0 || waitid(P_PID, pid, &si, WEXITED | WNOWAIT))
+		return -1;
+	return pid;
+}
+
+/* @pid is a kernel thread (PF_KTHREAD in /proc/PID/stat) */
+static bool is_kthread(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long flags;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return false;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x00200000;
+}
+
+static void kill_reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	wait_exit(pid, 5000, NULL);
+}
+
+/*
+ * Sleepers: processes that only sleep until released, for tests that send
+ * no commands (a changed comm, a chosen pid, a thousand of them).  They
+ * share two pipes: each reports on @ready once set up, and all leave when
+ * @go is closed.
+ */
+struct sleepers {
+	int go[2];
+	int ready[2];
+};
+
+static int sleepers_init(struct sleepers *s)
+{
+	if (pipe(s->go) || pipe(s->ready)) {
+		diag("pipe: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* All sleepers exit. */
+static void sleepers_release(struct sleepers *s)
+{
+	if (s->go[1] >= 0)
+		close(s->go[1]);
+	s->go[1] = -1;
+}
+
+static void sleepers_close(struct sleepers *s)
+{
+	int i;
+
+	sleepers_release(s);
+	for (i = 0; i < 2; i++) {
+		if (s->ready[i] >= 0)
+			close(s->ready[i]);
+		s->ready[i] = -1;
+	}
+	if (s->go[0] >= 0)
+		close(s->go[0]);
+	s->go[0] = -1;
+}
+
+/* Uses only system calls: it also runs in a child of a raw clone3(). */
+static void __attribute__((noreturn))
+sleeper_main(struct sleepers *s, const char *cg, const char *comm,
+	     pid_t parent)
+{
+	char c = 'R';
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	close(s->go[1]);
+	close(s->ready[0]);
+	if (cg && cg_enter_pid(cg, getpid()))
+		c = 'E';
+	if (comm)
+		prctl(PR_SET_NAME, comm);
+	if (write(s->ready[1], &c, 1) != 1 || c != 'R')
+		_exit(1);
+	while (read(s->go[0], &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static pid_t sleeper_ready(struct sleepers *s, pid_t pid)
+{
+	char c = 0;
+
+	if (read_timeout(s->ready[0], &c, 1, 5000) || c != 'R') {
+		diag("sleeper %d did not start", pid);
+		kill_reap(pid);
+		return -1;
+	}
+	return pid;
+}
+
+/* A sleeper in @cg (NULL: ours) with the command name @comm (NULL: ours) */
+static pid_t sleeper_start(struct sleepers *s, const char *cg,
+			   const char *comm)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		sleeper_main(s, cg, comm, parent);
+	if (pid < 0) {
+		diag("fork: %s", strerror(errno));
+		return -1;
+	}
+	return sleeper_ready(s, pid);
+}
+
+struct clone_args_v1 {
+	__u64 flags;
+	__u64 pidfd;
+	__u64 child_tid;
+	__u64 parent_tid;
+	__u64 exit_signal;
+	__u64 stack;
+	__u64 stack_size;
+	__u64 tls;
+	__u64 set_tid;
+	__u64 set_tid_size;
+};
+
+/*
+ * A sleeper with the pid @want, in our cgroup (clone3() with set_tid).
+ * Returns -1 with errno set if the kernel does not allow it.
+ */
+static pid_t sleeper_start_pid(struct sleepers *s, pid_t want)
+{
+	struct clone_args_v1 args;
+	pid_t tid = want, parent = getpid();
+	long pid;
+
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	args.set_tid = (uintptr_t)&tid;
+	args.set_tid_size = 1;
+	fflush(NULL);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	if (pid == 0)
+		sleeper_main(s, NULL, NULL, parent);
+	if (pid < 0)
+		return -1;
+	return sleeper_ready(s, pid);
+}
+
+/* ------------------------------------------------------------------ */
+/* agents */
+
+static long ag_map(struct agent *a, long bytes)
+{
+	return ag_call(a, AG_MMAP, 0, bytes, RW, ANON, -1, 0);
+}
+
+static long ag_open(struct agent *a)
+{
+	return ag_call(a, AG_OPEN, 0);
+}
+
+/* The agent must die of SIGKILL (it is reaped here). */
+static int expect_killed(struct agent *a, const char *what)
+{
+	pid_t pid = a->pid;
+	int status = agent_wait(a, 5000);
+
+	if (!killed_by_sigkill(status)) {
+		diag("%s: process %d: wait status %#x, expected SIGKILL", what,
+		     pid, status);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * fetch(@pid), checked against its cgroup's restrack.*.current and against
+ * the oracles: the VmData of the cgroup's processes, summed, in MiB rounded
+ * down, and their /proc/PID/fd entries.  Only while they are quiescent.
+ */
+static int fetch_check(pid_t pid, struct per_proc_resource *st)
+{
+	char dir[PATH_MAX];
+	struct rt_usage o, cur;
+
+	memset(st, 0xa5, sizeof(*st));
+	if (restrack_fetch(st, pid)) {
+		diag("fetch(%d): %s", pid, errno_name(errno));
+		return -1;
+	}
+	reg_dir(dir, pid);
+	if (rt_oracle(dir, &o) || rt_current(dir, &cur))
+		return -1;
+	if (st->pid != pid || st->heapsize != (unsigned long)(o.heap >> 20) ||
+	    st->openfile_count != (unsigned long)o.files ||
+	    cur.heap >> 20 != o.heap >> 20 || cur.files != o.files) {
+		diag("fetch(%d): pid %d heapsize %lu MiB openfile_count %lu; oracle: %ld MiB (%ld bytes), %ld files; restrack.heap.current %ld, restrack.files.current %ld",
+		     pid, st->pid, st->heapsize, st->openfile_count,
+		     o.heap >> 20, o.heap, o.files, cur.heap, cur.files);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * restrack.heap.max (bytes) and restrack.files.max of @pid's cgroup are
+ * @heap and @files (CG_MAX: "max"), and its policy is @policy (NULL: any).
+ */
+static int limits_are(pid_t pid, long heap, long files, const char *policy)
+{
+	char dir[PATH_MAX];
+	long h, f;
+
+	reg_dir(dir, pid);
+	h = cg_read_max(dir, "restrack.heap.max");
+	f = cg_read_max(dir, "restrack.files.max");
+	if (h != heap || f != files ||
+	    (policy && cg_read_strcmp(dir, "restrack.policy", policy))) {
+		diag("%s: heap.max %ld, files.max %ld, expected %ld, %ld and policy %s",
+		     dir, h, f, heap, files, policy ? policy : "any");
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the return code table */
+
+/* The calls exist and /proc/tracker_status has its header. */
+static int test_present(const char *root)
+{
+	int ret = KSFT_FAIL;
+
+	(void)root;
+	EXPECT_CALL(restrack_register(-1), EINVAL);
+	EXPECT_CALL(restrack_fetch(NULL, -1), EINVAL);
+	EXPECT_CALL(restrack_deregister(-1), EINVAL);
+	EXPECT_CALL(restrack_resource_cap(-1, -1, -1), EINVAL);
+	EXPECT_CALL(restrack_resource_reset(-1), EINVAL);
+	EXPECT(status_read(0, NULL, NULL) >= 0, "%s is readable", STATUS_PATH);
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/* register: pid < 1 EINVAL, no such process ESRCH, registered ENFILE */
+static int test_register_errors(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	pid_t gone, z = -1;
+	int ret = KSFT_FAIL;
+
+	EXPECT_CALL(restrack_register(0), EINVAL);
+	EXPECT_CALL(restrack_register(-1), EINVAL);
+	EXPECT_CALL(restrack_register(INT_MIN), EINVAL);
+
+	gone = unused_pid();
+	EXPECT(gone > 0, "a free pid");
+	EXPECT_CALL(restrack_register(gone), ESRCH);
+	EXPECT(is_unregistered(gone), "nothing created for %d", gone);
+
+	/* an exited process, not yet reaped, is no process to track */
+	z = zombie();
+	EXPECT(z > 0, "a zombie");
+	EXPECT_CALL(restrack_register(z), ESRCH);
+	EXPECT(is_unregistered(z), "nothing created for zombie %d", z);
+	kill_reap(z);
+	z = -1;
+
+	if (is_kthread(2))
+		EXPECT_CALL(restrack_register(2), ESRCH);
+	else
+		diag("pid 2 is no kernel thread: not checked");
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(is_registered(a.pid), "registered");
+	EXPECT_CALL(restrack_register(a.pid), ENFILE);
+	EXPECT(is_registered(a.pid), "still registered, once");
+	EXPECT(limits_are(a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back in %s", cg);
+	ret = KSFT_PASS;
+out:
+	kill_reap(z);
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * fetch: pid < 1, no such process, not registered: EINVAL, with the buffer
+ * untouched; a bad buffer: EFAULT.
+ */
+static int test_fetch_errors(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st, pattern;
+	char *ro = MAP_FAILED, *two = MAP_FAILED;
+	pid_t gone;
+	int ret = KSFT_FAIL;
+
+	memset(&pattern, 0xa5, sizeof(pattern));
+	st = pattern;
+	EXPECT_CALL(restrack_fetch(&st, 0), EINVAL);
+	EXPECT_CALL(restrack_fetch(&st, -1), EINVAL);
+	EXPECT_CALL(restrack_fetch(&st, INT_MIN), EINVAL);
+	gone = unused_pid();
+	EXPECT(gone > 0, "a free pid");
+	EXPECT_CALL(restrack_fetch(&st, gone), EINVAL);
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	EXPECT_CALL(restrack_fetch(&st, a.pid), EINVAL);
+	EXPECT(!memcmp(&st, &pattern, sizeof(st)),
+	       "failed fetches leave the buffer alone");
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	       "fetch registers nothing");
+
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(restrack_fetch(NULL, a.pid), EFAULT);
+	EXPECT_CALL(restrack_fetch((void *)1, a.pid), EFAULT);
+	ro = mmap(NULL, page_size, PROT_READ, ANON, -1, 0);
+	EXPECT(ro != MAP_FAILED, "mmap: %s", strerror(errno));
+	EXPECT_CALL(restrack_fetch((void *)ro, a.pid), EFAULT);
+	/* a buffer running into an unmapped page */
+	two = mmap(NULL, 2 * page_size, RW, ANON, -1, 0);
+	EXPECT(two != MAP_FAILED, "mmap: %s", strerror(errno));
+	EXPECT(!munmap(two + page_size, page_size), "munmap");
+	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), a.pid),
+		    EFAULT);
+	EXPECT(is_registered(a.pid), "still registered");
+
+	EXPECT(!fetch_check(a.pid, &st), "a good fetch");
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	st = pattern;
+	EXPECT_CALL(restrack_fetch(&st, a.pid), EINVAL);
+	EXPECT(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
+	ret = KSFT_PASS;
+out:
+	if (ro != MAP_FAILED)
+		munmap(ro, page_size);
+	if (two != MAP_FAILED)
+		munmap(two, page_size);
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* deregister: pid < 1 EINVAL, no such process ESRCH, not registered ESRCH */
+static int test_deregister_errors(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	pid_t gone;
+	int ret = KSFT_FAIL;
+
+	EXPECT_CALL(restrack_deregister(0), EINVAL);
+	EXPECT_CALL(restrack_deregister(-1), EINVAL);
+	EXPECT_CALL(restrack_deregister(INT_MIN), EINVAL);
+	gone = unused_pid();
+	EXPECT(gone > 0, "a free pid");
+	EXPECT_CALL(restrack_deregister(gone), ESRCH);
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	EXPECT_CALL(restrack_deregister(a.pid), ESRCH);
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	       "nothing changed");
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(a.pid), ESRCH);
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	       "nothing changed");
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * resource_cap: pid < 1 EINVAL, no such process ESRCH, not registered
+ * EINVAL, capped already ENFILE, a quota below -1 EINVAL; limits and policy
+ * unchanged by each failure.
+ */
+static int test_cap_errors(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct status_entry e;
+	pid_t gone, pid;
+	int ret = KSFT_FAIL;
+
+	EXPECT_CALL(restrack_resource_cap(0, 100, 100), EINVAL);
+	EXPECT_CALL(restrack_resource_cap(-1, 100, 100), EINVAL);
+	EXPECT_CALL(restrack_resource_cap(INT_MIN, 100, 100), EINVAL);
+	gone = unused_pid();
+	EXPECT(gone > 0, "a free pid");
+	EXPECT_CALL(restrack_resource_cap(gone, 100, 100), ESRCH);
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
+	EXPECT(in_cgroup(pid, cg_rel(cg)) && is_unregistered(pid),
+	       "nothing changed");
+	EXPECT(cg_read_max(cg, "restrack.heap.max") == CG_MAX &&
+	       cg_read_max(cg, "restrack.files.max") == CG_MAX &&
+	       !cg_read_strcmp(cg, "restrack.policy", "deny"),
+	       "the process' own cgroup is left alone");
+
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, -2, 100), EINVAL);
+	EXPECT_CALL(restrack_resource_cap(pid, 100, -5), EINVAL);
+	EXPECT_CALL(restrack_resource_cap(pid, LONG_MIN, -1), EINVAL);
+	EXPECT_CALL(restrack_resource_cap(pid, -1, LONG_MIN), EINVAL);
+	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing changed");
+
+	EXPECT_CALL(restrack_resource_cap(pid, 1024, 1000), 0);
+	EXPECT(!limits_are(pid, 1024 * MIB, 1000, "kill"), "capped");
+	EXPECT(!status_get(pid, &e) && e.heap_cap == 1024 &&
+	       e.file_cap == 1000 && !strcmp(e.policy, "kill"),
+	       "listed as capped");
+	EXPECT_CALL(restrack_resource_cap(pid, 512, 500), ENFILE);
+	EXPECT_CALL(restrack_resource_cap(pid, -1, -1), ENFILE);
+	EXPECT_CALL(restrack_resource_cap(pid, -2, 100), EINVAL);
+	EXPECT(!limits_are(pid, 1024 * MIB, 1000, "kill"), "unchanged");
+
+	/* after a reset, quotas may be set again; -1 is no limit */
+	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, -1, 1000), 0);
+	EXPECT(!limits_are(pid, CG_MAX, 1000, "kill"), "files only");
+	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, 1024, -1), 0);
+	EXPECT(!limits_are(pid, 1024 * MIB, CG_MAX, "kill"), "heap only");
+	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, -1, -1), 0);
+	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "kill"), "neither");
+	EXPECT_CALL(restrack_resource_cap(pid, 10, 10), ENFILE);
+
+	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process lives");
+	EXPECT_CALL(restrack_deregister(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* resource_reset: pid < 1 EINVAL, no such process ESRCH, not registered EINVAL */
+static int test_reset_errors(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct status_entry e;
+	pid_t gone, pid;
+	int ret = KSFT_FAIL;
+
+	EXPECT_CALL(restrack_resource_reset(0), EINVAL);
+	EXPECT_CALL(restrack_resource_reset(-1), EINVAL);
+	EXPECT_CALL(restrack_resource_reset(INT_MIN), EINVAL);
+	gone = unused_pid();
+	EXPECT(gone > 0, "a free pid");
+	EXPECT_CALL(restrack_resource_reset(gone), ESRCH);
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
+	EXPECT(in_cgroup(pid, cg_rel(cg)) && is_unregistered(pid),
+	       "nothing changed");
+
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing to lift");
+	EXPECT_CALL(restrack_resource_cap(pid, 1024, 1000), 0);
+	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
+	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
+	       e.file_cap == CG_MAX, "listed as max, max");
+	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT_CALL(restrack_deregister(pid), 0);
+	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* privilege */
+
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return true;
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+static int drop_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[cap / 32].effective &= ~(1U << (cap % 32));
+	d[cap / 32].permitted &= ~(1U << (cap % 32));
+	d[cap / 32].inheritable &= ~(1U << (cap % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+struct unpriv {
+	pid_t target;
+	bool registered;
+	struct per_proc_resource expect;
+};
+
+/* In a child without CAP_SYS_RESOURCE: only fetch works. */
+static int unpriv_calls(const struct unpriv *u)
+{
+	struct per_proc_resource st;
+	int ret = KSFT_FAIL;
+
+	EXPECT_CALL(restrack_register(u->target), EPERM);
+	EXPECT_CALL(restrack_deregister(u->target), EPERM);
+	EXPECT_CALL(restrack_resource_cap(u->target, 100, 100), EPERM);
+	EXPECT_CALL(restrack_resource_reset(u->target), EPERM);
+	if (!u->registered) {
+		EXPECT_CALL(restrack_fetch(&st, u->target), EINVAL);
+	} else {
+		EXPECT_CALL(restrack_fetch(&st, u->target), 0);
+		EXPECT(st.pid == u->target &&
+		       st.heapsize == u->expect.heapsize &&
+		       st.openfile_count == u->expect.openfile_count,
+		       "fetch: pid %d heap %lu files %lu, expected %d %lu %lu",
+		       st.pid, st.heapsize, st.openfile_count, u->target,
+		       u->expect.heapsize, u->expect.openfile_count);
+	}
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/* Runs unpriv_calls() as nobody (@as_nobody) or as root without the cap. */
+static int run_unprivileged(const struct unpriv *u, bool as_nobody)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (as_nobody) {
+			if (setgroups(0, NULL) || setgid(NOBODY) ||
+			    setuid(NOBODY)) {
+				diag("becoming %d: %s", NOBODY,
+				     strerror(errno));
+				_exit(KSFT_FAIL);
+			}
+		} else if (drop_cap(CAP_SYS_RESOURCE)) {
+			diag("dropping CAP_SYS_RESOURCE: %s", strerror(errno));
+			_exit(KSFT_FAIL);
+		}
+		if (has_cap(CAP_SYS_RESOURCE)) {
+			diag("CAP_SYS_RESOURCE is still effective");
+			_exit(KSFT_FAIL);
+		}
+		_exit(unpriv_calls(u));
+	}
+	if (pid < 0 || wait_exit(pid, 10000, &status)) {
+		kill_reap(pid);
+		return KSFT_FAIL;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_PASS) {
+		diag("unprivileged (%s) calls on %d failed",
+		     as_nobody ? "nobody" : "root without CAP_SYS_RESOURCE",
+		     u->target);
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+/*
+ * Without CAP_SYS_RESOURCE -- as nobody, or as root without that one
+ * capability -- register, deregister, resource_cap and resource_reset fail
+ * with EPERM and change nothing; fetch works.
+ */
+static int test_privilege(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct unpriv u = { 0 };
+	int ret = KSFT_FAIL, i;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	u.target = a.pid;
+
+	for (i = 0; i < 2; i++) {
+		bool as_nobody = !i;
+
+		u.registered = false;
+		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
+		       "unregistered target");
+		EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+		       "nothing changed");
+
+		EXPECT_CALL(restrack_register(a.pid), 0);
+		u.registered = true;
+		EXPECT(!fetch_check(a.pid, &u.expect), "fetch");
+		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
+		       "registered target");
+		EXPECT(is_registered(a.pid), "still registered");
+		EXPECT(!limits_are(a.pid, CG_MAX, CG_MAX, "deny"),
+		       "not capped");
+
+		EXPECT_CALL(restrack_resource_cap(a.pid, 1024, 1000), 0);
+		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
+		       "capped target");
+		EXPECT(is_registered(a.pid), "still registered");
+		EXPECT(!limits_are(a.pid, 1024 * MIB, 1000, "kill"),
+		       "still capped");
+
+		EXPECT_CALL(restrack_deregister(a.pid), 0);
+		EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back");
+	}
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* what the calls do */
+
+/*
+ * register moves the process into restrack/<pid> (creating restrack/ and
+ * enabling the controller as needed), its children follow it there, and
+ * deregister moves them all back to exactly where it came from and removes
+ * the cgroup.  The process can register again.
+ */
+static int test_register_moves(const char *root)
+{
+	char cg[PATH_MAX] = "", top[PATH_MAX], dir[PATH_MAX];
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st;
+	long sub = -1;
+	int ret = KSFT_FAIL;
+
+	/* restrack/ is made on demand: take it away if nobody uses it */
+	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
+	if (status_read(0, NULL, NULL) == 0 && !count_reg_dirs(false) &&
+	    rmdir(top) && errno != ENOENT)
+		diag("rmdir %s: %s", top, strerror(errno));
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "started in %s", cg);
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(in_reg_cgroup(a.pid, a.pid), "moved");
+	reg_dir(dir, a.pid);
+	EXPECT(cg_has_pid(dir, a.pid) && !cg_has_pid(cg, a.pid),
+	       "cgroup.procs agree");
+	EXPECT(cg_read_has_word(top, "cgroup.subtree_control", "restrack") &&
+	       cg_read_has_word(cg_mount(), "cgroup.subtree_control",
+				"restrack"), "the controller is enabled");
+	EXPECT(!limits_are(a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
+	EXPECT(status_has(a.pid) == 1, "listed");
+
+	sub = ag_call(&a, AG_FORK, 0);
+	EXPECT(sub > 0, "fork: %s", strerror(errno));
+	EXPECT(in_reg_cgroup(sub, a.pid), "a child starts in its cgroup");
+	EXPECT(status_has(sub) == 0, "but is not registered itself");
+	EXPECT_CALL(restrack_fetch(&st, sub), EINVAL);
+	EXPECT_CALL(restrack_deregister(sub), ESRCH);
+	EXPECT_CALL(restrack_resource_cap(sub, 100, 100), EINVAL);
+	EXPECT_CALL(restrack_resource_reset(sub), EINVAL);
+	EXPECT_CALL(restrack_register(sub), 0);
+	EXPECT(is_registered(sub), "the child registers on its own");
+	EXPECT_CALL(restrack_deregister(sub), 0);
+	EXPECT(in_reg_cgroup(sub, a.pid), "and goes back to its parent's");
+
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back where it came from");
+	EXPECT(in_cgroup(sub, cg_rel(cg)), "with its child");
+	EXPECT(is_unregistered(a.pid), "cgroup and entry gone at once");
+	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process lives on");
+
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(is_registered(a.pid), "registered again");
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back again");
+	ret = KSFT_PASS;
+out:
+	if (sub > 0)
+		kill(sub, SIGKILL);
+	agent_kill(&a);
+	if (sub > 0)
+		wait_exit(sub, 5000, NULL);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* deregister after the process' cgroup was removed: the nearest ancestor */
+static int test_deregister_origin_gone(const char *root)
+{
+	char b[PATH_MAX] = "", c[PATH_MAX], d[PATH_MAX] = "", e[PATH_MAX];
+	char f[PATH_MAX];
+	struct agent a1 = AGENT_INIT, a2 = AGENT_INIT;
+	int ret = KSFT_FAIL;
+
+	if (cg_make(b, root, "b") || cg_make(c, b, "c") ||
+	    cg_make(d, root, "d") || cg_make(e, d, "e") || cg_make(f, e, "f") ||
+	    agent_start(&a1, c) || agent_start(&a2, f))
+		goto out;
+	EXPECT_CALL(restrack_register(a1.pid), 0);
+	EXPECT_CALL(restrack_register(a2.pid), 0);
+	EXPECT(!rmdir(c), "rmdir %s: %s", c, strerror(errno));
+	EXPECT(!rmdir(f) && !rmdir(e), "rmdir %s, %s: %s", f, e,
+	       strerror(errno));
+
+	EXPECT_CALL(restrack_deregister(a1.pid), 0);
+	EXPECT(in_cgroup(a1.pid, cg_rel(b)), "one level up");
+	EXPECT_CALL(restrack_deregister(a2.pid), 0);
+	EXPECT(in_cgroup(a2.pid, cg_rel(d)), "two levels up");
+	EXPECT(is_unregistered(a1.pid) && is_unregistered(a2.pid), "gone");
+	EXPECT(ag_call(&a1, AG_NOP, 0) == 0 && ag_call(&a2, AG_NOP, 0) == 0,
+	       "both live on");
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a1);
+	agent_kill(&a2);
+	cg_destroy(b);
+	cg_destroy(d);
+	return ret;
+}
+
+/*
+ * When a registered process exits -- by itself or killed -- its entry and
+ * cgroup vanish by themselves, and a child it left behind goes back where
+ * the process came from.
+ */
+static int test_exit_cleanup(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT, b = AGENT_INIT;
+	struct per_proc_resource st;
+	pid_t pid;
+	long sub = -1;
+	int ret = KSFT_FAIL, status;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg) ||
+	    agent_start(&b, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	sub = ag_call(&a, AG_FORK, 0);
+	EXPECT(sub > 0, "fork: %s", strerror(errno));
+	EXPECT(in_reg_cgroup(sub, pid), "the child is in restrack/%d", pid);
+	ag_call(&a, AG_EXIT, 0);
+	status = agent_wait(&a, 5000);
+	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
+	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	EXPECT(in_cgroup(sub, cg_rel(cg)), "the child went back");
+	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
+	EXPECT_CALL(restrack_deregister(pid), ESRCH);
+
+	pid = b.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, 1024, 1000), 0);
+	kill(pid, SIGKILL);
+	EXPECT(!expect_killed(&b, "kill -9"), "killed");
+	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	ret = KSFT_PASS;
+out:
+	if (sub > 0)
+		kill(sub, SIGKILL);
+	agent_kill(&a);
+	agent_kill(&b);
+	if (sub > 0)
+		wait_exit(sub, 5000, NULL);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * fetch reports the cgroup's heap in MiB rounded down and its descriptors,
+ * equal to the oracles, before and after the process maps 40 MiB (untouched)
+ * and opens 20 files, and summed over a child in the cgroup.
+ */
+static int test_fetch_values(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st0, st;
+	long sub = -1, subno, i;
+	int ret = KSFT_FAIL;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(!fetch_check(a.pid, &st0), "fetch after register");
+	EXPECT(st0.openfile_count >= 3, "the process is counted: %lu files",
+	       st0.openfile_count);
+
+	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
+	for (i = 0; i < 20; i++)
+		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!fetch_check(a.pid, &st), "fetch after mmap and open");
+	EXPECT(st.heapsize == st0.heapsize + 40 &&
+	       st.openfile_count == st0.openfile_count + 20,
+	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
+	       st.heapsize, st0.openfile_count, st.openfile_count);
+
+	/* a child in the cgroup counts too */
+	sub = ag_call(&a, AG_FORK, 0);
+	EXPECT(sub > 0, "fork: %s", strerror(errno));
+	subno = a.v[0];
+	EXPECT(ag_call_sub(&a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
+	       -1, "the child maps 8 MiB: %s", strerror(errno));
+	EXPECT(ag_call_sub(&a, subno, AG_OPEN, 0) >= 0, "the child opens");
+	EXPECT(!fetch_check(a.pid, &st), "fetch with a child");
+	EXPECT(st.heapsize >= st0.heapsize + 40 + 8 + 40,
+	       "the child's copy and mapping count: %lu MiB", st.heapsize);
+	ret = KSFT_PASS;
+out:
+	if (sub > 0)
+		kill(sub, SIGKILL);
+	agent_kill(&a);
+	if (sub > 0)
+		wait_exit(sub, 5000, NULL);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * register moves every thread; deregister moves them all back; threads
+ * started while registered are in the cgroup; what any thread maps or
+ * opens is counted.
+ */
+static int test_threads(const char *root)
+{
+	char cg[PATH_MAX] = "", rel[64];
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st0, st1, st2;
+	const long stack = 256 << 10;
+	int ret = KSFT_FAIL;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	snprintf(rel, sizeof(rel), "/restrack/%d", a.pid);
+	EXPECT(ag_call(&a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
+	       a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
+	       strerror(errno));
+	EXPECT(!threads_in_cgroup(a.pid, cg_rel(cg), 5), "all in %s", cg);
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(!threads_in_cgroup(a.pid, rel, 5), "all moved");
+	EXPECT(!fetch_check(a.pid, &st0), "fetch with 4 threads");
+
+	/*
+	 * The threads unmap and close what they had, and end; the agent
+	 * closes the pipe that stopped them: 4 + 2 descriptors less.
+	 */
+	EXPECT(ag_call(&a, AG_THREADS_STOP, 0) == 0, "join");
+	EXPECT(!fetch_check(a.pid, &st1), "fetch after the threads ended");
+	EXPECT(st1.openfile_count == st0.openfile_count - 6 &&
+	       st1.heapsize + 4 <= st0.heapsize,
+	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
+	       st1.heapsize, st0.openfile_count, st1.openfile_count);
+
+	/* new threads, started while registered: 4 files and a pipe */
+	EXPECT(ag_call(&a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
+	       0 && a.v[0] == 0, "4 more threads: %s", strerror(errno));
+	EXPECT(!threads_in_cgroup(a.pid, rel, 5), "new threads are in %s",
+	       rel);
+	EXPECT(!fetch_check(a.pid, &st2), "fetch with the new threads");
+	EXPECT(st2.openfile_count == st1.openfile_count + 6 &&
+	       st2.heapsize >= st1.heapsize + 8,
+	       "heap %lu -> %lu MiB, files %lu -> %lu", st1.heapsize,
+	       st2.heapsize, st1.openfile_count, st2.openfile_count);
+
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(!threads_in_cgroup(a.pid, cg_rel(cg), 5), "all moved back");
+	EXPECT(ag_call(&a, AG_THREADS_STOP, 0) == 0, "join");
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* quotas */
+
+/* Mapping beyond the heap quota kills; the registration vanishes. */
+static int test_cap_kill_heap(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st0, st;
+	struct status_entry e;
+	pid_t pid;
+	long h, r;
+	int ret = KSFT_FAIL;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT(!fetch_check(pid, &st0), "fetch");
+	h = st0.heapsize;
+	EXPECT_CALL(restrack_resource_cap(pid, h + 8, -1), 0);
+	EXPECT(!limits_are(pid, (h + 8) * MIB, CG_MAX, "kill"), "capped");
+	EXPECT(!status_get(pid, &e) && e.heap_cap == h + 8 &&
+	       e.file_cap == CG_MAX && !strcmp(e.policy, "kill"), "listed");
+
+	EXPECT(ag_map(&a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
+	EXPECT(!fetch_check(pid, &st) && st.heapsize == (unsigned long)h + 4,
+	       "heap %lu MiB, expected %ld", st.heapsize, h + 4);
+	r = ag_map(&a, 8 * MIB);
+	EXPECT(r == -1 && a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
+	       r, strerror(errno));
+	EXPECT(!expect_killed(&a, "over the heap quota"), "killed");
+	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* Opening beyond the file quota kills; the registration vanishes. */
+static int test_cap_kill_files(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st0, st;
+	struct status_entry e;
+	pid_t pid;
+	long f, r, i;
+	int ret = KSFT_FAIL;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT(!fetch_check(pid, &st0), "fetch");
+	f = st0.openfile_count;
+	EXPECT_CALL(restrack_resource_cap(pid, -1, f + 3), 0);
+	EXPECT(!limits_are(pid, CG_MAX, f + 3, "kill"), "capped");
+	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
+	       e.file_cap == f + 3 && !strcmp(e.policy, "kill"), "listed");
+
+	for (i = 0; i < 3; i++)
+		EXPECT(ag_open(&a) >= 0, "open %ld of 3 fits: %s", i + 1,
+		       strerror(errno));
+	EXPECT(!fetch_check(pid, &st) &&
+	       st.openfile_count == (unsigned long)f + 3, "at the quota");
+	r = ag_open(&a);
+	EXPECT(r == -1 && a.dead, "one more does not: open returned %ld (%s)",
+	       r, strerror(errno));
+	EXPECT(!expect_killed(&a, "over the file quota"), "killed");
+	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * resource_cap on a process already over a quota succeeds and kills it at
+ * once; one exactly at the quota lives until it goes over.
+ */
+static int test_cap_over_quota(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st;
+	pid_t pid;
+	long i, r;
+	int ret = KSFT_FAIL;
+
+	if (cg_make(cg, root, "a"))
+		goto out;
+
+	/* heap: 40 MiB mapped, capped to 8 */
+	if (agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, 8, -1), 0);
+	EXPECT(!expect_killed(&a, "capped below its heap"), "killed");
+	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+
+	/* files: 10 more open, capped to 4 */
+	if (agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	for (i = 0; i < 10; i++)
+		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(restrack_resource_cap(pid, -1, 4), 0);
+	EXPECT(!expect_killed(&a, "capped below its files"), "killed");
+	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+
+	/* at the quota is not over it */
+	if (agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT(!fetch_check(pid, &st), "fetch");
+	EXPECT_CALL(restrack_resource_cap(pid, st.heapsize + 1,
+					  st.openfile_count), 0);
+	msleep(50);
+	EXPECT(ag_call(&a, AG_NOP, 0) == 0 && is_registered(pid),
+	       "alive at the quota");
+	r = ag_open(&a);
+	EXPECT(r == -1 && a.dead, "open over the quota returned %ld", r);
+	EXPECT(!expect_killed(&a, "one file over"), "killed");
+	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * resource_reset lifts the quotas: what killed a process of the cgroup
+ * before succeeds afterwards, and the limits read "max".
+ */
+static int test_reset_lifts(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st0, st;
+	struct status_entry e;
+	long s1 = -1, s2 = -1, n1, n2, room, i, r;
+	pid_t pid;
+	int ret = KSFT_FAIL;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg))
+		goto out;
+	pid = a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	/* two children in the cgroup, to be killed over the quotas */
+	s1 = ag_call(&a, AG_FORK, 0);
+	n1 = a.v[0];
+	EXPECT(s1 > 0, "fork: %s", strerror(errno));
+	s2 = ag_call(&a, AG_FORK, 0);
+	n2 = a.v[0];
+	EXPECT(s2 > 0, "fork: %s", strerror(errno));
+	EXPECT(!fetch_check(pid, &st0), "fetch");
+	EXPECT_CALL(restrack_resource_cap(pid, st0.heapsize + 4,
+					  st0.openfile_count + 2), 0);
+
+	EXPECT(!fetch_check(pid, &st), "fetch");
+	room = st0.openfile_count + 2 - st.openfile_count;
+	for (i = 0; i < room; i++)
+		EXPECT(ag_call_sub(&a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
+		       strerror(errno));
+	r = ag_call_sub(&a, n2, AG_OPEN, 0);
+	EXPECT(r == -1 && a.err == EPIPE && killed_by_sigkill(a.v[0]),
+	       "an open over the quota kills: %ld (%s), status %#lx", r,
+	       errno_name(a.err), a.v[0]);
+	s2 = -1;
+	r = ag_call_sub(&a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
+	EXPECT(r == -1 && a.err == EPIPE && killed_by_sigkill(a.v[0]),
+	       "a 64 MiB mmap over the quota kills: %#lx (%s), status %#lx",
+	       r, errno_name(a.err), a.v[0]);
+	s1 = -1;
+	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process itself lives");
+
+	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
+	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
+	       e.file_cap == CG_MAX, "listed as max, max");
+	EXPECT(ag_map(&a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
+	       strerror(errno));
+	EXPECT(!fetch_check(pid, &st), "fetch");
+	room = st0.openfile_count + 2 - st.openfile_count + 4;
+	for (i = 0; i < room; i++)
+		EXPECT(ag_open(&a) >= 0, "open %ld: %s", i, strerror(errno));
+	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
+	EXPECT(!fetch_check(pid, &st), "fetch");
+	EXPECT(st.heapsize > st0.heapsize + 4 &&
+	       st.openfile_count > st0.openfile_count + 2,
+	       "beyond the old quotas: %lu MiB, %lu files", st.heapsize,
+	       st.openfile_count);
+	EXPECT_CALL(restrack_deregister(pid), 0);
+	ret = KSFT_PASS;
+out:
+	if (s1 > 0)
+		kill(s1, SIGKILL);
+	if (s2 > 0)
+		kill(s2, SIGKILL);
+	agent_kill(&a);
+	if (s1 > 0)
+		wait_exit(s1, 5000, NULL);
+	if (s2 > 0)
+		wait_exit(s2, 5000, NULL);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* pids */
+
+/* The process with the recycled pid @pid is not registered. */
+static int check_fresh(pid_t pid, const char *own_cg)
+{
+	struct per_proc_resource st;
+	int ret = -1;
+
+	EXPECT(is_unregistered(pid), "no entry, no cgroup");
+	EXPECT(in_cgroup(pid, own_cg), "in its parent's cgroup");
+	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
+	EXPECT_CALL(restrack_deregister(pid), ESRCH);
+	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
+	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
+	ret = 0;
+out:
+	return ret;
+}
+
+/*
+ * After a registered process exited and its registration vanished, its pid
+ * names no process (ESRCH/EINVAL), and a new process given the same pid is
+ * not registered, and can be.
+ */
+static int test_pid_reuse(const char *root)
+{
+	char cg[PATH_MAX] = "", own[PATH_MAX];
+	struct sleepers s = { { -1, -1 }, { -1, -1 } };
+	struct per_proc_resource st;
+	pid_t p = -1, q = -1, gone;
+	int ret = KSFT_FAIL, status;
+
+	if (sleepers_init(&s) || cg_make(cg, root, "a") ||
+	    task_cgroup(0, 0, own, sizeof(own)))
+		goto out;
+	p = sleeper_start(&s, cg, NULL);
+	EXPECT(p > 0, "sleeper");
+	EXPECT_CALL(restrack_register(p), 0);
+	kill(p, SIGKILL);
+	EXPECT(waitpid(p, &status, 0) == p && killed_by_sigkill(status),
+	       "killed");
+	gone = p;
+	p = -1;
+	EXPECT(!wait_unregistered(gone, GONE_MS), "vanished");
+	EXPECT_CALL(restrack_fetch(&st, gone), EINVAL);
+	EXPECT_CALL(restrack_deregister(gone), ESRCH);
+	EXPECT_CALL(restrack_resource_cap(gone, 100, 100), ESRCH);
+	EXPECT_CALL(restrack_resource_reset(gone), ESRCH);
+	EXPECT_CALL(restrack_register(gone), ESRCH);
+
+	q = sleeper_start_pid(&s, gone);
+	if (q < 0) {
+		ret = ksft_skip("cannot create a process with pid %d: %s",
+				gone, strerror(errno));
+		goto out;
+	}
+	EXPECT(q == gone, "clone3 gave pid %d, asked for %d", q, gone);
+	EXPECT(!check_fresh(q, own), "the new process is not registered");
+	EXPECT_CALL(restrack_register(q), 0);
+	EXPECT(is_registered(q), "registered");
+	EXPECT(!fetch_check(q, &st), "fetch");
+	EXPECT_CALL(restrack_deregister(q), 0);
+	EXPECT(in_cgroup(q, own), "back");
+	ret = KSFT_PASS;
+out:
+	kill_reap(p);
+	kill_reap(q);
+	sleepers_close(&s);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * The same, without waiting for the old registration to vanish: the pid is
+ * recycled as soon as the registered process is reaped, possibly before
+ * the kernel has dissolved the old registration.  The new process must not
+ * be registered, and register() on it must succeed all the same.
+ */
+static int test_pid_reuse_immediate(const char *root)
+{
+	char cg[PATH_MAX] = "", own[PATH_MAX];
+	struct sleepers s = { { -1, -1 }, { -1, -1 } };
+	struct per_proc_resource st;
+	pid_t p = -1, q = -1;
+	int ret = KSFT_FAIL, round;
+
+	if (sleepers_init(&s) || cg_make(cg, root, "a") ||
+	    task_cgroup(0, 0, own, sizeof(own)))
+		goto out;
+	for (round = 0; round < 20; round++) {
+		p = sleeper_start(&s, cg, NULL);
+		EXPECT(p > 0, "sleeper");
+		EXPECT_CALL(restrack_register(p), 0);
+		kill(p, SIGKILL);
+		EXPECT(waitpid(p, NULL, 0) == p, "reaped");
+		q = sleeper_start_pid(&s, p);
+		if (q < 0) {
+			ret = ksft_skip("cannot create a process with pid %d: %s",
+					p, strerror(errno));
+			p = -1;
+			goto out;
+		}
+		EXPECT(q == p, "clone3 gave pid %d, asked for %d", q, p);
+		p = -1;
+		EXPECT_CALL(restrack_fetch(&st, q), EINVAL);
+		EXPECT_CALL(restrack_deregister(q), ESRCH);
+		EXPECT_CALL(restrack_register(q), 0);
+		EXPECT(is_registered(q), "round %d: registered", round);
+		EXPECT(!fetch_check(q, &st), "fetch");
+		EXPECT_CALL(restrack_deregister(q), 0);
+		EXPECT(in_cgroup(q, own), "back");
+		kill_reap(q);
+		EXPECT(!wait_unregistered(q, GONE_MS), "vanished");
+		q = -1;
+	}
+	ret = KSFT_PASS;
+out:
+	kill_reap(p);
+	kill_reap(q);
+	sleepers_close(&s);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* /proc/tracker_status */
+
+/*
+ * A registered process has one line: its pid, its comm with blanks as '_',
+ * heap MiB and files as fetch reports them, caps "max" or the quotas,
+ * policy, cgroup path.  It goes with deregister.
+ */
+static int test_status_columns(const char *root)
+{
+	char cg[PATH_MAX] = "", path[64], comm[64], want[64], *c;
+	struct sleepers s = { { -1, -1 }, { -1, -1 } };
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st;
+	struct status_entry e;
+	pid_t p = -1;
+	long i;
+	int ret = KSFT_FAIL;
+
+	if (sleepers_init(&s) || cg_make(cg, root, "a"))
+		goto out;
+	p = sleeper_start(&s, cg, "rt sys\ttest");
+	EXPECT(p > 0, "sleeper");
+	EXPECT_CALL(restrack_register(p), 0);
+	snprintf(path, sizeof(path), "/proc/%d/comm", p);
+	EXPECT(read_text(path, comm, sizeof(comm)) > 0, "%s", path);
+	comm[strcspn(comm, "\n")] = '\0';
+	snprintf(want, sizeof(want), "%s", comm);
+	for (c = want; *c; c++)
+		if (*c == ' ' || *c == '\t')
+			*c = '_';
+	EXPECT(!strcmp(want, "rt_sys_test"), "comm is \"%s\"", comm);
+
+	EXPECT(!status_get(p, &e), "listed");
+	EXPECT(!fetch_check(p, &st), "fetch");
+	snprintf(path, sizeof(path), "/restrack/%d", p);
+	EXPECT(e.pid == p && !strcmp(e.comm, want) &&
+	       e.heap == (long)st.heapsize && e.heap_cap == CG_MAX &&
+	       e.files == (long)st.openfile_count && e.file_cap == CG_MAX &&
+	       !strcmp(e.policy, "deny") && !strcmp(e.cgroup, path),
+	       "line: %ld %s %ld %ld %ld %ld %s %s; expected %d %s %lu max %lu max deny %s",
+	       e.pid, e.comm, e.heap, e.heap_cap, e.files, e.file_cap,
+	       e.policy, e.cgroup, p, want, st.heapsize, st.openfile_count,
+	       path);
+	EXPECT_CALL(restrack_resource_cap(p, 1000, 500), 0);
+	EXPECT(!status_get(p, &e) && e.heap_cap == 1000 &&
+	       e.file_cap == 500 && !strcmp(e.policy, "kill"),
+	       "after cap: %ld %ld %s", e.heap_cap, e.file_cap, e.policy);
+
+	/* heap and files as they change */
+	if (agent_start(&a, cg))
+		goto out;
+	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	for (i = 0; i < 10; i++)
+		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(!fetch_check(a.pid, &st), "fetch");
+	EXPECT(!status_get(a.pid, &e) && e.heap == (long)st.heapsize &&
+	       e.heap >= 40 && e.files == (long)st.openfile_count &&
+	       e.files >= 13, "heap %ld files %ld, fetch %lu %lu", e.heap,
+	       e.files, st.heapsize, st.openfile_count);
+
+	EXPECT_CALL(restrack_deregister(p), 0);
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(status_has(p) == 0 && status_has(a.pid) == 0, "lines gone");
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	kill_reap(p);
+	sleepers_close(&s);
+	cg_destroy(cg);
+	return ret;
+}
+
+struct pidns_ctx {
+	pid_t outer;	/* a registered process outside */
+	int go;		/* read end: the outside checked */
+	int report;	/* write end: registered */
+};
+
+/* Pid 1 of a new pid namespace. */
+static int pidns_inner(const struct pidns_ctx *c)
+{
+	struct per_proc_resource st;
+	struct status_entry e;
+	char self[PATH_MAX], x = 'R';
+	bool found;
+	int ret = KSFT_FAIL;
+
+	EXPECT(getpid() == 1, "pid %d in the new namespace", getpid());
+	/* the outer process has no pid here */
+	EXPECT_CALL(restrack_fetch(&st, c->outer), EINVAL);
+	EXPECT_CALL(restrack_deregister(c->outer), ESRCH);
+	EXPECT_CALL(restrack_resource_cap(c->outer, 100, 100), ESRCH);
+	EXPECT_CALL(restrack_resource_reset(c->outer), ESRCH);
+	EXPECT_CALL(restrack_register(c->outer), ESRCH);
+	EXPECT(status_read(0, NULL, NULL) == 0,
+	       "the outer registration is not listed here");
+
+	EXPECT_CALL(restrack_register(1), 0);
+	EXPECT(!task_cgroup(0, 0, self, sizeof(self)) &&
+	       !strncmp(self, "/restrack/", 10), "in %s", self);
+	EXPECT(status_read(1, &e, &found) == 1 && found,
+	       "listed, alone, as pid 1");
+	EXPECT(!strcmp(e.cgroup, self), "cgroup %s, expected %s", e.cgroup,
+	       self);
+	EXPECT_CALL(restrack_fetch(&st, 1), 0);
+	EXPECT(st.pid == 1, "fetch names pid %d", st.pid);
+	EXPECT(write(c->report, &x, 1) == 1, "report");
+	EXPECT(!read_timeout(c->go, &x, 1, 10000), "go");
+
+	EXPECT_CALL(restrack_deregister(1), 0);
+	EXPECT(status_read(0, NULL, NULL) == 0, "gone");
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/*
+ * Pids are those of the caller's pid namespace, and the listing shows only
+ * processes visible there, with their pids there.
+ */
+static int test_status_pidns(const char *root)
+{
+	char cg[PATH_MAX] = "", rel[64];
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st;
+	struct status_entry e;
+	struct pidns_ctx ctx;
+	int gp[2] = { -1, -1 }, rep[2] = { -1, -1 }, go[2] = { -1, -1 };
+	pid_t c = -1, g = -1, gpid, parent = getpid();
+	int ret = KSFT_FAIL, status;
+	char x;
+
+	if (cg_make(cg, root, "a") || agent_start(&a, cg) || pipe(gp) ||
+	    pipe(rep) || pipe(go))
+		goto out;
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	ctx.outer = a.pid;
+	ctx.go = go[0];
+	ctx.report = rep[1];
+
+	fflush(NULL);
+	c = fork();
+	if (c == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(KSFT_FAIL);
+		close(gp[0]);
+		close(rep[0]);
+		close(go[1]);
+		if (unshare(CLONE_NEWPID)) {
+			int err = errno;
+
+			diag("unshare(CLONE_NEWPID): %s", strerror(err));
+			_exit(err == EINVAL ? KSFT_SKIP : KSFT_FAIL);
+		}
+		g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(gp[1]);
+			_exit(pidns_inner(&ctx));
+		}
+		if (g < 0 || write(gp[1], &g, sizeof(g)) != sizeof(g))
+			_exit(KSFT_FAIL);
+		close(gp[1]);
+		close(rep[1]);
+		close(go[0]);
+		if (waitpid(g, &status, 0) != g || !WIFEXITED(status))
+			_exit(KSFT_FAIL);
+		_exit(WEXITSTATUS(status));
+	}
+	close(gp[1]);
+	close(rep[1]);
+	close(go[0]);
+	gp[1] = -1;
+	rep[1] = -1;
+	go[0] = -1;
+	EXPECT(c > 0, "fork: %s", strerror(errno));
+
+	if (read_timeout(gp[0], &g, sizeof(g), 5000)) {
+		g = -1;
+		if (!wait_exit(c, 5000, &status) && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == KSFT_SKIP) {
+			c = -1;
+			ret = ksft_skip("no pid namespaces");
+			goto out;
+		}
+		EXPECT(0, "no process in a new pid namespace");
+	}
+	EXPECT(!read_timeout(rep[0], &x, 1, 10000),
+	       "the process in the namespace did not register");
+	/* outside, it is listed with its outer pid */
+	snprintf(rel, sizeof(rel), "/restrack/%d", g);
+	EXPECT(!status_get(g, &e) && !strcmp(e.cgroup, rel),
+	       "listed as %d in %s", g, rel);
+	EXPECT(status_has(a.pid) == 1, "the outer process is listed");
+	EXPECT(in_reg_cgroup(g, g), "in its cgroup");
+	EXPECT_CALL(restrack_fetch(&st, g), 0);
+	EXPECT(st.pid == g, "fetch names pid %d", st.pid);
+	EXPECT(write(go[1], "D", 1) == 1, "go");
+
+	EXPECT(!wait_exit(c, 10000, &status), "the namespace ends");
+	c = -1;
+	gpid = g;
+	g = -1;
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS,
+	       "checks in the namespace failed: %#x", status);
+	EXPECT(!wait_unregistered(gpid, GONE_MS), "deregistered");
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	ret = KSFT_PASS;
+out:
+	kill_reap(g);
+	kill_reap(c);
+	agent_kill(&a);
+	close(gp[0]);
+	close(gp[1]);
+	close(rep[0]);
+	close(rep[1]);
+	close(go[0]);
+	close(go[1]);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* races */
+
+#define HAMMER_WORKERS	4
+#define HAMMER_MS	5000
+#define HAMMER_BAD_MSGS	8
+
+enum hammer_op {
+	H_REGISTER,
+	H_FETCH,
+	H_DEREGISTER,
+	H_CAP,
+	H_RESET,
+	H_KILL,
+	H_NR_OPS,
+};
+
+static const char *const hammer_op_names[H_NR_OPS] = {
+	"register", "fetch", "deregister", "resource_cap", "resource_reset",
+	"kill",
+};
+
+/* Shared by the workers: outcome counts by errno (63: other) and errors. */
+struct hammer_shared {
+	long count[H_NR_OPS][64];
+	long children;
+	int bad;
+	char bad_msg[HAMMER_BAD_MSGS][160];
+};
+
+static struct hammer_shared *hammer;
+
+/* Two threads of a worker work on one child at a time. */
+struct hammer_worker {
+	pthread_barrier_t start, done;
+	pid_t child;
+	bool stop;
+	unsigned int seed[2];
+};
+
+/* The errors the contract allows when a process may exit at any time */
+static bool hammer_allowed(int op, int err)
+{
+	switch (op) {
+	case H_REGISTER:
+		return !err || err == ESRCH || err == ENFILE;
+	case H_FETCH:
+		return !err || err == EINVAL;
+	case H_DEREGISTER:
+		return !err || err == ESRCH;
+	case H_CAP:
+		return !err || err == ESRCH || err == EINVAL || err == ENFILE;
+	case H_RESET:
+		return !err || err == ESRCH || err == EINVAL;
+	}
+	return true;
+}
+
+static void hammer_one(pid_t pid, unsigned int *seed)
+{
+	struct per_proc_resource st;
+	int r = rand_r(seed) % 16, op, err, n;
+	long ret, heap, files;
+
+	op = r < 4 ? H_REGISTER : r < 7 ? H_FETCH : r < 10 ? H_DEREGISTER :
+	     r < 13 ? H_CAP : r < 15 ? H_RESET : H_KILL;
+	errno = 0;
+	switch (op) {
+	case H_REGISTER:
+		ret = restrack_register(pid);
+		break;
+	case H_FETCH:
+		st.pid = -1;
+		ret = restrack_fetch(&st, pid);
+		break;
+	case H_DEREGISTER:
+		ret = restrack_deregister(pid);
+		break;
+	case H_CAP:
+		heap = rand_r(seed) % 4 ? rand_r(seed) % 48 : -1;
+		files = rand_r(seed) % 4 ? rand_r(seed) % 24 : -1;
+		ret = restrack_resource_cap(pid, heap, files);
+		break;
+	case H_RESET:
+		ret = restrack_resource_reset(pid);
+		break;
+	default:
+		ret = kill(pid, SIGKILL);
+		break;
+	}
+	err = !ret ? 0 : ret == -1 ? errno : 1000;
+	__atomic_fetch_add(&hammer->count[op][err < 63 ? err : 63], 1,
+			   __ATOMIC_RELAXED);
+	if (!hammer_allowed(op, err) ||
+	    (op == H_FETCH && !ret && st.pid != pid)) {
+		n = __atomic_fetch_add(&hammer->bad, 1, __ATOMIC_RELAXED);
+		if (n < HAMMER_BAD_MSGS)
+			snprintf(hammer->bad_msg[n], sizeof(hammer->bad_msg[n]),
+				 "%s(%d) = %ld, errno %d (%s)%s",
+				 hammer_op_names[op], pid, ret, err,
+				 errno_name(err),
+				 op == H_FETCH && !ret ? ", wrong pid" : "");
+	}
+}
+
+static void hammer_ops(pid_t pid, unsigned int *seed)
+{
+	int n = 1 + rand_r(seed) % 6;
+
+	while (n--) {
+		hammer_one(pid, seed);
+		if (rand_r(seed) % 2)
+			nap_us(rand_r(seed) % 300);
+	}
+}
+
+static void *hammer_helper(void *arg)
+{
+	struct hammer_worker *w = arg;
+
+	for (;;) {
+		pthread_barrier_wait(&w->start);
+		if (w->stop)
+			return NULL;
+		hammer_ops(w->child, &w->seed[1]);
+		pthread_barrier_wait(&w->done);
+	}
+}
+
+/* A short life: maybe map, open, fork a short-lived child; then exit. */
+static void __attribute__((noreturn)) hammer_child(unsigned int seed)
+{
+	int i, n;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	nap_us(rand_r(&seed) % 1500);
+	if (rand_r(&seed) % 3 == 0)
+		mmap(NULL, (1 + rand_r(&seed) % 8) * MIB, RW, ANON, -1, 0);
+	if (rand_r(&seed) % 3 == 0) {
+		n = 1 + rand_r(&seed) % 6;
+		for (i = 0; i < n; i++)
+			open("/dev/null", O_RDONLY);
+	}
+	if (rand_r(&seed) % 4 == 0 && fork() == 0) {
+		nap_us(rand_r(&seed) % 1000);
+		_exit(0);
+	}
+	nap_us(rand_r(&seed) % 1500);
+	_exit(0);
+}
+
+static int hammer_worker_main(int id, const char *cg)
+{
+	struct hammer_worker w;
+	pthread_t helper;
+	long end;
+	pid_t pid;
+
+	alarm(HAMMER_MS / 1000 + 30);
+	if (cg_enter_pid(cg, getpid()))
+		return KSFT_FAIL;
+	memset(&w, 0, sizeof(w));
+	w.seed[0] = now_us() * (id + 1);
+	w.seed[1] = w.seed[0] ^ 0x5bd1e995;
+	if (pthread_barrier_init(&w.start, NULL, 2) ||
+	    pthread_barrier_init(&w.done, NULL, 2) ||
+	    pthread_create(&helper, NULL, hammer_helper, &w))
+		return KSFT_FAIL;
+
+	end = now_ms() + HAMMER_MS;
+	while (now_ms() < end) {
+		unsigned int seed = rand_r(&w.seed[0]);
+
+		pid = fork();
+		if (pid == 0)
+			hammer_child(seed);
+		if (pid < 0) {
+			msleep(1);
+			continue;
+		}
+		__atomic_fetch_add(&hammer->children, 1, __ATOMIC_RELAXED);
+		w.child = pid;
+		pthread_barrier_wait(&w.start);
+		hammer_ops(pid, &w.seed[0]);
+		pthread_barrier_wait(&w.done);
+		if (rand_r(&w.seed[0]) % 2)
+			kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	w.stop = true;
+	pthread_barrier_wait(&w.start);
+	pthread_join(helper, NULL);
+	return KSFT_PASS;
+}
+
+/*
+ * Four workers, two threads each, fork short-lived children for 5 s and
+ * register, fetch, cap, reset, deregister and kill them concurrently, while
+ * they exit at random points.  Only the documented errors may come back,
+ * and afterwards no registration and no cgroup is left.
+ */
+static int test_hammer(const char *root)
+{
+	char cg[PATH_MAX] = "", line[1024];
+	pid_t workers[HAMMER_WORKERS] = { 0 };
+	int ret = KSFT_FAIL, i, j, left = 0, status;
+	long deadline;
+	size_t len;
+
+	hammer = mmap(NULL, sizeof(*hammer), RW, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	if (hammer == MAP_FAILED) {
+		hammer = NULL;
+		goto out;
+	}
+	EXPECT(!wait_no_registrations(GONE_MS), "nothing registered before");
+	if (cg_make(cg, root, "hammer"))
+		goto out;
+
+	fflush(NULL);
+	for (i = 0; i < HAMMER_WORKERS; i++) {
+		workers[i] = fork();
+		if (workers[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			_exit(hammer_worker_main(i, cg));
+		}
+		EXPECT(workers[i] > 0, "fork: %s", strerror(errno));
+		left++;
+	}
+
+	/* reap the workers, and the orphans they leave to us */
+	deadline = now_ms() + HAMMER_MS + 40000;
+	while (left) {
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid > 0) {
+			for (i = 0; i < HAMMER_WORKERS; i++) {
+				if (workers[i] != pid)
+					continue;
+				workers[i] = 0;
+				left--;
+				EXPECT(WIFEXITED(status) &&
+				       WEXITSTATUS(status) == KSFT_PASS,
+				       "worker %d: status %#x", i, status);
+			}
+			continue;
+		}
+		EXPECT(now_ms() < deadline, "%d workers hang", left);
+		msleep(5);
+	}
+
+	diag("%ld children", hammer->children);
+	for (i = 0; i < H_NR_OPS; i++) {
+		len = snprintf(line, sizeof(line), "%s:", hammer_op_names[i]);
+		for (j = 0; j < 64; j++)
+			if (hammer->count[i][j] && len < sizeof(line))
+				len += snprintf(line + len, sizeof(line) - len,
+						" %s %ld",
+						j ? j == 63 ? "other" :
+						errno_name(j) : "ok",
+						hammer->count[i][j]);
+		diag("%s", line);
+	}
+	for (i = 0; i < hammer->bad && i < HAMMER_BAD_MSGS; i++)
+		diag("undocumented: %s", hammer->bad_msg[i]);
+	EXPECT(!hammer->bad, "%d calls returned undocumented errors",
+	       hammer->bad);
+	EXPECT(hammer->count[H_REGISTER][0] && hammer->count[H_CAP][0] &&
+	       hammer->count[H_DEREGISTER][0], "every call succeeded sometimes");
+	EXPECT(!wait_no_registrations(GONE_MS + 500),
+	       "nothing left registered");
+	ret = KSFT_PASS;
+out:
+	for (i = 0; i < HAMMER_WORKERS; i++)
+		kill_reap(workers[i]);
+	reap_zombies();
+	if (hammer)
+		munmap(hammer, sizeof(*hammer));
+	hammer = NULL;
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* scale */
+
+#define MANY	1000
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * /proc/tracker_status with 1000 registered processes: 1001 lines, one per
+ * process; the time of one read is reported.
+ */
+static int test_status_1000(const char *root)
+{
+	char cg[PATH_MAX] = "", *text = NULL, *line, *save = NULL;
+	struct sleepers s = { { -1, -1 }, { -1, -1 } };
+	struct status_entry e;
+	pid_t *pids = NULL, *hit;
+	unsigned char *seen = NULL;
+	int ret = KSFT_FAIL, n = 0, i, lines, found = 0;
+	long t, us;
+	size_t len;
+
+	pids = calloc(MANY, sizeof(*pids));
+	seen = calloc(MANY, 1);
+	if (!pids || !seen || sleepers_init(&s) || cg_make(cg, root, "many"))
+		goto out;
+	EXPECT(!wait_no_registrations(GONE_MS), "nothing registered before");
+
+	t = now_ms();
+	for (n = 0; n < MANY; n++) {
+		pids[n] = sleeper_start(&s, cg, NULL);
+		EXPECT(pids[n] > 0, "process %d of %d", n + 1, MANY);
+	}
+	diag("started %d processes in %ld ms", MANY, now_ms() - t);
+	t = now_ms();
+	for (i = 0; i < MANY; i++)
+		EXPECT_CALL(restrack_register(pids[i]), 0);
+	diag("registered them in %ld ms", now_ms() - t);
+
+	us = now_us();
+	text = read_all(STATUS_PATH, &len);
+	us = now_us() - us;
+	EXPECT(text, "reading %s: %s", STATUS_PATH, strerror(errno));
+	diag("tracker_status read of %d entries: %ld.%03ld ms (%zu bytes)",
+	     MANY, us / 1000, us % 1000, len);
+	for (lines = 0, line = text; (line = strchr(line, '\n')); line++)
+		lines++;
+	EXPECT(lines == MANY + 1, "%d lines, expected %d", lines, MANY + 1);
+
+	qsort(pids, MANY, sizeof(*pids), cmp_pid);
+	line = strtok_r(text, "\n", &save);
+	EXPECT(line && !strcmp(line, STATUS_HEADER), "header");
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		EXPECT(!status_parse_line(line, &e), "a malformed line");
+		hit = bsearch(&(pid_t){ e.pid }, pids, MANY, sizeof(*pids),
+			      cmp_pid);
+		EXPECT(hit && !seen[hit - pids], "pid %ld listed %s", e.pid,
+		       hit ? "twice" : "but not registered by us");
+		seen[hit - pids] = 1;
+		found++;
+	}
+	EXPECT(found == MANY, "%d of %d listed", found, MANY);
+
+	/* half deregistered, half gone by exiting */
+	t = now_ms();
+	for (i = 0; i < MANY / 2; i++)
+		EXPECT_CALL(restrack_deregister(pids[i]), 0);
+	diag("deregistered %d in %ld ms", MANY / 2, now_ms() - t);
+	sleepers_release(&s);
+	t = now_ms();
+	for (i = 0; i < n; i++) {
+		EXPECT(!wait_exit(pids[i], 10000, NULL), "%d exits", pids[i]);
+		pids[i] = 0;
+	}
+	EXPECT(!wait_no_registrations(10000), "all gone");
+	diag("exits cleaned up in %ld ms", now_ms() - t);
+	ret = KSFT_PASS;
+out:
+	free(text);
+	if (pids) {
+		sleepers_release(&s);
+		for (i = 0; i < n; i++)
+			if (pids[i] > 0)
+				kill(pids[i], SIGKILL);
+		for (i = 0; i < n; i++)
+			if (pids[i] > 0)
+				wait_exit(pids[i], 5000, NULL);
+	}
+	free(pids);
+	free(seen);
+	sleepers_close(&s);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+
+#define T(fn) { #fn, fn }
+static const struct cg_test tests[] = {
+	T(test_present),
+	T(test_register_errors),
+	T(test_fetch_errors),
+	T(test_deregister_errors),
+	T(test_cap_errors),
+	T(test_reset_errors),
+	T(test_privilege),
+	T(test_register_moves),
+	T(test_deregister_origin_gone),
+	T(test_exit_cleanup),
+	T(test_fetch_values),
+	T(test_threads),
+	T(test_cap_kill_heap),
+	T(test_cap_kill_files),
+	T(test_cap_over_quota),
+	T(test_reset_lifts),
+	T(test_pid_reuse),
+	T(test_pid_reuse_immediate),
+	T(test_status_columns),
+	T(test_status_pidns),
+	T(test_hammer),
+	T(test_status_1000),
+};
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-l] [-t TEST]\n"
+		"  -l       list the tests\n"
+		"  -t TEST  run only TEST\n", prog);
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	int opt;
+
+	agent_exec_hook(argc, argv);
+	while ((opt = getopt(argc, argv, "lt:h")) != -1) {
+		switch (opt) {
+		case 'l':
+			ksft_list(tests, ARRAY_SIZE(tests));
+			return 0;
+		case 't':
+			only = optarg;
+			break;
+		default:
+			usage(argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	return ksft_run("rt-sys-test", tests, ARRAY_SIZE(tests), only, 180);
+}
