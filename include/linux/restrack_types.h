@@ -8,7 +8,8 @@ struct restrack_cgroup;
 
 /**
  * struct restrack_charge - what one mm or one fd table has charged
- * @lock: protects the fields below
+ * @lock: protects the fields below in an mm; an fd table's are protected
+ *	by its file_lock instead
  * @rc: the cgroup charged, holding a css reference; NULL while untracked
  *	(the task lives in the root cgroup, or the controller was off)
  * @charged: units charged to @rc: heap pages or descriptors
@@ -20,7 +21,7 @@ struct restrack_cgroup;
  * uncharge always lands on the cgroup it was charged to.
  */
 struct restrack_charge {
-	spinlock_t lock;	/* protects the fields below */
+	spinlock_t lock;	/* see above */
 	struct restrack_cgroup *rc;
 	unsigned long charged;
 	unsigned long reserved;

@@ -31,10 +31,10 @@
  * controller enabled every hook is a single static branch.
  *
  * Locking: usage, max and peak are per-cgroup atomics walked without a global
- * lock.  Each mm and fd table carries a struct restrack_charge whose spinlock
- * orders charges, moves and release of that object; the heap hooks
- * additionally run under the mm's mmap_lock, and the files hooks under
- * files->file_lock, which nests outside the charge lock.  Moves take
+ * lock.  Each mm and fd table carries a struct restrack_charge.  An mm's is
+ * protected by its own spinlock, which orders charges, moves and release;
+ * the heap hooks also run under the mmap_lock.  An fd table's is protected by
+ * files->file_lock, which every files hook holds already.  Moves take
  * task_lock() to pin task->mm and task->files.
  */
 
@@ -226,7 +226,7 @@ static struct restrack_cgroup *restrack_get_current(void)
 
 /*
  * Bring @c->charged to @target units by charging or uncharging the
- * difference, without checking limits.  Caller holds @c->lock.
+ * difference, without checking limits.  Caller holds the lock of @c.
  */
 static void restrack_sync(struct restrack_charge *c, enum restrack_res res,
 			  unsigned long target)
@@ -241,7 +241,7 @@ static void restrack_sync(struct restrack_charge *c, enum restrack_res res,
 /*
  * Move the charge @c to @to, which may be NULL (untracked).  @amount is what
  * an untracked object has to be charged: it was not followed until now.
- * Caller holds @c->lock.  Returns the reference to drop, if any.
+ * Caller holds the lock of @c.  Returns the reference to drop, if any.
  */
 static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
 					     enum restrack_res res,
@@ -269,7 +269,7 @@ static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
 	return from;
 }
 
-/* Drop everything @c has charged.  Caller holds @c->lock. */
+/* Drop everything @c has charged.  Caller holds the lock of @c. */
 static struct restrack_cgroup *restrack_release(struct restrack_charge *c,
 						enum restrack_res res)
 {
@@ -482,22 +482,19 @@ static unsigned long restrack_count_fds(struct files_struct *files)
 bool __restrack_files_try_charge(struct files_struct *files)
 {
 	struct restrack_charge *c = &files->restrack_files;
-	struct restrack_cgroup *over = NULL;
+	struct restrack_cgroup *over;
 
+	lockdep_assert_held(&files->file_lock);
 	if (restrack_untracked(c))
 		return true;
 
-	spin_lock(&c->lock);
-	if (c->rc) {
-		over = restrack_charge_try(c->rc, RESTRACK_FILES, 1);
-		if (over)
-			restrack_over_limit(over, RESTRACK_FILES);
-		else
-			c->charged++;
+	over = restrack_charge_try(c->rc, RESTRACK_FILES, 1);
+	if (over) {
+		restrack_over_limit(over, RESTRACK_FILES);
+		return false;
 	}
-	spin_unlock(&c->lock);
-
-	return !over;
+	c->charged++;
+	return true;
 }
 
 /**
@@ -508,15 +505,12 @@ void __restrack_files_uncharge(struct files_struct *files)
 {
 	struct restrack_charge *c = &files->restrack_files;
 
-	if (restrack_untracked(c))
+	lockdep_assert_held(&files->file_lock);
+	if (restrack_untracked(c) || WARN_ON_ONCE(!c->charged))
 		return;
 
-	spin_lock(&c->lock);
-	if (c->rc && !WARN_ON_ONCE(!c->charged)) {
-		restrack_uncharge(c->rc, RESTRACK_FILES, 1);
-		c->charged--;
-	}
-	spin_unlock(&c->lock);
+	restrack_uncharge(c->rc, RESTRACK_FILES, 1);
+	c->charged--;
 }
 
 /**
@@ -560,12 +554,11 @@ int __restrack_files_dup(struct files_struct *files)
  */
 void __restrack_files_release(struct files_struct *files)
 {
-	struct restrack_charge *c = &files->restrack_files;
 	struct restrack_cgroup *old;
 
-	spin_lock(&c->lock);
-	old = restrack_release(c, RESTRACK_FILES);
-	spin_unlock(&c->lock);
+	spin_lock(&files->file_lock);
+	old = restrack_release(&files->restrack_files, RESTRACK_FILES);
+	spin_unlock(&files->file_lock);
 	restrack_put(old);
 }
 
@@ -596,10 +589,8 @@ static void restrack_move_task(struct task_struct *task,
 	if (files && !(fork && files == current->files)) {
 		c = &files->restrack_files;
 		spin_lock(&files->file_lock);
-		spin_lock(&c->lock);
 		old_files = restrack_move(c, RESTRACK_FILES, to,
 					  c->rc ? 0 : restrack_count_fds(files));
-		spin_unlock(&c->lock);
 		spin_unlock(&files->file_lock);
 	}
 	task_unlock(task);
