@@ -472,15 +472,23 @@ out_unlock:
 }
 
 /*
- * Look up the registration of the process @nr for the calls that act on one.
- * Return it with restrack_reg_mutex held, or an error (mutex not held):
- * -ESRCH for no such process, @unregistered if it is not registered.
+ * Check the arguments and privilege of the calls that act on a registration,
+ * in the contract's order, and look it up.  Return it with restrack_reg_mutex
+ * held, or an error (mutex not held): -EINVAL for @nr < 1, -EPERM without
+ * CAP_SYS_RESOURCE if @privileged, -ESRCH for no such process, @unregistered
+ * if it is not registered.
  */
-static struct restrack_reg *restrack_reg_get(pid_t nr, int unregistered)
+static struct restrack_reg *restrack_reg_get(pid_t nr, bool privileged,
+					     int unregistered)
 {
 	struct restrack_reg *reg;
 	struct task_struct *task;
 	struct pid *pid;
+
+	if (nr < 1)
+		return ERR_PTR(-EINVAL);
+	if (privileged && !capable(CAP_SYS_RESOURCE))
+		return ERR_PTR(-EPERM);
 
 	task = restrack_find_process(nr, &pid);
 	if (!task)
@@ -538,9 +546,7 @@ SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
 	struct restrack_reg *reg;
 	struct restrack_cgroup *rc;
 
-	if (pid < 1)
-		return -EINVAL;
-	reg = restrack_reg_get(pid, -EINVAL);
+	reg = restrack_reg_get(pid, false, -EINVAL);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg) == -ESRCH ? -EINVAL : PTR_ERR(reg);
 
@@ -568,11 +574,7 @@ SYSCALL_DEFINE1(deregister, pid_t, pid)
 	struct restrack_reg *reg;
 	int err;
 
-	if (pid < 1)
-		return -EINVAL;
-	if (!capable(CAP_SYS_RESOURCE))
-		return -EPERM;
-	reg = restrack_reg_get(pid, -ESRCH);
+	reg = restrack_reg_get(pid, true, -ESRCH);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
 	err = restrack_unregister(reg);
@@ -600,12 +602,10 @@ SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
 	struct restrack_reg *reg;
 	struct restrack_cgroup *rc;
 
-	if (pid < 1 || heap_quota_mib < RESTRACK_UNLIMITED ||
+	if (heap_quota_mib < RESTRACK_UNLIMITED ||
 	    file_quota < RESTRACK_UNLIMITED)
 		return -EINVAL;
-	if (!capable(CAP_SYS_RESOURCE))
-		return -EPERM;
-	reg = restrack_reg_get(pid, -EINVAL);
+	reg = restrack_reg_get(pid, true, -EINVAL);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
 
@@ -636,11 +636,7 @@ SYSCALL_DEFINE1(resource_reset, pid_t, pid)
 	struct restrack_reg *reg;
 	struct restrack_cgroup *rc;
 
-	if (pid < 1)
-		return -EINVAL;
-	if (!capable(CAP_SYS_RESOURCE))
-		return -EPERM;
-	reg = restrack_reg_get(pid, -EINVAL);
+	reg = restrack_reg_get(pid, true, -EINVAL);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
 
