@@ -1062,9 +1062,32 @@ static void ag_reply(const struct ag_reply *rep)
 /* Closes every descriptor but 0-2 and the (up to three) given ones. */
 static void close_other_fds(int k1, int k2, int k3)
 {
+	int keep[3] = { k1, k2, k3 }, i, j, t;
+	unsigned int first = 3;
 	struct rlimit rl;
 	long max = 4096, fd;
 
+	/* sort, so that the gaps between kept fds can go with close_range */
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (i = 0; i <= 3; i++) {
+		unsigned int last = i < 3 ? (unsigned int)keep[i] - 1 : ~0U;
+
+		if (i < 3 && keep[i] < (int)first)
+			continue;
+		if (last >= first &&
+		    syscall(__NR_close_range, first, last, 0) && errno == ENOSYS)
+			goto slow;
+		if (i < 3)
+			first = keep[i] + 1;
+	}
+	return;
+slow:
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)max)
 		max = rl.rlim_cur;
 	for (fd = 3; fd < max; fd++)
@@ -1083,6 +1106,12 @@ static void null_stdio(void)
 	dup2(fd, 2);
 	if (fd > 2)
 		close(fd);
+}
+
+void isolate_fds(int keep)
+{
+	close_other_fds(keep, -1, -1);
+	null_stdio();
 }
 
 static void *ag_thread(void *arg)
@@ -1756,6 +1785,24 @@ int agent_wait(struct agent *a, int timeout_ms)
 	return status;
 }
 
+/*
+ * Waits for the agent to die on its own (it is blocked reading its command
+ * pipe, so it cannot exit by itself); returns its wait status, -1 if it is
+ * still alive after @timeout_ms (then it is left running for cleanup).
+ */
+int agent_reap(struct agent *a, int timeout_ms)
+{
+	int status = -1;
+
+	if (a->pid < 0)
+		return -1;
+	if (wait_exit(a->pid, timeout_ms, &status) < 0)
+		return -1;
+	agent_close(a);
+	a->pid = -1;
+	return status;
+}
+
 /* Asks the agent to exit; returns its wait status. */
 int agent_stop(struct agent *a)
 {
@@ -1772,4 +1819,29 @@ int agent_kill(struct agent *a)
 		return -1;
 	kill(a->pid, SIGKILL);
 	return agent_wait(a, 5000);
+}
+
+int ksft_main(int argc, char **argv, const char *rootname,
+	      const struct cg_test *tests, int ntests, int timeout)
+{
+	const char *only = NULL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "lt:h")) != -1) {
+		switch (opt) {
+		case 'l':
+			ksft_list(tests, ntests);
+			return 0;
+		case 't':
+			only = optarg;
+			break;
+		default:
+			fprintf(opt == 'h' ? stdout : stderr,
+				"usage: %s [-l] [-t TEST]\n"
+				"  -l       list the tests\n"
+				"  -t TEST  run only TEST\n", argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	return ksft_run(rootname, tests, ntests, only, timeout);
 }

@@ -59,6 +59,9 @@ int ksft_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ksft_run(const char *rootname, const struct cg_test *tests, int ntests,
 	     const char *only, int timeout_s);
 void ksft_list(const struct cg_test *tests, int ntests);
+/* main() of a test program: -l lists the tests, -t TEST runs one. */
+int ksft_main(int argc, char **argv, const char *rootname,
+	      const struct cg_test *tests, int ntests, int timeout);
 
 #define EXPECT(cond, fmt, ...)						\
 	do {								\
@@ -114,6 +117,8 @@ bool pid_alive(pid_t pid);
 bool killed_by_sigkill(int status);
 void reap_zombies(void);
 void kill_strays(void);
+/* in a forked child: close all fds but 0-2 and @keep, 0-2 to /dev/null */
+void isolate_fds(int keep);
 void msleep(int ms);
 long now_ms(void);
 
@@ -213,14 +218,15 @@ int agent_start(struct agent *ag, const char *cg);
 int agent_start_keep(struct agent *ag, const char *cg, int keepfd);
 long agent_call(struct agent *ag, int target, int op, const long a[6]);
 int agent_wait(struct agent *ag, int timeout_ms);
+int agent_reap(struct agent *ag, int timeout_ms);
 int agent_stop(struct agent *ag);
 int agent_kill(struct agent *ag);
 void agent_exec_hook(int argc, char **argv);
 
 /* Commands to the agent itself (sub 0) or to its sub-agent number sub. */
 #define ag_call(ag, op, ...)						\
-	agent_call((ag), 0, (op), (const long[6]){ __VA_ARGS__ })
+	agent_call((ag), 0, (op), (const long[6]) { __VA_ARGS__ })
 #define ag_call_sub(ag, sub, op, ...)					\
-	agent_call((ag), (sub), (op), (const long[6]){ __VA_ARGS__ })
+	agent_call((ag), (sub), (op), (const long[6]) { __VA_ARGS__ })
 
 #endif /* RESTRACK_CG_UTIL_H */

@@ -2470,31 +2470,8 @@ static const struct cg_test tests[] = {
 	T(test_status_1000),
 };
 
-static void usage(const char *prog)
-{
-	fprintf(stderr, "usage: %s [-l] [-t TEST]\n"
-		"  -l       list the tests\n"
-		"  -t TEST  run only TEST\n", prog);
-}
-
 int main(int argc, char **argv)
 {
-	const char *only = NULL;
-	int opt;
-
 	agent_exec_hook(argc, argv);
-	while ((opt = getopt(argc, argv, "lt:h")) != -1) {
-		switch (opt) {
-		case 'l':
-			ksft_list(tests, ARRAY_SIZE(tests));
-			return 0;
-		case 't':
-			only = optarg;
-			break;
-		default:
-			usage(argv[0]);
-			return opt == 'h' ? 0 : 2;
-		}
-	}
-	return ksft_run("rt-sys-test", tests, ARRAY_SIZE(tests), only, 180);
+	return ksft_main(argc, argv, "rt-sys-test", tests, ARRAY_SIZE(tests), 180);
 }
