@@ -25,8 +25,9 @@ passed=0
 failed=0
 start=$(date +%s)
 
-pass() { passed=$((passed + 1)); echo "PASS $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+elapsed() { echo "[$(( $(date +%s) - start ))s]"; }
+pass() { passed=$((passed + 1)); echo "PASS $(elapsed) $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $(elapsed) $*"; }
 # check NAME CMD...: one host-side check.
 check() {
 	local name=$1; shift
@@ -59,6 +60,23 @@ sparse_check() {	# sparse on the controller, no warnings
 
 mkdir -p "$OUT"
 
+# baseline_log LINE ARCH: the upstream selftests' log on the kernel built
+# with CONFIG_CGROUP_RESTRACK=n.  Kept beside that kernel and reused while
+# neither the kernel nor the upstream test binaries change.
+baseline_log() {
+	local dir kernel log key
+	dir=$(build_dir "$1" "$2")-norestrack
+	kernel=$dir/$KIMAGE
+	log=$dir/upstream-baseline.log
+	key=$(cat "$kernel" "$(build_dir "$1" "$2")"/initramfs/tests/upstream/* | sha1sum)
+	if [ ! -f "$log" ] || [ "$(cat "$log.key" 2>/dev/null)" != "$key" ]; then
+		RESTRACK_KERNEL=$kernel "$TOP/scripts/run-vm.sh" "$1" "$2" upstream > /dev/null || true
+		cp "$OUT/vm-$1-$2-upstream-alt.log" "$log"
+		echo "$key" > "$log.key"
+	fi
+	echo "$log"
+}
+
 for line in $LINES; do
 	check "$line: make patch" "$TOP/scripts/mkpatch.sh" "$line" || continue
 	check "$line: patch applies to pristine $line tree (git apply, patch -p1)" apply_check "$line"
@@ -80,9 +98,7 @@ for line in $LINES; do
 			"$TOP/scripts/build-kernel.sh" "$line" "$arch" \
 			> "$OUT/build-$line-$arch-norestrack.log" 2>&1; then
 			pass "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
-			RESTRACK_KERNEL=$(build_dir "$line" "$arch")-norestrack/$KIMAGE \
-				"$TOP/scripts/run-vm.sh" "$line" "$arch" upstream > /dev/null || true
-			baseline=$OUT/vm-$line-$arch-upstream-alt.log
+			baseline=$(baseline_log "$line" "$arch")
 		else
 			fail "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			tail -40 "$OUT/build-$line-$arch-norestrack.log"
@@ -91,7 +107,7 @@ for line in $LINES; do
 			env BUILD_TAG=nocgroups RESTRACK_FRAGMENTS="$TOP/tests/config/no-cgroups.config" \
 			"$TOP/scripts/build-kernel.sh" "$line" "$arch" vmlinux
 		summary=$(RESTRACK_BASELINE=$baseline "$TOP/scripts/run-vm.sh" "$line" "$arch" check | tail -1) || true
-		echo "VM $line/$arch: $summary"
+		echo "VM $(elapsed) $line/$arch: $summary"
 		p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 		f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
 		if [ -z "$p" ]; then fail "$line/$arch: VM run"; continue; fi

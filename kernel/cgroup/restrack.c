@@ -27,8 +27,9 @@
  * Organisational operations are never refused: moving a process moves its
  * charges, even above the destination's max, and counts no event.
  *
- * Processes in the root cgroup are not charged, and while no cgroup has the
- * controller enabled every hook is a single static branch.
+ * Processes in the root cgroup are not charged.  While no cgroup has the
+ * controller enabled every hook is a single static branch; once one has,
+ * the hooks of root-cgroup processes test one pointer and return.
  *
  * Locking: usage, max and peak are per-cgroup atomics walked without a global
  * lock.  Each mm and fd table carries a struct restrack_charge.  An mm's is
