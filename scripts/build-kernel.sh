@@ -23,16 +23,10 @@ kmake() {
 		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS" -s "$@"
 }
 
-# Regenerate .config only when a fragment changed.
-sum=$(cat $frags | sha1sum | cut -c1-40)
-if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.restrack-config" 2>/dev/null)" != "$sum" ]; then
-	say "configuring $line/$arch${BUILD_TAG:+ ($BUILD_TAG)}"
-	kmake tinyconfig >/dev/null
-	(cd "$tree" && ARCH=$KARCH CROSS_COMPILE=$CROSS \
-		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
-	kmake olddefconfig >/dev/null
-	# The last fragment that names a symbol decides it; check it stuck.
-	missing=$(awk '
+# The symbols the fragments ask for, and whether .config has them: the last
+# fragment that names a symbol decides it.
+config_missing() {
+	awk '
 		/^CONFIG_[A-Za-z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym); want[sym] = $0 }
 		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = "n" }
 		END { for (s in want) print s, want[s] }' $frags |
@@ -42,7 +36,20 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.restrack-config" 2>/dev/null)" != 
 		else
 			grep -qx "$val" "$obj/.config" || echo "$val"
 		fi
-	done | tr '\n' ' ')
+	done | tr '\n' ' '
+}
+
+# Regenerate .config when a fragment changed, or when it lost a symbol
+# (kbuild's syncconfig drops symbols a Kconfig file no longer defines).
+sum=$(cat $frags | sha1sum | cut -c1-40)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.restrack-config" 2>/dev/null)" != "$sum" ] ||
+   [ -n "$(config_missing)" ]; then
+	say "configuring $line/$arch${BUILD_TAG:+ ($BUILD_TAG)}"
+	kmake tinyconfig >/dev/null
+	(cd "$tree" && ARCH=$KARCH CROSS_COMPILE=$CROSS \
+		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
+	kmake olddefconfig >/dev/null
+	missing=$(config_missing)
 	[ -z "$missing" ] || die "config symbols did not stick for $line/$arch:$missing"
 	echo "$sum" > "$obj/.restrack-config"
 fi
@@ -52,5 +59,7 @@ if [ $# -gt 0 ]; then
 	kmake "$@"
 else
 	kmake "$(basename "$KIMAGE")" headers
+	missing=$(config_missing)
+	[ -z "$missing" ] || die "the build changed .config of $line/$arch:$missing"
 	echo "$obj/$KIMAGE"
 fi

@@ -34,6 +34,7 @@ patch -s -p1 -d "$stage" --no-backup-if-mismatch < "$patch" >&2 ||
 	die "$patch does not apply to $src"
 
 replace() {	# replace FROM TO: atomically, breaking any hard link
+	echo "$(date +%T.%N) $$ ${2#"$tree"/} <- $1" >> "$tree/.restrack-sync.log"
 	mkdir -p "$(dirname "$2")"
 	cp "$1" "$2.restrack-tmp"
 	mv -f "$2.restrack-tmp" "$2"

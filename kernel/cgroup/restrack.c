@@ -81,7 +81,10 @@ static bool restrack_is_root(struct restrack_cgroup *rc)
 
 static void restrack_update_peak(struct restrack_counter *c, long usage)
 {
-	/* Racy, like page_counter's watermark: a lost update is re-won next. */
+	/*
+	 * Racy, like page_counter's watermark: two charges may race and the
+	 * lower one win, until the next charge at that level writes it again.
+	 */
 	if (usage > READ_ONCE(c->peak))
 		WRITE_ONCE(c->peak, usage);
 }
