@@ -119,7 +119,7 @@ static ssize_t read_full_timeout(int fd, void *buf, size_t len, int timeout_ms)
 	return done;
 }
 
-static ssize_t read_path(const char *path, char *buf, size_t len)
+ssize_t read_path(const char *path, char *buf, size_t len)
 {
 	ssize_t n, done = 0;
 	int fd, saved;
@@ -815,15 +815,15 @@ long vmdata_bytes(pid_t pid)
 	return kb * 1024;
 }
 
-/* Number of entries in /proc/PID/fd; -1 if the process is gone */
-long fd_count(pid_t pid)
+/* Number of entries in /proc/PID/@dir ("fd", "task"); -1 if PID is gone */
+long proc_count(pid_t pid, const char *dir)
 {
 	char path[64];
 	struct dirent *de;
 	long n = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, dir);
 	d = opendir(path);
 	if (!d)
 		return -1;
@@ -832,6 +832,12 @@ long fd_count(pid_t pid)
 			n++;
 	closedir(d);
 	return n;
+}
+
+/* Number of entries in /proc/PID/fd; -1 if the process is gone */
+long fd_count(pid_t pid)
+{
+	return proc_count(pid, "fd");
 }
 
 int rt_current(const char *cg, struct rt_usage *u)

@@ -125,6 +125,9 @@ long now_ms(void);
 /* oracles */
 long vmdata_bytes(pid_t pid);
 long fd_count(pid_t pid);
+long proc_count(pid_t pid, const char *dir);
+/* A whole file, NUL-terminated; its length, or -1 with errno set */
+ssize_t read_path(const char *path, char *buf, size_t len);
 
 struct rt_usage {
 	long heap;

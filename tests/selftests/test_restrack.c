@@ -110,20 +110,7 @@ static int set_headroom(const char *cg, bool heap, long room)
 /* Number of threads of @pid, from /proc/PID/task */
 static long count_tasks(pid_t pid)
 {
-	char path[64];
-	struct dirent *de;
-	long n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	return proc_count(pid, "task");
 }
 
 /* ------------------------------------------------------------------ */

@@ -113,26 +113,6 @@ static void nap_us(long us)
 		;
 }
 
-static ssize_t read_text(const char *path, char *buf, size_t len)
-{
-	ssize_t n, done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)done < len - 1) {
-		n = read(fd, buf + done, len - 1 - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	close(fd);
-	buf[done] = '\0';
-	return done;
-}
-
 /* The whole of a file, NUL-terminated, in malloc()ed memory; NULL on error. */
 static char *read_all(const char *path, size_t *lenp)
 {
@@ -236,7 +216,7 @@ static int task_cgroup(pid_t pid, pid_t tid, char *buf, size_t len)
 			 tid);
 	else
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_text(path, text, sizeof(text)) < 0)
+	if (read_path(path, text, sizeof(text)) < 0)
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -586,7 +566,7 @@ static bool is_kthread(pid_t pid)
 	unsigned long flags;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_text(path, buf, sizeof(buf)) <= 0)
+	if (read_path(path, buf, sizeof(buf)) <= 0)
 		return false;
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
@@ -1859,7 +1839,7 @@ static int test_status_columns(const char *root)
 	EXPECT(p > 0, "sleeper");
 	EXPECT_CALL(restrack_register(p), 0);
 	snprintf(path, sizeof(path), "/proc/%d/comm", p);
-	EXPECT(read_text(path, comm, sizeof(comm)) > 0, "%s", path);
+	EXPECT(read_path(path, comm, sizeof(comm)) > 0, "%s", path);
 	comm[strcspn(comm, "\n")] = '\0';
 	snprintf(want, sizeof(want), "%s", comm);
 	for (c = want; *c; c++)
