@@ -44,7 +44,7 @@ for src in "$TOP"/tests/selftests/test_*.c; do
 		"$TOP/tests/selftests/cg_util.c" -o "$root/tests/$name"
 done
 $TARGET_CC $cflags "$TOP/tests/bench/bench.c" -o "$root/tests/bench"
-$TARGET_CC $cflags "$TOP/tools/restrack/restrack.c" -o "$root/bin/restrack"
+$TARGET_CC $cflags "$TOP"/tools/restrack/*.c -o "$root/bin/restrack"
 for f in "$TOP"/tests/vm/*.sh; do
 	[ -e "$f" ] && install -m 755 "$f" "$root/tests/"
 done

@@ -1,59 +1,723 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * restrack - command line front end of the restrack system calls.
+ * restrack - limit and watch the heap and open files of processes.
  *
+ *   restrack run [--heap SIZE] [--files N] [--policy deny|kill] -- CMD...
+ *   restrack status [--json|--prometheus] [--watch [SECONDS]]
  *   restrack register|fetch|deregister|reset PID
- *   restrack cap PID HEAP FILES     (HEAP like 64M or 1G, FILES a count;
- *                                     "max" or -1 for no limit)
+ *   restrack cap PID HEAP FILES
+ *
+ * Exit status: 0 on success, 1 when an operation failed, 2 for a usage
+ * error; run exits with its command's status.  See restrack(8).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#ifndef __NR_register
-#define __NR_register		467
-#define __NR_fetch		468
-#define __NR_deregister		469
-#define __NR_resource_cap	470
-#define __NR_resource_reset	471
+#include "librestrack.h"
+
+#define EXIT_USAGE	2
+
+#ifndef RESTRACK_VERSION
+#define RESTRACK_VERSION "1.0"
 #endif
 
-struct per_proc_resource {
-	pid_t pid;
-	unsigned long heapsize;
-	unsigned long openfile_count;
+#ifndef SYS_clone3
+#define SYS_clone3	435
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct clone_args up to the cgroup field (CLONE_ARGS_SIZE_VER2). */
+struct restrack_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
-static const char usage[] =
-"Usage: restrack COMMAND PID [ARGS]\n"
+static const char *cmd_name = "restrack";
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "restrack: ");
+	if (strcmp(cmd_name, "restrack"))
+		fprintf(stderr, "%s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A usage error: one line, and where to read more. */
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "restrack: ");
+	if (strcmp(cmd_name, "restrack"))
+		fprintf(stderr, "%s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (strcmp(cmd_name, "restrack"))
+		fprintf(stderr, " (see restrack %s --help)\n", cmd_name);
+	else
+		fprintf(stderr, " (see restrack --help)\n");
+	return EXIT_USAGE;
+}
+
+static const char usage_main[] =
+"Usage: restrack COMMAND [OPTIONS] [ARGS]\n"
 "\n"
-"Track and limit the heap and open files of a process (restrack syscalls).\n"
+"Limit and watch the heap (data address space) and the open file\n"
+"descriptors of processes with the restrack cgroup controller.\n"
 "\n"
 "Commands:\n"
-"  register PID            move PID into its own cgroup, restrack/PID\n"
-"  fetch PID               print its heap (MiB) and open files\n"
-"  cap PID HEAP FILES      set quotas; HEAP in bytes with K/M/G (whole MiB),\n"
-"                          FILES a count, \"max\" for none; over quota = SIGKILL\n"
-"  reset PID               lift both quotas\n"
-"  deregister PID          move PID back and remove its cgroup\n"
-"  --help                  this text\n"
+"  run [OPTIONS] -- CMD [ARG...]  run CMD in a fresh limited cgroup\n"
+"  status [OPTIONS]               show limited cgroups and registered processes\n"
+"  register PID                   move PID into its own cgroup, restrack/PID\n"
+"  fetch PID                      print the heap (MiB) and open files of PID\n"
+"  cap PID HEAP FILES             set its quotas (over quota = SIGKILL)\n"
+"  reset PID                      lift its quotas\n"
+"  deregister PID                 move PID back and remove its cgroup\n"
+"  help [COMMAND]                 this text, or the help of COMMAND\n"
 "\n"
-"Register, cap, reset and deregister need CAP_SYS_RESOURCE.\n";
+"Sizes: bytes with an optional K, M, G, T suffix (1.5G), or \"max\".\n"
+"Exit status: 0 success, 1 failure, 2 usage error; run: the command's.\n"
+"\"restrack COMMAND --help\" and restrack(8) say more.\n";
 
-/* Explain an errno the way the restrack contract uses it. */
+static const char usage_run[] =
+"Usage: restrack run [OPTIONS] [--] CMD [ARG...]\n"
+"\n"
+"Run CMD in a fresh cgroup with restrack limits, wait for it, print its peak\n"
+"heap, peak open files and the limit events on stderr, and remove the cgroup.\n"
+"CMD starts inside the cgroup: it never runs unlimited.\n"
+"\n"
+"Options:\n"
+"  --heap SIZE            heap limit (restrack.heap.max), e.g. 64M, 1.5G, max\n"
+"  --files N              open file limit (restrack.files.max), or max\n"
+"  --policy deny|kill     over a limit: fail the call (ENOMEM, EMFILE; the\n"
+"                         default) or SIGKILL the process\n"
+"  --parent CGROUP        create the cgroup below CGROUP (default\n"
+"                         /" RESTRACK_RUN_PARENT "); restrack is enabled on the way down,\n"
+"                         never in a cgroup that holds processes\n"
+"  -q, --quiet            no report at the end\n"
+"  -h, --help             this text\n"
+"\n"
+"Exit status: the command's; 128+N when signal N ended it; 127 when CMD is\n"
+"not found, 126 when it cannot be run; 1 or 2 when restrack itself failed.\n"
+"SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to restrack go to the command.\n";
+
+static const char usage_status[] =
+"Usage: restrack status [OPTIONS]\n"
+"\n"
+"Show every cgroup with a restrack limit or a registered process: heap\n"
+"current, max and peak, open files current, max and peak, policy and\n"
+"events; then the processes registered with restrack register.\n"
+"\n"
+"Options:\n"
+"  --json                 JSON (schema in restrack(8); sizes in bytes,\n"
+"                         no limit is null)\n"
+"  --prometheus           Prometheus text format, for node_exporter's\n"
+"                         textfile collector\n"
+"  -w, --watch [SECONDS]  refresh every SECONDS (default 2) on a terminal;\n"
+"                         one snapshot per interval otherwise\n"
+"  -n, --iterations N     stop after N snapshots\n"
+"  -o, --output FILE      write to FILE, replaced atomically each time\n"
+"  -h, --help             this text\n";
+
+static const char usage_register[] =
+"Usage: restrack register PID\n"
+"\n"
+"Move process PID (all its threads) into its own cgroup, restrack/PID,\n"
+"where its heap and open files are counted.  Needs CAP_SYS_RESOURCE.\n";
+
+static const char usage_fetch[] =
+"Usage: restrack fetch PID\n"
+"\n"
+"Print the heap (MiB, rounded down) and the open files of the cgroup of\n"
+"registered process PID: \"pid PID heap NM files N\".\n";
+
+static const char usage_cap[] =
+"Usage: restrack cap PID HEAP FILES\n"
+"\n"
+"Set the quotas of registered process PID: HEAP a size (64M, 1G; whole MiB\n"
+"count), FILES a count; \"max\" or -1 for no quota.  A process over a quota\n"
+"is killed (policy kill).  Reset before setting new quotas.  Needs\n"
+"CAP_SYS_RESOURCE.\n";
+
+static const char usage_reset[] =
+"Usage: restrack reset PID\n"
+"\n"
+"Lift both quotas of registered process PID.  Needs CAP_SYS_RESOURCE.\n";
+
+static const char usage_deregister[] =
+"Usage: restrack deregister PID\n"
+"\n"
+"Move registered process PID back to the cgroup it came from and remove\n"
+"restrack/PID.  Needs CAP_SYS_RESOURCE.\n";
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+/*
+ * "--name VALUE" or "--name=VALUE" at argv[*i]: 1 with *val set, 0 when
+ * argv[*i] is another option, -1 when the value is missing.
+ */
+static int opt_value(const char *name, int argc, char **argv, int *i,
+		     const char **val)
+{
+	const char *a = argv[*i];
+	size_t len = strlen(name);
+
+	if (strncmp(a, name, len))
+		return 0;
+	if (a[len] == '=') {
+		*val = a + len + 1;
+		return 1;
+	}
+	if (a[len])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static int bad_size(const char *what, const char *s, int err)
+{
+	return usage_error("bad %s '%s': %s", what, s,
+			   err == -ERANGE ? "too large" :
+			   "expected a number with an optional K, M, G or T suffix, or max");
+}
+
+static int bad_count(const char *what, const char *s, int err)
+{
+	return usage_error("bad %s '%s': %s", what, s,
+			   err == -ERANGE ? "too large" :
+			   "expected a whole number or max");
+}
+
+/* The cgroup v2 mount with the restrack controller, or NULL after saying why. */
+static const char *restrack_mount(void)
+{
+	const char *mnt = restrack_cgroup_mount();
+	char buf[8];
+
+	if (!mnt) {
+		say("cgroup v2 is not mounted (mount -t cgroup2 none /sys/fs/cgroup)");
+		return NULL;
+	}
+	if (restrack_cg_read(mnt, "cgroup.controllers", buf, sizeof(buf)) < 0) {
+		say("%s is not a cgroup v2 file system", mnt);
+		return NULL;
+	}
+	if (restrack_controller_available(mnt)) {
+		say("this kernel has no restrack controller (CONFIG_CGROUP_RESTRACK)");
+		return NULL;
+	}
+	return mnt;
+}
+
+/* run */
+
+struct run_opts {
+	uint64_t heap, files;
+	const char *policy;
+	const char *parent;
+	bool quiet;
+	char **argv;
+};
+
+/* What the child tells the parent when it could not become CMD. */
+struct child_failure {
+	int stage;		/* 0: joining the cgroup, 1: execve */
+	int err;
+};
+
+static void child_fail(int fd, int stage, int err)
+{
+	struct child_failure f = { stage, err };
+
+	if (write(fd, &f, sizeof(f)) < 0)
+		_exit(127);
+	_exit(stage == 1 && err != ENOENT ? 126 : 127);
+}
+
+/* In the child: become CMD.  Only async-signal-safe calls from here on. */
+static void child_exec(const struct run_opts *o, const sigset_t *mask,
+		       int report_fd, const char *procs)
+{
+	if (procs) {		/* no clone3: join before execve */
+		int fd = open(procs, O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			child_fail(report_fd, 0, errno);
+		close(fd);
+	}
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	execvp(o->argv[0], o->argv);
+	child_fail(report_fd, 1, errno);
+}
+
+static pid_t start_in_cgroup(const struct run_opts *o, const char *dir,
+			     const sigset_t *mask, int report[2])
+{
+	struct restrack_clone_args args = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+	};
+	char procs[PATH_MAX + 16];
+	int cgfd;
+	pid_t pid;
+
+	cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		return -1;
+	args.cgroup = cgfd;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		child_exec(o, mask, report[1], NULL);
+	close(cgfd);
+	if (pid > 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+		return pid;
+
+	/* kernels before 5.7: the child joins, then execs */
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	pid = fork();
+	if (pid == 0)
+		child_exec(o, mask, report[1], procs);
+	return pid;
+}
+
+/* Kill what CMD left in the cgroup and remove it; 0 or -errno. */
+static int remove_cgroup(const char *dir)
+{
+	int tries, err = 0;
+
+	for (tries = 0; tries < 300; tries++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		err = -errno;
+		if (err != -EBUSY)
+			return err;
+		if (restrack_cg_write(dir, "cgroup.kill", "1")) {
+			char buf[4096], *p, *save;
+
+			/* before 5.14: one by one */
+			if (restrack_cg_read(dir, "cgroup.procs", buf, sizeof(buf)) > 0)
+				for (p = strtok_r(buf, "\n", &save); p;
+				     p = strtok_r(NULL, "\n", &save))
+					kill(atoi(p), SIGKILL);
+		}
+		nanosleep(&ts, NULL);
+	}
+	return err;
+}
+
+static void report_run(const struct run_opts *o, const char *dir, int status)
+{
+	uint64_t heap_peak = 0, files_peak = 0, ev[RESTRACK_NR_EVENT] = { 0 };
+	char b[4][RESTRACK_SIZE_BUFSZ];
+
+	restrack_cg_read_u64(dir, "restrack.heap.peak", &heap_peak);
+	restrack_cg_read_u64(dir, "restrack.files.peak", &files_peak);
+	restrack_cg_read_events(dir, "restrack.events", ev);
+	if (o->quiet)
+		return;
+	if (WIFEXITED(status)) {
+		say("%s exited with status %d", o->argv[0], WEXITSTATUS(status));
+	} else {
+		int sig = WTERMSIG(status);
+		const char *abbrev = sigabbrev_np(sig);
+
+		say("%s killed by signal %d (SIG%s)%s", o->argv[0], sig,
+		    abbrev ? abbrev : "?",
+		    sig == SIGKILL && ev[RESTRACK_EVENT_KILL] ?
+		    " for going over a limit (policy kill)" : "");
+	}
+	say("heap peak %s (max %s), files peak %s (max %s), events heap.max %llu, files.max %llu, kill %llu",
+	    restrack_format_size(heap_peak, b[0]),
+	    restrack_format_size(o->heap, b[1]),
+	    restrack_format_count(files_peak, b[2]),
+	    restrack_format_count(o->files, b[3]),
+	    (unsigned long long)ev[RESTRACK_EVENT_HEAP_MAX],
+	    (unsigned long long)ev[RESTRACK_EVENT_FILES_MAX],
+	    (unsigned long long)ev[RESTRACK_EVENT_KILL]);
+}
+
+/* Wait for PID, passing on the signals sent to us; its wait status. */
+static int wait_forwarding(pid_t pid, const sigset_t *set)
+{
+	int status;
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si);
+
+		if (sig < 0)
+			continue;	/* EINTR */
+		if (sig == SIGCHLD) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				return status;
+			continue;
+		}
+		/*
+		 * Sent by a process (kill, systemd, timeout): pass it on.  The
+		 * terminal's ^C reaches the command's process group itself.
+		 */
+		if (si.si_code <= 0)
+			kill(pid, sig);
+	}
+}
+
+static int run_parse(int argc, char **argv, struct run_opts *o)
+{
+	int i, r;
+
+	memset(o, 0, sizeof(*o));
+	o->heap = o->files = RESTRACK_MAX;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || !a[1])
+			break;
+		if (is_help(a)) {
+			fputs(usage_run, stdout);
+			return -1;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			o->quiet = true;
+		} else if ((r = opt_value("--heap", argc, argv, &i, &v))) {
+			if (r < 0)
+				return usage_error("option '--heap' needs a size");
+			if ((r = restrack_parse_size(v, &o->heap)))
+				return bad_size("heap size", v, r);
+		} else if ((r = opt_value("--files", argc, argv, &i, &v))) {
+			if (r < 0)
+				return usage_error("option '--files' needs a count");
+			if ((r = restrack_parse_count(v, &o->files)))
+				return bad_count("file count", v, r);
+		} else if ((r = opt_value("--policy", argc, argv, &i, &v))) {
+			if (r < 0 || (strcmp(v, "deny") && strcmp(v, "kill")))
+				return usage_error("option '--policy' needs deny or kill");
+			o->policy = v;
+		} else if ((r = opt_value("--parent", argc, argv, &i, &v))) {
+			if (r < 0 || !*v)
+				return usage_error("option '--parent' needs a cgroup");
+			o->parent = v;
+		} else {
+			return usage_error("unknown option '%s'", a);
+		}
+	}
+	if (i >= argc)
+		return usage_error("no command to run");
+	o->argv = argv + i;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	char parent[PATH_MAX - 64], dir[PATH_MAX], bad[PATH_MAX], num[32];
+	int report[2], status, ret, err, n;
+	struct child_failure fail;
+	sigset_t set, oldmask;
+	struct run_opts o;
+	const char *mnt, *rel;
+	pid_t pid;
+
+	ret = run_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	mnt = restrack_mount();
+	if (!mnt)
+		return EXIT_FAILURE;
+	if (!restrack_is_cgroup2(mnt)) {
+		say("%s is not a cgroup v2 file system", mnt);
+		return EXIT_FAILURE;
+	}
+
+	/* --parent: relative to the mount, or a path below it */
+	rel = o.parent ? o.parent : RESTRACK_RUN_PARENT;
+	n = strlen(mnt);
+	if (!strncmp(rel, mnt, n) && (rel[n] == '/' || !rel[n]))
+		rel += n;
+	while (*rel == '/')
+		rel++;
+	if (snprintf(parent, sizeof(parent), "%s/%s", mnt, rel) >=
+	    (int)sizeof(parent)) {
+		say("cgroup path too long: %s", rel);
+		return EXIT_FAILURE;
+	}
+	err = restrack_enable_path(mnt, rel, bad, sizeof(bad));
+	if (err == -EBUSY) {
+		say("cannot enable restrack in %s: it holds processes, and cgroup v2 puts controllers only on cgroups without them; choose another --parent",
+		    bad);
+		return EXIT_FAILURE;
+	} else if (err) {
+		say("cannot enable restrack in %s: %s", bad,
+		    restrack_strerror(err));
+		return EXIT_FAILURE;
+	}
+
+	for (n = 0; ; n++) {
+		if (n)
+			snprintf(dir, sizeof(dir), "%s/run-%d-%d", parent,
+				 getpid(), n);
+		else
+			snprintf(dir, sizeof(dir), "%s/run-%d", parent, getpid());
+		if (mkdir(dir, 0755) == 0)
+			break;
+		if (errno != EEXIST || n > 100) {
+			say("cannot create %s: %s", dir, restrack_strerror(errno));
+			return EXIT_FAILURE;
+		}
+	}
+
+	ret = EXIT_FAILURE;
+	err = 0;
+	if (o.policy)
+		err = restrack_cg_write(dir, "restrack.policy", o.policy);
+	if (!err && o.heap != RESTRACK_MAX) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o.heap);
+		err = restrack_cg_write(dir, "restrack.heap.max", num);
+	}
+	if (!err && o.files != RESTRACK_MAX) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o.files);
+		err = restrack_cg_write(dir, "restrack.files.max", num);
+	}
+	if (err) {
+		say("cannot set the limits of %s: %s", dir, restrack_strerror(err));
+		goto out_rmdir;
+	}
+
+	if (pipe2(report, O_CLOEXEC)) {
+		say("pipe: %s", strerror(errno));
+		goto out_rmdir;
+	}
+	/* a SIGCHLD ignored by our caller would make the command unwaitable */
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, &oldmask);
+	fflush(NULL);
+
+	pid = start_in_cgroup(&o, dir, &oldmask, report);
+	close(report[1]);
+	if (pid < 0) {
+		say("cannot start %s: %s", o.argv[0], strerror(errno));
+		close(report[0]);
+		goto out_rmdir;
+	}
+	n = read(report[0], &fail, sizeof(fail));
+	close(report[0]);
+	status = wait_forwarding(pid, &set);
+	if (n == sizeof(fail)) {
+		if (fail.stage == 0)
+			say("cannot move the command into %s: %s", dir,
+			    restrack_strerror(fail.err));
+		else if (fail.err == ENOENT)
+			say("%s: command not found", o.argv[0]);
+		else
+			say("%s: %s", o.argv[0], strerror(fail.err));
+		ret = WIFEXITED(status) ? WEXITSTATUS(status) : 127;
+		goto out_rmdir;
+	}
+
+	report_run(&o, dir, status);
+	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+out_rmdir:
+	err = remove_cgroup(dir);
+	if (err)
+		say("cannot remove %s: %s", dir, restrack_strerror(err));
+	return ret;
+}
+
+/* status */
+
+enum status_format { STATUS_TABLE, STATUS_JSON, STATUS_PROMETHEUS };
+
+static void print_snapshot(FILE *f, enum status_format fmt,
+			   const struct restrack_snapshot *snap)
+{
+	switch (fmt) {
+	case STATUS_TABLE:
+		restrack_print_table(f, snap);
+		break;
+	case STATUS_JSON:
+		restrack_print_json(f, snap);
+		break;
+	case STATUS_PROMETHEUS:
+		restrack_print_prometheus(f, snap);
+		break;
+	}
+}
+
+/* FILE is replaced atomically, as node_exporter's textfile collector wants. */
+static int write_output(const char *file, enum status_format fmt,
+			const struct restrack_snapshot *snap)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", file, getpid());
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	print_snapshot(f, fmt, snap);
+	if (fflush(f) || ferror(f) || fclose(f) || rename(tmp, file)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err ? err : -EIO;
+	}
+	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	enum status_format fmt = STATUS_TABLE;
+	const char *mnt, *tracker, *output = NULL, *v;
+	uint64_t iterations = 0, iter;
+	double interval = 2;
+	bool watch = false, tty;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (is_help(a)) {
+			fputs(usage_status, stdout);
+			return 0;
+		} else if (!strcmp(a, "--json") || !strcmp(a, "--prometheus")) {
+			if (fmt != STATUS_TABLE)
+				return usage_error("--json and --prometheus exclude each other");
+			fmt = a[2] == 'j' ? STATUS_JSON : STATUS_PROMETHEUS;
+		} else if (!strcmp(a, "-w") || !strcmp(a, "--watch")) {
+			watch = true;
+			if (i + 1 < argc && argv[i + 1][0] != '-' &&
+			    restrack_parse_seconds(argv[++i], &interval))
+				return usage_error("bad interval '%s': expected seconds, e.g. 2 or 0.5",
+						   argv[i]);
+		} else if (!strncmp(a, "--watch=", 8)) {
+			watch = true;
+			if (restrack_parse_seconds(a + 8, &interval))
+				return usage_error("bad interval '%s': expected seconds, e.g. 2 or 0.5",
+						   a + 8);
+		} else if ((r = opt_value("--iterations", argc, argv, &i, &v)) ||
+			   (r = opt_value("-n", argc, argv, &i, &v))) {
+			if (r < 0)
+				return usage_error("option '%s' needs a count", a);
+			if (restrack_parse_count(v, &iterations) ||
+			    iterations == 0 || iterations == RESTRACK_MAX)
+				return usage_error("bad count '%s': expected a positive number", v);
+		} else if ((r = opt_value("--output", argc, argv, &i, &v)) ||
+			   (r = opt_value("-o", argc, argv, &i, &v))) {
+			if (r < 0 || !*v)
+				return usage_error("option '%s' needs a file", a);
+			output = v;
+		} else {
+			return usage_error(a[0] == '-' ? "unknown option '%s'" :
+					   "unexpected argument '%s'", a);
+		}
+	}
+	if (iterations && !watch)
+		watch = true;
+
+	mnt = restrack_mount();
+	if (!mnt)
+		return EXIT_FAILURE;
+	tracker = getenv("RESTRACK_TRACKER_STATUS");
+	if (!tracker || !*tracker)
+		tracker = "/proc/tracker_status";
+	tty = !output && isatty(STDOUT_FILENO);
+
+	for (iter = 0; ; iter++) {
+		struct restrack_snapshot snap;
+		int err = restrack_snapshot_take(mnt, tracker, &snap);
+
+		if (err) {
+			say("reading %s: %s", mnt, restrack_strerror(err));
+			return EXIT_FAILURE;
+		}
+		if (output) {
+			err = write_output(output, fmt, &snap);
+			if (err) {
+				say("writing %s: %s", output, restrack_strerror(err));
+				restrack_snapshot_free(&snap);
+				return EXIT_FAILURE;
+			}
+		} else {
+			if (watch && tty) {
+				char date[64];
+				time_t now = time(NULL);
+
+				strftime(date, sizeof(date), "%c",
+					 localtime(&now));
+				printf("\033[H\033[2JEvery %gs: restrack status%*s\n\n",
+				       interval, 40, date);
+			} else if (iter && fmt == STATUS_TABLE) {
+				putchar('\n');
+			}
+			print_snapshot(stdout, fmt, &snap);
+			fflush(stdout);
+		}
+		restrack_snapshot_free(&snap);
+		if (!watch || (iterations && iter + 1 >= iterations))
+			break;
+		{
+			struct timespec ts = {
+				(time_t)interval,
+				(long)((interval - (time_t)interval) * 1e9),
+			};
+
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
+	}
+	if (ferror(stdout)) {
+		say("writing the output: %s", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* The course-project system calls */
+
 static void explain(const char *cmd, pid_t pid, int err)
 {
-	const char *why = strerror(err);
+	const char *why = restrack_strerror(err);
 
 	switch (err) {
 	case EINVAL:
-		why = strcmp(cmd, "register") ? "invalid pid, no such process, "
-			"not registered, or invalid quota" : "invalid pid";
+		why = strcmp(cmd, "register") ? "no such process, not registered, or invalid quota" :
+			"invalid pid";
+		if (!strcmp(cmd, "fetch") || !strcmp(cmd, "reset"))
+			why = "no such process, or not registered";
 		break;
 	case ESRCH:
 		why = strcmp(cmd, "deregister") ? "no such process" :
@@ -63,123 +727,140 @@ static void explain(const char *cmd, pid_t pid, int err)
 		why = strcmp(cmd, "cap") ? "already registered" :
 			"quotas already set: reset first";
 		break;
-	case EPERM:
-		why = "permission denied: needs CAP_SYS_RESOURCE";
-		break;
 	case ENOSYS:
-		why = "this kernel has no restrack system calls";
+		why = "this kernel has no restrack system calls (CONFIG_CGROUP_RESTRACK)";
 		break;
 	}
 	fprintf(stderr, "restrack: %s %d: %s\n", cmd, pid, why);
 }
 
-static int parse_pid(const char *s, pid_t *pid)
+static int cmd_syscall(int argc, char **argv, const char *help)
 {
-	char *end;
-	long v;
+	const char *cmd = argv[0], *tracker;
+	int nargs = strcmp(cmd, "cap") ? 1 : 3, r;
+	long heap_mib = 0, nfiles = 0, ret;
+	pid_t pid;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < -2147483647L || v > 2147483647L)
-		return -1;
-	*pid = v;
+	if (argc > 1 && is_help(argv[1])) {
+		fputs(help, stdout);
+		return 0;
+	}
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1] &&
+	    !(argv[1][1] >= '0' && argv[1][1] <= '9'))
+		return usage_error("unknown option '%s'", argv[1]);
+	if (argc != nargs + 1)
+		return usage_error(argc < nargs + 1 ? "missing argument" :
+				   "too many arguments");
+	if (restrack_parse_pid(argv[1], &pid))
+		return usage_error("'%s' is not a process id (a positive number)",
+				   argv[1]);
+	if (!strcmp(cmd, "cap")) {
+		uint64_t heap, files;
+
+		if (!strcmp(argv[2], "-1"))
+			heap = RESTRACK_MAX;
+		else if ((r = restrack_parse_size(argv[2], &heap)))
+			return bad_size("heap quota", argv[2], r);
+		if (!strcmp(argv[3], "-1"))
+			files = RESTRACK_MAX;
+		else if ((r = restrack_parse_count(argv[3], &files)))
+			return bad_count("file quota", argv[3], r);
+		heap_mib = heap == RESTRACK_MAX ? RESTRACK_UNLIMITED :
+						  (long)(heap >> 20);
+		nfiles = files == RESTRACK_MAX ? RESTRACK_UNLIMITED : (long)files;
+	}
+
+	/*
+	 * Elsewhere these numbers may be other system calls: make none of
+	 * them unless the kernel shows restrack's /proc/tracker_status.
+	 */
+	tracker = getenv("RESTRACK_TRACKER_STATUS");
+	if (access(tracker && *tracker ? tracker : "/proc/tracker_status",
+		   F_OK)) {
+		say("this kernel has no restrack system calls (CONFIG_CGROUP_RESTRACK)");
+		return EXIT_FAILURE;
+	}
+
+	if (!strcmp(cmd, "register")) {
+		ret = restrack_register(pid);
+	} else if (!strcmp(cmd, "deregister")) {
+		ret = restrack_deregister(pid);
+	} else if (!strcmp(cmd, "reset")) {
+		ret = restrack_resource_reset(pid);
+	} else if (!strcmp(cmd, "cap")) {
+		ret = restrack_resource_cap(pid, heap_mib, nfiles);
+	} else {
+		struct per_proc_resource res;
+
+		ret = restrack_fetch(&res, pid);
+		if (!ret)
+			printf("pid %d heap %luM files %lu\n", res.pid,
+			       res.heapsize, res.openfile_count);
+	}
+	if (ret) {
+		explain(cmd, pid, errno);
+		return EXIT_FAILURE;
+	}
 	return 0;
 }
 
-/* "max"/-1 -> -1; else SIZE with K/M/G/T suffix (bytes) / 2^20 (MiB). */
-static int parse_heap_mib(const char *s, long *mib)
+static const struct command {
+	const char *name;
+	const char *help;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run",	usage_run,	cmd_run },
+	{ "status",	usage_status,	cmd_status },
+	{ "register",	usage_register,	NULL },
+	{ "fetch",	usage_fetch,	NULL },
+	{ "cap",	usage_cap,	NULL },
+	{ "reset",	usage_reset,	NULL },
+	{ "deregister",	usage_deregister, NULL },
+};
+
+static const struct command *find_command(const char *name)
 {
-	unsigned long long v;
-	char *end;
-	int shift = 0;
+	size_t i;
 
-	if (!strcmp(s, "max") || !strcmp(s, "-1")) {
-		*mib = -1;
-		return 0;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	case '\0': break;
-	default: return -1;
-	}
-	if (*end || v > (~0ULL >> shift))
-		return -1;
-	v <<= shift;
-	if ((v >> 20) > 0x7fffffffffffffffULL)
-		return -1;
-	*mib = v >> 20;
-	return 0;
-}
-
-static int parse_count(const char *s, long *n)
-{
-	char *end;
-
-	if (!strcmp(s, "max") || !strcmp(s, "-1")) {
-		*n = -1;
-		return 0;
-	}
-	errno = 0;
-	*n = strtol(s, &end, 10);
-	return errno || end == s || *end || *n < 0 ? -1 : 0;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	const char *cmd;
-	pid_t pid;
-	long ret;
+	const struct command *c;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(usage, stdout);
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	if (is_help(argv[1])) {
+		fputs(usage_main, stdout);
 		return 0;
 	}
-	if (argc < 3 || parse_pid(argv[2], &pid)) {
-		fputs(usage, stderr);
-		return 2;
+	if (!strcmp(argv[1], "--version")) {
+		printf("restrack %s\n", RESTRACK_VERSION);
+		return 0;
 	}
-	cmd = argv[1];
-
-	if (!strcmp(cmd, "register") && argc == 3) {
-		ret = syscall(__NR_register, pid);
-	} else if (!strcmp(cmd, "deregister") && argc == 3) {
-		ret = syscall(__NR_deregister, pid);
-	} else if (!strcmp(cmd, "reset") && argc == 3) {
-		ret = syscall(__NR_resource_reset, pid);
-	} else if (!strcmp(cmd, "cap") && argc == 5) {
-		long heap, files;
-
-		if (parse_heap_mib(argv[3], &heap)) {
-			fprintf(stderr, "restrack: bad heap size '%s'\n", argv[3]);
-			return 2;
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			fputs(usage_main, stdout);
+			return 0;
 		}
-		if (parse_count(argv[4], &files)) {
-			fprintf(stderr, "restrack: bad file count '%s'\n", argv[4]);
-			return 2;
-		}
-		ret = syscall(__NR_resource_cap, pid, heap, files);
-	} else if (!strcmp(cmd, "fetch") && argc == 3) {
-		struct per_proc_resource res;
-
-		ret = syscall(__NR_fetch, &res, pid);
-		if (!ret)
-			printf("pid %d heap %luM files %lu\n", res.pid,
-			       res.heapsize, res.openfile_count);
-	} else {
-		fputs(usage, stderr);
-		return 2;
+		c = find_command(argv[2]);
+		if (!c)
+			return usage_error("unknown command '%s'", argv[2]);
+		fputs(c->help, stdout);
+		return 0;
 	}
-
-	if (ret) {
-		explain(cmd, pid, errno);
-		return 1;
-	}
-	return 0;
+	c = find_command(argv[1]);
+	if (!c)
+		return usage_error(argv[1][0] == '-' ? "unknown option '%s'" :
+				   "unknown command '%s'", argv[1]);
+	cmd_name = c->name;
+	if (c->fn)
+		return c->fn(argc - 1, argv + 1);
+	return cmd_syscall(argc - 1, argv + 1, c->help);
 }

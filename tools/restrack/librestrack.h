@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * librestrack: what the restrack tool, the tests and the bench share.
+ *
+ *  - sizes and counts in the units people type and read: "64M", "1.5G",
+ *    "max" (no limit, RESTRACK_MAX);
+ *  - errno values explained in words;
+ *  - cgroup v2 file system access: where it is mounted, reading and writing
+ *    the restrack.* files, enabling the controller down a path;
+ *  - a snapshot of every limited or registered cgroup and its printing as a
+ *    table, JSON or Prometheus text (status.c).
+ *
+ * Functions return 0 or a negative errno unless they say otherwise.
+ */
+#ifndef LIBRESTRACK_H
+#define LIBRESTRACK_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "restrack_sys.h"
+
+/* "max" in restrack.*.max: no limit. */
+#define RESTRACK_MAX		UINT64_MAX
+#define RESTRACK_SIZE_BUFSZ	32
+
+/* Where run puts its cgroups unless --parent says otherwise. */
+#define RESTRACK_RUN_PARENT	"restrack.run"
+
+/*
+ * "4096", "64K", "64M", "1.5G", "2T" (binary units, case-insensitive, an
+ * optional trailing "B" or "iB"), or "max".  -EINVAL for anything else,
+ * negative numbers and fractions of a byte included; -ERANGE when it does
+ * not fit in 63 bits.
+ */
+int restrack_parse_size(const char *s, uint64_t *bytes);
+/* A decimal count or "max"; same errors. */
+int restrack_parse_count(const char *s, uint64_t *n);
+/* A process id: a positive decimal number. -EINVAL otherwise. */
+int restrack_parse_pid(const char *s, pid_t *pid);
+/* Seconds with an optional fraction, > 0, at most a day; -EINVAL. */
+int restrack_parse_seconds(const char *s, double *secs);
+
+/* "max", "0", "512B" ... "64M", "1.5G": one decimal at most. */
+const char *restrack_format_size(uint64_t bytes, char buf[RESTRACK_SIZE_BUFSZ]);
+/* "max" or the decimal count. */
+const char *restrack_format_count(uint64_t n, char buf[RESTRACK_SIZE_BUFSZ]);
+
+/* An errno in the words of a cgroup file or system call operation. */
+const char *restrack_strerror(int err);
+
+/*
+ * The cgroup v2 mount point: $RESTRACK_CGROUP_ROOT when set (tests point it
+ * at a fake tree), else the first cgroup2 entry of /proc/self/mountinfo.
+ * NULL when there is none.
+ */
+const char *restrack_cgroup_mount(void);
+/* Whether the mount point really is a cgroup2 file system (statfs). */
+bool restrack_is_cgroup2(const char *dir);
+/* 0 when restrack is in MNT/cgroup.controllers, -ENOENT when not. */
+int restrack_controller_available(const char *mnt);
+
+/* DIR/FILE into BUF, without the trailing newline. Returns the length. */
+int restrack_cg_read(const char *dir, const char *file, char *buf, size_t len);
+int restrack_cg_write(const char *dir, const char *file, const char *val);
+/* A number or "max" (RESTRACK_MAX). */
+int restrack_cg_read_u64(const char *dir, const char *file, uint64_t *v);
+/* Whether the whitespace-separated DIR/FILE contains WORD. */
+bool restrack_cg_has_word(const char *dir, const char *file, const char *word);
+/* Whether DIR/cgroup.procs lists a process. */
+bool restrack_cg_has_procs(const char *dir);
+
+enum restrack_event {
+	RESTRACK_EVENT_HEAP_MAX,
+	RESTRACK_EVENT_FILES_MAX,
+	RESTRACK_EVENT_KILL,
+	RESTRACK_NR_EVENT,
+};
+extern const char *const restrack_event_names[RESTRACK_NR_EVENT];
+
+/* restrack.events or restrack.events.local: "heap.max N" lines. */
+int restrack_cg_read_events(const char *dir, const char *file,
+			    uint64_t events[RESTRACK_NR_EVENT]);
+
+/*
+ * Enable restrack for the children of MNT/REL: "+restrack" in the
+ * cgroup.subtree_control of the root and of every cgroup down to REL
+ * included, creating missing cgroups on the way.  A non-root cgroup that
+ * holds processes is never touched (cgroup v2 forbids controllers in it and
+ * systemd would not expect it): -EBUSY, with its path in BAD.
+ */
+int restrack_enable_path(const char *mnt, const char *rel, char *bad,
+			 size_t badlen);
+
+/* One line of /proc/tracker_status. */
+struct restrack_proc {
+	pid_t pid;
+	char command[64];
+	uint64_t heap_mib, heap_cap_mib;	/* cap RESTRACK_MAX: none */
+	uint64_t files, file_cap;
+	char policy[8];
+	char cgroup[PATH_MAX];
+};
+/* 0, or -EINVAL when LINE is not a tracker_status entry. */
+int restrack_parse_tracker_line(const char *line, struct restrack_proc *p);
+
+struct restrack_usage {
+	uint64_t current, max, peak;		/* max RESTRACK_MAX: none */
+};
+
+struct restrack_cgroup_stat {
+	char path[PATH_MAX];		/* "/a/b", relative to the mount */
+	struct restrack_usage heap, files;
+	char policy[8];
+	uint64_t events[RESTRACK_NR_EVENT];
+	uint64_t events_local[RESTRACK_NR_EVENT];
+};
+
+struct restrack_snapshot {
+	struct restrack_cgroup_stat *cgroups;
+	size_t nr_cgroups;
+	struct restrack_proc *procs;
+	size_t nr_procs;
+	bool have_tracker;	/* /proc/tracker_status was readable */
+};
+
+/*
+ * Every cgroup below MNT with a restrack limit or a registered process, in
+ * path order, and every registered process.  TRACKER is the path of
+ * tracker_status ($RESTRACK_TRACKER_STATUS or /proc/tracker_status).
+ */
+int restrack_snapshot_take(const char *mnt, const char *tracker,
+			   struct restrack_snapshot *snap);
+void restrack_snapshot_free(struct restrack_snapshot *snap);
+
+/* The systemd unit a cgroup path names ("/system.slice/x.service"), or NULL. */
+const char *restrack_unit_name(const char *path);
+
+void restrack_print_table(FILE *f, const struct restrack_snapshot *snap);
+void restrack_print_json(FILE *f, const struct restrack_snapshot *snap);
+void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap);
+
+/* STR as a JSON string / a Prometheus label value, quotes included. */
+void restrack_json_string(FILE *f, const char *str);
+void restrack_prom_label(FILE *f, const char *str);
+
+#endif /* LIBRESTRACK_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The restrack system calls: their numbers, struct per_proc_resource and
+ * thin wrappers that return -1 with errno set, as syscall(2) does.
+ *
+ * This is the one place userspace takes the numbers from.  They are the same
+ * on x86_64 and arm64 and on every kernel line; the uapi header of a patched
+ * kernel, when the compiler finds it, provides the struct and the constants.
+ * No kernel tree is needed to build against this header.
+ */
+#ifndef RESTRACK_SYS_H
+#define RESTRACK_SYS_H
+
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<linux/restrack.h>)
+#include <linux/restrack.h>
+#define RESTRACK_HAVE_UAPI_HEADER 1
+#endif
+#endif
+
+#ifndef RESTRACK_HAVE_UAPI_HEADER
+struct per_proc_resource {
+	pid_t pid;
+	unsigned long heapsize;		/* MiB, rounded down */
+	unsigned long openfile_count;
+};
+#endif
+
+#ifndef RESTRACK_UNLIMITED
+#define RESTRACK_UNLIMITED	(-1L)
+#endif
+
+#ifndef __NR_register
+#define __NR_register		467
+#endif
+#ifndef __NR_fetch
+#define __NR_fetch		468
+#endif
+#ifndef __NR_deregister
+#define __NR_deregister		469
+#endif
+#ifndef __NR_resource_cap
+#define __NR_resource_cap	470
+#endif
+#ifndef __NR_resource_reset
+#define __NR_resource_reset	471
+#endif
+
+/* Every argument is passed as a long: syscall(2) reads whole registers. */
+static inline long restrack_register(pid_t pid)
+{
+	return syscall(__NR_register, (long)pid);
+}
+
+static inline long restrack_fetch(struct per_proc_resource *stats, pid_t pid)
+{
+	return syscall(__NR_fetch, (long)stats, (long)pid);
+}
+
+static inline long restrack_deregister(pid_t pid)
+{
+	return syscall(__NR_deregister, (long)pid);
+}
+
+static inline long restrack_resource_cap(pid_t pid, long heap_quota_mib,
+					 long file_quota)
+{
+	return syscall(__NR_resource_cap, (long)pid, heap_quota_mib,
+		       file_quota);
+}
+
+static inline long restrack_resource_reset(pid_t pid)
+{
+	return syscall(__NR_resource_reset, (long)pid);
+}
+
+#endif /* RESTRACK_SYS_H */

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * librestrack: a snapshot of every limited or registered cgroup, and its
+ * printing as a table, JSON or Prometheus text.  The JSON and Prometheus
+ * formats are documented in restrack(8) and are stable: fields and metrics
+ * may be added, never renamed or removed.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "librestrack.h"
+
+static int tracker_read(const char *path, struct restrack_snapshot *snap)
+{
+	char *line = NULL;
+	size_t cap = 0, alloc = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	snap->have_tracker = true;
+	while (getline(&line, &cap, f) > 0) {
+		struct restrack_proc p;
+
+		if (restrack_parse_tracker_line(line, &p))
+			continue;	/* the header */
+		if (snap->nr_procs == alloc) {
+			void *n;
+
+			alloc = alloc ? alloc * 2 : 16;
+			n = realloc(snap->procs, alloc * sizeof(p));
+			if (!n) {
+				free(line);
+				fclose(f);
+				return -ENOMEM;
+			}
+			snap->procs = n;
+		}
+		snap->procs[snap->nr_procs++] = p;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static bool registered_in(const struct restrack_snapshot *snap,
+			  const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr_procs; i++)
+		if (!strcmp(snap->procs[i].cgroup, rel))
+			return true;
+	return false;
+}
+
+/* Add DIR (REL below the mount) if it is limited or registered. */
+static int consider(struct restrack_snapshot *snap, size_t *alloc,
+		    const char *dir, const char *rel)
+{
+	struct restrack_cgroup_stat st;
+	char buf[sizeof(st.policy)];
+
+	memset(&st, 0, sizeof(st));
+	if (restrack_cg_read_u64(dir, "restrack.heap.max", &st.heap.max) ||
+	    restrack_cg_read_u64(dir, "restrack.files.max", &st.files.max))
+		return 0;	/* no controller here, or gone meanwhile */
+	if (st.heap.max == RESTRACK_MAX && st.files.max == RESTRACK_MAX &&
+	    !registered_in(snap, rel))
+		return 0;
+	if (restrack_cg_read_u64(dir, "restrack.heap.current", &st.heap.current) ||
+	    restrack_cg_read_u64(dir, "restrack.heap.peak", &st.heap.peak) ||
+	    restrack_cg_read_u64(dir, "restrack.files.current", &st.files.current) ||
+	    restrack_cg_read_u64(dir, "restrack.files.peak", &st.files.peak) ||
+	    restrack_cg_read(dir, "restrack.policy", buf, sizeof(buf)) < 0 ||
+	    restrack_cg_read_events(dir, "restrack.events", st.events) ||
+	    restrack_cg_read_events(dir, "restrack.events.local",
+				    st.events_local))
+		return 0;
+	memcpy(st.policy, buf, sizeof(buf));
+	snprintf(st.path, sizeof(st.path), "%s", rel);
+
+	if (snap->nr_cgroups == *alloc) {
+		void *n;
+
+		*alloc = *alloc ? *alloc * 2 : 16;
+		n = realloc(snap->cgroups, *alloc * sizeof(st));
+		if (!n)
+			return -ENOMEM;
+		snap->cgroups = n;
+	}
+	snap->cgroups[snap->nr_cgroups++] = st;
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Visit the children of PATH (a PATH_MAX buffer) in name order. */
+static int walk(struct restrack_snapshot *snap, size_t *alloc, char *path,
+		size_t mntlen)
+{
+	char **names = NULL;
+	size_t nr = 0, cap = 0, i, len = strlen(path);
+	struct dirent *de;
+	int err = 0;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return 0;	/* removed meanwhile */
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] || !strcmp(de->d_name, "..")))
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (nr == cap) {
+			void *n;
+
+			cap = cap ? cap * 2 : 16;
+			n = realloc(names, cap * sizeof(*names));
+			if (!n) {
+				err = -ENOMEM;
+				break;
+			}
+			names = n;
+		}
+		names[nr] = strdup(de->d_name);
+		if (!names[nr]) {
+			err = -ENOMEM;
+			break;
+		}
+		nr++;
+	}
+	closedir(d);
+	if (names)
+		qsort(names, nr, sizeof(*names), cmp_names);
+	for (i = 0; i < nr; i++) {
+		struct stat st;
+
+		if (!err && len + 1 + strlen(names[i]) < PATH_MAX) {
+			snprintf(path + len, PATH_MAX - len, "/%s", names[i]);
+			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+				err = consider(snap, alloc, path,
+					       path + mntlen);
+				if (!err)
+					err = walk(snap, alloc, path, mntlen);
+			}
+			path[len] = '\0';
+		}
+		free(names[i]);
+	}
+	free(names);
+	return err;
+}
+
+int restrack_snapshot_take(const char *mnt, const char *tracker,
+			   struct restrack_snapshot *snap)
+{
+	char path[PATH_MAX];
+	size_t alloc = 0;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	err = tracker_read(tracker, snap);
+	if (err && err != -ENOENT && err != -EACCES && err != -EPERM)
+		return err;
+	snprintf(path, sizeof(path), "%s", mnt);
+	/* "/" is "" below the mount; a trailing slash of MNT is dropped */
+	while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
+		path[strlen(path) - 1] = '\0';
+	err = walk(snap, &alloc, path, strcmp(path, "/") ? strlen(path) : 0);
+	if (err)
+		restrack_snapshot_free(snap);
+	return err;
+}
+
+void restrack_snapshot_free(struct restrack_snapshot *snap)
+{
+	free(snap->cgroups);
+	free(snap->procs);
+	memset(snap, 0, sizeof(*snap));
+}
+
+const char *restrack_unit_name(const char *path)
+{
+	static const char *const suffixes[] = {
+		".service", ".scope", ".slice", ".socket", ".mount", ".swap",
+	};
+	const char *last = strrchr(path, '/');
+	size_t i, len;
+
+	last = last ? last + 1 : path;
+	len = strlen(last);
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sl = strlen(suffixes[i]);
+
+		if (len > sl && !strcmp(last + len - sl, suffixes[i]))
+			return last;
+	}
+	return NULL;
+}
+
+/* Table */
+
+static void format_events(const uint64_t *ev, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < RESTRACK_NR_EVENT; i++)
+		if (ev[i] && off < len)
+			off += snprintf(buf + off, len - off, "%s%s=%llu",
+					off ? " " : "", restrack_event_names[i],
+					(unsigned long long)ev[i]);
+	if (!off)
+		snprintf(buf, len, "-");
+}
+
+void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
+{
+	char b[6][RESTRACK_SIZE_BUFSZ], ev[128];
+	int width = 6;
+	size_t i, j;
+
+	for (i = 0; i < snap->nr_cgroups; i++) {
+		const char *name = restrack_unit_name(snap->cgroups[i].path);
+		int len = strlen(name ? name : snap->cgroups[i].path);
+
+		if (len > width)
+			width = len;
+	}
+	fprintf(f, "%-*s %7s %7s %7s %6s %6s %6s %-6s %s\n", width, "CGROUP",
+		"HEAP", "MAX", "PEAK", "FILES", "MAX", "PEAK", "POLICY",
+		"EVENTS");
+	for (i = 0; i < snap->nr_cgroups; i++) {
+		const struct restrack_cgroup_stat *c = &snap->cgroups[i];
+		const char *name = restrack_unit_name(c->path);
+
+		format_events(c->events, ev, sizeof(ev));
+		fprintf(f, "%-*s %7s %7s %7s %6s %6s %6s %-6s %s\n", width,
+			name ? name : c->path,
+			restrack_format_size(c->heap.current, b[0]),
+			restrack_format_size(c->heap.max, b[1]),
+			restrack_format_size(c->heap.peak, b[2]),
+			restrack_format_count(c->files.current, b[3]),
+			restrack_format_count(c->files.max, b[4]),
+			restrack_format_count(c->files.peak, b[5]),
+			c->policy, ev);
+	}
+	if (!snap->nr_procs)
+		return;
+	fprintf(f, "\n%7s %-16s %s\n", "PID", "COMMAND", "CGROUP");
+	for (j = 0; j < snap->nr_procs; j++)
+		fprintf(f, "%7d %-16s %s\n", snap->procs[j].pid,
+			snap->procs[j].command, snap->procs[j].cgroup);
+}
+
+/* JSON */
+
+void restrack_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_number(FILE *f, uint64_t v)
+{
+	if (v == RESTRACK_MAX)
+		fputs("null", f);
+	else
+		fprintf(f, "%llu", (unsigned long long)v);
+}
+
+static void json_usage(FILE *f, const char *name,
+		       const struct restrack_usage *u)
+{
+	fprintf(f, "      \"%s\": {\"current\": %llu, \"max\": ", name,
+		(unsigned long long)u->current);
+	json_number(f, u->max);
+	fprintf(f, ", \"peak\": %llu},\n", (unsigned long long)u->peak);
+}
+
+static void json_events(FILE *f, const char *name, const uint64_t *ev)
+{
+	int i;
+
+	fprintf(f, "      \"%s\": {", name);
+	for (i = 0; i < RESTRACK_NR_EVENT; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "",
+			restrack_event_names[i], (unsigned long long)ev[i]);
+	fputs("},\n", f);
+}
+
+void restrack_print_json(FILE *f, const struct restrack_snapshot *snap)
+{
+	size_t i, j;
+
+	fputs("{\n  \"version\": 1,\n  \"cgroups\": [", f);
+	for (i = 0; i < snap->nr_cgroups; i++) {
+		const struct restrack_cgroup_stat *c = &snap->cgroups[i];
+		const char *unit = restrack_unit_name(c->path);
+		bool first = true;
+
+		fputs(i ? ",\n    {\n" : "\n    {\n", f);
+		fputs("      \"path\": ", f);
+		restrack_json_string(f, c->path);
+		fputs(",\n      \"unit\": ", f);
+		if (unit)
+			restrack_json_string(f, unit);
+		else
+			fputs("null", f);
+		fputs(",\n      \"policy\": ", f);
+		restrack_json_string(f, c->policy);
+		fputs(",\n", f);
+		json_usage(f, "heap", &c->heap);
+		json_usage(f, "files", &c->files);
+		json_events(f, "events", c->events);
+		json_events(f, "events_local", c->events_local);
+		fputs("      \"processes\": [", f);
+		for (j = 0; j < snap->nr_procs; j++) {
+			if (strcmp(snap->procs[j].cgroup, c->path))
+				continue;
+			fprintf(f, "%s{\"pid\": %d, \"command\": ",
+				first ? "" : ", ", snap->procs[j].pid);
+			restrack_json_string(f, snap->procs[j].command);
+			fputc('}', f);
+			first = false;
+		}
+		fputs("]\n    }", f);
+	}
+	fputs(snap->nr_cgroups ? "\n  ],\n" : "],\n", f);
+	fputs("  \"processes\": [", f);
+	for (j = 0; j < snap->nr_procs; j++) {
+		fprintf(f, "%s    {\"pid\": %d, \"command\": ", j ? ",\n" : "\n",
+			snap->procs[j].pid);
+		restrack_json_string(f, snap->procs[j].command);
+		fputs(", \"cgroup\": ", f);
+		restrack_json_string(f, snap->procs[j].cgroup);
+		fputc('}', f);
+	}
+	fputs(snap->nr_procs ? "\n  ]\n}\n" : "]\n}\n", f);
+}
+
+/* Prometheus text format (node_exporter textfile collector) */
+
+void restrack_prom_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+enum prom_field {
+	PROM_HEAP, PROM_HEAP_MAX, PROM_HEAP_PEAK,
+	PROM_FILES, PROM_FILES_MAX, PROM_FILES_PEAK,
+};
+
+static const struct {
+	const char *name, *help;
+} prom_metrics[] = {
+	[PROM_HEAP] = { "restrack_heap_bytes",
+		"Heap (data address space, VmData) of the cgroup's processes in bytes (restrack.heap.current)." },
+	[PROM_HEAP_MAX] = { "restrack_heap_max_bytes",
+		"Heap limit in bytes (restrack.heap.max), +Inf when unlimited." },
+	[PROM_HEAP_PEAK] = { "restrack_heap_peak_bytes",
+		"Highest heap usage in bytes (restrack.heap.peak)." },
+	[PROM_FILES] = { "restrack_files",
+		"Open file descriptors of the cgroup's processes (restrack.files.current)." },
+	[PROM_FILES_MAX] = { "restrack_files_max",
+		"File descriptor limit (restrack.files.max), +Inf when unlimited." },
+	[PROM_FILES_PEAK] = { "restrack_files_peak",
+		"Highest number of open file descriptors (restrack.files.peak)." },
+};
+
+static uint64_t prom_value(const struct restrack_cgroup_stat *c,
+			   enum prom_field m)
+{
+	switch (m) {
+	case PROM_HEAP:		return c->heap.current;
+	case PROM_HEAP_MAX:	return c->heap.max;
+	case PROM_HEAP_PEAK:	return c->heap.peak;
+	case PROM_FILES:	return c->files.current;
+	case PROM_FILES_MAX:	return c->files.max;
+	case PROM_FILES_PEAK:	return c->files.peak;
+	}
+	return 0;
+}
+
+void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap)
+{
+	size_t m, i;
+	int e;
+
+	for (m = 0; m < sizeof(prom_metrics) / sizeof(prom_metrics[0]); m++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n",
+			prom_metrics[m].name, prom_metrics[m].help,
+			prom_metrics[m].name);
+		for (i = 0; i < snap->nr_cgroups; i++) {
+			uint64_t v = prom_value(&snap->cgroups[i], m);
+
+			fprintf(f, "%s{cgroup=", prom_metrics[m].name);
+			restrack_prom_label(f, snap->cgroups[i].path);
+			if (v == RESTRACK_MAX)
+				fputs("} +Inf\n", f);
+			else
+				fprintf(f, "} %llu\n", (unsigned long long)v);
+		}
+	}
+	fputs("# HELP restrack_events_total Charges refused at restrack.heap.max or restrack.files.max and processes killed for it, in the cgroup and its descendants (restrack.events).\n"
+	      "# TYPE restrack_events_total counter\n", f);
+	for (i = 0; i < snap->nr_cgroups; i++)
+		for (e = 0; e < RESTRACK_NR_EVENT; e++) {
+			fputs("restrack_events_total{cgroup=", f);
+			restrack_prom_label(f, snap->cgroups[i].path);
+			fprintf(f, ",event=\"%s\"} %llu\n",
+				restrack_event_names[e],
+				(unsigned long long)snap->cgroups[i].events[e]);
+		}
+}
