@@ -1,0 +1,290 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Host tests of restrack (make check): the library's parsing and formatting
+# (test_lib), then the command against a fake cgroup tree: status as a
+# table, JSON parsed back by python3 and Prometheus text parsed back (and
+# by promtool check metrics when Debian's prometheus package is installed),
+# every number compared with the fake files; usage errors and exit codes;
+# make install with DESTDIR and PREFIX.  Ends with "N passed, N failed".
+cd "$(dirname "$0")/.." || exit 1
+tool=$PWD/restrack
+T=$PWD/tests/tmp
+pass=0
+fail=0
+rm -rf "$T"
+mkdir -p "$T"
+
+result() {	# result STATUS DESC
+	if [ "$1" = 0 ]; then
+		pass=$((pass + 1))
+		echo "ok - $2"
+	else
+		fail=$((fail + 1))
+		echo "not ok - $2"
+		for f in "$T/out" "$T/err"; do
+			[ -s "$f" ] && sed "s/^/# $(basename "$f"): /" "$f" | head -20
+		done
+	fi
+}
+check() { d=$1; shift; "$@"; result $? "$d"; }
+rt() { "$tool" "$@" > "$T/out" 2> "$T/err"; rc=$?; }
+one_line() { [ "$(wc -l < "$T/err")" = 1 ]; }
+has() { grep -q -- "$1" "$2"; }
+
+# Debian's python3 when there, whatever python3 is first in PATH otherwise
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+
+# --- library unit tests ---
+./tests/test_lib > "$T/lib.tap"
+while read -r line; do
+	case "$line" in
+	"ok "*) result 0 "lib: ${line#ok * - }" ;;
+	"not ok "*) result 1 "lib: ${line#not ok * - }" ;;
+	esac
+done < "$T/lib.tap"
+check "lib: the test program ran to its end" grep -q '^1\.\.[0-9]' "$T/lib.tap"
+
+# --- a fake cgroup tree ---
+fake=$T/cg
+mkcg() {	# mkcg PATH HEAP HMAX HPEAK FILES FMAX FPEAK POLICY EVENTS(3) LOCAL(3)
+	d=$fake$1
+	mkdir -p "$d"
+	echo "$2" > "$d/restrack.heap.current"; echo "$3" > "$d/restrack.heap.max"
+	echo "$4" > "$d/restrack.heap.peak"; echo "$5" > "$d/restrack.files.current"
+	echo "$6" > "$d/restrack.files.max"; echo "$7" > "$d/restrack.files.peak"
+	echo "$8" > "$d/restrack.policy"
+	printf 'heap.max %s\nfiles.max %s\nkill %s\n' "$9" "${10}" "${11}" > "$d/restrack.events"
+	printf 'heap.max %s\nfiles.max %s\nkill %s\n' "${12}" "${13}" "${14}" > "$d/restrack.events.local"
+}
+mkdir -p "$fake"
+echo "cpu memory pids restrack" > "$fake/cgroup.controllers"
+echo "restrack" > "$fake/cgroup.subtree_control"
+mkcg /restrack 4096 max 8192 3 max 5 deny 0 0 1 0 0 0
+mkcg /restrack/58 4096 67108864 8192 3 16 5 kill 0 0 1 0 0 1
+mkcg /restrack/59 0 max 0 0 max 0 deny 0 0 0 0 0 0
+mkcg /system.slice 0 max 0 0 max 0 deny 0 0 0 0 0 0
+mkcg /system.slice/web.service 1610612736 3221225472 2147483648 17 max 40 deny 7 0 0 7 0 0
+mkcg '/odd "name"\x' 1 2 3 4 5 6 deny 9223372036854775807 0 0 0 0 0
+mkcg /idle 0 max 0 0 max 0 deny 0 0 0 0 0 0
+mkdir -p "$fake/nocontroller/deeper"
+mkcg /nocontroller/deeper 1 1 1 1 1 1 kill 0 0 0 0 0 0
+cat > "$T/tracker" << 'EOF'
+PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP
+58 sleep 0 64 3 16 kill /restrack/58
+59 my_prog 0 max 0 max deny /restrack/59
+EOF
+export RESTRACK_CGROUP_ROOT="$fake" RESTRACK_TRACKER_STATUS="$T/tracker"
+
+rt status
+check "status: exit 0, nothing on stderr" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
+check "status: header" grep -q '^CGROUP  *HEAP  *MAX  *PEAK  *FILES  *MAX  *PEAK  *POLICY  *EVENTS$' "$T/out"
+check "status: limited cgroup in human units" \
+	grep -q '^/restrack/58  *4K  *64M  *8K  *3  *16  *5  *kill  *kill=1$' "$T/out"
+check "status: registered cgroup without limits" grep -q '^/restrack/59 .* deny  *-$' "$T/out"
+check "status: a unit shows as its name" grep -q '^web.service  *1.5G  *3G  *2G  *17  *max  *40  *deny  *heap.max=7$' "$T/out"
+check "status: no unlimited, unregistered cgroup" eval '! grep -q "^/idle\|^/restrack \|^/system.slice " "$T/out"'
+check "status: registered processes" eval 'grep -q "^ *58 sleep  *\/restrack\/58$" "$T/out" && grep -q "^ *59 my_prog  *\/restrack\/59$" "$T/out"'
+
+rt status --json
+cp "$T/out" "$T/json"
+check "status --json: exit 0" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
+cat > "$T/check_json.py" << 'EOF'
+import json, os, sys
+fake = sys.argv[1]
+doc = json.load(open(sys.argv[2]))
+assert doc["version"] == 1, "version"
+assert set(doc) == {"version", "cgroups", "processes"}, sorted(doc)
+paths = [c["path"] for c in doc["cgroups"]]
+want = ["/nocontroller/deeper", '/odd "name"\\x', "/restrack/58", "/restrack/59",
+        "/system.slice/web.service"]
+assert paths == want, paths
+def num(path, name):
+    s = open(os.path.join(fake + path, "restrack." + name)).read().strip()
+    return None if s == "max" else int(s)
+def events(path, name):
+    return {l.split()[0]: int(l.split()[1])
+            for l in open(os.path.join(fake + path, name)) if l.strip()}
+for c in doc["cgroups"]:
+    p = c["path"]
+    assert set(c) == {"path", "unit", "policy", "heap", "files", "events",
+                      "events_local", "processes"}, sorted(c)
+    for r in ("heap", "files"):
+        for f in ("current", "max", "peak"):
+            v = c[r][f]
+            assert v is None or type(v) is int, (p, r, f, v)
+            assert v == num(p, r + "." + f), (p, r, f, v)
+    assert c["events"] == events(p, "restrack.events"), p
+    assert c["events_local"] == events(p, "restrack.events.local"), p
+    assert c["policy"] == open(fake + p + "/restrack.policy").read().strip()
+    assert c["unit"] == ("web.service" if p.endswith(".service") else None)
+byp = {c["path"]: c for c in doc["cgroups"]}
+assert byp["/restrack/58"]["processes"] == [{"pid": 58, "command": "sleep"}]
+assert byp["/restrack/59"]["processes"] == [{"pid": 59, "command": "my_prog"}]
+assert byp["/restrack/58"]["heap"]["max"] == 64 << 20
+assert byp["/restrack/59"]["heap"]["max"] is None
+assert doc["processes"] == [
+    {"pid": 58, "command": "sleep", "cgroup": "/restrack/58"},
+    {"pid": 59, "command": "my_prog", "cgroup": "/restrack/59"}], doc["processes"]
+EOF
+check "status --json: parsed by python3, every number equals the files" \
+	$py "$T/check_json.py" "$fake" "$T/json"
+
+cat > "$T/check_prom.py" << 'EOF'
+# A strict reader of the Prometheus text format (version 0.0.4).
+import os, re, sys
+fake, text = sys.argv[1], open(sys.argv[2]).read()
+assert text.endswith("\n")
+help_, type_, series = {}, {}, {}
+name_re = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+for line in text.splitlines():
+    if line.startswith("# HELP "):
+        n, h = line[7:].split(" ", 1)
+        assert name_re.fullmatch(n) and h and n not in help_, line
+        help_[n] = h
+        continue
+    if line.startswith("# TYPE "):
+        n, t = line[7:].split(" ")
+        assert t in ("gauge", "counter") and n not in type_, line
+        type_[n] = t
+        continue
+    assert not line.startswith("#") and line, line
+    m = name_re.match(line)
+    n, rest = m.group(0), line[m.end():]
+    labels = {}
+    if rest.startswith("{"):
+        rest = rest[1:]
+        while True:
+            m = re.match(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"', rest)
+            assert m, line
+            v = re.sub(r'\\(.)', lambda e: "\n" if e.group(1) == "n" else e.group(1), m.group(2))
+            labels[m.group(1)] = v
+            rest = rest[m.end():]
+            if rest[0] == "}":
+                rest = rest[1:]
+                break
+            assert rest[0] == ",", line
+            rest = rest[1:]
+    assert rest.startswith(" ") and " " not in rest[1:], "timestamp or junk: " + line
+    value = float(rest[1:])
+    assert n in help_ and n in type_, "no HELP/TYPE: " + line
+    if type_[n] == "counter":
+        assert n.endswith("_total") and value >= 0, line
+    key = (n, tuple(sorted(labels.items())))
+    assert key not in series, "duplicate: " + line
+    series[key] = value
+def num(path, name):
+    s = open(fake + path + "/restrack." + name).read().strip()
+    return float("inf") if s == "max" else float(s)
+paths = set()
+for (n, labels), v in series.items():
+    l = dict(labels)
+    p = l["cgroup"]
+    paths.add(p)
+    if n == "restrack_events_total":
+        ev = {x.split()[0]: float(x.split()[1]) for x in open(fake + p + "/restrack.events")}
+        assert v == ev[l["event"]], (n, p, v)
+        continue
+    f = {"restrack_heap_bytes": "heap.current", "restrack_heap_max_bytes": "heap.max",
+         "restrack_heap_peak_bytes": "heap.peak", "restrack_files": "files.current",
+         "restrack_files_max": "files.max", "restrack_files_peak": "files.peak"}[n]
+    assert v == num(p, f), (n, p, v)
+assert len(series) == 5 * 9, len(series)
+assert paths == {"/nocontroller/deeper", '/odd "name"\\x', "/restrack/58",
+                 "/restrack/59", "/system.slice/web.service"}, paths
+EOF
+rt status --prometheus
+cp "$T/out" "$T/prom"
+check "status --prometheus: exit 0" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
+check "status --prometheus: parsed back, every value equals the files" \
+	$py "$T/check_prom.py" "$fake" "$T/prom"
+check "status --prometheus: unlimited is +Inf" \
+	grep -q '^restrack_heap_max_bytes{cgroup="/restrack/59"} +Inf$' "$T/prom"
+if command -v promtool > /dev/null; then
+	check "status --prometheus: promtool check metrics" \
+		eval 'promtool check metrics < "$T/prom" > "$T/out" 2> "$T/err"'
+else
+	echo "# promtool not installed (Debian package prometheus): skipped"
+fi
+
+rt status --json --watch 0.05 -n 3
+check "status --watch to a pipe: one document per interval" \
+	eval '[ $rc = 0 ] && [ $(grep -c "\"version\": 1" "$T/out") = 3 ]'
+rt status --prometheus -o "$T/x.prom"
+check "status -o: the file, and no temporary left" \
+	eval '[ $rc = 0 ] && cmp -s "$T/x.prom" "$T/prom" && [ $(ls "$T" | grep -c "x\.prom") = 1 ]'
+RESTRACK_TRACKER_STATUS=$T/none rt status --json
+check "status without tracker_status: only limited cgroups" \
+	eval '[ $rc = 0 ] && ! grep -q "/restrack/59" "$T/out" && grep -q "\"processes\": \[\]$" "$T/out"'
+
+# --- errors and exit codes ---
+rt
+check "no command: usage on stderr, exit 2" eval '[ $rc = 2 ] && has "^Usage: restrack" "$T/err"'
+for c in run status register fetch cap reset deregister; do
+	rt $c --help
+	check "$c --help" eval '[ $rc = 0 ] && has "^Usage: restrack $c" "$T/out" && [ ! -s "$T/err" ]'
+	rt help $c
+	check "help $c" eval '[ $rc = 0 ] && has "^Usage: restrack $c" "$T/out"'
+done
+rt --help
+check "--help" eval '[ $rc = 0 ] && has "^  run " "$T/out" && has "^  status " "$T/out"'
+# usage errors: ARGS | message
+while IFS='|' read -r args msg; do
+	# shellcheck disable=SC2086
+	rt $args
+	check "usage error: restrack $args" \
+		eval '[ $rc = 2 ] && one_line && has "$msg" "$T/err"'
+done << 'EOF'
+frobnicate|unknown command 'frobnicate'
+--frob|unknown option '--frob'
+run --frob -- true|unknown option '--frob'
+run --heap 12Q -- true|bad heap size '12Q'
+run --heap -1 -- true|bad heap size '-1'
+run --heap 99999999999999999999 -- true|too large
+run --heap=1.5 -- true|bad heap size '1.5'
+run --files -1 -- true|bad file count '-1'
+run --files 1K -- true|bad file count '1K'
+run --policy maybe -- true|deny or kill
+run --heap|needs a size
+run --heap 1M|no command to run
+status --json --prometheus|exclude each other
+status --watch 0|bad interval '0'
+status -n 0|bad count '0'
+status extra|unexpected argument 'extra'
+fetch abc|'abc' is not a process id
+fetch 0|'0' is not a process id
+fetch -5|'-5' is not a process id
+register|missing argument
+register 1 2|too many arguments
+cap 1 12Q 3|bad heap quota '12Q'
+cap 1 1M x|bad file quota 'x'
+EOF
+RESTRACK_TRACKER_STATUS=$T/none rt fetch 1
+check "fetch on a kernel without the system calls: exit 1" \
+	eval '[ $rc = 1 ] && one_line && has "no restrack system calls" "$T/err"' 
+RESTRACK_CGROUP_ROOT=$T/nowhere rt status
+check "cgroup v2 not mounted: exit 1" eval '[ $rc = 1 ] && one_line && has "cgroup v2 is not mounted" "$T/err"'
+mkdir -p "$T/nocg"
+echo "cpu memory" > "$T/nocg/cgroup.controllers"
+RESTRACK_CGROUP_ROOT=$T/nocg rt status
+check "kernel without restrack: exit 1" \
+	eval '[ $rc = 1 ] && one_line && has "this kernel has no restrack controller (CONFIG_CGROUP_RESTRACK)" "$T/err"'
+RESTRACK_CGROUP_ROOT=$T/nocg rt run -- touch "$T/ran"
+check "run on a kernel without restrack: exit 1, command not run" \
+	eval '[ $rc = 1 ] && one_line && [ ! -e "$T/ran" ]'
+rt run -- touch "$T/ran"
+check "run on a fake tree: refused, not cgroup v2, command not run" \
+	eval '[ $rc = 1 ] && one_line && has "not a cgroup v2 file system" "$T/err" && [ ! -e "$T/ran" ]'
+
+# --- install ---
+make -s install DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
+check "make install honours DESTDIR and PREFIX" \
+	eval '[ -x "$T/dest/opt/rt/sbin/restrack" ] && [ -f "$T/dest/opt/rt/share/man/man8/restrack.8" ]'
+if command -v man > /dev/null; then
+	check "the man page renders without warnings" \
+		eval 'MANWIDTH=80 man --warnings -l restrack.8 > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ] && grep -q "restrack status --json" "$T/out"'
+fi
+
+rm -rf "$T"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

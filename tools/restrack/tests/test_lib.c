@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of librestrack's parsing and formatting: sizes, counts, pids,
+ * intervals, tracker_status lines and string escaping.  TAP on stdout.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "librestrack.h"
+
+static int n_test, n_fail;
+
+static void check(int ok, const char *fmt, const char *arg)
+{
+	n_test++;
+	if (!ok)
+		n_fail++;
+	printf("%sok %d - ", ok ? "" : "not ", n_test);
+	printf(fmt, arg);
+	putchar('\n');
+}
+
+static const struct {
+	const char *in;
+	int err;
+	uint64_t bytes;
+} sizes[] = {
+	{ "0", 0, 0 },
+	{ "4096", 0, 4096 },
+	{ "512B", 0, 512 },
+	{ "1K", 0, 1024 },
+	{ "1k", 0, 1024 },
+	{ "64M", 0, 64ULL << 20 },
+	{ "64MiB", 0, 64ULL << 20 },
+	{ "64MB", 0, 64ULL << 20 },
+	{ "1.5G", 0, 3ULL << 29 },
+	{ "0.5K", 0, 512 },
+	{ "2T", 0, 2ULL << 40 },
+	{ "1P", 0, 1ULL << 50 },
+	{ "max", 0, RESTRACK_MAX },
+	{ "9223372036854775807", 0, 9223372036854775807ULL },
+	{ "9223372036854775808", -ERANGE, 0 },
+	{ "99999999999999999999", -ERANGE, 0 },
+	{ "8388608T", -ERANGE, 0 },
+	{ "8388607T", 0, 8388607ULL << 40 },
+	{ "12Q", -EINVAL, 0 },
+	{ "-1", -EINVAL, 0 },
+	{ "", -EINVAL, 0 },
+	{ " 1", -EINVAL, 0 },
+	{ "1 ", -EINVAL, 0 },
+	{ "+1", -EINVAL, 0 },
+	{ "1.5", -EINVAL, 0 },
+	{ "1.", -EINVAL, 0 },
+	{ ".5M", -EINVAL, 0 },
+	{ "1MM", -EINVAL, 0 },
+	{ "1Mi", -EINVAL, 0 },
+	{ "MAX", -EINVAL, 0 },
+	{ "0x10", -EINVAL, 0 },
+	{ "abc", -EINVAL, 0 },
+};
+
+static const struct {
+	uint64_t bytes;
+	const char *out;
+} formats[] = {
+	{ 0, "0" },
+	{ 1, "1B" },
+	{ 1023, "1023B" },
+	{ 1024, "1K" },
+	{ 1536, "1.5K" },
+	{ 64ULL << 20, "64M" },
+	{ 3ULL << 29, "1.5G" },
+	{ (1ULL << 20) - 1, "1M" },
+	{ (1ULL << 30) + (1ULL << 20) * 51, "1G" },
+	{ (1ULL << 30) + (1ULL << 20) * 52, "1.1G" },
+	{ 5ULL << 40, "5T" },
+	{ RESTRACK_MAX, "max" },
+	{ RESTRACK_MAX - 1, "16E" },
+};
+
+static const struct {
+	const char *in;
+	int err;
+	uint64_t n;
+} counts[] = {
+	{ "0", 0, 0 }, { "16", 0, 16 }, { "max", 0, RESTRACK_MAX },
+	{ "-1", -EINVAL, 0 }, { "1K", -EINVAL, 0 }, { "", -EINVAL, 0 },
+	{ "1.0", -EINVAL, 0 }, { "99999999999999999999", -ERANGE, 0 },
+};
+
+static const struct {
+	const char *in;
+	int ok;
+	pid_t pid;
+} pids[] = {
+	{ "1", 1, 1 }, { "58", 1, 58 }, { "2147483647", 1, 2147483647 },
+	{ "0", 0, 0 }, { "-1", 0, 0 }, { "abc", 0, 0 }, { "12a", 0, 0 },
+	{ "2147483648", 0, 0 }, { "", 0, 0 }, { " 5", 0, 0 },
+};
+
+static void test_sizes(void)
+{
+	char buf[RESTRACK_SIZE_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t v = 12345;
+		int err = restrack_parse_size(sizes[i].in, &v);
+
+		check(err == sizes[i].err && (err || v == sizes[i].bytes) &&
+		      (!err || v == 12345),
+		      "parse size '%s'", sizes[i].in);
+	}
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		restrack_format_size(formats[i].bytes, buf);
+		check(!strcmp(buf, formats[i].out), "format size %s",
+		      formats[i].out);
+		if (strcmp(buf, formats[i].out))
+			printf("# got '%s'\n", buf);
+	}
+	/* what format prints, parse reads back exactly for whole units */
+	for (i = 0; i < 50; i++) {
+		uint64_t in = (uint64_t)(i * 7 + 1) << (10 * (i % 5)), out;
+
+		restrack_format_size(in, buf);
+		check(!restrack_parse_size(buf, &out) && out == in,
+		      "round trip %s", buf);
+	}
+}
+
+static void test_counts_pids(void)
+{
+	char buf[RESTRACK_SIZE_BUFSZ];
+	double secs;
+	size_t i;
+
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		uint64_t v;
+		int err = restrack_parse_count(counts[i].in, &v);
+
+		check(err == counts[i].err && (err || v == counts[i].n),
+		      "parse count '%s'", counts[i].in);
+	}
+	check(!strcmp(restrack_format_count(RESTRACK_MAX, buf), "max"),
+	      "format count %s", "max");
+	check(!strcmp(restrack_format_count(42, buf), "42"),
+	      "format count %s", "42");
+	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		pid_t p = 0;
+		int ok = !restrack_parse_pid(pids[i].in, &p);
+
+		check(ok == pids[i].ok && (!ok || p == pids[i].pid),
+		      "parse pid '%s'", pids[i].in);
+	}
+	check(!restrack_parse_seconds("0.5", &secs) && secs == 0.5,
+	      "parse seconds %s", "0.5");
+	check(!restrack_parse_seconds("2", &secs) && secs == 2,
+	      "parse seconds %s", "2");
+	check(restrack_parse_seconds("0", &secs) == -EINVAL,
+	      "reject seconds %s", "0");
+	check(restrack_parse_seconds("-1", &secs) == -EINVAL,
+	      "reject seconds %s", "-1");
+	check(restrack_parse_seconds("2x", &secs) == -EINVAL,
+	      "reject seconds %s", "2x");
+}
+
+static void test_tracker(void)
+{
+	struct restrack_proc p;
+
+	check(!restrack_parse_tracker_line("58 sleep 2 64 3 max kill /restrack/58\n", &p) &&
+	      p.pid == 58 && !strcmp(p.command, "sleep") && p.heap_mib == 2 &&
+	      p.heap_cap_mib == 64 && p.files == 3 &&
+	      p.file_cap == RESTRACK_MAX && !strcmp(p.policy, "kill") &&
+	      !strcmp(p.cgroup, "/restrack/58"),
+	      "tracker line %s", "with a heap cap");
+	check(!restrack_parse_tracker_line("7 a_b 0 max 0 16 deny /x", &p) &&
+	      p.heap_cap_mib == RESTRACK_MAX && p.file_cap == 16,
+	      "tracker line %s", "without a newline");
+	check(restrack_parse_tracker_line("PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP\n", &p) == -EINVAL,
+	      "tracker %s is not an entry", "header");
+	check(restrack_parse_tracker_line("58 sleep 2 64 3 max kill\n", &p) == -EINVAL,
+	      "tracker line %s rejected", "short");
+	check(restrack_parse_tracker_line("58 sleep 2 64 3 max kill /a junk\n", &p) == -EINVAL,
+	      "tracker line %s rejected", "long");
+	check(restrack_parse_tracker_line("58 sleep max 64 3 max kill /a\n", &p) == -EINVAL,
+	      "tracker line %s rejected", "heap max");
+}
+
+static void test_escape(void)
+{
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	restrack_json_string(f, "a\"b\\c\nd\te\x01");
+	fclose(f);
+	check(!strcmp(buf, "\"a\\\"b\\\\c\\nd\\te\\u0001\""), "json %s", "escapes");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	restrack_prom_label(f, "a\"b\\c\nd");
+	fclose(f);
+	check(!strcmp(buf, "\"a\\\"b\\\\c\\nd\""), "prometheus %s", "label escapes");
+	free(buf);
+
+	check(restrack_unit_name("/system.slice/foo.service") &&
+	      !strcmp(restrack_unit_name("/system.slice/foo.service"), "foo.service"),
+	      "unit %s", "foo.service");
+	check(!restrack_unit_name("/restrack/58"), "unit %s", "none for restrack/58");
+	check(strstr(restrack_strerror(EPERM), "CAP_SYS_RESOURCE") != NULL,
+	      "EPERM %s", "needs CAP_SYS_RESOURCE");
+	check(strstr(restrack_strerror(-EPERM), "CAP_SYS_RESOURCE") != NULL,
+	      "-EPERM %s", "as EPERM");
+}
+
+int main(void)
+{
+	test_sizes();
+	test_counts_pids();
+	test_tracker();
+	test_escape();
+	printf("1..%d\n", n_test);
+	return n_fail ? 1 : 0;
+}
