@@ -41,8 +41,8 @@ static const char *parse_digits(const char *p, uint64_t *v, int *err)
 int restrack_parse_size(const char *s, uint64_t *bytes)
 {
 	uint64_t whole, frac = 0, fracdiv = 1;
-	unsigned __int128 v;
 	const char *p = s;
+	unsigned __int128 v;
 	int shift = 0, err = 0;
 
 	if (!strcmp(s, "max")) {
@@ -62,13 +62,9 @@ int restrack_parse_size(const char *s, uint64_t *bytes)
 			fracdiv *= 10;
 		}
 	}
-	switch (*p) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	case 't': case 'T': shift = 40; break;
-	case 'p': case 'P': shift = 50; break;
-	}
+	if (*p && strchr("kKmMgGtTpP", *p))
+		shift = 10 * (int)(strchr("kmgtp", tolower((unsigned char)*p)) -
+				   "kmgtp" + 1);
 	if (shift) {
 		p++;
 		if (!strcmp(p, "iB") || !strcmp(p, "B"))
@@ -335,8 +331,8 @@ bool restrack_cg_has_word(const char *dir, const char *file, const char *word)
 
 	if (restrack_cg_read(dir, file, buf, sizeof(buf)) < 0)
 		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save))
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, word))
 			return true;
 	return false;

@@ -23,6 +23,10 @@
 
 #include "restrack_sys.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* "max" in restrack.*.max: no limit. */
 #define RESTRACK_MAX		UINT64_MAX
 #define RESTRACK_SIZE_BUFSZ	32

@@ -173,28 +173,24 @@ static bool is_help(const char *a)
 	return !strcmp(a, "--help") || !strcmp(a, "-h");
 }
 
-/*
- * "--name VALUE" or "--name=VALUE" at argv[*i]: 1 with *val set, 0 when
- * argv[*i] is another option, -1 when the value is missing.
- */
-static int opt_value(const char *name, int argc, char **argv, int *i,
-		     const char **val)
+/* Whether A is option NAME, as "--name" or "--name=VALUE". */
+static bool is_opt(const char *a, const char *name)
 {
-	const char *a = argv[*i];
 	size_t len = strlen(name);
 
-	if (strncmp(a, name, len))
-		return 0;
-	if (a[len] == '=') {
-		*val = a + len + 1;
-		return 1;
-	}
-	if (a[len])
-		return 0;
+	return !strncmp(a, name, len) && (!a[len] || a[len] == '=');
+}
+
+/* The value of the option at argv[*i], moving past it; NULL if missing. */
+static const char *opt_arg(int argc, char **argv, int *i)
+{
+	const char *eq = strchr(argv[*i], '=');
+
+	if (eq && argv[*i][1] == '-')
+		return eq + 1;
 	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
+		return NULL;
+	return argv[++*i];
 }
 
 static int bad_size(const char *what, const char *s, int err)
@@ -391,7 +387,8 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	int i, r;
 
 	memset(o, 0, sizeof(*o));
-	o->heap = o->files = RESTRACK_MAX;
+	o->heap = RESTRACK_MAX;
+	o->files = RESTRACK_MAX;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 
@@ -407,22 +404,28 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			o->quiet = true;
-		} else if ((r = opt_value("--heap", argc, argv, &i, &v))) {
-			if (r < 0)
+		} else if (is_opt(a, "--heap")) {
+			v = opt_arg(argc, argv, &i);
+			if (!v)
 				return usage_error("option '--heap' needs a size");
-			if ((r = restrack_parse_size(v, &o->heap)))
+			r = restrack_parse_size(v, &o->heap);
+			if (r)
 				return bad_size("heap size", v, r);
-		} else if ((r = opt_value("--files", argc, argv, &i, &v))) {
-			if (r < 0)
+		} else if (is_opt(a, "--files")) {
+			v = opt_arg(argc, argv, &i);
+			if (!v)
 				return usage_error("option '--files' needs a count");
-			if ((r = restrack_parse_count(v, &o->files)))
+			r = restrack_parse_count(v, &o->files);
+			if (r)
 				return bad_count("file count", v, r);
-		} else if ((r = opt_value("--policy", argc, argv, &i, &v))) {
-			if (r < 0 || (strcmp(v, "deny") && strcmp(v, "kill")))
+		} else if (is_opt(a, "--policy")) {
+			v = opt_arg(argc, argv, &i);
+			if (!v || (strcmp(v, "deny") && strcmp(v, "kill")))
 				return usage_error("option '--policy' needs deny or kill");
 			o->policy = v;
-		} else if ((r = opt_value("--parent", argc, argv, &i, &v))) {
-			if (r < 0 || !*v)
+		} else if (is_opt(a, "--parent")) {
+			v = opt_arg(argc, argv, &i);
+			if (!v || !*v)
 				return usage_error("option '--parent' needs a cgroup");
 			o->parent = v;
 		} else {
@@ -448,6 +451,20 @@ static int cmd_run(int argc, char **argv)
 	ret = run_parse(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? 0 : ret;
+
+	/*
+	 * From here on the signals meant for the command wait until it runs,
+	 * and a SIGCHLD ignored by our caller must not make it unwaitable.
+	 */
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, &oldmask);
+
 	mnt = restrack_mount();
 	if (!mnt)
 		return EXIT_FAILURE;
@@ -514,15 +531,6 @@ static int cmd_run(int argc, char **argv)
 		say("pipe: %s", strerror(errno));
 		goto out_rmdir;
 	}
-	/* a SIGCHLD ignored by our caller would make the command unwaitable */
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &set, &oldmask);
 	fflush(NULL);
 
 	pid = start_in_cgroup(&o, dir, &oldmask, report);
@@ -605,7 +613,7 @@ static int cmd_status(int argc, char **argv)
 	uint64_t iterations = 0, iter;
 	double interval = 2;
 	bool watch = false, tty;
-	int i, r;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -628,16 +636,16 @@ static int cmd_status(int argc, char **argv)
 			if (restrack_parse_seconds(a + 8, &interval))
 				return usage_error("bad interval '%s': expected seconds, e.g. 2 or 0.5",
 						   a + 8);
-		} else if ((r = opt_value("--iterations", argc, argv, &i, &v)) ||
-			   (r = opt_value("-n", argc, argv, &i, &v))) {
-			if (r < 0)
+		} else if (is_opt(a, "--iterations") || !strcmp(a, "-n")) {
+			v = opt_arg(argc, argv, &i);
+			if (!v)
 				return usage_error("option '%s' needs a count", a);
 			if (restrack_parse_count(v, &iterations) ||
 			    iterations == 0 || iterations == RESTRACK_MAX)
 				return usage_error("bad count '%s': expected a positive number", v);
-		} else if ((r = opt_value("--output", argc, argv, &i, &v)) ||
-			   (r = opt_value("-o", argc, argv, &i, &v))) {
-			if (r < 0 || !*v)
+		} else if (is_opt(a, "--output") || !strcmp(a, "-o")) {
+			v = opt_arg(argc, argv, &i);
+			if (!v || !*v)
 				return usage_error("option '%s' needs a file", a);
 			output = v;
 		} else {
@@ -757,13 +765,13 @@ static int cmd_syscall(int argc, char **argv, const char *help)
 	if (!strcmp(cmd, "cap")) {
 		uint64_t heap, files;
 
-		if (!strcmp(argv[2], "-1"))
-			heap = RESTRACK_MAX;
-		else if ((r = restrack_parse_size(argv[2], &heap)))
+		heap = RESTRACK_MAX;
+		files = RESTRACK_MAX;
+		r = strcmp(argv[2], "-1") ? restrack_parse_size(argv[2], &heap) : 0;
+		if (r)
 			return bad_size("heap quota", argv[2], r);
-		if (!strcmp(argv[3], "-1"))
-			files = RESTRACK_MAX;
-		else if ((r = restrack_parse_count(argv[3], &files)))
+		r = strcmp(argv[3], "-1") ? restrack_parse_count(argv[3], &files) : 0;
+		if (r)
 			return bad_count("file quota", argv[3], r);
 		heap_mib = heap == RESTRACK_MAX ? RESTRACK_UNLIMITED :
 						  (long)(heap >> 20);
@@ -822,7 +830,7 @@ static const struct command *find_command(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;

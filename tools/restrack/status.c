@@ -198,7 +198,7 @@ const char *restrack_unit_name(const char *path)
 
 	last = last ? last + 1 : path;
 	len = strlen(last);
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
 		size_t sl = strlen(suffixes[i]);
 
 		if (len > sl && !strcmp(last + len - sl, suffixes[i]))
@@ -265,24 +265,66 @@ void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
 
 /* JSON */
 
-void restrack_json_string(FILE *f, const char *s)
+/* The length of the valid UTF-8 character at S, 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	int n, i;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+/*
+ * Command names and cgroup paths are bytes; JSON and Prometheus text are
+ * UTF-8.  A byte that is not part of a valid character becomes U+FFFD.
+ */
+static void put_escaped(FILE *f, const char *str, bool json)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	while (*s) {
+		int n = utf8_len(s);
+
+		if (!n) {
+			fputs(json ? "\\ufffd" : "\xef\xbf\xbd", f);
+			s++;
+			continue;
+		}
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
 			fputs("\\n", f);
-		else if (c == '\t')
+		else if (json && *s == '\t')
 			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
+		else if (json && (*s < 0x20 || *s == 0x7f))
+			fprintf(f, "\\u%04x", *s);
 		else
-			fputc(c, f);
+			fwrite(s, 1, n, f);
+		s += n;
 	}
 	fputc('"', f);
+}
+
+void restrack_json_string(FILE *f, const char *s)
+{
+	put_escaped(f, s, true);
 }
 
 static void json_number(FILE *f, uint64_t v)
@@ -367,16 +409,7 @@ void restrack_print_json(FILE *f, const struct restrack_snapshot *snap)
 
 void restrack_prom_label(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	put_escaped(f, s, false);
 }
 
 enum prom_field {
@@ -420,7 +453,7 @@ void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap)
 	size_t m, i;
 	int e;
 
-	for (m = 0; m < sizeof(prom_metrics) / sizeof(prom_metrics[0]); m++) {
+	for (m = 0; m < ARRAY_SIZE(prom_metrics); m++) {
 		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n",
 			prom_metrics[m].name, prom_metrics[m].help,
 			prom_metrics[m].name);

@@ -105,7 +105,7 @@ static void test_sizes(void)
 	char buf[RESTRACK_SIZE_BUFSZ];
 	size_t i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		uint64_t v = 12345;
 		int err = restrack_parse_size(sizes[i].in, &v);
 
@@ -113,7 +113,7 @@ static void test_sizes(void)
 		      (!err || v == 12345),
 		      "parse size '%s'", sizes[i].in);
 	}
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(formats); i++) {
 		restrack_format_size(formats[i].bytes, buf);
 		check(!strcmp(buf, formats[i].out), "format size %s",
 		      formats[i].out);
@@ -136,7 +136,7 @@ static void test_counts_pids(void)
 	double secs;
 	size_t i;
 
-	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
 		uint64_t v;
 		int err = restrack_parse_count(counts[i].in, &v);
 
@@ -147,7 +147,7 @@ static void test_counts_pids(void)
 	      "format count %s", "max");
 	check(!strcmp(restrack_format_count(42, buf), "42"),
 	      "format count %s", "42");
-	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(pids); i++) {
 		pid_t p = 0;
 		int ok = !restrack_parse_pid(pids[i].in, &p);
 
@@ -205,6 +205,20 @@ static void test_escape(void)
 	restrack_prom_label(f, "a\"b\\c\nd");
 	fclose(f);
 	check(!strcmp(buf, "\"a\\\"b\\\\c\\nd\""), "prometheus %s", "label escapes");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	restrack_json_string(f, "caf\xc3\xa9 \xff\xc3(\xed\xa0\x80");
+	fclose(f);
+	check(!strcmp(buf, "\"caf\xc3\xa9 \\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\""),
+	      "json %s", "UTF-8 kept, invalid bytes replaced");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	restrack_prom_label(f, "caf\xc3\xa9\xff");
+	fclose(f);
+	check(!strcmp(buf, "\"caf\xc3\xa9\xef\xbf\xbd\""),
+	      "prometheus %s", "invalid bytes replaced");
 	free(buf);
 
 	check(restrack_unit_name("/system.slice/foo.service") &&
