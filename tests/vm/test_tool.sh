@@ -8,7 +8,7 @@
 cg=/sys/fs/cgroup
 runp=$cg/restrack.run
 T=/tmp/test_tool
-PLAN=65
+PLAN=66
 n=0
 failed=0
 rm -rf $T
@@ -125,6 +125,9 @@ rt run --heap 4M --policy kill -- $dd16
 check "heap kill: SIGKILL, exit 137" \
 	eval '[ $rc = 137 ] && has "killed by signal 9" $T/err && has "heap.max [1-9][0-9]*, files.max 0, kill 1$" $T/err'
 
+rt run --files 3 --policy kill -q -- true
+check "a limit below what restrack's child holds before exec: it still runs" \
+	eval '[ $rc = 0 ] && [ ! -s $T/err ]'
 rt run --heap 1G -- /no/such/command
 check "command not found: exit 127" eval '[ $rc = 127 ] && one_line && has "/no/such/command: command not found" $T/err'
 rt run -- /dev/null
@@ -417,7 +420,7 @@ wait 2> /dev/null
 for d in $cg/tt/a $cg/tt/b $cg/tt/idle $cg/tt; do
 	rmdir $d 2> /dev/null || { sleep 0.5; rmdir $d; }
 done
-check "no test cgroup left" eval '[ ! -d $cg/tt ] && no_run_cgroups'
+check "no test cgroup left" eval '[ ! -d $cg/tt ] && no_run_cgroups && rmdir $runp'
 
 [ $n = $PLAN ] || diag "planned $PLAN, ran $n"
 rm -rf $T

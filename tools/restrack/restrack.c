@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -238,6 +239,19 @@ struct run_opts {
 	char **argv;
 };
 
+/*
+ * The command starts in its cgroup before the limits are set, and waits
+ * there until they are: limits set first would apply to the copy of
+ * restrack that clone3() makes (its data and descriptors), which could fail
+ * the clone or, under the kill policy, kill restrack itself.  It never runs
+ * unlimited: it execs only once the limits are in place.  One socket pair
+ * carries "go" to the child and, if exec fails, the reason back: as few
+ * descriptors as possible are charged to the cgroup before the exec.
+ */
+struct child_pipes {
+	int sock[2];		/* [0] restrack, [1] the child */
+};
+
 /* What the child tells the parent when it could not become CMD. */
 struct child_failure {
 	int stage;		/* 0: joining the cgroup, 1: execve */
@@ -248,29 +262,34 @@ static void child_fail(int fd, int stage, int err)
 {
 	struct child_failure f = { stage, err };
 
-	if (write(fd, &f, sizeof(f)) < 0)
+	if (send(fd, &f, sizeof(f), MSG_NOSIGNAL) < 0)
 		_exit(127);
 	_exit(stage == 1 && err != ENOENT ? 126 : 127);
 }
 
 /* In the child: become CMD.  Only async-signal-safe calls from here on. */
 static void child_exec(const struct run_opts *o, const sigset_t *mask,
-		       int report_fd, const char *procs)
+		       const struct child_pipes *p, const char *procs)
 {
+	char go;
+
 	if (procs) {		/* no clone3: join before execve */
 		int fd = open(procs, O_WRONLY | O_CLOEXEC);
 
 		if (fd < 0 || write(fd, "0", 1) != 1)
-			child_fail(report_fd, 0, errno);
+			child_fail(p->sock[1], 0, errno);
 		close(fd);
 	}
+	close(p->sock[0]);
+	if (read(p->sock[1], &go, 1) != 1)
+		_exit(EXIT_FAILURE);	/* restrack gave up: it says why */
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(o->argv[0], o->argv);
-	child_fail(report_fd, 1, errno);
+	child_fail(p->sock[1], 1, errno);
 }
 
 static pid_t start_in_cgroup(const struct run_opts *o, const char *dir,
-			     const sigset_t *mask, int report[2])
+			     const sigset_t *mask, const struct child_pipes *p)
 {
 	struct restrack_clone_args args = {
 		.flags = CLONE_INTO_CGROUP,
@@ -286,7 +305,7 @@ static pid_t start_in_cgroup(const struct run_opts *o, const char *dir,
 	args.cgroup = cgfd;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
-		child_exec(o, mask, report[1], NULL);
+		child_exec(o, mask, p, NULL);
 	close(cgfd);
 	if (pid > 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
 		return pid;
@@ -295,8 +314,31 @@ static pid_t start_in_cgroup(const struct run_opts *o, const char *dir,
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	pid = fork();
 	if (pid == 0)
-		child_exec(o, mask, report[1], procs);
+		child_exec(o, mask, p, procs);
 	return pid;
+}
+
+/*
+ * The limits, then the policy: a max below the usage of the waiting child
+ * (a copy of restrack) is accepted under deny, where under kill it would
+ * kill the child before it is the command.
+ */
+static int set_limits(const struct run_opts *o, const char *dir)
+{
+	char num[32];
+	int err = 0;
+
+	if (o->heap != RESTRACK_MAX) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->heap);
+		err = restrack_cg_write(dir, "restrack.heap.max", num);
+	}
+	if (!err && o->files != RESTRACK_MAX) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->files);
+		err = restrack_cg_write(dir, "restrack.files.max", num);
+	}
+	if (!err && o->policy)
+		err = restrack_cg_write(dir, "restrack.policy", o->policy);
+	return err;
 }
 
 /* Kill what CMD left in the cgroup and remove it; 0 or -errno. */
@@ -440,8 +482,9 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 
 static int cmd_run(int argc, char **argv)
 {
-	char parent[PATH_MAX - 64], dir[PATH_MAX], bad[PATH_MAX], num[32];
-	int report[2], status, ret, err, n;
+	char parent[PATH_MAX - 64], dir[PATH_MAX], bad[PATH_MAX];
+	struct child_pipes pipes;
+	int status, ret, err, n;
 	struct child_failure fail;
 	sigset_t set, oldmask;
 	struct run_opts o;
@@ -511,38 +554,32 @@ static int cmd_run(int argc, char **argv)
 	}
 
 	ret = EXIT_FAILURE;
-	err = 0;
-	if (o.policy)
-		err = restrack_cg_write(dir, "restrack.policy", o.policy);
-	if (!err && o.heap != RESTRACK_MAX) {
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)o.heap);
-		err = restrack_cg_write(dir, "restrack.heap.max", num);
-	}
-	if (!err && o.files != RESTRACK_MAX) {
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)o.files);
-		err = restrack_cg_write(dir, "restrack.files.max", num);
-	}
-	if (err) {
-		say("cannot set the limits of %s: %s", dir, restrack_strerror(err));
-		goto out_rmdir;
-	}
-
-	if (pipe2(report, O_CLOEXEC)) {
-		say("pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipes.sock)) {
+		say("socketpair: %s", strerror(errno));
 		goto out_rmdir;
 	}
 	fflush(NULL);
 
-	pid = start_in_cgroup(&o, dir, &oldmask, report);
-	close(report[1]);
+	pid = start_in_cgroup(&o, dir, &oldmask, &pipes);
+	close(pipes.sock[1]);
 	if (pid < 0) {
 		say("cannot start %s: %s", o.argv[0], strerror(errno));
-		close(report[0]);
+		close(pipes.sock[0]);
 		goto out_rmdir;
 	}
-	n = read(report[0], &fail, sizeof(fail));
-	close(report[0]);
+	err = set_limits(&o, dir);
+	if (err) {
+		say("cannot set the limits of %s: %s", dir, restrack_strerror(err));
+		shutdown(pipes.sock[0], SHUT_RDWR);
+	} else {
+		/* a child already dead tells how by its message or status */
+		send(pipes.sock[0], "g", 1, MSG_NOSIGNAL);
+	}
+	n = read(pipes.sock[0], &fail, sizeof(fail));
+	close(pipes.sock[0]);
 	status = wait_forwarding(pid, &set);
+	if (err)
+		goto out_rmdir;
 	if (n == sizeof(fail)) {
 		if (fail.stage == 0)
 			say("cannot move the command into %s: %s", dir,
