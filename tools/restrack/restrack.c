@@ -772,6 +772,9 @@ static void explain(const char *cmd, pid_t pid, int err)
 		why = strcmp(cmd, "cap") ? "already registered" :
 			"quotas already set: reset first";
 		break;
+	case EACCES:
+		why = "permission denied: needs CAP_SYS_RESOURCE";
+		break;
 	case ENOSYS:
 		why = "this kernel has no restrack system calls (CONFIG_CGROUP_RESTRACK)";
 		break;
