@@ -17,7 +17,8 @@ gen() {
 }
 gen 0001-cgroup-register-restrack.patch init/Kconfig kernel/cgroup/Makefile \
 	include/linux/cgroup_subsys.h MAINTAINERS
-gen 0002-mm-restrack-heap-hooks.patch include/linux/mm_types.h mm kernel/fork.c fs/exec.c
+gen 0002-mm-restrack-heap-hooks.patch include/linux/mm_types.h mm kernel/fork.c \
+	kernel/exit.c fs/exec.c
 gen 0003-fs-restrack-fd-hooks.patch include/linux/fdtable.h fs/file.c
 gen 0004-restrack-syscalls.patch arch include/uapi include/linux/syscalls.h \
 	kernel/sys_ni.c scripts/syscall.tbl fs/proc

@@ -10,9 +10,8 @@
 #define _LINUX_RESTRACK_H
 
 #include <linux/types.h>
-
-struct mm_struct;
-struct files_struct;
+#include <linux/mm_types.h>
+#include <linux/fdtable.h>
 
 #ifdef CONFIG_CGROUP_RESTRACK
 
@@ -22,16 +21,24 @@ struct files_struct;
 
 DECLARE_STATIC_KEY_FALSE(restrack_active);
 
-bool __restrack_heap_try_charge(struct mm_struct *mm, unsigned long npages);
+bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
+				unsigned long npages);
 void __restrack_heap_account(struct mm_struct *mm, long npages);
 void __restrack_heap_settle(struct mm_struct *mm);
 int __restrack_heap_dup(struct mm_struct *mm);
 void __restrack_heap_exec(struct mm_struct *mm);
 void __restrack_heap_release(struct mm_struct *mm);
+void __restrack_heap_leave(struct mm_struct *mm);
 bool __restrack_files_try_charge(struct files_struct *files);
 void __restrack_files_uncharge(struct files_struct *files);
 int __restrack_files_dup(struct files_struct *files);
 void __restrack_files_release(struct files_struct *files);
+void __restrack_files_leave(struct files_struct *files);
+
+static inline bool restrack_enabled(void)
+{
+	return static_branch_unlikely(&restrack_active);
+}
 
 static inline void restrack_charge_init(struct restrack_charge *c)
 {
@@ -39,80 +46,112 @@ static inline void restrack_charge_init(struct restrack_charge *c)
 	c->rc = NULL;
 	c->charged = 0;
 	c->reserved = 0;
+	c->reserving = false;
+	c->owner = NULL;
 }
 
-#define RESTRACK_ACTIVE() static_branch_unlikely(&restrack_active)
-
 /* A new mm: mm_init() leaves it untracked. */
-#define restrack_heap_init(mm) restrack_charge_init(&(mm)->restrack_heap)
+static inline void restrack_heap_init(struct mm_struct *mm)
+{
+	restrack_charge_init(&mm->restrack_heap);
+}
 
-/* may_expand_vm() for a data mapping: charge @npages or fail. */
+/*
+ * An operation is about to add @npages to the mappings of @mm with @flags
+ * (a no-op unless they are data, see is_data_mapping()): charge them, or
+ * fail.  Called where may_expand_vm() checks RLIMIT_DATA, mmap_lock held.
+ */
 static inline bool restrack_heap_try_charge(struct mm_struct *mm,
+					    vm_flags_t flags,
 					    unsigned long npages)
 {
-	return !RESTRACK_ACTIVE() || __restrack_heap_try_charge(mm, npages);
+	return !restrack_enabled() ||
+	       __restrack_heap_try_charge(mm, flags, npages);
 }
 
 /* mm->data_vm has just changed by @npages. */
 static inline void restrack_heap_account(struct mm_struct *mm, long npages)
 {
-	if (RESTRACK_ACTIVE())
+	if (restrack_enabled())
 		__restrack_heap_account(mm, npages);
 }
 
 /* End of an mm operation: drop what it charged but did not map. */
 static inline void restrack_heap_settle(struct mm_struct *mm)
 {
-	if (RESTRACK_ACTIVE())
+	if (restrack_enabled())
 		__restrack_heap_settle(mm);
 }
 
 /* fork: charge the child's copy of the data to the forking cgroup. */
 static inline int restrack_heap_dup(struct mm_struct *mm)
 {
-	return RESTRACK_ACTIVE() ? __restrack_heap_dup(mm) : 0;
+	return restrack_enabled() ? __restrack_heap_dup(mm) : 0;
 }
 
 /* exec: the new mm is charged to current's cgroup from now on. */
 static inline void restrack_heap_exec(struct mm_struct *mm)
 {
-	if (RESTRACK_ACTIVE())
+	if (restrack_enabled())
 		__restrack_heap_exec(mm);
 }
 
-/* Last user of the mm is gone. */
+/*
+ * Last user of the mm is gone.  A charge holds a reference on its cgroup,
+ * so the static branch stays on while anything is charged.
+ */
 static inline void restrack_heap_release(struct mm_struct *mm)
 {
-	if (RESTRACK_ACTIVE())
+	if (restrack_enabled())
 		__restrack_heap_release(mm);
 }
 
+/*
+ * current has stopped using @mm (exit, exec), which others may still use:
+ * if its cgroup holds the charge, hand it to one of them.
+ */
+static inline void restrack_heap_leave(struct mm_struct *mm)
+{
+	if (restrack_enabled())
+		__restrack_heap_leave(mm);
+}
+
 /* A new fd table starts untracked... */
-#define restrack_files_init(files) restrack_charge_init(&(files)->restrack_files)
+static inline void restrack_files_init(struct files_struct *files)
+{
+	restrack_charge_init(&files->restrack_files);
+}
 
 /* ...and dup_fd() charges it to current's cgroup. */
 static inline int restrack_files_dup(struct files_struct *files)
 {
-	return RESTRACK_ACTIVE() ? __restrack_files_dup(files) : 0;
+	return restrack_enabled() ? __restrack_files_dup(files) : 0;
 }
 
 /* A descriptor is about to be marked open in @files (file_lock held). */
 static inline bool restrack_files_try_charge(struct files_struct *files)
 {
-	return !RESTRACK_ACTIVE() || __restrack_files_try_charge(files);
+	return !restrack_enabled() || __restrack_files_try_charge(files);
 }
 
 /* A descriptor was marked free in @files (file_lock held). */
 static inline void restrack_files_uncharge(struct files_struct *files)
 {
-	if (RESTRACK_ACTIVE())
+	if (restrack_enabled())
 		__restrack_files_uncharge(files);
+}
+
+/* current is about to drop its reference to @files, as for the mm. */
+static inline void restrack_files_leave(struct files_struct *files)
+{
+	if (restrack_enabled())
+		__restrack_files_leave(files);
 }
 
 /* Last reference to @files is gone. */
 static inline void restrack_files_release(struct files_struct *files)
 {
-	if (RESTRACK_ACTIVE())
+	if (restrack_enabled())
 		__restrack_files_release(files);
 }
 
@@ -121,6 +160,7 @@ static inline void restrack_files_release(struct files_struct *files)
 static inline void restrack_heap_init(struct mm_struct *mm) { }
 
 static inline bool restrack_heap_try_charge(struct mm_struct *mm,
+					    vm_flags_t flags,
 					    unsigned long npages)
 {
 	return true;
@@ -136,6 +176,8 @@ static inline void restrack_heap_exec(struct mm_struct *mm) { }
 
 static inline void restrack_heap_release(struct mm_struct *mm) { }
 
+static inline void restrack_heap_leave(struct mm_struct *mm) { }
+
 static inline void restrack_files_init(struct files_struct *files) { }
 
 static inline int restrack_files_dup(struct files_struct *files) { return 0; }
@@ -148,6 +190,8 @@ static inline bool restrack_files_try_charge(struct files_struct *files)
 static inline void restrack_files_uncharge(struct files_struct *files) { }
 
 static inline void restrack_files_release(struct files_struct *files) { }
+
+static inline void restrack_files_leave(struct files_struct *files) { }
 
 #endif /* CONFIG_CGROUP_RESTRACK */
 

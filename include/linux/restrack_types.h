@@ -5,6 +5,7 @@
 #include <linux/spinlock_types.h>
 
 struct restrack_cgroup;
+struct task_struct;
 
 /**
  * struct restrack_charge - what one mm or one fd table has charged
@@ -13,8 +14,12 @@ struct restrack_cgroup;
  * @rc: the cgroup charged, holding a css reference; NULL while untracked
  *	(the task lives in the root cgroup, or the controller was off)
  * @charged: units charged to @rc: heap pages or descriptors
- * @reserved: heap pages charged by may_expand_vm() that data_vm does not
- *	show yet; always 0 for fd tables
+ * @reserved: heap pages charged ahead of data_vm by the operation in
+ *	progress; always 0 for fd tables
+ * @reserving: an operation holds @reserved (see restrack_heap_try_charge())
+ * @owner: the user of the mm or table whose cgroup is charged; when it
+ *	stops using it, another user takes over (restrack_*_leave()).  NULL
+ *	while untracked, or when only borrowers (get_task_mm()) are left.
  *
  * Embedded in struct mm_struct and struct files_struct, so that an mm or a
  * table shared by several tasks is charged exactly once, and so that its
@@ -25,6 +30,8 @@ struct restrack_charge {
 	struct restrack_cgroup *rc;
 	unsigned long charged;
 	unsigned long reserved;
+	bool reserving;
+	struct task_struct *owner;
 };
 
 #endif /* _LINUX_RESTRACK_TYPES_H */

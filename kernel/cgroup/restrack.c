@@ -25,7 +25,11 @@
  *    its descendants.
  *
  * Organisational operations are never refused: moving a process moves its
- * charges, even above the destination's max, and counts no event.
+ * charges, even above the destination's max, and counts no event.  A child
+ * created in another cgroup (clone3() with CLONE_INTO_CGROUP) is charged
+ * there within the limits, as pids does.  An mm or table that tasks of
+ * several cgroups share is charged to its owner's cgroup, and handed to
+ * another user when the owner stops using it.
  *
  * Processes in the root cgroup are not charged.  While no cgroup has the
  * controller enabled every hook is a single static branch; once one has,
@@ -35,15 +39,16 @@
  * lock.  Each mm and fd table carries a struct restrack_charge.  An mm's is
  * protected by its own spinlock, which orders charges, moves and release;
  * the heap hooks also run under the mmap_lock.  An fd table's is protected by
- * files->file_lock, which every files hook holds already.  Moves take
- * task_lock() to pin task->mm and task->files.
+ * files->file_lock, which every files hook holds already.  Moves and owner
+ * changes take task_lock() of the task to pin task->mm and task->files;
+ * it nests outside the charge's lock.
  */
 
 #include <linux/cgroup.h>
 #include <linux/ctype.h>
 #include <linux/fdtable.h>
 #include <linux/kernel.h>
-#include <linux/mm_types.h>
+#include <linux/mm.h>
 #include <linux/restrack.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -108,13 +113,53 @@ static void restrack_charge_force(struct restrack_cgroup *rc,
 				     atomic_long_add_return(n, &p->res[res].usage));
 }
 
-static void restrack_uncharge(struct restrack_cgroup *rc,
-			      enum restrack_res res, long n)
+/* Uncharge @n units from @rc and its ancestors below @top (NULL: all). */
+static void restrack_uncharge_below(struct restrack_cgroup *rc,
+				    enum restrack_res res, long n,
+				    struct restrack_cgroup *top)
 {
 	struct restrack_cgroup *p;
 
-	for (p = rc; !restrack_is_root(p); p = restrack_parent(p))
+	for (p = rc; p != top && !restrack_is_root(p); p = restrack_parent(p))
 		WARN_ON_ONCE(atomic_long_sub_return(n, &p->res[res].usage) < 0);
+}
+
+static void restrack_uncharge(struct restrack_cgroup *rc,
+			      enum restrack_res res, long n)
+{
+	restrack_uncharge_below(rc, res, n, NULL);
+}
+
+/*
+ * Charge @n units of @res to @rc and its ancestors below @top (NULL: up to
+ * the root), within their limits.  Return NULL when charged, else the
+ * cgroup whose max would be exceeded; nothing is charged then.
+ */
+static struct restrack_cgroup *
+restrack_charge_try_below(struct restrack_cgroup *rc, enum restrack_res res,
+			  long n, struct restrack_cgroup *top)
+{
+	struct restrack_cgroup *p, *q;
+
+	for (p = rc; p != top && !restrack_is_root(p); p = restrack_parent(p)) {
+		struct restrack_counter *c = &p->res[res];
+
+		/* Fully ordered against restrack_set_max(), see there. */
+		if (atomic_long_add_return(n, &c->usage) > READ_ONCE(c->max))
+			goto revert;
+	}
+
+	/* Watermarks only record charges that went through. */
+	for (p = rc; p != top && !restrack_is_root(p); p = restrack_parent(p))
+		restrack_update_peak(&p->res[res],
+				     atomic_long_read(&p->res[res].usage));
+	return NULL;
+
+revert:
+	for (q = rc; q != p; q = restrack_parent(q))
+		atomic_long_sub(n, &q->res[res].usage);
+	atomic_long_sub(n, &p->res[res].usage);
+	return p;
 }
 
 /**
@@ -129,26 +174,7 @@ static void restrack_uncharge(struct restrack_cgroup *rc,
 static struct restrack_cgroup *restrack_charge_try(struct restrack_cgroup *rc,
 						   enum restrack_res res, long n)
 {
-	struct restrack_cgroup *p, *q;
-
-	for (p = rc; !restrack_is_root(p); p = restrack_parent(p)) {
-		struct restrack_counter *c = &p->res[res];
-
-		if (atomic_long_add_return(n, &c->usage) > READ_ONCE(c->max))
-			goto revert;
-	}
-
-	/* Watermarks only record charges that went through. */
-	for (p = rc; !restrack_is_root(p); p = restrack_parent(p))
-		restrack_update_peak(&p->res[res],
-				     atomic_long_read(&p->res[res].usage));
-	return NULL;
-
-revert:
-	for (q = rc; q != p; q = restrack_parent(q))
-		atomic_long_sub(n, &q->res[res].usage);
-	atomic_long_sub(n, &p->res[res].usage);
-	return p;
+	return restrack_charge_try_below(rc, res, n, NULL);
 }
 
 static void restrack_event(struct restrack_cgroup *rc, enum restrack_event ev,
@@ -167,10 +193,11 @@ static void restrack_event(struct restrack_cgroup *rc, enum restrack_event ev,
 
 /*
  * A charge of @res by current did not fit under @over's max: count it, and
- * under the kill policy kill current.  Safe in atomic context.
+ * if @may_kill and @over's policy is kill, kill current.  Safe in atomic
+ * context.
  */
-static void restrack_over_limit(struct restrack_cgroup *over,
-				enum restrack_res res)
+static void restrack_limit_hit(struct restrack_cgroup *over,
+			       enum restrack_res res, bool may_kill)
 {
 	/* Already killed: its last gasps are not new events. */
 	if (fatal_signal_pending(current))
@@ -179,18 +206,21 @@ static void restrack_over_limit(struct restrack_cgroup *over,
 	restrack_event(over, res == RESTRACK_HEAP ? RESTRACK_EV_HEAP_MAX :
 						    RESTRACK_EV_FILES_MAX, 1);
 
-	if (READ_ONCE(over->policy) == RESTRACK_POLICY_KILL &&
+	if (may_kill && READ_ONCE(over->policy) == RESTRACK_POLICY_KILL &&
 	    !(current->flags & PF_KTHREAD)) {
 		send_sig(SIGKILL, current, 1);
 		restrack_event(over, RESTRACK_EV_KILL, 1);
 	}
 }
 
-/**
- * restrack_kill_all - kill every process of a cgroup and its descendants
- * @rc: the cgroup, which counts the kills
- */
-void restrack_kill_all(struct restrack_cgroup *rc)
+static void restrack_over_limit(struct restrack_cgroup *over,
+				enum restrack_res res)
+{
+	restrack_limit_hit(over, res, true);
+}
+
+/* Kill every process of @rc and its descendants; @rc counts the kills. */
+static void restrack_kill_all(struct restrack_cgroup *rc)
 {
 	struct cgroup_subsys_state *pos;
 	long killed = 0;
@@ -243,17 +273,20 @@ static void restrack_sync(struct restrack_charge *c, enum restrack_res res,
 }
 
 /*
- * Move the charge @c to @to, which may be NULL (untracked).  @amount is what
- * an untracked object has to be charged: it was not followed until now.
- * Caller holds the lock of @c.  Returns the reference to drop, if any.
+ * Move the charge @c to @to, which may be NULL (untracked), following its
+ * new @owner there.  @amount is what an untracked object has to be
+ * charged: it was not followed until now.  Caller holds the lock of @c.
+ * Returns the reference to drop, if any.
  */
 static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
 					     enum restrack_res res,
 					     struct restrack_cgroup *to,
-					     unsigned long amount)
+					     unsigned long amount,
+					     struct task_struct *owner)
 {
 	struct restrack_cgroup *from = c->rc;
 
+	c->owner = to ? owner : NULL;
 	if (from == to)
 		return NULL;
 
@@ -268,6 +301,7 @@ static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
 	} else {
 		c->charged = 0;
 		c->reserved = 0;
+		c->reserving = false;
 	}
 	c->rc = to;
 	return from;
@@ -277,7 +311,54 @@ static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
 static struct restrack_cgroup *restrack_release(struct restrack_charge *c,
 						enum restrack_res res)
 {
-	return restrack_move(c, res, NULL, 0);
+	return restrack_move(c, res, NULL, 0, NULL);
+}
+
+/* The nearest cgroup that is @a or an ancestor of it and holds @b. */
+static struct restrack_cgroup *restrack_common(struct restrack_cgroup *a,
+					       struct restrack_cgroup *b)
+{
+	for (; !restrack_is_root(a); a = restrack_parent(a))
+		if (cgroup_is_descendant(b->css.cgroup, a->css.cgroup))
+			break;
+	return a;
+}
+
+/*
+ * Move the charge @c to @to, not the root, within the limits of @to and of
+ * its ancestors up to the one it shares with the cgroup charged now.
+ * @amount is what an untracked object has to be charged.  Caller holds the
+ * lock of @c.  Return NULL when moved, with the reference to drop in @old,
+ * else the cgroup whose max would be exceeded; nothing changed then.
+ */
+static struct restrack_cgroup *
+restrack_move_checked(struct restrack_charge *c, enum restrack_res res,
+		      struct restrack_cgroup *to, unsigned long amount,
+		      struct task_struct *owner, struct restrack_cgroup **old)
+{
+	struct restrack_cgroup *from = c->rc, *top = NULL, *over = NULL;
+
+	*old = NULL;
+	if (from == to) {
+		c->owner = owner;
+		return NULL;
+	}
+	if (from) {
+		amount = c->charged;
+		top = restrack_common(from, to);
+	}
+	if (amount)
+		over = restrack_charge_try_below(to, res, amount, top);
+	if (over)
+		return over;
+	if (from)
+		restrack_uncharge_below(from, res, amount, top);
+	css_get(&to->css);
+	c->rc = to;
+	c->charged = amount;
+	c->owner = owner;
+	*old = from;
+	return NULL;
 }
 
 /*
@@ -300,47 +381,64 @@ static void restrack_put(struct restrack_cgroup *rc)
 /*
  * Heap.
  *
- * The charge of an mm follows mm->data_vm.  may_expand_vm() charges the pages
- * an operation is about to add before it adds them (the "reservation"), so
- * that concurrent growth in other mms of the cgroup cannot overshoot max.
- * When data_vm then grows, the reservation is consumed; when it shrinks the
- * charge drops at once; at the end of the operation what is left of the
- * reservation, if the operation failed, is dropped (restrack_heap_settle()).
- * All of it runs under the mmap_lock of @mm.
+ * The charge of an mm follows mm->data_vm.  An operation that grows it
+ * charges the growth first, where may_expand_vm() checks RLIMIT_DATA, so
+ * that growth elsewhere in the cgroup cannot overshoot max meanwhile: the
+ * charge is "reserved" ahead of data_vm.  Growth then consumes the
+ * reservation.  Until the reservation is used up, data pages the operation
+ * unmaps on the way (MAP_FIXED over data, mremap()) are not uncharged but
+ * added to it: the check already counted them as freed, and handing them
+ * back in between would let another mm take them.  At the end of the
+ * operation (restrack_heap_settle()) whatever it did not use is dropped and
+ * the charge is data_vm again.  All of it runs under the mmap_lock of the
+ * mm and the lock of its charge.
  */
+
+/* What is_data_mapping() in mm/internal.h calls data: what data_vm counts. */
+static bool restrack_is_data(vm_flags_t flags)
+{
+	return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
+}
 
 /**
  * __restrack_heap_try_charge - charge heap growth ahead of the change
  * @mm: the mm to grow, current's
- * @npages: pages the operation adds to data_vm
+ * @flags: the flags of the mappings that grow
+ * @npages: pages the operation adds to them
  *
  * Return: false, with the limit's event counted and its policy applied, if
- * the growth does not fit under every max; true otherwise.
+ * the growth is data and does not fit under every max; true otherwise.
  */
-bool __restrack_heap_try_charge(struct mm_struct *mm, unsigned long npages)
+bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
+				unsigned long npages)
 {
 	struct restrack_charge *c = &mm->restrack_heap;
 	struct restrack_cgroup *over = NULL;
+	unsigned long more;
 
-	if (!npages || restrack_untracked(c))
+	if (!restrack_is_data(flags) || restrack_untracked(c))
 		return true;
 
 	spin_lock(&c->lock);
-	if (c->rc) {
-		/* One operation reserves once; older leftovers are stale. */
+	if (!c->rc)
+		goto unlock;
+	if (!c->reserving) {
+		/* A new operation: start from what is mapped. */
 		c->reserved = 0;
 		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
-
-		over = restrack_charge_try(c->rc, RESTRACK_HEAP, npages);
-		if (over) {
-			restrack_over_limit(over, RESTRACK_HEAP);
-		} else {
-			c->charged += npages;
-			c->reserved = npages;
-		}
 	}
+	more = npages > c->reserved ? npages - c->reserved : 0;
+	if (more)
+		over = restrack_charge_try(c->rc, RESTRACK_HEAP, more);
+	if (over) {
+		restrack_over_limit(over, RESTRACK_HEAP);
+	} else {
+		c->charged += more;
+		c->reserved += more;
+		c->reserving = true;
+	}
+unlock:
 	spin_unlock(&c->lock);
-
 	return !over;
 }
 
@@ -357,13 +455,23 @@ void __restrack_heap_account(struct mm_struct *mm, long npages)
 		return;
 
 	spin_lock(&c->lock);
-	if (c->rc) {
-		if (npages > 0)
-			c->reserved -= min_t(unsigned long, c->reserved, npages);
-		else
-			restrack_sync(c, RESTRACK_HEAP,
-				      mm->data_vm + c->reserved);
+	if (!c->rc)
+		goto unlock;
+	if (npages < 0 && c->reserving) {
+		c->reserved -= npages;
+	} else if (npages < 0) {
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+	} else if (c->reserving) {
+		/*
+		 * Growth past the reservation (mremap() maps the new range
+		 * before it unmaps the old one) is charged when the
+		 * operation settles.
+		 */
+		c->reserved -= min_t(unsigned long, c->reserved, npages);
+		if (!c->reserved)
+			c->reserving = false;
 	}
+unlock:
 	spin_unlock(&c->lock);
 }
 
@@ -372,7 +480,7 @@ void __restrack_heap_account(struct mm_struct *mm, long npages)
  * @mm: the mm at the end of an operation that may have grown it
  *
  * Drops a reservation the operation did not use, and charges growth that
- * bypassed may_expand_vm().
+ * bypassed restrack_heap_try_charge().
  */
 void __restrack_heap_settle(struct mm_struct *mm)
 {
@@ -384,6 +492,7 @@ void __restrack_heap_settle(struct mm_struct *mm)
 	spin_lock(&c->lock);
 	if (c->rc) {
 		c->reserved = 0;
+		c->reserving = false;
 		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 	}
 	spin_unlock(&c->lock);
@@ -413,6 +522,7 @@ int __restrack_heap_dup(struct mm_struct *mm)
 		return -ENOMEM;
 	}
 
+	/* Owned by the child from restrack_fork() on. */
 	spin_lock(&c->lock);
 	c->rc = rc;
 	c->charged = mm->data_vm;
@@ -438,6 +548,7 @@ void __restrack_heap_exec(struct mm_struct *mm)
 	spin_lock(&c->lock);
 	if (!c->rc) {
 		c->rc = rc;
+		c->owner = current;
 		c->charged = 0;
 		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 		rc = NULL;
@@ -469,6 +580,7 @@ void __restrack_heap_release(struct mm_struct *mm)
  * and fd_install().  All hooks run under files->file_lock.
  */
 
+/* The descriptors open in @files; file_lock held. */
 static unsigned long restrack_count_fds(struct files_struct *files)
 {
 	struct fdtable *fdt = files_fdtable(files);
@@ -535,6 +647,8 @@ int __restrack_files_dup(struct files_struct *files)
 	if (!rc)
 		return 0;
 
+	/* Nobody else sees the table yet, but its fdt is file_lock's. */
+	spin_lock(&files->file_lock);
 	n = restrack_count_fds(files);
 	if (current->in_execve)
 		/* exec unsharing its table is past the point of no return */
@@ -543,12 +657,18 @@ int __restrack_files_dup(struct files_struct *files)
 		over = restrack_charge_try(rc, RESTRACK_FILES, n);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_FILES);
+	} else {
+		/* A fork's child takes it over in restrack_fork(). */
+		c->rc = rc;
+		c->owner = current;
+		c->charged = n;
+	}
+	spin_unlock(&files->file_lock);
+
+	if (over) {
 		restrack_put(rc);
 		return -EMFILE;
 	}
-
-	c->rc = rc;
-	c->charged = n;
 	return 0;
 }
 
@@ -567,10 +687,125 @@ void __restrack_files_release(struct files_struct *files)
 }
 
 /*
- * Moves.  Called for each migrating task and for each new child: the mm and
- * the fd table follow their task.  An mm or table shared with a task of
- * another cgroup stays with whichever moved last, as memcg does for mm.
+ * Owners.  An mm or table shared by several tasks (threads, CLONE_VM or
+ * CLONE_FILES children) is charged to the cgroup of one of them, its owner,
+ * as memcg's mm->owner: the task that created it, or that moved it into a
+ * tracked cgroup.  It moves when its owner moves, and when the owner stops
+ * using it while others still do, one of them takes it over and the charge
+ * follows that one's cgroup: usage always sits with a live user.  Owners
+ * change under task_lock() of the new owner, so that a task that stops
+ * using the object after it was picked finds itself owner and hands it on.
  */
+
+/* The lock of the charge @c of @obj: its own in an mm, file_lock in a table. */
+static spinlock_t *restrack_lock_of(struct restrack_charge *c,
+				    enum restrack_res res, void *obj)
+{
+	return res == RESTRACK_HEAP ? &c->lock :
+	       &((struct files_struct *)obj)->file_lock;
+}
+
+/* Make @t the owner of @c if @t uses @obj.  Under rcu_read_lock(). */
+static bool restrack_take_over(struct task_struct *t, struct restrack_charge *c,
+			       enum restrack_res res, void *obj)
+{
+	struct restrack_cgroup *to, *old = NULL;
+	struct cgroup_subsys_state *css;
+	void *used;
+
+	if (t == current || (t->flags & PF_KTHREAD))
+		return false;
+	used = res == RESTRACK_HEAP ? (void *)READ_ONCE(t->mm) :
+				      (void *)READ_ONCE(t->files);
+	if (used != obj)
+		return false;
+
+	task_lock(t);
+	used = res == RESTRACK_HEAP ? (void *)t->mm : (void *)t->files;
+	if (used != obj) {
+		task_unlock(t);
+		return false;
+	}
+	css = task_css(t, restrack_cgrp_id);
+	to = css->parent ? css_rc(css) : NULL;
+	spin_lock(restrack_lock_of(c, res, obj));
+	if (c->owner == current)
+		old = restrack_move(c, res, to, c->charged, t);
+	spin_unlock(restrack_lock_of(c, res, obj));
+	task_unlock(t);
+	restrack_put(old);
+	return true;
+}
+
+/* Nobody but borrowers uses @obj: @c stays charged until it is released. */
+static void restrack_disown(struct restrack_charge *c, enum restrack_res res,
+			    void *obj)
+{
+	spin_lock(restrack_lock_of(c, res, obj));
+	if (c->owner == current)
+		c->owner = NULL;
+	spin_unlock(restrack_lock_of(c, res, obj));
+}
+
+/*
+ * current, the owner of @c, stops using @obj, which has other users: hand
+ * it to one, looking in current's thread group first.  If only borrowers
+ * are left, the charge stays until the last reference goes.
+ */
+static void restrack_hand_over(struct restrack_charge *c,
+			       enum restrack_res res, void *obj)
+{
+	struct task_struct *g, *t;
+
+	rcu_read_lock();
+	for_each_thread(current, t)
+		if (restrack_take_over(t, c, res, obj))
+			goto out;
+	for_each_process_thread(g, t)
+		if (restrack_take_over(t, c, res, obj))
+			goto out;
+	restrack_disown(c, res, obj);
+out:
+	rcu_read_unlock();
+}
+
+/**
+ * __restrack_heap_leave - current stops using @mm
+ * @mm: its mm before exit or exec, still referenced by current
+ */
+void __restrack_heap_leave(struct mm_struct *mm)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+
+	if (READ_ONCE(c->owner) == current && atomic_read(&mm->mm_users) > 1)
+		restrack_hand_over(c, RESTRACK_HEAP, mm);
+}
+
+/**
+ * __restrack_files_leave - current is about to drop a reference to @files
+ * @files: the table, which current no longer uses if it is the owner's
+ *	last reference (exit, exec, unshare, close_range)
+ */
+void __restrack_files_leave(struct files_struct *files)
+{
+	struct restrack_charge *c = &files->restrack_files;
+
+	if (READ_ONCE(c->owner) == current && current->files != files &&
+	    atomic_read(&files->count) > 1)
+		restrack_hand_over(c, RESTRACK_FILES, files);
+}
+
+/*
+ * Moves.  Called for each migrating task and for each new child: the mm and
+ * the fd table follow their owner.  A task that uses an untracked one, or
+ * one that only borrowers hold, becomes its owner.
+ */
+static bool restrack_moves_with(struct restrack_charge *c,
+				struct task_struct *task)
+{
+	return !c->rc || !c->owner || c->owner == task;
+}
+
 static void restrack_move_task(struct task_struct *task,
 			       struct cgroup_subsys_state *css, bool fork)
 {
@@ -585,7 +820,11 @@ static void restrack_move_task(struct task_struct *task,
 	if (mm && !(task->flags & PF_KTHREAD) && !(fork && mm == current->mm)) {
 		c = &mm->restrack_heap;
 		spin_lock(&c->lock);
-		old = restrack_move(c, RESTRACK_HEAP, to, READ_ONCE(mm->data_vm));
+		if (fork)	/* the child's own copy */
+			c->owner = task;
+		if (restrack_moves_with(c, task))
+			old = restrack_move(c, RESTRACK_HEAP, to,
+					    READ_ONCE(mm->data_vm), task);
 		spin_unlock(&c->lock);
 	}
 
@@ -593,8 +832,13 @@ static void restrack_move_task(struct task_struct *task,
 	if (files && !(fork && files == current->files)) {
 		c = &files->restrack_files;
 		spin_lock(&files->file_lock);
-		old_files = restrack_move(c, RESTRACK_FILES, to,
-					  c->rc ? 0 : restrack_count_fds(files));
+		if (fork)
+			c->owner = task;
+		if (restrack_moves_with(c, task))
+			old_files = restrack_move(c, RESTRACK_FILES, to,
+						  c->rc ? 0 :
+						  restrack_count_fds(files),
+						  task);
 		spin_unlock(&files->file_lock);
 	}
 	task_unlock(task);
@@ -612,23 +856,94 @@ static void restrack_attach(struct cgroup_taskset *tset)
 		restrack_move_task(task, css, false);
 }
 
-/* The child inherits the copies dup_mm()/dup_fd() charged to the parent's
- * cgroup; with CLONE_INTO_CGROUP it lives elsewhere and they move there.
+/*
+ * clone3(CLONE_INTO_CGROUP): the copies dup_mm() and dup_fd() charged to
+ * the parent's cgroup move to the child's before it runs, within the
+ * limits there, as pids charges the new task where it will live.  A denial
+ * fails the clone like any other: -ENOMEM for the heap, -EMFILE for the
+ * table.  The parent lives elsewhere, so the kill policy of the child's
+ * cgroup does not kill it.  Shared mms and tables stay where they are
+ * charged.
+ */
+static int restrack_can_fork(struct task_struct *task, struct css_set *cset)
+{
+	struct cgroup_subsys_state *css = cset->subsys[restrack_cgrp_id];
+	struct restrack_cgroup *to, *over = NULL, *old;
+	struct restrack_charge *c;
+
+	if (!restrack_enabled() || !css->parent)
+		return 0;
+	to = css_rc(css);
+
+	if (task->mm && task->mm != current->mm) {
+		c = &task->mm->restrack_heap;
+		spin_lock(&c->lock);
+		over = restrack_move_checked(c, RESTRACK_HEAP, to,
+					     task->mm->data_vm, task, &old);
+		spin_unlock(&c->lock);
+		if (over) {
+			restrack_limit_hit(over, RESTRACK_HEAP, false);
+			return -ENOMEM;
+		}
+		restrack_put(old);
+	}
+
+	if (task->files && task->files != current->files) {
+		c = &task->files->restrack_files;
+		spin_lock(&task->files->file_lock);
+		over = restrack_move_checked(c, RESTRACK_FILES, to,
+					     restrack_count_fds(task->files),
+					     task, &old);
+		spin_unlock(&task->files->file_lock);
+		if (over) {
+			restrack_limit_hit(over, RESTRACK_FILES, false);
+			return -EMFILE;
+		}
+		restrack_put(old);
+	}
+	return 0;
+}
+
+/*
+ * The child inherits the copies dup_mm()/dup_fd() charged to the parent's
+ * cgroup; restrack_can_fork() moved them if it lives elsewhere.  This
+ * catches a child whose parent was untracked at the copy.
  */
 static void restrack_fork(struct task_struct *task)
 {
 	struct cgroup_subsys_state *css;
 
+	if (!restrack_enabled())
+		return;
 	css = task_get_css(task, restrack_cgrp_id);
 	restrack_move_task(task, css, true);
 	css_put(css);
 }
 
-/* A process that registered through the system calls has gone. */
+static void (*restrack_exit_notify)(struct task_struct *task) __read_mostly;
+
+/**
+ * restrack_set_exit_notifier - learn of process exits in restrack cgroups
+ * @notify: called from the exit of the last thread of each process in a
+ *	cgroup below the root, after the process left the cgroup's
+ *	population; may not sleep
+ *
+ * For the system call shims, which remove their cgroups when they empty.
+ */
+void restrack_set_exit_notifier(void (*notify)(struct task_struct *task))
+{
+	WRITE_ONCE(restrack_exit_notify, notify);
+}
+
 static void restrack_exit(struct task_struct *task)
 {
-	if (!atomic_read(&task->signal->live))
-		restrack_reg_exit(task);
+	void (*notify)(struct task_struct *task);
+
+	if (!restrack_enabled() || atomic_read(&task->signal->live))
+		return;
+	notify = READ_ONCE(restrack_exit_notify);
+	if (notify)
+		notify(task);
 }
 
 static struct cgroup_subsys_state *
@@ -728,7 +1043,7 @@ static int restrack_parse_bytes(char *buf, long *pages)
 		return -EINVAL;
 
 	bytes = (bytes << shift) >> PAGE_SHIFT;
-	*pages = min_t(u64, bytes, RESTRACK_MAX - 1);
+	*pages = min_t(u64, bytes, restrack_max_limit(RESTRACK_HEAP));
 	return 0;
 }
 
@@ -763,18 +1078,42 @@ static int restrack_parse_max(char *buf, enum restrack_res res, long *max)
  * @res: resource
  * @max: the limit in units of @res, RESTRACK_MAX for none
  *
- * Under the kill policy a limit below the usage kills the whole cgroup, as
- * memory.oom.group does.  Charges only fail from now on: usage already
- * above the new limit stays charged.
+ * Charges only fail from now on: usage already above the new limit stays
+ * charged.  Callers follow with restrack_enforce().
  */
 void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,
 		      long max)
 {
-	WRITE_ONCE(rc->res[res].max, max);
+	/*
+	 * Full barrier between the store and restrack_enforce()'s read of
+	 * the usage, paired with the one of atomic_long_add_return() in
+	 * restrack_charge_try() between its add and its read of max: either
+	 * the charge sees the new max and fails, or restrack_enforce() sees
+	 * the charge and kills.
+	 */
+	smp_store_mb(rc->res[res].max, max);
+}
 
-	if (READ_ONCE(rc->policy) == RESTRACK_POLICY_KILL &&
-	    atomic_long_read(&rc->res[res].usage) > max)
-		restrack_kill_all(rc);
+/**
+ * restrack_enforce - apply the kill policy to a cgroup over its limits
+ * @rc: the cgroup
+ *
+ * Under the kill policy a usage above a max kills the whole cgroup, as
+ * memory.oom.group does.  Called after a max was written.
+ */
+void restrack_enforce(struct restrack_cgroup *rc)
+{
+	int i;
+
+	if (READ_ONCE(rc->policy) != RESTRACK_POLICY_KILL)
+		return;
+	for (i = 0; i < RESTRACK_NR_RES; i++) {
+		if (atomic_long_read(&rc->res[i].usage) >
+		    READ_ONCE(rc->res[i].max)) {
+			restrack_kill_all(rc);
+			return;
+		}
+	}
 }
 
 static ssize_t restrack_max_write(struct kernfs_open_file *of, char *buf,
@@ -790,6 +1129,7 @@ static ssize_t restrack_max_write(struct kernfs_open_file *of, char *buf,
 		return err;
 
 	restrack_set_max(rc, res, max);
+	restrack_enforce(rc);
 	return nbytes;
 }
 
@@ -836,7 +1176,7 @@ static ssize_t restrack_policy_write(struct kernfs_open_file *of, char *buf,
 	return nbytes;
 }
 
-static struct cftype restrack_files[] = {
+static struct cftype restrack_cftypes[] = {
 	{
 		.name = "heap.current",
 		.private = RESTRACK_HEAP,
@@ -901,8 +1241,9 @@ struct cgroup_subsys restrack_cgrp_subsys = {
 	.css_alloc	= restrack_css_alloc,
 	.css_free	= restrack_css_free,
 	.attach		= restrack_attach,
+	.can_fork	= restrack_can_fork,
 	.fork		= restrack_fork,
 	.exit		= restrack_exit,
-	.legacy_cftypes	= restrack_files,
-	.dfl_cftypes	= restrack_files,
+	.legacy_cftypes	= restrack_cftypes,
+	.dfl_cftypes	= restrack_cftypes,
 };

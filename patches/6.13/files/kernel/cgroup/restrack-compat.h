@@ -1,9 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/* What restrack needs that differs between kernel lines: this is 6.13.y. */
-#ifndef __RESTRACK_COMPAT_H
-#define __RESTRACK_COMPAT_H
-
-/* The id mapping of restrack's own cgroup2 mount, for vfs_mkdir(). */
-#define RESTRACK_IDMAP	(&nop_mnt_idmap)
-
-#endif /* __RESTRACK_COMPAT_H */
