@@ -20,6 +20,8 @@ body=$out.body
 	# Edits first, then the new files.
 	cat "$TOP"/patches/"$line"/*.patch
 	for f in $new_files; do
+		# patches/LINE/files/ replaces a file for its line
+		[ -e "$TOP/patches/$line/files/$f" ] && continue
 		git diff --no-index --no-color -- /dev/null "$f" || true
 	done
 	# New files whose content differs per line: patches/LINE/files/.

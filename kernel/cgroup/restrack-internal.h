@@ -40,7 +40,7 @@ struct restrack_cgroup {
 	struct cgroup_subsys_state css;
 	struct restrack_counter res[RESTRACK_NR_RES];
 	int policy;
-	bool registered;	/* restrack/<pid> of the system calls */
+	bool registered;	/* a cgroup of the system calls (their flag) */
 
 	atomic64_t events[RESTRACK_NR_EVENTS];		/* this and below */
 	atomic64_t events_local[RESTRACK_NR_EVENTS];	/* this cgroup only */
@@ -53,11 +53,17 @@ static inline struct restrack_cgroup *css_rc(struct cgroup_subsys_state *css)
 	return css ? container_of(css, struct restrack_cgroup, css) : NULL;
 }
 
+/* The highest max, other than RESTRACK_MAX, that restrack.*.max shows. */
+static inline long restrack_max_limit(enum restrack_res res)
+{
+	/* heap.max shows bytes: keep pages << PAGE_SHIFT within a u64 */
+	return res == RESTRACK_HEAP ? (long)(U64_MAX >> PAGE_SHIFT) :
+				      RESTRACK_MAX - 1;
+}
+
 void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,
 		      long max);
-void restrack_kill_all(struct restrack_cgroup *rc);
-
-/* restrack_syscalls.c */
-void restrack_reg_exit(struct task_struct *task);
+void restrack_enforce(struct restrack_cgroup *rc);
+void restrack_set_exit_notifier(void (*notify)(struct task_struct *task));
 
 #endif /* __RESTRACK_INTERNAL_H */

@@ -9,21 +9,31 @@
  * came from; resource_cap() and resource_reset() write that cgroup's limits
  * and policy, fetch() reads its usage, and deregister() moves the process,
  * and any child it left there, back and removes the cgroup.  When the
- * process exits, the same happens by itself.  Errors follow the course
- * contract (Documentation/userspace-api/restrack.rst).
+ * process exits, its registration ends, but its cgroup, with its limits,
+ * stays as long as processes it forked remain in it: a quota cannot be
+ * escaped by fork and exit.  The cgroup is removed when it empties.  Errors
+ * follow the course contract (Documentation/userspace-api/restrack.rst).
  *
  * A registration is of the process' struct pid, not of its number: once the
  * process is reaped its number may be reused before the reaper has run, and
- * the new process is not registered.  Registering it dissolves the stale
+ * the new process is not registered.  Registering it ends the stale
  * registration first.
+ *
+ * Privilege: moving processes between cgroups, setting limits and killing
+ * are an administrator's acts, so the calls that do them need
+ * CAP_SYS_RESOURCE in the initial user namespace, a caller in the initial
+ * cgroup namespace (a container must not leave its cgroups through them),
+ * and for another process what kill(2) and prlimit(2) need.  fetch() needs
+ * what reading /proc/PID/status needs.
  *
  * cgroupfs is driven through a kernel-internal mount of the default
  * hierarchy with kernel credentials, as an administrator would; moves use
  * cgroup_attach_task() like a write to cgroup.procs.
  *
  * Locking: restrack_reg_mutex serialises the system calls, the reaper and
- * /proc/tracker_status, and protects restrack_regs and every registration.
- * It nests outside the cgroupfs inode locks and cgroup_mutex.
+ * /proc/tracker_status, and protects restrack_regs, restrack_orphans and
+ * every registration.  It nests outside the cgroupfs inode locks and
+ * cgroup_mutex.
  */
 
 #include <linux/capability.h>
@@ -32,8 +42,10 @@
 #include <linux/kernfs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/magic.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
+#include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
@@ -49,21 +61,29 @@
 
 #define RESTRACK_DIR	"restrack"
 
+/*
+ * A registration, in restrack_regs while its process lives.  When it ends
+ * with processes left in its cgroup, it waits on restrack_orphans until the
+ * cgroup empties and can be removed.
+ */
 struct restrack_reg {
 	struct pid *pid;	/* the registered process (thread group) */
-	struct cgroup *cgrp;	/* restrack/<pid>, referenced */
+	pid_t nr;		/* its global number, the cgroup's name */
+	struct cgroup *cgrp;	/* restrack/<nr>, referenced */
 	struct cgroup *origin;	/* where the process came from, referenced */
 	struct restrack_cgroup *rc;	/* the controller's state of @cgrp */
 	bool capped;		/* resource_cap() since the last reset */
+	struct list_head orphan;	/* on restrack_orphans once ended */
 };
 
 static DEFINE_MUTEX(restrack_reg_mutex);
 static DEFINE_XARRAY(restrack_regs);	/* global pid number -> registration */
+static LIST_HEAD(restrack_orphans);	/* ended, cgroup not removed yet */
 static struct vfsmount *restrack_mnt;	/* the default hierarchy */
 static const struct cred *restrack_cred;	/* kernel credentials */
 
 static void restrack_reap(struct work_struct *work);
-static DECLARE_WORK(restrack_reap_work, restrack_reap);
+static DECLARE_DELAYED_WORK(restrack_reap_work, restrack_reap);
 
 /* The live process @nr names in current's pid namespace, referenced. */
 static struct task_struct *restrack_find_process(pid_t nr, struct pid **pidp)
@@ -103,9 +123,8 @@ static struct dentry *restrack_lookup(struct dentry *dir, const char *name)
 {
 	struct dentry *d;
 
-	inode_lock_shared(d_inode(dir));
+	/* Takes the directory's i_rwsem itself when it must look further. */
 	d = lookup_one_len_unlocked(name, dir, strlen(name));
-	inode_unlock_shared(d_inode(dir));
 	if (!IS_ERR(d) && d_is_negative(d)) {
 		dput(d);
 		d = ERR_PTR(-ENOENT);
@@ -113,8 +132,12 @@ static struct dentry *restrack_lookup(struct dentry *dir, const char *name)
 	return d;
 }
 
-/* mkdir @name in @dir if it is not there; return its dentry. */
-static struct dentry *restrack_mkdir(struct dentry *dir, const char *name)
+/*
+ * mkdir @name in @dir; return its dentry.  A directory that exists already
+ * is returned if @exist_ok, else it is -EBUSY.
+ */
+static struct dentry *restrack_mkdir(struct dentry *dir, const char *name,
+				     bool exist_ok)
 {
 	struct inode *inode = d_inode(dir);
 	struct dentry *d;
@@ -125,11 +148,15 @@ static struct dentry *restrack_mkdir(struct dentry *dir, const char *name)
 	if (!IS_ERR(d)) {
 		if (d_is_negative(d))
 			err = vfs_mkdir(RESTRACK_IDMAP, inode, d, 0755);
+		else
+			err = -EEXIST;
 		dput(d);
 	}
 	inode_unlock(inode);
 	if (IS_ERR(d))
 		return d;
+	if (err == -EEXIST && !exist_ok)
+		return ERR_PTR(-EBUSY);
 	if (err && err != -EEXIST)
 		return ERR_PTR(err);
 	/* kernfs leaves the dentry of a new directory negative: look again */
@@ -202,7 +229,7 @@ static struct dentry *restrack_top_dir(void)
 	err = restrack_enable_children(root);
 	if (err)
 		return ERR_PTR(err);
-	top = restrack_mkdir(root, RESTRACK_DIR);
+	top = restrack_mkdir(root, RESTRACK_DIR, true);
 	if (IS_ERR(top))
 		return top;
 	err = restrack_enable_children(top);
@@ -291,11 +318,11 @@ static void restrack_reg_free(struct restrack_reg *reg)
 }
 
 /*
- * Dissolve @reg: everything in restrack/<pid> goes back where the process
- * came from, and the cgroup goes.  Return -EBUSY, with @reg kept, if the
- * cgroup cannot be removed yet.
+ * Remove the cgroup of an ended registration and free it.  Return -EBUSY,
+ * with @reg kept, while processes remain in the cgroup, or the error that
+ * prevented the removal.
  */
-static int restrack_unregister(struct restrack_reg *reg)
+static int restrack_reg_remove(struct restrack_reg *reg)
 {
 	const struct cred *old_cred;
 	struct dentry *top;
@@ -303,32 +330,45 @@ static int restrack_unregister(struct restrack_reg *reg)
 	int err;
 
 	lockdep_assert_held(&restrack_reg_mutex);
-
-	restrack_empty(reg->cgrp, reg->origin);
+	if (cgroup_is_populated(reg->cgrp))
+		return -EBUSY;
 
 	old_cred = override_creds(restrack_cred);
 	top = restrack_lookup(restrack_mnt->mnt_root, RESTRACK_DIR);
 	if (IS_ERR(top)) {
 		err = PTR_ERR(top);
 	} else {
-		snprintf(name, sizeof(name), "%d", pid_nr(reg->pid));
+		snprintf(name, sizeof(name), "%d", reg->nr);
 		err = restrack_rmdir(top, name);
 		dput(top);
 	}
 	revert_creds(old_cred);
 
-	/*
-	 * Gone already (an administrator's rmdir) is fine.  Else threads of
-	 * an exiting process still hold it: the reaper tries again after
-	 * their exit.
-	 */
+	/* Gone already (an administrator's rmdir) is fine. */
 	if (err && err != -ENOENT)
-		return -EBUSY;
+		return err;
 
 	WRITE_ONCE(reg->rc->registered, false);
-	xa_erase(&restrack_regs, pid_nr(reg->pid));
 	restrack_reg_free(reg);
 	return 0;
+}
+
+/*
+ * The registration of @reg is over: its process is gone, or has been moved
+ * out.  Its cgroup goes now, or, if processes remain in it, once they are
+ * gone (restrack_reap()).
+ */
+static void restrack_reg_end(struct restrack_reg *reg)
+{
+	lockdep_assert_held(&restrack_reg_mutex);
+	xa_erase(&restrack_regs, reg->nr);
+	put_pid(reg->pid);
+	reg->pid = NULL;
+	if (restrack_reg_remove(reg)) {
+		list_add_tail(&reg->orphan, &restrack_orphans);
+		/* An exit in the cgroup normally runs the reaper: a fallback. */
+		mod_delayed_work(system_wq, &restrack_reap_work, HZ);
+	}
 }
 
 /* The process of @reg has exited, or is exiting with no live thread. */
@@ -344,27 +384,38 @@ static bool restrack_reg_gone(struct restrack_reg *reg)
 	return gone;
 }
 
+/*
+ * End the registrations whose process is gone, and remove the cgroups of
+ * ended registrations that have emptied.  Orphans whose cgroup lost the
+ * controller (and with it the exit notifications) or could not be removed
+ * are looked at again every second.
+ */
 static void restrack_reap(struct work_struct *work)
 {
-	struct restrack_reg *reg;
+	struct restrack_reg *reg, *tmp;
 	unsigned long idx;
 
 	mutex_lock(&restrack_reg_mutex);
 	xa_for_each(&restrack_regs, idx, reg)
 		if (restrack_reg_gone(reg))
-			restrack_unregister(reg);
+			restrack_reg_end(reg);
+	list_for_each_entry_safe(reg, tmp, &restrack_orphans, orphan) {
+		list_del(&reg->orphan);
+		if (restrack_reg_remove(reg))
+			list_add_tail(&reg->orphan, &restrack_orphans);
+	}
+	if (!list_empty(&restrack_orphans))
+		mod_delayed_work(system_wq, &restrack_reap_work, HZ);
 	mutex_unlock(&restrack_reg_mutex);
 }
 
-/**
- * restrack_reg_exit - the last thread of @task's process is exiting
- * @task: the exiting task, already out of its cgroup's population
- *
- * If the process lived in a registered cgroup, reap registrations whose
- * process is gone.  The reaper runs again for each such exit, so the one
- * after the last thread leaves the cgroup finds it empty.
+/*
+ * The last thread of a process in a cgroup of the system calls (registered,
+ * or ended and waiting to empty) has exited: reap.  The reaper runs for
+ * each such exit, so the one after the last process leaves finds the
+ * cgroup empty.
  */
-void restrack_reg_exit(struct task_struct *task)
+static void restrack_reg_exit(struct task_struct *task)
 {
 	struct restrack_cgroup *rc;
 	bool registered;
@@ -375,24 +426,86 @@ void restrack_reg_exit(struct task_struct *task)
 	rcu_read_unlock();
 
 	if (registered)
-		schedule_work(&restrack_reap_work);
+		mod_delayed_work(system_wq, &restrack_reap_work, 0);
 }
 
-static int restrack_register(pid_t nr)
+/* May current see @task in a procfs with @fs_info, as fs/proc/base.c says. */
+static bool restrack_proc_visible(struct proc_fs_info *fs_info,
+				  struct task_struct *task)
+{
+	if (fs_info->hide_pid == HIDEPID_NOT_PTRACEABLE)
+		return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
+	if (fs_info->hide_pid < HIDEPID_NO_ACCESS)
+		return true;
+	if (in_group_p(fs_info->pid_gid))
+		return true;
+	return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
+}
+
+/*
+ * May current see @task as reading /proc/PID/status would let it: the
+ * hidepid= option of the procfs at /proc in current's mount namespace,
+ * checked as fs/proc/base.c does.
+ */
+static bool restrack_may_read(struct task_struct *task)
+{
+	struct proc_fs_info *fs_info;
+	struct path path;
+	bool ok = true;
+
+	if (same_thread_group(task, current))
+		return true;
+	if (kern_path("/proc", LOOKUP_FOLLOW, &path))
+		return true;	/* no procfs there, nothing hidden */
+	if (path.dentry->d_sb->s_magic == PROC_SUPER_MAGIC) {
+		fs_info = proc_sb_info(path.dentry->d_sb);
+		ok = restrack_proc_visible(fs_info, task);
+	}
+	path_put(&path);
+	return ok;
+}
+
+/*
+ * May current act on @task: what kill(2) needs (matching ids or
+ * CAP_KILL), and what prlimit(2) needs to raise a limit, checked as
+ * ptrace_may_access() does.  Current holds CAP_SYS_RESOURCE already.
+ */
+static bool restrack_may_control(struct task_struct *task)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	bool ok;
+
+	if (same_thread_group(task, current))
+		return true;
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = uid_eq(cred->euid, tcred->suid) ||
+	     uid_eq(cred->euid, tcred->uid) ||
+	     uid_eq(cred->uid, tcred->suid) ||
+	     uid_eq(cred->uid, tcred->uid) ||
+	     ns_capable(tcred->user_ns, CAP_KILL);
+	rcu_read_unlock();
+	return ok && ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS);
+}
+
+/*
+ * The system calls that move processes, set limits or kill need
+ * CAP_SYS_RESOURCE in the initial user namespace and a caller in the
+ * initial cgroup namespace.
+ */
+static bool restrack_may_manage(void)
+{
+	return capable(CAP_SYS_RESOURCE) &&
+	       current->nsproxy->cgroup_ns == &init_cgroup_ns;
+}
+
+static int restrack_register(struct task_struct *task, struct pid *pid)
 {
 	const struct cred *old_cred;
 	struct restrack_reg *reg;
-	struct task_struct *task;
 	struct dentry *top, *dir;
-	struct pid *pid;
 	char name[16];
 	int err;
-
-	if (!restrack_mnt)
-		return -ENODEV;
-	task = restrack_find_process(nr, &pid);
-	if (!task)
-		return -ESRCH;
 
 	mutex_lock(&restrack_reg_mutex);
 	err = -ENFILE;
@@ -400,15 +513,14 @@ static int restrack_register(pid_t nr)
 		goto out_unlock;
 	/* The number's previous owner has gone; its reaper may not have run. */
 	reg = xa_load(&restrack_regs, pid_nr(pid));
-	err = -EBUSY;
-	if (reg && restrack_unregister(reg))
-		goto out_unlock;
+	if (reg)
+		restrack_reg_end(reg);
 	err = -ENOMEM;
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
 		goto out_unlock;
-	reg->pid = pid;
-	pid = NULL;
+	reg->pid = get_pid(pid);
+	reg->nr = pid_nr(pid);
 	rcu_read_lock();
 	reg->origin = task_dfl_cgroup(task);
 	cgroup_get(reg->origin);
@@ -420,8 +532,9 @@ static int restrack_register(pid_t nr)
 		err = PTR_ERR(top);
 		goto out_free;
 	}
-	snprintf(name, sizeof(name), "%d", pid_nr(reg->pid));
-	dir = restrack_mkdir(top, name);
+	/* -EBUSY if what a previous owner of the number forked is in it */
+	snprintf(name, sizeof(name), "%d", reg->nr);
+	dir = restrack_mkdir(top, name, false);
 	if (IS_ERR(dir)) {
 		err = PTR_ERR(dir);
 		goto out_top;
@@ -439,7 +552,7 @@ static int restrack_register(pid_t nr)
 	if (!reg->rc->css.parent)	/* the controller is off there */
 		goto out_rmdir;
 
-	err = xa_insert(&restrack_regs, pid_nr(reg->pid), reg, GFP_KERNEL);
+	err = xa_insert(&restrack_regs, reg->nr, reg, GFP_KERNEL);
 	if (err)
 		goto out_rmdir;
 	WRITE_ONCE(reg->rc->registered, true);
@@ -447,14 +560,13 @@ static int restrack_register(pid_t nr)
 	err = restrack_move_process(reg->pid, reg->cgrp);
 	if (err) {
 		WRITE_ONCE(reg->rc->registered, false);
-		xa_erase(&restrack_regs, pid_nr(reg->pid));
+		xa_erase(&restrack_regs, reg->nr);
 		goto out_rmdir;
 	}
 
 	dput(top);
 	revert_creds(old_cred);
 	mutex_unlock(&restrack_reg_mutex);
-	put_task_struct(task);
 	return 0;
 
 out_rmdir:
@@ -466,17 +578,45 @@ out_free:
 	restrack_reg_free(reg);
 out_unlock:
 	mutex_unlock(&restrack_reg_mutex);
-	put_pid(pid);
-	put_task_struct(task);
 	return err;
 }
 
 /*
- * Check the arguments and privilege of the calls that act on a registration,
- * in the contract's order, and look it up.  Return it with restrack_reg_mutex
- * held, or an error (mutex not held): -EINVAL for @nr < 1, -EPERM without
- * CAP_SYS_RESOURCE if @privileged, -ESRCH for no such process, @unregistered
- * if it is not registered.
+ * Check the arguments and privilege of a call, in the contract's order, and
+ * find its process: -EINVAL for @nr < 1; -EPERM if @privileged and current
+ * may not manage restrack (restrack_may_manage()); -ESRCH for no such
+ * process; -EPERM if current may not act on it (@privileged) or read it.
+ * Return it referenced, with its struct pid in @pidp.
+ */
+static struct task_struct *restrack_get_process(pid_t nr, bool privileged,
+						struct pid **pidp)
+{
+	struct task_struct *task;
+	bool ok;
+
+	if (nr < 1)
+		return ERR_PTR(-EINVAL);
+	if (!restrack_mnt)
+		return ERR_PTR(-ENODEV);
+	if (privileged && !restrack_may_manage())
+		return ERR_PTR(-EPERM);
+
+	task = restrack_find_process(nr, pidp);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	ok = privileged ? restrack_may_control(task) : restrack_may_read(task);
+	if (!ok) {
+		put_pid(*pidp);
+		put_task_struct(task);
+		return ERR_PTR(-EPERM);
+	}
+	return task;
+}
+
+/*
+ * As restrack_get_process(), then look its registration up: return it with
+ * restrack_reg_mutex held, or an error (mutex not held), @unregistered if
+ * it is not registered.
  */
 static struct restrack_reg *restrack_reg_get(pid_t nr, bool privileged,
 					     int unregistered)
@@ -485,14 +625,9 @@ static struct restrack_reg *restrack_reg_get(pid_t nr, bool privileged,
 	struct task_struct *task;
 	struct pid *pid;
 
-	if (nr < 1)
-		return ERR_PTR(-EINVAL);
-	if (privileged && !capable(CAP_SYS_RESOURCE))
-		return ERR_PTR(-EPERM);
-
-	task = restrack_find_process(nr, &pid);
-	if (!task)
-		return ERR_PTR(-ESRCH);
+	task = restrack_get_process(nr, privileged, &pid);
+	if (IS_ERR(task))
+		return ERR_CAST(task);
 	put_task_struct(task);
 
 	mutex_lock(&restrack_reg_mutex);
@@ -505,12 +640,17 @@ static struct restrack_reg *restrack_reg_get(pid_t nr, bool privileged,
 	return reg;
 }
 
-static long restrack_quota_to_max(long quota, unsigned int shift)
+/*
+ * A quota in units of 2^@shift to a max: clamped, as restrack.*.max clamps
+ * what is written to it, so that it reads back as a value it accepts.
+ */
+static long restrack_quota_to_max(long quota, enum restrack_res res,
+				  unsigned int shift)
 {
 	if (quota == RESTRACK_UNLIMITED)
 		return RESTRACK_MAX;
-	if (quota > (RESTRACK_MAX - 1) >> shift)
-		return RESTRACK_MAX - 1;
+	if (quota > restrack_max_limit(res) >> shift)
+		return restrack_max_limit(res);
 	return quota << shift;
 }
 
@@ -518,16 +658,25 @@ static long restrack_quota_to_max(long quota, unsigned int shift)
  * sys_register - track a process in a cgroup of its own
  * @pid: the process, in the caller's pid namespace
  *
- * Return: 0; -EINVAL for @pid < 1, -EPERM without CAP_SYS_RESOURCE, -ESRCH
- * if there is no such process, -ENFILE if it is registered already.
+ * Return: 0; -EINVAL for @pid < 1, -EPERM without the privilege the
+ * contract asks, -ESRCH if there is no such process, -ENFILE if it is
+ * registered already, -EBUSY if its cgroup's name is taken by processes a
+ * previous owner of the number left behind, -ENODEV if the controller is
+ * unavailable, -ENOMEM.
  */
 SYSCALL_DEFINE1(register, pid_t, pid)
 {
-	if (pid < 1)
-		return -EINVAL;
-	if (!capable(CAP_SYS_RESOURCE))
-		return -EPERM;
-	return restrack_register(pid);
+	struct task_struct *task;
+	struct pid *p;
+	int err;
+
+	task = restrack_get_process(pid, true, &p);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	err = restrack_register(task, p);
+	put_pid(p);
+	put_task_struct(task);
+	return err;
 }
 
 /**
@@ -535,14 +684,15 @@ SYSCALL_DEFINE1(register, pid_t, pid)
  * @stats: where to store it
  * @pid: the process, in the caller's pid namespace
  *
- * Needs no privilege, like reading /proc/PID/status.
+ * Needs what reading /proc/PID/status needs.
  *
  * Return: 0; -EINVAL for @pid < 1, no such process or a process not
- * registered; -EFAULT if @stats cannot be written.
+ * registered; -EPERM if /proc would hide it; -EFAULT if @stats cannot be
+ * written.
  */
 SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
 {
-	struct per_proc_resource res = { .pid = pid };
+	struct per_proc_resource res;
 	struct restrack_reg *reg;
 	struct restrack_cgroup *rc;
 
@@ -550,6 +700,8 @@ SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
 	if (IS_ERR(reg))
 		return PTR_ERR(reg) == -ESRCH ? -EINVAL : PTR_ERR(reg);
 
+	memset(&res, 0, sizeof(res));	/* no padding leaks to userspace */
+	res.pid = pid;
 	rc = reg->rc;
 	res.heapsize = atomic_long_read(&rc->res[RESTRACK_HEAP].usage) >>
 		       (20 - PAGE_SHIFT);
@@ -564,23 +716,24 @@ SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
  * @pid: the process, in the caller's pid namespace
  *
  * Moves it, with any process left in its cgroup, back to the cgroup it came
- * from (or the nearest living ancestor) and removes its cgroup.
+ * from (or the nearest living ancestor) and removes its cgroup, at once or,
+ * if exiting threads still hold it, once they are gone.
  *
- * Return: 0; -EINVAL for @pid < 1, -EPERM without CAP_SYS_RESOURCE, -ESRCH
- * if there is no such process (or it is exiting) or it is not registered.
+ * Return: 0; -EINVAL for @pid < 1, -EPERM without the privilege the
+ * contract asks, -ESRCH if there is no such process (or it is exiting) or
+ * it is not registered.
  */
 SYSCALL_DEFINE1(deregister, pid_t, pid)
 {
 	struct restrack_reg *reg;
-	int err;
 
 	reg = restrack_reg_get(pid, true, -ESRCH);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
-	err = restrack_unregister(reg);
+	restrack_empty(reg->cgrp, reg->origin);
+	restrack_reg_end(reg);
 	mutex_unlock(&restrack_reg_mutex);
-	/* Threads still exiting hold the cgroup: the reaper finishes. */
-	return err == -EBUSY ? -ESRCH : err;
+	return 0;
 }
 
 /**
@@ -593,8 +746,9 @@ SYSCALL_DEFINE1(deregister, pid_t, pid)
  * policy: a process over a quota, now or later, is killed.
  *
  * Return: 0; -EINVAL for @pid < 1, a quota below -1 or a process not
- * registered; -EPERM without CAP_SYS_RESOURCE; -ESRCH if there is no such
- * process; -ENFILE if quotas are set already (resource_reset() first).
+ * registered; -EPERM without the privilege the contract asks; -ESRCH if
+ * there is no such process; -ENFILE if quotas are set already
+ * (resource_reset() first).
  */
 SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
 		long, file_quota)
@@ -617,9 +771,11 @@ SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
 	rc = reg->rc;
 	WRITE_ONCE(rc->policy, RESTRACK_POLICY_KILL);
 	restrack_set_max(rc, RESTRACK_HEAP,
-			 restrack_quota_to_max(heap_quota_mib, 20 - PAGE_SHIFT));
+			 restrack_quota_to_max(heap_quota_mib, RESTRACK_HEAP,
+					       20 - PAGE_SHIFT));
 	restrack_set_max(rc, RESTRACK_FILES,
-			 restrack_quota_to_max(file_quota, 0));
+			 restrack_quota_to_max(file_quota, RESTRACK_FILES, 0));
+	restrack_enforce(rc);
 	mutex_unlock(&restrack_reg_mutex);
 	return 0;
 }
@@ -629,7 +785,8 @@ SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
  * @pid: the process, in the caller's pid namespace
  *
  * Return: 0; -EINVAL for @pid < 1 or a process not registered; -EPERM
- * without CAP_SYS_RESOURCE; -ESRCH if there is no such process.
+ * without the privilege the contract asks; -ESRCH if there is no such
+ * process.
  */
 SYSCALL_DEFINE1(resource_reset, pid_t, pid)
 {
@@ -663,7 +820,9 @@ static int restrack_status_show(struct seq_file *m, void *v)
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct cgroup_namespace *cgns = current->nsproxy->cgroup_ns;
+	struct proc_fs_info *fs_info = proc_sb_info(file_inode(m->file)->i_sb);
 	char comm[TASK_COMM_LEN], *path, *s;
+	bool visible;
 	struct restrack_reg *reg;
 	unsigned long idx;
 
@@ -686,8 +845,16 @@ static int restrack_status_show(struct seq_file *m, void *v)
 		rcu_read_lock();
 		task = pid_task(reg->pid, PIDTYPE_TGID);
 		if (task)
-			get_task_comm(comm, task);
+			get_task_struct(task);
 		rcu_read_unlock();
+		if (task) {
+			/* What the reader's /proc hides, this hides too. */
+			visible = restrack_proc_visible(fs_info, task);
+			get_task_comm(comm, task);
+			put_task_struct(task);
+			if (!visible)
+				continue;
+		}
 		for (s = comm; *s; s++)	/* keep the columns parseable */
 			if (isspace(*s))
 				*s = '_';
@@ -716,24 +883,26 @@ static int restrack_status_show(struct seq_file *m, void *v)
 static int __init restrack_syscalls_init(void)
 {
 	struct file_system_type *type;
-
-	type = get_fs_type("cgroup2");
-	if (!type)
-		return -ENODEV;
-	/* From init: the mount sees the whole hierarchy, not a namespace. */
-	restrack_mnt = kern_mount(type);
-	put_filesystem(type);
-	if (IS_ERR(restrack_mnt)) {
-		pr_err("restrack: cannot mount cgroup2: %ld\n",
-		       PTR_ERR(restrack_mnt));
-		restrack_mnt = NULL;
-		return -ENODEV;
-	}
+	struct vfsmount *mnt;
 
 	restrack_cred = prepare_kernel_cred(&init_task);
 	if (!restrack_cred)
 		return -ENOMEM;
 
+	type = get_fs_type("cgroup2");
+	if (!type)
+		return -ENODEV;
+	/* From init: the mount sees the whole hierarchy, not a namespace. */
+	mnt = kern_mount(type);
+	put_filesystem(type);
+	if (IS_ERR(mnt)) {
+		pr_err("restrack: cannot mount cgroup2: %ld\n", PTR_ERR(mnt));
+		return -ENODEV;
+	}
+	/* The system calls work from here on (restrack_get_process()). */
+	restrack_mnt = mnt;
+
+	restrack_set_exit_notifier(restrack_reg_exit);
 	proc_create_single("tracker_status", 0444, NULL, restrack_status_show);
 	return 0;
 }

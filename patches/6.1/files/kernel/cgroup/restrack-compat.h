@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What restrack needs that differs between kernel lines: this is 6.1.y. */
+/* What restrack needs that differs between kernel lines: 6.1.y's copy. */
 #ifndef __RESTRACK_COMPAT_H
 #define __RESTRACK_COMPAT_H
 
