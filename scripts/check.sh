@@ -60,6 +60,18 @@ sparse_check() {	# sparse on the controller, no warnings
 
 mkdir -p "$OUT"
 
+# The tool's host tests: parsing, formatting, JSON and Prometheus output.
+tool_summary=$(make -s -C "$TOP/tools/restrack" check 2>&1 | tee "$OUT/tool-check.log" | tail -1) || true
+p=$(echo "$tool_summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+f=$(echo "$tool_summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+if [ -z "$p" ] || [ "$p" = 0 ]; then
+	fail "tools/restrack: host tests did not run"; tail -20 "$OUT/tool-check.log"
+else
+	echo "HOST $(elapsed) tools/restrack: $tool_summary"
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$f" = 0 ] || grep "^not ok" "$OUT/tool-check.log"
+fi
+
 # baseline_log LINE ARCH: the upstream selftests' log on the kernel built
 # with CONFIG_CGROUP_RESTRACK=n.  Kept beside that kernel and reused while
 # neither the kernel nor the upstream test binaries change.
@@ -75,6 +87,25 @@ baseline_log() {
 		echo "$key" > "$log.key"
 	fi
 	echo "$log"
+}
+
+# own_on_baseline LINE ARCH LOG: restrack's own tests that run on the
+# CONFIG_CGROUP_RESTRACK=n kernel too (what the patch must not change, such
+# as the overcommit accounting) must pass there.
+own_on_baseline() {
+	local own=$OUT/vm-$1-$2-norestrack-own.log summary p f
+	awk '/^# suite: / { keep = ($3 == "upstream/test_overcommit") }
+	     keep || /^restrack-vm: done/ { print }
+	     /^# suite-exit: / { keep = 0 }' "$3" > "$own"
+	summary=$("$TOP/scripts/tap-summary.sh" "$own" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" | tail -1) || true
+	echo "VM $(elapsed) $1/$2 CONFIG_CGROUP_RESTRACK=n, own tests: $summary"
+	p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+	f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	if [ -z "$p" ] || [ "$p" = 0 ]; then
+		fail "$1/$2: restrack's own tests did not run on the CONFIG_CGROUP_RESTRACK=n kernel"
+		return
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
 }
 
 for line in $LINES; do
@@ -99,6 +130,7 @@ for line in $LINES; do
 			> "$OUT/build-$line-$arch-norestrack.log" 2>&1; then
 			pass "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			baseline=$(baseline_log "$line" "$arch")
+			own_on_baseline "$line" "$arch" "$baseline"
 		else
 			fail "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			tail -40 "$OUT/build-$line-$arch-norestrack.log"

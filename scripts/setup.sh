@@ -36,3 +36,10 @@ if [ -n "$missing" ] || [ -n "$added_arch" ]; then
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 fi
+# promtool, for the tests of restrack status --prometheus; not the server's
+# recommends.
+if ! command -v promtool >/dev/null; then
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends prometheus
+fi

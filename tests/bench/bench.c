@@ -22,9 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef __NR_register
-#define __NR_register	467
-#endif
+#include "restrack_sys.h"	/* tools/restrack: the system call numbers */
 
 #define NR_REGISTERED	1000
 
@@ -151,7 +149,7 @@ static void bench_tracker_status(void)
 				_exit(1);
 			_exit(0);
 		}
-		if (kids[i] > 0 && !syscall(__NR_register, kids[i]))
+		if (kids[i] > 0 && !restrack_register(kids[i]))
 			registered++;
 	}
 	close(pipefd[0]);

@@ -126,6 +126,8 @@ long now_ms(void);
 long vmdata_bytes(pid_t pid);
 long fd_count(pid_t pid);
 long proc_count(pid_t pid, const char *dir);
+/* @len bytes from @fd within @timeout_ms (-1: no limit); bytes read or -1 */
+ssize_t read_full_timeout(int fd, void *buf, size_t len, int timeout_ms);
 /* A whole file, NUL-terminated; its length, or -1 with errno set */
 ssize_t read_path(const char *path, char *buf, size_t len);
 

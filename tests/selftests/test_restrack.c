@@ -27,7 +27,9 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "cg_util.h"
@@ -35,6 +37,11 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define RW		(PROT_READ | PROT_WRITE)
 #define ANON		(MAP_PRIVATE | MAP_ANONYMOUS)
+
+#ifndef __NR_clone3
+#define __NR_clone3	435
+#endif
+#define CLONE_INTO_CGROUP_FLAG	0x200000000ULL
 
 static long ag_mmap(struct agent *a, long pages, int prot, int flags)
 {
@@ -2162,6 +2169,329 @@ out:
 	return ret;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* review findings */
+
+/*
+ * MAP_FIXED over mappings that are not heap (PROT_NONE, read-only) grows
+ * the heap by the whole new range: over max it is denied with ENOMEM, or
+ * kills under "kill", the event is counted, and usage never goes above max
+ * (heap.peak).  Replacing heap by heap of the same size needs no room.
+ */
+static int map_fixed_policy(const char *root, bool kill_policy)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct rt_events e0, e;
+	long ps = page_size, res, r, m, max, st;
+	int ret = KSFT_FAIL, i;
+	static const int prots[] = { PROT_NONE, PROT_READ };
+
+	SETUP(cg_make(cg, root, kill_policy ? "map_fixed_kill" : "map_fixed") ||
+	      (kill_policy && cg_write(cg, "restrack.policy", "kill")) ||
+	      agent_start(&a, cg) || set_headroom(cg, true, 16 * ps));
+	max = cg_read_max(cg, "restrack.heap.max");
+	for (i = 0; i < (int)ARRAY_SIZE(prots); i++) {
+		SETUP(read_events(cg, "restrack.events.local", &e0));
+		res = ag_mmap(&a, 32, prots[i], ANON);
+		EXPECT(res != -1, "mmap 32 pages prot %d: %s", prots[i],
+		       strerror(errno));
+		EXPECT(!rt_check(cg, "reserved, not heap"), "exact");
+		r = ag_call(&a, AG_MMAP, res, 17 * ps, RW, ANON | MAP_FIXED,
+			    -1, 0);
+		if (kill_policy) {
+			EXPECT(r == -1 && a.dead, "no reply from the victim");
+			st = agent_wait(&a, 2000);
+			EXPECT(killed_by_sigkill(st),
+			       "MAP_FIXED victim killed by SIGKILL: %#lx", st);
+		} else {
+			EXPECT(r == -1 && errno == ENOMEM,
+			       "MAP_FIXED RW over prot %d past max: %ld %s",
+			       prots[i], r, strerror(errno));
+		}
+		SETUP(read_events(cg, "restrack.events.local", &e));
+		EXPECT(e.heap == e0.heap + 1, "one heap.max event: %ld -> %ld",
+		       e0.heap, e.heap);
+		EXPECT(e.kill == e0.kill + kill_policy, "kills: %ld -> %ld",
+		       e0.kill, e.kill);
+		EXPECT(cg_read_long(cg, "restrack.heap.peak") <= max,
+		       "usage never above max: peak %ld, max %ld",
+		       cg_read_long(cg, "restrack.heap.peak"), max);
+		if (kill_policy) {
+			EXPECT(!rt_wait_zero(cg, 2000), "back to 0");
+			break;
+		}
+		EXPECT(!rt_check(cg, "after the denial"), "exact");
+		r = ag_call(&a, AG_MMAP, res, 16 * ps, RW, ANON | MAP_FIXED,
+			    -1, 0);
+		EXPECT(r == res, "MAP_FIXED that fits exactly: %s",
+		       strerror(errno));
+		EXPECT(!rt_check(cg, "MAP_FIXED up to the limit"), "exact");
+		EXPECT(cg_read_long(cg, "restrack.heap.current") == max,
+		       "at the limit");
+		EXPECT(!ag_munmap(&a, res, 32), "munmap: %s", strerror(errno));
+		EXPECT(!rt_check(cg, "munmap"), "exact");
+	}
+	if (!kill_policy) {
+		m = ag_mmap_rw(&a, 16);
+		EXPECT(m != -1, "mmap up to the limit: %s", strerror(errno));
+		r = ag_call(&a, AG_MMAP, m, 16 * ps, RW, ANON | MAP_FIXED,
+			    -1, 0);
+		EXPECT(r == m, "heap replaced by heap at the limit: %s",
+		       strerror(errno));
+		EXPECT(!rt_check(cg, "replaced"), "exact");
+		EXPECT(cg_read_long(cg, "restrack.heap.peak") <= max,
+		       "never above max: peak %ld",
+		       cg_read_long(cg, "restrack.heap.peak"));
+	}
+	ret = KSFT_PASS;
+out:
+	agent_stop(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+static int test_map_fixed_deny(const char *root)
+{
+	return map_fixed_policy(root, false);
+}
+
+static int test_map_fixed_kill(const char *root)
+{
+	return map_fixed_policy(root, true);
+}
+
+/*
+ * An mm or fd table shared with a CLONE_VM or CLONE_FILES child stays
+ * charged to a live user: a sharer that moves elsewhere and exits leaves
+ * the charge where its owner is, and when the owner moves and exits, the
+ * charge follows the sharer that is left.  Usage returns to 0 exactly and
+ * the cgroups the sharers left can be removed.
+ */
+static char sharer_stack[64 << 10] __attribute__((aligned(16)));
+
+static int sharer_sleep(void *arg)
+{
+	for (;;)
+		pause();
+	return 0;
+}
+
+struct sharer_arg {
+	bool vm;
+	int report;
+};
+
+/* In its cgroup: map 256 pages, make the sharer, report its pid, sleep. */
+static int sharer_main(void *p)
+{
+	struct sharer_arg *sa = p;
+	pid_t c;
+
+	if (mmap(NULL, 256 * page_size, RW, ANON, -1, 0) == MAP_FAILED)
+		return 1;
+	/* reap the sharer at once when the test kills it */
+	signal(SIGCHLD, SIG_IGN);
+	if (sa->vm)
+		c = clone(sharer_sleep, sharer_stack + sizeof(sharer_stack),
+			  CLONE_VM | SIGCHLD, NULL);
+	else
+		c = syscall(SYS_clone, (long)(CLONE_FILES | SIGCHLD), 0L, 0L,
+			    0L, 0L);
+	if (c == 0)
+		sharer_sleep(NULL);
+	if (c < 0 || write(sa->report, &c, sizeof(c)) != sizeof(c))
+		return 1;
+	sharer_sleep(NULL);
+	return 0;
+}
+
+/* restrack.heap or .files.current of @cg is @want; else diag. */
+static int usage_is(const char *cg, bool heap, long want, const char *label)
+{
+	long cur = cg_read_long(cg, heap ? "restrack.heap.current" :
+					   "restrack.files.current");
+
+	if (cur != want) {
+		diag("%s: %s %s.current %ld, expected %ld", label, cg,
+		     heap ? "heap" : "files", cur, want);
+		return -1;
+	}
+	return 0;
+}
+
+static long usage_of(pid_t pid, bool heap)
+{
+	return heap ? vmdata_bytes(pid) : fd_count(pid);
+}
+
+static int shared_owner(const char *root, bool vm, bool owner_moves)
+{
+	char x[PATH_MAX] = "", y[PATH_MAX] = "";
+	struct sharer_arg sa = { .vm = vm };
+	pid_t p = -1, c = -1, mover, stayer;
+	int fds[2] = { -1, -1 }, ret = KSFT_FAIL;
+
+	SETUP(cg_make(x, root, "owner_x") || cg_make(y, root, "owner_y") ||
+	      pipe(fds));
+	sa.report = fds[1];
+	p = cg_run_nowait(x, sharer_main, &sa);
+	SETUP(p < 0);
+	SETUP(read_full_timeout(fds[0], &c, sizeof(c), 5000) != sizeof(c));
+	EXPECT(!usage_is(x, vm, usage_of(p, vm), "shared once"), "exact");
+
+	mover = owner_moves ? p : c;
+	stayer = owner_moves ? c : p;
+	EXPECT(!cg_enter_pid(y, mover), "move %d: %s", mover, strerror(errno));
+	if (owner_moves) {
+		EXPECT(!usage_is(y, vm, usage_of(p, vm), "the owner moved"),
+		       "the charge follows its owner");
+		EXPECT(!usage_is(x, vm, 0, "the owner moved"), "exact");
+	} else {
+		EXPECT(!usage_is(x, vm, usage_of(p, vm), "the sharer moved"),
+		       "the charge stays with its owner");
+		EXPECT(!usage_is(y, vm, 0, "the sharer moved"), "exact");
+	}
+
+	kill(mover, SIGKILL);
+	EXPECT(wait_exit(mover, 5000, NULL) >= 0, "%d exits", mover);
+	EXPECT(!usage_is(x, vm, usage_of(stayer, vm), "the mover exited"),
+	       "charged where the live user is");
+	EXPECT(!usage_is(y, vm, 0, "the mover exited"), "nothing left");
+	EXPECT(!rmdir(y), "rmdir %s: %s", y, strerror(errno));
+	y[0] = '\0';
+
+	kill(stayer, SIGKILL);
+	EXPECT(wait_exit(stayer, 5000, NULL) >= 0, "%d exits", stayer);
+	EXPECT(!rt_wait_zero(x, 2000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	if (p > 0)
+		kill(p, SIGKILL);
+	if (c > 0)
+		kill(c, SIGKILL);
+	if (p > 0)
+		wait_exit(p, 5000, NULL);
+	if (c > 0)
+		wait_exit(c, 5000, NULL);
+	if (fds[0] >= 0) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+	if (y[0])
+		cg_destroy(y);
+	cg_destroy(x);
+	return ret;
+}
+
+static int test_owner_mm_sharer_leaves(const char *root)
+{
+	return shared_owner(root, true, false);
+}
+
+static int test_owner_mm_owner_leaves(const char *root)
+{
+	return shared_owner(root, true, true);
+}
+
+static int test_owner_files_sharer_leaves(const char *root)
+{
+	return shared_owner(root, false, false);
+}
+
+static int test_owner_files_owner_leaves(const char *root)
+{
+	return shared_owner(root, false, true);
+}
+
+/*
+ * clone3(CLONE_INTO_CGROUP) checks the child's copies against the limits
+ * of the cgroup it is created in, as pids does: ENOMEM for the heap and
+ * EMFILE for the table, with the event counted and nothing charged there;
+ * a child that fits is charged there exactly.
+ */
+static int clone_into(int cgfd)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+		uint64_t stack, stack_size, tls, set_tid, set_tid_size;
+		uint64_t cgroup;
+	} args = {
+		.flags = CLONE_INTO_CGROUP_FLAG,
+		.exit_signal = SIGCHLD,
+		.cgroup = cgfd,
+	};
+	long pid = syscall(__NR_clone3, &args, sizeof(args));
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static int test_clone_into_cgroup(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct rt_events e;
+	long ps = page_size;
+	int ret = KSFT_FAIL, fd = -1, pid = -1;
+
+	SETUP(cg_make(cg, root, "clone_into") ||
+	      cg_write_long(cg, "restrack.heap.max", ps));
+	fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	SETUP(fd < 0);
+
+	errno = 0;
+	pid = clone_into(fd);
+	EXPECT(pid == -1 && errno == ENOMEM,
+	       "heap copy over the new cgroup's max: %d %s", pid,
+	       strerror(errno));
+	SETUP(read_events(cg, "restrack.events.local", &e));
+	EXPECT(e.heap == 1 && e.files == 0, "one heap.max event");
+	EXPECT(cg_nr_procs(cg) == 0, "no child");
+	EXPECT(!rt_check_expect(cg, "denied", 0, 0), "nothing charged");
+
+	SETUP(cg_write(cg, "restrack.heap.max", "max") ||
+	      cg_write_long(cg, "restrack.files.max", 1));
+	errno = 0;
+	pid = clone_into(fd);
+	EXPECT(pid == -1 && errno == EMFILE,
+	       "table copy over the new cgroup's max: %d %s", pid,
+	       strerror(errno));
+	SETUP(read_events(cg, "restrack.events.local", &e));
+	EXPECT(e.heap == 1 && e.files == 1, "one files.max event");
+	EXPECT(!rt_check_expect(cg, "denied", 0, 0), "nothing charged");
+
+	/* the parent lives elsewhere: the kill policy does not kill it */
+	SETUP(cg_write(cg, "restrack.policy", "kill") ||
+	      cg_write_long(cg, "restrack.heap.max", ps));
+	errno = 0;
+	pid = clone_into(fd);
+	EXPECT(pid == -1 && errno == ENOMEM, "under kill: %d %s", pid,
+	       strerror(errno));
+	SETUP(read_events(cg, "restrack.events.local", &e));
+	EXPECT(e.heap == 2 && e.kill == 0, "counted, nobody killed");
+
+	SETUP(cg_write(cg, "restrack.files.max", "max") ||
+	      cg_write(cg, "restrack.heap.max", "max"));
+	pid = clone_into(fd);
+	EXPECT(pid > 0, "a child that fits: %s", strerror(errno));
+	EXPECT(cg_has_pid(cg, pid), "created in %s", cg);
+	EXPECT(!rt_check(cg, "charged where it lives"), "exact");
+	ret = KSFT_PASS;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, 5000, NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+	cg_destroy(cg);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 
 #define T(fn) { #fn, fn }
@@ -2197,6 +2527,13 @@ static const struct cg_test tests[] = {
 	T(test_policy_writes),
 	T(test_zero_after_exit),
 	T(test_root_unaffected),
+	T(test_map_fixed_deny),
+	T(test_map_fixed_kill),
+	T(test_owner_mm_sharer_leaves),
+	T(test_owner_mm_owner_leaves),
+	T(test_owner_files_sharer_leaves),
+	T(test_owner_files_owner_leaves),
+	T(test_clone_into_cgroup),
 };
 
 int main(int argc, char **argv)

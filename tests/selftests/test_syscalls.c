@@ -32,14 +32,16 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/types.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "cg_util.h"
-#include "restrack_syscalls.h"
+#include "restrack_sys.h"	/* tools/restrack: the one copy of the numbers */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define RW		(PROT_READ | PROT_WRITE)
@@ -469,6 +471,19 @@ static int wait_unregistered(pid_t pid, int timeout_ms)
 	     listed ? " listed in " STATUS_PATH : "",
 	     exists ? " its cgroup exists" : "");
 	return -1;
+}
+
+/* Waits until @pid has no line in /proc/tracker_status. */
+static int wait_unlisted(pid_t pid, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	int listed;
+
+	while ((listed = status_has(pid)) == 1 && now_ms() < deadline)
+		msleep(5);
+	if (listed)
+		diag("%d still listed after %d ms", pid, timeout_ms);
+	return listed ? -1 : 0;
 }
 
 /* Number of restrack/<pid> cgroups; diag names them if @show. */
@@ -1319,9 +1334,9 @@ out:
 }
 
 /*
- * When a registered process exits -- by itself or killed -- its entry and
- * cgroup vanish by themselves, and a child it left behind goes back where
- * the process came from.
+ * When a registered process exits -- by itself or killed -- its entry
+ * vanishes by itself; a child it left behind stays in its cgroup, which
+ * is removed once the child has gone too.
  */
 static int test_exit_cleanup(const char *root)
 {
@@ -1343,10 +1358,14 @@ static int test_exit_cleanup(const char *root)
 	ag_call(&a, AG_EXIT, 0);
 	status = agent_wait(&a, 5000);
 	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
-	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
-	EXPECT(in_cgroup(sub, cg_rel(cg)), "the child went back");
+	EXPECT(!wait_unlisted(pid, GONE_MS), "entry vanished");
+	EXPECT(in_reg_cgroup(sub, pid), "the child stays in restrack/%d", pid);
 	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
 	EXPECT_CALL(restrack_deregister(pid), ESRCH);
+	kill(sub, SIGKILL);
+	EXPECT(wait_exit(sub, 5000, NULL) >= 0, "child gone");
+	sub = -1;
+	EXPECT(!wait_unregistered(pid, GONE_MS), "cgroup removed once empty");
 
 	pid = b.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
@@ -2423,6 +2442,413 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* review findings */
+
+/*
+ * A capped process cannot escape its quota by fork and exit: the child it
+ * leaves in restrack/<pid> keeps the limits and the kill policy, and the
+ * cgroup goes once the child has gone.
+ */
+static int escape_main(void *p)
+{
+	int *fds = p;	/* cmd read end, report write end, go read end */
+	char c;
+	pid_t child;
+	int i;
+
+	if (read(fds[0], &c, 1) != 1)
+		return 1;
+	child = fork();
+	if (child == 0) {
+		if (read(fds[2], &c, 1) != 1)
+			_exit(1);
+		for (i = 0; i < 64; i++)
+			if (open("/dev/null", O_RDONLY) < 0)
+				_exit(2);
+		_exit(0);
+	}
+	if (child < 0 || write(fds[1], &child, sizeof(child)) != sizeof(child))
+		return 1;
+	for (;;)
+		pause();
+}
+
+static int test_fork_exit_escape(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	int cmd[2] = { -1, -1 }, rep[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int fds[3], ret = KSFT_FAIL, status;
+	struct per_proc_resource st;
+	pid_t p = -1, c = -1, reg;
+	long quota;
+
+	SETUP(cg_make(cg, root, "escape") || pipe(cmd) || pipe(rep) ||
+	      pipe(go));
+	fds[0] = cmd[0];
+	fds[1] = rep[1];
+	fds[2] = go[0];
+	p = cg_run_nowait(cg, escape_main, fds);
+	SETUP(p < 0);
+	reg = p;
+	EXPECT_CALL(restrack_register(p), 0);
+	SETUP(write(cmd[1], "f", 1) != 1);
+	SETUP(read_timeout(rep[0], &c, sizeof(c), 5000));
+	EXPECT(in_reg_cgroup(c, p), "the child starts in restrack/%d", p);
+	EXPECT(!fetch_check(p, &st), "fetch");
+	quota = st.openfile_count + 8;
+	EXPECT_CALL(restrack_resource_cap(p, -1, quota), 0);
+
+	kill(p, SIGKILL);
+	EXPECT(wait_exit(p, 5000, NULL) >= 0, "the registered process exits");
+	p = -1;
+	EXPECT(!wait_unlisted(reg, GONE_MS), "its entry vanished");
+	EXPECT(in_reg_cgroup(c, reg), "the child stays where it was");
+	EXPECT(!limits_are(reg, CG_MAX, quota, "kill"),
+	       "with the quota and the kill policy");
+
+	SETUP(write(go[1], "o", 1) != 1);
+	EXPECT(wait_exit(c, 5000, &status) >= 0 && killed_by_sigkill(status),
+	       "the child opening 64 files past the quota dies of SIGKILL: %#x",
+	       status);
+	c = -1;
+	EXPECT(!wait_unregistered(reg, GONE_MS), "then the cgroup goes");
+	ret = KSFT_PASS;
+out:
+	if (p > 0)
+		kill_reap(p);
+	if (c > 0)
+		kill_reap(c);
+	for (status = 0; status < 2; status++) {
+		close(cmd[status]);
+		close(rep[status]);
+		close(go[status]);
+	}
+	cg_destroy(cg);
+	return ret;
+}
+
+/* Runs @fn(@arg) in a child; its exit code as a KSFT result. */
+static int in_child(int (*fn)(void *), void *arg, const char *what)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(fn(arg));
+	}
+	if (pid < 0 || wait_exit(pid, 10000, &status)) {
+		kill_reap(pid);
+		return KSFT_FAIL;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_PASS) {
+		diag("%s: failed (status %#x)", what, status);
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+static int become_nobody(bool keep_sys_resource)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	unsigned int bit = 1U << (CAP_SYS_RESOURCE % 32);
+
+	if (keep_sys_resource && prctl(PR_SET_KEEPCAPS, 1))
+		return -1;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	if (!keep_sys_resource)
+		return 0;
+	d[CAP_SYS_RESOURCE / 32].effective = bit;
+	d[CAP_SYS_RESOURCE / 32].permitted = bit;
+	return syscall(SYS_capset, &h, d);
+}
+
+struct outsider {
+	pid_t target;	/* a root process, registered */
+};
+
+/* In a cgroup namespace of its own, with every capability: EPERM. */
+static int cgroupns_calls(void *p)
+{
+	const struct outsider *o = p;
+	struct per_proc_resource st;
+	int ret = KSFT_FAIL;
+
+	SETUP(unshare(CLONE_NEWCGROUP));
+	EXPECT_CALL(restrack_register(getpid()), EPERM);
+	EXPECT_CALL(restrack_resource_cap(o->target, 0, 0), EPERM);
+	EXPECT_CALL(restrack_resource_reset(o->target), EPERM);
+	EXPECT_CALL(restrack_deregister(o->target), EPERM);
+	EXPECT_CALL(restrack_fetch(&st, o->target), 0);
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/*
+ * As nobody with CAP_SYS_RESOURCE alone: its own process yes, a root
+ * process no (kill(2) and prlimit(2) would refuse it too).
+ */
+static int other_user_calls(void *p)
+{
+	const struct outsider *o = p;
+	int ret = KSFT_FAIL;
+
+	SETUP(become_nobody(true));
+	EXPECT(has_cap(CAP_SYS_RESOURCE) && !has_cap(CAP_KILL), "caps");
+	EXPECT_CALL(restrack_resource_cap(o->target, 0, 0), EPERM);
+	EXPECT_CALL(restrack_resource_reset(o->target), EPERM);
+	EXPECT_CALL(restrack_deregister(o->target), EPERM);
+	EXPECT_CALL(restrack_register(getpid()), 0);
+	EXPECT(in_reg_cgroup(getpid(), getpid()), "registered itself");
+	EXPECT_CALL(restrack_resource_cap(getpid(), -1, 1000), 0);
+	EXPECT_CALL(restrack_deregister(getpid()), 0);
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+static int other_user_register(void *p)
+{
+	const struct outsider *o = p;
+	int ret = KSFT_FAIL;
+
+	SETUP(become_nobody(true));
+	EXPECT_CALL(restrack_register(o->target), EPERM);
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/*
+ * The calls that move, limit or kill need the caller in the initial
+ * cgroup namespace, and for another process the permission kill(2) and
+ * prlimit(2) need; refused calls change nothing.
+ */
+static int test_privilege_scope(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct outsider o;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
+	o.target = a.pid;
+	EXPECT(in_child(other_user_register, &o, "register a root process as nobody") ==
+	       KSFT_PASS, "refused");
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	       "nothing changed");
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(in_child(cgroupns_calls, &o, "cgroup namespace") == KSFT_PASS,
+	       "refused");
+	EXPECT(in_child(other_user_calls, &o, "nobody with CAP_SYS_RESOURCE") ==
+	       KSFT_PASS, "refused");
+	EXPECT(is_registered(a.pid) && !limits_are(a.pid, CG_MAX, CG_MAX, "deny"),
+	       "nothing changed");
+	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* With hidepid=2 on /proc, nobody may neither fetch nor list root's. */
+static int hidepid_calls(void *p)
+{
+	const struct outsider *o = p;
+	struct per_proc_resource st;
+	int ret = KSFT_FAIL;
+
+	SETUP(unshare(CLONE_NEWNS) ||
+	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	      mount("proc", "/proc", "proc", 0, "hidepid=2"));
+	SETUP(become_nobody(false));
+	EXPECT_CALL(restrack_fetch(&st, o->target), EPERM);
+	EXPECT(status_has(o->target) == 0, "not listed");
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+static int test_fetch_hidepid(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct outsider o;
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
+	o.target = a.pid;
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT(status_has(a.pid) == 1, "listed for root");
+	EXPECT(in_child(hidepid_calls, &o, "hidepid=2") == KSFT_PASS,
+	       "hidden");
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* The max file of @pid's cgroup reads @want, and takes it back unchanged. */
+static int max_reads(pid_t pid, const char *file, const char *want)
+{
+	char dir[PATH_MAX], buf[64];
+
+	reg_dir(dir, pid);
+	if (cg_read(dir, file, buf, sizeof(buf)) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, want)) {
+		diag("%s/%s reads %s, expected %s", dir, file, buf, want);
+		return -1;
+	}
+	if (cg_write(dir, file, buf) || cg_read(dir, file, buf, sizeof(buf)) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, want)) {
+		diag("%s/%s reads %s after writing it back", dir, file, buf);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Huge quotas are clamped to the largest limit the max files show, and
+ * what they show can be written back unchanged.
+ */
+static int test_cap_huge(const char *root)
+{
+	char cg[PATH_MAX] = "", top[32];
+	struct agent a = AGENT_INIT;
+	int ret = KSFT_FAIL;
+
+	snprintf(top, sizeof(top), "%llu",
+		 (unsigned long long)(UINT64_MAX / page_size * page_size));
+	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(a.pid, 1L << 44, LONG_MAX), 0);
+	EXPECT(!max_reads(a.pid, "restrack.heap.max", top), "2^44 MiB");
+	EXPECT(!max_reads(a.pid, "restrack.files.max", "9223372036854775806"),
+	       "LONG_MAX files");
+	EXPECT_CALL(restrack_resource_reset(a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(a.pid, LONG_MAX, -1), 0);
+	EXPECT(!max_reads(a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
+	EXPECT_CALL(restrack_resource_reset(a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(a.pid, 1L << 43, -1), 0);
+	EXPECT(!max_reads(a.pid, "restrack.heap.max", "9223372036854775808"),
+	       "2^43 MiB");
+	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * resource_cap() on a process over both quotas kills it once and counts
+ * one kill (restrack.events of restrack/, which outlives the cgroup).
+ */
+static int test_cap_kill_once(const char *root)
+{
+	char cg[PATH_MAX] = "", top[PATH_MAX];
+	struct agent a = AGENT_INIT;
+	long before, after;
+	int ret = KSFT_FAIL, i;
+
+	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
+	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
+	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	for (i = 0; i < 10; i++)
+		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	before = cg_read_key_long(top, "restrack.events", "kill");
+	EXPECT_CALL(restrack_resource_cap(a.pid, 8, 4), 0);
+	EXPECT(!expect_killed(&a, "over both quotas"), "killed");
+	after = cg_read_key_long(top, "restrack.events", "kill");
+	EXPECT(before >= 0 && after == before + 1, "kill %ld -> %ld", before,
+	       after);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * register refuses with EBUSY, changing nothing, when restrack/<pid>
+ * exists already (processes a previous owner of the number left there, or
+ * an administrator's mkdir), rather than adopting it.
+ */
+static int test_register_busy(const char *root)
+{
+	char cg[PATH_MAX] = "", dir[PATH_MAX];
+	struct agent a = AGENT_INIT, b = AGENT_INIT;
+	int ret = KSFT_FAIL;
+
+	dir[0] = '\0';
+	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg) ||
+	      agent_start(&b, cg));
+	EXPECT_CALL(restrack_register(b.pid), 0);	/* makes restrack/ */
+	reg_dir(dir, a.pid);
+	SETUP(mkdir(dir, 0755));
+	EXPECT_CALL(restrack_register(a.pid), EBUSY);
+	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && status_has(a.pid) == 0,
+	       "nothing changed");
+	EXPECT(cg_nr_procs(dir) == 0, "nothing moved in");
+	SETUP(rmdir(dir));
+	dir[0] = '\0';
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(b.pid), 0);
+	ret = KSFT_PASS;
+out:
+	if (dir[0])
+		rmdir(dir);
+	agent_kill(&a);
+	agent_kill(&b);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* fetch leaves no kernel bytes in the padding of its structure. */
+static int test_fetch_padding(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	struct agent a = AGENT_INIT;
+	struct per_proc_resource st;
+	unsigned char *b = (unsigned char *)&st;
+	size_t i, pad = offsetof(struct per_proc_resource, heapsize);
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
+	EXPECT_CALL(restrack_register(a.pid), 0);
+	memset(&st, 0xa5, sizeof(st));
+	EXPECT_CALL(restrack_fetch(&st, a.pid), 0);
+	for (i = sizeof(st.pid); i < pad; i++)
+		EXPECT(b[i] == 0, "padding byte %zu is %#x", i, b[i]);
+	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	ret = KSFT_PASS;
+out:
+	agent_kill(&a);
+	cg_destroy(cg);
+	return ret;
+}
+
+
+/* ------------------------------------------------------------------ */
 
 #define T(fn) { #fn, fn }
 static const struct cg_test tests[] = {
@@ -2448,6 +2874,13 @@ static const struct cg_test tests[] = {
 	T(test_status_pidns),
 	T(test_hammer),
 	T(test_status_1000),
+	T(test_fork_exit_escape),
+	T(test_privilege_scope),
+	T(test_fetch_hidepid),
+	T(test_cap_huge),
+	T(test_cap_kill_once),
+	T(test_register_busy),
+	T(test_fetch_padding),
 };
 
 int main(int argc, char **argv)

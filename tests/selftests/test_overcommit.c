@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The restrack patch must not change the kernel's own accounting: these
+ * tests need no cgroup and run on the kernel built with
+ * CONFIG_CGROUP_RESTRACK=n as well (the initramfs installs them with the
+ * upstream selftests, which both kernels run).
+ *
+ * The commit charge of a private writable mapping (the "ac" flag of its
+ * VmFlags in /proc/PID/smaps, Committed_AS in /proc/meminfo) must survive
+ * mprotect() calls that keep it writable, whether or not its pages were
+ * touched: RW -> RWX, RW -> RW, and a split of the mapping by such a call.
+ *
+ * Usage: test_overcommit [-l] [-t TEST]   (TAP on stdout)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "cg_util.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAP_MIB		64
+/* Committed_AS moves with everything else the guest does: a margin. */
+#define SLACK_KB	(MAP_MIB * 1024 / 4)
+
+static long committed_kb(void)
+{
+	char buf[8192], *p;
+
+	if (read_path("/proc/meminfo", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "Committed_AS:");
+	return p ? strtol(p + strlen("Committed_AS:"), NULL, 10) : -1;
+}
+
+/*
+ * 1 if the VmFlags of the mapping that starts at @addr have "ac", 0 if
+ * not, -1 if there is no such mapping.
+ */
+static int has_ac(void *addr)
+{
+	static char buf[1 << 20];
+	char head[32], *p, *flags, *eol;
+
+	if (read_path("/proc/self/smaps", buf, sizeof(buf)) < 0)
+		return -1;
+	snprintf(head, sizeof(head), "\n%lx-", (unsigned long)addr);
+	p = strstr(buf, head);
+	if (!p)
+		return -1;
+	flags = strstr(p, "VmFlags:");
+	if (!flags)
+		return -1;
+	eol = strchr(flags, '\n');
+	if (eol)
+		*eol = '\0';
+	return strstr(flags, " ac") != NULL;
+}
+
+struct mprotect_case {
+	const char *name;
+	int prot;		/* the new protection, still writable */
+	bool upper_half;	/* change the upper half only (a split) */
+	bool touch;		/* fault the pages in first */
+};
+
+static int mprotect_keeps_commit(const struct mprotect_case *mc)
+{
+	long size = MAP_MIB << 20, before, after;
+	long off = mc->upper_half ? size / 2 : 0;
+	int ret = KSFT_FAIL, ac;
+	char *m;
+
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	SETUP(m == MAP_FAILED);
+	if (mc->touch)
+		memset(m, 1, size);
+	ac = has_ac(m);
+	EXPECT(ac == 1, "%s: a new private writable mapping is accounted: %d",
+	       mc->name, ac);
+	before = committed_kb();
+	SETUP(before < 0);
+
+	SETUP(mprotect(m + off, size - off, mc->prot));
+	after = committed_kb();
+	ac = has_ac(m + off);
+	EXPECT(ac == 1, "%s: still accounted after mprotect: %d", mc->name,
+	       ac);
+	EXPECT(after > before - SLACK_KB,
+	       "%s: Committed_AS %ld kB -> %ld kB: the commit charge dropped",
+	       mc->name, before, after);
+	ret = KSFT_PASS;
+out:
+	if (m != MAP_FAILED)
+		munmap(m, size);
+	return ret;
+}
+
+static const struct mprotect_case cases[] = {
+	{ "RW->RWX untouched", PROT_READ | PROT_WRITE | PROT_EXEC, 0, false },
+	{ "RW->RWX touched", PROT_READ | PROT_WRITE | PROT_EXEC, 0, true },
+	{ "RW->RW untouched", PROT_READ | PROT_WRITE, 0, false },
+	{ "RW->RWX of the upper half", PROT_READ | PROT_WRITE | PROT_EXEC,
+	  true, false },
+};
+
+static int test_mprotect_keeps_commit(const char *root)
+{
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(cases); i++)
+		if (mprotect_keeps_commit(&cases[i]) != KSFT_PASS)
+			return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+#define T(fn) { #fn, fn }
+static const struct cg_test tests[] = {
+	T(test_mprotect_keeps_commit),
+};
+
+int main(int argc, char **argv)
+{
+	return ksft_main(argc, argv, NULL, tests, ARRAY_SIZE(tests), 60);
+}
