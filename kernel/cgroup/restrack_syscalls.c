@@ -393,13 +393,15 @@ static bool restrack_reg_gone(struct restrack_reg *reg)
 static void restrack_reap(struct work_struct *work)
 {
 	struct restrack_reg *reg, *tmp;
+	LIST_HEAD(orphans);
 	unsigned long idx;
 
 	mutex_lock(&restrack_reg_mutex);
 	xa_for_each(&restrack_regs, idx, reg)
 		if (restrack_reg_gone(reg))
 			restrack_reg_end(reg);
-	list_for_each_entry_safe(reg, tmp, &restrack_orphans, orphan) {
+	list_splice_init(&restrack_orphans, &orphans);
+	list_for_each_entry_safe(reg, tmp, &orphans, orphan) {
 		list_del(&reg->orphan);
 		if (restrack_reg_remove(reg))
 			list_add_tail(&reg->orphan, &restrack_orphans);
@@ -410,22 +412,25 @@ static void restrack_reap(struct work_struct *work)
 }
 
 /*
- * The last thread of a process in a cgroup of the system calls (registered,
- * or ended and waiting to empty) has exited: reap.  The reaper runs for
+ * The last thread of a registered process, or of a process in a cgroup of
+ * the system calls (registered, or ended and waiting to empty), has
+ * exited: reap.  The reaper runs for
  * each such exit, so the one after the last process leaves finds the
  * cgroup empty.
  */
 static void restrack_reg_exit(struct task_struct *task)
 {
 	struct restrack_cgroup *rc;
-	bool registered;
+	bool ours;
 
 	rcu_read_lock();
 	rc = css_rc(task_css(task, restrack_cgrp_id));
-	registered = READ_ONCE(rc->registered);
+	/* The registered process itself, wherever the controller is. */
+	ours = READ_ONCE(rc->registered) ||
+	       xa_load(&restrack_regs, task_tgid_nr(task));
 	rcu_read_unlock();
 
-	if (registered)
+	if (ours)
 		mod_delayed_work(system_wq, &restrack_reap_work, 0);
 }
 
