@@ -3,6 +3,7 @@
 #
 #   make patch   out/restrack-<line>.patch for each line
 #   make check   apply, lint, build, boot and test every line (CI runs this)
+#   make check-debug  the in-VM suite on lockdep/KASAN/UBSAN/kmemleak kernels
 #   make run     build and boot the 6.1 kernel and show restrack working
 #   make shell   boot the 6.1 kernel to a guest shell
 #   make bench   hot-path overhead figures, measured in the guest
@@ -17,7 +18,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13
 
 S := scripts
 
-.PHONY: all patch check run shell bench kernel clean
+.PHONY: all patch check check-debug run shell bench kernel clean
 
 all: patch
 
@@ -26,6 +27,9 @@ patch:
 
 check:
 	@$(S)/check.sh
+
+check-debug:
+	@$(S)/check-debug.sh
 
 kernel:
 	$(S)/build-kernel.sh $(LINE) $(ARCH)

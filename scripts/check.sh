@@ -97,8 +97,10 @@ own_on_baseline() {
 	awk '/^# suite: / { keep = ($3 == "upstream/test_overcommit") }
 	     keep || /^restrack-vm: done/ { print }
 	     /^# suite-exit: / { keep = 0 }' "$3" > "$own"
-	summary=$("$TOP/scripts/tap-summary.sh" "$own" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" | tail -1) || true
+	"$TOP/scripts/tap-summary.sh" "$own" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" > "$own.out" || true
+	summary=$(tail -1 "$own.out")
 	echo "VM $(elapsed) $1/$2 CONFIG_CGROUP_RESTRACK=n, own tests: $summary"
+	grep -E "^(FAIL|SKIP|    )" "$own.out" || true
 	p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 	f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
 	if [ -z "$p" ] || [ "$p" = 0 ]; then
@@ -138,8 +140,12 @@ for line in $LINES; do
 		check "$line/$arch: kernel build with CONFIG_CGROUPS=n" \
 			env BUILD_TAG=nocgroups RESTRACK_FRAGMENTS="$TOP/tests/config/no-cgroups.config" \
 			"$TOP/scripts/build-kernel.sh" "$line" "$arch" vmlinux
-		summary=$(RESTRACK_BASELINE=$baseline "$TOP/scripts/run-vm.sh" "$line" "$arch" check | tail -1) || true
+		out=$OUT/vm-$line-$arch.out
+		RESTRACK_BASELINE=$baseline "$TOP/scripts/run-vm.sh" "$line" "$arch" check > "$out" 2>&1 || true
+		summary=$(tail -1 "$out")
 		echo "VM $(elapsed) $line/$arch: $summary"
+		# what failed and why (scripts/tap-summary.sh), skips too
+		grep -E "^(FAIL|SKIP|    )" "$out" || true
 		p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 		f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
 		if [ -z "$p" ]; then fail "$line/$arch: VM run"; continue; fi

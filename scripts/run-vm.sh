@@ -4,8 +4,10 @@
 # run MODE (check, run, bench, shell) in it.  For check, turn the guest's TAP
 # output into the exit status and print "N passed, N failed".  A guest that
 # hangs or panics fails within RESTRACK_VM_TIMEOUT seconds.
-# RESTRACK_KERNEL boots another kernel image with the same initramfs, and
-# RESTRACK_BASELINE names the log of a baseline run (see tap-summary.sh).
+# RESTRACK_KERNEL boots another kernel image with the same initramfs,
+# RESTRACK_APPEND adds to its command line, and RESTRACK_BASELINE names the
+# log of a baseline run (see tap-summary.sh).  The console shows kernel
+# warnings (loglevel=5): tap-summary.sh fails the run on any report.
 # Usage: scripts/run-vm.sh LINE ARCH [MODE]
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH [MODE]}
@@ -23,7 +25,7 @@ mkdir -p "$OUT"
 timeout=${RESTRACK_VM_TIMEOUT:-900}
 qemu=( "$QEMU" $QEMU_ARGS -m 1G -smp 2 -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=$CONSOLE panic=-1 oops=panic quiet restrack.mode=$mode" )
+	-append "console=$CONSOLE panic=-1 oops=panic loglevel=5 restrack.mode=$mode ${RESTRACK_APPEND:-}" )
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}"

@@ -26,14 +26,16 @@ function endsuite() {
 	else if (plan >= 0 && seen != plan) { printf "FAIL %s: %s planned %d results, printed %d\n", label, suite, plan, seen; failed++ }
 	suite = ""
 }
-/^# suite: / { endsuite(); suite = $3; plan = -1; seen = 0; bad = 0; basebad = 0; next }
+/^# suite: / { endsuite(); suite = $3; plan = -1; seen = 0; bad = 0; basebad = 0; ndiag = 0; next }
 /^# suite-exit: / {
 	if ($4 != 0 && $4 != 4 && !bad && !basebad) { printf "FAIL %s: %s exited with status %s\n", label, $3, $4; failed++ }
 	endsuite(); next
 }
 suite != "" && /^1\.\.[0-9]+/ { if (plan < 0) plan = substr($1, 4) + 0; next }
+# the diagnostics since the last result: the reasons of a failure
+suite != "" && /^# / { if (ndiag < 20) diags[ndiag++] = $0; next }
 suite != "" && /^ok [0-9]+/ {
-	seen++
+	seen++; ndiag = 0
 	if ($0 ~ /# *SKIP/) { skipped++; printf "SKIP %s: %s: %s\n", label, suite, $0 }
 	else passed++
 	next
@@ -45,10 +47,21 @@ suite != "" && /^not ok [0-9]+/ {
 		printf "SKIP %s: %s: %s (fails without restrack too)\n", label, suite, $0
 	} else {
 		bad++; failed++; printf "FAIL %s: %s: %s\n", label, suite, $0
+		for (i = 0; i < ndiag; i++)
+			printf "    %s\n", diags[i]
 	}
+	ndiag = 0
 	next
 }
-/(Kernel panic|BUG:|Oops|WARNING:|Call Trace:)/ { if (!oops++) { printf "FAIL %s: kernel: %s\n", label, $0; failed++ } }
+# Any kernel report fails the run: panics, oopses, WARN()s (lockdep, RCU
+# and refcount reports are WARNINGs), KASAN and sleep-in-atomic BUGs, UBSAN,
+# kmemleak, hung tasks and RCU stalls.  The guest console shows warnings
+# (loglevel=5, scripts/run-vm.sh).
+/(Kernel panic|BUG:|Oops|WARNING:|Call Trace:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)/ {
+	reports++
+	if (reports <= 20) printf "FAIL %s: kernel: %s\n", label, $0
+	if (reports == 1) failed++
+}
 /^restrack-vm: done/ { done = 1 }
 END {
 	endsuite()

@@ -2477,7 +2477,7 @@ static int test_fork_exit_escape(const char *root)
 {
 	char cg[PATH_MAX] = "";
 	int cmd[2] = { -1, -1 }, rep[2] = { -1, -1 }, go[2] = { -1, -1 };
-	int fds[3], ret = KSFT_FAIL, status;
+	int fds[3], ret = KSFT_FAIL, status, i;
 	struct per_proc_resource st;
 	pid_t p = -1, c = -1, reg;
 	long quota;
@@ -2490,6 +2490,10 @@ static int test_fork_exit_escape(const char *root)
 	p = cg_run_nowait(cg, escape_main, fds);
 	SETUP(p < 0);
 	reg = p;
+	/* it enters @cg itself: register it only then */
+	for (i = 0; i < 500 && !cg_has_pid(cg, p); i++)
+		msleep(10);
+	EXPECT(cg_has_pid(cg, p), "%d started in %s", p, cg);
 	EXPECT_CALL(restrack_register(p), 0);
 	SETUP(write(cmd[1], "f", 1) != 1);
 	SETUP(read_timeout(rep[0], &c, sizeof(c), 5000));
@@ -2823,6 +2827,45 @@ out:
 	return ret;
 }
 
+/*
+ * An administrator disables the controller in restrack/: the exit of a
+ * registered process still ends its registration, and its cgroup goes
+ * once its last process has gone too.
+ */
+static int test_controller_disabled(const char *root)
+{
+	char cg[PATH_MAX] = "", top[PATH_MAX];
+	struct agent a = AGENT_INIT;
+	int ret = KSFT_FAIL, status;
+	long sub = -1;
+	pid_t pid;
+
+	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
+	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
+	pid = a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	sub = ag_call(&a, AG_FORK, 0);
+	EXPECT(sub > 0, "fork: %s", strerror(errno));
+	EXPECT(!cg_disable(top, "restrack"), "disable restrack in %s: %s",
+	       top, strerror(errno));
+	ag_call(&a, AG_EXIT, 0);
+	status = agent_wait(&a, 5000);
+	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
+	EXPECT(!wait_unlisted(pid, GONE_MS), "the registration ended");
+	kill(sub, SIGKILL);
+	EXPECT(wait_exit(sub, 5000, NULL) >= 0, "the child is gone");
+	sub = -1;
+	EXPECT(!wait_unregistered(pid, GONE_MS), "and so is the cgroup");
+	ret = KSFT_PASS;
+out:
+	if (sub > 0)
+		kill_reap(sub);
+	agent_kill(&a);
+	cg_enable(top, "restrack");
+	cg_destroy(cg);
+	return ret;
+}
+
 /* fetch leaves no kernel bytes in the padding of its structure. */
 static int test_fetch_padding(const char *root)
 {
@@ -2881,6 +2924,7 @@ static const struct cg_test tests[] = {
 	T(test_cap_kill_once),
 	T(test_register_busy),
 	T(test_fetch_padding),
+	T(test_controller_disabled),
 };
 
 int main(int argc, char **argv)
