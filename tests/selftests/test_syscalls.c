@@ -2103,7 +2103,8 @@ static bool hammer_allowed(int op, int err)
 {
 	switch (op) {
 	case H_REGISTER:
-		return !err || err == ESRCH || err == ENFILE;
+		/* EBUSY: what a previous owner of the number forked is there */
+		return !err || err == ESRCH || err == ENFILE || err == EBUSY;
 	case H_FETCH:
 		return !err || err == EINVAL;
 	case H_DEREGISTER:
