@@ -12,6 +12,11 @@ arch=${2:?usage: $0 LINE ARCH}
 shift 2
 arch_setup "$arch"
 
+# One build of a line at a time: the tree is synced to the patch and
+# built under the line's lock, so another run cannot rewrite it meanwhile.
+mkdir -p "$CACHE"
+exec 9> "$CACHE/lock-$line"
+flock 9
 "$TOP/scripts/mkpatch.sh" "$line" >/dev/null
 tree=$("$TOP/scripts/sync-tree.sh" "$line")
 obj=$(build_dir "$line" "$arch")${BUILD_TAG:+-$BUILD_TAG}

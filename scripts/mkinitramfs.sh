@@ -10,6 +10,10 @@ arch=${2:?usage: $0 LINE ARCH}
 arch_setup "$arch"
 obj=$(build_dir "$line" "$arch")
 tree=$(tree_dir "$line")
+# The line's tree and build directory are scripts/build-kernel.sh's: wait
+# for a build of the line to finish.
+exec 9> "$CACHE/lock-$line"
+flock 9
 hdr=$obj/usr/include
 [ -d "$hdr/linux" ] || die "no $hdr: build the kernel first"
 
@@ -61,5 +65,8 @@ for name in test_core test_kill test_pids; do
 		"$up/$name.c" "$up/cgroup_util.c" -o "$root/tests/upstream/$name"
 done
 
+# The suites the guest must report (scripts/tap-summary.sh): a suite that
+# vanishes fails the run.
+(cd "$root/tests" && ls test_* upstream/test_* 2>/dev/null) > "$obj/restrack-suites"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$obj/restrack-initramfs.cpio.gz"
 echo "$obj/restrack-initramfs.cpio.gz"

@@ -40,6 +40,8 @@ set -e
 [ "$rc" = 124 ] && echo "restrack: guest timed out after ${timeout}s"
 
 case "$mode" in
-check|upstream) exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
+check)	RESTRACK_SUITES=$obj/restrack-suites \
+	exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
+upstream) exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
 *) grep -q "^restrack-vm: done" "$log" ;;
 esac

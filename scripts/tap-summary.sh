@@ -10,11 +10,16 @@
 # patch's doing: it is reported as a skip (never as a pass).  restrack's own
 # tests that run with the upstream ones (test_overcommit) are never excused.
 # Usage: scripts/tap-summary.sh LOG LABEL [BASELINE]  (prints "N passed, N failed")
+# RESTRACK_SUITES names the file of the suites the guest must report, one
+# a line (written by scripts/mkinitramfs.sh); one that is missing fails.
 log=${1:?}; label=${2:-vm}; baseline=${3:-/dev/null}
-awk -v label="$label" -v baseline="$baseline" '
+suites=${RESTRACK_SUITES:-/dev/null}
+awk -v label="$label" -v baseline="$baseline" -v suites="$suites" '
 BEGIN {
 	# restrack'"'"'s own suites among the upstream ones: never excused
 	own["upstream/test_overcommit"] = 1
+	while ((getline l < suites) > 0)
+		if (l != "") expected[l] = 1
 	while ((getline l < baseline) > 0) {
 		if (l ~ /^# suite: /) { split(l, w, " "); bsuite = w[3] }
 		else if (l ~ /^not ok [0-9]+ /) { n = l; sub(/^not ok [0-9]+ /, "", n); basefail[bsuite "/" n] = 1 }
@@ -26,7 +31,7 @@ function endsuite() {
 	else if (plan >= 0 && seen != plan) { printf "FAIL %s: %s planned %d results, printed %d\n", label, suite, plan, seen; failed++ }
 	suite = ""
 }
-/^# suite: / { endsuite(); suite = $3; plan = -1; seen = 0; bad = 0; basebad = 0; ndiag = 0; next }
+/^# suite: / { endsuite(); reported[$3] = 1; suite = $3; plan = -1; seen = 0; bad = 0; basebad = 0; ndiag = 0; next }
 /^# suite-exit: / {
 	if ($4 != 0 && $4 != 4 && !bad && !basebad) { printf "FAIL %s: %s exited with status %s\n", label, $3, $4; failed++ }
 	endsuite(); next
@@ -65,6 +70,8 @@ suite != "" && /^not ok [0-9]+/ {
 /^restrack-vm: done/ { done = 1 }
 END {
 	endsuite()
+	for (x in expected)
+		if (!(x in reported)) { printf "FAIL %s: suite %s did not run\n", label, x; failed++ }
 	if (!done) { printf "FAIL %s: guest did not finish the suite\n", label; failed++ }
 	printf "%d passed, %d failed", passed, failed
 	if (skipped) printf ", %d skipped", skipped
