@@ -314,12 +314,26 @@ static struct restrack_cgroup *restrack_release(struct restrack_charge *c,
 	return restrack_move(c, res, NULL, 0, NULL);
 }
 
-/* The nearest cgroup that is @a or an ancestor of it and holds @b. */
+/* @a is @b or an ancestor of it, in the controller's own tree. */
+static bool restrack_is_ancestor(struct restrack_cgroup *a,
+				 struct restrack_cgroup *b)
+{
+	for (; b; b = restrack_parent(b))
+		if (b == a)
+			return true;
+	return false;
+}
+
+/*
+ * The nearest state that is @a or an ancestor of it and holds @b.  Walks
+ * states, not cgroups: after the controller was disabled and enabled again
+ * a cgroup has a new state, which is not a descendant of the old one.
+ */
 static struct restrack_cgroup *restrack_common(struct restrack_cgroup *a,
 					       struct restrack_cgroup *b)
 {
 	for (; !restrack_is_root(a); a = restrack_parent(a))
-		if (cgroup_is_descendant(b->css.cgroup, a->css.cgroup))
+		if (restrack_is_ancestor(a, b))
 			break;
 	return a;
 }
