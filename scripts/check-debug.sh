@@ -45,8 +45,7 @@ for line in $DEBUG_LINES; do
 		echo "VM $(elapsed) $line/$arch debug: $summary"
 		# the reasons of failures, from scripts/tap-summary.sh
 		grep -E "^(FAIL|SKIP|    )" "$out" || true
-		p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-		f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+		read -r p f <<< "$(tap_counts "$summary")"
 		if [ -z "$p" ] || [ "$p" = 0 ]; then
 			fail "$line/$arch: debug VM run ran no test"
 			continue

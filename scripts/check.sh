@@ -62,8 +62,7 @@ mkdir -p "$OUT"
 
 # The tool's host tests: parsing, formatting, JSON and Prometheus output.
 tool_summary=$(make -s -C "$TOP/tools/restrack" check 2>&1 | tee "$OUT/tool-check.log" | tail -1) || true
-p=$(echo "$tool_summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-f=$(echo "$tool_summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+read -r p f <<< "$(tap_counts "$tool_summary")"
 if [ -z "$p" ] || [ "$p" = 0 ]; then
 	fail "tools/restrack: host tests did not run"; tail -20 "$OUT/tool-check.log"
 else
@@ -101,8 +100,7 @@ own_on_baseline() {
 	summary=$(tail -1 "$own.out")
 	echo "VM $(elapsed) $1/$2 CONFIG_CGROUP_RESTRACK=n, own tests: $summary"
 	grep -E "^(FAIL|SKIP|    )" "$own.out" || true
-	p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-	f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	read -r p f <<< "$(tap_counts "$summary")"
 	if [ -z "$p" ] || [ "$p" = 0 ]; then
 		fail "$1/$2: restrack's own tests did not run on the CONFIG_CGROUP_RESTRACK=n kernel"
 		return
@@ -146,8 +144,7 @@ for line in $LINES; do
 		echo "VM $(elapsed) $line/$arch: $summary"
 		# what failed and why (scripts/tap-summary.sh), skips too
 		grep -E "^(FAIL|SKIP|    )" "$out" || true
-		p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-		f=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+		read -r p f <<< "$(tap_counts "$summary")"
 		if [ -z "$p" ]; then fail "$line/$arch: VM run"; continue; fi
 		passed=$((passed + p)); failed=$((failed + f))
 		[ "$p" -gt 0 ] || fail "$line/$arch: VM ran no test"

@@ -11,6 +11,11 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
 die() { echo "restrack: $*" >&2; exit 1; }
+
+# tap_counts LINE: "P F" from an "N passed, N failed" line; empty if not one.
+tap_counts() {
+	echo "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p'
+}
 say() { echo "== $*"; }
 
 # Lines we patch.  6.13 has no Debian package; it is built from a tree given
