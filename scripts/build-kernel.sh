@@ -14,9 +14,13 @@ arch_setup "$arch"
 
 # One build of a line at a time: the tree is synced to the patch and
 # built under the line's lock, so another run cannot rewrite it meanwhile.
+# And one kernel build on the machine at a time, whatever the line or work
+# tree: two at once only slow each other down.
 mkdir -p "$CACHE"
-exec 9> "$CACHE/lock-$line"
+exec 9> "$CACHE/lock-$line$WS"
 flock 9
+exec 8> "$CACHE/lock-build"
+flock 8
 "$TOP/scripts/mkpatch.sh" "$line" >/dev/null
 tree=$("$TOP/scripts/sync-tree.sh" "$line")
 obj=$(build_dir "$line" "$arch")${BUILD_TAG:+-$BUILD_TAG}

@@ -96,5 +96,9 @@ arch_setup() {
 }
 
 # Every line/arch pair gets its own source copy, build and initramfs.
-tree_dir()  { echo "$CACHE/tree/$1"; }
-build_dir() { echo "$CACHE/build/$1-$2"; }
+# RESTRACK_WS=NAME gives a second work tree of the repository its own trees,
+# build directories and line locks, so that it can build and boot beside this
+# one; pristine sources and ccache stay shared.
+WS=${RESTRACK_WS:+-$RESTRACK_WS}
+tree_dir()  { echo "$CACHE/tree/$1$WS"; }
+build_dir() { echo "$CACHE/build/$1-$2$WS"; }

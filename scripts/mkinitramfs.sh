@@ -12,7 +12,7 @@ obj=$(build_dir "$line" "$arch")
 tree=$(tree_dir "$line")
 # The line's tree and build directory are scripts/build-kernel.sh's: wait
 # for a build of the line to finish.
-exec 9> "$CACHE/lock-$line"
+exec 9> "$CACHE/lock-$line$WS"
 flock 9
 hdr=$obj/usr/include
 [ -d "$hdr/linux" ] || die "no $hdr: build the kernel first"
