@@ -4,8 +4,10 @@
  * thin wrappers that return -1 with errno set, as syscall(2) does.
  *
  * This is the one place userspace takes the numbers from.  They are the same
- * on x86_64 and arm64 and on every kernel line; the uapi header of a patched
- * kernel, when the compiler finds it, provides the struct and the constants.
+ * on x86_64 and arm64 and on every kernel line, 1000-1004, far above the
+ * numbers upstream allocates (Documentation/userspace-api/restrack.rst); the
+ * uapi header of a patched kernel, when the compiler finds it, provides the
+ * struct and the constants.
  * No kernel tree is needed to build against this header.
  */
 #ifndef RESTRACK_SYS_H
@@ -35,19 +37,19 @@ struct per_proc_resource {
 #endif
 
 #ifndef __NR_register
-#define __NR_register		467
+#define __NR_register		1000
 #endif
 #ifndef __NR_fetch
-#define __NR_fetch		468
+#define __NR_fetch		1001
 #endif
 #ifndef __NR_deregister
-#define __NR_deregister		469
+#define __NR_deregister		1002
 #endif
 #ifndef __NR_resource_cap
-#define __NR_resource_cap	470
+#define __NR_resource_cap	1003
 #endif
 #ifndef __NR_resource_reset
-#define __NR_resource_reset	471
+#define __NR_resource_reset	1004
 #endif
 
 /* Every argument is passed as a long: syscall(2) reads whole registers. */
