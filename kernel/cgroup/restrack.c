@@ -55,6 +55,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "restrack-compat.h"
 #include "restrack-internal.h"
 
 static const char * const restrack_event_names[RESTRACK_NR_EVENTS] = {
@@ -966,7 +967,7 @@ restrack_css_alloc(struct cgroup_subsys_state *parent)
 	struct restrack_cgroup *rc;
 	int i;
 
-	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
+	rc = restrack_zalloc(rc);
 	if (!rc)
 		return ERR_PTR(-ENOMEM);
 

@@ -124,7 +124,7 @@ static struct dentry *restrack_lookup(struct dentry *dir, const char *name)
 	struct dentry *d;
 
 	/* Takes the directory's i_rwsem itself when it must look further. */
-	d = lookup_one_len_unlocked(name, dir, strlen(name));
+	d = restrack_lookup_unlocked(dir, name);
 	if (!IS_ERR(d) && d_is_negative(d)) {
 		dput(d);
 		d = ERR_PTR(-ENOENT);
@@ -139,47 +139,14 @@ static struct dentry *restrack_lookup(struct dentry *dir, const char *name)
 static struct dentry *restrack_mkdir(struct dentry *dir, const char *name,
 				     bool exist_ok)
 {
-	struct inode *inode = d_inode(dir);
-	struct dentry *d;
-	int err = 0;
+	int err = restrack_vfs_mkdir(dir, name);
 
-	inode_lock_nested(inode, I_MUTEX_PARENT);
-	d = lookup_one_len(name, dir, strlen(name));
-	if (!IS_ERR(d)) {
-		if (d_is_negative(d))
-			err = vfs_mkdir(RESTRACK_IDMAP, inode, d, 0755);
-		else
-			err = -EEXIST;
-		dput(d);
-	}
-	inode_unlock(inode);
-	if (IS_ERR(d))
-		return d;
 	if (err == -EEXIST && !exist_ok)
 		return ERR_PTR(-EBUSY);
 	if (err && err != -EEXIST)
 		return ERR_PTR(err);
 	/* kernfs leaves the dentry of a new directory negative: look again */
 	return restrack_lookup(dir, name);
-}
-
-static int restrack_rmdir(struct dentry *dir, const char *name)
-{
-	struct inode *inode = d_inode(dir);
-	struct dentry *d;
-	int err = -ENOENT;
-
-	inode_lock_nested(inode, I_MUTEX_PARENT);
-	d = lookup_one_len(name, dir, strlen(name));
-	if (IS_ERR(d)) {
-		err = PTR_ERR(d);
-	} else {
-		if (d_is_positive(d))
-			err = vfs_rmdir(RESTRACK_IDMAP, inode, d);
-		dput(d);
-	}
-	inode_unlock(inode);
-	return err;
 }
 
 static int restrack_write_file(struct dentry *dir, const char *name,
@@ -250,7 +217,7 @@ static int restrack_move_process(struct pid *pid, struct cgroup *dst)
 	int ret = -ESRCH;
 
 	mutex_lock(&cgroup_mutex);
-	cgroup_attach_lock(true);	/* no exec can change the leader now */
+	restrack_attach_lock();	/* no exec can change the leader now */
 
 	rcu_read_lock();
 	leader = pid_task(pid, PIDTYPE_TGID);
@@ -272,7 +239,7 @@ static int restrack_move_process(struct pid *pid, struct cgroup *dst)
 		put_task_struct(leader);
 	}
 
-	cgroup_attach_unlock(true);
+	restrack_attach_unlock();
 	mutex_unlock(&cgroup_mutex);
 	return ret;
 }
@@ -285,7 +252,7 @@ static void restrack_empty(struct cgroup *from, struct cgroup *to)
 	int pass;
 
 	mutex_lock(&cgroup_mutex);
-	cgroup_attach_lock(true);	/* and no fork adds one meanwhile */
+	restrack_attach_lock();	/* and no fork adds one meanwhile */
 
 	/*
 	 * The nearest living ancestor that may host processes: the cgroup
@@ -302,7 +269,7 @@ static void restrack_empty(struct cgroup *from, struct cgroup *to)
 		css_task_iter_end(&it);
 	}
 
-	cgroup_attach_unlock(true);
+	restrack_attach_unlock();
 	mutex_unlock(&cgroup_mutex);
 }
 
@@ -339,7 +306,7 @@ static int restrack_reg_remove(struct restrack_reg *reg)
 		err = PTR_ERR(top);
 	} else {
 		snprintf(name, sizeof(name), "%d", reg->nr);
-		err = restrack_rmdir(top, name);
+		err = restrack_vfs_rmdir(top, name);
 		dput(top);
 	}
 	revert_creds(old_cred);
@@ -521,7 +488,7 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	if (reg)
 		restrack_reg_end(reg);
 	err = -ENOMEM;
-	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
+	reg = restrack_zalloc(reg);
 	if (!reg)
 		goto out_unlock;
 	reg->pid = get_pid(pid);
@@ -575,7 +542,7 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	return 0;
 
 out_rmdir:
-	restrack_rmdir(top, name);
+	restrack_vfs_rmdir(top, name);
 out_top:
 	dput(top);
 out_free:
