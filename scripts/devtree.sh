@@ -18,7 +18,7 @@ if [ ! -d "$dev/.git" ]; then
 		commit -q -m pristine
 fi
 git -C "$dev" checkout -q -f .
-for p in "$TOP"/patches/"$line"/*.patch; do
-	[ -e "$p" ] && git -C "$dev" apply "$p"
+for p in $(line_patches "$line"); do
+	git -C "$dev" apply "$p"
 done
 echo "$dev"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Write out/restrack-LINE.patch: one self-contained patch against a pristine
-# LINE tree, made of the edits of existing files in patches/LINE/*.patch, the
+# LINE tree, made of the edits of existing files in patches/LINE/*.patch and
+# patches/common/*.patch (re-made against LINE's tree, so that its line
+# numbers and context are LINE's), the
 # new files of this repository (kernel/, include/, Documentation/) and the new
 # files whose content depends on the line, in patches/LINE/files/.
 # Usage: scripts/mkpatch.sh LINE
@@ -15,10 +17,34 @@ tmp=$out.tmp
 cd "$TOP"
 new_files=$(git ls-files --cached --others --exclude-standard -- kernel include Documentation | sort -u)
 
+# rebase PATCH: PATCH as a diff against the pristine tree of the line.
+rebase() {
+	local src stage f
+	src=$(pristine_tree "$line")
+	stage=$(mktemp -d)
+	for f in $(sed -n 's|^+++ b/||p' "$1"); do
+		mkdir -p "$stage/a/$(dirname "$f")" "$stage/b/$(dirname "$f")"
+		cp "$src/$f" "$stage/a/$f"
+		cp "$src/$f" "$stage/b/$f"
+	done
+	patch -s -p1 -d "$stage/b" --no-backup-if-mismatch < "$1" ||
+		die "$1 does not apply to $src"
+	for f in $(sed -n 's|^+++ b/||p' "$1"); do
+		echo "diff --git a/$f b/$f"
+		diff -up --label "a/$f" --label "b/$f" "$stage/a/$f" "$stage/b/$f" || true
+	done
+	rm -rf "$stage"
+}
+
 body=$out.body
 {
 	# Edits first, then the new files.
-	cat "$TOP"/patches/"$line"/*.patch
+	for p in $(line_patches "$line"); do
+		case "$p" in
+		*/patches/common/*) rebase "$p" ;;
+		*) cat "$p" ;;
+		esac
+	done
 	for f in $new_files; do
 		# patches/LINE/files/ replaces a file for its line
 		[ -e "$TOP/patches/$line/files/$f" ] && continue

@@ -15,8 +15,11 @@ gen() {
 	git diff --no-color -- "$@" > "$dst/$name"
 	[ -s "$dst/$name" ] || rm -f "$dst/$name"
 }
-gen 0001-cgroup-register-restrack.patch init/Kconfig kernel/cgroup/Makefile \
-	include/linux/cgroup_subsys.h MAINTAINERS
+# Shared by every line: one line of context and no blob ids, so that it
+# applies to each (make check applies it to all of them).
+git diff --no-color -U1 -- init/Kconfig kernel/cgroup/Makefile \
+	include/linux/cgroup_subsys.h MAINTAINERS | grep -v '^index ' \
+	> "$TOP/patches/common/0001-cgroup-register-restrack.patch"
 gen 0002-mm-restrack-heap-hooks.patch include/linux/mm_types.h mm kernel/fork.c \
 	kernel/exit.c fs/exec.c
 gen 0003-fs-restrack-fd-hooks.patch include/linux/fdtable.h fs/file.c
@@ -24,6 +27,6 @@ gen 0004-restrack-syscalls.patch arch include/uapi include/linux/syscalls.h \
 	kernel/sys_ni.c scripts/syscall.tbl fs/proc
 # Anything else the tree changed must land in a named patch above.
 left=$(git status --porcelain --untracked-files=no | awk '{print $2}' | while read -r f; do
-	grep -qs "^+++ b/$f\$" "$dst"/*.patch || echo "$f"; done)
+	grep -qs "^+++ b/$f\$" "$dst"/*.patch "$TOP"/patches/common/*.patch || echo "$f"; done)
 [ -z "$left" ] || die "changes not captured in patches/$line: $left"
 ls "$dst"
