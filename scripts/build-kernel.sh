@@ -19,12 +19,12 @@ arch_setup "$arch"
 mkdir -p "$CACHE"
 exec 9> "$CACHE/lock-$line$WS"
 flock 9
-exec 8> "$CACHE/lock-build"
-flock 8
+build_lock
 "$TOP/scripts/mkpatch.sh" "$line" >/dev/null
 tree=$("$TOP/scripts/sync-tree.sh" "$line")
 obj=$(build_dir "$line" "$arch")${BUILD_TAG:+-$BUILD_TAG}
 mkdir -p "$obj"
+rm -f "$obj/.restrack-kconfig"
 
 frags="$TOP/tests/config/restrack.config $TOP/tests/config/$arch.config ${RESTRACK_FRAGMENTS:-}"
 kmake() {
@@ -33,11 +33,19 @@ kmake() {
 }
 
 # The symbols the fragments ask for, and whether .config has them: the last
-# fragment that names a symbol decides it.
+# fragment that names a symbol decides it.  A symbol the line's Kconfig does
+# not define (PROC_SYSCTL is gone in 7.x) is not asked for there.
+kconfig_symbols() {
+	[ -s "$obj/.restrack-kconfig" ] ||
+		grep -rhoE --include='Kconfig*' '^[[:space:]]*(menu)?config [A-Za-z0-9_]+' "$tree" |
+		awk '{ print "CONFIG_" $2 }' | sort -u > "$obj/.restrack-kconfig"
+	cat "$obj/.restrack-kconfig"
+}
 config_missing() {
-	awk '
-		/^CONFIG_[A-Za-z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym); want[sym] = $0 }
-		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = "n" }
+	awk -v known=<(kconfig_symbols) '
+		BEGIN { while ((getline s < known) > 0) have[s] = 1 }
+		/^CONFIG_[A-Za-z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym); if (sym in have) want[sym] = $0 }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { if ($2 in have) want[$2] = "n" }
 		END { for (s in want) print s, want[s] }' $frags |
 	while read -r sym val; do
 		if [ "$val" = n ]; then

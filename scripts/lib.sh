@@ -19,9 +19,10 @@ tap_counts() {
 say() { echo "== $*"; }
 
 # Lines we patch.  6.13 has no Debian package; it is built from a tree given
-# with KSRC.
-LINES_DEBIAN="6.1 6.12"
-LINES_ALL="6.1 6.12 6.13"
+# with KSRC.  7.3 comes from trixie-backports, fetched by scripts/setup.sh
+# into the cache without changing the host's apt sources.
+LINES_DEBIAN="6.1 6.12 7.3"
+LINES_ALL="6.1 6.12 6.13 7.3"
 
 # pristine_tree LINE: path of the unpacked, never-modified source of LINE.
 # A tree given for the line wins: KSRC_<line> (KSRC_6_13=/path), or KSRC when
@@ -34,13 +35,13 @@ pristine_tree() {
 		tree=${!var}
 	elif [ -n "${KSRC:-}" ]; then
 		tree=$KSRC
-	elif [ -f "/usr/src/linux-source-$line.tar.xz" ]; then
+	elif [ -n "$(debian_tarball "$line")" ]; then
 		debian_tree "$line"
 		return
 	elif [ -f "$CACHE/ksrc-$line" ]; then
 		tree=$(cat "$CACHE/ksrc-$line")
 	else
-		die "no source tree for $line: give one with KSRC=/path (see README)"
+		die "no source tree for $line: run scripts/setup.sh, or give one with KSRC=/path (see README)"
 	fi
 	[ -f "$tree/Makefile" ] || die "$tree is not a kernel tree"
 	case "$(kernel_version "$tree")" in
@@ -56,9 +57,21 @@ configured_tree() {
 	[ -n "${!var:-}" ] || [ -f "$CACHE/ksrc-$1" ]
 }
 
+# debian_tarball LINE: Debian's source tarball of LINE, installed or
+# fetched into the cache by scripts/setup.sh; empty if neither.
+debian_tarball() {
+	local f
+	for f in "/usr/src/linux-source-$1.tar.xz" \
+		 "$CACHE/deb/linux-source-$1/usr/src/linux-source-$1.tar.xz"; do
+		[ -f "$f" ] && { echo "$f"; return; }
+	done
+	true
+}
+
 debian_tree() {
 	local line=$1
-	local tarball=/usr/src/linux-source-$line.tar.xz
+	local tarball
+	tarball=$(debian_tarball "$line")
 	local dir=$CACHE/src/linux-source-$line
 	# Re-unpack when Debian ships a new upstream release of the line.
 	local stamp
@@ -76,6 +89,46 @@ debian_tree() {
 # kernel_version TREE: "6.1.192" etc.
 kernel_version() {
 	make -s -C "$1" kernelversion 2>/dev/null
+}
+
+# line_patches LINE: the patches of LINE in order.  patches/common/ holds
+# those every line shares (written with little context, so that they apply
+# to each); a file of the same name in patches/LINE/ replaces one.
+line_patches() {
+	local name
+	for name in $(cd "$TOP/patches" && ls common "$1" | grep '\.patch$' | sort -u); do
+		if [ -f "$TOP/patches/$1/$name" ]; then
+			echo "$TOP/patches/$1/$name"
+		else
+			echo "$TOP/patches/common/$name"
+		fi
+	done
+}
+
+# build_lock: take the machine-wide kernel build lock, first come first
+# served (flock alone lets a newcomer overtake a build that has waited for
+# long): each waiter queues a ticket and takes the lock in ticket order.
+# Held on fd 8 until the calling script exits.
+build_lock() {
+	local q=$CACHE/build-queue ticket first t
+	mkdir -p "$q"
+	ticket=$q/$(date +%s%N)-$$
+	: > "$ticket"
+	# shellcheck disable=SC2064
+	trap "rm -f '$ticket'" EXIT
+	while :; do
+		first=
+		for t in $(ls "$q" | sort); do
+			# a ticket whose process is gone is dropped
+			if kill -0 "${t##*-}" 2>/dev/null; then first=$t; break; fi
+			rm -f "$q/$t"
+		done
+		[ "$first" = "${ticket##*/}" ] && break
+		sleep 1
+	done
+	exec 8> "$CACHE/lock-build"
+	flock 8
+	rm -f "$ticket"
 }
 
 # Per-arch settings.

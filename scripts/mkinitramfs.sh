@@ -59,10 +59,13 @@ done
 
 # Upstream cgroup selftests: proof that the patch breaks nothing around it.
 up=$tree/tools/testing/selftests/cgroup
+uplib=("$up/cgroup_util.c")
+# 6.16 and later keep cgroup_util in lib/
+[ -f "$up/lib/cgroup_util.c" ] && uplib=("$up/lib/cgroup_util.c" -I "$up/lib/include")
 for name in test_core test_kill test_pids; do
 	[ -f "$up/$name.c" ] || continue
 	$TARGET_CC $cflags -w -I "$tree/tools/testing/selftests" \
-		"$up/$name.c" "$up/cgroup_util.c" -o "$root/tests/upstream/$name"
+		"$up/$name.c" "${uplib[@]}" -o "$root/tests/upstream/$name"
 done
 
 # The suites the guest must report (scripts/tap-summary.sh): a suite that

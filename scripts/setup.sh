@@ -43,3 +43,31 @@ if ! command -v promtool >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends prometheus
 fi
+
+# linux-source-7.3 is in trixie-backports.  Fetch the package with a private
+# apt configuration into the cache and unpack it there: the host's sources
+# and release stay as they are.  Re-fetched when the archive has a newer
+# version.
+cache=${RESTRACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/restrack}
+fetch_source() {	# fetch_source SUITE PACKAGE
+	local suite=$1 pkg=$2 apt=$cache/apt-$1 ver
+	local -a opt
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
+		> "$apt/sources.list"
+	opt=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	     -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt"
+	     -o "Dir::Cache::Archives=$apt/archives" -o APT::Sandbox::User=root)
+	apt-get "${opt[@]}" -q update >/dev/null
+	ver=$(apt-cache "${opt[@]}" show "$pkg" | sed -n 's/^Version: //p' | sort -V | tail -1)
+	[ -n "$ver" ] || { echo "setup.sh: no $pkg in $suite" >&2; exit 1; }
+	if [ "$(cat "$cache/deb/$pkg/.version" 2>/dev/null)" != "$ver" ]; then
+		(cd "$apt/archives" && rm -f ./*.deb && apt-get "${opt[@]}" -q download "$pkg=$ver")
+		rm -rf "$cache/deb/$pkg"
+		mkdir -p "$cache/deb/$pkg"
+		dpkg-deb -x "$apt"/archives/"$pkg"_*.deb "$cache/deb/$pkg"
+		rm -f "$apt"/archives/*.deb
+		echo "$ver" > "$cache/deb/$pkg/.version"
+	fi
+}
+fetch_source trixie-backports linux-source-7.3
