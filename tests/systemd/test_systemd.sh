@@ -265,23 +265,23 @@ systemctl stop rt-reg.service
 check "stop: the unit's process is gone" eval "! kill -0 $pid 2>/dev/null"
 
 # --- bad declarations: reported, applied nowhere, the unit refused ---
-# A service without limits keeps rt-bad.slice's cgroup while the bad unit
+# A service without limits keeps rtbad.slice's cgroup while the bad unit
 # fails; the slice's own, valid, declaration comes after it started.
 unit rt-keep.service <<EOF
 [Service]
-Slice=rt-bad.slice
+Slice=rtbad.slice
 ExecStart=$H --hold
 EOF
 systemctl daemon-reload
 systemctl start rt-keep.service
-diag "rt-keep: $(systemctl is-active rt-keep.service) in $(prop ControlGroup rt-keep.service); root: $(cat $cg/cgroup.subtree_control); rt-bad.slice: $(ls $cg/rt-bad.slice | grep -c restrack) restrack files"
-unit rt-bad.slice <<EOF
+diag "rt-keep: $(systemctl is-active rt-keep.service) in $(prop ControlGroup rt-keep.service); root: $(cat $cg/cgroup.subtree_control); rtbad.slice: $(ls $cg/rtbad.slice | grep -c restrack) restrack files"
+unit rtbad.slice <<EOF
 [X-Restrack]
 FilesMax=$((SL + 50))
 EOF
 unit rt-bad.service <<EOF
 [Service]
-Slice=rt-bad.slice
+Slice=rtbad.slice
 ExecStart=$H --report $R/bad.out --hold
 [X-Restrack]
 HeapMax=12Q
@@ -298,8 +298,8 @@ eq "bad HeapMax=12Q: Result is exit-code" "$(prop Result rt-bad.service)" exit-c
 check "bad HeapMax=12Q: the service never ran" test ! -e $R/bad.out
 check "bad HeapMax=12Q: the journal says why" journal_has rt-bad.service "bad HeapMax=12Q"
 eq "bad HeapMax=12Q: nothing applied, not even the slice's valid FilesMax" \
-	"$(cat $cg/rt-bad.slice/restrack.files.max) $(ls /run/restrack/applied/rt-bad.slice 2>&1 >/dev/null | grep -c 'No such')" "max 1"
-for f in $cg/rt-bad.slice/restrack.* $cg/rt-bad.slice/rt-bad.service/restrack.*; do
+	"$(cat $cg/rtbad.slice/restrack.files.max) $(ls /run/restrack/applied/rtbad.slice 2>&1 >/dev/null | grep -c 'No such')" "max 1"
+for f in $cg/rtbad.slice/restrack.* $cg/rtbad.slice/rt-bad.service/restrack.*; do
 	[ -f "$f" ] && diag "$f: $(tr '\n' ' ' < $f)"
 done
 systemctl stop rt-keep.service
