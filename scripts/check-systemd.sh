@@ -72,8 +72,10 @@ TTYVHangup=no
 UNIT
 ln -s ../restrack-tests.service "$ov/etc/systemd/system/multi-user.target.wants/"
 # the console is the tests': no login prompts on it
-# e2scrub_reap needs LVM tools the guest does not have
-for u in serial-getty@$CONSOLE.service getty@tty1.service e2scrub_reap.service; do
+# e2scrub_reap needs LVM tools the guest does not have; the kernel has no
+# modules to load
+for u in serial-getty@$CONSOLE.service getty@tty1.service e2scrub_reap.service \
+	systemd-modules-load.service; do
 	ln -s /dev/null "$ov/etc/systemd/system/$u"
 done
 echo restrack-vm > "$ov/etc/hostname"
