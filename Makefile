@@ -7,6 +7,8 @@
 #   make run     build and boot the 6.1 kernel and show restrack working
 #   make shell   boot the 6.1 kernel to a guest shell
 #   make bench   hot-path overhead figures, measured in the guest
+#   make check-systemd  restrack under a Debian guest's systemd and libcgroup
+#                (SUITE=bookworm|trixie, SUITES="bookworm trixie"; LINE=6.12)
 #
 # LINES, ARCHES, ARCH, LINE and KSRC select what to build (see README.md).
 
@@ -18,7 +20,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13
 
 S := scripts
 
-.PHONY: all patch check check-debug run shell bench kernel clean
+.PHONY: all patch check check-debug check-systemd shell-systemd run shell bench kernel clean
 
 all: patch
 
@@ -30,6 +32,16 @@ check:
 
 check-debug:
 	@$(S)/check-debug.sh
+
+# The Debian guest runs 6.12 unless LINE is given on the command line.
+SYSTEMD_ENV = LINE=$(if $(filter command line,$(origin LINE)),$(LINE),6.12) \
+	ARCH=$(ARCH) SUITE=$(or $(SUITE),bookworm) SUITES="$(SUITES)"
+
+check-systemd:
+	@$(SYSTEMD_ENV) $(S)/check-systemd.sh
+
+shell-systemd:
+	@$(SYSTEMD_ENV) RESTRACK_MODE=shell $(S)/check-systemd.sh
 
 kernel:
 	$(S)/build-kernel.sh $(LINE) $(ARCH)

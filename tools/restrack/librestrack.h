@@ -151,4 +151,48 @@ void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap);
 void restrack_json_string(FILE *f, const char *str);
 void restrack_prom_label(FILE *f, const char *str);
 
+/*
+ * systemd units (unit.c).  Limits are declared in a unit file or a drop-in:
+ *
+ *   [X-Restrack]
+ *   HeapMax=64M       a size or max
+ *   FilesMax=32       a count or max
+ *   Policy=kill       deny (the default) or kill
+ *
+ * systemd ignores sections whose names start with "X-".  Later files
+ * override earlier ones; an empty value resets a key.
+ */
+#define RESTRACK_UNIT_SECTION	"X-Restrack"
+
+struct restrack_decl {
+	bool present;		/* the section is in one of the files */
+	uint64_t heap, files;	/* RESTRACK_MAX: no limit */
+	char policy[8];
+};
+
+/* What "systemctl show -p Id -p ControlGroup ..." says of one unit. */
+struct restrack_unit_info {
+	char id[256];
+	char cgroup[PATH_MAX];
+	char fragment[PATH_MAX];
+	char dropins[4 * PATH_MAX];	/* space-separated, systemd's order */
+	char load_state[32];
+};
+
+void restrack_decl_init(struct restrack_decl *d);
+/*
+ * The [X-Restrack] section of the unit file F (NAME for messages) into D.
+ * -EINVAL with the file, line and reason in WHY for a bad declaration.
+ */
+int restrack_decl_parse(FILE *f, const char *name, struct restrack_decl *d,
+			char *why, size_t whylen);
+int restrack_decl_parse_file(const char *path, struct restrack_decl *d,
+			     char *why, size_t whylen);
+/* A unit's fragment, then its drop-ins. */
+int restrack_decl_of_unit(const struct restrack_unit_info *u,
+			  struct restrack_decl *d, char *why, size_t whylen);
+/* The blocks of "systemctl show" output TEXT, one per unit, into UNITS. */
+int restrack_parse_show(const char *text, struct restrack_unit_info *units,
+			size_t max_units, size_t *nr);
+
 #endif /* LIBRESTRACK_H */

@@ -4,6 +4,7 @@
  *
  *   restrack run [--heap SIZE] [--files N] [--policy deny|kill] -- CMD...
  *   restrack status [--json|--prometheus] [--watch [SECONDS]]
+ *   restrack apply [--dry-run] UNIT
  *   restrack register|fetch|deregister|reset PID
  *   restrack cap PID HEAP FILES
  *
@@ -27,6 +28,10 @@
 #include "librestrack.h"
 
 #define EXIT_USAGE	2
+
+#ifndef RESTRACK_SBINDIR
+#define RESTRACK_SBINDIR "/usr/local/sbin"
+#endif
 
 #ifndef RESTRACK_VERSION
 #define RESTRACK_VERSION "1.0"
@@ -87,6 +92,8 @@ static const char usage_main[] =
 "Commands:\n"
 "  run [OPTIONS] -- CMD [ARG...]  run CMD in a fresh limited cgroup\n"
 "  status [OPTIONS]               show limited cgroups and registered processes\n"
+"  apply [--dry-run] UNIT         set the limits a systemd unit and its slices\n"
+"                                 declare in [X-Restrack] on their cgroups\n"
 "  register PID                   move PID into its own cgroup, restrack/PID\n"
 "  fetch PID                      print the heap (MiB) and open files of PID\n"
 "  cap PID HEAP FILES             set its quotas (over quota = SIGKILL)\n"
@@ -137,6 +144,26 @@ static const char usage_status[] =
 "  -n, --iterations N     stop after N snapshots\n"
 "  -o, --output FILE      write to FILE, replaced atomically each time\n"
 "  -h, --help             this text\n";
+
+static const char usage_apply[] =
+"Usage: restrack apply [OPTIONS] UNIT\n"
+"\n"
+"Set the limits that systemd unit UNIT and the slices above it declare in an\n"
+"[X-Restrack] section of their unit files or drop-ins (HeapMax=, FilesMax=,\n"
+"Policy=) on their cgroups, from the outermost slice in, and enable restrack\n"
+"on the way down.  A unit whose declaration was removed since it was last\n"
+"applied gets its limits lifted.  Meant to run as\n"
+"  ExecStartPre=+" RESTRACK_SBINDIR "/restrack apply %n\n"
+"so that the limits are set each time the unit's cgroup is created; a bad\n"
+"declaration is reported, nothing is applied, and the unit is refused.\n"
+"\n"
+"Options:\n"
+"  -n, --dry-run          say what would be set, set nothing\n"
+"  -q, --quiet            say nothing when all goes well\n"
+"  -h, --help             this text\n"
+"\n"
+"The unit's cgroup comes from systemctl show -P ControlGroup\n"
+"($RESTRACK_SYSTEMCTL names another systemctl).\n";
 
 static const char usage_register[] =
 "Usage: restrack register PID\n"
@@ -602,6 +629,390 @@ out_rmdir:
 	return ret;
 }
 
+/* apply */
+
+#define APPLY_MAX_UNITS	16
+
+/* Output of CMD... (stdout), NUL-terminated in a malloc'd buffer. */
+static char *run_capture(char *const argv[], int *status)
+{
+	size_t len = 0, cap = 8192;
+	char *buf = malloc(cap);
+	int fds[2];
+	pid_t pid;
+	ssize_t n;
+
+	if (!buf || pipe2(fds, O_CLOEXEC)) {
+		free(buf);
+		return NULL;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		free(buf);
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		execvp(argv[0], argv);
+		fprintf(stderr, "restrack: apply: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fds[0], buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return buf;
+}
+
+/* systemctl show of NAMES into UNITS; *NR of them.  0 or -1 after saying why. */
+static int systemctl_show(char **names, size_t nr_names,
+			  struct restrack_unit_info *units, size_t *nr)
+{
+	const char *systemctl = getenv("RESTRACK_SYSTEMCTL");
+	char *argv[APPLY_MAX_UNITS + 16], *out;
+	size_t i, a = 0;
+	int status = 0, err;
+
+	argv[a++] = (char *)(systemctl && *systemctl ? systemctl : "systemctl");
+	argv[a++] = "show";
+	argv[a++] = "-p";
+	argv[a++] = "Id,ControlGroup,FragmentPath,DropInPaths,LoadState";
+	argv[a++] = "--";
+	for (i = 0; i < nr_names && i < APPLY_MAX_UNITS; i++)
+		argv[a++] = names[i];
+	argv[a] = NULL;
+	out = run_capture(argv, &status);
+	if (!out) {
+		say("cannot run %s: %s", argv[0], strerror(errno));
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		say("%s show %s failed", argv[0], names[0]);
+		free(out);
+		return -1;
+	}
+	err = restrack_parse_show(out, units, APPLY_MAX_UNITS, nr);
+	free(out);
+	if (err || *nr != nr_names) {
+		say("cannot read the output of %s show", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* One cgroup on the way to the unit, and what goes into it. */
+struct apply_step {
+	struct restrack_unit_info *info;
+	struct restrack_decl decl;
+	bool reset;		/* declared before, not now: lift the limits */
+	char dir[PATH_MAX];
+	int fd[3];		/* policy, heap.max, files.max */
+};
+
+static const char *const apply_files[3] = {
+	"restrack.policy", "restrack.heap.max", "restrack.files.max",
+};
+
+/* Where apply remembers which units it limited: /run/restrack/applied. */
+static int applied_mark(const char *unit, int op)
+{
+	const char *dir = getenv("RESTRACK_STATE_DIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/run/restrack/applied";
+	snprintf(path, sizeof(path), "%s/%s", dir, unit);
+	switch (op) {
+	case 0:		/* test */
+		return access(path, F_OK) == 0;
+	case 1:		/* set */
+		mkdir("/run/restrack", 0755);
+		mkdir(dir, 0755);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return 0;
+	default:	/* clear */
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	}
+}
+
+/*
+ * Run from ExecStartPre=, apply is in the cgroup of the unit it limits,
+ * inside the slices it limits: its descriptors, its heap and the systemctl
+ * it starts would count against those limits (a slice near its limit
+ * would refuse them, or kill them under the kill policy).  It moves itself
+ * to the root cgroup first, where nothing is charged.  systemd follows
+ * the process, not its cgroup, and it exits soon.  Best effort: where the
+ * root cannot be written (a delegated subtree), it stays.
+ */
+static void leave_cgroup(void)
+{
+	const char *mnt = restrack_cgroup_mount();
+	char buf[32];
+
+	if (!mnt || !restrack_is_cgroup2(mnt))
+		return;
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	restrack_cg_write(mnt, "cgroup.procs", buf);
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	struct restrack_unit_info *units = NULL;
+	struct apply_step steps[APPLY_MAX_UNITS];
+	char *names[APPLY_MAX_UNITS], cg[PATH_MAX], *tok, *save;
+	char why[PATH_MAX + 256], bad[PATH_MAX], b[2][RESTRACK_SIZE_BUFSZ];
+	bool dry = false, quiet = false, any = false;
+	size_t nr = 0, nr_steps = 0, i, j, deepest = 0;
+	const char *unit = NULL, *mnt = NULL;
+	int ret = EXIT_FAILURE, err, k;
+
+	for (k = 1; k < argc; k++) {
+		const char *a = argv[k];
+
+		if (is_help(a)) {
+			fputs(usage_apply, stdout);
+			return 0;
+		} else if (!strcmp(a, "-n") || !strcmp(a, "--dry-run")) {
+			dry = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = true;
+		} else if (!strcmp(a, "--")) {
+			if (k + 1 < argc && !unit)
+				unit = argv[++k];
+			if (k + 1 < argc)
+				return usage_error("too many arguments");
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else if (unit) {
+			return usage_error("too many arguments");
+		} else {
+			unit = a;
+		}
+	}
+	if (!unit || !*unit)
+		return usage_error("no unit given");
+
+	leave_cgroup();
+	units = calloc(APPLY_MAX_UNITS, sizeof(*units));
+	if (!units) {
+		say("out of memory");
+		return EXIT_FAILURE;
+	}
+	names[0] = (char *)unit;
+	if (systemctl_show(names, 1, units, &nr))
+		goto out;
+	if (strcmp(units[0].load_state, "loaded")) {
+		say("%s: unit not loaded (LoadState=%s)", unit,
+		    units[0].load_state);
+		goto out;
+	}
+	if (!units[0].cgroup[0] || !strcmp(units[0].cgroup, "/")) {
+		say("%s has no cgroup of its own: it is not running (ControlGroup is empty)",
+		    units[0].id);
+		goto out;
+	}
+
+	/*
+	 * The slices on the way down, from the ControlGroup path: a unit's
+	 * cgroup is MNT/a.slice/a-b.slice/x.service.
+	 */
+	snprintf(cg, sizeof(cg), "%s", units[0].cgroup);
+	for (tok = strtok_r(cg, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		const char *u = restrack_unit_name(tok);
+
+		if (!u || strcmp(u + strlen(u) - 6, ".slice") ||
+		    !strcmp(u, units[0].id))
+			continue;
+		if (nr_steps + 2 > APPLY_MAX_UNITS) {
+			say("%s: too many slices", unit);
+			goto out;
+		}
+		names[nr_steps++] = tok;
+	}
+	if (nr_steps) {
+		size_t got;
+
+		if (systemctl_show(names, nr_steps, units + 1, &got))
+			goto out;
+	}
+	/* steps: the slices in path order, then the unit */
+	for (i = 0; i <= nr_steps; i++)
+		steps[i].info = &units[i == nr_steps ? 0 : i + 1];
+	nr_steps++;
+
+	/* Every declaration first: a bad one means nothing is applied. */
+	err = 0;
+	for (i = 0; i < nr_steps; i++) {
+		struct apply_step *s = &steps[i];
+
+		if (restrack_decl_of_unit(s->info, &s->decl, why, sizeof(why))) {
+			say("%s: %s", s->info->id, why);
+			err = 1;
+			continue;
+		}
+		s->reset = !s->decl.present && applied_mark(s->info->id, 0) > 0;
+		if (s->decl.present || s->reset)
+			any = true;
+		if (s->decl.present)
+			deepest = i;
+	}
+	if (err) {
+		say("%s: bad declaration: no limit applied", unit);
+		goto out;
+	}
+	if (!any) {
+		ret = 0;
+		goto out;
+	}
+
+	mnt = restrack_mount();
+	if (!mnt)
+		goto out;
+	for (i = 0; i < nr_steps; i++)
+		snprintf(steps[i].dir, sizeof(steps[i].dir), "%s%s", mnt,
+			 steps[i].info->cgroup);
+
+	for (i = 0; i < nr_steps; i++) {
+		struct apply_step *s = &steps[i];
+
+		if (quiet || !(s->decl.present || s->reset))
+			continue;
+		if (s->reset)
+			say("%s%s: declaration removed: lifting the limits of %s",
+			    dry ? "dry run: " : "", s->info->id, s->info->cgroup);
+		else
+			say("%s%s: %s heap %s files %s policy %s",
+			    dry ? "dry run: " : "", s->info->id,
+			    s->info->cgroup,
+			    restrack_format_size(s->decl.heap, b[0]),
+			    restrack_format_count(s->decl.files, b[1]),
+			    s->decl.policy);
+	}
+	if (dry) {
+		ret = 0;
+		goto out;
+	}
+
+	/*
+	 * restrack on the parent of the innermost declared cgroup, and all the
+	 * way up; systemd's slices hold no processes.
+	 */
+	if (steps[deepest].decl.present) {
+		char parent[PATH_MAX], *slash;
+
+		snprintf(parent, sizeof(parent), "%s", steps[deepest].info->cgroup);
+		slash = strrchr(parent, '/');
+		if (slash)
+			*slash = '\0';
+		err = restrack_enable_path(mnt, parent, bad, sizeof(bad));
+		if (err == -EBUSY) {
+			say("cannot enable restrack in %s: it holds processes, and cgroup v2 puts controllers only on cgroups without them",
+			    bad);
+			goto out;
+		} else if (err) {
+			say("cannot enable restrack in %s: %s", bad,
+			    restrack_strerror(err));
+			goto out;
+		}
+	}
+
+	/*
+	 * This process runs in the unit's cgroup (ExecStartPre=): every file
+	 * is opened before the first limit is written, so that no descriptor
+	 * is charged against a limit just set, and the policy goes first, so
+	 * that nothing is killed for usage from before the limits.
+	 */
+	for (i = 0; i < nr_steps; i++)
+		for (j = 0; j < 3; j++)
+			steps[i].fd[j] = -1;
+	err = 0;
+	for (i = 0; i < nr_steps && !err; i++) {
+		struct apply_step *s = &steps[i];
+
+		if (!s->decl.present && !s->reset)
+			continue;
+		for (j = 0; j < 3; j++) {
+			char path[PATH_MAX + 32];
+
+			snprintf(path, sizeof(path), "%s/%s", s->dir,
+				 apply_files[j]);
+			s->fd[j] = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+			if (s->fd[j] < 0) {
+				err = -errno;
+				/* a lifted limit on a cgroup without restrack */
+				if (s->reset && err == -ENOENT) {
+					err = 0;
+					break;
+				}
+				say("cannot open %s: %s", path,
+				    restrack_strerror(err));
+				break;
+			}
+		}
+	}
+	for (i = 0; i < nr_steps && !err; i++) {
+		struct apply_step *s = &steps[i];
+		char val[3][32];
+
+		if (s->fd[0] < 0 || s->fd[1] < 0 || s->fd[2] < 0)
+			continue;
+		snprintf(val[0], sizeof(val[0]), "%s", s->decl.policy);
+		restrack_format_count(s->decl.heap, val[1]);
+		restrack_format_count(s->decl.files, val[2]);
+		for (j = 0; j < 3 && !err; j++)
+			if (write(s->fd[j], val[j], strlen(val[j])) < 0) {
+				err = -errno;
+				say("cannot write %s to %s/%s: %s", val[j],
+				    s->dir, apply_files[j],
+				    restrack_strerror(err));
+			}
+	}
+	for (i = 0; i < nr_steps; i++)
+		for (j = 0; j < 3; j++)
+			if (steps[i].fd[j] >= 0)
+				close(steps[i].fd[j]);
+	if (err)
+		goto out;
+	for (i = 0; i < nr_steps; i++) {
+		if (steps[i].decl.present)
+			err = applied_mark(steps[i].info->id, 1);
+		else if (steps[i].reset)
+			err = applied_mark(steps[i].info->id, 2);
+		if (err)
+			say("cannot record %s in /run/restrack: %s",
+			    steps[i].info->id, strerror(-err));
+	}
+	ret = 0;
+out:
+	free(units);
+	return ret;
+}
+
 /* status */
 
 enum status_format { STATUS_TABLE, STATUS_JSON, STATUS_PROMETHEUS };
@@ -859,6 +1270,7 @@ static const struct command {
 } commands[] = {
 	{ "run",	usage_run,	cmd_run },
 	{ "status",	usage_status,	cmd_status },
+	{ "apply",	usage_apply,	cmd_apply },
 	{ "register",	usage_register,	NULL },
 	{ "fetch",	usage_fetch,	NULL },
 	{ "cap",	usage_cap,	NULL },

@@ -217,17 +217,141 @@ RESTRACK_TRACKER_STATUS=$T/none rt status --json
 check "status without tracker_status: only limited cgroups" \
 	eval '[ $rc = 0 ] && ! grep -q "/restrack/59" "$T/out" && grep -q "\"processes\": \[\]$" "$T/out"'
 
+# --- apply: [X-Restrack] of a unit and its slices, from a fake systemctl ---
+A=$T/apply
+mkdir -p "$A/units/web.service.d" "$A/state"
+ufake=$A/cg
+mkdir -p "$ufake/app.slice/app-web.slice/web.service"
+echo "cpu memory pids restrack" > "$ufake/cgroup.controllers"
+: > "$ufake/cgroup.subtree_control"
+for d in app.slice app.slice/app-web.slice app.slice/app-web.slice/web.service; do
+	: > "$ufake/$d/cgroup.subtree_control"
+	: > "$ufake/$d/cgroup.procs"
+	for f in restrack.policy restrack.heap.max restrack.files.max; do
+		echo init > "$ufake/$d/$f"
+	done
+done
+echo 1234 > "$ufake/app.slice/app-web.slice/web.service/cgroup.procs"
+# systemctl show -p ... -- UNIT...: one block per unit, from $UNITS
+cat > "$A/systemctl" << 'SH'
+#!/bin/sh
+[ "$1" = show ] || exit 1
+shift 4
+first=1
+for u in "$@"; do
+	[ $first = 1 ] || echo
+	first=0
+	case "$u" in
+	web|web.service) id=web.service; cg=/app.slice/app-web.slice/web.service ;;
+	app-web.slice) id=$u; cg=/app.slice/app-web.slice ;;
+	app.slice) id=$u; cg=/app.slice ;;
+	*) echo "Id=$u"; echo "LoadState=not-found"; echo "ControlGroup="; continue ;;
+	esac
+	echo "Id=$id"
+	echo "LoadState=loaded"
+	echo "ControlGroup=$cg"
+	f=$UNITS/$id
+	if [ -f "$f" ]; then echo "FragmentPath=$f"; else echo "FragmentPath="; fi
+	echo "DropInPaths=$(ls "$f.d"/*.conf 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+done
+SH
+chmod +x "$A/systemctl"
+printf '[Unit]\nDescription=web\n[Service]\nExecStart=/bin/true\n[X-Restrack]\nHeapMax=64M\nFilesMax=16\n' > "$A/units/web.service"
+printf '[X-Restrack]\nPolicy=kill\n' > "$A/units/web.service.d/10-policy.conf"
+printf '[X-Restrack]\nFilesMax=32\n' > "$A/units/app.slice"
+printf '[Unit]\nDescription=no limits\n' > "$A/units/app-web.slice"
+ua() {
+	RESTRACK_CGROUP_ROOT=$ufake RESTRACK_SYSTEMCTL=${SYSTEMCTL:-$A/systemctl} \
+	UNITS=$A/units RESTRACK_STATE_DIR=$A/state \
+		"$tool" apply "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+}
+cgv() {
+	echo "$(cat "$ufake/$1/restrack.policy") $(cat "$ufake/$1/restrack.heap.max") $(cat "$ufake/$1/restrack.files.max")"
+}
+W=app.slice/app-web.slice/web.service
+ua --dry-run web
+check "apply --dry-run: exit 0, writes nothing" \
+	eval '[ $rc = 0 ] && [ "$(cgv $W)" = "init init init" ] && [ ! -s "$ufake/cgroup.subtree_control" ]'
+check "apply --dry-run: says what it would set" \
+	has "dry run: web.service: /app.slice/app-web.slice/web.service heap 64M files 16 policy kill" "$T/err"
+ua web
+check "apply: exit 0" test $rc = 0
+check "apply: the unit's limits, its drop-in overriding the unit file" \
+	eval '[ "$(cgv $W)" = "kill 67108864 16" ]'
+check "apply: the slice above gets its own declaration" \
+	eval '[ "$(cgv app.slice)" = "deny max 32" ]'
+check "apply: an undeclared slice is left alone" \
+	eval '[ "$(cgv app.slice/app-web.slice)" = "init init init" ]'
+check "apply: restrack enabled from the root down to the unit's parent" \
+	eval 'grep -qx +restrack "$ufake/cgroup.subtree_control" &&
+	      grep -qx +restrack "$ufake/app.slice/cgroup.subtree_control" &&
+	      grep -qx +restrack "$ufake/app.slice/app-web.slice/cgroup.subtree_control" &&
+	      [ ! -s "$ufake/$W/cgroup.subtree_control" ]'
+check "apply: one line per limited unit on stderr" \
+	eval '[ "$(wc -l < "$T/err")" = 2 ] && has "^restrack: apply: app.slice: /app.slice heap max files 32 policy deny$" "$T/err"'
+check "apply: the units it limited are recorded" \
+	eval '[ -e "$A/state/web.service" ] && [ -e "$A/state/app.slice" ] && [ ! -e "$A/state/app-web.slice" ]'
+ua -q web
+check "apply -q: nothing on stderr" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
+# the declaration removed: the limits it set are lifted
+rm -r "$A/units/web.service.d"
+printf '[Unit]\nDescription=web\n' > "$A/units/web.service"
+ua web
+check "apply: a removed declaration lifts the unit's limits" \
+	eval '[ $rc = 0 ] && [ "$(cgv $W)" = "deny max max" ] && [ ! -e "$A/state/web.service" ]'
+check "apply: ... and says so" has "web.service: declaration removed: lifting the limits" "$T/err"
+ua web
+check "apply again: only the slice is still declared: one line, exit 0" eval '[ $rc = 0 ] && [ "$(wc -l < "$T/err")" = 1 ]'
+# bad declarations: reported with file and line, nothing written
+for bad in "HeapMax=12Q|bad HeapMax=12Q" "FilesMax=-1|bad FilesMax=-1" \
+	"Policy=maybe|bad Policy=maybe" "HeapMax=99999999999999999999|bad HeapMax=99999999999999999999: too large" \
+	"Files=3|unknown key Files=" "FilesMax|not Key=Value"; do
+	decl=${bad%%|*}
+	printf '[Unit]\nDescription=web\n[X-Restrack]\nFilesMax=7\n%s\n' "$decl" > "$A/units/web.service"
+	echo init > "$ufake/app.slice/restrack.files.max"
+	ua web
+	check "apply: bad declaration $decl: exit 1, applied nowhere" \
+		eval '[ $rc = 1 ] && [ "$(cgv $W)" = "deny max max" ] && [ "$(cat "$ufake/app.slice/restrack.files.max")" = init ]'
+	check "apply: bad declaration $decl: file, line and reason" \
+		eval 'has "web.service: $A/units/web.service:5: ${bad#*|}" "$T/err" && has "bad declaration: no limit applied" "$T/err"'
+done
+# an empty value resets the key
+printf '[X-Restrack]\nFilesMax=7\nFilesMax=\nHeapMax=1G\n' > "$A/units/web.service"
+ua web
+check "apply: an empty value resets the key" eval '[ $rc = 0 ] && [ "$(cgv $W)" = "deny 1073741824 max" ]'
+# a section of another name is not ours
+printf '[X-Other]\nFilesMax=7\n[Service]\nFilesMax=9\n' > "$A/units/web.service"
+ua web
+check "apply: keys outside [X-Restrack] are not read" eval '[ $rc = 0 ] && [ "$(cgv $W)" = "deny max max" ]'
+ua nosuch.service
+check "apply: a unit that is not loaded: exit 1" \
+	eval '[ $rc = 1 ] && one_line && has "nosuch.service: unit not loaded" "$T/err"'
+ua
+check "apply: no unit: usage error, exit 2" eval '[ $rc = 2 ] && has "no unit given" "$T/err"'
+ua a b
+check "apply: two units: usage error, exit 2" eval '[ $rc = 2 ] && has "too many arguments" "$T/err"'
+SYSTEMCTL=/bin/false ua web
+check "apply: systemctl failing: exit 1" eval '[ $rc = 1 ] && has "show web failed" "$T/err"'
+# a process in the parent: no controller can be enabled there
+printf '[X-Restrack]\nFilesMax=7\n' > "$A/units/web.service"
+sed -i /restrack/d "$ufake/app.slice/app-web.slice/cgroup.subtree_control"
+echo 99 > "$ufake/app.slice/app-web.slice/cgroup.procs"
+ua web
+check "apply: a parent with processes: exit 1, says which" \
+	eval '[ $rc = 1 ] && has "cannot enable restrack in .*app-web.slice: it holds processes" "$T/err"'
+
 # --- errors and exit codes ---
 rt
 check "no command: usage on stderr, exit 2" eval '[ $rc = 2 ] && has "^Usage: restrack" "$T/err"'
-for c in run status register fetch cap reset deregister; do
+for c in run status apply register fetch cap reset deregister; do
 	rt $c --help
 	check "$c --help" eval '[ $rc = 0 ] && has "^Usage: restrack $c" "$T/out" && [ ! -s "$T/err" ]'
 	rt help $c
 	check "help $c" eval '[ $rc = 0 ] && has "^Usage: restrack $c" "$T/out"'
 done
 rt --help
-check "--help" eval '[ $rc = 0 ] && has "^  run " "$T/out" && has "^  status " "$T/out"'
+check "--help" eval '[ $rc = 0 ] && has "^  run " "$T/out" && has "^  status " "$T/out" && has "^  apply " "$T/out"'
 # usage errors: ARGS | message
 while IFS='|' read -r args msg; do
 	# shellcheck disable=SC2086
@@ -280,6 +404,9 @@ check "run on a fake tree: refused, not cgroup v2, command not run" \
 make -s install DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
 check "make install honours DESTDIR and PREFIX" \
 	eval '[ -x "$T/dest/opt/rt/sbin/restrack" ] && [ -f "$T/dest/opt/rt/share/man/man8/restrack.8" ]'
+make -s install-systemd DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
+check "make install-systemd: the drop-in runs the installed restrack" \
+	grep -qx 'ExecStartPre=+/opt/rt/sbin/restrack apply %n' "$T/dest/etc/systemd/system/service.d/restrack.conf"
 if command -v man > /dev/null; then
 	check "the man page renders without warnings" \
 		eval 'MANWIDTH=80 man --warnings -l restrack.8 > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ] && grep -q "restrack status --json" "$T/out"'

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-systemd: boot the patched kernel into a Debian root filesystem
+# with its real systemd and libcgroup's tools (cgroup-tools), and test
+# restrack there: limits declared in [X-Restrack] sections of units and
+# applied by "restrack apply" (tools/restrack/systemd/restrack.conf), and
+# cgcreate/cgset/cgget/cgexec/cgconfigparser.  Prints the boot time, the
+# whole run's time and "N passed, N failed"; exits non-zero on a failure.
+#
+# SUITE=bookworm|trixie picks the Debian release (systemd 252 / 257,
+# libcgroup 2.0.2 / 3.1); SUITES="bookworm trixie" runs both.  LINE
+# (default 6.12) and ARCH (x86_64) pick the kernel, built with
+# tests/config/systemd.config in a build directory of its own
+# (BUILD_TAG=systemd).  The root filesystem comes from mmdebstrap
+# (scripts/mkrootfs.sh) and is cached; RESTRACK_MODE=shell boots it to a
+# root shell on the console instead.
+. "$(dirname "$0")/lib.sh"
+line=${LINE:-6.12}
+arch=${ARCH:-x86_64}
+suites=${SUITES:-${SUITE:-bookworm}}
+mode=${RESTRACK_MODE:-check}
+[ "$arch" = x86_64 ] || die "check-systemd: x86_64 only for now (ARCH=$arch)"
+arch_setup "$arch"
+start=$(date +%s)
+
+command -v mmdebstrap >/dev/null || {
+	[ "$(id -u)" = 0 ] || die "no mmdebstrap: apt-get install mmdebstrap"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q mmdebstrap
+}
+
+export BUILD_TAG=systemd
+export RESTRACK_FRAGMENTS="$TOP/tests/config/systemd.config"
+obj=$(build_dir "$line" "$arch")-$BUILD_TAG
+kernel=$obj/$KIMAGE
+# RESTRACK_SKIP_BUILD=1 boots the kernel built last time without waiting
+# for the machine's build lock (only when the kernel sources did not change).
+if [ -n "${RESTRACK_SKIP_BUILD:-}" ] && [ -f "$kernel" ]; then
+	say "not rebuilding $kernel (RESTRACK_SKIP_BUILD)"
+else
+	mkdir -p "$OUT"
+	"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$OUT/systemd-kernel.log" 2>&1 ||
+		{ tail -30 "$OUT/systemd-kernel.log"; die "kernel build failed"; }
+fi
+say "kernel $kernel ($(( $(date +%s) - start ))s)"
+
+# The overlay: the tool, the tests and the units, appended to the cached
+# rootfs as a second cpio (the kernel unpacks them in order).
+ov=$obj/systemd-overlay
+rm -rf "$ov"
+libexec=$ov/usr/local/libexec/restrack-tests
+mkdir -p "$ov/usr/local/sbin" "$libexec" "$ov/etc/systemd/system/service.d" \
+	"$ov/etc/systemd/system/multi-user.target.wants"
+cflags="-static -O2 -Wall"
+$TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
+	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
+$TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
+install -m 755 "$TOP"/tests/systemd/*.sh "$libexec/"
+sed 's|@SBINDIR@|/usr/local/sbin|' "$TOP/tools/restrack/systemd/restrack.conf" \
+	> "$ov/etc/systemd/system/service.d/restrack.conf"
+cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
+[Unit]
+Description=restrack tests
+After=multi-user.target
+[Service]
+Type=simple
+ExecStart=/usr/local/libexec/restrack-tests/run.sh
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/$CONSOLE
+TTYReset=no
+TTYVHangup=no
+UNIT
+ln -s ../restrack-tests.service "$ov/etc/systemd/system/multi-user.target.wants/"
+# the console is the tests': no login prompts on it
+# e2scrub_reap needs LVM tools the guest does not have; the kernel has no
+# modules to load
+for u in serial-getty@$CONSOLE.service getty@tty1.service e2scrub_reap.service \
+	systemd-modules-load.service; do
+	ln -s /dev/null "$ov/etc/systemd/system/$u"
+done
+echo restrack-vm > "$ov/etc/hostname"
+if [ "$mode" = shell ]; then
+	mkdir -p "$ov/etc/systemd/system/serial-getty@$CONSOLE.service.d"
+	rm "$ov/etc/systemd/system/serial-getty@$CONSOLE.service"
+	printf '[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --noclear %%I 115200 vt220\n' \
+		> "$ov/etc/systemd/system/serial-getty@$CONSOLE.service.d/autologin.conf"
+fi
+(cd "$ov" && find . | cpio -o -H newc --quiet) > "$obj/systemd-overlay.cpio"
+
+total_passed=0
+total_failed=0
+for suite in $suites; do
+	t0=$(date +%s)
+	rootfs=$("$TOP/scripts/mkrootfs.sh" "$suite" "$arch")
+	initrd=$obj/systemd-$suite.cpio
+	cat "$rootfs" "$obj/systemd-overlay.cpio" > "$initrd"
+	log=$OUT/vm-systemd-$suite-$line-$arch.log
+	qemu=( "$QEMU" $QEMU_ARGS -m 2G -smp 2 -nographic -no-reboot
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=$CONSOLE panic=-1 oops=panic loglevel=5 rdinit=/sbin/init systemd.show_status=false restrack.mode=$mode" )
+	if [ "$mode" = shell ]; then
+		exec "${qemu[@]}"
+	fi
+	say "booting $suite on $line/$arch, log in $log"
+	tq=$(date +%s.%N)
+	set +e
+	timeout --foreground -k 10 "${RESTRACK_VM_TIMEOUT:-1200}" "${qemu[@]}" < /dev/null 2>&1 |
+		tr -d '\r' | while IFS= read -r l; do
+			printf '%s\n' "$l"
+			case "$l" in
+			"restrack-vm: booted"*)
+				echo "restrack-vm: host: booted $(echo "$(date +%s.%N) - $tq" | bc | cut -c1-5)s after QEMU started" ;;
+			esac
+		done | tee "$log"
+	set -e
+	tv=$(( $(date +%s) - t0 ))
+	echo test_libcgroup > "$obj/systemd-suites"
+	echo test_systemd >> "$obj/systemd-suites"
+	summary=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch" | tee /dev/stderr | tail -1) || true
+	read -r p f <<< "$(tap_counts "$summary")"
+	total_passed=$((total_passed + ${p:-0}))
+	total_failed=$((total_failed + ${f:-1}))
+	say "$suite: $summary; boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$log" | head -1), guest run ${tv}s"
+done
+say "check-systemd: $suites on $line/$arch in $(( $(date +%s) - start ))s"
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" = 0 ]

@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The Debian guest's test runner (restrack-tests.service): waits for the
+# boot to finish, reports its time, runs the suites with the framing
+# scripts/tap-summary.sh reads, and reboots (QEMU runs with -no-reboot).
+T=/usr/local/libexec/restrack-tests
+echo "restrack-vm: $(uname -r) $(uname -m), $(. /etc/os-release; echo "$PRETTY_NAME"), systemd $(systemctl --version | sed -n 's/^systemd \([0-9]*\).*/\1/p')"
+systemctl is-system-running --wait > /dev/null
+echo "restrack-vm: system state $(systemctl is-system-running)"
+systemctl --failed --no-legend --plain | sed 's/^/restrack-vm: failed unit: /'
+echo "restrack-vm: booted: $(systemd-analyze time | head -1)"
+echo "restrack-vm: cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+
+run_suite() {
+	local name=$1 t0 rc
+	shift
+	echo "# suite: $name"
+	t0=$(date +%s)
+	"$@"
+	rc=$?
+	echo "# suite-exit: $name $rc $(( $(date +%s) - t0 ))s"
+}
+case "$(sed -n 's/.*restrack.mode=\([a-z]*\).*/\1/p' /proc/cmdline)" in
+shell)	exit 0 ;;
+esac
+# libcgroup first: it looks at the root before anything enabled restrack
+run_suite test_libcgroup $T/test_libcgroup.sh
+run_suite test_systemd $T/test_systemd.sh
+echo "restrack-vm: done"
+systemctl reboot -ff
