@@ -79,7 +79,7 @@ baseline_log() {
 	dir=$(build_dir "$1" "$2")-norestrack
 	kernel=$dir/$KIMAGE
 	log=$dir/upstream-baseline.log
-	key=$(cat "$kernel" "$(build_dir "$1" "$2")"/initramfs/tests/upstream/* | sha1sum)
+	key=$(cat "$kernel" "$(build_dir "$1" "$2")"/initramfs/{init,tests/upstream/*} | sha1sum)
 	if [ ! -f "$log" ] || [ "$(cat "$log.key" 2>/dev/null)" != "$key" ]; then
 		RESTRACK_KERNEL=$kernel "$TOP/scripts/run-vm.sh" "$1" "$2" upstream > /dev/null || true
 		cp "$OUT/vm-$1-$2-upstream-alt.log" "$log"
@@ -108,6 +108,31 @@ own_on_baseline() {
 	passed=$((passed + p)); failed=$((failed + f))
 }
 
+# upstream_on_baseline LINE ARCH LOG: the upstream selftests on the
+# CONFIG_CGROUP_RESTRACK=n kernel are judged too: they must pass, but for
+# the failures tests/upstream-known-failures lists (with the reason) for
+# the line.
+upstream_on_baseline() {
+	local up=$OUT/vm-$1-$2-norestrack-upstream.log known summary p f
+	known=$(mktemp)
+	awk -v line="$1" '$1 == line { split($2, w, "/"); print "# suite: upstream/" w[1]; print "not ok 0 " w[2] }' \
+		"$TOP/tests/upstream-known-failures" > "$known"
+	awk '/^# suite: / { keep = ($3 ~ /^upstream\// && $3 != "upstream/test_overcommit") }
+	     keep || /^restrack-vm: done/ { print }
+	     /^# suite-exit: / { keep = 0 }' "$3" > "$up"
+	"$TOP/scripts/tap-summary.sh" "$up" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" "$known" > "$up.out" || true
+	rm -f "$known"
+	summary=$(tail -1 "$up.out")
+	echo "VM $(elapsed) $1/$2 CONFIG_CGROUP_RESTRACK=n, upstream selftests: $summary"
+	grep -E "^(FAIL|SKIP|    )" "$up.out" || true
+	read -r p f <<< "$(tap_counts "$summary")"
+	if [ -z "$p" ] || [ "$p" = 0 ]; then
+		fail "$1/$2: the upstream selftests did not run on the CONFIG_CGROUP_RESTRACK=n kernel"
+		return
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
 for line in $LINES; do
 	check "$line: make patch" "$TOP/scripts/mkpatch.sh" "$line" || continue
 	check "$line: patch applies to pristine $line tree (git apply, patch -p1)" apply_check "$line"
@@ -131,6 +156,7 @@ for line in $LINES; do
 			pass "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			baseline=$(baseline_log "$line" "$arch")
 			own_on_baseline "$line" "$arch" "$baseline"
+			upstream_on_baseline "$line" "$arch" "$baseline"
 		else
 			fail "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			tail -40 "$OUT/build-$line-$arch-norestrack.log"
