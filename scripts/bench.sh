@@ -41,7 +41,7 @@ boot() {
 	say "$(elapsed) $(basename "$log" .log)"
 	RESTRACK_KERNEL=$kernel RESTRACK_SMP=$smp RESTRACK_MEM=2G \
 	RESTRACK_QEMU_OPTS=$opts RESTRACK_VM_TIMEOUT=${RESTRACK_VM_TIMEOUT:-1800} \
-	RESTRACK_APPEND="restrack.bench_scale=$scale restrack.bench_rounds=$rounds" \
+	RESTRACK_APPEND="norandmaps restrack.bench_scale=$scale restrack.bench_rounds=$rounds ${BENCH_APPEND:-}" \
 		"$TOP/scripts/run-vm.sh" "$line" "$arch" "$mode" > "$log" 2>&1 || true
 	if ! grep -q "^restrack-vm: done" "$log" || grep -q "^bench: FAIL" "$log" ||
 	   grep -Eq "(WARNING|BUG|Oops|Kernel panic|kernel BUG)" "$log"; then
