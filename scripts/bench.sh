@@ -19,7 +19,9 @@
 # one is missed or a boot fails.
 # LINES (default 6.1 6.12), ARCHES (default x86_64); BENCH_SCALE (percent of
 # the default iterations, 50), BENCH_ROUNDS (best of, 3), BENCH_PAIRS
-# (wall-clock boot pairs, 2; 0 skips them).
+# (wall-clock boot pairs, 2; 0 skips them); BENCH_FRAGMENTS, config
+# fragments for both kernels (e.g. CONFIG_JUMP_LABEL=y), builds them apart
+# from make check's, in build directories tagged "bench".
 . "$(dirname "$0")/lib.sh"
 LINES=${LINES:-6.1 6.12}
 ARCHES=${ARCHES:-x86_64}
@@ -74,12 +76,14 @@ for arch in $ARCHES; do
 	say "$(elapsed) building $line/$arch, patched and pristine"
 	if ! "$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build.log" 2>&1 ||
 	   ! "$TOP/scripts/mkinitramfs.sh" "$line" "$arch" >> "$dir/build.log" 2>&1 ||
-	   ! BUILD_TAG=pristine "$TOP/scripts/build-kernel.sh" "$line" "$arch" \
-		> "$dir/build-pristine.log" 2>&1; then
+	   { [ -n "${BENCH_FRAGMENTS:-}" ] && ! BUILD_TAG=bench RESTRACK_FRAGMENTS=$BENCH_FRAGMENTS \
+		"$TOP/scripts/build-kernel.sh" "$line" "$arch" >> "$dir/build.log" 2>&1; } ||
+	   ! BUILD_TAG=pristine${BENCH_FRAGMENTS:+-bench} RESTRACK_FRAGMENTS=${BENCH_FRAGMENTS:-} \
+		"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build-pristine.log" 2>&1; then
 		echo "FAIL $line/$arch: build"; tail -20 "$dir"/build*.log; bad=1; continue
 	fi
-	patched=$obj/$KIMAGE
-	pristine=$obj-pristine/$KIMAGE
+	patched=$obj${BENCH_FRAGMENTS:+-bench}/$KIMAGE
+	pristine=$obj-pristine${BENCH_FRAGMENTS:+-bench}/$KIMAGE
 	icount="-icount shift=0,sleep=off"
 	boot "$dir/icount-pristine.log" "$pristine" bench 2 "$icount" || continue
 	boot "$dir/icount-patched.log" "$patched" bench 2 "$icount" || continue
