@@ -21,7 +21,8 @@
 # the default iterations, 50), BENCH_ROUNDS (best of, 3), BENCH_PAIRS
 # (wall-clock boot pairs, 2; 0 skips them); BENCH_FRAGMENTS, config
 # fragments for both kernels (e.g. CONFIG_JUMP_LABEL=y), builds them apart
-# from make check's, in build directories tagged "bench".
+# from make check's, in build directories tagged "bench".  BENCH_BUILD=0
+# boots the kernels built last time instead of (re)building them.
 . "$(dirname "$0")/lib.sh"
 LINES=${LINES:-6.1 6.12}
 ARCHES=${ARCHES:-x86_64}
@@ -58,7 +59,7 @@ boot() {
 # KVM may open and still fail), TCG without -icount else.
 wall_accel() {
 	if [ "$arch" = "$(uname -m)" ] && [ -w /dev/kvm ] &&
-	   RESTRACK_KERNEL=$patched RESTRACK_QEMU_OPTS="-accel kvm" RESTRACK_VM_TIMEOUT=60 \
+	   RESTRACK_KERNEL=$patched RESTRACK_QEMU_OPTS="-accel kvm" RESTRACK_VM_TIMEOUT=30 \
 		"$TOP/scripts/run-vm.sh" "$line" "$arch" none > "$dir/kvm-probe.log" 2>&1; then
 		echo kvm
 	else
@@ -74,7 +75,9 @@ for arch in $ARCHES; do
 	mkdir -p "$dir"
 	obj=$(build_dir "$line" "$arch")
 	say "$(elapsed) building $line/$arch, patched and pristine"
-	if ! "$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build.log" 2>&1 ||
+	if [ "${BENCH_BUILD:-1}" = 0 ]; then
+		:
+	elif ! "$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build.log" 2>&1 ||
 	   ! "$TOP/scripts/mkinitramfs.sh" "$line" "$arch" >> "$dir/build.log" 2>&1 ||
 	   { [ -n "${BENCH_FRAGMENTS:-}" ] && ! BUILD_TAG=bench RESTRACK_FRAGMENTS=$BENCH_FRAGMENTS \
 		"$TOP/scripts/build-kernel.sh" "$line" "$arch" >> "$dir/build.log" 2>&1; } ||
@@ -96,7 +99,7 @@ for arch in $ARCHES; do
 
 	# The table, and the targets.
 	for f in "$dir"/*.log; do
-		grep "^bench: " "$f" | sed "s|^|$(basename "$f" .log) |"
+		sed -n "s|^bench: |$(basename "$f" .log) |p" "$f"
 	done | awk -v line="$line" -v arch="$arch" -v accel="$accel" \
 		-v pairs="$pairs" -v rounds="$rounds" -v scale="$scale" \
 		-v out="$dir/verdict" '
