@@ -44,7 +44,7 @@ boot() {
 	say "$(elapsed) $(basename "$log" .log)"
 	RESTRACK_KERNEL=$kernel RESTRACK_SMP=$smp RESTRACK_MEM=2G \
 	RESTRACK_QEMU_OPTS=$opts RESTRACK_VM_TIMEOUT=${RESTRACK_VM_TIMEOUT:-1800} \
-	RESTRACK_APPEND="norandmaps restrack.bench_scale=$scale restrack.bench_rounds=$rounds ${BENCH_APPEND:-}" \
+	RESTRACK_APPEND="norandmaps restrack.bench_verbose restrack.bench_scale=$scale restrack.bench_rounds=$rounds ${BENCH_APPEND:-}" \
 		"$TOP/scripts/run-vm.sh" "$line" "$arch" "$mode" > "$log" 2>&1 || true
 	if ! grep -q "^restrack-vm: done" "$log" || grep -q "^bench: FAIL" "$log" ||
 	   grep -Eq "(WARNING|BUG|Oops|Kernel panic|kernel BUG)" "$log"; then
@@ -110,6 +110,12 @@ for arch in $ARCHES; do
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
 	function r(x) { return sprintf("%.3f", x) }
+	# rounds: the spread of the icount figures, highest over lowest round
+	$2 == "round" && $3 >= 0 && $1 ~ /^icount-p/ && $4 == "off" {
+		k = $1 SUBSEP $5
+		if (!(k in lo) || $6 < lo[k]) lo[k] = $6
+		if (!(k in hi) || $6 > hi[k]) hi[k] = $6
+	}
 	$2 != "result" { next }
 	{ src = $1; cfg = $3; loop = $4; v = $5 }
 	src == "icount-pristine" && cfg == "off" { base[loop] = v; order[++nl] = loop }
@@ -122,9 +128,10 @@ for arch in $ARCHES; do
 		printf "### %s %s\n\n", line, arch
 		printf "Primary: QEMU TCG `-icount shift=0,sleep=off` (guest ns = instructions), best of %d rounds, %d%% of the iterations.  ", rounds, scale
 		printf "Ratios against the unpatched kernel; off: root cgroup, no cgroup has the controller; on1: one level down; on3: three levels down with limits.  "
+		printf "Round spread: highest over lowest counted round, off, the larger of the two kernels.  "
 		printf "Wall: %s, %d alternating boot pairs, median ratio [range].\n\n", accel, pairs
-		printf "| loop | unpatched (instructions) | off | on1 | on3 | wall off | wall on3 |\n"
-		printf "|---|---:|---:|---:|---:|---:|---:|\n"
+		printf "| loop | unpatched (instructions) | off | on1 | on3 | round spread | wall off | wall on3 |\n"
+		printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
 		fails = 0
 		for (i = 1; i <= nl; i++) {
 			l = order[i]
@@ -143,13 +150,19 @@ for arch in $ARCHES; do
 				split("", b); m = nw["on3", l]; for (k = 1; k <= m; k++) b[k] = w["on3", l, k]
 				if (m > 0) { mo = median(b, m); w3 = sprintf("%.3f [%.2f–%.2f]", mo / mp, b[1] / hi, b[m] / lo) }
 			}
-			printf "| %s | %.0f | %s%s | %s | %s%s | %s | %s |\n", l, base[l], r(off), mark_off, r(on1), r(on3), mark_on3, wo, w3
+			sp = "n/a"
+			k1 = "icount-pristine" SUBSEP l; k2 = "icount-patched" SUBSEP l
+			if ((k1 in lo) && (k2 in lo)) {
+				s1 = hi[k1] / lo[k1] - 1; s2 = hi[k2] / lo[k2] - 1
+				sp = sprintf("%.1f%%", 100 * (s1 > s2 ? s1 : s2))
+			}
+			printf "| %s | %.0f | %s%s | %s | %s%s | %s | %s | %s |\n", l, base[l], r(off), mark_off, r(on1), r(on3), mark_on3, sp, wo, w3
 		}
 		if (smp["off"] > 0) {
 			t1 = smp["on1"] / smp["off"]; t3 = smp["on3"] / smp["off"]
 			mark = t3 >= 1 / 1.03 ? "" : " ✗"
 			if (mark != "") { fails++; miss = miss sprintf("smp4 on3 throughput %.3f of off < 1/1.03; ", t3) }
-			printf "| 4 workers, -smp 4: throughput vs off | %.0f ops/s | 1 | %s | %s%s | | |\n", smp["off"], r(t1), r(t3), mark
+			printf "| 4 workers, -smp 4: throughput vs off | %.0f ops/s | 1 | %s | %s%s | | | |\n", smp["off"], r(t1), r(t3), mark
 		}
 		rd = sys["register+deregister"]; t1k = sys["tracker_status_1k"]; t10k = sys["tracker_status_10k"]
 		printf "\n"
