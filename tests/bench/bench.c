@@ -651,6 +651,16 @@ int main(int argc, char **argv)
 	syscalls = have_syscalls();
 	printf("bench: kernel controller=%s syscalls=%s rounds=%d scale=%d%%\n",
 	       controller ? "yes" : "no", syscalls ? "yes" : "no", rounds, scale);
+	/* the clock the figures are in: wall-clock ones need more than jiffies */
+	fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  O_RDONLY);
+	if (fd >= 0) {
+		char cs[64] = "";
+
+		if (read(fd, cs, sizeof(cs) - 1) > 0)
+			printf("bench: clocksource %s", cs);
+		close(fd);
+	}
 
 	spare_fd = open("/dev/null", O_RDONLY);
 	fd = open(TMPFILE, O_RDWR | O_CREAT, 0644);
