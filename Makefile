@@ -6,7 +6,7 @@
 #   make check-debug  the in-VM suite on lockdep/KASAN/UBSAN/kmemleak kernels
 #   make run     build and boot the 6.1 kernel and show restrack working
 #   make shell   boot the 6.1 kernel to a guest shell
-#   make bench   hot-path overhead figures, measured in the guest
+#   make bench   restrack's cost against the unpatched kernel (scripts/bench.sh)
 #   make check-systemd  restrack under a Debian guest's systemd and libcgroup
 #                (SUITE=bookworm|trixie, SUITES="bookworm trixie"; LINE=6.12)
 #
@@ -53,8 +53,11 @@ run: kernel
 shell: kernel
 	$(S)/run-vm.sh $(LINE) $(ARCH) shell
 
-bench: kernel
-	$(S)/run-vm.sh $(LINE) $(ARCH) bench
+# Lines 6.1 and 6.12 on x86_64 unless LINES or ARCHES are given.
+bench:
+	@LINES="$(or $(LINES),6.1 6.12)" \
+	 ARCHES="$(if $(filter file,$(origin ARCHES)),x86_64,$(ARCHES))" \
+	 $(S)/bench.sh
 
 clean:
 	rm -rf out

@@ -5,6 +5,9 @@
 # requested symbol did not stick.  Extra fragments: RESTRACK_FRAGMENTS="f…"
 # (used for the CONFIG_CGROUP_RESTRACK=n and CONFIG_CGROUPS=n builds, which
 # then get their own build directory, named by BUILD_TAG).
+# BUILD_TAG=pristine[-…] builds the unpatched tree of the line instead, with
+# the same fragments minus the restrack symbols: the baseline of make bench.
+# That tree is only read (O=), never synced, patched or built in place.
 # Usage: scripts/build-kernel.sh LINE ARCH [make targets…]
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH}
@@ -20,13 +23,22 @@ mkdir -p "$CACHE"
 exec 9> "$CACHE/lock-$line$WS"
 flock 9
 build_lock
-"$TOP/scripts/mkpatch.sh" "$line" >/dev/null
-tree=$("$TOP/scripts/sync-tree.sh" "$line")
 obj=$(build_dir "$line" "$arch")${BUILD_TAG:+-$BUILD_TAG}
 mkdir -p "$obj"
 rm -f "$obj/.restrack-kconfig"
-
 frags="$TOP/tests/config/restrack.config $TOP/tests/config/$arch.config ${RESTRACK_FRAGMENTS:-}"
+case "${BUILD_TAG:-}" in
+pristine*)
+	tree=$(pristine_tree "$line")
+	# The same configuration without the symbols the patch adds.
+	grep -hv RESTRACK $frags > "$obj/pristine.config"
+	frags=$obj/pristine.config
+	;;
+*)
+	"$TOP/scripts/mkpatch.sh" "$line" >/dev/null
+	tree=$("$TOP/scripts/sync-tree.sh" "$line")
+	;;
+esac
 kmake() {
 	make -C "$tree" O="$obj" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
 		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS" -s "$@"

@@ -6,8 +6,10 @@
 # hangs or panics fails within RESTRACK_VM_TIMEOUT seconds.
 # RESTRACK_KERNEL boots another kernel image with the same initramfs,
 # RESTRACK_APPEND adds to its command line, and RESTRACK_BASELINE names the
-# log of a baseline run (see tap-summary.sh).  The console shows kernel
-# warnings (loglevel=5): tap-summary.sh fails the run on any report.
+# log of a baseline run (see tap-summary.sh).  RESTRACK_QEMU_OPTS adds QEMU
+# options (-icount, -accel), RESTRACK_SMP and RESTRACK_MEM size the guest.
+# The console shows kernel warnings (loglevel=5): tap-summary.sh fails the
+# run on any report.
 # Usage: scripts/run-vm.sh LINE ARCH [MODE]
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH [MODE]}
@@ -23,7 +25,8 @@ initrd=$obj/restrack-initramfs.cpio.gz
 log=$OUT/vm-$line-$arch-$mode${RESTRACK_KERNEL:+-alt}.log
 mkdir -p "$OUT"
 timeout=${RESTRACK_VM_TIMEOUT:-900}
-qemu=( "$QEMU" $QEMU_ARGS -m 1G -smp 2 -nographic -no-reboot
+qemu=( "$QEMU" $QEMU_ARGS ${RESTRACK_QEMU_OPTS:-} -m "${RESTRACK_MEM:-1G}"
+	-smp "${RESTRACK_SMP:-2}" -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=$CONSOLE panic=-1 oops=panic loglevel=5 restrack.mode=$mode ${RESTRACK_APPEND:-}" )
 

@@ -788,69 +788,107 @@ static void restrack_show_limit(struct seq_file *m, long max,
 		seq_printf(m, " %ld", max >> shift);
 }
 
+/*
+ * A line per registration, in pid order, streamed through the seq_file
+ * iterator: a read costs time linear in the registrations, where a single
+ * show() of all of them ran again from the start at every doubling of the
+ * buffer.  Position 0 is the header; position k > 0 the first registration
+ * at an index >= k - 1 of restrack_regs.  The mutex is held from start to
+ * stop, so a chunk sees a stable set; the set may change between chunks,
+ * as /proc's directory listings may.
+ */
+static void *restrack_status_find(loff_t *pos)
+{
+	unsigned long idx = *pos - 1;
+	struct restrack_reg *reg;
+
+	reg = xa_find(&restrack_regs, &idx, ULONG_MAX, XA_PRESENT);
+	if (reg)
+		*pos = (loff_t)idx + 1;
+	return reg;
+}
+
+static void *restrack_status_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&restrack_reg_mutex);
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return restrack_status_find(pos);
+}
+
+static void *restrack_status_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return restrack_status_find(pos);
+}
+
+static void restrack_status_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&restrack_reg_mutex);
+}
+
 static int restrack_status_show(struct seq_file *m, void *v)
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct cgroup_namespace *cgns = current->nsproxy->cgroup_ns;
 	struct proc_fs_info *fs_info = proc_sb_info(file_inode(m->file)->i_sb);
-	char comm[TASK_COMM_LEN], *path, *s;
+	struct restrack_reg *reg = v;
+	struct restrack_cgroup *rc;
+	char comm[TASK_COMM_LEN], *path = m->private, *s;
+	struct task_struct *task;
 	bool visible;
-	struct restrack_reg *reg;
-	unsigned long idx;
+	pid_t nr;
 
-	path = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!path)
-		return -ENOMEM;
-
-	seq_puts(m, "PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP\n");
-
-	mutex_lock(&restrack_reg_mutex);
-	xa_for_each(&restrack_regs, idx, reg) {
-		struct restrack_cgroup *rc = reg->rc;
-		pid_t nr = pid_nr_ns(reg->pid, ns);
-		struct task_struct *task;
-
-		if (!nr)	/* not visible from the reader's namespace */
-			continue;
-
-		strscpy(comm, "-", sizeof(comm));
-		rcu_read_lock();
-		task = pid_task(reg->pid, PIDTYPE_TGID);
-		if (task)
-			get_task_struct(task);
-		rcu_read_unlock();
-		if (task) {
-			/* What the reader's /proc hides, this hides too. */
-			visible = restrack_proc_visible(fs_info, task);
-			get_task_comm(comm, task);
-			put_task_struct(task);
-			if (!visible)
-				continue;
-		}
-		for (s = comm; *s; s++)	/* keep the columns parseable */
-			if (isspace(*s))
-				*s = '_';
-
-		if (cgroup_path_ns(reg->cgrp, path, PATH_MAX, cgns) < 0)
-			strscpy(path, "?", PATH_MAX);
-
-		seq_printf(m, "%d %s %ld", nr, comm,
-			   atomic_long_read(&rc->res[RESTRACK_HEAP].usage) >>
-			   (20 - PAGE_SHIFT));
-		restrack_show_limit(m, READ_ONCE(rc->res[RESTRACK_HEAP].max),
-				    20 - PAGE_SHIFT);
-		seq_printf(m, " %ld",
-			   atomic_long_read(&rc->res[RESTRACK_FILES].usage));
-		restrack_show_limit(m, READ_ONCE(rc->res[RESTRACK_FILES].max), 0);
-		seq_printf(m, " %s %s\n",
-			   READ_ONCE(rc->policy) == RESTRACK_POLICY_KILL ?
-			   "kill" : "deny", path);
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, "PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP\n");
+		return 0;
 	}
-	mutex_unlock(&restrack_reg_mutex);
 
-	kfree(path);
+	rc = reg->rc;
+	nr = pid_nr_ns(reg->pid, ns);
+	if (!nr)	/* not visible from the reader's namespace */
+		return SEQ_SKIP;
+
+	strscpy(comm, "-", sizeof(comm));
+	rcu_read_lock();
+	task = pid_task(reg->pid, PIDTYPE_TGID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (task) {
+		/* What the reader's /proc hides, this hides too. */
+		visible = restrack_proc_visible(fs_info, task);
+		get_task_comm(comm, task);
+		put_task_struct(task);
+		if (!visible)
+			return SEQ_SKIP;
+	}
+	for (s = comm; *s; s++)	/* keep the columns parseable */
+		if (isspace(*s))
+			*s = '_';
+
+	if (cgroup_path_ns(reg->cgrp, path, PATH_MAX, cgns) < 0)
+		strscpy(path, "?", PATH_MAX);
+
+	seq_printf(m, "%d %s %ld", nr, comm,
+		   atomic_long_read(&rc->res[RESTRACK_HEAP].usage) >>
+		   (20 - PAGE_SHIFT));
+	restrack_show_limit(m, READ_ONCE(rc->res[RESTRACK_HEAP].max),
+			    20 - PAGE_SHIFT);
+	seq_printf(m, " %ld", atomic_long_read(&rc->res[RESTRACK_FILES].usage));
+	restrack_show_limit(m, READ_ONCE(rc->res[RESTRACK_FILES].max), 0);
+	seq_printf(m, " %s %s\n",
+		   READ_ONCE(rc->policy) == RESTRACK_POLICY_KILL ? "kill" : "deny",
+		   path);
 	return 0;
 }
+
+static const struct seq_operations restrack_status_ops = {
+	.start	= restrack_status_start,
+	.next	= restrack_status_next,
+	.stop	= restrack_status_stop,
+	.show	= restrack_status_show,
+};
 
 static int __init restrack_syscalls_init(void)
 {
@@ -875,7 +913,9 @@ static int __init restrack_syscalls_init(void)
 	restrack_mnt = mnt;
 
 	restrack_set_exit_notifier(restrack_reg_exit);
-	proc_create_single("tracker_status", 0444, NULL, restrack_status_show);
+	/* a buffer for the cgroup path of a line, per open file */
+	proc_create_seq_private("tracker_status", 0444, NULL,
+				&restrack_status_ops, PATH_MAX, NULL);
 	return 0;
 }
 late_initcall(restrack_syscalls_init);

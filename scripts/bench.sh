@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: the cost of restrack against the unpatched kernel of the same
+# line and configuration (scripts/build-kernel.sh, BUILD_TAG=pristine).
+#
+# Primary figure: QEMU TCG with -icount shift=0,sleep=off, where a guest
+# nanosecond is one executed instruction, so the figures repeat from run to
+# run whatever the host's load.  One boot of the unpatched kernel, one of the
+# patched kernel (controller off, on one level down, on three levels down
+# with limits), one -smp 4 boot of the patched kernel (four workers charging
+# one cgroup).  Secondary figure: wall-clock time of alternating boots of
+# the two kernels (unpatched, patched, unpatched, ...; KVM when /dev/kvm is
+# usable), median and range.  tests/bench/bench.c has the loops.
+#
+# Prints a table per line and arch and checks the targets (instruction-count
+# ratios against the unpatched kernel): off <= 1.005 and on3 <= 1.03 on every
+# loop, /proc/tracker_status with 10,000 registrations <= 11x with 1,000,
+# register+deregister >= 5,000 round trips per second.  Exits non-zero when
+# one is missed or a boot fails.
+# LINES (default 6.1 6.12), ARCHES (default x86_64); BENCH_SCALE (percent of
+# the default iterations, 50), BENCH_ROUNDS (best of, 3), BENCH_PAIRS
+# (wall-clock boot pairs, 2; 0 skips them); BENCH_FRAGMENTS, config
+# fragments for both kernels (e.g. CONFIG_JUMP_LABEL=y), builds them apart
+# from make check's, in build directories tagged "bench".  BENCH_BUILD=0
+# boots the kernels built last time instead of (re)building them.
+. "$(dirname "$0")/lib.sh"
+LINES=${LINES:-6.1 6.12}
+ARCHES=${ARCHES:-x86_64}
+scale=${BENCH_SCALE:-50}
+rounds=${BENCH_ROUNDS:-3}
+pairs=${BENCH_PAIRS:-2}
+start=$(date +%s)
+bad=0
+summary=$OUT/bench/summary.md
+mkdir -p "$OUT/bench"
+: > "$summary"
+
+elapsed() { echo "[$(( $(date +%s) - start ))s]"; }
+
+# boot LOG KERNEL MODE SMP QEMU-OPTIONS: one bench boot; fails unless the
+# guest finished, no loop failed and the kernel reported nothing.
+boot() {
+	local log=$1 kernel=$2 mode=$3 smp=$4 opts=$5
+	say "$(elapsed) $(basename "$log" .log)"
+	# tsc=reliable: the watchdog judges the TSC by jiffies, which lag
+	# behind under a loaded host or in the long -icount registration runs
+	RESTRACK_KERNEL=$kernel RESTRACK_SMP=$smp RESTRACK_MEM=2G \
+	RESTRACK_QEMU_OPTS=$opts RESTRACK_VM_TIMEOUT=${RESTRACK_VM_TIMEOUT:-1800} \
+	RESTRACK_APPEND="norandmaps tsc=reliable restrack.bench_verbose restrack.bench_scale=$scale restrack.bench_rounds=$rounds ${BENCH_APPEND:-}" \
+		"$TOP/scripts/run-vm.sh" "$line" "$arch" "$mode" > "$log" 2>&1 || true
+	if ! grep -q "^restrack-vm: done" "$log" || grep -q "^bench: FAIL" "$log" ||
+	   grep -Eq "(WARNING|BUG|Oops|Kernel panic|kernel BUG)" "$log"; then
+		echo "FAIL $(basename "$log"): the guest did not finish cleanly:"
+		grep -E "^bench: FAIL|WARNING|BUG|Oops|panic|timed out" "$log" | head -20
+		bad=1
+		return 1
+	fi
+}
+
+# The wall-clock boots use KVM when a guest boots with it here (nested
+# KVM may open and still fail), TCG without -icount else.
+wall_accel() {
+	if [ "$arch" = "$(uname -m)" ] && [ -w /dev/kvm ] &&
+	   RESTRACK_KERNEL=$patched RESTRACK_QEMU_OPTS="-accel kvm" RESTRACK_VM_TIMEOUT=30 \
+		"$TOP/scripts/run-vm.sh" "$line" "$arch" none > "$dir/kvm-probe.log" 2>&1; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}
+
+for line in $LINES; do
+for arch in $ARCHES; do
+	arch_setup "$arch"
+	dir=$OUT/bench/$line-$arch
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	obj=$(build_dir "$line" "$arch")
+	say "$(elapsed) building $line/$arch, patched and pristine"
+	if [ "${BENCH_BUILD:-1}" = 0 ]; then
+		:
+	elif ! "$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build.log" 2>&1 ||
+	   ! "$TOP/scripts/mkinitramfs.sh" "$line" "$arch" >> "$dir/build.log" 2>&1 ||
+	   { [ -n "${BENCH_FRAGMENTS:-}" ] && ! BUILD_TAG=bench RESTRACK_FRAGMENTS=$BENCH_FRAGMENTS \
+		"$TOP/scripts/build-kernel.sh" "$line" "$arch" >> "$dir/build.log" 2>&1; } ||
+	   ! BUILD_TAG=pristine${BENCH_FRAGMENTS:+-bench} RESTRACK_FRAGMENTS=${BENCH_FRAGMENTS:-} \
+		"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build-pristine.log" 2>&1; then
+		echo "FAIL $line/$arch: build"; tail -20 "$dir"/build*.log; bad=1; continue
+	fi
+	patched=$obj${BENCH_FRAGMENTS:+-bench}/$KIMAGE
+	pristine=$obj-pristine${BENCH_FRAGMENTS:+-bench}/$KIMAGE
+	icount="-icount shift=0,sleep=off"
+	boot "$dir/icount-pristine.log" "$pristine" bench 2 "$icount" || continue
+	boot "$dir/icount-patched.log" "$patched" bench 2 "$icount" || continue
+	boot "$dir/icount-smp4.log" "$patched" bench-smp 4 "$icount" || continue
+	accel=$(wall_accel)
+	# Under a loaded TCG the guest's TSC calibration against the PIT
+	# fails now and then, and the clock runs 16x off: one given frequency
+	# (the host's; any fixed one keeps the ratios) for every boot.
+	khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
+	for i in $(seq 1 "$pairs"); do
+		BENCH_APPEND="${BENCH_APPEND:-} tsc_early_khz=${khz:-1000000}" \
+			boot "$dir/wall-pristine-$i.log" "$pristine" bench 2 "-accel $accel" || break
+		BENCH_APPEND="${BENCH_APPEND:-} tsc_early_khz=${khz:-1000000}" \
+			boot "$dir/wall-patched-$i.log" "$patched" bench 2 "-accel $accel" || break
+	done
+
+	# The table, and the targets.
+	for f in "$dir"/*.log; do
+		sed -n "s|^bench: |$(basename "$f" .log) |p" "$f"
+	done | awk -v line="$line" -v arch="$arch" -v accel="$accel" \
+		-v pairs="$pairs" -v rounds="$rounds" -v scale="$scale" \
+		-v out="$dir/verdict" '
+	function median(a, n,   i, j, t) {
+		for (i = 1; i <= n; i++)
+			for (j = i + 1; j <= n; j++)
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function r(x) { return sprintf("%.3f", x) }
+	# rounds: the spread of the icount figures, highest over lowest round
+	$2 == "round" && $3 >= 0 && $1 ~ /^icount-p/ && $4 == "off" {
+		k = $1 SUBSEP $5
+		if (!(k in rlo) || $6 < rlo[k]) rlo[k] = $6
+		if (!(k in rhi) || $6 > rhi[k]) rhi[k] = $6
+	}
+	$2 == "clocksource" && $1 ~ /^wall/ && $3 !~ /^tsc/ { coarse = $3 }
+	$2 != "result" { next }
+	{ src = $1; cfg = $3; loop = $4; v = $5 }
+	src == "icount-pristine" && cfg == "off" { base[loop] = v; order[++nl] = loop }
+	src == "icount-patched" { ic[cfg, loop] = v }
+	src == "icount-patched" && cfg == "root" { sys[loop] = v }
+	src == "icount-smp4" { smp[cfg] = v }
+	src ~ /^wall-pristine/ && cfg == "off" { wp[loop, ++nwp[loop]] = v }
+	src ~ /^wall-patched/ { w[cfg, loop, ++nw[cfg, loop]] = v }
+	END {
+		printf "### %s %s\n\n", line, arch
+		printf "Primary: QEMU TCG `-icount shift=0,sleep=off` (guest ns = instructions), best of %d rounds, %d%% of the iterations.  ", rounds, scale
+		printf "Ratios against the unpatched kernel; off: root cgroup, no cgroup has the controller; on1: one level down; on3: three levels down with limits.  "
+		printf "Round spread: highest over lowest counted round, off, the larger of the two kernels.  "
+		printf "Wall: %s, %d alternating boot pairs, median ratio [range].\n\n", accel, pairs
+		printf "| loop | unpatched (instructions) | off | on1 | on3 | round spread | wall off | wall on3 |\n"
+		printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+		fails = 0
+		for (i = 1; i <= nl; i++) {
+			l = order[i]
+			off = ic["off", l] / base[l]; on1 = ic["on1", l] / base[l]; on3 = ic["on3", l] / base[l]
+			mark_off = off <= 1.005 ? "" : " ✗"; mark_on3 = on3 <= 1.03 ? "" : " ✗"
+			if (mark_off != "") { fails++; miss = miss sprintf("%s off %.3f > 1.005; ", l, off) }
+			if (mark_on3 != "") { fails++; miss = miss sprintf("%s on3 %.3f > 1.03; ", l, on3) }
+			wo = "n/a"; w3 = "n/a"
+			n = nwp[l]
+			if (coarse != "") {
+				wo = w3 = "n/a (" coarse " clock)"
+			} else if (n > 0 && nw["off", l] > 0) {
+				delete a; for (k = 1; k <= n; k++) a[k] = wp[l, k]; mp = median(a, n)
+				lo = 1e30; hi = 0; for (k = 1; k <= n; k++) { if (a[k] < lo) lo = a[k]; if (a[k] > hi) hi = a[k] }
+				split("", b); m = nw["off", l]; for (k = 1; k <= m; k++) b[k] = w["off", l, k]
+				mo = median(b, m)
+				wo = sprintf("%.3f [%.2f–%.2f]", mo / mp, b[1] / hi, b[m] / lo)
+				split("", b); m = nw["on3", l]; for (k = 1; k <= m; k++) b[k] = w["on3", l, k]
+				if (m > 0) { mo = median(b, m); w3 = sprintf("%.3f [%.2f–%.2f]", mo / mp, b[1] / hi, b[m] / lo) }
+			}
+			sp = "n/a"
+			k1 = "icount-pristine" SUBSEP l; k2 = "icount-patched" SUBSEP l
+			if ((k1 in rlo) && (k2 in rlo)) {
+				s1 = rhi[k1] / rlo[k1] - 1; s2 = rhi[k2] / rlo[k2] - 1
+				sp = sprintf("%.1f%%", 100 * (s1 > s2 ? s1 : s2))
+			}
+			printf "| %s | %.0f | %s%s | %s | %s%s | %s | %s | %s |\n", l, base[l], r(off), mark_off, r(on1), r(on3), mark_on3, sp, wo, w3
+		}
+		if (smp["off"] > 0) {
+			t1 = smp["on1"] / smp["off"]; t3 = smp["on3"] / smp["off"]
+			mark = t3 >= 1 / 1.03 ? "" : " ✗"
+			if (mark != "") { fails++; miss = miss sprintf("smp4 on3 throughput %.3f of off < 1/1.03; ", t3) }
+			printf "| 4 workers, -smp 4: throughput vs off | %.0f ops/s | 1 | %s | %s%s | | | |\n", smp["off"], r(t1), r(t3), mark
+		}
+		rd = sys["register+deregister"]; t1k = sys["tracker_status_1k"]; t10k = sys["tracker_status_10k"]
+		printf "\n"
+		if (rd > 0) {
+			mark = rd >= 5000 ? "" : " ✗ (target >= 5000)"
+			if (mark != "") { fails++; miss = miss sprintf("register+deregister %.0f/s < 5000/s; ", rd) }
+			printf "- register+deregister: %.0f round trips per second of guest time%s\n", rd, mark
+		}
+		if (t1k > 0) {
+			q = t10k / t1k
+			mark = q <= 11 ? "" : " ✗ (target <= 11x)"
+			if (mark != "") { fails++; miss = miss sprintf("tracker_status 10k/1k %.1fx > 11x; ", q) }
+			printf "- /proc/tracker_status read: %.0f instructions with 1,000 registrations, %.0f with 10,000: %.1fx%s\n", t1k, t10k, q, mark
+		}
+		if (nl == 0 || !(rd > 0) || !(t1k > 0)) { fails++; miss = miss "figures missing; " }
+		printf "\n"
+		print (fails ? "MISSED " miss : "MET") > out
+	}' > "$dir/table.md"
+	cat "$dir/table.md" | tee -a "$summary"
+	verdict=$(cat "$dir/verdict")
+	echo "$line/$arch targets: $verdict"
+	[ "$verdict" = MET ] || bad=1
+done
+done
+
+echo "bench took $(( $(date +%s) - start ))s; tables in $summary"
+[ "$bad" = 0 ]
