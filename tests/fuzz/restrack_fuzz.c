@@ -1082,6 +1082,7 @@ static void op_cg_write(void)
 	bool policy = !strcmp(file, "restrack.policy");
 	static char junk[8192];
 	const struct value *v;
+	const char *what = "(junk)";
 	long cur, len;
 	char num[32];
 	int err, want = EITHER, i;
@@ -1098,12 +1099,14 @@ static void op_cg_write(void)
 		len = rnd(30, sizeof(junk));
 		memset(junk, '9', len);
 		err = file_write(cg, file, junk, len);
+		what = "(many nines)";
 		if (heap || files)
 			want = BAD;
 		break;
 	case 2:		/* a bad buffer */
 		err = file_write(cg, file, chance(50) ? NULL :
 				 (void *)(1UL << 46), rnd(1, 16));
+		what = "(bad pointer)";
 		if (heap || files || policy)
 			want = BAD;
 		break;
@@ -1119,6 +1122,7 @@ static void op_cg_write(void)
 			cur = 0;
 		snprintf(num, sizeof(num), "%ld", cur);
 		err = file_write_str(cg, file, num);
+		what = num;
 		want = GOOD;
 		break;
 	default:
@@ -1130,7 +1134,9 @@ static void op_cg_write(void)
 			want = heap ? v->heap : files ? v->files : EITHER;
 		}
 		err = file_write_str(cg, file, v->s);
-		if (!heap && !files && !policy)
+		what = v->s;
+		/* write(2) of 0 bytes returns 0 without reaching the file */
+		if ((!heap && !files && !policy) || !v->s[0])
 			want = EITHER;
 		if (want != EITHER && strchr(v->s, '\n') &&
 		    strchr(v->s, '\n')[1])
@@ -1142,10 +1148,11 @@ static void op_cg_write(void)
 	if (vanished(err) || want == EITHER)
 		return;
 	if (want == GOOD && err)
-		violation("writing a good value to %s/%s: errno %d", cg, file,
-			  err);
+		violation("writing \"%.40s\" to %s/%s: errno %d", what, cg,
+			  file, err);
 	if (want == BAD && !err)
-		violation("a bad value written to %s/%s was accepted", cg, file);
+		violation("\"%.40s\" written to %s/%s was accepted", what, cg,
+			  file);
 }
 
 /* Every restrack.* file reads back in its format. */
