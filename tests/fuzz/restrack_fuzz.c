@@ -229,6 +229,11 @@ static int file_write(const char *dir, const char *file, const void *buf,
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* at our own descriptor limit: make room, or no write is tried */
+	for (n = 0; fd < 0 && errno == EMFILE && nfds && n < 4; n++) {
+		close(fds[--nfds]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return errno;
 	n = write(fd, buf, len);
@@ -248,7 +253,7 @@ static ssize_t file_read(const char *dir, const char *file, char *buf,
 			 size_t size)
 {
 	char path[CG_LEN + 64];
-	ssize_t n, len = 0;
+	ssize_t n = 0, len = 0;
 	int fd;
 
 	if (file)
@@ -263,7 +268,8 @@ static ssize_t file_read(const char *dir, const char *file, char *buf,
 		len += n;
 	close(fd);
 	buf[len] = '\0';
-	return len;
+	/* ENODEV: the cgroup was removed after the open */
+	return n < 0 && !len ? -1 : len;
 }
 
 /* A number from a cgroup file; LONG_MAX for "max", -1 on error. */
@@ -377,6 +383,24 @@ static const char *pick_fuzz_cg(void)
 		if (!strncmp(cgs[i], FUZZ_ROOT, strlen(FUZZ_ROOT)) && !n--)
 			return cgs[i];
 	return FUZZ_ROOT;
+}
+
+/*
+ * Where a process may be moved: not the two roots, which would keep their
+ * processes and then could not enable the controller for their children
+ * again (the no-internal-process rule), and the fuzzing would lose them.
+ */
+static const char *pick_dst_cg(void)
+{
+	const char *cg;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		cg = pick_cg();
+		if (strcmp(cg, FUZZ_ROOT) && strcmp(cg, REG_ROOT))
+			return cg;
+	}
+	return FUZZ_ROOT "/g0";
 }
 
 /* The cgroup of the calling process. */
@@ -1075,8 +1099,14 @@ static bool vanished(int err)
 
 static void op_cg_write(void)
 {
+	static const char *const writable[] = {
+		"restrack.heap.max", "restrack.files.max", "restrack.policy",
+	};
 	const char *cg = pick_cg();
-	const char *file = rt_files[rnd(0, ARRAY_SIZE(rt_files) - 1)];
+	/* mostly the files that take writes, sometimes the others */
+	const char *file = chance(75) ?
+			   writable[rnd(0, ARRAY_SIZE(writable) - 1)] :
+			   rt_files[rnd(0, ARRAY_SIZE(rt_files) - 1)];
 	bool heap = !strcmp(file, "restrack.heap.max");
 	bool files = !strcmp(file, "restrack.files.max");
 	bool policy = !strcmp(file, "restrack.policy");
@@ -1251,7 +1281,7 @@ static void op_move(void)
 	}
 	if (pid <= 0 || protected_pid(pid))
 		pid = getpid();
-	if (!move_pid(pick_cg(), pid))
+	if (!move_pid(pick_dst_cg(), pid))
 		stat_add(S_MOVE);
 }
 
@@ -1582,9 +1612,12 @@ static void __attribute__((noreturn)) head_main(int w, uint64_t wseed)
 		_exit(0);
 	rng = wseed;
 	refresh_cgs(true);
-	for (i = 0; i < 4; i++)
-		if (!move_pid(pick_fuzz_cg(), getpid()))
+	for (i = 0; i < 4; i++) {
+		const char *cg = pick_fuzz_cg();
+
+		if (strcmp(cg, FUZZ_ROOT) && !move_pid(cg, getpid()))
 			break;
+	}
 	pid = fork();
 	if (pid == 0)
 		worker_main(w, wseed ^ 0x5bd1e995);
@@ -1906,6 +1939,11 @@ static int run(void)
 
 	for (round = 1; round <= nrounds; round++) {
 		end = now_ms() + round_ms;
+		/* the controller back at the top, if the last round took it */
+		file_write_str(FUZZ_ROOT, "cgroup.subtree_control", "+restrack");
+		if (!access(REG_ROOT, F_OK))
+			file_write_str(REG_ROOT, "cgroup.subtree_control",
+				       "+restrack");
 		__atomic_store_n(&ctl->phase, PH_RUN, __ATOMIC_RELEASE);
 		while (now_ms() < end) {
 			reap_children();
