@@ -1939,6 +1939,19 @@ static int run(void)
 
 	for (round = 1; round <= nrounds; round++) {
 		end = now_ms() + round_ms;
+		/*
+		 * Half the cgroups lose their limits and the kill policy: a
+		 * cgroup left with policy kill and a tiny max kills every
+		 * worker that enters it, and the fuzzing stalls.
+		 */
+		refresh_cgs(true);
+		for (w = 0; w < ncgs; w++) {
+			if (!chance(50))
+				continue;
+			file_write_str(cgs[w], "restrack.policy", "deny");
+			file_write_str(cgs[w], "restrack.heap.max", "max");
+			file_write_str(cgs[w], "restrack.files.max", "max");
+		}
 		/* the controller back at the top, if the last round took it */
 		file_write_str(FUZZ_ROOT, "cgroup.subtree_control", "+restrack");
 		if (!access(REG_ROOT, F_OK))
