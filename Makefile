@@ -3,7 +3,10 @@
 #
 #   make patch   out/restrack-<line>.patch for each line
 #   make check   apply, lint, build, boot and test every line (CI runs this)
-#   make check-debug  the in-VM suite on lockdep/KASAN/UBSAN/kmemleak kernels
+#   make check-debug  the in-VM suite and the fuzzer on lockdep/KASAN/UBSAN/
+#                kmemleak kernels (LINES, DEBUG_ARCHES, FUZZ_SECONDS)
+#   make fuzz    the fuzzer alone on the debug kernel of LINE/ARCH for
+#                SECONDS (default 600), SEED to rerun a seed
 #   make run     build and boot the 6.1 kernel and show restrack working
 #   make shell   boot the 6.1 kernel to a guest shell
 #   make bench   restrack's cost against the unpatched kernel (scripts/bench.sh)
@@ -20,7 +23,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13
 
 S := scripts
 
-.PHONY: all patch check check-debug check-systemd shell-systemd run shell bench kernel clean
+.PHONY: all patch check check-debug check-systemd shell-systemd fuzz run shell bench kernel clean
 
 all: patch
 
@@ -42,6 +45,10 @@ check-systemd:
 
 shell-systemd:
 	@$(SYSTEMD_ENV) RESTRACK_MODE=shell $(S)/check-systemd.sh
+SECONDS	?= 600
+fuzz:
+	@DEBUG_MODE=fuzz DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \
+		FUZZ_SECONDS=$(SECONDS) FUZZ_SEED=$(SEED) $(S)/check-debug.sh
 
 kernel:
 	$(S)/build-kernel.sh $(LINE) $(ARCH)

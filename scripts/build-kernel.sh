@@ -90,5 +90,7 @@ else
 	kmake "$(basename "$KIMAGE")" headers
 	missing=$(config_missing)
 	[ -z "$missing" ] || die "the build changed .config of $line/$arch:$missing"
+	# What was built is pristine + patch: nothing rewrote the tree meanwhile.
+	"$TOP/scripts/sync-tree.sh" --verify "$line" >/dev/null
 	echo "$obj/$KIMAGE"
 fi

@@ -6,11 +6,21 @@
 # restrack must leak nothing); arm64 the lock, RCU and sleep checks.  Any
 # kernel report fails the run (scripts/tap-summary.sh).  Prints
 # "N passed, N failed" last and exits non-zero on any failure.
-# DEBUG_LINES (default 6.12) and DEBUG_ARCHES (default x86_64) select the
-# matrix.
+# DEBUG_LINES (default: LINES, else 6.12) and DEBUG_ARCHES (default x86_64)
+# select the matrix.  The fuzzer (tests/fuzz) runs after the suites for
+# FUZZ_SECONDS (default 90; 0: not at all), with FUZZ_SEED if given.
+# DEBUG_MODE=fuzz runs only the fuzzer (make fuzz).
 . "$(dirname "$0")/lib.sh"
-DEBUG_LINES=${DEBUG_LINES:-6.12}
+DEBUG_LINES=${DEBUG_LINES:-${LINES:-6.12}}
 DEBUG_ARCHES=${DEBUG_ARCHES:-x86_64}
+DEBUG_MODE=${DEBUG_MODE:-check}
+FUZZ_SECONDS=${FUZZ_SECONDS:-90}
+[ "$FUZZ_SECONDS" = 0 ] && FUZZ_SECONDS=
+case "$DEBUG_MODE" in
+check|fuzz) ;;
+*) die "DEBUG_MODE=$DEBUG_MODE: check or fuzz" ;;
+esac
+[ "$DEBUG_MODE" = fuzz ] && [ -z "$FUZZ_SECONDS" ] && die "make fuzz needs SECONDS > 0"
 passed=0
 failed=0
 start=$(date +%s)
@@ -36,13 +46,16 @@ for line in $DEBUG_LINES; do
 		fi
 		echo "PASS $(elapsed) $line/$arch: debug kernel build"
 		passed=$((passed + 1))
-		out=$OUT/vm-$line-$arch-debug.out
+		out=$OUT/vm-$line-$arch-debug-$DEBUG_MODE.out
 		RESTRACK_KERNEL=$(build_dir "$line" "$arch")-debug/$KIMAGE \
 			RESTRACK_APPEND="restrack.kmemleak=1" \
 			RESTRACK_VM_TIMEOUT=${RESTRACK_VM_TIMEOUT:-2400} \
-			"$TOP/scripts/run-vm.sh" "$line" "$arch" check > "$out" 2>&1 || true
+			RESTRACK_FUZZ=$FUZZ_SECONDS RESTRACK_FUZZ_SEED=${FUZZ_SEED:-} \
+			"$TOP/scripts/run-vm.sh" "$line" "$arch" "$DEBUG_MODE" > "$out" 2>&1 || true
 		summary=$(tail -1 "$out")
 		echo "VM $(elapsed) $line/$arch debug: $summary"
+		# the fuzzer's seed and figures
+		grep -E "^# (seed |fuzz: )" "$out" || true
 		# the reasons of failures, from scripts/tap-summary.sh
 		grep -E "^(FAIL|SKIP|    )" "$out" || true
 		read -r p f <<< "$(tap_counts "$summary")"

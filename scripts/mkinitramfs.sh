@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the test initramfs of LINE/ARCH: static busybox, tests/vm/init, the
-# restrack selftests and the upstream cgroup selftests of the same tree, all
+# restrack selftests, the fuzzer and the upstream cgroup selftests of the same tree, all
 # statically linked against the uapi headers of the patched kernel.
 # Usage: scripts/mkinitramfs.sh LINE ARCH
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +34,7 @@ file -L "$busybox" | grep -q "statically linked" || die "$busybox is not static 
 
 root=$obj/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/upstream}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/upstream,tests/fuzz}
 cp "$busybox" "$root/bin/busybox"
 cp "$TOP/tests/vm/init" "$root/init"
 chmod 755 "$root/init"
@@ -52,6 +52,8 @@ for src in "$TOP"/tests/selftests/test_*.c; do
 		"$TOP/tests/selftests/cg_util.c" -o "$dest"
 done
 $TARGET_CC $cflags "$TOP/tests/bench/bench.c" -o "$root/tests/bench"
+# The fuzzer runs when asked (restrack.fuzz=, tests/vm/init), not as a suite.
+$TARGET_CC $cflags "$TOP/tests/fuzz/restrack_fuzz.c" -o "$root/tests/fuzz/restrack_fuzz"
 $TARGET_CC $cflags "$TOP"/tools/restrack/*.c -o "$root/bin/restrack"
 for f in "$TOP"/tests/vm/*.sh; do
 	[ -e "$f" ] && install -m 755 "$f" "$root/tests/"

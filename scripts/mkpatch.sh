@@ -12,7 +12,10 @@ line=${1:?usage: $0 LINE}
 [ -d "$TOP/patches/$line" ] || die "no patches/$line"
 mkdir -p "$OUT"
 out=$OUT/restrack-$line.patch
-tmp=$out.tmp
+# private temporary files: two runs may write the same patch at once
+tmp=$(mktemp "$out.XXXXXX")
+body=$(mktemp "$out.body.XXXXXX")
+trap 'rm -f "$tmp" "$body"' EXIT
 
 cd "$TOP"
 new_files=$(git ls-files --cached --others --exclude-standard -- kernel include Documentation | sort -u)
@@ -36,7 +39,6 @@ rebase() {
 	rm -rf "$stage"
 }
 
-body=$out.body
 {
 	# Edits first, then the new files.
 	for p in $(line_patches "$line"); do
@@ -84,6 +86,6 @@ HDR
 	echo "-- "
 	echo "restrack"
 } > "$tmp"
-rm -f "$body"
+chmod 644 "$tmp"
 mv "$tmp" "$out"
 echo "$out"

@@ -8,8 +8,10 @@
 # RESTRACK_APPEND adds to its command line, and RESTRACK_BASELINE names the
 # log of a baseline run (see tap-summary.sh).  RESTRACK_QEMU_OPTS adds QEMU
 # options (-icount, -accel), RESTRACK_SMP and RESTRACK_MEM size the guest.
-# The console shows kernel warnings (loglevel=5): tap-summary.sh fails the
-# run on any report.
+# RESTRACK_FUZZ=SECONDS adds the fuzzer to check (mode fuzz runs only it,
+# 60 s by default) and RESTRACK_FUZZ_SEED fixes its seed; the fuzzer's time
+# is added to the timeout.  The console shows kernel warnings (loglevel=5):
+# tap-summary.sh fails the run on any report.
 # Usage: scripts/run-vm.sh LINE ARCH [MODE]
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH [MODE]}
@@ -25,10 +27,18 @@ initrd=$obj/restrack-initramfs.cpio.gz
 log=$OUT/vm-$line-$arch-$mode${RESTRACK_KERNEL:+-alt}.log
 mkdir -p "$OUT"
 timeout=${RESTRACK_VM_TIMEOUT:-900}
+append=${RESTRACK_APPEND:-}
+fuzz=${RESTRACK_FUZZ:-}
+[ "$mode" = fuzz ] && fuzz=${fuzz:-60}
+if [ -n "$fuzz" ]; then
+	case "$fuzz" in *[!0-9]*|"") die "RESTRACK_FUZZ=$fuzz: seconds, please" ;; esac
+	append="$append restrack.fuzz=$fuzz${RESTRACK_FUZZ_SEED:+ restrack.fuzz_seed=$RESTRACK_FUZZ_SEED}"
+	timeout=$((timeout + fuzz + 120))
+fi
 qemu=( "$QEMU" $QEMU_ARGS ${RESTRACK_QEMU_OPTS:-} -m "${RESTRACK_MEM:-1G}"
 	-smp "${RESTRACK_SMP:-2}" -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=$CONSOLE panic=-1 oops=panic loglevel=5 restrack.mode=$mode ${RESTRACK_APPEND:-}" )
+	-append "console=$CONSOLE panic=-1 oops=panic loglevel=5 restrack.mode=$mode $append" )
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}"
@@ -42,9 +52,18 @@ rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && echo "restrack: guest timed out after ${timeout}s"
 
+# The suites the guest must report: the initramfs' list, and the fuzzer's.
+suites=$(mktemp)
+trap 'rm -f "$suites"' EXIT
 case "$mode" in
-check)	RESTRACK_SUITES=$obj/restrack-suites \
-	exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
-upstream) exec "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
+check)	cat "$obj/restrack-suites" > "$suites"
+	[ -z "$fuzz" ] || echo fuzz >> "$suites" ;;
+fuzz)	echo fuzz > "$suites" ;;
+esac
+case "$mode" in
+check|fuzz)
+	RESTRACK_SUITES=$suites \
+	"$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
+upstream) "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
 *) grep -q "^restrack-vm: done" "$log" ;;
 esac

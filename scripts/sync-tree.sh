@@ -4,14 +4,25 @@
 # while rewriting only the files whose content changes, so that kbuild
 # rebuilds no more than it must.  The tree is a hard-linked copy of the
 # pristine one; files are replaced by rename, never written in place.
-# Usage: scripts/sync-tree.sh LINE   (prints the tree's path)
+# With --verify, change nothing: fail, naming the files, unless the tree
+# equals pristine + patch (scripts/build-kernel.sh checks that after a
+# build: nothing may have rewritten the tree under it).
+# Usage: scripts/sync-tree.sh [--verify] LINE   (prints the tree's path)
 . "$(dirname "$0")/lib.sh"
-line=${1:?usage: $0 LINE}
+verify=
+if [ "${1:-}" = --verify ]; then
+	verify=1
+	shift
+fi
+line=${1:?usage: $0 [--verify] LINE}
 src=$(pristine_tree "$line")
 patch=$OUT/restrack-$line.patch
 [ -f "$patch" ] || die "no $patch: run make patch"
 tree=$(tree_dir "$line")
 
+if [ -n "$verify" ] && [ "$(cat "$tree/.restrack-base" 2>/dev/null)" != "$src" ]; then
+	die "$tree is not a copy of $src"
+fi
 if [ ! -f "$tree/.restrack-base" ] || [ "$(cat "$tree/.restrack-base")" != "$src" ]; then
 	say "copying $src to $tree" >&2
 	rm -rf "$tree"
@@ -33,11 +44,19 @@ done
 patch -s -p1 -d "$stage" --no-backup-if-mismatch < "$patch" >&2 ||
 	die "$patch does not apply to $src"
 
+differ=
 replace() {	# replace FROM TO: atomically, breaking any hard link
+	if [ -n "$verify" ]; then
+		differ="$differ ${2#"$tree"/}"
+		return
+	fi
 	echo "$(date +%T.%N) $$ ${2#"$tree"/} <- $1" >> "$tree/.restrack-sync.log"
 	mkdir -p "$(dirname "$2")"
-	cp "$1" "$2.restrack-tmp"
-	mv -f "$2.restrack-tmp" "$2"
+	local tmp
+	tmp=$(mktemp "$2.restrack-XXXXXX")
+	cp "$1" "$tmp"
+	chmod --reference="$1" "$tmp"
+	mv -f "$tmp" "$2"
 }
 for f in $files; do
 	cmp -s "$stage/$f" "$tree/$f" || replace "$stage/$f" "$tree/$f"
@@ -48,10 +67,17 @@ if [ -f "$tree/.restrack-files" ]; then
 		echo "$files" | grep -qx "$f" && continue
 		if [ -f "$src/$f" ]; then
 			cmp -s "$src/$f" "$tree/$f" || replace "$src/$f" "$tree/$f"
+		elif [ -n "$verify" ]; then
+			[ ! -e "$tree/$f" ] || differ="$differ $f"
 		else
 			rm -f "$tree/$f"
 		fi
 	done
+fi
+if [ -n "$verify" ]; then
+	[ -z "$differ" ] || die "$tree no longer matches $patch:$differ"
+	echo "$tree"
+	exit 0
 fi
 echo "$files" > "$tree/.restrack-files"
 echo "$tree"

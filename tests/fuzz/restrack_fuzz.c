@@ -1,0 +1,2112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * restrack_fuzz: a random, seeded, time-bounded fuzzer of the restrack
+ * controller and its system calls, run as root in the test guest.
+ *
+ * Several worker processes, each under a "head" process that only waits for
+ * it (the worker's parent, a target of the system calls), do random
+ * sequences of:
+ *  - the five system calls with edge arguments: pid 0, -1, INT_MIN, INT_MAX,
+ *    pid_max, self, parent, a zombie, a kernel thread, a pid just reused
+ *    (clone3() with set_tid), a random process of the fuzzed cgroups;
+ *    quotas -2, -1, 0, 1, LONG_MAX, LONG_MIN; NULL, unmapped, kernel,
+ *    read-only and page-straddling pointers; the calls unprivileged;
+ *  - writes of edge values and random junk to every restrack.* file of
+ *    every fuzzed cgroup, bad buffer pointers, reads of all of them and of
+ *    /proc/tracker_status;
+ *  - cgroup mkdir, rmdir and moves, "+restrack" / "-restrack" in
+ *    cgroup.subtree_control while processes hold charges, limits set just
+ *    at and around the current usage;
+ *  - fork, threads, exec, exit, zombies, and mmap, munmap, mremap,
+ *    mprotect, brk, open, dup, dup2, dup3, F_DUPFD, close, close_range,
+ *    pipe, socketpair, eventfd at and over the limits.
+ *
+ * The run is cut into rounds.  At the end of each, every worker stops at a
+ * barrier (its children finished or asleep) and in every cgroup of the
+ * fuzzed tree and of restrack/ restrack.heap.current must equal the sum of
+ * VmData and restrack.files.current the sum of /proc/PID/fd entries of
+ * the processes of its subtree, with peaks not below currents.  The answers
+ * of the system calls and of the limit files are checked where the
+ * contract (DESIGN.md, restrack.rst) fixes them.  After the last round
+ * everything is killed: every cgroup must return to exactly 0, no
+ * registration may be left in /proc/tracker_status and no restrack/<pid>
+ * cgroup may remain (the kernel's reaper removes them within about a
+ * second; this waits up to 5 s).  Kernel reports (lockdep, KASAN, ...) are
+ * caught by the harness on the console.
+ *
+ * The seed fixes each process's sequence of operations; the interleaving is
+ * the scheduler's.  Output is TAP; the seed and the command to rerun with
+ * it come first.
+ *
+ * Usage: restrack_fuzz [-s SEED] [-d SECONDS] [-w WORKERS] [-r ROUNDS]
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sched.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "restrack_sys.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define CGROOT		"/sys/fs/cgroup"
+#define FUZZ_ROOT	CGROOT "/restrack-fuzz"
+#define REG_ROOT	CGROOT "/restrack"
+#define MAX_WORKERS	16
+#define MAX_CGS		64
+#define CG_LEN		160
+#define MAX_MAPS	32
+#define MAX_FDS		40
+#define MAX_SLEEPERS	3
+#define MAX_ZOMBIES	3
+#define NOFILE		2048
+#define NMSG		24
+#define SETTLE_MS	5000	/* bound of every wait for the kernel */
+
+static const char *const rt_files[] = {
+	"restrack.heap.current", "restrack.heap.max", "restrack.heap.peak",
+	"restrack.files.current", "restrack.files.max", "restrack.files.peak",
+	"restrack.events", "restrack.events.local", "restrack.policy",
+};
+
+/* ------------------------------------------------------------------ */
+/* shared between the conductor and every process (MAP_SHARED: not heap) */
+
+enum { PH_RUN, PH_PARK, PH_EXIT };
+
+enum stat_id {
+	S_OPS, S_SYS, S_SYS_OK, S_ENOMEM, S_EMFILE, S_CGW, S_CGW_OK, S_MKDIR,
+	S_RMDIR, S_MOVE, S_TOGGLE, S_FORK, S_EXEC, S_THREAD, S_REUSE,
+	S_KILLED, NR_STATS
+};
+
+static const char *const stat_names[NR_STATS] = {
+	"ops", "syscalls", "syscalls ok", "ENOMEM", "EMFILE", "limit writes",
+	"limit writes ok", "mkdir", "rmdir", "moves", "toggles", "forks",
+	"execs", "threads", "pid reuses", "SIGKILLed",
+};
+
+struct ctl {
+	int phase;
+	int park_seq;
+	int parked[MAX_WORKERS];
+	long stats[NR_STATS];
+	int violations;
+	char msg[NMSG][256];
+};
+
+static struct ctl *ctl;
+
+/* ------------------------------------------------------------------ */
+/* options and per-process state */
+
+static unsigned long seed;
+static int duration_s = 60, nworkers = 4, nrounds;
+static const char *self_exe = "/proc/self/exe";
+static pid_t conductor;
+static long page_size;
+static int pid_max = 32768;
+
+static int worker_id = -1;	/* -1: the conductor, else the worker's */
+static int depth;		/* 0: the worker; >0: a child of it */
+static pid_t head;		/* the worker's parent */
+static uint64_t rng;
+
+struct map {
+	char *addr;
+	long len;
+};
+
+static struct map maps[MAX_MAPS];
+static int nmaps;
+static int fds[MAX_FDS];
+static int nfds;
+static char *brk_base, *brk_cur;
+static pid_t sleepers[MAX_SLEEPERS];
+static pid_t zombies[MAX_ZOMBIES];
+static pid_t reaped[4];		/* recently reaped children: pids to reuse */
+
+/* pointers for fetch(): see init_pointers() */
+static struct per_proc_resource good_res;
+static char misaligned[sizeof(good_res) + 8] __attribute__((aligned(16)));
+static char *ro_page, *straddle;
+
+static char cgs[MAX_CGS][CG_LEN];
+static int ncgs;
+static int cgs_age;
+
+/* ------------------------------------------------------------------ */
+/* helpers */
+
+static uint64_t rnd_next(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ULL;
+}
+
+/* uniform in [lo, hi] */
+static long rnd(long lo, long hi)
+{
+	return lo + (long)(rnd_next() % (uint64_t)(hi - lo + 1));
+}
+
+static bool chance(int percent)
+{
+	return rnd(0, 99) < percent;
+}
+
+static void stat_add(enum stat_id id)
+{
+	__atomic_add_fetch(&ctl->stats[id], 1, __ATOMIC_RELAXED);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A broken promise of the kernel: fails the round.  No malloc here. */
+static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...)
+{
+	int n = __atomic_fetch_add(&ctl->violations, 1, __ATOMIC_RELAXED);
+	va_list ap;
+
+	if (n >= NMSG)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ctl->msg[n], sizeof(ctl->msg[n]), fmt, ap);
+	va_end(ap);
+}
+
+static void count_err(int err)
+{
+	if (err == ENOMEM)
+		stat_add(S_ENOMEM);
+	else if (err == EMFILE)
+		stat_add(S_EMFILE);
+}
+
+/* Write @len bytes of @buf to @dir/@file; 0 or an errno. */
+static int file_write(const char *dir, const char *file, const void *buf,
+		      size_t len)
+{
+	char path[CG_LEN + 64];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* at our own descriptor limit: make room, or no write is tried */
+	for (n = 0; fd < 0 && errno == EMFILE && nfds && n < 4; n++) {
+		close(fds[--nfds]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int file_write_str(const char *dir, const char *file, const char *s)
+{
+	return file_write(dir, file, s, strlen(s));
+}
+
+/* Read @dir/@file (or @dir if @file is NULL) into @buf; length or -1. */
+static ssize_t file_read(const char *dir, const char *file, char *buf,
+			 size_t size)
+{
+	char path[CG_LEN + 64];
+	ssize_t n = 0, len = 0;
+	int fd;
+
+	if (file)
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+	else
+		snprintf(path, sizeof(path), "%s", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((size_t)len < size - 1 &&
+	       (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	/* ENODEV: the cgroup was removed after the open */
+	return n < 0 && !len ? -1 : len;
+}
+
+/* A number from a cgroup file; LONG_MAX for "max", -1 on error. */
+static long file_long(const char *dir, const char *file)
+{
+	char buf[64], *end;
+	long v;
+
+	if (file_read(dir, file, buf, sizeof(buf)) <= 0)
+		return -1;
+	if (!strncmp(buf, "max", 3))
+		return LONG_MAX;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf)
+		return -1;
+	return v;
+}
+
+/* The pids of @cg's cgroup.procs; their number (at most @max stored). */
+static int cg_pids(const char *cg, pid_t *pids, int max)
+{
+	static char buf[16384];
+	char *p, *end;
+	int n = 0;
+
+	if (file_read(cg, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; *p; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (n < max)
+			pids[n] = v;
+		n++;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* the cgroups: the fuzzed tree and restrack/ of the system calls */
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Subdirectories with getdents64(): no malloc (opendir() allocates). */
+static void scan_cgs(const char *dir, int level)
+{
+	char buf[4096];
+	int fd, n, off;
+
+	if (ncgs >= MAX_CGS)
+		return;
+	snprintf(cgs[ncgs++], CG_LEN, "%s", dir);
+	if (level >= 5)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+			char sub[CG_LEN];
+
+			off += d->d_reclen;
+			if (d->d_type != DT_DIR || d->d_name[0] == '.')
+				continue;
+			if (snprintf(sub, sizeof(sub), "%s/%s", dir,
+				     d->d_name) >= (int)sizeof(sub))
+				continue;
+			scan_cgs(sub, level + 1);
+		}
+	}
+	close(fd);
+}
+
+static void refresh_cgs(bool force)
+{
+	if (!force && ncgs && --cgs_age > 0)
+		return;
+	ncgs = 0;
+	scan_cgs(FUZZ_ROOT, 0);
+	if (!access(REG_ROOT, F_OK))
+		scan_cgs(REG_ROOT, 0);
+	cgs_age = 16;
+}
+
+static const char *pick_cg(void)
+{
+	refresh_cgs(false);
+	return cgs[rnd(0, ncgs - 1)];
+}
+
+/* A cgroup of the fuzzed tree (not of restrack/, which is the kernel's) */
+static const char *pick_fuzz_cg(void)
+{
+	int i, n = 0;
+
+	refresh_cgs(false);
+	for (i = 0; i < ncgs; i++)
+		if (!strncmp(cgs[i], FUZZ_ROOT, strlen(FUZZ_ROOT)))
+			n++;
+	n = rnd(0, n - 1);
+	for (i = 0; i < ncgs; i++)
+		if (!strncmp(cgs[i], FUZZ_ROOT, strlen(FUZZ_ROOT)) && !n--)
+			return cgs[i];
+	return FUZZ_ROOT;
+}
+
+/*
+ * Where a process may be moved: not the two roots, which would keep their
+ * processes and then could not enable the controller for their children
+ * again (the no-internal-process rule), and the fuzzing would lose them.
+ */
+static const char *pick_dst_cg(void)
+{
+	const char *cg;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		cg = pick_cg();
+		if (strcmp(cg, FUZZ_ROOT) && strcmp(cg, REG_ROOT))
+			return cg;
+	}
+	return FUZZ_ROOT "/g0";
+}
+
+/* The cgroup of the calling process. */
+static void own_cg(char *buf, size_t size)
+{
+	char line[CG_LEN - sizeof(CGROOT)];
+	ssize_t n = file_read("/proc/self/cgroup", NULL, line, sizeof(line));
+
+	if (n < 4 || strncmp(line, "0::", 3)) {
+		snprintf(buf, size, "%s", FUZZ_ROOT);
+		return;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(buf, size, "%s%s", CGROOT, line + 3);
+}
+
+static bool in_reg_cg(pid_t pid)
+{
+	char path[64], line[CG_LEN];
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	return file_read(path, NULL, line, sizeof(line)) > 0 &&
+	       !strncmp(line, "0::/restrack/", 13);
+}
+
+static int move_pid(const char *cg, pid_t pid)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return file_write_str(cg, "cgroup.procs", buf);
+}
+
+/* init and the conductor are never moved, capped or killed */
+static bool protected_pid(pid_t pid)
+{
+	return pid == 1 || pid == conductor;
+}
+
+/* A random process of a random fuzzed cgroup, or 0 */
+static pid_t pick_cg_pid(void)
+{
+	pid_t pids[32], pid;
+	int n = cg_pids(pick_cg(), pids, 32);
+
+	if (n <= 0)
+		return 0;
+	pid = pids[rnd(0, (n < 32 ? n : 32) - 1)];
+	return protected_pid(pid) ? 0 : pid;
+}
+
+/* ------------------------------------------------------------------ */
+/* heap and descriptor operations */
+
+static void add_fd(int fd)
+{
+	if (nfds < MAX_FDS)
+		fds[nfds++] = fd;
+	else
+		close(fd);
+}
+
+static void forget_fd(int fd)
+{
+	int i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i] == fd) {
+			fds[i] = fds[--nfds];
+			return;
+		}
+}
+
+static void add_map(void *p, long len)
+{
+	if (nmaps < MAX_MAPS) {
+		maps[nmaps].addr = p;
+		maps[nmaps].len = len;
+		nmaps++;
+	} else {
+		munmap(p, len);
+	}
+}
+
+/* Bytes left under the heap limit of our own cgroup, or -1. */
+static long heap_room(void)
+{
+	char cg[CG_LEN];
+	long max, cur;
+
+	own_cg(cg, sizeof(cg));
+	max = file_long(cg, "restrack.heap.max");
+	cur = file_long(cg, "restrack.heap.current");
+	if (max < 0 || max == LONG_MAX || cur < 0)
+		return -1;
+	return max - cur;
+}
+
+static void op_mmap(void)
+{
+	static const int prots[] = {
+		PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_NONE,
+		PROT_READ,
+	};
+	long len = rnd(1, 64) * page_size, room;
+	int prot = prots[rnd(0, ARRAY_SIZE(prots) - 1)];
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *p;
+
+	switch (rnd(0, 9)) {
+	case 0:		/* just at, under or over the limit */
+		room = heap_room();
+		if (room >= 0)
+			len = room + rnd(-1, 1) * page_size;
+		if (len <= 0 || len > (256L << 20))
+			len = page_size;
+		prot = PROT_READ | PROT_WRITE;
+		break;
+	case 1:		/* far over any limit, never touched */
+		len = 1L << rnd(28, 34);
+		flags |= MAP_NORESERVE;
+		break;
+	case 2:
+		flags = MAP_SHARED | MAP_ANONYMOUS;
+		break;
+	case 3:
+		flags |= MAP_GROWSDOWN;
+		break;
+	}
+	p = mmap(NULL, len, prot, flags, -1, 0);
+	if (p == MAP_FAILED) {
+		count_err(errno);
+		return;
+	}
+	if ((prot & PROT_WRITE) && len < (64L << 20))
+		((volatile char *)p)[len - 1] = 1;
+	add_map(p, len);
+}
+
+static void op_munmap(void)
+{
+	struct map *m;
+	long pages, off, len;
+
+	if (!nmaps) {
+		/* nothing of ours: unmapped and bad ranges */
+		munmap((void *)(1UL << 46), page_size);
+		munmap((void *)1, page_size);
+		return;
+	}
+	m = &maps[rnd(0, nmaps - 1)];
+	pages = m->len / page_size;
+	if (pages < 3 || chance(50)) {
+		munmap(m->addr, m->len);
+		*m = maps[--nmaps];
+		return;
+	}
+	off = rnd(1, pages - 2);
+	len = rnd(1, pages - 1 - off);
+	munmap(m->addr + off * page_size, len * page_size);
+	if (nmaps < MAX_MAPS) {
+		maps[nmaps].addr = m->addr + (off + len) * page_size;
+		maps[nmaps].len = m->len - (off + len) * page_size;
+		nmaps++;
+		m->len = off * page_size;
+	}
+}
+
+static void op_mremap(void)
+{
+	struct map *m;
+	long len;
+	void *p;
+
+	if (!nmaps)
+		return;
+	m = &maps[rnd(0, nmaps - 1)];
+	len = chance(10) ? (1L << 30) : rnd(1, 128) * page_size;
+	if (chance(20) && nmaps < MAX_MAPS) {
+		/* the old range stays mapped, emptied */
+		p = mremap(m->addr, m->len, m->len,
+			   MREMAP_MAYMOVE | 4 /* MREMAP_DONTUNMAP */);
+		if (p != MAP_FAILED)
+			add_map(p, m->len);
+		else
+			count_err(errno);
+		return;
+	}
+	p = mremap(m->addr, m->len, len, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED) {
+		count_err(errno);
+		return;
+	}
+	m->addr = p;
+	m->len = len;
+}
+
+static void op_mprotect(void)
+{
+	static const int prots[] = {
+		PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
+		PROT_READ | PROT_WRITE | PROT_EXEC,
+	};
+	struct map *m;
+	long pages, off;
+
+	if (!nmaps)
+		return;
+	m = &maps[rnd(0, nmaps - 1)];
+	pages = m->len / page_size;
+	off = rnd(0, pages - 1);
+	if (mprotect(m->addr + off * page_size,
+		     rnd(1, pages - off) * page_size,
+		     prots[rnd(0, ARRAY_SIZE(prots) - 1)]))
+		count_err(errno);
+}
+
+/*
+ * The break moves between brk_base, where it was at the start, and 64M
+ * above; the C library allocates nothing from it (no malloc() in workers).
+ */
+static void op_brk(void)
+{
+	static const unsigned long wild[] = {
+		0, 1, 4096, ~0UL, ~0UL - 4095, 1UL << 47, 0xffff888000000000UL,
+	};
+	long room, top = 64L << 20;
+	char *want;
+
+	if (!brk_base)
+		return;
+	switch (rnd(0, 5)) {
+	case 0:		/* below the heap, huge, kernel: refused or no-ops */
+		syscall(SYS_brk, wild[rnd(0, ARRAY_SIZE(wild) - 1)]);
+		brk_cur = (char *)syscall(SYS_brk, 0);
+		return;
+	case 1:		/* far over any limit */
+		want = brk_cur + (1L << 36);
+		top = 1L << 37;
+		break;
+	case 2:		/* just at the limit */
+		room = heap_room();
+		want = brk_cur + (room > 0 ? room : page_size);
+		break;
+	case 3:
+	case 4:
+		want = brk_cur + rnd(1, 64) * page_size - rnd(0, 1);
+		break;
+	default:	/* shrink */
+		want = brk_base + rnd(0, brk_cur - brk_base);
+		break;
+	}
+	if (want > brk_base + top)
+		want = brk_base + (64L << 20);
+	brk_cur = (char *)syscall(SYS_brk, want);
+	if (brk_cur < want)
+		count_err(ENOMEM);
+	if (brk_cur > brk_base)
+		((volatile char *)brk_cur)[-1] = 1;
+}
+
+static void op_open(void)
+{
+	int i, n, fd;
+
+	if (chance(15)) {
+		/* a burst to and over the limit, then back */
+		n = rnd(8, 200);
+		for (i = 0; i < n; i++) {
+			fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				count_err(errno);
+				break;
+			}
+			add_fd(fd);
+		}
+		return;
+	}
+	fd = open(chance(50) ? "/dev/null" : "/", O_RDONLY);
+	if (fd < 0)
+		count_err(errno);
+	else
+		add_fd(fd);
+}
+
+static void op_dup(void)
+{
+	int old, fd, target = rnd(3, NOFILE + 8);
+
+	if (!nfds) {
+		op_open();
+		return;
+	}
+	old = fds[rnd(0, nfds - 1)];
+	switch (rnd(0, 5)) {
+	case 0:
+		fd = dup(old);
+		break;
+	case 1:		/* high, at or over RLIMIT_NOFILE: the table grows */
+		fd = dup2(old, chance(50) ? NOFILE - 1 : target);
+		break;
+	case 2:		/* onto a descriptor of ours: one closes, one opens */
+		fd = dup2(old, fds[rnd(0, nfds - 1)]);
+		if (fd >= 0)
+			forget_fd(fd);
+		break;
+	case 3:
+		fd = dup3(old, target, chance(50) ? O_CLOEXEC : 0x7fff);
+		if (fd >= 0)
+			forget_fd(fd);
+		break;
+	case 4:
+		fd = fcntl(old, chance(50) ? F_DUPFD : F_DUPFD_CLOEXEC, target);
+		break;
+	default:
+		fd = dup2(old, old);
+		return;
+	}
+	if (fd < 0)
+		count_err(errno);
+	else
+		add_fd(fd);
+}
+
+static void op_close(void)
+{
+	int i;
+
+	if (chance(3)) {
+		/* everything but stdio: nothing else is ours */
+		syscall(436 /* close_range */, 3U, ~0U, 0U);
+		nfds = 0;
+		return;
+	}
+	if (!nfds || chance(5)) {
+		close(-1);
+		close(NOFILE + 100);
+		return;
+	}
+	for (i = rnd(1, 1 + nfds / 3); i > 0 && nfds; i--) {
+		int k = rnd(0, nfds - 1);
+
+		close(fds[k]);
+		fds[k] = fds[--nfds];
+	}
+}
+
+static void op_pair(void)
+{
+	int p[2], r;
+
+	if (nfds > MAX_FDS - 2)
+		return;
+	switch (rnd(0, 2)) {
+	case 0:
+		r = pipe2(p, O_CLOEXEC);
+		break;
+	case 1:
+		r = socketpair(AF_UNIX, SOCK_STREAM, 0, p);
+		break;
+	default:
+		p[0] = eventfd(0, 0);
+		if (p[0] < 0) {
+			count_err(errno);
+			return;
+		}
+		add_fd(p[0]);
+		return;
+	}
+	if (r) {
+		count_err(errno);
+		return;
+	}
+	add_fd(p[0]);
+	add_fd(p[1]);
+}
+
+/* ------------------------------------------------------------------ */
+/* the system calls */
+
+enum pid_kind {
+	P_ZERO, P_NEG, P_INT_MIN, P_INT_MAX, P_PID_MAX, P_SELF, P_PARENT,
+	P_ZOMBIE, P_KTHREAD, P_REAPED, P_CG, P_SLEEPER, NR_PID_KINDS
+};
+
+static pid_t pick_pid(enum pid_kind *kind)
+{
+	pid_t pid = 0;
+
+	*kind = rnd(0, NR_PID_KINDS - 1);
+	switch (*kind) {
+	case P_ZERO:
+		return 0;
+	case P_NEG:
+		return -rnd(1, 2);
+	case P_INT_MIN:
+		return INT_MIN;
+	case P_INT_MAX:
+		return INT_MAX;
+	case P_PID_MAX:		/* beyond any pid */
+		return pid_max + rnd(0, 1);
+	case P_SELF:
+		return getpid();
+	case P_PARENT:
+		pid = getppid();
+		break;
+	case P_ZOMBIE:
+		pid = zombies[rnd(0, MAX_ZOMBIES - 1)];
+		break;
+	case P_KTHREAD:		/* kthreadd */
+		return 2;
+	case P_REAPED:		/* free, or reused by now */
+		pid = reaped[rnd(0, ARRAY_SIZE(reaped) - 1)];
+		break;
+	case P_CG:
+		pid = pick_cg_pid();
+		break;
+	case P_SLEEPER:
+		pid = sleepers[rnd(0, MAX_SLEEPERS - 1)];
+		break;
+	default:
+		break;
+	}
+	if (pid <= 0 || protected_pid(pid)) {
+		*kind = P_SELF;
+		return getpid();
+	}
+	return pid;
+}
+
+static const long quotas[] = {
+	-2, -1, -1, 0, 1, 2, 4, 16, 64, 1024, LONG_MAX, LONG_MIN, INT_MAX,
+	(LONG_MAX >> 20) + 1,
+};
+
+static long pick_quota(void)
+{
+	if (chance(10))
+		return (long)rnd_next();
+	return quotas[rnd(0, ARRAY_SIZE(quotas) - 1)];
+}
+
+enum ptr_kind { PTR_GOOD, PTR_BAD };
+
+static void *pick_ptr(enum ptr_kind *kind)
+{
+	*kind = PTR_BAD;
+	switch (rnd(0, 8)) {
+	case 0:
+		return NULL;
+	case 1:
+		return (void *)1;
+	case 2:		/* unmapped (or beyond the address space) */
+		return (void *)(1UL << 46);
+	case 3:		/* kernel */
+		return (void *)0xffff888000000000UL;
+	case 4:
+		return ro_page;
+	case 5:		/* half in a page, half in PROT_NONE */
+		return straddle;
+	case 6:		/* misaligned, fine */
+		*kind = PTR_GOOD;
+		return misaligned + 1;
+	default:
+		*kind = PTR_GOOD;
+		return &good_res;
+	}
+}
+
+static const char *const sys_names[] = {
+	"register", "fetch", "deregister", "resource_cap", "resource_reset",
+};
+
+static long call(int nr, pid_t pid, void *ptr, long hq, long fq)
+{
+	switch (nr) {
+	case 0: return restrack_register(pid);
+	case 1: return restrack_fetch(ptr, pid);
+	case 2: return restrack_deregister(pid);
+	case 3: return restrack_resource_cap(pid, hq, fq);
+	default: return restrack_resource_reset(pid);
+	}
+}
+
+/*
+ * The errno the contract fixes for a call, or 0 if it fixes none: pid < 1
+ * and quotas < -1 are EINVAL; no such process (a kernel thread, a zombie,
+ * beyond pid_max) is ESRCH, EINVAL for fetch; unprivileged callers get
+ * EPERM; fetch() through a bad pointer never succeeds.
+ */
+static int expected_errno(int nr, pid_t pid, bool gone, bool unpriv, long hq,
+			  long fq)
+{
+	if (pid < 1)
+		return EINVAL;
+	if (nr == 3 && (hq < -1 || fq < -1))
+		return EINVAL;
+	if (unpriv && nr != 1)
+		return EPERM;
+	if (gone)
+		return nr == 1 ? EINVAL : ESRCH;
+	return 0;
+}
+
+static void check_call(int nr, pid_t pid, enum pid_kind kind,
+		       enum ptr_kind pk, long hq, long fq, bool unpriv,
+		       long ret, int err)
+{
+	bool gone = kind == P_INT_MAX || kind == P_PID_MAX ||
+		    kind == P_KTHREAD || kind == P_ZOMBIE;
+	int want = expected_errno(nr, pid, gone, unpriv, hq, fq);
+
+	/* fetch looks at the pointer only after the process */
+	if (nr == 1 && pk == PTR_BAD && ret == 0)
+		violation("%s(%d) through a bad pointer succeeded",
+			  sys_names[nr], pid);
+	if (want && (ret == 0 || err != want))
+		violation("%s(%d%s) (pid kind %d, quotas %ld %ld): %ld, errno %d, expected errno %d",
+			  sys_names[nr], pid, unpriv ? ", unprivileged" : "",
+			  kind, hq, fq, ret, ret ? err : 0, want);
+}
+
+static void op_sys(bool unpriv)
+{
+	enum pid_kind kind;
+	enum ptr_kind pk = PTR_GOOD;
+	int nr = rnd(0, 4);
+	pid_t pid = pick_pid(&kind);
+	long hq = pick_quota(), fq = pick_quota(), ret;
+	void *ptr = nr == 1 ? pick_ptr(&pk) : NULL;
+
+	good_res.pid = -1;
+	ret = call(nr, pid, ptr, hq, fq);
+	stat_add(S_SYS);
+	if (!ret)
+		stat_add(S_SYS_OK);
+	if (!ret && ptr == &good_res && good_res.pid != pid)
+		violation("fetch(%d) stored pid %d", pid, good_res.pid);
+	check_call(nr, pid, kind, pk, hq, fq, unpriv, ret, errno);
+}
+
+/* The calls from a process without privilege: a child that drops it. */
+static void op_unpriv(void)
+{
+	pid_t pid = fork();
+	int i;
+
+	if (pid < 0) {
+		count_err(errno);
+		return;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(1);
+		for (i = rnd(1, 8); i > 0; i--)
+			op_sys(true);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+static pid_t clone3_tid(pid_t tid)
+{
+	struct clone_args args;
+
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	args.set_tid = (uintptr_t)&tid;
+	args.set_tid_size = 1;
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/*
+ * @pid has a line of a live process in /proc/tracker_status (an ended
+ * registration the reaper has not removed yet shows "-" as command).
+ */
+static bool listed_in_status(pid_t pid)
+{
+	static char buf[65536];
+	char key[16], *p;
+	int n = snprintf(key, sizeof(key), "\n%d ", pid);
+
+	if (file_read("/proc/tracker_status", NULL, buf, sizeof(buf)) < 0)
+		return false;
+	p = strstr(buf, key);
+	return p && p[n] != '-';
+}
+
+/*
+ * A registered process exits and a new one takes its number at once: it is
+ * not registered, its number can be registered afresh.
+ */
+static void op_reuse(void)
+{
+	pid_t x, y;
+	long ret;
+	int err;
+
+	x = fork();
+	if (x < 0) {
+		count_err(errno);
+		return;
+	}
+	if (x == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	ret = restrack_register(x);
+	kill(x, SIGKILL);
+	waitpid(x, NULL, 0);
+	if (ret)
+		return;
+	y = clone3_tid(x);
+	if (y < 0)
+		return;		/* taken meanwhile, or no clone3 */
+	if (y == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	stat_add(S_REUSE);
+	/* Another worker may have registered y by chance: then excused. */
+	if (listed_in_status(y) && !in_reg_cg(y))
+		violation("pid %d reused: listed in /proc/tracker_status", y);
+	ret = restrack_fetch(&good_res, y);
+	err = errno;
+	if ((ret == 0 || err != EINVAL) && !in_reg_cg(y))
+		violation("pid %d reused: fetch() %ld errno %d, expected EINVAL",
+			  y, ret, ret ? err : 0);
+	ret = restrack_resource_cap(y, 1, 1);
+	err = errno;
+	if ((ret == 0 || err != EINVAL) && !in_reg_cg(y))
+		violation("pid %d reused: resource_cap() %ld errno %d, expected EINVAL",
+			  y, ret, ret ? err : 0);
+	ret = restrack_deregister(y);
+	err = errno;
+	if ((ret == 0 || err != ESRCH) && !in_reg_cg(y))
+		violation("pid %d reused: deregister() %ld errno %d, expected ESRCH",
+			  y, ret, ret ? err : 0);
+	ret = restrack_register(y);
+	err = errno;
+	if (ret && !(err == EBUSY || err == ENFILE) && !in_reg_cg(y))
+		violation("pid %d reused: register() %ld errno %d, expected 0",
+			  y, ret, err);
+	if (!ret && chance(50))
+		restrack_deregister(y);
+	kill(y, SIGKILL);
+	waitpid(y, NULL, 0);
+	reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = y;
+}
+
+/* ------------------------------------------------------------------ */
+/* cgroup files */
+
+enum { BAD, GOOD, EITHER };
+
+struct value {
+	const char *s;
+	char heap, files;	/* BAD, GOOD, EITHER */
+};
+
+static const struct value max_values[] = {
+	{ "max", GOOD, GOOD }, { "max\n", GOOD, GOOD }, { "0", GOOD, GOOD },
+	{ "1", GOOD, GOOD }, { "4096", GOOD, GOOD }, { " 12 \n", GOOD, GOOD },
+	{ "1K", GOOD, BAD }, { "1k", GOOD, BAD }, { "64M", GOOD, BAD },
+	{ "1G", GOOD, BAD }, { "8E", GOOD, BAD }, { "16E", BAD, BAD },
+	{ "9223372036854775807", GOOD, BAD },
+	{ "18446744073709551615", GOOD, BAD },
+	{ "18446744073709551616", BAD, BAD }, { "-1", BAD, BAD },
+	{ "-2", BAD, BAD }, { "abc", BAD, BAD }, { "", BAD, BAD },
+	{ "\n", BAD, BAD }, { "1x", BAD, BAD }, { "1KB", BAD, BAD },
+	{ "max max", BAD, BAD }, { "0x10", BAD, BAD }, { "1.5M", BAD, BAD },
+	{ "maxx", BAD, BAD }, { "MAX", BAD, BAD }, { "+5", BAD, EITHER },
+	{ "1\n2", BAD, BAD }, { "4294967296", GOOD, GOOD },
+};
+
+static const struct value policy_values[] = {
+	{ "kill", GOOD }, { "deny", GOOD }, { "deny", GOOD },
+	{ "kill\n", GOOD }, { " deny \n", GOOD }, { "KILL", BAD },
+	{ "kil", BAD }, { "", BAD }, { "killl", BAD }, { "kill deny", BAD },
+	{ "max", BAD },
+};
+
+/*
+ * An errno that means the file or its cgroup went away under us, or that
+ * the writer could not open it: at its own limit of descriptors or heap.
+ */
+static bool vanished(int err)
+{
+	return err == ENOENT || err == ENODEV || err == EMFILE ||
+	       err == ENFILE || err == ENOMEM;
+}
+
+static void op_cg_write(void)
+{
+	static const char *const writable[] = {
+		"restrack.heap.max", "restrack.files.max", "restrack.policy",
+	};
+	const char *cg = pick_cg();
+	/* mostly the files that take writes, sometimes the others */
+	const char *file = chance(75) ?
+			   writable[rnd(0, ARRAY_SIZE(writable) - 1)] :
+			   rt_files[rnd(0, ARRAY_SIZE(rt_files) - 1)];
+	bool heap = !strcmp(file, "restrack.heap.max");
+	bool files = !strcmp(file, "restrack.files.max");
+	bool policy = !strcmp(file, "restrack.policy");
+	static char junk[8192];
+	const struct value *v;
+	const char *what = "(junk)";
+	long cur, len;
+	char num[32];
+	int err, want = EITHER, i;
+
+	stat_add(S_CGW);
+	switch (rnd(0, 9)) {
+	case 0:		/* random bytes */
+		len = rnd(0, 64);
+		for (i = 0; i < len; i++)
+			junk[i] = rnd_next();
+		err = file_write(cg, file, junk, len);
+		break;
+	case 1:		/* long: many digits */
+		len = rnd(30, sizeof(junk));
+		memset(junk, '9', len);
+		err = file_write(cg, file, junk, len);
+		what = "(many nines)";
+		if (heap || files)
+			want = BAD;
+		break;
+	case 2:		/* a bad buffer */
+		err = file_write(cg, file, chance(50) ? NULL :
+				 (void *)(1UL << 46), rnd(1, 16));
+		what = "(bad pointer)";
+		if (heap || files || policy)
+			want = BAD;
+		break;
+	case 3:		/* around the current usage */
+		if (!heap && !files) {
+			err = file_write_str(cg, file, "max");
+			break;
+		}
+		cur = file_long(cg, heap ? "restrack.heap.current" :
+				"restrack.files.current");
+		cur += heap ? rnd(-2, 4) * page_size : rnd(-1, 3);
+		if (cur < 0)
+			cur = 0;
+		snprintf(num, sizeof(num), "%ld", cur);
+		err = file_write_str(cg, file, num);
+		what = num;
+		want = GOOD;
+		break;
+	default:
+		if (policy) {
+			v = &policy_values[rnd(0, ARRAY_SIZE(policy_values) - 1)];
+			want = v->heap;
+		} else {
+			v = &max_values[rnd(0, ARRAY_SIZE(max_values) - 1)];
+			want = heap ? v->heap : files ? v->files : EITHER;
+		}
+		err = file_write_str(cg, file, v->s);
+		what = v->s;
+		/* write(2) of 0 bytes returns 0 without reaching the file */
+		if ((!heap && !files && !policy) || !v->s[0])
+			want = EITHER;
+		if (want != EITHER && strchr(v->s, '\n') &&
+		    strchr(v->s, '\n')[1])
+			want = EITHER;	/* kernfs may see it in one piece */
+		break;
+	}
+	if (!err)
+		stat_add(S_CGW_OK);
+	if (vanished(err) || want == EITHER)
+		return;
+	if (want == GOOD && err)
+		violation("writing \"%.40s\" to %s/%s: errno %d", what, cg,
+			  file, err);
+	if (want == BAD && !err)
+		violation("\"%.40s\" written to %s/%s was accepted", what, cg,
+			  file);
+}
+
+/* Every restrack.* file reads back in its format. */
+static void op_cg_read(void)
+{
+	const char *cg = pick_cg();
+	char buf[256], *end;
+	size_t i;
+	long v;
+
+	for (i = 0; i < ARRAY_SIZE(rt_files); i++) {
+		const char *f = rt_files[i];
+
+		if (file_read(cg, f, buf, sizeof(buf)) < 0)
+			continue;	/* the controller is off there, or gone */
+		if (strstr(f, "events")) {
+			long a, b, c;
+
+			if (sscanf(buf, "heap.max %ld\nfiles.max %ld\nkill %ld",
+				   &a, &b, &c) != 3 || a < 0 || b < 0 || c < 0)
+				violation("%s/%s reads \"%.60s\"", cg, f, buf);
+			continue;
+		}
+		if (strstr(f, "policy")) {
+			if (strcmp(buf, "kill\n") && strcmp(buf, "deny\n"))
+				violation("%s/%s reads \"%.60s\"", cg, f, buf);
+			continue;
+		}
+		if (strstr(f, ".max")) {
+			/* a u64, up to the largest limit in bytes */
+			errno = 0;
+			if (strcmp(buf, "max\n") &&
+			    (strtoull(buf, &end, 10), errno || end == buf ||
+			     *end != '\n' || buf[0] == '-'))
+				violation("%s/%s reads \"%.60s\"", cg, f, buf);
+			continue;
+		}
+		errno = 0;
+		v = strtol(buf, &end, 10);
+		if (errno || end == buf || *end != '\n' || v < 0)
+			violation("%s/%s reads \"%.60s\"", cg, f, buf);
+	}
+	if (chance(20)) {
+		static char st[65536];
+
+		if (file_read("/proc/tracker_status", NULL, st, sizeof(st)) >= 0 &&
+		    strncmp(st, "PID COMMAND ", 12))
+			violation("/proc/tracker_status reads \"%.60s\"", st);
+	}
+}
+
+static void op_mkdir(void)
+{
+	const char *cg = pick_fuzz_cg();
+	char path[CG_LEN];
+	int slashes = 0;
+	const char *p;
+
+	for (p = cg + strlen(FUZZ_ROOT); *p; p++)
+		slashes += *p == '/';
+	if (slashes >= 3)
+		return;
+	snprintf(path, sizeof(path), "%s/g%ld", cg, rnd(0, 3));
+	if (!mkdir(path, 0755))
+		stat_add(S_MKDIR);
+	cgs_age = 0;
+}
+
+static void op_rmdir(void)
+{
+	const char *cg = pick_cg();
+
+	if (!strcmp(cg, FUZZ_ROOT))
+		return;
+	if (!strcmp(cg, REG_ROOT) && !chance(10))
+		return;
+	if (!rmdir(cg))
+		stat_add(S_RMDIR);
+	cgs_age = 0;
+}
+
+static void op_move(void)
+{
+	pid_t pid;
+
+	switch (rnd(0, 3)) {
+	case 0:
+		pid = sleepers[rnd(0, MAX_SLEEPERS - 1)];
+		break;
+	case 1:
+		pid = pick_cg_pid();
+		break;
+	default:
+		pid = getpid();
+		break;
+	}
+	if (pid <= 0 || protected_pid(pid))
+		pid = getpid();
+	if (!move_pid(pick_dst_cg(), pid))
+		stat_add(S_MOVE);
+}
+
+static void op_toggle(void)
+{
+	const char *cg = pick_cg();
+
+	if (!file_write_str(cg, "cgroup.subtree_control",
+			    chance(50) ? "+restrack" : "-restrack"))
+		stat_add(S_TOGGLE);
+	cgs_age = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* processes */
+
+static void light_ops(int n);
+
+static void child_start(void)
+{
+	int i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	depth++;
+	for (i = 0; i < MAX_SLEEPERS; i++)
+		sleepers[i] = 0;
+	for (i = 0; i < MAX_ZOMBIES; i++)
+		zombies[i] = 0;
+	rng ^= (uint64_t)getpid() << 32;
+}
+
+static void op_fork(void)
+{
+	int slot = -1, i, how = rnd(0, 9);
+	volatile int *asleep;
+	long deadline;
+	pid_t pid;
+
+	for (i = 0; i < MAX_SLEEPERS; i++)
+		if (!sleepers[i])
+			slot = i;
+	if (how < 3 && slot < 0)
+		how = 5;
+	/* shared, so not heap; no descriptor a child's dup2() could hit */
+	asleep = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (asleep == MAP_FAILED) {
+		count_err(errno);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		count_err(errno);
+		munmap((void *)asleep, page_size);
+		return;
+	}
+	stat_add(S_FORK);
+	if (pid == 0) {
+		child_start();
+		light_ops(rnd(0, 12));
+		if (how < 3) {		/* a sleeper: holds its charges */
+			*asleep = 1;
+			for (;;)
+				pause();
+		}
+		if (how < 5) {		/* exec, with a tail of the seed */
+			char s[24], c[16];
+
+			snprintf(s, sizeof(s), "%lu", (unsigned long)rnd_next());
+			snprintf(c, sizeof(c), "%d", conductor);
+			stat_add(S_EXEC);
+			execl(self_exe, "restrack_fuzz", "--exec-child", s, c,
+			      (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (how < 3) {
+		/* until it sleeps, or dies */
+		deadline = now_ms() + 30000;
+		while (!*asleep) {
+			if (waitpid(pid, NULL, WNOHANG) == pid) {
+				reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = pid;
+				pid = 0;
+				break;
+			}
+			if (now_ms() > deadline) {
+				violation("a child did not finish 12 operations in 30 s");
+				kill(pid, SIGKILL);
+			}
+			msleep(1);
+		}
+		sleepers[slot] = pid;
+	} else {
+		waitpid(pid, NULL, 0);
+		reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = pid;
+	}
+	munmap((void *)asleep, page_size);
+}
+
+static void op_kill_sleeper(void)
+{
+	int i = rnd(0, MAX_SLEEPERS - 1);
+
+	if (!sleepers[i])
+		return;
+	kill(sleepers[i], SIGKILL);
+	waitpid(sleepers[i], NULL, 0);
+	reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = sleepers[i];
+	sleepers[i] = 0;
+}
+
+static void op_zombie(void)
+{
+	int i = rnd(0, MAX_ZOMBIES - 1);
+	pid_t pid;
+
+	if (zombies[i]) {
+		waitpid(zombies[i], NULL, 0);
+		reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = zombies[i];
+		zombies[i] = 0;
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0) {
+		/* until it is a zombie: waitid() without reaping */
+		siginfo_t si;
+
+		waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+		zombies[i] = pid;
+	}
+}
+
+struct thread_arg {
+	uint64_t seed;
+	int n;
+};
+
+static void *thread_fn(void *arg)
+{
+	struct thread_arg *a = arg;
+	uint64_t s = a->seed;
+	void *m[4];
+	int f[4], i, k;
+
+	for (k = 0; k < a->n; k++) {
+		for (i = 0; i < 4; i++) {
+			s = s * 6364136223846793005ULL + 1;
+			m[i] = mmap(NULL, ((s >> 33) % 32 + 1) * page_size,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			f[i] = open("/dev/null", O_RDONLY);
+		}
+		for (i = 0; i < 4; i++) {
+			if (m[i] != MAP_FAILED)
+				munmap(m[i], page_size);	/* a part */
+			if (f[i] >= 0 && (s >> (40 + i)) & 1)
+				close(f[i]);
+		}
+	}
+	return NULL;
+}
+
+static void op_threads(void)
+{
+	static const size_t stacks[] = {
+		16384, 65536, 262144, 1 << 20, 8 << 20,
+	};
+	struct thread_arg args[4];
+	pthread_t t[4];
+	pthread_attr_t attr;
+	int n = rnd(1, 4), i, ok[4];
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, stacks[rnd(0, ARRAY_SIZE(stacks) - 1)]);
+	for (i = 0; i < n; i++) {
+		args[i].seed = rnd_next();
+		args[i].n = rnd(1, 4);
+		ok[i] = !pthread_create(&t[i], &attr, thread_fn, &args[i]);
+		if (ok[i])
+			stat_add(S_THREAD);
+		else
+			count_err(ENOMEM);
+	}
+	/* what the threads left mapped and open is the process's now */
+	for (i = 0; i < n; i++)
+		if (ok[i])
+			pthread_join(t[i], NULL);
+	pthread_attr_destroy(&attr);
+}
+
+static void op_bad_exec(void)
+{
+	static char *const argv[] = { NULL };
+
+	if (chance(50))
+		syscall(SYS_execve, (void *)(1UL << 46), argv, argv);
+	else
+		execve("/nonexistent/restrack", argv, argv);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct op {
+	void (*fn)(void);
+	int weight;
+	bool light;	/* also in children, which have no children */
+};
+
+static void op_sys_priv(void)
+{
+	op_sys(false);
+}
+
+static const struct op ops[] = {
+	{ op_sys_priv, 8, true }, { op_unpriv, 1, false },
+	{ op_reuse, 1, false }, { op_cg_write, 8, true },
+	{ op_cg_read, 2, true }, { op_mkdir, 2, false },
+	{ op_rmdir, 2, true }, { op_move, 3, true }, { op_toggle, 2, true },
+	{ op_fork, 3, false }, { op_kill_sleeper, 1, false },
+	{ op_zombie, 1, false }, { op_threads, 2, true },
+	{ op_bad_exec, 1, true }, { op_mmap, 6, true },
+	{ op_munmap, 4, true }, { op_mremap, 2, true },
+	{ op_mprotect, 2, true }, { op_brk, 4, true },
+	{ op_open, 6, true }, { op_dup, 4, true }, { op_close, 6, true },
+	{ op_pair, 2, true },
+};
+
+static void random_op(bool light)
+{
+	int total = 0, r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
+		if (!light || ops[i].light)
+			total += ops[i].weight;
+	r = rnd(0, total - 1);
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		if (light && !ops[i].light)
+			continue;
+		r -= ops[i].weight;
+		if (r < 0)
+			break;
+	}
+	ops[i].fn();
+	stat_add(S_OPS);
+}
+
+static void light_ops(int n)
+{
+	while (n-- > 0)
+		random_op(true);
+}
+
+static void init_pointers(void)
+{
+	char *p;
+
+	p = mmap(NULL, 2 * page_size, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	ro_page = p;
+	p = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	mprotect(p + page_size, page_size, PROT_NONE);
+	straddle = p + page_size - sizeof(pid_t);
+}
+
+static void worker_exit(void)
+{
+	int i;
+
+	for (i = 0; i < MAX_SLEEPERS; i++)
+		if (sleepers[i])
+			kill(sleepers[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed)
+{
+	int seq;
+
+	worker_id = w;
+	rng = wseed;
+	head = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != head)
+		_exit(0);
+	init_pointers();
+	brk_base = brk_cur = (char *)syscall(SYS_brk, 0);
+	for (;;) {
+		int ph = __atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE);
+
+		if (ph == PH_EXIT)
+			worker_exit();
+		if (ph == PH_PARK) {
+			seq = __atomic_load_n(&ctl->park_seq, __ATOMIC_ACQUIRE);
+			__atomic_store_n(&ctl->parked[w], seq, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE) ==
+			       PH_PARK &&
+			       __atomic_load_n(&ctl->park_seq,
+					       __ATOMIC_ACQUIRE) == seq)
+				msleep(2);
+			refresh_cgs(true);
+			continue;
+		}
+		if (chance(1) && chance(20))
+			worker_exit();	/* an exit: the conductor respawns */
+		random_op(false);
+	}
+}
+
+/* The head: the worker's parent, in a cgroup of the tree. */
+static void __attribute__((noreturn)) head_main(int w, uint64_t wseed)
+{
+	pid_t pid;
+	int i, st;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != conductor)
+		_exit(0);
+	rng = wseed;
+	refresh_cgs(true);
+	for (i = 0; i < 4; i++) {
+		const char *cg = pick_fuzz_cg();
+
+		if (strcmp(cg, FUZZ_ROOT) && !move_pid(cg, getpid()))
+			break;
+	}
+	pid = fork();
+	if (pid == 0)
+		worker_main(w, wseed ^ 0x5bd1e995);
+	if (pid < 0)
+		_exit(3);
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		stat_add(S_KILLED);
+	_exit(0);
+}
+
+/* --exec-child SEED CONDUCTOR: what a forked child runs after execve(). */
+static int exec_child(const char *s, const char *c)
+{
+	static struct ctl dummy;
+
+	ctl = &dummy;		/* its statistics and findings are lost */
+	conductor = atoi(c);
+	page_size = sysconf(_SC_PAGESIZE);
+	rng = strtoull(s, NULL, 10) | 1;
+	depth = 2;
+	brk_base = brk_cur = (char *)syscall(SYS_brk, 0);
+	light_ops(rnd(0, 10));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the conductor */
+
+static int tap_n;
+static int tap_failed;
+
+static void __attribute__((format(printf, 2, 3))) tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d ", ok ? "" : "not ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		tap_failed++;
+}
+
+static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static long vmdata_bytes(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	long kb;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (file_read(path, NULL, buf, sizeof(buf)) < 0)
+		return 0;	/* gone: nothing left */
+	p = strstr(buf, "\nVmData:");
+	if (!p || sscanf(p + 8, "%ld", &kb) != 1)
+		return 0;
+	return kb * 1024;
+}
+
+static long fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	long n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The oracle: the processes of @cg's subtree (cgs[] from @i on). */
+static void oracle(int i, long *heap, long *files, int *procs)
+{
+	size_t len = strlen(cgs[i]);
+	pid_t pids[256];
+	int j, k, n;
+
+	*heap = *files = 0;
+	*procs = 0;
+	for (j = i; j < ncgs; j++) {
+		if (j > i && (strncmp(cgs[j], cgs[i], len) || cgs[j][len] != '/'))
+			continue;
+		n = cg_pids(cgs[j], pids, 256);
+		for (k = 0; k < n && k < 256; k++) {
+			*heap += vmdata_bytes(pids[k]);
+			*files += fd_count(pids[k]);
+		}
+		if (n > 0)
+			*procs += n;
+	}
+}
+
+/*
+ * Every cgroup with the controller: usage equals the oracle, peaks are not
+ * below it.  Polled up to SETTLE_MS for processes still exiting; the
+ * mismatches of the last attempt are printed.  Returns the number of bad
+ * cgroups; *checked the number compared.
+ */
+static int check_usage(bool want_zero, int *checked)
+{
+	long deadline = now_ms() + SETTLE_MS;
+	int bad, i;
+
+	for (;;) {
+		bool last = now_ms() > deadline;
+
+		refresh_cgs(true);
+		bad = 0;
+		*checked = 0;
+		for (i = 0; i < ncgs; i++) {
+			long heap, files, hc, fc, hp, fp;
+			int procs;
+
+			hc = file_long(cgs[i], "restrack.heap.current");
+			fc = file_long(cgs[i], "restrack.files.current");
+			if (hc < 0 || fc < 0)
+				continue;	/* controller off, or gone */
+			oracle(i, &heap, &files, &procs);
+			hp = file_long(cgs[i], "restrack.heap.peak");
+			fp = file_long(cgs[i], "restrack.files.peak");
+			/* read again: the oracle must agree with one reading */
+			if (hc != heap || fc != files) {
+				hc = file_long(cgs[i], "restrack.heap.current");
+				fc = file_long(cgs[i], "restrack.files.current");
+			}
+			if (hc < 0 || fc < 0)
+				continue;
+			(*checked)++;
+			if (hc == heap && fc == files && hp >= hc && fp >= fc &&
+			    (!want_zero || (!hc && !fc)))
+				continue;
+			bad++;
+			if (last)
+				diag("%s: heap.current %ld, VmData sum %ld (diff %ld); files.current %ld, fd sum %ld (diff %ld); peaks %ld %ld; %d processes",
+				     cgs[i], hc, heap, hc - heap, fc, files,
+				     fc - files, hp, fp, procs);
+		}
+		if (!bad || last)
+			return bad;
+		msleep(100);
+	}
+}
+
+static void dump_stats(void)
+{
+	char line[1024];
+	int i, n = 0;
+
+	for (i = 0; i < NR_STATS; i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s %ld",
+			      i ? ", " : "", stat_names[i],
+			      __atomic_load_n(&ctl->stats[i], __ATOMIC_RELAXED));
+	diag("%s", line);
+}
+
+/* Print and clear the violations; their number. */
+static int report_violations(void)
+{
+	int n = __atomic_exchange_n(&ctl->violations, 0, __ATOMIC_ACQ_REL);
+	int i;
+
+	for (i = 0; i < n && i < NMSG; i++)
+		diag("contract: %s", ctl->msg[i]);
+	if (n > NMSG)
+		diag("contract: ... and %d more", n - NMSG);
+	return n;
+}
+
+static pid_t heads[MAX_WORKERS];
+static int generation[MAX_WORKERS];
+
+static void reap_children(void)
+{
+	pid_t pid;
+	int w, st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+			stat_add(S_KILLED);
+		for (w = 0; w < nworkers; w++)
+			if (heads[w] == pid)
+				heads[w] = 0;
+	}
+}
+
+static void spawn(int w)
+{
+	uint64_t wseed = seed * 1000003ULL + w * 7919ULL +
+			 generation[w]++ * 104729ULL + 1;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		head_main(w, wseed);
+	if (pid > 0)
+		heads[w] = pid;
+}
+
+static int park_all(void)
+{
+	long deadline = now_ms() + 60000;
+	int seq = __atomic_add_fetch(&ctl->park_seq, 1, __ATOMIC_ACQ_REL);
+	int w;
+
+	__atomic_store_n(&ctl->phase, PH_PARK, __ATOMIC_RELEASE);
+	for (w = 0; w < nworkers; w++) {
+		while (heads[w] &&
+		       __atomic_load_n(&ctl->parked[w], __ATOMIC_ACQUIRE) != seq) {
+			if (now_ms() > deadline) {
+				diag("worker %d did not stop within 60 s", w);
+				return -1;
+			}
+			reap_children();
+			msleep(5);
+		}
+	}
+	return 0;
+}
+
+/* Kill every process of the trees; how many were signalled. */
+static int kill_tree(void)
+{
+	pid_t pids[256];
+	int i, k, n, total = 0;
+
+	refresh_cgs(true);
+	for (i = 0; i < ncgs; i++) {
+		n = cg_pids(cgs[i], pids, 256);
+		for (k = 0; k < n && k < 256; k++) {
+			if (pids[k] == conductor || pids[k] == 1)
+				continue;
+			kill(pids[k], SIGKILL);
+			total++;
+		}
+	}
+	return total;
+}
+
+/* restrack/ has no <pid> child left and no registration is listed. */
+static int check_registrations(char *what, size_t size)
+{
+	long deadline = now_ms() + SETTLE_MS;
+	static char st[65536];
+	int lines;
+	char *p;
+
+	for (;;) {
+		bool last = now_ms() > deadline;
+
+		ncgs = 0;
+		if (!access(REG_ROOT, F_OK))
+			scan_cgs(REG_ROOT, 0);
+		lines = 0;
+		if (file_read("/proc/tracker_status", NULL, st, sizeof(st)) < 0) {
+			snprintf(what, size, "cannot read /proc/tracker_status");
+			return -1;
+		}
+		for (p = st; (p = strchr(p, '\n')) && p[1]; p++)
+			lines++;
+		if (ncgs <= 1 && !lines)
+			return 0;
+		if (last) {
+			snprintf(what, size, "%d cgroup(s) left in %s (first %s), %d registration(s) listed",
+				 ncgs ? ncgs - 1 : 0, REG_ROOT,
+				 ncgs > 1 ? cgs[1] : "-", lines);
+			if (lines)
+				diag("/proc/tracker_status:\n%s", st);
+			return -1;
+		}
+		msleep(100);
+	}
+}
+
+/* rmdir the fuzzed tree, leaves first; 0 if it is all gone. */
+static int remove_tree(void)
+{
+	int i;
+
+	refresh_cgs(true);
+	for (i = ncgs - 1; i >= 0; i--)
+		if (!strncmp(cgs[i], FUZZ_ROOT, strlen(FUZZ_ROOT)) &&
+		    rmdir(cgs[i]) && errno != ENOENT)
+			diag("rmdir %s: %s", cgs[i], strerror(errno));
+	return access(FUZZ_ROOT, F_OK) ? 0 : -1;
+}
+
+static int run(void)
+{
+	long round_ms = duration_s * 1000L / nrounds, t0 = now_ms(), end;
+	int round, w, bad, checked, v, n;
+	char what[512];
+
+	printf("1..%d\n", nrounds + 3);
+	diag("seed %lu, %d s, %d workers, %d rounds (rerun: restrack_fuzz -s %lu -d %d -w %d -r %d)",
+	     seed, duration_s, nworkers, nrounds, seed, duration_s, nworkers,
+	     nrounds);
+	fflush(stdout);
+
+	for (round = 1; round <= nrounds; round++) {
+		end = now_ms() + round_ms;
+		/*
+		 * Half the cgroups lose their limits and the kill policy: a
+		 * cgroup left with policy kill and a tiny max kills every
+		 * worker that enters it, and the fuzzing stalls.
+		 */
+		refresh_cgs(true);
+		for (w = 0; w < ncgs; w++) {
+			if (!chance(50))
+				continue;
+			file_write_str(cgs[w], "restrack.policy", "deny");
+			file_write_str(cgs[w], "restrack.heap.max", "max");
+			file_write_str(cgs[w], "restrack.files.max", "max");
+		}
+		/* the controller back at the top, if the last round took it */
+		file_write_str(FUZZ_ROOT, "cgroup.subtree_control", "+restrack");
+		if (!access(REG_ROOT, F_OK))
+			file_write_str(REG_ROOT, "cgroup.subtree_control",
+				       "+restrack");
+		__atomic_store_n(&ctl->phase, PH_RUN, __ATOMIC_RELEASE);
+		while (now_ms() < end) {
+			reap_children();
+			for (w = 0; w < nworkers; w++)
+				if (!heads[w])
+					spawn(w);
+			msleep(20);
+		}
+		if (park_all()) {
+			tap(false, "round %d: every worker stops", round);
+			continue;
+		}
+		bad = check_usage(false, &checked);
+		v = report_violations();
+		dump_stats();
+		tap(!bad && !v && checked,
+		    "round %d: usage equals VmData and /proc/PID/fd in %d cgroups (%d bad), %d contract violations",
+		    round, checked, bad, v);
+	}
+
+	__atomic_store_n(&ctl->phase, PH_EXIT, __ATOMIC_RELEASE);
+	end = now_ms() + 10000;
+	for (;;) {
+		reap_children();
+		for (w = 0; w < nworkers && !heads[w]; w++)
+			;
+		if (w == nworkers || now_ms() > end)
+			break;
+		msleep(20);
+	}
+	/* what is left (sleepers of killed workers, ...) goes, reaped here */
+	end = now_ms() + SETTLE_MS;
+	while ((n = kill_tree()) && now_ms() < end) {
+		reap_children();
+		msleep(50);
+	}
+	reap_children();
+	if (n)
+		diag("%d processes still in the tree after %d ms", n, SETTLE_MS);
+	bad = check_usage(true, &checked);
+	tap(!bad && checked,
+	    "all processes gone: every cgroup back to 0 (%d cgroups, %d not)",
+	    checked, bad);
+	what[0] = '\0';
+	v = check_registrations(what, sizeof(what));
+	tap(!v, "no registration and no restrack/<pid> cgroup left%s%s",
+	    v ? ": " : "", what);
+	v = report_violations();
+	tap(!remove_tree() && !v &&
+	    __atomic_load_n(&ctl->stats[S_OPS], __ATOMIC_RELAXED) > 100,
+	    "the tree is removed, %ld ops done, %d late contract violations",
+	    __atomic_load_n(&ctl->stats[S_OPS], __ATOMIC_RELAXED), v);
+	dump_stats();
+	diag("fuzz: %d passed, %d failed, %ld s; seed %lu", tap_n - tap_failed,
+	     tap_failed, (now_ms() - t0) / 1000, seed);
+	return tap_failed ? 1 : 0;
+}
+
+static int setup(void)
+{
+	struct rlimit rl = { NOFILE, NOFILE };
+	FILE *f;
+
+	if (file_write_str(CGROOT, "cgroup.subtree_control", "+restrack")) {
+		printf("1..0 # SKIP no restrack controller\n");
+		return 4;
+	}
+	/* a tree left by an earlier run */
+	if (!access(FUZZ_ROOT, F_OK)) {
+		kill_tree();
+		msleep(200);
+		remove_tree();
+	}
+	if (mkdir(FUZZ_ROOT, 0755) && errno != EEXIST) {
+		perror(FUZZ_ROOT);
+		return 1;
+	}
+	file_write_str(FUZZ_ROOT, "cgroup.subtree_control", "+restrack");
+	mkdir(FUZZ_ROOT "/g0", 0755);
+	mkdir(FUZZ_ROOT "/g1", 0755);
+	file_write_str(FUZZ_ROOT "/g1", "cgroup.subtree_control", "+restrack");
+	mkdir(FUZZ_ROOT "/g1/g0", 0755);
+	mkdir(FUZZ_ROOT "/g1/g1", 0755);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	f = fopen("/proc/sys/kernel/pid_max", "r");
+	if (f) {
+		if (fscanf(f, "%d", &pid_max) != 1)
+			pid_max = 32768;
+		fclose(f);
+	}
+	return 0;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-s SEED] [-d SECONDS] [-w WORKERS] [-r ROUNDS]\n",
+		prog);
+}
+
+int main(int argc, char **argv)
+{
+	bool have_seed = false;
+	int opt, ret;
+
+	if (argc == 4 && !strcmp(argv[1], "--exec-child"))
+		return exec_child(argv[2], argv[3]);
+	while ((opt = getopt(argc, argv, "s:d:w:r:h")) != -1) {
+		switch (opt) {
+		case 's':
+			seed = strtoul(optarg, NULL, 0);
+			have_seed = true;
+			break;
+		case 'd':
+			duration_s = atoi(optarg);
+			break;
+		case 'w':
+			nworkers = atoi(optarg);
+			break;
+		case 'r':
+			nrounds = atoi(optarg);
+			break;
+		default:
+			usage(argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!nrounds)
+		nrounds = duration_s / 20 > 1 ? duration_s / 20 : 1;
+	if (optind != argc || duration_s < 1 || duration_s > 86400 ||
+	    nworkers < 1 || nworkers > MAX_WORKERS || nrounds < 1 ||
+	    nrounds > 1000) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (!have_seed)
+		seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page_size = sysconf(_SC_PAGESIZE);
+	conductor = getpid();
+	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctl == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	memset(ctl, 0, sizeof(*ctl));
+	rng = seed | 1;
+	ret = setup();
+	if (ret)
+		return ret;
+	return run();
+}
