@@ -659,7 +659,7 @@ static int fetch_check(pid_t pid, struct per_proc_resource *st)
 		return -1;
 	if (st->pid != pid || st->heapsize != (unsigned long)(o.heap >> 20) ||
 	    st->openfile_count != (unsigned long)o.files ||
-	    cur.heap >> 20 != o.heap >> 20 || cur.files != o.files) {
+	    cur.heap != o.heap || cur.files != o.files) {
 		diag("fetch(%d): pid %d heapsize %lu MiB openfile_count %lu; oracle: %ld MiB (%ld bytes), %ld files; restrack.heap.current %ld, restrack.files.current %ld",
 		     pid, st->pid, st->heapsize, st->openfile_count,
 		     o.heap >> 20, o.heap, o.files, cur.heap, cur.files);
