@@ -728,43 +728,41 @@ out:
 /* fork charges the child's copy of the fd table; its opens are its own. */
 static int test_files_fork(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_track t;
 	long pid, sub, f1, f2, st, nf, fds[3];
 	int ret = KSFT_FAIL, i;
 
-	SETUP(cg_make(cg, root, "files_fork") || agent_start(&a, cg));
+	SETUP(fixture_setup(&f, root, "files_fork"));
 	for (i = 0; i < 3; i++) {
-		fds[i] = ag_open(&a);
+		fds[i] = ag_open(&f.a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	SETUP(rt_track_start(&t, cg));
+	SETUP(rt_track_start(&t, f.cg));
 
-	pid = ag_call(&a, AG_FORK, 0);
+	pid = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
-	sub = a.v[0];
+	sub = f.a.v[0];
 	/* parent: +2 pipe ends to the child; child: its copy */
 	STEP(&t, "fork", ANY, 2 + fd_count(pid));
-	f1 = ag_call_sub(&a, sub, AG_OPEN, 0);
-	f2 = ag_call_sub(&a, sub, AG_DUP, f1);
+	f1 = ag_call_sub(&f.a, sub, AG_OPEN, 0);
+	f2 = ag_call_sub(&f.a, sub, AG_DUP, f1);
 	EXPECT(f1 >= 0 && f2 >= 0, "open/dup in child: %s", strerror(errno));
 	STEP(&t, "child opens 2", 0, 2);
-	EXPECT(!ag_call_sub(&a, sub, AG_CLOSE, fds[1]), "close: %s",
+	EXPECT(!ag_call_sub(&f.a, sub, AG_CLOSE, fds[1]), "close: %s",
 	       strerror(errno));
 	STEP(&t, "child closes an inherited fd", 0, -1);
-	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
 	STEP(&t, "parent opens 1", 0, 1);
 	nf = fd_count(pid);
-	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
 	STEP(&t, "child exited", ANY, -nf - 2);
-	EXPECT(ag_call(&a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
+	EXPECT(ag_call(&f.a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
 	STEP(&t, "fork + exit + wait", 0, 0);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -795,52 +793,50 @@ static int check_pair(const char *cg, const char *label, pid_t a, pid_t sub,
  */
 static int test_files_clone_files(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	long pid, sub, st, before;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "clone_files") || agent_start(&a, cg));
-	EXPECT(!rt_check(cg, "start"), "exact");
+	SETUP(fixture_setup(&f, root, "clone_files"));
+	EXPECT(!rt_check(f.cg, "start"), "exact");
 
-	pid = ag_call(&a, AG_FORK, CLONE_FILES);
+	pid = ag_call(&f.a, AG_FORK, CLONE_FILES);
 	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
-	sub = a.v[0];
-	EXPECT(!check_pair(cg, "clone(CLONE_FILES)", a.pid, pid, true),
+	sub = f.a.v[0];
+	EXPECT(!check_pair(f.cg, "clone(CLONE_FILES)", f.a.pid, pid, true),
 	       "shared table counted once");
-	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0 &&
-	       ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	EXPECT(ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0 &&
+	       ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0, "open: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(cg, "child opens 2", a.pid, pid, true), "exact");
-	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!check_pair(cg, "parent opens 1", a.pid, pid, true), "exact");
-	EXPECT(!ag_call_sub(&a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
+	EXPECT(!check_pair(f.cg, "child opens 2", f.a.pid, pid, true), "exact");
+	EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!check_pair(f.cg, "parent opens 1", f.a.pid, pid, true), "exact");
+	EXPECT(!ag_call_sub(&f.a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(cg, "child unshares", a.pid, pid, false),
+	EXPECT(!check_pair(f.cg, "child unshares", f.a.pid, pid, false),
 	       "two tables now");
-	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	EXPECT(ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0, "open: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(cg, "child opens 1", a.pid, pid, false), "exact");
-	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(!check_pair(f.cg, "child opens 1", f.a.pid, pid, false), "exact");
+	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
-	EXPECT(!rt_check(cg, "unshared child exited"), "exact");
+	EXPECT(!rt_check(f.cg, "unshared child exited"), "exact");
 
-	pid = ag_call(&a, AG_FORK, CLONE_FILES);
+	pid = ag_call(&f.a, AG_FORK, CLONE_FILES);
 	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
-	sub = a.v[0];
-	EXPECT(!check_pair(cg, "clone(CLONE_FILES) again", a.pid, pid, true),
+	sub = f.a.v[0];
+	EXPECT(!check_pair(f.cg, "clone(CLONE_FILES) again", f.a.pid, pid, true),
 	       "exact");
-	before = cg_read_long(cg, "restrack.files.current");
-	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	before = cg_read_long(f.cg, "restrack.files.current");
+	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
 	/* the parent closed its 4 pipe ends to the child, nothing else */
-	EXPECT(!rt_check(cg, "sharing child exited"), "exact");
-	EXPECT(cg_read_long(cg, "restrack.files.current") == before - 4,
+	EXPECT(!rt_check(f.cg, "sharing child exited"), "exact");
+	EXPECT(cg_read_long(f.cg, "restrack.files.current") == before - 4,
 	       "the exit of a sharer does not uncharge the shared table");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1332,49 +1328,47 @@ static int test_kill_lower_files_max(const char *root)
  */
 static int test_deny_lower_max(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_track t;
 	struct rt_events e;
 	long ps = page_size, m, cur, r, fds[4];
 	int ret = KSFT_FAIL, i;
 
-	SETUP(cg_make(cg, root, "deny_lower") || agent_start(&a, cg));
-	m = ag_mmap_rw(&a, 64);
+	SETUP(fixture_setup(&f, root, "deny_lower"));
+	m = ag_mmap_rw(&f.a, 64);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 4; i++) {
-		fds[i] = ag_open(&a);
+		fds[i] = ag_open(&f.a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	SETUP(rt_track_start(&t, cg));
+	SETUP(rt_track_start(&t, f.cg));
 
-	cur = cg_read_long(cg, "restrack.heap.current");
-	EXPECT(!cg_write_numeric(cg, "restrack.heap.max", cur / 2 / ps * ps),
+	cur = cg_read_long(f.cg, "restrack.heap.current");
+	EXPECT(!cg_write_numeric(f.cg, "restrack.heap.max", cur / 2 / ps * ps),
 	       "heap.max below usage: %s", strerror(errno));
-	cur = cg_read_long(cg, "restrack.files.current");
-	EXPECT(!cg_write_numeric(cg, "restrack.files.max", cur - 2),
+	cur = cg_read_long(f.cg, "restrack.files.current");
+	EXPECT(!cg_write_numeric(f.cg, "restrack.files.max", cur - 2),
 	       "files.max below usage: %s", strerror(errno));
 	msleep(50);
-	EXPECT(pid_alive(a.pid) && !ag_call(&a, AG_NOP, 0), "still alive");
+	EXPECT(pid_alive(f.a.pid) && !ag_call(&f.a, AG_NOP, 0), "still alive");
 	STEP(&t, "limits lowered", 0, 0);
-	r = ag_mmap_rw(&a, 1);
+	r = ag_mmap_rw(&f.a, 1);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the limit: %s",
 	       strerror(errno));
-	r = ag_open(&a);
+	r = ag_open(&f.a);
 	EXPECT(r == -1 && errno == EMFILE, "open over the limit: %s",
 	       strerror(errno));
 	STEP(&t, "denied", 0, 0);
-	EXPECT(!ag_munmap(&a, m, 64), "munmap: %s", strerror(errno));
-	EXPECT(!ag_close(&a, fds[0]), "close: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
+	EXPECT(!ag_close(&f.a, fds[0]), "close: %s", strerror(errno));
 	STEP(&t, "freeing over the limit works", -64 * ps, -1);
-	SETUP(read_events(cg, "restrack.events", &e));
+	SETUP(read_events(f.cg, "restrack.events", &e));
 	EXPECT(e.kill == 0 && e.heap == 1 && e.files == 1,
 	       "one event per denial, no kill");
-	EXPECT(pid_alive(a.pid), "still alive");
+	EXPECT(pid_alive(f.a.pid), "still alive");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 

@@ -750,15 +750,14 @@ static const struct rc_row {
 static int test_return_codes(const char *root)
 {
 	static const pid_t below1[] = { 0, -1, INT_MIN };
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	pid_t gone;
 	int ret = KSFT_FAIL;
 	size_t r, i;
 
 	gone = unused_pid();
 	EXPECT(gone > 0, "a free pid");
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
+	SETUP(fixture_setup(&f, root, "a"));
 	for (r = 0; r < ARRAY_SIZE(rc_table); r++) {
 		const struct rc_row *row = &rc_table[r];
 
@@ -767,35 +766,33 @@ static int test_return_codes(const char *root)
 			EXPECT_CALL(row->call(below1[i]), row->err[RC_PID_LT1]);
 		EXPECT_CALL(row->call(gone), row->err[RC_NO_PROCESS]);
 		if (row->err[RC_NOT_REGISTERED])
-			EXPECT_CALL(row->call(a.pid),
+			EXPECT_CALL(row->call(f.a.pid),
 				    row->err[RC_NOT_REGISTERED]);
-		EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 		       "%s: nothing changed", row->name);
 		EXPECT(is_unregistered(gone), "nothing created for %d", gone);
 		if (!row->err[RC_ALREADY])
 			continue;
 		/* the call succeeds once, and is refused the second time */
 		if (row->call != rc_register)
-			EXPECT_CALL(restrack_register(a.pid), 0);
-		EXPECT_CALL(row->call(a.pid), 0);
-		EXPECT_CALL(row->call(a.pid), row->err[RC_ALREADY]);
-		EXPECT(is_registered(a.pid), "%s: still registered, once",
+			EXPECT_CALL(restrack_register(f.a.pid), 0);
+		EXPECT_CALL(row->call(f.a.pid), 0);
+		EXPECT_CALL(row->call(f.a.pid), row->err[RC_ALREADY]);
+		EXPECT(is_registered(f.a.pid), "%s: still registered, once",
 		       row->name);
-		EXPECT_CALL(restrack_deregister(a.pid), 0);
-		EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back in %s", cg);
+		EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
 	}
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* register: pid < 1 EINVAL, no such process ESRCH, registered ENFILE */
 static int test_register_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	pid_t z = -1;
 	int ret = KSFT_FAIL;
 
@@ -812,20 +809,18 @@ static int test_register_errors(const char *root)
 	else
 		diag("pid 2 is no kernel thread: not checked");
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(is_registered(a.pid), "registered");
-	EXPECT_CALL(restrack_register(a.pid), ENFILE);
-	EXPECT(is_registered(a.pid), "still registered, once");
-	EXPECT(limits_are(a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back in %s", cg);
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(is_registered(f.a.pid), "registered");
+	EXPECT_CALL(restrack_register(f.a.pid), ENFILE);
+	EXPECT(is_registered(f.a.pid), "still registered, once");
+	EXPECT(limits_are(f.a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
 	ret = KSFT_PASS;
 out:
 	kill_reap(z);
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -835,8 +830,7 @@ out:
  */
 static int test_fetch_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st, pattern;
 	char *ro = MAP_FAILED, *two = MAP_FAILED;
 	pid_t gone;
@@ -851,32 +845,31 @@ static int test_fetch_errors(const char *root)
 	EXPECT(gone > 0, "a free pid");
 	EXPECT_CALL(restrack_fetch(&st, gone), EINVAL);
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_fetch(&st, a.pid), EINVAL);
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_fetch(&st, f.a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)),
 	       "failed fetches leave the buffer alone");
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "fetch registers nothing");
 
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT_CALL(restrack_fetch(NULL, a.pid), EFAULT);
-	EXPECT_CALL(restrack_fetch((void *)1, a.pid), EFAULT);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_fetch(NULL, f.a.pid), EFAULT);
+	EXPECT_CALL(restrack_fetch((void *)1, f.a.pid), EFAULT);
 	ro = mmap(NULL, page_size, PROT_READ, ANON, -1, 0);
 	EXPECT(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT_CALL(restrack_fetch((void *)ro, a.pid), EFAULT);
+	EXPECT_CALL(restrack_fetch((void *)ro, f.a.pid), EFAULT);
 	/* a buffer running into an unmapped page */
 	two = mmap(NULL, 2 * page_size, RW, ANON, -1, 0);
 	EXPECT(two != MAP_FAILED, "mmap: %s", strerror(errno));
 	EXPECT(!munmap(two + page_size, page_size), "munmap");
-	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), a.pid),
+	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), f.a.pid),
 		    EFAULT);
-	EXPECT(is_registered(a.pid), "still registered");
+	EXPECT(is_registered(f.a.pid), "still registered");
 
-	EXPECT(!fetch_check(a.pid, &st), "a good fetch");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(!fetch_check(f.a.pid, &st), "a good fetch");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	st = pattern;
-	EXPECT_CALL(restrack_fetch(&st, a.pid), EINVAL);
+	EXPECT_CALL(restrack_fetch(&st, f.a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
 	ret = KSFT_PASS;
 out:
@@ -884,32 +877,28 @@ out:
 		munmap(ro, page_size);
 	if (two != MAP_FAILED)
 		munmap(two, page_size);
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* deregister: pid < 1 EINVAL, no such process ESRCH, not registered ESRCH */
 static int test_deregister_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_deregister(a.pid), ESRCH);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_deregister(f.a.pid), ESRCH);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT_CALL(restrack_deregister(a.pid), ESRCH);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), ESRCH);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "nothing changed");
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -920,21 +909,19 @@ out:
  */
 static int test_cap_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct status_entry e;
 	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(cg)) && is_unregistered(pid),
+	EXPECT(in_cgroup(pid, cg_rel(f.cg)) && is_unregistered(pid),
 	       "nothing changed");
-	EXPECT(cg_read_max(cg, "restrack.heap.max") == CG_MAX &&
-	       cg_read_max(cg, "restrack.files.max") == CG_MAX &&
-	       !cg_read_strcmp(cg, "restrack.policy", "deny"),
+	EXPECT(cg_read_max(f.cg, "restrack.heap.max") == CG_MAX &&
+	       cg_read_max(f.cg, "restrack.files.max") == CG_MAX &&
+	       !cg_read_strcmp(f.cg, "restrack.policy", "deny"),
 	       "the process' own cgroup is left alone");
 
 	EXPECT_CALL(restrack_register(pid), 0);
@@ -966,30 +953,27 @@ static int test_cap_errors(const char *root)
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "kill"), "neither");
 	EXPECT_CALL(restrack_resource_cap(pid, 10, 10), ENFILE);
 
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process lives");
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process lives");
 	EXPECT_CALL(restrack_deregister(pid), 0);
 	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* resource_reset: pid < 1 EINVAL, no such process ESRCH, not registered EINVAL */
 static int test_reset_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct status_entry e;
 	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(cg)) && is_unregistered(pid),
+	EXPECT(in_cgroup(pid, cg_rel(f.cg)) && is_unregistered(pid),
 	       "nothing changed");
 
 	EXPECT_CALL(restrack_register(pid), 0);
@@ -1005,8 +989,7 @@ static int test_reset_errors(const char *root)
 	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1147,14 +1130,12 @@ static int run_unprivileged(struct unpriv *u, bool as_nobody)
  */
 static int test_privilege(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct unpriv u = { 0 };
 	int ret = KSFT_FAIL, i;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	u.target = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	u.target = f.a.pid;
 
 	for (i = 0; i < 2; i++) {
 		bool as_nobody = !i;
@@ -1162,32 +1143,31 @@ static int test_privilege(const char *root)
 		u.registered = false;
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "unregistered target");
-		EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 		       "nothing changed");
 
-		EXPECT_CALL(restrack_register(a.pid), 0);
+		EXPECT_CALL(restrack_register(f.a.pid), 0);
 		u.registered = true;
-		EXPECT(!fetch_check(a.pid, &u.expect), "fetch");
+		EXPECT(!fetch_check(f.a.pid, &u.expect), "fetch");
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "registered target");
-		EXPECT(is_registered(a.pid), "still registered");
-		EXPECT(!limits_are(a.pid, CG_MAX, CG_MAX, "deny"),
+		EXPECT(is_registered(f.a.pid), "still registered");
+		EXPECT(!limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"),
 		       "not capped");
 
-		EXPECT_CALL(restrack_resource_cap(a.pid, 1024, 1000), 0);
+		EXPECT_CALL(restrack_resource_cap(f.a.pid, 1024, 1000), 0);
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "capped target");
-		EXPECT(is_registered(a.pid), "still registered");
-		EXPECT(!limits_are(a.pid, 1024 * MIB, 1000, "kill"),
+		EXPECT(is_registered(f.a.pid), "still registered");
+		EXPECT(!limits_are(f.a.pid, 1024 * MIB, 1000, "kill"),
 		       "still capped");
 
-		EXPECT_CALL(restrack_deregister(a.pid), 0);
-		EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back");
+		EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back");
 	}
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1460,17 +1440,15 @@ out:
 /* Mapping beyond the heap quota kills; the registration vanishes. */
 static int test_cap_kill_heap(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	struct status_entry e;
 	pid_t pid;
 	long h, r;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
 	EXPECT(!fetch_check(pid, &st0), "fetch");
 	h = st0.heapsize;
@@ -1479,58 +1457,54 @@ static int test_cap_kill_heap(const char *root)
 	EXPECT(!status_get(pid, &e) && e.heap_cap == h + 8 &&
 	       e.file_cap == CG_MAX && !strcmp(e.policy, "kill"), "listed");
 
-	EXPECT(ag_map(&a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
+	EXPECT(ag_map(&f.a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st) && st.heapsize == (unsigned long)h + 4,
 	       "heap %lu MiB, expected %ld", st.heapsize, h + 4);
-	r = ag_map(&a, 8 * MIB);
-	EXPECT(r == -1 && a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
+	r = ag_map(&f.a, 8 * MIB);
+	EXPECT(r == -1 && f.a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
 	       r, strerror(errno));
-	EXPECT(!expect_killed(&a, "over the heap quota"), "killed");
+	EXPECT(!expect_killed(&f.a, "over the heap quota"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
 	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* Opening beyond the file quota kills; the registration vanishes. */
 static int test_cap_kill_files(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	struct status_entry e;
 	pid_t pid;
-	long f, r, i;
+	long nf, r, i;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
 	EXPECT(!fetch_check(pid, &st0), "fetch");
-	f = st0.openfile_count;
-	EXPECT_CALL(restrack_resource_cap(pid, -1, f + 3), 0);
-	EXPECT(!limits_are(pid, CG_MAX, f + 3, "kill"), "capped");
+	nf = st0.openfile_count;
+	EXPECT_CALL(restrack_resource_cap(pid, -1, nf + 3), 0);
+	EXPECT(!limits_are(pid, CG_MAX, nf + 3, "kill"), "capped");
 	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
-	       e.file_cap == f + 3 && !strcmp(e.policy, "kill"), "listed");
+	       e.file_cap == nf + 3 && !strcmp(e.policy, "kill"), "listed");
 
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_open(&a) >= 0, "open %ld of 3 fits: %s", i + 1,
+		EXPECT(ag_open(&f.a) >= 0, "open %ld of 3 fits: %s", i + 1,
 		       strerror(errno));
 	EXPECT(!fetch_check(pid, &st) &&
-	       st.openfile_count == (unsigned long)f + 3, "at the quota");
-	r = ag_open(&a);
-	EXPECT(r == -1 && a.dead, "one more does not: open returned %ld (%s)",
+	       st.openfile_count == (unsigned long)nf + 3, "at the quota");
+	r = ag_open(&f.a);
+	EXPECT(r == -1 && f.a.dead, "one more does not: open returned %ld (%s)",
 	       r, strerror(errno));
-	EXPECT(!expect_killed(&a, "over the file quota"), "killed");
+	EXPECT(!expect_killed(&f.a, "over the file quota"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2547,30 +2521,28 @@ out:
  */
 static int test_privilege_scope(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct outsider o;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	o.target = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	o.target = f.a.pid;
 	EXPECT(in_child(other_user_register, &o, "register a root process as nobody") ==
 	       KSFT_PASS, "refused");
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
 	EXPECT(in_child(cgroupns_calls, &o, "cgroup namespace") == KSFT_PASS,
 	       "refused");
 	EXPECT(in_child(other_user_calls, &o, "nobody with CAP_SYS_RESOURCE") ==
 	       KSFT_PASS, "refused");
-	EXPECT(is_registered(a.pid) && !limits_are(a.pid, CG_MAX, CG_MAX, "deny"),
+	EXPECT(is_registered(f.a.pid) && !limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"),
 	       "nothing changed");
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2594,22 +2566,20 @@ out:
 
 static int test_fetch_hidepid(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct outsider o;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	o.target = a.pid;
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(status_has(a.pid) == 1, "listed for root");
+	SETUP(fixture_setup(&f, root, "a"));
+	o.target = f.a.pid;
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(status_has(f.a.pid) == 1, "listed for root");
 	EXPECT(in_child(hidepid_calls, &o, "hidepid=2") == KSFT_PASS,
 	       "hidden");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2778,24 +2748,22 @@ out:
 /* fetch leaves no kernel bytes in the padding of its structure. */
 static int test_fetch_padding(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st;
 	unsigned char *b = (unsigned char *)&st;
 	size_t i, pad = offsetof(struct per_proc_resource, heapsize);
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	EXPECT_CALL(restrack_register(a.pid), 0);
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
 	memset(&st, 0xa5, sizeof(st));
-	EXPECT_CALL(restrack_fetch(&st, a.pid), 0);
+	EXPECT_CALL(restrack_fetch(&st, f.a.pid), 0);
 	for (i = sizeof(st.pid); i < pad; i++)
 		EXPECT(b[i] == 0, "padding byte %zu is %#x", i, b[i]);
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
