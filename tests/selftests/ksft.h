@@ -10,6 +10,9 @@
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
 
+/* An entry of a test table: the function and its name */
+#define TEST(fn)	{ #fn, fn }
+
 struct cg_test {
 	const char *name;
 	int (*fn)(const char *root);

@@ -118,9 +118,8 @@ static int test_mprotect_keeps_commit(const char *root)
 	return KSFT_PASS;
 }
 
-#define T(fn) { #fn, fn }
 static const struct cg_test tests[] = {
-	T(test_mprotect_keeps_commit),
+	TEST(test_mprotect_keeps_commit),
 };
 
 int main(int argc, char **argv)

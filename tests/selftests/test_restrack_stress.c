@@ -741,7 +741,7 @@ out:
 }
 
 static const struct cg_test tests[] = {
-	{ "test_stress", test_stress },
+	TEST(test_stress),
 };
 
 static void usage(void)

@@ -789,7 +789,10 @@ out:
 	return ret;
 }
 
-/* register: pid < 1 EINVAL, no such process ESRCH, registered ENFILE */
+/*
+ * register, beyond test_return_codes: a zombie and a kernel thread are no
+ * process to track; a refused second register changes nothing.
+ */
 static int test_register_errors(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
@@ -881,7 +884,7 @@ out:
 	return ret;
 }
 
-/* deregister: pid < 1 EINVAL, no such process ESRCH, not registered ESRCH */
+/* deregister, beyond test_return_codes: after a deregister, ESRCH again */
 static int test_deregister_errors(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
@@ -903,9 +906,9 @@ out:
 }
 
 /*
- * resource_cap: pid < 1 EINVAL, no such process ESRCH, not registered
- * EINVAL, capped already ENFILE, a quota below -1 EINVAL; limits and policy
- * unchanged by each failure.
+ * resource_cap, beyond test_return_codes: a quota below -1 is EINVAL, a
+ * second cap ENFILE until a reset; limits and policy unchanged by each
+ * failure, -1 is no limit.
  */
 static int test_cap_errors(const char *root)
 {
@@ -962,7 +965,10 @@ out:
 	return ret;
 }
 
-/* resource_reset: pid < 1 EINVAL, no such process ESRCH, not registered EINVAL */
+/*
+ * resource_reset, beyond test_return_codes: it lifts the quotas, may be
+ * repeated, and is EINVAL again after deregister.
+ */
 static int test_reset_errors(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
@@ -1182,8 +1188,8 @@ out:
  */
 static int test_register_moves(const char *root)
 {
-	char cg[PATH_MAX] = "", top[PATH_MAX], dir[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[PATH_MAX], dir[PATH_MAX];
 	struct per_proc_resource st;
 	long sub = -1;
 	int ret = KSFT_FAIL;
@@ -1194,23 +1200,22 @@ static int test_register_moves(const char *root)
 	    rmdir(top) && errno != ENOENT)
 		diag("rmdir %s: %s", top, strerror(errno));
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "started in %s", cg);
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(in_reg_cgroup(a.pid, a.pid), "moved");
-	reg_dir(dir, a.pid);
-	EXPECT(cg_has_pid(dir, a.pid) && !cg_has_pid(cg, a.pid),
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "started in %s", f.cg);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(in_reg_cgroup(f.a.pid, f.a.pid), "moved");
+	reg_dir(dir, f.a.pid);
+	EXPECT(cg_has_pid(dir, f.a.pid) && !cg_has_pid(f.cg, f.a.pid),
 	       "cgroup.procs agree");
 	EXPECT(cg_read_has_word(top, "cgroup.subtree_control", "restrack") &&
 	       cg_read_has_word(cg_mount(), "cgroup.subtree_control",
 				"restrack"), "the controller is enabled");
-	EXPECT(!limits_are(a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
-	EXPECT(status_has(a.pid) == 1, "listed");
+	EXPECT(!limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
+	EXPECT(status_has(f.a.pid) == 1, "listed");
 
-	sub = ag_call(&a, AG_FORK, 0);
+	sub = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	EXPECT(in_reg_cgroup(sub, a.pid), "a child starts in its cgroup");
+	EXPECT(in_reg_cgroup(sub, f.a.pid), "a child starts in its cgroup");
 	EXPECT(status_has(sub) == 0, "but is not registered itself");
 	EXPECT_CALL(restrack_fetch(&st, sub), EINVAL);
 	EXPECT_CALL(restrack_deregister(sub), ESRCH);
@@ -1219,26 +1224,22 @@ static int test_register_moves(const char *root)
 	EXPECT_CALL(restrack_register(sub), 0);
 	EXPECT(is_registered(sub), "the child registers on its own");
 	EXPECT_CALL(restrack_deregister(sub), 0);
-	EXPECT(in_reg_cgroup(sub, a.pid), "and goes back to its parent's");
+	EXPECT(in_reg_cgroup(sub, f.a.pid), "and goes back to its parent's");
 
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back where it came from");
-	EXPECT(in_cgroup(sub, cg_rel(cg)), "with its child");
-	EXPECT(is_unregistered(a.pid), "cgroup and entry gone at once");
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process lives on");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back where it came from");
+	EXPECT(in_cgroup(sub, cg_rel(f.cg)), "with its child");
+	EXPECT(is_unregistered(f.a.pid), "cgroup and entry gone at once");
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process lives on");
 
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(is_registered(a.pid), "registered again");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back again");
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(is_registered(f.a.pid), "registered again");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back again");
 	ret = KSFT_PASS;
 out:
-	if (sub > 0)
-		kill(sub, SIGKILL);
-	agent_kill(&a);
-	if (sub > 0)
-		wait_exit(sub, 5000, NULL);
-	cg_destroy(cg);
+	fixture_teardown(&f);
+	kill_reap(sub);
 	return ret;
 }
 
@@ -1335,46 +1336,40 @@ out:
  */
 static int test_fetch_values(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	long sub = -1, subno, i;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(!fetch_check(a.pid, &st0), "fetch after register");
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(!fetch_check(f.a.pid, &st0), "fetch after register");
 	EXPECT(st0.openfile_count >= 3, "the process is counted: %lu files",
 	       st0.openfile_count);
 
-	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
+	EXPECT(ag_map(&f.a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
 	for (i = 0; i < 20; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!fetch_check(a.pid, &st), "fetch after mmap and open");
+		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!fetch_check(f.a.pid, &st), "fetch after mmap and open");
 	EXPECT(st.heapsize == st0.heapsize + 40 &&
 	       st.openfile_count == st0.openfile_count + 20,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
 	       st.heapsize, st0.openfile_count, st.openfile_count);
 
 	/* a child in the cgroup counts too */
-	sub = ag_call(&a, AG_FORK, 0);
+	sub = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	subno = a.v[0];
-	EXPECT(ag_call_sub(&a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
+	subno = f.a.v[0];
+	EXPECT(ag_call_sub(&f.a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
 	       -1, "the child maps 8 MiB: %s", strerror(errno));
-	EXPECT(ag_call_sub(&a, subno, AG_OPEN, 0) >= 0, "the child opens");
-	EXPECT(!fetch_check(a.pid, &st), "fetch with a child");
+	EXPECT(ag_call_sub(&f.a, subno, AG_OPEN, 0) >= 0, "the child opens");
+	EXPECT(!fetch_check(f.a.pid, &st), "fetch with a child");
 	EXPECT(st.heapsize >= st0.heapsize + 40 + 8 + 40,
 	       "the child's copy and mapping count: %lu MiB", st.heapsize);
 	ret = KSFT_PASS;
 out:
-	if (sub > 0)
-		kill(sub, SIGKILL);
-	agent_kill(&a);
-	if (sub > 0)
-		wait_exit(sub, 5000, NULL);
-	cg_destroy(cg);
+	fixture_teardown(&f);
+	kill_reap(sub);
 	return ret;
 }
 
@@ -1437,25 +1432,49 @@ out:
 /* ------------------------------------------------------------------ */
 /* quotas */
 
+/*
+ * The fixture's agent registered and capped at its usage plus @dheap MiB
+ * and @dfiles descriptors (-1: no quota), listed so; its usage before in
+ * @st0.
+ */
+static int capped_agent(struct fixture *f, const char *root, long dheap,
+			long dfiles, struct per_proc_resource *st0)
+{
+	long heap, files;
+	struct status_entry e;
+	pid_t pid;
+	int ret = KSFT_FAIL;
+
+	SETUP(fixture_setup(f, root, "a"));
+	pid = f->a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT(!fetch_check(pid, st0), "fetch");
+	heap = dheap < 0 ? -1 : (long)st0->heapsize + dheap;
+	files = dfiles < 0 ? -1 : (long)st0->openfile_count + dfiles;
+	EXPECT_CALL(restrack_resource_cap(pid, heap, files), 0);
+	EXPECT(!limits_are(pid, heap < 0 ? CG_MAX : heap * MIB,
+			   files < 0 ? CG_MAX : files, "kill"), "capped");
+	EXPECT(!status_get(pid, &e) &&
+	       e.heap_cap == (heap < 0 ? CG_MAX : heap) &&
+	       e.file_cap == (files < 0 ? CG_MAX : files) &&
+	       !strcmp(e.policy, "kill"), "listed");
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
 /* Mapping beyond the heap quota kills; the registration vanishes. */
 static int test_cap_kill_heap(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
-	struct status_entry e;
 	pid_t pid;
 	long h, r;
 	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
+	SETUP(capped_agent(&f, root, 8, -1, &st0) != KSFT_PASS);
 	pid = f.a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT(!fetch_check(pid, &st0), "fetch");
 	h = st0.heapsize;
-	EXPECT_CALL(restrack_resource_cap(pid, h + 8, -1), 0);
-	EXPECT(!limits_are(pid, (h + 8) * MIB, CG_MAX, "kill"), "capped");
-	EXPECT(!status_get(pid, &e) && e.heap_cap == h + 8 &&
-	       e.file_cap == CG_MAX && !strcmp(e.policy, "kill"), "listed");
 
 	EXPECT(ag_map(&f.a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st) && st.heapsize == (unsigned long)h + 4,
@@ -1477,20 +1496,13 @@ static int test_cap_kill_files(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
-	struct status_entry e;
 	pid_t pid;
 	long nf, r, i;
 	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
+	SETUP(capped_agent(&f, root, -1, 3, &st0) != KSFT_PASS);
 	pid = f.a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT(!fetch_check(pid, &st0), "fetch");
 	nf = st0.openfile_count;
-	EXPECT_CALL(restrack_resource_cap(pid, -1, nf + 3), 0);
-	EXPECT(!limits_are(pid, CG_MAX, nf + 3, "kill"), "capped");
-	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
-	       e.file_cap == nf + 3 && !strcmp(e.policy, "kill"), "listed");
 
 	for (i = 0; i < 3; i++)
 		EXPECT(ag_open(&f.a) >= 0, "open %ld of 3 fits: %s", i + 1,
@@ -2769,39 +2781,38 @@ out:
 
 /* ------------------------------------------------------------------ */
 
-#define T(fn) { #fn, fn }
 static const struct cg_test tests[] = {
-	T(test_present),
-	T(test_return_codes),
-	T(test_register_errors),
-	T(test_fetch_errors),
-	T(test_deregister_errors),
-	T(test_cap_errors),
-	T(test_reset_errors),
-	T(test_privilege),
-	T(test_register_moves),
-	T(test_deregister_origin_gone),
-	T(test_exit_cleanup),
-	T(test_fetch_values),
-	T(test_threads),
-	T(test_cap_kill_heap),
-	T(test_cap_kill_files),
-	T(test_cap_over_quota),
-	T(test_reset_lifts),
-	T(test_pid_reuse),
-	T(test_pid_reuse_immediate),
-	T(test_status_columns),
-	T(test_status_pidns),
-	T(test_hammer),
-	T(test_status_1000),
-	T(test_fork_exit_escape),
-	T(test_privilege_scope),
-	T(test_fetch_hidepid),
-	T(test_cap_huge),
-	T(test_cap_kill_once),
-	T(test_register_busy),
-	T(test_fetch_padding),
-	T(test_controller_disabled),
+	TEST(test_present),
+	TEST(test_return_codes),
+	TEST(test_register_errors),
+	TEST(test_fetch_errors),
+	TEST(test_deregister_errors),
+	TEST(test_cap_errors),
+	TEST(test_reset_errors),
+	TEST(test_privilege),
+	TEST(test_register_moves),
+	TEST(test_deregister_origin_gone),
+	TEST(test_exit_cleanup),
+	TEST(test_fetch_values),
+	TEST(test_threads),
+	TEST(test_cap_kill_heap),
+	TEST(test_cap_kill_files),
+	TEST(test_cap_over_quota),
+	TEST(test_reset_lifts),
+	TEST(test_pid_reuse),
+	TEST(test_pid_reuse_immediate),
+	TEST(test_status_columns),
+	TEST(test_status_pidns),
+	TEST(test_hammer),
+	TEST(test_status_1000),
+	TEST(test_fork_exit_escape),
+	TEST(test_privilege_scope),
+	TEST(test_fetch_hidepid),
+	TEST(test_cap_huge),
+	TEST(test_cap_kill_once),
+	TEST(test_register_busy),
+	TEST(test_fetch_padding),
+	TEST(test_controller_disabled),
 };
 
 int main(int argc, char **argv)
