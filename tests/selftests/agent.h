@@ -101,6 +101,13 @@ struct ag_reply {
 	long v[4];
 };
 
+/* agent_fds.c: the descriptors the child makes for some commands */
+long ag_scm_send(const struct ag_cmd *c);
+long ag_scm_recv(const struct ag_cmd *c, struct ag_reply *rep);
+long ag_newfd(const struct ag_cmd *c, const char *devnull);
+long ag_listen(void);
+long ag_connect(int lfd);
+
 /* agent_child.c: the forked child of agent_start_keep() */
 void __attribute__((noreturn)) agent_child(int in, int out, int keepfd,
 					   const char *cg);

@@ -92,7 +92,7 @@ int fd_env_setup(struct agent *a, struct fd_env *env)
 	if (env->src < 0 || env->listen < 0 ||
 	    ag_call(a, AG_CONNECT, env->listen) < 0 ||
 	    ag_call(a, AG_SOCKETPAIR, SOCK_DGRAM)) {
-		diag("fd_env_setup: %s", strerror(errno));
+		diag("%s: %s", __func__, strerror(errno));
 		return -1;
 	}
 	env->scm[0] = a->v[0];

@@ -4,9 +4,11 @@
  * numbers they share, and the helpers, each from its own file:
  *
  *   ksft.h          the TAP runner and EXPECT()/SETUP()
- *   cgroup_util.h   cgroup files and small process helpers
+ *   cgroup_util.h   cgroup files (cgroup_util.c) and small process
+ *                   helpers (util.c)
  *   oracle.h        VmData and /proc/PID/fd, checked against restrack
  *   agent.h         a child process that acts on the test's command
+ *                   (agent.c, agent_child.c, agent_fds.c)
  *   fixture.h       "a cgroup with an agent in it", and the tables of
  *                   descriptor creators and heap growers
  *

@@ -101,7 +101,6 @@ static int expect_events(const char *cg, const char *file, long heap,
 	return -1;
 }
 
-
 /* Number of threads of @pid, from /proc/PID/task */
 static long count_tasks(pid_t pid)
 {
@@ -1011,7 +1010,6 @@ out:
 
 /* ------------------------------------------------------------------ */
 /* events */
-
 
 /*
  * An event is counted once per denied operation at the cgroup whose max was
@@ -1968,7 +1966,6 @@ out:
 	cg_destroy(cg);
 	return ret;
 }
-
 
 /* ------------------------------------------------------------------ */
 /* review findings */
