@@ -348,20 +348,6 @@ bool cg_has_pid(const char *cg, pid_t pid)
 	return false;
 }
 
-int cg_wait_long(const char *cg, const char *file, long expect,
-		 int timeout_ms)
-{
-	long deadline = now_ms() + timeout_ms;
-
-	for (;;) {
-		if (cg_read_long(cg, file) == expect)
-			return 0;
-		if (now_ms() > deadline)
-			return -1;
-		msleep(5);
-	}
-}
-
 pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg)
 {
 	pid_t pid;
@@ -377,14 +363,3 @@ pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg)
 	return pid;
 }
 
-int cg_run(const char *cg, int (*fn)(void *), void *arg)
-{
-	pid_t pid = cg_run_nowait(cg, fn, arg);
-	int status;
-
-	if (pid < 0)
-		return -1;
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return status;
-}

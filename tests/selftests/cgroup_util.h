@@ -46,10 +46,7 @@ int cg_disable(const char *cg, const char *controller);
 int cg_read_pids(const char *cg, pid_t *pids, int max);
 int cg_nr_procs(const char *cg);
 bool cg_has_pid(const char *cg, pid_t pid);
-int cg_wait_long(const char *cg, const char *file, long expect,
-		 int timeout_ms);
 pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg);
-int cg_run(const char *cg, int (*fn)(void *), void *arg);
 
 /* processes */
 int wait_exit(pid_t pid, int timeout_ms, int *status);

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,22 @@ int set_headroom(const char *cg, bool heap, long room)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The data a thread with a default stack adds: glibc maps its guard page,
+ * PROT_NONE, beyond the stack size.
+ */
+long thread_stack_bytes(void)
+{
+	pthread_attr_t attr;
+	size_t size;
+
+	if (pthread_getattr_default_np(&attr) ||
+	    pthread_attr_getstacksize(&attr, &size))
+		return -1;
+	pthread_attr_destroy(&attr);
+	return size;
 }
 
 /* ------------------------------------------------------------------ */
@@ -148,14 +165,6 @@ long fd_create(struct agent *a, const struct fd_creator *c,
 /* ------------------------------------------------------------------ */
 /* heap growers */
 
-static int prep_none(struct agent *a, long pages, long *state)
-{
-	(void)a;
-	(void)pages;
-	*state = 0;
-	return 0;
-}
-
 static long grow_brk(struct agent *a, long pages, long *state)
 {
 	(void)state;
@@ -211,16 +220,27 @@ static long grow_fork(struct agent *a, long pages, long *state)
 }
 
 const struct heap_grower heap_growers[] = {
-	{ "brk", prep_none, grow_brk, false, ENOMEM, 0 },
-	{ "anonymous mmap", prep_none, grow_mmap, false, ENOMEM, 0 },
-	{ "mremap", prep_mremap, grow_mremap, false, ENOMEM, 0 },
-	{ "mprotect", prep_mprotect, grow_mprotect, false, ENOMEM, 0 },
+	{ .name = "brk", .grow = grow_brk, .deny_errno = ENOMEM },
+	{ .name = "anonymous mmap", .grow = grow_mmap, .deny_errno = ENOMEM },
+	{ .name = "mremap", .prep = prep_mremap, .prep_pages = 1,
+	  .grow = grow_mremap, .deny_errno = ENOMEM },
+	{ .name = "mprotect", .prep = prep_mprotect, .grow = grow_mprotect,
+	  .deny_errno = ENOMEM },
 	/* pthread_create() reports its failed stack mprotect as EAGAIN */
-	{ "thread stack", prep_none, grow_thread, false, EAGAIN, 2 },
-	{ "fork", prep_none, grow_fork, true, ENOMEM, 0 },
+	{ .name = "thread stack", .grow = grow_thread, .deny_errno = EAGAIN,
+	  .dfiles = 2 },
+	{ .name = "fork", .grow = grow_fork, .transient = true,
+	  .deny_errno = ENOMEM },
 };
 
 const int nr_heap_growers = ARRAY_SIZE(heap_growers);
+
+int heap_grow_prep(const struct heap_grower *g, struct agent *a, long pages,
+		   long *state)
+{
+	*state = 0;
+	return g->prep ? g->prep(a, pages, state) : 0;
+}
 
 long heap_grow_need(const struct heap_grower *g, struct agent *a, long pages)
 {

@@ -28,6 +28,9 @@ int fixture_setup(struct fixture *f, const char *root, const char *name);
 /* stops the agent and removes the cgroup; safe after a failed setup */
 void fixture_teardown(struct fixture *f);
 
+/* Bytes of data a thread with a default stack adds; -1 on error */
+long thread_stack_bytes(void);
+
 /* Sets restrack.heap.max (@heap) or .files.max to current usage + @room. */
 int set_headroom(const char *cg, bool heap, long room);
 
@@ -67,8 +70,9 @@ long fd_create(struct agent *a, const struct fd_creator *c,
 
 struct heap_grower {
 	const char *name;
-	/* makes what grow() needs; charged before the limit is set */
+	/* makes what grow() needs (if anything) before the limit is set */
 	int (*prep)(struct agent *a, long pages, long *state);
+	long prep_pages;	/* of heap that costs */
 	/* grows the heap by @pages pages (fork: by its copy) or fails */
 	long (*grow)(struct agent *a, long pages, long *state);
 	bool transient;		/* the growth is gone when grow() returns */
@@ -79,6 +83,9 @@ struct heap_grower {
 extern const struct heap_grower heap_growers[];
 extern const int nr_heap_growers;
 
+/* Runs @g's prep, if any */
+int heap_grow_prep(const struct heap_grower *g, struct agent *a, long pages,
+		   long *state);
 /* Bytes a grow() of @pages by @a charges: @pages pages, or the fork copy */
 long heap_grow_need(const struct heap_grower *g, struct agent *a, long pages);
 

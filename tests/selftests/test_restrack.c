@@ -27,7 +27,6 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -208,7 +207,8 @@ static int test_heap_mmap(const char *root)
 	STEP(&f.t, "mmap PROT_NONE", 0, 0);
 	gd = ag_mmap(&f.a, 4, RW, ANON | MAP_GROWSDOWN);
 	EXPECT(gd != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap MAP_GROWSDOWN", ANY, 0);
+	/* a stack (VM_GROWSDOWN), not data */
+	STEP(&f.t, "mmap MAP_GROWSDOWN", 0, 0);
 
 	EXPECT(!ag_call(&f.a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
 	       strerror(errno));
@@ -234,7 +234,7 @@ static int test_heap_mmap(const char *root)
 	EXPECT(!ag_munmap(&f.a, none, 16), "munmap: %s", strerror(errno));
 	STEP(&f.t, "munmap uncounted mappings", 0, 0);
 	EXPECT(!ag_munmap(&f.a, gd, 4), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap MAP_GROWSDOWN", ANY, 0);
+	STEP(&f.t, "munmap MAP_GROWSDOWN", 0, 0);
 	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start: %ld vs %ld",
 	       f.t.last.heap, f.t.start.heap);
 	ret = KSFT_PASS;
@@ -309,14 +309,11 @@ static int test_heap_mremap(const char *root)
 	m = r;
 	d = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 4 * ps,
 		    MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
-	if (d == -1 && errno == EINVAL) {
-		diag("MREMAP_DONTUNMAP not supported here, step skipped");
-	} else {
-		EXPECT(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
-		/* the old range stays mapped (and writable) */
-		STEP(&f.t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
-		m = d;
-	}
+	/* every supported line has it (5.7+) */
+	EXPECT(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
+	/* the old range stays mapped (and writable) */
+	STEP(&f.t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
+	m = d;
 	r = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 64 * ps, MREMAP_MAYMOVE, 0);
 	EXPECT(r != -1, "mremap grow: %s", strerror(errno));
 	STEP(&f.t, "mremap 4 -> 64 pages", 60 * ps, 0);
@@ -324,7 +321,8 @@ static int test_heap_mremap(const char *root)
 	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
 	STEP(&f.t, "munmap 64 pages", -64 * ps, 0);
 	EXPECT(!ag_munmap(&f.a, res, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap the reservation", ANY, 0);
+	/* with the 4 writable pages DONTUNMAP left in it */
+	STEP(&f.t, "munmap the reservation", -4 * ps, 0);
 	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start");
 	ret = KSFT_PASS;
 out:
@@ -374,7 +372,7 @@ out:
 static int test_heap_fork(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
-	long ps = page_size, m, dn, sm, pid, sub, vd, st;
+	long ps = page_size, m, dn, sm, pid, sub, vd, nf, st;
 	int ret = KSFT_FAIL;
 
 	SETUP(fixture_setup(&f, root, "heap_fork"));
@@ -393,11 +391,9 @@ static int test_heap_fork(const char *root)
 	sub = f.a.v[0];
 	EXPECT(cg_nr_procs(f.cg) == 2 && cg_has_pid(f.cg, pid) &&
 	       cg_has_pid(f.cg, f.a.pid), "parent and child are members");
-	vd = vmdata_bytes(pid);
-	if (vd != vmdata_bytes(f.a.pid) - 32 * ps)
-		diag("note: child VmData %ld, parent %ld", vd,
-		     vmdata_bytes(f.a.pid));
-	STEP(&f.t, "fork", vd, ANY);
+	/* the child copies all but the MADV_DONTFORK range; +2 pipe ends */
+	vd = vmdata_bytes(f.a.pid) - 32 * ps;
+	STEP(&f.t, "fork", vd, 2 + fd_count(pid));
 
 	sm = ag_call_sub(&f.a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0);
 	EXPECT(sm != -1, "mmap in child: %s", strerror(errno));
@@ -408,10 +404,11 @@ static int test_heap_fork(const char *root)
 	       strerror(errno));
 	STEP(&f.t, "child unmaps 16 pages", -16 * ps, 0);
 	vd = vmdata_bytes(pid);
+	nf = fd_count(pid);
 	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st) && !WEXITSTATUS(st),
 	       "child exit status %#lx", st);
-	STEP(&f.t, "child exited", -vd, ANY);
+	STEP(&f.t, "child exited", -vd, -nf - 2);
 	EXPECT(cg_nr_procs(f.cg) == 1, "one process left");
 
 	pid = ag_call(&f.a, AG_FORK_EXIT, 0);
@@ -449,7 +446,7 @@ static int test_exec(const char *root)
 	/* two threads, each with an O_CLOEXEC fd, plus an O_CLOEXEC pipe */
 	EXPECT(!ag_call(&f.a, AG_THREADS, 2, 0, 4, 1) && !f.a.v[0],
 	       "threads: %s", strerror(errno));
-	STEP(&f.t, "2 threads", ANY, 4);
+	STEP(&f.t, "2 threads", 2 * (thread_stack_bytes() + 4 * ps), 4);
 	before = f.t.last;
 
 	EXPECT(!ag_call(&f.a, AG_EXEC, 0), "exec: %s", strerror(errno));
@@ -465,7 +462,8 @@ static int test_exec(const char *root)
 
 	EXPECT(!ag_call(&f.a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
 	       strerror(errno));
-	STEP(&f.t, "3 threads", ANY, 2);
+	/* the new image has no cached stacks */
+	STEP(&f.t, "3 threads", 3 * thread_stack_bytes(), 2);
 	EXPECT(!ag_call(&f.a, AG_EXEC, 0), "exec: %s", strerror(errno));
 	STEP(&f.t, "exec from a multi-threaded process", ANY, -2);
 
@@ -485,16 +483,13 @@ out:
 static int test_threads(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
-	long ps = page_size, m;
-	pthread_attr_t attr;
-	size_t stack;
+	long ps = page_size, m, stack;
 	int ret = KSFT_FAIL;
 
 	SETUP(fixture_setup(&f, root, "threads"));
 
-	/* glibc puts its guard page below the stack size, PROT_NONE */
-	SETUP(pthread_getattr_default_np(&attr) ||
-	      pthread_attr_getstacksize(&attr, &stack));
+	stack = thread_stack_bytes();
+	SETUP(stack <= 0);
 	EXPECT(!ag_call(&f.a, AG_THREADS, 4, 0, 8, 1) && !f.a.v[0],
 	       "threads: %s", strerror(errno));
 	EXPECT(count_tasks(f.a.pid) == 5, "5 threads, got %ld",
@@ -502,7 +497,7 @@ static int test_threads(const char *root)
 	EXPECT(cg_nr_procs(f.cg) == 1, "one process");
 	/* each thread opened one fd; the agent made a pipe */
 	STEP(&f.t, "4 threads, each mapping 8 pages and opening a file",
-	     4 * ((long)stack + 8 * ps), 4 + 2);
+	     4 * (stack + 8 * ps), 4 + 2);
 	m = ag_mmap_rw(&f.a, 16);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
 	STEP(&f.t, "mmap while threads run", 16 * ps, 0);
@@ -728,8 +723,7 @@ out:
 static int test_files_fork(const char *root)
 {
 	struct fixture f = FIXTURE_INIT;
-	struct rt_track t;
-	long pid, sub, f1, f2, st, nf, fds[3];
+	long pid, sub, f1, f2, st, nf, vd, fds[3];
 	int ret = KSFT_FAIL, i;
 
 	SETUP(fixture_setup(&f, root, "files_fork"));
@@ -737,28 +731,29 @@ static int test_files_fork(const char *root)
 		fds[i] = ag_open(&f.a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	SETUP(rt_track_start(&t, f.cg));
+	SETUP(rt_track_start(&f.t, f.cg));
 
 	pid = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
 	sub = f.a.v[0];
 	/* parent: +2 pipe ends to the child; child: its copy */
-	STEP(&t, "fork", ANY, 2 + fd_count(pid));
+	STEP(&f.t, "fork", vmdata_bytes(f.a.pid), 2 + fd_count(pid));
 	f1 = ag_call_sub(&f.a, sub, AG_OPEN, 0);
 	f2 = ag_call_sub(&f.a, sub, AG_DUP, f1);
 	EXPECT(f1 >= 0 && f2 >= 0, "open/dup in child: %s", strerror(errno));
-	STEP(&t, "child opens 2", 0, 2);
+	STEP(&f.t, "child opens 2", 0, 2);
 	EXPECT(!ag_call_sub(&f.a, sub, AG_CLOSE, fds[1]), "close: %s",
 	       strerror(errno));
-	STEP(&t, "child closes an inherited fd", 0, -1);
+	STEP(&f.t, "child closes an inherited fd", 0, -1);
 	EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
-	STEP(&t, "parent opens 1", 0, 1);
+	STEP(&f.t, "parent opens 1", 0, 1);
 	nf = fd_count(pid);
+	vd = vmdata_bytes(pid);
 	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
-	STEP(&t, "child exited", ANY, -nf - 2);
+	STEP(&f.t, "child exited", -vd, -nf - 2);
 	EXPECT(ag_call(&f.a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
-	STEP(&t, "fork + exit + wait", 0, 0);
+	STEP(&f.t, "fork + exit + wait", 0, 0);
 	ret = KSFT_PASS;
 out:
 	fixture_teardown(&f);
@@ -862,8 +857,8 @@ static int test_deny_heap(const char *root)
 	for (i = 0; i < nr_heap_growers; i++) {
 		const struct heap_grower *g = &heap_growers[i];
 
-		SETUP(g->prep(&f.a, GROW_PAGES, &state));
-		STEP(&f.t, g->name, ANY, 0);
+		SETUP(heap_grow_prep(g, &f.a, GROW_PAGES, &state));
+		STEP(&f.t, g->name, g->prep_pages * ps, 0);
 		need = heap_grow_need(g, &f.a, GROW_PAGES);
 		SETUP(set_headroom(f.cg, true, need - ps));
 		r = g->grow(&f.a, GROW_PAGES, &state);
@@ -1170,7 +1165,7 @@ static int kill_victim(const char *cg, bool heap, int i, struct agent *v)
 		     "max") || agent_start(v, cg))
 		return -1;
 	if (heap) {
-		if (g->prep(v, GROW_PAGES, &state) ||
+		if (heap_grow_prep(g, v, GROW_PAGES, &state) ||
 		    set_headroom(cg, true,
 				 heap_grow_need(g, v, GROW_PAGES) - page_size))
 			return -1;
