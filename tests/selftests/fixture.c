@@ -25,10 +25,20 @@ int fixture_setup(struct fixture *f, const char *root, const char *name)
 	return 0;
 }
 
+int fixture_setup_nested(struct fixture *f, const char *root,
+			 const char *name)
+{
+	if (cg_make(f->parent, root, name) || cg_enable(f->parent, "restrack")) {
+		diag("fixture %s: setup failed: %s", name, strerror(errno));
+		return -1;
+	}
+	return fixture_setup(f, f->parent, "child");
+}
+
 void fixture_teardown(struct fixture *f)
 {
 	agent_stop(&f->a);
-	cg_destroy(f->cg);
+	cg_destroy(f->parent[0] ? f->parent : f->cg);
 }
 
 int set_headroom(const char *cg, bool heap, long room)

@@ -16,16 +16,20 @@
 #include "oracle.h"
 
 struct fixture {
+	char parent[PATH_MAX];	/* of a nested fixture, else "" */
 	char cg[PATH_MAX];
 	struct agent a;
 	struct rt_track t;
 };
 
-#define FIXTURE_INIT { .cg = "", .a = AGENT_INIT }
+#define FIXTURE_INIT { .parent = "", .cg = "", .a = AGENT_INIT }
 
 /* @name under @root, with an agent in it, tracked from here (rt_track) */
 int fixture_setup(struct fixture *f, const char *root, const char *name);
-/* stops the agent and removes the cgroup; safe after a failed setup */
+/* The same one level down: @name/child, restrack enabled in @name */
+int fixture_setup_nested(struct fixture *f, const char *root,
+			 const char *name);
+/* stops the agent and removes the cgroup(s); safe after a failed setup */
 void fixture_teardown(struct fixture *f);
 
 /* Bytes of data a thread with a default stack adds; -1 on error */

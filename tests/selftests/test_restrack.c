@@ -1013,51 +1013,49 @@ out:
  */
 static int test_events(const char *root)
 {
-	char p[PATH_MAX] = "", c[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_events r0, r1;
-	long ps = page_size, r, f;
+	long ps = page_size, r, fd;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(p, root, "events") || cg_enable(p, "restrack") ||
-	      cg_make(c, p, "child") || agent_start(&a, c) ||
+	SETUP(fixture_setup_nested(&f, root, "events") ||
 	      read_events(root, "restrack.events", &r0));
 
-	SETUP(set_headroom(c, true, 4 * ps));
-	r = ag_mmap_rw(&a, 8);
+	SETUP(set_headroom(f.cg, true, 4 * ps));
+	r = ag_mmap_rw(&f.a, 8);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the child's max: %s",
 	       strerror(errno));
-	EXPECT(!expect_events(c, "restrack.events", 1, 0, 0) &&
-	       !expect_events(c, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(p, "restrack.events", 1, 0, 0) &&
-	       !expect_events(p, "restrack.events.local", 0, 0, 0),
+	EXPECT(!expect_events(f.cg, "restrack.events", 1, 0, 0) &&
+	       !expect_events(f.cg, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(f.parent, "restrack.events", 1, 0, 0) &&
+	       !expect_events(f.parent, "restrack.events.local", 0, 0, 0),
 	       "one heap event at the child");
 
-	f = ag_open(&a);
-	EXPECT(f >= 0, "open: %s", strerror(errno));
-	SETUP(set_headroom(c, false, 0));
-	r = ag_open(&a);
+	fd = ag_open(&f.a);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	SETUP(set_headroom(f.cg, false, 0));
+	r = ag_open(&f.a);
 	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
-	r = ag_call(&a, AG_DUP, f);
+	r = ag_call(&f.a, AG_DUP, fd);
 	EXPECT(r == -1 && errno == EMFILE, "dup: %s", strerror(errno));
-	EXPECT(!expect_events(c, "restrack.events", 1, 2, 0) &&
-	       !expect_events(c, "restrack.events.local", 1, 2, 0) &&
-	       !expect_events(p, "restrack.events", 1, 2, 0) &&
-	       !expect_events(p, "restrack.events.local", 0, 0, 0),
+	EXPECT(!expect_events(f.cg, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f.cg, "restrack.events.local", 1, 2, 0) &&
+	       !expect_events(f.parent, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f.parent, "restrack.events.local", 0, 0, 0),
 	       "two files events at the child");
 
-	r = ag_mmap_rw(&a, 2);
+	r = ag_mmap_rw(&f.a, 2);
 	EXPECT(r != -1, "mmap within the limit: %s", strerror(errno));
-	EXPECT(!cg_write(c, "restrack.heap.max", "max") &&
-	       !cg_write(c, "restrack.files.max", "max"), "unlimit");
-	SETUP(set_headroom(p, true, 4 * ps));
-	r = ag_mmap_rw(&a, 8);
+	EXPECT(!cg_write(f.cg, "restrack.heap.max", "max") &&
+	       !cg_write(f.cg, "restrack.files.max", "max"), "unlimit");
+	SETUP(set_headroom(f.parent, true, 4 * ps));
+	r = ag_mmap_rw(&f.a, 8);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the parent's max: %s",
 	       strerror(errno));
-	EXPECT(!expect_events(p, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(p, "restrack.events", 2, 2, 0) &&
-	       !expect_events(c, "restrack.events", 1, 2, 0) &&
-	       !expect_events(c, "restrack.events.local", 1, 2, 0),
+	EXPECT(!expect_events(f.parent, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(f.parent, "restrack.events", 2, 2, 0) &&
+	       !expect_events(f.cg, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f.cg, "restrack.events.local", 1, 2, 0),
 	       "the parent's event counts at the parent only");
 
 	SETUP(read_events(root, "restrack.events", &r1));
@@ -1066,43 +1064,41 @@ static int test_events(const char *root)
 	       r1.heap - r0.heap, r1.files - r0.files, r1.kill - r0.kill);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(p);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* Counting an event notifies inotify (IN_MODIFY) and poll() waiters. */
 static int test_events_notify(const char *root)
 {
-	char p[PATH_MAX] = "", c[PATH_MAX], path[PATH_MAX], buf[4096];
+	struct fixture f = FIXTURE_INIT;
+	char path[PATH_MAX], buf[4096];
 	const char *watched[3];
-	struct agent a = AGENT_INIT;
 	int ifd = -1, pfd = -1, wd[3], seen = 0, ret = KSFT_FAIL, i;
 	struct pollfd pl;
 	long deadline, r;
 
-	SETUP(cg_make(p, root, "notify") || cg_enable(p, "restrack") ||
-	      cg_make(c, p, "child") || agent_start(&a, c));
+	SETUP(fixture_setup_nested(&f, root, "notify"));
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	EXPECT(ifd >= 0, "inotify_init1: %s", strerror(errno));
-	watched[0] = c;
-	watched[1] = c;
-	watched[2] = p;
+	watched[0] = f.cg;
+	watched[1] = f.cg;
+	watched[2] = f.parent;
 	for (i = 0; i < 3; i++) {
 		cg_name(path, watched[i], i == 1 ? "restrack.events.local" :
 						    "restrack.events");
 		wd[i] = inotify_add_watch(ifd, path, IN_MODIFY);
 		EXPECT(wd[i] >= 0, "watch %s: %s", path, strerror(errno));
 	}
-	cg_name(path, c, "restrack.events");
+	cg_name(path, f.cg, "restrack.events");
 	pfd = open(path, O_RDONLY | O_CLOEXEC);
 	EXPECT(pfd >= 0, "open %s: %s", path, strerror(errno));
 	EXPECT(read(pfd, buf, sizeof(buf)) > 0, "read events");
 	while (read(ifd, buf, sizeof(buf)) > 0)
 		;
 
-	SETUP(set_headroom(c, false, 0));
-	r = ag_open(&a);
+	SETUP(set_headroom(f.cg, false, 0));
+	r = ag_open(&f.a);
 	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
 
 	deadline = now_ms() + 2000;
@@ -1137,8 +1133,7 @@ out:
 		close(ifd);
 	if (pfd >= 0)
 		close(pfd);
-	agent_stop(&a);
-	cg_destroy(p);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1634,58 +1629,55 @@ out:
 /* peak is at least current, and keeps the high watermark after frees. */
 static int test_peak(const char *root)
 {
-	char p[PATH_MAX] = "", c[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, m, hi, peak, fhi, fpeak, fds[10];
 	int ret = KSFT_FAIL, i;
 
-	SETUP(cg_make(p, root, "peak") || cg_enable(p, "restrack") ||
-	      cg_make(c, p, "child") || agent_start(&a, c));
-	EXPECT(cg_read_long(c, "restrack.heap.peak") >=
-	       cg_read_long(c, "restrack.heap.current"), "peak >= current");
-	EXPECT(cg_read_long(c, "restrack.files.peak") >=
-	       cg_read_long(c, "restrack.files.current"), "peak >= current");
+	SETUP(fixture_setup_nested(&f, root, "peak"));
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") >=
+	       cg_read_long(f.cg, "restrack.heap.current"), "peak >= current");
+	EXPECT(cg_read_long(f.cg, "restrack.files.peak") >=
+	       cg_read_long(f.cg, "restrack.files.current"), "peak >= current");
 
-	m = ag_mmap_rw(&a, 256);
+	m = ag_mmap_rw(&f.a, 256);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	hi = cg_read_long(c, "restrack.heap.current");
-	peak = cg_read_long(c, "restrack.heap.peak");
+	hi = cg_read_long(f.cg, "restrack.heap.current");
+	peak = cg_read_long(f.cg, "restrack.heap.peak");
 	EXPECT(peak >= hi, "peak %ld >= current %ld", peak, hi);
-	EXPECT(cg_read_long(p, "restrack.heap.peak") >= hi, "parent peak");
-	EXPECT(!ag_munmap(&a, m, 256), "munmap: %s", strerror(errno));
-	EXPECT(cg_read_long(c, "restrack.heap.current") == hi - 256 * ps,
+	EXPECT(cg_read_long(f.parent, "restrack.heap.peak") >= hi, "parent peak");
+	EXPECT(!ag_munmap(&f.a, m, 256), "munmap: %s", strerror(errno));
+	EXPECT(cg_read_long(f.cg, "restrack.heap.current") == hi - 256 * ps,
 	       "current dropped");
-	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak,
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak,
 	       "peak kept after munmap: %ld, was %ld",
-	       cg_read_long(c, "restrack.heap.peak"), peak);
-	EXPECT(ag_mmap_rw(&a, 64) != -1, "mmap: %s", strerror(errno));
-	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak,
+	       cg_read_long(f.cg, "restrack.heap.peak"), peak);
+	EXPECT(ag_mmap_rw(&f.a, 64) != -1, "mmap: %s", strerror(errno));
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak,
 	       "peak not raised below the watermark");
 
 	for (i = 0; i < 10; i++) {
-		fds[i] = ag_open(&a);
+		fds[i] = ag_open(&f.a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	fhi = cg_read_long(c, "restrack.files.current");
-	fpeak = cg_read_long(c, "restrack.files.peak");
+	fhi = cg_read_long(f.cg, "restrack.files.current");
+	fpeak = cg_read_long(f.cg, "restrack.files.peak");
 	EXPECT(fpeak >= fhi, "files peak %ld >= current %ld", fpeak, fhi);
 	for (i = 0; i < 10; i++)
-		EXPECT(!ag_close(&a, fds[i]), "close: %s", strerror(errno));
-	EXPECT(cg_read_long(c, "restrack.files.current") == fhi - 10,
+		EXPECT(!ag_close(&f.a, fds[i]), "close: %s", strerror(errno));
+	EXPECT(cg_read_long(f.cg, "restrack.files.current") == fhi - 10,
 	       "current dropped");
-	EXPECT(cg_read_long(c, "restrack.files.peak") == fpeak,
+	EXPECT(cg_read_long(f.cg, "restrack.files.peak") == fpeak,
 	       "files peak kept after close");
-	EXPECT(cg_read_long(p, "restrack.files.peak") >= fhi, "parent peak");
-	EXPECT(!rt_check(c, "end"), "exact");
-	EXPECT(agent_stop(&a) != -1, "exit");
-	EXPECT(!rt_wait_zero(c, 1000), "back to 0");
-	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak &&
-	       cg_read_long(c, "restrack.files.peak") == fpeak,
+	EXPECT(cg_read_long(f.parent, "restrack.files.peak") >= fhi, "parent peak");
+	EXPECT(!rt_check(f.cg, "end"), "exact");
+	EXPECT(agent_stop(&f.a) != -1, "exit");
+	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak &&
+	       cg_read_long(f.cg, "restrack.files.peak") == fpeak,
 	       "peaks survive the exit");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(p);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1973,28 +1965,28 @@ out:
  */
 static int map_fixed_policy(const char *root, bool kill_policy)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_events e0, e;
 	long ps = page_size, res, r, m, max, st;
 	int ret = KSFT_FAIL, i;
 	static const int prots[] = { PROT_NONE, PROT_READ };
 
-	SETUP(cg_make(cg, root, kill_policy ? "map_fixed_kill" : "map_fixed") ||
-	      (kill_policy && cg_write(cg, "restrack.policy", "kill")) ||
-	      agent_start(&a, cg) || set_headroom(cg, true, 16 * ps));
-	max = cg_read_max(cg, "restrack.heap.max");
+	SETUP(fixture_setup(&f, root, kill_policy ? "map_fixed_kill" :
+						  "map_fixed") ||
+	      (kill_policy && cg_write(f.cg, "restrack.policy", "kill")) ||
+	      set_headroom(f.cg, true, 16 * ps));
+	max = cg_read_max(f.cg, "restrack.heap.max");
 	for (i = 0; i < (int)ARRAY_SIZE(prots); i++) {
-		SETUP(read_events(cg, "restrack.events.local", &e0));
-		res = ag_mmap(&a, 32, prots[i], ANON);
+		SETUP(read_events(f.cg, "restrack.events.local", &e0));
+		res = ag_mmap(&f.a, 32, prots[i], ANON);
 		EXPECT(res != -1, "mmap 32 pages prot %d: %s", prots[i],
 		       strerror(errno));
-		EXPECT(!rt_check(cg, "reserved, not heap"), "exact");
-		r = ag_call(&a, AG_MMAP, res, 17 * ps, RW, ANON | MAP_FIXED,
+		EXPECT(!rt_check(f.cg, "reserved, not heap"), "exact");
+		r = ag_call(&f.a, AG_MMAP, res, 17 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
 		if (kill_policy) {
-			EXPECT(r == -1 && a.dead, "no reply from the victim");
-			st = agent_wait(&a, 2000);
+			EXPECT(r == -1 && f.a.dead, "no reply from the victim");
+			st = agent_wait(&f.a, 2000);
 			EXPECT(killed_by_sigkill(st),
 			       "MAP_FIXED victim killed by SIGKILL: %#lx", st);
 		} else {
@@ -2002,45 +1994,44 @@ static int map_fixed_policy(const char *root, bool kill_policy)
 			       "MAP_FIXED RW over prot %d past max: %ld %s",
 			       prots[i], r, strerror(errno));
 		}
-		SETUP(read_events(cg, "restrack.events.local", &e));
+		SETUP(read_events(f.cg, "restrack.events.local", &e));
 		EXPECT(e.heap == e0.heap + 1, "one heap.max event: %ld -> %ld",
 		       e0.heap, e.heap);
 		EXPECT(e.kill == e0.kill + kill_policy, "kills: %ld -> %ld",
 		       e0.kill, e.kill);
-		EXPECT(cg_read_long(cg, "restrack.heap.peak") <= max,
+		EXPECT(cg_read_long(f.cg, "restrack.heap.peak") <= max,
 		       "usage never above max: peak %ld, max %ld",
-		       cg_read_long(cg, "restrack.heap.peak"), max);
+		       cg_read_long(f.cg, "restrack.heap.peak"), max);
 		if (kill_policy) {
-			EXPECT(!rt_wait_zero(cg, 2000), "back to 0");
+			EXPECT(!rt_wait_zero(f.cg, 2000), "back to 0");
 			break;
 		}
-		EXPECT(!rt_check(cg, "after the denial"), "exact");
-		r = ag_call(&a, AG_MMAP, res, 16 * ps, RW, ANON | MAP_FIXED,
+		EXPECT(!rt_check(f.cg, "after the denial"), "exact");
+		r = ag_call(&f.a, AG_MMAP, res, 16 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
 		EXPECT(r == res, "MAP_FIXED that fits exactly: %s",
 		       strerror(errno));
-		EXPECT(!rt_check(cg, "MAP_FIXED up to the limit"), "exact");
-		EXPECT(cg_read_long(cg, "restrack.heap.current") == max,
+		EXPECT(!rt_check(f.cg, "MAP_FIXED up to the limit"), "exact");
+		EXPECT(cg_read_long(f.cg, "restrack.heap.current") == max,
 		       "at the limit");
-		EXPECT(!ag_munmap(&a, res, 32), "munmap: %s", strerror(errno));
-		EXPECT(!rt_check(cg, "munmap"), "exact");
+		EXPECT(!ag_munmap(&f.a, res, 32), "munmap: %s", strerror(errno));
+		EXPECT(!rt_check(f.cg, "munmap"), "exact");
 	}
 	if (!kill_policy) {
-		m = ag_mmap_rw(&a, 16);
+		m = ag_mmap_rw(&f.a, 16);
 		EXPECT(m != -1, "mmap up to the limit: %s", strerror(errno));
-		r = ag_call(&a, AG_MMAP, m, 16 * ps, RW, ANON | MAP_FIXED,
+		r = ag_call(&f.a, AG_MMAP, m, 16 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
 		EXPECT(r == m, "heap replaced by heap at the limit: %s",
 		       strerror(errno));
-		EXPECT(!rt_check(cg, "replaced"), "exact");
-		EXPECT(cg_read_long(cg, "restrack.heap.peak") <= max,
+		EXPECT(!rt_check(f.cg, "replaced"), "exact");
+		EXPECT(cg_read_long(f.cg, "restrack.heap.peak") <= max,
 		       "never above max: peak %ld",
-		       cg_read_long(cg, "restrack.heap.peak"));
+		       cg_read_long(f.cg, "restrack.heap.peak"));
 	}
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 

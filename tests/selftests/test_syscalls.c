@@ -1380,52 +1380,50 @@ out:
  */
 static int test_threads(const char *root)
 {
-	char cg[PATH_MAX] = "", rel[64];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char rel[64];
 	struct per_proc_resource st0, st1, st2;
 	const long stack = 256 << 10;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	snprintf(rel, sizeof(rel), "/restrack/%d", a.pid);
-	EXPECT(ag_call(&a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
-	       a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
+	SETUP(fixture_setup(&f, root, "a"));
+	snprintf(rel, sizeof(rel), "/restrack/%d", f.a.pid);
+	EXPECT(ag_call(&f.a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
+	       f.a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
 	       strerror(errno));
-	EXPECT(!threads_in_cgroup(a.pid, cg_rel(cg), 5), "all in %s", cg);
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(!threads_in_cgroup(a.pid, rel, 5), "all moved");
-	EXPECT(!fetch_check(a.pid, &st0), "fetch with 4 threads");
+	EXPECT(!threads_in_cgroup(f.a.pid, cg_rel(f.cg), 5), "all in %s", f.cg);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(!threads_in_cgroup(f.a.pid, rel, 5), "all moved");
+	EXPECT(!fetch_check(f.a.pid, &st0), "fetch with 4 threads");
 
 	/*
 	 * The threads unmap and close what they had, and end; the agent
 	 * closes the pipe that stopped them: 4 + 2 descriptors less.
 	 */
-	EXPECT(ag_call(&a, AG_THREADS_STOP, 0) == 0, "join");
-	EXPECT(!fetch_check(a.pid, &st1), "fetch after the threads ended");
+	EXPECT(ag_call(&f.a, AG_THREADS_STOP, 0) == 0, "join");
+	EXPECT(!fetch_check(f.a.pid, &st1), "fetch after the threads ended");
 	EXPECT(st1.openfile_count == st0.openfile_count - 6 &&
 	       st1.heapsize + 4 <= st0.heapsize,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
 	       st1.heapsize, st0.openfile_count, st1.openfile_count);
 
 	/* new threads, started while registered: 4 files and a pipe */
-	EXPECT(ag_call(&a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
-	       0 && a.v[0] == 0, "4 more threads: %s", strerror(errno));
-	EXPECT(!threads_in_cgroup(a.pid, rel, 5), "new threads are in %s",
+	EXPECT(ag_call(&f.a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
+	       0 && f.a.v[0] == 0, "4 more threads: %s", strerror(errno));
+	EXPECT(!threads_in_cgroup(f.a.pid, rel, 5), "new threads are in %s",
 	       rel);
-	EXPECT(!fetch_check(a.pid, &st2), "fetch with the new threads");
+	EXPECT(!fetch_check(f.a.pid, &st2), "fetch with the new threads");
 	EXPECT(st2.openfile_count == st1.openfile_count + 6 &&
 	       st2.heapsize >= st1.heapsize + 8,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st1.heapsize,
 	       st2.heapsize, st1.openfile_count, st2.openfile_count);
 
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(!threads_in_cgroup(a.pid, cg_rel(cg), 5), "all moved back");
-	EXPECT(ag_call(&a, AG_THREADS_STOP, 0) == 0, "join");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(!threads_in_cgroup(f.a.pid, cg_rel(f.cg), 5), "all moved back");
+	EXPECT(ag_call(&f.a, AG_THREADS_STOP, 0) == 0, "join");
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1585,24 +1583,22 @@ out:
  */
 static int test_reset_lifts(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	struct status_entry e;
 	long s1 = -1, s2 = -1, n1, n2, room, i, r;
 	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
 	/* two children in the cgroup, to be killed over the quotas */
-	s1 = ag_call(&a, AG_FORK, 0);
-	n1 = a.v[0];
+	s1 = ag_call(&f.a, AG_FORK, 0);
+	n1 = f.a.v[0];
 	EXPECT(s1 > 0, "fork: %s", strerror(errno));
-	s2 = ag_call(&a, AG_FORK, 0);
-	n2 = a.v[0];
+	s2 = ag_call(&f.a, AG_FORK, 0);
+	n2 = f.a.v[0];
 	EXPECT(s2 > 0, "fork: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st0), "fetch");
 	EXPECT_CALL(restrack_resource_cap(pid, st0.heapsize + 4,
@@ -1611,31 +1607,31 @@ static int test_reset_lifts(const char *root)
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_call_sub(&a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
+		EXPECT(ag_call_sub(&f.a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
 		       strerror(errno));
-	r = ag_call_sub(&a, n2, AG_OPEN, 0);
-	EXPECT(r == -1 && a.err == EPIPE && killed_by_sigkill(a.v[0]),
+	r = ag_call_sub(&f.a, n2, AG_OPEN, 0);
+	EXPECT(r == -1 && f.a.err == EPIPE && killed_by_sigkill(f.a.v[0]),
 	       "an open over the quota kills: %ld (%s), status %#lx", r,
-	       errno_name(a.err), a.v[0]);
+	       errno_name(f.a.err), f.a.v[0]);
 	s2 = -1;
-	r = ag_call_sub(&a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
-	EXPECT(r == -1 && a.err == EPIPE && killed_by_sigkill(a.v[0]),
+	r = ag_call_sub(&f.a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
+	EXPECT(r == -1 && f.a.err == EPIPE && killed_by_sigkill(f.a.v[0]),
 	       "a 64 MiB mmap over the quota kills: %#lx (%s), status %#lx",
-	       r, errno_name(a.err), a.v[0]);
+	       r, errno_name(f.a.err), f.a.v[0]);
 	s1 = -1;
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process itself lives");
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process itself lives");
 
 	EXPECT_CALL(restrack_resource_reset(pid), 0);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
 	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
 	       e.file_cap == CG_MAX, "listed as max, max");
-	EXPECT(ag_map(&a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
+	EXPECT(ag_map(&f.a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
 	       strerror(errno));
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count + 4;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_open(&a) >= 0, "open %ld: %s", i, strerror(errno));
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
+		EXPECT(ag_open(&f.a) >= 0, "open %ld: %s", i, strerror(errno));
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	EXPECT(st.heapsize > st0.heapsize + 4 &&
 	       st.openfile_count > st0.openfile_count + 2,
@@ -1644,16 +1640,9 @@ static int test_reset_lifts(const char *root)
 	EXPECT_CALL(restrack_deregister(pid), 0);
 	ret = KSFT_PASS;
 out:
-	if (s1 > 0)
-		kill(s1, SIGKILL);
-	if (s2 > 0)
-		kill(s2, SIGKILL);
-	agent_kill(&a);
-	if (s1 > 0)
-		wait_exit(s1, 5000, NULL);
-	if (s2 > 0)
-		wait_exit(s2, 5000, NULL);
-	cg_destroy(cg);
+	fixture_teardown(&f);
+	kill_reap(s1);
+	kill_reap(s2);
 	return ret;
 }
 
@@ -2624,31 +2613,30 @@ static int max_reads(pid_t pid, const char *file, const char *want)
  */
 static int test_cap_huge(const char *root)
 {
-	char cg[PATH_MAX] = "", top[32];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[32];
 	int ret = KSFT_FAIL;
 
 	snprintf(top, sizeof(top), "%llu",
 		 (unsigned long long)(UINT64_MAX / page_size * page_size));
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(a.pid, 1L << 44, LONG_MAX), 0);
-	EXPECT(!max_reads(a.pid, "restrack.heap.max", top), "2^44 MiB");
-	EXPECT(!max_reads(a.pid, "restrack.files.max", "9223372036854775806"),
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, 1L << 44, LONG_MAX), 0);
+	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", top), "2^44 MiB");
+	EXPECT(!max_reads(f.a.pid, "restrack.files.max", "9223372036854775806"),
 	       "LONG_MAX files");
-	EXPECT_CALL(restrack_resource_reset(a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(a.pid, LONG_MAX, -1), 0);
-	EXPECT(!max_reads(a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
-	EXPECT_CALL(restrack_resource_reset(a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(a.pid, 1L << 43, -1), 0);
-	EXPECT(!max_reads(a.pid, "restrack.heap.max", "9223372036854775808"),
+	EXPECT_CALL(restrack_resource_reset(f.a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, LONG_MAX, -1), 0);
+	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
+	EXPECT_CALL(restrack_resource_reset(f.a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, 1L << 43, -1), 0);
+	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", "9223372036854775808"),
 	       "2^43 MiB");
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2658,27 +2646,26 @@ out:
  */
 static int test_cap_kill_once(const char *root)
 {
-	char cg[PATH_MAX] = "", top[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[PATH_MAX];
 	long before, after;
 	int ret = KSFT_FAIL, i;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT(ag_map(&f.a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 10; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(restrack_register(a.pid), 0);
+		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
 	before = cg_read_key_long(top, "restrack.events", "kill");
-	EXPECT_CALL(restrack_resource_cap(a.pid, 8, 4), 0);
-	EXPECT(!expect_killed(&a, "over both quotas"), "killed");
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, 8, 4), 0);
+	EXPECT(!expect_killed(&f.a, "over both quotas"), "killed");
 	after = cg_read_key_long(top, "restrack.events", "kill");
 	EXPECT(before >= 0 && after == before + 1, "kill %ld -> %ld", before,
 	       after);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2725,22 +2712,22 @@ out:
  */
 static int test_controller_disabled(const char *root)
 {
-	char cg[PATH_MAX] = "", top[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[PATH_MAX];
 	int ret = KSFT_FAIL, status;
 	long sub = -1;
 	pid_t pid;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
-	sub = ag_call(&a, AG_FORK, 0);
+	sub = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
 	EXPECT(!cg_disable(top, "restrack"), "disable restrack in %s: %s",
 	       top, strerror(errno));
-	ag_call(&a, AG_EXIT, 0);
-	status = agent_wait(&a, 5000);
+	ag_call(&f.a, AG_EXIT, 0);
+	status = agent_wait(&f.a, 5000);
 	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
 	EXPECT(!wait_unlisted(pid, GONE_MS), "the registration ended");
 	kill(sub, SIGKILL);
@@ -2749,11 +2736,9 @@ static int test_controller_disabled(const char *root)
 	EXPECT(!wait_unregistered(pid, GONE_MS), "and so is the cgroup");
 	ret = KSFT_PASS;
 out:
-	if (sub > 0)
-		kill_reap(sub);
-	agent_kill(&a);
+	kill_reap(sub);
 	cg_enable(top, "restrack");
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
