@@ -106,6 +106,9 @@ static long count_tasks(pid_t pid)
 	return proc_count(pid, "task");
 }
 
+/* Pages each heap grower of the table grows by (a thread stack >= 128K). */
+#define GROW_PAGES	64
+
 /* ------------------------------------------------------------------ */
 /* interface */
 
@@ -519,6 +522,44 @@ out:
 	return ret;
 }
 
+/* @g grows the heap of @f's agent by @need bytes, charged exactly. */
+static int grow_exactly(struct fixture *f, const struct heap_grower *g,
+			long need, long *state)
+{
+	if (g->grow(&f->a, GROW_PAGES, state) == -1) {
+		diag("%s: %s", g->name, strerror(errno));
+		return -1;
+	}
+	return rt_track(&f->t, g->name, g->transient ? 0 : need, g->dfiles);
+}
+
+/*
+ * Every heap grower of the table is charged exactly what it adds, and an
+ * exit gives it all back.
+ */
+static int test_heap_growers(const char *root)
+{
+	struct fixture f = FIXTURE_INIT;
+	long need, state;
+	int ret = KSFT_FAIL, i;
+
+	SETUP(fixture_setup(&f, root, "heap_growers"));
+	for (i = 0; i < nr_heap_growers; i++) {
+		const struct heap_grower *g = &heap_growers[i];
+
+		SETUP(heap_grow_prep(g, &f.a, GROW_PAGES, &state));
+		STEP(&f.t, g->name, g->prep_pages * page_size, 0);
+		need = heap_grow_need(g, &f.a, GROW_PAGES);
+		EXPECT(!grow_exactly(&f, g, need, &state), "%s", g->name);
+	}
+	EXPECT(agent_stop(&f.a) != -1, "agent exits");
+	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	fixture_teardown(&f);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* files exactness */
 
@@ -837,9 +878,6 @@ out:
 /* ------------------------------------------------------------------ */
 /* deny */
 
-/* Pages each heap grower of the table grows by (a thread stack >= 128K). */
-#define GROW_PAGES	64
-
 /*
  * Policy deny, heap: every heap grower of the table fails one page over
  * the max with its errno and changes nothing, and a growth that fits
@@ -868,10 +906,8 @@ static int test_deny_heap(const char *root)
 		STEP(&f.t, g->name, 0, 0);
 		denials++;
 		SETUP(set_headroom(f.cg, true, need));
-		r = g->grow(&f.a, GROW_PAGES, &state);
-		EXPECT(r != -1, "%s that fits exactly: %s", g->name,
-		       strerror(errno));
-		STEP(&f.t, g->name, g->transient ? 0 : need, g->dfiles);
+		EXPECT(!grow_exactly(&f, g, need, &state), "%s that fits exactly",
+		       g->name);
 		EXPECT(g->transient || cg_read_long(f.cg, "restrack.heap.current") ==
 		       cg_read_max(f.cg, "restrack.heap.max"), "at the limit");
 		SETUP(cg_write(f.cg, "restrack.heap.max", "max"));
@@ -2277,6 +2313,7 @@ static const struct cg_test tests[] = {
 	TEST(test_heap_fork),
 	TEST(test_exec),
 	TEST(test_threads),
+	TEST(test_heap_growers),
 	TEST(test_files_dup),
 	TEST(test_files_creators),
 	TEST(test_files_scm_rights),
