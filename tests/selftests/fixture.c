@@ -82,6 +82,7 @@ long thread_stack_bytes(void)
 const struct fd_creator fd_creators[] = {
 	{ "open", AG_OPEN, { 0 }, 1 },
 	{ "open O_CLOEXEC", AG_OPEN, { O_CLOEXEC }, 1 },
+	{ "open O_PATH", AG_OPEN, { O_PATH }, 1 },
 	{ "openat2", AG_NEWFD, { NEWFD_OPENAT2 }, 1 },
 	{ "dup", AG_DUP, { FD_SRC }, 1 },
 	{ "dup2 to a new fd", AG_DUP2, { FD_SRC, FD_HI }, 1 },
