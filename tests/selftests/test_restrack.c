@@ -1184,8 +1184,8 @@ out:
  */
 static int kill_victim(const char *cg, bool heap, int i, struct agent *v)
 {
-	const struct heap_grower *g = &heap_growers[i];
-	const struct fd_creator *c = &fd_creators[i];
+	const struct heap_grower *g = heap ? &heap_growers[i] : NULL;
+	const struct fd_creator *c = heap ? NULL : &fd_creators[i];
 	const char *name = heap ? g->name : c->name;
 	long fds[2], state, r;
 	struct fd_env env;
