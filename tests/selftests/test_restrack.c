@@ -903,6 +903,7 @@ static int test_deny_heap(const char *root)
 		EXPECT(r == -1 && errno == g->deny_errno,
 		       "%s one page over the limit: %ld (%s)", g->name, r,
 		       strerror(errno));
+		EXPECT(cg_nr_procs(f.cg) == 1, "%s: no child", g->name);
 		STEP(&f.t, g->name, 0, 0);
 		denials++;
 		SETUP(set_headroom(f.cg, true, need));
