@@ -41,6 +41,12 @@ chmod 755 "$root/init"
 mknod -m 600 "$root/dev/console" c 5 1
 
 cflags="-static -O2 -Wall -pthread -isystem $hdr -I $TOP/tools/restrack"
+# The helpers every test links: the .c files of tests/selftests that are
+# not a test (restrack_test.h lists them).
+helpers=()
+for src in "$TOP"/tests/selftests/*.c; do
+	case "$src" in */test_*.c) ;; *) helpers+=("$src") ;; esac
+done
 for src in "$TOP"/tests/selftests/test_*.c; do
 	[ -e "$src" ] || continue
 	name=$(basename "$src" .c)
@@ -49,7 +55,7 @@ for src in "$TOP"/tests/selftests/test_*.c; do
 	# the upstream selftests (see the baseline in scripts/check.sh).
 	[ "$name" = test_overcommit ] && dest=$root/tests/upstream/$name
 	$TARGET_CC $cflags -I "$TOP/tests/selftests" "$src" \
-		"$TOP/tests/selftests/cg_util.c" -o "$dest"
+		"${helpers[@]}" -o "$dest"
 done
 $TARGET_CC $cflags "$TOP/tests/bench/bench.c" -o "$root/tests/bench"
 # The fuzzer runs when asked (restrack.fuzz=, tests/vm/init), not as a suite.

@@ -20,9 +20,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "cg_util.h"
+#include "restrack_test.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAP_MIB		64
 /* Committed_AS moves with everything else the guest does: a margin. */
 #define SLACK_KB	(MAP_MIB * 1024 / 4)
@@ -31,7 +30,7 @@ static long committed_kb(void)
 {
 	char buf[8192], *p;
 
-	if (read_path("/proc/meminfo", buf, sizeof(buf)) < 0)
+	if (read_text("/proc/meminfo", buf, sizeof(buf)) < 0)
 		return -1;
 	p = strstr(buf, "Committed_AS:");
 	return p ? strtol(p + strlen("Committed_AS:"), NULL, 10) : -1;
@@ -46,7 +45,7 @@ static int has_ac(void *addr)
 	static char buf[1 << 20];
 	char head[32], *p, *flags, *eol;
 
-	if (read_path("/proc/self/smaps", buf, sizeof(buf)) < 0)
+	if (read_text("/proc/self/smaps", buf, sizeof(buf)) < 0)
 		return -1;
 	snprintf(head, sizeof(head), "\n%lx-", (unsigned long)addr);
 	p = strstr(buf, head);
@@ -119,9 +118,8 @@ static int test_mprotect_keeps_commit(const char *root)
 	return KSFT_PASS;
 }
 
-#define T(fn) { #fn, fn }
 static const struct cg_test tests[] = {
-	T(test_mprotect_keeps_commit),
+	TEST(test_mprotect_keeps_commit),
 };
 
 int main(int argc, char **argv)

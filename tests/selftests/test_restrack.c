@@ -2,7 +2,7 @@
 /*
  * Functional tests of the restrack cgroup controller.
  *
- * Every test runs agents (see cg_util.h) in cgroups of its own and, at each
+ * Every test runs agents (see agent.h) in cgroups of its own and, at each
  * quiescent point, compares restrack.heap.current with the sum of VmData and
  * restrack.files.current with the sum of /proc/PID/fd entries over the
  * member processes (rt_track()/rt_check()), exactly.  Limits, events and
@@ -32,16 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "cg_util.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define RW		(PROT_READ | PROT_WRITE)
-#define ANON		(MAP_PRIVATE | MAP_ANONYMOUS)
-
-#ifndef __NR_clone3
-#define __NR_clone3	435
-#endif
-#define CLONE_INTO_CGROUP_FLAG	0x200000000ULL
+#include "restrack_test.h"
 
 static long ag_mmap(struct agent *a, long pages, int prot, int flags)
 {
@@ -95,23 +86,18 @@ static void events_diag(const char *what, const struct rt_events *e)
 	     e->files, e->kill);
 }
 
-/* Sets restrack.heap.max (@heap) or .files.max to current usage + @room. */
-static int set_headroom(const char *cg, bool heap, long room)
+static int expect_events(const char *cg, const char *file, long heap,
+			 long files, long kill)
 {
-	long cur = cg_read_long(cg, heap ? "restrack.heap.current" :
-					   "restrack.files.current");
+	struct rt_events e;
 
-	if (cur < 0) {
-		diag("%s: cannot read the current usage", cg);
+	if (read_events(cg, file, &e))
 		return -1;
-	}
-	if (cg_write_long(cg, heap ? "restrack.heap.max" : "restrack.files.max",
-			  cur + room)) {
-		diag("%s: setting %s max to %ld: %s", cg, heap ? "heap" : "files",
-		     cur + room, strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (e.heap == heap && e.files == files && e.kill == kill)
+		return 0;
+	diag("%s/%s: heap.max %ld files.max %ld kill %ld, expected %ld %ld %ld",
+	     cg, file, e.heap, e.files, e.kill, heap, files, kill);
+	return -1;
 }
 
 /* Number of threads of @pid, from /proc/PID/task */
@@ -119,6 +105,9 @@ static long count_tasks(pid_t pid)
 {
 	return proc_count(pid, "task");
 }
+
+/* Pages each heap grower of the table grows by (a thread stack >= 128K). */
+#define GROW_PAGES	64
 
 /* ------------------------------------------------------------------ */
 /* interface */
@@ -192,207 +181,190 @@ out:
  */
 static int test_heap_mmap(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
+	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, rw, ro, sh, mfd, msh, mpriv, none, gd, r;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "heap_mmap") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "heap_mmap"));
 
-	rw = ag_mmap_rw(&a, 16);
+	rw = ag_mmap_rw(&f.a, 16);
 	EXPECT(rw != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap 16 pages private rw", 16 * ps, 0);
-	ro = ag_mmap(&a, 16, PROT_READ, ANON);
+	STEP(&f.t, "mmap 16 pages private rw", 16 * ps, 0);
+	ro = ag_mmap(&f.a, 16, PROT_READ, ANON);
 	EXPECT(ro != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap private read-only", 0, 0);
-	sh = ag_mmap(&a, 16, RW, MAP_SHARED | MAP_ANONYMOUS);
+	STEP(&f.t, "mmap private read-only", 0, 0);
+	sh = ag_mmap(&f.a, 16, RW, MAP_SHARED | MAP_ANONYMOUS);
 	EXPECT(sh != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap shared anonymous rw", 0, 0);
-	mfd = ag_call(&a, AG_NEWFD, NEWFD_MEMFD, 16 * ps);
+	STEP(&f.t, "mmap shared anonymous rw", 0, 0);
+	mfd = ag_call(&f.a, AG_NEWFD, NEWFD_MEMFD, 16 * ps);
 	EXPECT(mfd >= 0, "memfd_create: %s", strerror(errno));
-	STEP(&t, "memfd_create", 0, 1);
-	msh = ag_call(&a, AG_MMAP, 0, 16 * ps, RW, MAP_SHARED, mfd, 0);
+	STEP(&f.t, "memfd_create", 0, 1);
+	msh = ag_call(&f.a, AG_MMAP, 0, 16 * ps, RW, MAP_SHARED, mfd, 0);
 	EXPECT(msh != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap memfd shared rw", 0, 0);
-	mpriv = ag_call(&a, AG_MMAP, 0, 16 * ps, RW, MAP_PRIVATE, mfd, 0);
+	STEP(&f.t, "mmap memfd shared rw", 0, 0);
+	mpriv = ag_call(&f.a, AG_MMAP, 0, 16 * ps, RW, MAP_PRIVATE, mfd, 0);
 	EXPECT(mpriv != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap memfd private rw", 16 * ps, 0);
-	none = ag_mmap(&a, 16, PROT_NONE, ANON);
+	STEP(&f.t, "mmap memfd private rw", 16 * ps, 0);
+	none = ag_mmap(&f.a, 16, PROT_NONE, ANON);
 	EXPECT(none != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap PROT_NONE", 0, 0);
-	gd = ag_mmap(&a, 4, RW, ANON | MAP_GROWSDOWN);
+	STEP(&f.t, "mmap PROT_NONE", 0, 0);
+	gd = ag_mmap(&f.a, 4, RW, ANON | MAP_GROWSDOWN);
 	EXPECT(gd != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap MAP_GROWSDOWN", ANY, 0);
+	/* a stack (VM_GROWSDOWN), not data */
+	STEP(&f.t, "mmap MAP_GROWSDOWN", 0, 0);
 
-	EXPECT(!ag_call(&a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
+	EXPECT(!ag_call(&f.a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
 	       strerror(errno));
-	STEP(&t, "munmap 4 pages in the middle", -4 * ps, 0);
-	EXPECT(!ag_munmap(&a, rw, 2), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap the first 2 pages", -2 * ps, 0);
-	r = ag_call(&a, AG_MMAP, rw + 10 * ps, 2 * ps, PROT_READ,
+	STEP(&f.t, "munmap 4 pages in the middle", -4 * ps, 0);
+	EXPECT(!ag_munmap(&f.a, rw, 2), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap the first 2 pages", -2 * ps, 0);
+	r = ag_call(&f.a, AG_MMAP, rw + 10 * ps, 2 * ps, PROT_READ,
 		    ANON | MAP_FIXED, -1, 0);
 	EXPECT(r == rw + 10 * ps, "mmap MAP_FIXED: %s", strerror(errno));
-	STEP(&t, "MAP_FIXED read-only over 2 rw pages", -2 * ps, 0);
+	STEP(&f.t, "MAP_FIXED read-only over 2 rw pages", -2 * ps, 0);
 	/* left: rw pages 2-3, 8-9 and 12-15 and read-only 10-11 */
-	EXPECT(!ag_munmap(&a, rw, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap across holes and pieces", -8 * ps, 0);
+	EXPECT(!ag_munmap(&f.a, rw, 16), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap across holes and pieces", -8 * ps, 0);
 
-	EXPECT(!ag_munmap(&a, mpriv, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap memfd private", -16 * ps, 0);
-	EXPECT(!ag_munmap(&a, msh, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap memfd shared", 0, 0);
-	EXPECT(!ag_close(&a, mfd), "close: %s", strerror(errno));
-	STEP(&t, "close memfd", 0, -1);
-	EXPECT(!ag_munmap(&a, sh, 16), "munmap: %s", strerror(errno));
-	EXPECT(!ag_munmap(&a, ro, 16), "munmap: %s", strerror(errno));
-	EXPECT(!ag_munmap(&a, none, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap uncounted mappings", 0, 0);
-	EXPECT(!ag_munmap(&a, gd, 4), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap MAP_GROWSDOWN", ANY, 0);
-	EXPECT(t.last.heap == t.start.heap, "back to the start: %ld vs %ld",
-	       t.last.heap, t.start.heap);
+	EXPECT(!ag_munmap(&f.a, mpriv, 16), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap memfd private", -16 * ps, 0);
+	EXPECT(!ag_munmap(&f.a, msh, 16), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap memfd shared", 0, 0);
+	EXPECT(!ag_close(&f.a, mfd), "close: %s", strerror(errno));
+	STEP(&f.t, "close memfd", 0, -1);
+	EXPECT(!ag_munmap(&f.a, sh, 16), "munmap: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f.a, ro, 16), "munmap: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f.a, none, 16), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap uncounted mappings", 0, 0);
+	EXPECT(!ag_munmap(&f.a, gd, 4), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap MAP_GROWSDOWN", 0, 0);
+	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start: %ld vs %ld",
+	       f.t.last.heap, f.t.start.heap);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* brk charges what it adds to the heap and uncharges what it gives back. */
 static int test_heap_brk(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
+	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, kb0;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "heap_brk") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "heap_brk"));
 
-	EXPECT(ag_call(&a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
-	kb0 = a.v[0];
-	EXPECT(ag_call(&a, AG_SBRK, 8 * ps) != -1, "sbrk: %s",
+	EXPECT(ag_call(&f.a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	kb0 = f.a.v[0];
+	EXPECT(ag_call(&f.a, AG_SBRK, 8 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	EXPECT(a.v[0] == kb0 + 8 * ps, "break moved to %#lx", a.v[0]);
-	STEP(&t, "brk +8 pages", 8 * ps, 0);
-	EXPECT(ag_call(&a, AG_SBRK, 3 * ps) != -1, "sbrk: %s",
+	EXPECT(f.a.v[0] == kb0 + 8 * ps, "break moved to %#lx", f.a.v[0]);
+	STEP(&f.t, "brk +8 pages", 8 * ps, 0);
+	EXPECT(ag_call(&f.a, AG_SBRK, 3 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&t, "brk +3 pages", 3 * ps, 0);
-	EXPECT(ag_call(&a, AG_SBRK, -5 * ps) != -1, "sbrk: %s",
+	STEP(&f.t, "brk +3 pages", 3 * ps, 0);
+	EXPECT(ag_call(&f.a, AG_SBRK, -5 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&t, "brk -5 pages", -5 * ps, 0);
-	EXPECT(ag_call(&a, AG_SBRK, -6 * ps) != -1, "sbrk: %s",
+	STEP(&f.t, "brk -5 pages", -5 * ps, 0);
+	EXPECT(ag_call(&f.a, AG_SBRK, -6 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	EXPECT(a.v[0] == kb0, "break back at %#lx, is %#lx", kb0, a.v[0]);
-	STEP(&t, "brk -6 pages", -6 * ps, 0);
-	EXPECT(ag_call(&a, AG_SBRK, 256 * ps) != -1, "sbrk: %s",
+	EXPECT(f.a.v[0] == kb0, "break back at %#lx, is %#lx", kb0, f.a.v[0]);
+	STEP(&f.t, "brk -6 pages", -6 * ps, 0);
+	EXPECT(ag_call(&f.a, AG_SBRK, 256 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&t, "brk +256 pages", 256 * ps, 0);
-	EXPECT(ag_call(&a, AG_SBRK, -256 * ps) != -1, "sbrk: %s",
+	STEP(&f.t, "brk +256 pages", 256 * ps, 0);
+	EXPECT(ag_call(&f.a, AG_SBRK, -256 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&t, "brk -256 pages", -256 * ps, 0);
-	EXPECT(t.last.heap == t.start.heap, "back to the start");
+	STEP(&f.t, "brk -256 pages", -256 * ps, 0);
+	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* mremap: grow (moving), shrink in place, move onto a reservation, DONTUNMAP. */
 static int test_heap_mremap(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
+	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, m, res, d = -1, r;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "heap_mremap") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "heap_mremap"));
 
-	m = ag_mmap_rw(&a, 8);
+	m = ag_mmap_rw(&f.a, 8);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap 8 pages", 8 * ps, 0);
-	m = ag_call(&a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
+	STEP(&f.t, "mmap 8 pages", 8 * ps, 0);
+	m = ag_call(&f.a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
 	EXPECT(m != -1, "mremap grow: %s", strerror(errno));
-	STEP(&t, "mremap 8 -> 16 pages", 8 * ps, 0);
-	r = ag_call(&a, AG_MREMAP, m, 16 * ps, 4 * ps, 0, 0);
+	STEP(&f.t, "mremap 8 -> 16 pages", 8 * ps, 0);
+	r = ag_call(&f.a, AG_MREMAP, m, 16 * ps, 4 * ps, 0, 0);
 	EXPECT(r == m, "mremap shrink: %s", strerror(errno));
-	STEP(&t, "mremap 16 -> 4 pages", -12 * ps, 0);
-	res = ag_mmap(&a, 16, PROT_NONE, ANON);
+	STEP(&f.t, "mremap 16 -> 4 pages", -12 * ps, 0);
+	res = ag_mmap(&f.a, 16, PROT_NONE, ANON);
 	EXPECT(res != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "reserve 16 pages PROT_NONE", 0, 0);
-	r = ag_call(&a, AG_MREMAP, m, 4 * ps, 4 * ps,
+	STEP(&f.t, "reserve 16 pages PROT_NONE", 0, 0);
+	r = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 4 * ps,
 		    MREMAP_MAYMOVE | MREMAP_FIXED, res + 4 * ps);
 	EXPECT(r == res + 4 * ps, "mremap move: %s", strerror(errno));
-	STEP(&t, "mremap move onto the reservation", 0, 0);
+	STEP(&f.t, "mremap move onto the reservation", 0, 0);
 	m = r;
-	d = ag_call(&a, AG_MREMAP, m, 4 * ps, 4 * ps,
+	d = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 4 * ps,
 		    MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
-	if (d == -1 && errno == EINVAL) {
-		diag("MREMAP_DONTUNMAP not supported here, step skipped");
-	} else {
-		EXPECT(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
-		/* the old range stays mapped (and writable) */
-		STEP(&t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
-		m = d;
-	}
-	r = ag_call(&a, AG_MREMAP, m, 4 * ps, 64 * ps, MREMAP_MAYMOVE, 0);
+	/* every supported line has it (5.7+) */
+	EXPECT(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
+	/* the old range stays mapped (and writable) */
+	STEP(&f.t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
+	m = d;
+	r = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 64 * ps, MREMAP_MAYMOVE, 0);
 	EXPECT(r != -1, "mremap grow: %s", strerror(errno));
-	STEP(&t, "mremap 4 -> 64 pages", 60 * ps, 0);
+	STEP(&f.t, "mremap 4 -> 64 pages", 60 * ps, 0);
 	m = r;
-	EXPECT(!ag_munmap(&a, m, 64), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap 64 pages", -64 * ps, 0);
-	EXPECT(!ag_munmap(&a, res, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap the reservation", ANY, 0);
-	EXPECT(t.last.heap == t.start.heap, "back to the start");
+	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap 64 pages", -64 * ps, 0);
+	EXPECT(!ag_munmap(&f.a, res, 16), "munmap: %s", strerror(errno));
+	/* with the 4 writable pages DONTUNMAP left in it */
+	STEP(&f.t, "munmap the reservation", -4 * ps, 0);
+	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* mprotect: PROT_NONE reservations count once writable, and stop again. */
 static int test_heap_mprotect(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
+	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, r;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "heap_mprotect") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "heap_mprotect"));
 
-	r = ag_mmap(&a, 16, PROT_NONE, ANON);
+	r = ag_mmap(&f.a, 16, PROT_NONE, ANON);
 	EXPECT(r != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "reserve 16 pages PROT_NONE", 0, 0);
-	EXPECT(!ag_call(&a, AG_MPROTECT, r, 8 * ps, RW), "mprotect: %s",
+	STEP(&f.t, "reserve 16 pages PROT_NONE", 0, 0);
+	EXPECT(!ag_call(&f.a, AG_MPROTECT, r, 8 * ps, RW), "mprotect: %s",
 	       strerror(errno));
-	STEP(&t, "mprotect 8 pages rw", 8 * ps, 0);
-	EXPECT(!ag_call(&a, AG_MPROTECT, r, 16 * ps, RW), "mprotect: %s",
+	STEP(&f.t, "mprotect 8 pages rw", 8 * ps, 0);
+	EXPECT(!ag_call(&f.a, AG_MPROTECT, r, 16 * ps, RW), "mprotect: %s",
 	       strerror(errno));
-	STEP(&t, "mprotect all 16 pages rw", 8 * ps, 0);
-	EXPECT(!ag_call(&a, AG_MPROTECT, r + 4 * ps, 4 * ps, PROT_READ),
+	STEP(&f.t, "mprotect all 16 pages rw", 8 * ps, 0);
+	EXPECT(!ag_call(&f.a, AG_MPROTECT, r + 4 * ps, 4 * ps, PROT_READ),
 	       "mprotect: %s", strerror(errno));
-	STEP(&t, "mprotect 4 pages read-only", -4 * ps, 0);
-	EXPECT(!ag_call(&a, AG_MPROTECT, r + 4 * ps, 4 * ps, RW),
+	STEP(&f.t, "mprotect 4 pages read-only", -4 * ps, 0);
+	EXPECT(!ag_call(&f.a, AG_MPROTECT, r + 4 * ps, 4 * ps, RW),
 	       "mprotect: %s", strerror(errno));
-	STEP(&t, "mprotect them rw again", 4 * ps, 0);
-	EXPECT(!ag_call(&a, AG_MPROTECT, r, 16 * ps, PROT_NONE),
+	STEP(&f.t, "mprotect them rw again", 4 * ps, 0);
+	EXPECT(!ag_call(&f.a, AG_MPROTECT, r, 16 * ps, PROT_NONE),
 	       "mprotect: %s", strerror(errno));
-	STEP(&t, "mprotect all PROT_NONE", -16 * ps, 0);
-	EXPECT(!ag_munmap(&a, r, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap", 0, 0);
+	STEP(&f.t, "mprotect all PROT_NONE", -16 * ps, 0);
+	EXPECT(!ag_munmap(&f.a, r, 16), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap", 0, 0);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -402,57 +374,52 @@ out:
  */
 static int test_heap_fork(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
-	long ps = page_size, m, dn, sm, pid, sub, vd, st;
+	struct fixture f = FIXTURE_INIT;
+	long ps = page_size, m, dn, sm, pid, sub, vd, nf, st;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "heap_fork") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "heap_fork"));
 
-	m = ag_mmap_rw(&a, 64);
+	m = ag_mmap_rw(&f.a, 64);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap 64 pages", 64 * ps, 0);
-	dn = ag_mmap_rw(&a, 32);
+	STEP(&f.t, "mmap 64 pages", 64 * ps, 0);
+	dn = ag_mmap_rw(&f.a, 32);
 	EXPECT(dn != -1, "mmap: %s", strerror(errno));
-	EXPECT(!ag_call(&a, AG_MADVISE, dn, 32 * ps, MADV_DONTFORK),
+	EXPECT(!ag_call(&f.a, AG_MADVISE, dn, 32 * ps, MADV_DONTFORK),
 	       "madvise: %s", strerror(errno));
-	STEP(&t, "mmap 32 pages MADV_DONTFORK", 32 * ps, 0);
+	STEP(&f.t, "mmap 32 pages MADV_DONTFORK", 32 * ps, 0);
 
-	pid = ag_call(&a, AG_FORK, 0);
+	pid = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
-	sub = a.v[0];
-	EXPECT(cg_nr_procs(cg) == 2 && cg_has_pid(cg, pid) &&
-	       cg_has_pid(cg, a.pid), "parent and child are members");
-	vd = vmdata_bytes(pid);
-	if (vd != vmdata_bytes(a.pid) - 32 * ps)
-		diag("note: child VmData %ld, parent %ld", vd,
-		     vmdata_bytes(a.pid));
-	STEP(&t, "fork", vd, ANY);
+	sub = f.a.v[0];
+	EXPECT(cg_nr_procs(f.cg) == 2 && cg_has_pid(f.cg, pid) &&
+	       cg_has_pid(f.cg, f.a.pid), "parent and child are members");
+	/* the child copies all but the MADV_DONTFORK range; +2 pipe ends */
+	vd = vmdata_bytes(f.a.pid) - 32 * ps;
+	STEP(&f.t, "fork", vd, 2 + fd_count(pid));
 
-	sm = ag_call_sub(&a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0);
+	sm = ag_call_sub(&f.a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0);
 	EXPECT(sm != -1, "mmap in child: %s", strerror(errno));
-	STEP(&t, "child mmaps 16 pages", 16 * ps, 0);
-	EXPECT(!ag_munmap(&a, m, 64), "munmap: %s", strerror(errno));
-	STEP(&t, "parent unmaps 64 pages (child keeps its copy)", -64 * ps, 0);
-	EXPECT(!ag_call_sub(&a, sub, AG_MUNMAP, sm, 16 * ps), "munmap: %s",
+	STEP(&f.t, "child mmaps 16 pages", 16 * ps, 0);
+	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
+	STEP(&f.t, "parent unmaps 64 pages (child keeps its copy)", -64 * ps, 0);
+	EXPECT(!ag_call_sub(&f.a, sub, AG_MUNMAP, sm, 16 * ps), "munmap: %s",
 	       strerror(errno));
-	STEP(&t, "child unmaps 16 pages", -16 * ps, 0);
+	STEP(&f.t, "child unmaps 16 pages", -16 * ps, 0);
 	vd = vmdata_bytes(pid);
-	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	nf = fd_count(pid);
+	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st) && !WEXITSTATUS(st),
 	       "child exit status %#lx", st);
-	STEP(&t, "child exited", -vd, ANY);
-	EXPECT(cg_nr_procs(cg) == 1, "one process left");
+	STEP(&f.t, "child exited", -vd, -nf - 2);
+	EXPECT(cg_nr_procs(f.cg) == 1, "one process left");
 
-	pid = ag_call(&a, AG_FORK_EXIT, 0);
+	pid = ag_call(&f.a, AG_FORK_EXIT, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
-	STEP(&t, "fork + exit + wait", 0, 0);
+	STEP(&f.t, "fork + exit + wait", 0, 0);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -462,56 +429,53 @@ out:
  */
 static int test_exec(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_usage before;
 	long ps = page_size, m, i, big;
 	int ret = KSFT_FAIL, st;
 
-	SETUP(cg_make(cg, root, "exec") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "exec"));
 
 	big = (8L << 20) / ps;
-	m = ag_mmap_rw(&a, big);
+	m = ag_mmap_rw(&f.a, big);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap 8M", big * ps, 0);
+	STEP(&f.t, "mmap 8M", big * ps, 0);
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_call(&a, AG_OPEN, O_CLOEXEC) >= 0, "open: %s",
+		EXPECT(ag_call(&f.a, AG_OPEN, O_CLOEXEC) >= 0, "open: %s",
 		       strerror(errno));
 	for (i = 0; i < 2; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	STEP(&t, "open 3 O_CLOEXEC + 2", 0, 5);
+		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	STEP(&f.t, "open 3 O_CLOEXEC + 2", 0, 5);
 	/* two threads, each with an O_CLOEXEC fd, plus an O_CLOEXEC pipe */
-	EXPECT(!ag_call(&a, AG_THREADS, 2, 0, 4, 1) && !a.v[0],
+	EXPECT(!ag_call(&f.a, AG_THREADS, 2, 0, 4, 1) && !f.a.v[0],
 	       "threads: %s", strerror(errno));
-	STEP(&t, "2 threads", ANY, 4);
-	before = t.last;
+	STEP(&f.t, "2 threads", 2 * (thread_stack_bytes() + 4 * ps), 4);
+	before = f.t.last;
 
-	EXPECT(!ag_call(&a, AG_EXEC, 0), "exec: %s", strerror(errno));
-	EXPECT(a.v[0] == a.pid, "same process after exec");
-	EXPECT(count_tasks(a.pid) == 1, "other threads gone");
-	STEP(&t, "exec", ANY, -7);
-	EXPECT(t.last.heap < before.heap - (4L << 20),
+	EXPECT(!ag_call(&f.a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	EXPECT(f.a.v[0] == f.a.pid, "same process after exec");
+	EXPECT(count_tasks(f.a.pid) == 1, "other threads gone");
+	STEP(&f.t, "exec", ANY, -7);
+	EXPECT(f.t.last.heap < before.heap - (4L << 20),
 	       "old image's heap gone: %ld before, %ld after", before.heap,
-	       t.last.heap);
-	m = ag_mmap_rw(&a, 16);
+	       f.t.last.heap);
+	m = ag_mmap_rw(&f.a, 16);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "new image mmaps 16 pages", 16 * ps, 0);
+	STEP(&f.t, "new image mmaps 16 pages", 16 * ps, 0);
 
-	EXPECT(!ag_call(&a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
+	EXPECT(!ag_call(&f.a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
 	       strerror(errno));
-	STEP(&t, "3 threads", ANY, 2);
-	EXPECT(!ag_call(&a, AG_EXEC, 0), "exec: %s", strerror(errno));
-	STEP(&t, "exec from a multi-threaded process", ANY, -2);
+	/* the new image has no cached stacks */
+	STEP(&f.t, "3 threads", 3 * thread_stack_bytes(), 2);
+	EXPECT(!ag_call(&f.a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	STEP(&f.t, "exec from a multi-threaded process", ANY, -2);
 
-	st = agent_stop(&a);
+	st = agent_stop(&f.a);
 	EXPECT(st != -1 && WIFEXITED(st), "agent exit status %#x", st);
-	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -521,43 +485,78 @@ out:
  */
 static int test_threads(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
-	long ps = page_size, m;
+	struct fixture f = FIXTURE_INIT;
+	long ps = page_size, m, stack;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "threads") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "threads"));
 
-	EXPECT(!ag_call(&a, AG_THREADS, 4, 0, 8, 1) && !a.v[0],
+	stack = thread_stack_bytes();
+	SETUP(stack <= 0);
+	EXPECT(!ag_call(&f.a, AG_THREADS, 4, 0, 8, 1) && !f.a.v[0],
 	       "threads: %s", strerror(errno));
-	EXPECT(count_tasks(a.pid) == 5, "5 threads, got %ld",
-	       count_tasks(a.pid));
-	EXPECT(cg_nr_procs(cg) == 1, "one process");
+	EXPECT(count_tasks(f.a.pid) == 5, "5 threads, got %ld",
+	       count_tasks(f.a.pid));
+	EXPECT(cg_nr_procs(f.cg) == 1, "one process");
 	/* each thread opened one fd; the agent made a pipe */
-	STEP(&t, "4 threads, each mapping 8 pages and opening a file", ANY,
-	     4 + 2);
-	EXPECT(t.last.heap - t.start.heap >= 4 * 8 * ps,
-	       "stacks and thread mappings counted: +%ld",
-	       t.last.heap - t.start.heap);
-	m = ag_mmap_rw(&a, 16);
+	STEP(&f.t, "4 threads, each mapping 8 pages and opening a file",
+	     4 * (stack + 8 * ps), 4 + 2);
+	m = ag_mmap_rw(&f.a, 16);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap while threads run", 16 * ps, 0);
-	EXPECT(!ag_call(&a, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
-	EXPECT(count_tasks(a.pid) == 1, "threads gone");
-	STEP(&t, "threads unmapped, closed and exited", ANY, -6);
-	EXPECT(!ag_munmap(&a, m, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap", -16 * ps, 0);
-	EXPECT(!ag_call(&a, AG_THREADS, 3, 256 << 10, 0, 0), "threads: %s",
+	STEP(&f.t, "mmap while threads run", 16 * ps, 0);
+	EXPECT(!ag_call(&f.a, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
+	EXPECT(count_tasks(f.a.pid) == 1, "threads gone");
+	/* glibc keeps the stacks of joined threads for new ones */
+	STEP(&f.t, "threads unmapped, closed and exited", -4 * 8 * ps, -6);
+	EXPECT(!ag_munmap(&f.a, m, 16), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap", -16 * ps, 0);
+	EXPECT(!ag_call(&f.a, AG_THREADS, 3, 256 << 10, 0, 0), "threads: %s",
 	       strerror(errno));
-	STEP(&t, "3 threads with 256K stacks", ANY, 2);
-	EXPECT(agent_stop(&a) != -1, "agent exits");
-	EXPECT(!rt_wait_zero(cg, 1000), "back to 0 after exit with threads");
+	/* too small for the cached 8M stacks: 3 new ones */
+	STEP(&f.t, "3 threads with 256K stacks", 3 * (256 << 10), 2);
+	EXPECT(agent_stop(&f.a) != -1, "agent exits");
+	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0 after exit with threads");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
+	return ret;
+}
+
+/* @g grows the heap of @f's agent by @need bytes, charged exactly. */
+static int grow_exactly(struct fixture *f, const struct heap_grower *g,
+			long need, long *state)
+{
+	if (g->grow(&f->a, GROW_PAGES, state) == -1) {
+		diag("%s: %s", g->name, strerror(errno));
+		return -1;
+	}
+	return rt_track(&f->t, g->name, g->transient ? 0 : need, g->dfiles);
+}
+
+/*
+ * Every heap grower of the table is charged exactly what it adds, and an
+ * exit gives it all back.
+ */
+static int test_heap_growers(const char *root)
+{
+	struct fixture f = FIXTURE_INIT;
+	long need, state;
+	int ret = KSFT_FAIL, i;
+
+	SETUP(fixture_setup(&f, root, "heap_growers"));
+	for (i = 0; i < nr_heap_growers; i++) {
+		const struct heap_grower *g = &heap_growers[i];
+
+		SETUP(heap_grow_prep(g, &f.a, GROW_PAGES, &state));
+		STEP(&f.t, g->name, g->prep_pages * page_size, 0);
+		need = heap_grow_need(g, &f.a, GROW_PAGES);
+		EXPECT(!grow_exactly(&f, g, need, &state), "%s", g->name);
+	}
+	EXPECT(agent_stop(&f.a) != -1, "agent exits");
+	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -567,150 +566,98 @@ out:
 /* open, dup, dup2 (new and existing target), dup3, F_DUPFD*, close. */
 static int test_files_dup(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
+	struct fixture f = FIXTURE_INIT;
 	struct rlimit rl;
-	long fd, d1, hi, r, f5, f6, f7;
+	long fd, d1, hi, r, f5, f6;
 	int ret = KSFT_FAIL;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return KSFT_FAIL;
 	hi = rl.rlim_cur > 1001 ? 1000 : (long)rl.rlim_cur - 1;
-	SETUP(cg_make(cg, root, "files_dup") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "files_dup"));
 
-	fd = ag_open(&a);
+	fd = ag_open(&f.a);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
-	STEP(&t, "open", 0, 1);
-	d1 = ag_call(&a, AG_DUP, fd);
+	STEP(&f.t, "open", 0, 1);
+	d1 = ag_call(&f.a, AG_DUP, fd);
 	EXPECT(d1 >= 0, "dup: %s", strerror(errno));
-	STEP(&t, "dup", 0, 1);
-	r = ag_call(&a, AG_DUP2, fd, hi);
+	STEP(&f.t, "dup", 0, 1);
+	r = ag_call(&f.a, AG_DUP2, fd, hi);
 	EXPECT(r == hi, "dup2: %s", strerror(errno));
-	STEP(&t, "dup2 to a new high fd (table grows)", 0, 1);
-	r = ag_call(&a, AG_DUP2, d1, hi);
+	STEP(&f.t, "dup2 to a new high fd (table grows)", 0, 1);
+	r = ag_call(&f.a, AG_DUP2, d1, hi);
 	EXPECT(r == hi, "dup2: %s", strerror(errno));
-	STEP(&t, "dup2 onto an open fd", 0, 0);
-	r = ag_call(&a, AG_DUP2, fd, fd);
+	STEP(&f.t, "dup2 onto an open fd", 0, 0);
+	r = ag_call(&f.a, AG_DUP2, fd, fd);
 	EXPECT(r == fd, "dup2: %s", strerror(errno));
-	STEP(&t, "dup2 onto itself", 0, 0);
-	r = ag_call(&a, AG_DUP3, fd, hi - 1, O_CLOEXEC);
+	STEP(&f.t, "dup2 onto itself", 0, 0);
+	r = ag_call(&f.a, AG_DUP3, fd, hi - 1, O_CLOEXEC);
 	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
-	STEP(&t, "dup3", 0, 1);
-	r = ag_call(&a, AG_DUP3, d1, hi - 1, 0);
+	STEP(&f.t, "dup3", 0, 1);
+	r = ag_call(&f.a, AG_DUP3, d1, hi - 1, 0);
 	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
-	STEP(&t, "dup3 onto an open fd", 0, 0);
-	f5 = ag_call(&a, AG_FCNTL, fd, F_DUPFD, 500);
+	STEP(&f.t, "dup3 onto an open fd", 0, 0);
+	f5 = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD, 500);
 	EXPECT(f5 >= 500, "F_DUPFD: %s", strerror(errno));
-	STEP(&t, "F_DUPFD", 0, 1);
-	f6 = ag_call(&a, AG_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+	STEP(&f.t, "F_DUPFD", 0, 1);
+	f6 = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
 	EXPECT(f6 >= 0, "F_DUPFD_CLOEXEC: %s", strerror(errno));
-	STEP(&t, "F_DUPFD_CLOEXEC", 0, 1);
-	f7 = ag_call(&a, AG_NEWFD, NEWFD_OPENAT2);
-	if (f7 == -1 && errno == ENOSYS) {
-		diag("openat2 not supported here, step skipped");
-	} else {
-		EXPECT(f7 >= 0, "openat2: %s", strerror(errno));
-		STEP(&t, "openat2", 0, 1);
-		EXPECT(!ag_close(&a, f7), "close: %s", strerror(errno));
-		STEP(&t, "close", 0, -1);
-	}
+	STEP(&f.t, "F_DUPFD_CLOEXEC", 0, 1);
 
-	EXPECT(!ag_close(&a, f6) && !ag_close(&a, f5), "close: %s",
+	EXPECT(!ag_close(&f.a, f6) && !ag_close(&f.a, f5), "close: %s",
 	       strerror(errno));
-	STEP(&t, "close 2", 0, -2);
-	EXPECT(!ag_close(&a, hi) && !ag_close(&a, hi - 1), "close: %s",
+	STEP(&f.t, "close 2", 0, -2);
+	EXPECT(!ag_close(&f.a, hi) && !ag_close(&f.a, hi - 1), "close: %s",
 	       strerror(errno));
-	STEP(&t, "close the high fds", 0, -2);
-	EXPECT(ag_close(&a, hi) == -1 && errno == EBADF, "double close");
-	STEP(&t, "close of a closed fd", 0, 0);
-	EXPECT(!ag_close(&a, d1) && !ag_close(&a, fd), "close: %s",
+	STEP(&f.t, "close the high fds", 0, -2);
+	EXPECT(ag_close(&f.a, hi) == -1 && errno == EBADF, "double close");
+	STEP(&f.t, "close of a closed fd", 0, 0);
+	EXPECT(!ag_close(&f.a, d1) && !ag_close(&f.a, fd), "close: %s",
 	       strerror(errno));
-	STEP(&t, "close 2", 0, -2);
-	EXPECT(t.last.files == t.start.files, "back to the start");
+	STEP(&f.t, "close 2", 0, -2);
+	EXPECT(f.t.last.files == f.t.start.files, "back to the start");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
-/* Every kind of descriptor-creating call is charged, and close uncharges. */
-static int test_files_kinds(const char *root)
+/*
+ * Every descriptor creator of the table is charged exactly, and close
+ * uncharges.
+ */
+static int test_files_creators(const char *root)
 {
-	struct kind {
-		const char *name;
-		int op;
-		long arg0, arg1;
-		int nfds;
-	} kinds[] = {
-		{ "pipe", AG_PIPE, 0, 0, 2 },
-		{ "pipe2 O_CLOEXEC", AG_PIPE, O_CLOEXEC, 0, 2 },
-		{ "socketpair stream", AG_SOCKETPAIR, SOCK_STREAM, 0, 2 },
-		{ "socketpair dgram", AG_SOCKETPAIR, SOCK_DGRAM, 0, 2 },
-		{ "socket", AG_NEWFD, NEWFD_SOCKET, 0, 1 },
-		{ "eventfd", AG_NEWFD, NEWFD_EVENTFD, 0, 1 },
-		{ "memfd_create", AG_NEWFD, NEWFD_MEMFD, 0, 1 },
-		{ "pidfd_open", AG_NEWFD, NEWFD_PIDFD, 0, 1 },
-		{ "epoll_create1", AG_NEWFD, NEWFD_EPOLL, 0, 1 },
-		{ "inotify_init1", AG_NEWFD, NEWFD_INOTIFY, 0, 1 },
-		{ "timerfd_create", AG_NEWFD, NEWFD_TIMERFD, 0, 1 },
-		{ "signalfd", AG_NEWFD, NEWFD_SIGNALFD, 0, 1 },
-		{ "openat2", AG_NEWFD, NEWFD_OPENAT2, 0, 1 },
-	};
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
-	long fds[64], l, c, s, r;
-	int nfds = 0, ret = KSFT_FAIL, i;
-	size_t k;
+	struct fixture f = FIXTURE_INIT;
+	struct fd_env env;
+	long fds[32][2], n[32] = { 0 };
+	int ret = KSFT_FAIL, i, j;
+	bool trunc;
 
-	SETUP(cg_make(cg, root, "files_kinds") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(nr_fd_creators > 32);
+	SETUP(fixture_setup(&f, root, "files_creators") ||
+	      fd_env_setup(&f.a, &env));
+	STEP(&f.t, "the descriptors the creators use", 0, 5);
 
-	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
-		const struct kind *kd = &kinds[k];
+	for (i = 0; i < nr_fd_creators; i++) {
+		const struct fd_creator *c = &fd_creators[i];
 
-		r = agent_call(&a, 0, kd->op,
-			       (const long[6]) { kd->arg0, kd->arg1 });
-		if (r == -1 && errno == ENOSYS) {
-			diag("%s not supported here, step skipped", kd->name);
-			continue;
-		}
-		EXPECT(r != -1, "%s: %s", kd->name, strerror(errno));
-		if (kd->nfds == 2) {
-			fds[nfds++] = a.v[0];
-			fds[nfds++] = a.v[1];
-		} else {
-			fds[nfds++] = r;
-		}
-		STEP(&t, kd->name, 0, kd->nfds);
+		n[i] = fd_create(&f.a, c, &env, fds[i], &trunc);
+		EXPECT(n[i] == c->nfds && !trunc, "%s: %ld (%s)", c->name,
+		       n[i], strerror(errno));
+		STEP(&f.t, c->name, 0, c->nfds);
 	}
-	l = ag_call(&a, AG_LISTEN, 0);
-	EXPECT(l >= 0, "listen: %s", strerror(errno));
-	STEP(&t, "unix listening socket", 0, 1);
-	c = ag_call(&a, AG_CONNECT, l);
-	EXPECT(c >= 0, "connect: %s", strerror(errno));
-	STEP(&t, "connect", 0, 1);
-	s = ag_call(&a, AG_ACCEPT, l);
-	EXPECT(s >= 0, "accept: %s", strerror(errno));
-	STEP(&t, "accept", 0, 1);
-	fds[nfds++] = l;
-	fds[nfds++] = c;
-	fds[nfds++] = s;
-
-	for (i = 0; i < nfds; i++) {
-		EXPECT(!ag_close(&a, fds[i]), "close %ld: %s", fds[i],
-		       strerror(errno));
-		STEP(&t, "close", 0, -1);
-	}
-	EXPECT(t.last.files == t.start.files, "back to the start");
-	EXPECT(t.last.heap == t.start.heap, "heap unchanged");
+	for (i = 0; i < nr_fd_creators; i++)
+		for (j = 0; j < n[i]; j++) {
+			EXPECT(!ag_close(&f.a, fds[i][j]), "close %ld (%s): %s",
+			       fds[i][j], fd_creators[i].name, strerror(errno));
+			STEP(&f.t, "close", 0, -1);
+		}
+	EXPECT(f.t.last.files == f.t.start.files + 5, "back to the start");
+	EXPECT(f.t.last.heap == f.t.start.heap, "heap unchanged");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -770,97 +717,87 @@ out:
 /* close_range closes (and uncharges) exactly the open fds in the range. */
 static int test_files_close_range(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
+	struct fixture f = FIXTURE_INIT;
 	long fd, r, i;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "close_range") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg));
+	SETUP(fixture_setup(&f, root, "close_range"));
 
-	fd = ag_open(&a);
+	fd = ag_open(&f.a);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
 	for (i = 0; i < 5; i++) {
-		r = ag_call(&a, AG_FCNTL, fd, F_DUPFD, 100);
+		r = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD, 100);
 		EXPECT(r == 100 + i, "F_DUPFD gave %ld: %s", r,
 		       strerror(errno));
 	}
-	STEP(&t, "open + 5 fds at 100-104", 0, 6);
-	r = ag_call(&a, AG_CLOSE_RANGE, 101, 103, 0);
-	if (r == -1 && errno == ENOSYS) {
-		ret = ksft_skip("close_range() not supported");
-		goto out;
-	}
+	STEP(&f.t, "open + 5 fds at 100-104", 0, 6);
+	r = ag_call(&f.a, AG_CLOSE_RANGE, 101, 103, 0);
 	EXPECT(!r, "close_range: %s", strerror(errno));
-	STEP(&t, "close_range(101, 103)", 0, -3);
-	r = ag_call(&a, AG_CLOSE_RANGE, 100, 104, CLOSE_RANGE_CLOEXEC);
+	STEP(&f.t, "close_range(101, 103)", 0, -3);
+	r = ag_call(&f.a, AG_CLOSE_RANGE, 100, 104, CLOSE_RANGE_CLOEXEC);
 	EXPECT(!r, "close_range CLOEXEC: %s", strerror(errno));
-	STEP(&t, "close_range CLOSE_RANGE_CLOEXEC closes nothing", 0, 0);
-	r = ag_call(&a, AG_CLOSE_RANGE, 100, ~0U, 0);
+	STEP(&f.t, "close_range CLOSE_RANGE_CLOEXEC closes nothing", 0, 0);
+	r = ag_call(&f.a, AG_CLOSE_RANGE, 100, ~0U, 0);
 	EXPECT(!r, "close_range: %s", strerror(errno));
-	STEP(&t, "close_range(100, ~0) with holes", 0, -2);
+	STEP(&f.t, "close_range(100, ~0) with holes", 0, -2);
 	for (i = 0; i < 4; i++) {
-		r = ag_call(&a, AG_FCNTL, fd, F_DUPFD, 200);
+		r = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD, 200);
 		EXPECT(r == 200 + i, "F_DUPFD gave %ld: %s", r,
 		       strerror(errno));
 	}
-	STEP(&t, "4 fds at 200-203", 0, 4);
-	r = ag_call(&a, AG_CLOSE_RANGE, 200, 203, CLOSE_RANGE_UNSHARE);
+	STEP(&f.t, "4 fds at 200-203", 0, 4);
+	r = ag_call(&f.a, AG_CLOSE_RANGE, 200, 203, CLOSE_RANGE_UNSHARE);
 	EXPECT(!r, "close_range UNSHARE: %s", strerror(errno));
-	STEP(&t, "close_range CLOSE_RANGE_UNSHARE (table copied)", 0, -4);
-	r = ag_call(&a, AG_UNSHARE, CLONE_FILES);
+	STEP(&f.t, "close_range CLOSE_RANGE_UNSHARE (table copied)", 0, -4);
+	r = ag_call(&f.a, AG_UNSHARE, CLONE_FILES);
 	EXPECT(!r, "unshare: %s", strerror(errno));
-	STEP(&t, "unshare(CLONE_FILES) of an unshared table", 0, 0);
-	EXPECT(!ag_close(&a, fd), "close: %s", strerror(errno));
-	STEP(&t, "close", 0, -1);
+	STEP(&f.t, "unshare(CLONE_FILES) of an unshared table", 0, 0);
+	EXPECT(!ag_close(&f.a, fd), "close: %s", strerror(errno));
+	STEP(&f.t, "close", 0, -1);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* fork charges the child's copy of the fd table; its opens are its own. */
 static int test_files_fork(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
-	long pid, sub, f1, f2, st, nf, fds[3];
+	struct fixture f = FIXTURE_INIT;
+	long pid, sub, f1, f2, st, nf, vd, fds[3];
 	int ret = KSFT_FAIL, i;
 
-	SETUP(cg_make(cg, root, "files_fork") || agent_start(&a, cg));
+	SETUP(fixture_setup(&f, root, "files_fork"));
 	for (i = 0; i < 3; i++) {
-		fds[i] = ag_open(&a);
+		fds[i] = ag_open(&f.a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	SETUP(rt_track_start(&t, cg));
+	SETUP(rt_track_start(&f.t, f.cg));
 
-	pid = ag_call(&a, AG_FORK, 0);
+	pid = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
-	sub = a.v[0];
+	sub = f.a.v[0];
 	/* parent: +2 pipe ends to the child; child: its copy */
-	STEP(&t, "fork", ANY, 2 + fd_count(pid));
-	f1 = ag_call_sub(&a, sub, AG_OPEN, 0);
-	f2 = ag_call_sub(&a, sub, AG_DUP, f1);
+	STEP(&f.t, "fork", vmdata_bytes(f.a.pid), 2 + fd_count(pid));
+	f1 = ag_call_sub(&f.a, sub, AG_OPEN, 0);
+	f2 = ag_call_sub(&f.a, sub, AG_DUP, f1);
 	EXPECT(f1 >= 0 && f2 >= 0, "open/dup in child: %s", strerror(errno));
-	STEP(&t, "child opens 2", 0, 2);
-	EXPECT(!ag_call_sub(&a, sub, AG_CLOSE, fds[1]), "close: %s",
+	STEP(&f.t, "child opens 2", 0, 2);
+	EXPECT(!ag_call_sub(&f.a, sub, AG_CLOSE, fds[1]), "close: %s",
 	       strerror(errno));
-	STEP(&t, "child closes an inherited fd", 0, -1);
-	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	STEP(&t, "parent opens 1", 0, 1);
+	STEP(&f.t, "child closes an inherited fd", 0, -1);
+	EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	STEP(&f.t, "parent opens 1", 0, 1);
 	nf = fd_count(pid);
-	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	vd = vmdata_bytes(pid);
+	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
-	STEP(&t, "child exited", ANY, -nf - 2);
-	EXPECT(ag_call(&a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
-	STEP(&t, "fork + exit + wait", 0, 0);
+	STEP(&f.t, "child exited", -vd, -nf - 2);
+	EXPECT(ag_call(&f.a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
+	STEP(&f.t, "fork + exit + wait", 0, 0);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -891,52 +828,50 @@ static int check_pair(const char *cg, const char *label, pid_t a, pid_t sub,
  */
 static int test_files_clone_files(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	long pid, sub, st, before;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "clone_files") || agent_start(&a, cg));
-	EXPECT(!rt_check(cg, "start"), "exact");
+	SETUP(fixture_setup(&f, root, "clone_files"));
+	EXPECT(!rt_check(f.cg, "start"), "exact");
 
-	pid = ag_call(&a, AG_FORK, CLONE_FILES);
+	pid = ag_call(&f.a, AG_FORK, CLONE_FILES);
 	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
-	sub = a.v[0];
-	EXPECT(!check_pair(cg, "clone(CLONE_FILES)", a.pid, pid, true),
+	sub = f.a.v[0];
+	EXPECT(!check_pair(f.cg, "clone(CLONE_FILES)", f.a.pid, pid, true),
 	       "shared table counted once");
-	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0 &&
-	       ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	EXPECT(ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0 &&
+	       ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0, "open: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(cg, "child opens 2", a.pid, pid, true), "exact");
-	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!check_pair(cg, "parent opens 1", a.pid, pid, true), "exact");
-	EXPECT(!ag_call_sub(&a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
+	EXPECT(!check_pair(f.cg, "child opens 2", f.a.pid, pid, true), "exact");
+	EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!check_pair(f.cg, "parent opens 1", f.a.pid, pid, true), "exact");
+	EXPECT(!ag_call_sub(&f.a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(cg, "child unshares", a.pid, pid, false),
+	EXPECT(!check_pair(f.cg, "child unshares", f.a.pid, pid, false),
 	       "two tables now");
-	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	EXPECT(ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0, "open: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(cg, "child opens 1", a.pid, pid, false), "exact");
-	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	EXPECT(!check_pair(f.cg, "child opens 1", f.a.pid, pid, false), "exact");
+	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
-	EXPECT(!rt_check(cg, "unshared child exited"), "exact");
+	EXPECT(!rt_check(f.cg, "unshared child exited"), "exact");
 
-	pid = ag_call(&a, AG_FORK, CLONE_FILES);
+	pid = ag_call(&f.a, AG_FORK, CLONE_FILES);
 	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
-	sub = a.v[0];
-	EXPECT(!check_pair(cg, "clone(CLONE_FILES) again", a.pid, pid, true),
+	sub = f.a.v[0];
+	EXPECT(!check_pair(f.cg, "clone(CLONE_FILES) again", f.a.pid, pid, true),
 	       "exact");
-	before = cg_read_long(cg, "restrack.files.current");
-	st = ag_call_sub(&a, sub, AG_EXIT, 0);
+	before = cg_read_long(f.cg, "restrack.files.current");
+	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
 	/* the parent closed its 4 pipe ends to the child, nothing else */
-	EXPECT(!rt_check(cg, "sharing child exited"), "exact");
-	EXPECT(cg_read_long(cg, "restrack.files.current") == before - 4,
+	EXPECT(!rt_check(f.cg, "sharing child exited"), "exact");
+	EXPECT(cg_read_long(f.cg, "restrack.files.current") == before - 4,
 	       "the exit of a sharer does not uncharge the shared table");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -944,260 +879,169 @@ out:
 /* deny */
 
 /*
- * Policy deny, heap: every way of growing data_vm fails with ENOMEM once
- * the charge would exceed heap.max, and leaves usage, VmData and the break
- * unchanged; a charge that fits exactly succeeds; freeing always works.
+ * Policy deny, heap: every heap grower of the table fails one page over
+ * the max with its errno and changes nothing, and a growth that fits
+ * exactly succeeds, charged exactly; each denial is one heap.max event.
+ * brk leaves the break unchanged, and moving a mapping at the limit is no
+ * growth.
  */
 static int test_deny_heap(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
-	struct rt_events e;
-	long ps = page_size, r, m, res, kb, d;
-	int ret = KSFT_FAIL;
+	struct fixture f = FIXTURE_INIT;
+	long ps = page_size, r, m, res, kb, need, state, denials = 0;
+	int ret = KSFT_FAIL, i;
 
-	SETUP(cg_make(cg, root, "deny_heap") || agent_start(&a, cg) ||
-	      rt_track_start(&t, cg) || set_headroom(cg, true, 16 * ps));
+	SETUP(fixture_setup(&f, root, "deny_heap"));
+	for (i = 0; i < nr_heap_growers; i++) {
+		const struct heap_grower *g = &heap_growers[i];
 
-	r = ag_mmap_rw(&a, 17);
-	EXPECT(r == -1 && errno == ENOMEM, "mmap over the limit: %ld %s", r,
-	       strerror(errno));
-	STEP(&t, "mmap denied", 0, 0);
-	m = ag_mmap_rw(&a, 16);
-	EXPECT(m != -1, "mmap that fits exactly: %s", strerror(errno));
-	STEP(&t, "mmap exactly up to the limit", 16 * ps, 0);
-	EXPECT(cg_read_long(cg, "restrack.heap.current") ==
-	       cg_read_max(cg, "restrack.heap.max"), "at the limit");
-	EXPECT(!ag_munmap(&a, m, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap", -16 * ps, 0);
+		SETUP(heap_grow_prep(g, &f.a, GROW_PAGES, &state));
+		STEP(&f.t, g->name, g->prep_pages * ps, 0);
+		need = heap_grow_need(g, &f.a, GROW_PAGES);
+		SETUP(set_headroom(f.cg, true, need - ps));
+		r = g->grow(&f.a, GROW_PAGES, &state);
+		EXPECT(r == -1 && errno == g->deny_errno,
+		       "%s one page over the limit: %ld (%s)", g->name, r,
+		       strerror(errno));
+		EXPECT(cg_nr_procs(f.cg) == 1, "%s: no child", g->name);
+		STEP(&f.t, g->name, 0, 0);
+		denials++;
+		SETUP(set_headroom(f.cg, true, need));
+		EXPECT(!grow_exactly(&f, g, need, &state), "%s that fits exactly",
+		       g->name);
+		EXPECT(g->transient || cg_read_long(f.cg, "restrack.heap.current") ==
+		       cg_read_max(f.cg, "restrack.heap.max"), "at the limit");
+		SETUP(cg_write(f.cg, "restrack.heap.max", "max"));
+	}
 
-	EXPECT(ag_call(&a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
-	kb = a.v[0];
-	r = ag_call(&a, AG_SBRK, 17 * ps);
+	SETUP(set_headroom(f.cg, true, 16 * ps));
+	EXPECT(ag_call(&f.a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	kb = f.a.v[0];
+	r = ag_call(&f.a, AG_SBRK, 17 * ps);
 	EXPECT(r == -1 && errno == ENOMEM, "brk over the limit: %s",
 	       strerror(errno));
-	EXPECT(a.v[0] == kb, "break unchanged: %#lx, was %#lx", a.v[0], kb);
-	STEP(&t, "brk denied", 0, 0);
-	EXPECT(ag_call(&a, AG_SBRK, 16 * ps) != -1, "brk that fits: %s",
-	       strerror(errno));
-	STEP(&t, "brk exactly up to the limit", 16 * ps, 0);
-	EXPECT(ag_call(&a, AG_SBRK, -16 * ps) != -1, "brk down: %s",
-	       strerror(errno));
-	EXPECT(a.v[0] == kb, "break back");
-	STEP(&t, "brk down", -16 * ps, 0);
+	EXPECT(f.a.v[0] == kb, "break unchanged: %#lx, was %#lx", f.a.v[0],
+	       kb);
+	STEP(&f.t, "brk denied", 0, 0);
+	denials++;
 
-	m = ag_mmap_rw(&a, 8);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&t, "mmap 8", 8 * ps, 0);
-	r = ag_call(&a, AG_MREMAP, m, 8 * ps, 17 * ps, MREMAP_MAYMOVE, 0);
-	EXPECT(r == -1 && errno == ENOMEM, "mremap over the limit: %s",
-	       strerror(errno));
-	STEP(&t, "mremap grow denied", 0, 0);
-	m = ag_call(&a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
-	EXPECT(m != -1, "mremap that fits exactly: %s", strerror(errno));
-	STEP(&t, "mremap exactly up to the limit", 8 * ps, 0);
-	res = ag_mmap(&a, 16, PROT_NONE, ANON);
+	m = ag_mmap_rw(&f.a, 16);
+	EXPECT(m != -1, "mmap that fits exactly: %s", strerror(errno));
+	STEP(&f.t, "mmap exactly up to the limit", 16 * ps, 0);
+	res = ag_mmap(&f.a, 16, PROT_NONE, ANON);
 	EXPECT(res != -1, "mmap: %s", strerror(errno));
-	r = ag_call(&a, AG_MREMAP, m, 16 * ps, 16 * ps,
+	r = ag_call(&f.a, AG_MREMAP, m, 16 * ps, 16 * ps,
 		    MREMAP_MAYMOVE | MREMAP_FIXED, res);
 	EXPECT(r == res, "moving a mapping at the limit (no growth) is not denied: %s",
 	       strerror(errno));
-	STEP(&t, "mremap move at the limit", 0, 0);
-	EXPECT(!ag_munmap(&a, res, 16), "munmap: %s", strerror(errno));
-	STEP(&t, "munmap", -16 * ps, 0);
+	STEP(&f.t, "mremap move at the limit", 0, 0);
+	EXPECT(!ag_munmap(&f.a, res, 16), "munmap: %s", strerror(errno));
+	STEP(&f.t, "munmap", -16 * ps, 0);
 
-	res = ag_mmap(&a, 17, PROT_NONE, ANON);
-	EXPECT(res != -1, "mmap PROT_NONE: %s", strerror(errno));
-	STEP(&t, "reserve 17 pages", 0, 0);
-	r = ag_call(&a, AG_MPROTECT, res, 17 * ps, RW);
-	EXPECT(r == -1 && errno == ENOMEM, "mprotect over the limit: %s",
-	       strerror(errno));
-	STEP(&t, "mprotect denied", 0, 0);
-	EXPECT(!ag_call(&a, AG_MPROTECT, res, 16 * ps, RW),
-	       "mprotect that fits exactly: %s", strerror(errno));
-	STEP(&t, "mprotect exactly up to the limit", 16 * ps, 0);
-	EXPECT(!ag_call(&a, AG_MPROTECT, res, 16 * ps, PROT_NONE),
-	       "mprotect: %s", strerror(errno));
-	EXPECT(!ag_munmap(&a, res, 17), "munmap: %s", strerror(errno));
-	STEP(&t, "mprotect PROT_NONE + munmap", -16 * ps, 0);
-
-	d = vmdata_bytes(a.pid);
-	SETUP(set_headroom(cg, true, d - ps));
-	r = ag_call(&a, AG_FORK_EXIT, 0);
-	EXPECT(r == -1 && errno == ENOMEM, "fork over the limit: %s",
-	       strerror(errno));
-	EXPECT(cg_nr_procs(cg) == 1, "no child");
-	STEP(&t, "fork denied", 0, 0);
-	SETUP(set_headroom(cg, true, d));
-	r = ag_call(&a, AG_FORK_EXIT, 0);
-	EXPECT(r > 0, "fork whose copy fits exactly: %s", strerror(errno));
-	STEP(&t, "fork + exit", 0, 0);
-
-	SETUP(read_events(cg, "restrack.events.local", &e));
-	events_diag("events.local", &e);
-	EXPECT(e.heap >= 5, "5 denials counted");
-	EXPECT(e.files == 0 && e.kill == 0, "no other events");
+	EXPECT(!expect_events(f.cg, "restrack.events.local", denials, 0, 0),
+	       "%ld denials counted, nothing else", denials);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /*
- * Policy deny, files: every way of creating a descriptor fails with EMFILE
- * at files.max and changes nothing (pipe/socketpair do not leak a half);
- * replacing an open fd needs no charge; SCM_RIGHTS receipt is truncated
- * with MSG_CTRUNC; fork fails when the table copy does not fit.
+ * Policy deny, files: every descriptor creator of the table fails with
+ * EMFILE at files.max and changes nothing (SCM_RIGHTS receipt truncates
+ * with MSG_CTRUNC), and so does every creator of two with room for one (no
+ * half left); replacing an open fd needs no charge; fork fails when the
+ * table copy does not fit.  Each denial is one files.max event.
  */
 static int test_deny_files(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	struct rt_track t;
-	struct rt_events e;
-	long l, f, ds0, ds1, o1, o2, r, nf, denials = 0, hi;
-	int ret = KSFT_FAIL;
-	struct rlimit rl;
-	size_t k;
+	struct fixture f = FIXTURE_INIT;
+	struct fd_env env;
+	long fds[2], o1, o2, r, nf, denials = 0;
+	int ret = KSFT_FAIL, room, i;
+	bool trunc;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return KSFT_FAIL;
-	/* two unused fd numbers for dup2/dup3 to a new fd */
-	hi = rl.rlim_cur > 902 ? 900 : (long)rl.rlim_cur - 3;
+	SETUP(fixture_setup(&f, root, "deny_files") ||
+	      fd_env_setup(&f.a, &env));
+	STEP(&f.t, "the descriptors the creators use", 0, 5);
+	SETUP(set_headroom(f.cg, false, 2));
 
-	SETUP(cg_make(cg, root, "deny_files") || agent_start(&a, cg));
-	l = ag_call(&a, AG_LISTEN, 0);
-	EXPECT(l >= 0, "listen: %s", strerror(errno));
-	EXPECT(ag_call(&a, AG_CONNECT, l) >= 0, "connect: %s",
-	       strerror(errno));
-	EXPECT(!ag_call(&a, AG_SOCKETPAIR, SOCK_DGRAM), "socketpair: %s",
-	       strerror(errno));
-	ds0 = a.v[0];
-	ds1 = a.v[1];
-	f = ag_open(&a);
-	EXPECT(f >= 0, "open: %s", strerror(errno));
-	SETUP(rt_track_start(&t, cg) || set_headroom(cg, false, 2));
-
-	o1 = ag_open(&a);
-	o2 = ag_open(&a);
+	o1 = ag_open(&f.a);
+	o2 = ag_open(&f.a);
 	EXPECT(o1 >= 0 && o2 >= 0, "opens within the limit: %s",
 	       strerror(errno));
-	STEP(&t, "open 2 up to the limit", 0, 2);
-	EXPECT(cg_read_long(cg, "restrack.files.current") ==
-	       cg_read_max(cg, "restrack.files.max"), "at the limit");
-	{
-		struct {
-			const char *name;
-			int op;
-			long a[6];
-		} ops[] = {
-			{ "open", AG_OPEN, { 0 } },
-			{ "dup", AG_DUP, { f } },
-			{ "F_DUPFD", AG_FCNTL, { f, F_DUPFD, 0 } },
-			{ "F_DUPFD_CLOEXEC", AG_FCNTL, { f, F_DUPFD_CLOEXEC, 0 } },
-			{ "dup2 to a new fd", AG_DUP2, { f, hi } },
-			{ "dup3 to a new fd", AG_DUP3, { f, hi + 1, 0 } },
-			{ "socket", AG_NEWFD, { NEWFD_SOCKET } },
-			{ "accept", AG_ACCEPT, { l } },
-			{ "eventfd", AG_NEWFD, { NEWFD_EVENTFD } },
-			{ "memfd_create", AG_NEWFD, { NEWFD_MEMFD } },
-			{ "epoll_create1", AG_NEWFD, { NEWFD_EPOLL } },
-			{ "inotify_init1", AG_NEWFD, { NEWFD_INOTIFY } },
-			{ "timerfd_create", AG_NEWFD, { NEWFD_TIMERFD } },
-			{ "pidfd_open", AG_NEWFD, { NEWFD_PIDFD } },
-			{ "openat2", AG_NEWFD, { NEWFD_OPENAT2 } },
-			{ "pipe", AG_PIPE, { 0 } },
-			{ "socketpair", AG_SOCKETPAIR, { SOCK_STREAM } },
-		};
+	STEP(&f.t, "open 2 up to the limit", 0, 2);
+	EXPECT(cg_read_long(f.cg, "restrack.files.current") ==
+	       cg_read_max(f.cg, "restrack.files.max"), "at the limit");
 
-		for (k = 0; k < ARRAY_SIZE(ops); k++) {
-			r = agent_call(&a, 0, ops[k].op, ops[k].a);
-			if (r == -1 && errno == ENOSYS) {
-				diag("%s not supported here, skipped",
-				     ops[k].name);
+	for (room = 0; room < 2; room++) {
+		for (i = 0; i < nr_fd_creators; i++) {
+			const struct fd_creator *c = &fd_creators[i];
+
+			if (room >= c->nfds)
 				continue;
-			}
-			EXPECT(r == -1 && errno == EMFILE,
-			       "%s at the limit: returned %ld (%s)",
-			       ops[k].name, r, strerror(errno));
-			STEP(&t, ops[k].name, 0, 0);
+			r = fd_create(&f.a, c, &env, fds, &trunc);
+			if (c->truncates)
+				EXPECT(r == 0 && trunc,
+				       "%s with room for %d: %ld fds, %s",
+				       c->name, room, r,
+				       trunc ? "truncated" : "not truncated");
+			else
+				EXPECT(r == -1 && errno == EMFILE,
+				       "%s with room for %d: returned %ld (%s)",
+				       c->name, room, r, strerror(errno));
+			STEP(&f.t, c->name, 0, 0);
 			denials++;
 		}
+		if (room)
+			break;
+		r = ag_call(&f.a, AG_DUP2, env.src, o1);
+		EXPECT(r == o1, "dup2 onto an open fd at the limit: %s",
+		       strerror(errno));
+		STEP(&f.t, "dup2 onto an open fd", 0, 0);
+		EXPECT(!ag_close(&f.a, o2), "close: %s", strerror(errno));
+		STEP(&f.t, "close 1: room for one", 0, -1);
 	}
-	r = ag_call(&a, AG_DUP2, f, o1);
-	EXPECT(r == o1, "dup2 onto an open fd at the limit: %s",
-	       strerror(errno));
-	STEP(&t, "dup2 onto an open fd", 0, 0);
 
-	EXPECT(!ag_close(&a, o2), "close: %s", strerror(errno));
-	STEP(&t, "close 1: room for one", 0, -1);
-	r = ag_call(&a, AG_PIPE, 0);
-	EXPECT(r == -1 && errno == EMFILE, "pipe with room for one: %s",
-	       strerror(errno));
-	STEP(&t, "pipe denied, no half left", 0, 0);
-	r = ag_call(&a, AG_SOCKETPAIR, SOCK_STREAM);
-	EXPECT(r == -1 && errno == EMFILE, "socketpair with room for one: %s",
-	       strerror(errno));
-	STEP(&t, "socketpair denied, no half left", 0, 0);
-	denials += 2;
-
-	EXPECT(!ag_call(&a, AG_SCM_SEND, ds0, f, 3), "sendmsg: %s",
-	       strerror(errno));
-	r = ag_call(&a, AG_SCM_RECV, ds1);
+	EXPECT(!ag_call(&f.a, AG_SCM_SEND, env.scm[0], env.src, 3),
+	       "sendmsg: %s", strerror(errno));
+	r = ag_call(&f.a, AG_SCM_RECV, env.scm[1]);
 	EXPECT(r == 1, "received %ld of 3 fds with room for one (%s)", r,
 	       strerror(errno));
-	EXPECT(a.v[0] & MSG_CTRUNC, "MSG_CTRUNC set");
-	STEP(&t, "SCM_RIGHTS truncated", 0, 1);
-	EXPECT(!ag_close(&a, a.v[1]), "close: %s", strerror(errno));
-	STEP(&t, "close", 0, -1);
+	EXPECT(f.a.v[0] & MSG_CTRUNC, "MSG_CTRUNC set");
+	STEP(&f.t, "SCM_RIGHTS truncated", 0, 1);
+	denials++;
+	EXPECT(!ag_close(&f.a, f.a.v[1]), "close: %s", strerror(errno));
+	STEP(&f.t, "close", 0, -1);
 
-	nf = fd_count(a.pid);
-	SETUP(set_headroom(cg, false, nf - 1));
-	r = ag_call(&a, AG_FORK_EXIT, 0);
+	nf = fd_count(f.a.pid);
+	SETUP(set_headroom(f.cg, false, nf - 1));
+	r = ag_call(&f.a, AG_FORK_EXIT, 0);
 	EXPECT(r == -1 && errno == EMFILE, "fork with the table over the limit: %s",
 	       strerror(errno));
-	EXPECT(cg_nr_procs(cg) == 1, "no child");
-	STEP(&t, "fork denied", 0, 0);
+	EXPECT(cg_nr_procs(f.cg) == 1, "no child");
+	STEP(&f.t, "fork denied", 0, 0);
 	denials++;
-	SETUP(set_headroom(cg, false, nf));
-	r = ag_call(&a, AG_FORK_EXIT, 0);
+	SETUP(set_headroom(f.cg, false, nf));
+	r = ag_call(&f.a, AG_FORK_EXIT, 0);
 	EXPECT(r > 0, "fork whose table fits exactly: %s", strerror(errno));
-	STEP(&t, "fork + exit", 0, 0);
+	STEP(&f.t, "fork + exit", 0, 0);
 
-	EXPECT(!cg_write(cg, "restrack.files.max", "max"), "unlimit: %s",
+	EXPECT(!cg_write(f.cg, "restrack.files.max", "max"), "unlimit: %s",
 	       strerror(errno));
-	EXPECT(ag_open(&a) >= 0, "open without limit: %s", strerror(errno));
-	STEP(&t, "open after raising the limit", 0, 1);
+	EXPECT(ag_open(&f.a) >= 0, "open without limit: %s", strerror(errno));
+	STEP(&f.t, "open after raising the limit", 0, 1);
 
-	SETUP(read_events(cg, "restrack.events.local", &e));
-	events_diag("events.local", &e);
-	EXPECT(e.files >= denials, "%ld denials counted", denials);
-	EXPECT(e.heap == 0 && e.kill == 0, "no other events");
+	EXPECT(!expect_events(f.cg, "restrack.events.local", 0, denials, 0),
+	       "%ld denials counted, nothing else", denials);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* ------------------------------------------------------------------ */
 /* events */
-
-static int expect_events(const char *cg, const char *file, long heap,
-			 long files, long kill)
-{
-	struct rt_events e;
-
-	if (read_events(cg, file, &e))
-		return -1;
-	if (e.heap == heap && e.files == files && e.kill == kill)
-		return 0;
-	diag("%s/%s: heap.max %ld files.max %ld kill %ld, expected %ld %ld %ld",
-	     cg, file, e.heap, e.files, e.kill, heap, files, kill);
-	return -1;
-}
 
 /*
  * An event is counted once per denied operation at the cgroup whose max was
@@ -1206,51 +1050,49 @@ static int expect_events(const char *cg, const char *file, long heap,
  */
 static int test_events(const char *root)
 {
-	char p[PATH_MAX] = "", c[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_events r0, r1;
-	long ps = page_size, r, f;
+	long ps = page_size, r, fd;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(p, root, "events") || cg_enable(p, "restrack") ||
-	      cg_make(c, p, "child") || agent_start(&a, c) ||
+	SETUP(fixture_setup_nested(&f, root, "events") ||
 	      read_events(root, "restrack.events", &r0));
 
-	SETUP(set_headroom(c, true, 4 * ps));
-	r = ag_mmap_rw(&a, 8);
+	SETUP(set_headroom(f.cg, true, 4 * ps));
+	r = ag_mmap_rw(&f.a, 8);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the child's max: %s",
 	       strerror(errno));
-	EXPECT(!expect_events(c, "restrack.events", 1, 0, 0) &&
-	       !expect_events(c, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(p, "restrack.events", 1, 0, 0) &&
-	       !expect_events(p, "restrack.events.local", 0, 0, 0),
+	EXPECT(!expect_events(f.cg, "restrack.events", 1, 0, 0) &&
+	       !expect_events(f.cg, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(f.parent, "restrack.events", 1, 0, 0) &&
+	       !expect_events(f.parent, "restrack.events.local", 0, 0, 0),
 	       "one heap event at the child");
 
-	f = ag_open(&a);
-	EXPECT(f >= 0, "open: %s", strerror(errno));
-	SETUP(set_headroom(c, false, 0));
-	r = ag_open(&a);
+	fd = ag_open(&f.a);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	SETUP(set_headroom(f.cg, false, 0));
+	r = ag_open(&f.a);
 	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
-	r = ag_call(&a, AG_DUP, f);
+	r = ag_call(&f.a, AG_DUP, fd);
 	EXPECT(r == -1 && errno == EMFILE, "dup: %s", strerror(errno));
-	EXPECT(!expect_events(c, "restrack.events", 1, 2, 0) &&
-	       !expect_events(c, "restrack.events.local", 1, 2, 0) &&
-	       !expect_events(p, "restrack.events", 1, 2, 0) &&
-	       !expect_events(p, "restrack.events.local", 0, 0, 0),
+	EXPECT(!expect_events(f.cg, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f.cg, "restrack.events.local", 1, 2, 0) &&
+	       !expect_events(f.parent, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f.parent, "restrack.events.local", 0, 0, 0),
 	       "two files events at the child");
 
-	r = ag_mmap_rw(&a, 2);
+	r = ag_mmap_rw(&f.a, 2);
 	EXPECT(r != -1, "mmap within the limit: %s", strerror(errno));
-	EXPECT(!cg_write(c, "restrack.heap.max", "max") &&
-	       !cg_write(c, "restrack.files.max", "max"), "unlimit");
-	SETUP(set_headroom(p, true, 4 * ps));
-	r = ag_mmap_rw(&a, 8);
+	EXPECT(!cg_write(f.cg, "restrack.heap.max", "max") &&
+	       !cg_write(f.cg, "restrack.files.max", "max"), "unlimit");
+	SETUP(set_headroom(f.parent, true, 4 * ps));
+	r = ag_mmap_rw(&f.a, 8);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the parent's max: %s",
 	       strerror(errno));
-	EXPECT(!expect_events(p, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(p, "restrack.events", 2, 2, 0) &&
-	       !expect_events(c, "restrack.events", 1, 2, 0) &&
-	       !expect_events(c, "restrack.events.local", 1, 2, 0),
+	EXPECT(!expect_events(f.parent, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(f.parent, "restrack.events", 2, 2, 0) &&
+	       !expect_events(f.cg, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f.cg, "restrack.events.local", 1, 2, 0),
 	       "the parent's event counts at the parent only");
 
 	SETUP(read_events(root, "restrack.events", &r1));
@@ -1259,43 +1101,41 @@ static int test_events(const char *root)
 	       r1.heap - r0.heap, r1.files - r0.files, r1.kill - r0.kill);
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(p);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* Counting an event notifies inotify (IN_MODIFY) and poll() waiters. */
 static int test_events_notify(const char *root)
 {
-	char p[PATH_MAX] = "", c[PATH_MAX], path[PATH_MAX], buf[4096];
+	struct fixture f = FIXTURE_INIT;
+	char path[PATH_MAX], buf[4096];
 	const char *watched[3];
-	struct agent a = AGENT_INIT;
 	int ifd = -1, pfd = -1, wd[3], seen = 0, ret = KSFT_FAIL, i;
 	struct pollfd pl;
 	long deadline, r;
 
-	SETUP(cg_make(p, root, "notify") || cg_enable(p, "restrack") ||
-	      cg_make(c, p, "child") || agent_start(&a, c));
+	SETUP(fixture_setup_nested(&f, root, "notify"));
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	EXPECT(ifd >= 0, "inotify_init1: %s", strerror(errno));
-	watched[0] = c;
-	watched[1] = c;
-	watched[2] = p;
+	watched[0] = f.cg;
+	watched[1] = f.cg;
+	watched[2] = f.parent;
 	for (i = 0; i < 3; i++) {
-		cg_path(path, watched[i], i == 1 ? "restrack.events.local" :
+		cg_name(path, watched[i], i == 1 ? "restrack.events.local" :
 						    "restrack.events");
 		wd[i] = inotify_add_watch(ifd, path, IN_MODIFY);
 		EXPECT(wd[i] >= 0, "watch %s: %s", path, strerror(errno));
 	}
-	cg_path(path, c, "restrack.events");
+	cg_name(path, f.cg, "restrack.events");
 	pfd = open(path, O_RDONLY | O_CLOEXEC);
 	EXPECT(pfd >= 0, "open %s: %s", path, strerror(errno));
 	EXPECT(read(pfd, buf, sizeof(buf)) > 0, "read events");
 	while (read(ifd, buf, sizeof(buf)) > 0)
 		;
 
-	SETUP(set_headroom(c, false, 0));
-	r = ag_open(&a);
+	SETUP(set_headroom(f.cg, false, 0));
+	r = ag_open(&f.a);
 	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
 
 	deadline = now_ms() + 2000;
@@ -1330,8 +1170,7 @@ out:
 		close(ifd);
 	if (pfd >= 0)
 		close(pfd);
-	agent_stop(&a);
-	cg_destroy(p);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1339,107 +1178,93 @@ out:
 /* kill */
 
 /*
- * Policy kill: the process whose charge would exceed the max is killed with
- * SIGKILL and counted in "kill"; the other members live on.
+ * Policy kill: a process whose charge would exceed the max is killed with
+ * SIGKILL, whichever heap grower or descriptor creator of the tables it
+ * used, and counted once in "kill" and once in heap.max or files.max; the
+ * other members live on.
  */
-static int test_kill_heap(const char *root)
+static int kill_victim(const char *cg, bool heap, int i, struct agent *v)
 {
+	const struct heap_grower *g = heap ? &heap_growers[i] : NULL;
+	const struct fd_creator *c = heap ? NULL : &fd_creators[i];
+	const char *name = heap ? g->name : c->name;
+	long fds[2], state, r;
+	struct fd_env env;
+	bool trunc;
+	int st;
+
+	if (cg_write(cg, heap ? "restrack.heap.max" : "restrack.files.max",
+		     "max") || agent_start(v, cg))
+		return -1;
+	if (heap) {
+		if (heap_grow_prep(g, v, GROW_PAGES, &state) ||
+		    set_headroom(cg, true,
+				 heap_grow_need(g, v, GROW_PAGES) - page_size))
+			return -1;
+		r = g->grow(v, GROW_PAGES, &state);
+	} else {
+		if (fd_env_setup(v, &env) ||
+		    set_headroom(cg, false, c->nfds - 1))
+			return -1;
+		r = fd_create(v, c, &env, fds, &trunc);
+	}
+	if (r != -1 || !v->dead) {
+		diag("%s: the victim replied: %ld (%s)", name, r,
+		     strerror(errno));
+		return -1;
+	}
+	st = agent_wait(v, 2000);
+	if (!killed_by_sigkill(st)) {
+		diag("%s: victim not killed by SIGKILL: %#x", name, st);
+		return -1;
+	}
+	return 0;
+}
+
+static int kill_table(const char *root, bool heap)
+{
+	int n = heap ? nr_heap_growers : nr_fd_creators;
+	struct agent v = AGENT_INIT, b = AGENT_INIT;
 	char cg[PATH_MAX] = "";
-	struct agent v1 = AGENT_INIT, v2 = AGENT_INIT, b = AGENT_INIT;
-	struct rt_events e;
-	long ps = page_size, r;
-	int ret = KSFT_FAIL, st;
+	int ret = KSFT_FAIL, st, i;
 
-	SETUP(cg_make(cg, root, "kill_heap") ||
-	      cg_write(cg, "restrack.policy", "kill") ||
-	      agent_start(&v1, cg) || agent_start(&v2, cg) ||
-	      agent_start(&b, cg) || set_headroom(cg, true, 8 * ps));
+	SETUP(cg_make(cg, root, heap ? "kill_heap" : "kill_files") ||
+	      cg_write(cg, "restrack.policy", "kill") || agent_start(&b, cg));
+	for (i = 0; i < n; i++) {
+		EXPECT(!kill_victim(cg, heap, i, &v), "victim %d killed", i);
+		EXPECT(!rt_check(cg, "after the kill"), "exact");
+	}
+	EXPECT(!expect_events(cg, "restrack.events", heap ? n : 0,
+			      heap ? 0 : n, n),
+	       "%d kills counted, one event each", n);
 
-	r = ag_mmap_rw(&v1, 4);
-	EXPECT(r != -1, "mmap within the limit: %s", strerror(errno));
-	r = ag_mmap_rw(&v1, 16);
-	EXPECT(r == -1 && v1.dead, "no reply from the victim");
-	st = agent_wait(&v1, 2000);
-	EXPECT(killed_by_sigkill(st), "mmap victim killed by SIGKILL: %#x", st);
-	SETUP(read_events(cg, "restrack.events", &e));
-	events_diag("after mmap", &e);
-	EXPECT(e.kill == 1 && e.heap >= 1, "kill counted");
-	EXPECT(!rt_check(cg, "after the kill"), "exact");
-
-	SETUP(set_headroom(cg, true, 8 * ps));
-	r = ag_call(&v2, AG_SBRK, 16 * ps);
-	EXPECT(r == -1 && v2.dead, "no reply from the victim");
-	st = agent_wait(&v2, 2000);
-	EXPECT(killed_by_sigkill(st), "brk victim killed by SIGKILL: %#x", st);
-	SETUP(read_events(cg, "restrack.events", &e));
-	events_diag("after brk", &e);
-	EXPECT(e.kill == 2 && e.heap >= 2, "kill counted");
-
+	SETUP(cg_write(cg, "restrack.heap.max", "max") ||
+	      cg_write(cg, "restrack.files.max", "max"));
 	EXPECT(!ag_call(&b, AG_NOP, 0), "bystander alive");
 	EXPECT(!rt_check(cg, "bystander"), "exact");
-	EXPECT(ag_mmap_rw(&b, 2) != -1, "bystander maps within the limit");
-	EXPECT(!rt_check(cg, "bystander mmap"), "exact");
+	SETUP(set_headroom(cg, heap, heap ? 4 * page_size : 1));
+	EXPECT(heap ? ag_mmap_rw(&b, 2) != -1 : ag_open(&b) >= 0,
+	       "bystander charges within the limit: %s", strerror(errno));
+	EXPECT(!rt_check(cg, "bystander charged"), "exact");
 	st = agent_stop(&b);
 	EXPECT(st != -1 && WIFEXITED(st), "bystander exits normally");
 	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&v1);
-	agent_stop(&v2);
+	agent_stop(&v);
 	agent_stop(&b);
 	cg_destroy(cg);
 	return ret;
 }
 
+static int test_kill_heap(const char *root)
+{
+	return kill_table(root, true);
+}
+
 static int test_kill_files(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent v1 = AGENT_INIT, v2 = AGENT_INIT, b = AGENT_INIT;
-	struct rt_events e;
-	long r, f;
-	int ret = KSFT_FAIL, st;
-
-	SETUP(cg_make(cg, root, "kill_files") ||
-	      cg_write(cg, "restrack.policy", "kill") ||
-	      agent_start(&v1, cg) || agent_start(&v2, cg) ||
-	      agent_start(&b, cg) || set_headroom(cg, false, 2));
-
-	f = ag_open(&v1);
-	EXPECT(f >= 0, "open within the limit: %s", strerror(errno));
-	EXPECT(ag_open(&v1) >= 0, "open within the limit: %s",
-	       strerror(errno));
-	r = ag_call(&v1, AG_DUP, f);
-	EXPECT(r == -1 && v1.dead, "no reply from the victim");
-	st = agent_wait(&v1, 2000);
-	EXPECT(killed_by_sigkill(st), "dup victim killed by SIGKILL: %#x", st);
-	SETUP(read_events(cg, "restrack.events", &e));
-	events_diag("after dup", &e);
-	EXPECT(e.kill == 1 && e.files >= 1, "kill counted");
-	EXPECT(!rt_check(cg, "after the kill"), "exact");
-
-	SETUP(set_headroom(cg, false, 1));
-	r = ag_call(&v2, AG_PIPE, 0);
-	EXPECT(r == -1 && v2.dead, "no reply from the victim");
-	st = agent_wait(&v2, 2000);
-	EXPECT(killed_by_sigkill(st), "pipe victim killed by SIGKILL: %#x",
-	       st);
-	SETUP(read_events(cg, "restrack.events", &e));
-	events_diag("after pipe", &e);
-	EXPECT(e.kill == 2 && e.files >= 2, "kill counted");
-
-	EXPECT(!ag_call(&b, AG_NOP, 0), "bystander alive");
-	EXPECT(!rt_check(cg, "bystander"), "exact");
-	EXPECT(ag_open(&b) >= 0, "bystander opens within the limit");
-	st = agent_stop(&b);
-	EXPECT(st != -1 && WIFEXITED(st), "bystander exits normally");
-	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
-	ret = KSFT_PASS;
-out:
-	agent_stop(&v1);
-	agent_stop(&v2);
-	agent_stop(&b);
-	cg_destroy(cg);
-	return ret;
+	return kill_table(root, false);
 }
 
 /*
@@ -1477,7 +1302,7 @@ static int kill_lower(const char *root, const char *name, bool heap)
 
 	cur = cg_read_long(p, curfile);
 	newmax = heap ? cur / 2 / page_size * page_size : cur / 2;
-	EXPECT(!cg_write_long(p, maxfile, newmax),
+	EXPECT(!cg_write_numeric(p, maxfile, newmax),
 	       "writing %s %ld below usage %ld: %s", maxfile, newmax, cur,
 	       strerror(errno));
 	for (i = 0; i < 3; i++) {
@@ -1495,7 +1320,8 @@ static int kill_lower(const char *root, const char *name, bool heap)
 	       newmax);
 	SETUP(read_events(p, "restrack.events", &e));
 	events_diag("events", &e);
-	EXPECT(e.kill >= 1, "kills counted");
+	/* three members and the grandchild: one kill each */
+	EXPECT(e.kill == 4, "4 kills counted");
 
 	EXPECT(!ag_call(&a[3], AG_NOP, 0), "the process outside lives");
 	EXPECT(!rt_check(q, "outside"), "exact");
@@ -1527,48 +1353,47 @@ static int test_kill_lower_files_max(const char *root)
  */
 static int test_deny_lower_max(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_track t;
 	struct rt_events e;
 	long ps = page_size, m, cur, r, fds[4];
 	int ret = KSFT_FAIL, i;
 
-	SETUP(cg_make(cg, root, "deny_lower") || agent_start(&a, cg));
-	m = ag_mmap_rw(&a, 64);
+	SETUP(fixture_setup(&f, root, "deny_lower"));
+	m = ag_mmap_rw(&f.a, 64);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 4; i++) {
-		fds[i] = ag_open(&a);
+		fds[i] = ag_open(&f.a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	SETUP(rt_track_start(&t, cg));
+	SETUP(rt_track_start(&t, f.cg));
 
-	cur = cg_read_long(cg, "restrack.heap.current");
-	EXPECT(!cg_write_long(cg, "restrack.heap.max", cur / 2 / ps * ps),
+	cur = cg_read_long(f.cg, "restrack.heap.current");
+	EXPECT(!cg_write_numeric(f.cg, "restrack.heap.max", cur / 2 / ps * ps),
 	       "heap.max below usage: %s", strerror(errno));
-	cur = cg_read_long(cg, "restrack.files.current");
-	EXPECT(!cg_write_long(cg, "restrack.files.max", cur - 2),
+	cur = cg_read_long(f.cg, "restrack.files.current");
+	EXPECT(!cg_write_numeric(f.cg, "restrack.files.max", cur - 2),
 	       "files.max below usage: %s", strerror(errno));
 	msleep(50);
-	EXPECT(pid_alive(a.pid) && !ag_call(&a, AG_NOP, 0), "still alive");
+	EXPECT(pid_alive(f.a.pid) && !ag_call(&f.a, AG_NOP, 0), "still alive");
 	STEP(&t, "limits lowered", 0, 0);
-	r = ag_mmap_rw(&a, 1);
+	r = ag_mmap_rw(&f.a, 1);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the limit: %s",
 	       strerror(errno));
-	r = ag_open(&a);
+	r = ag_open(&f.a);
 	EXPECT(r == -1 && errno == EMFILE, "open over the limit: %s",
 	       strerror(errno));
 	STEP(&t, "denied", 0, 0);
-	EXPECT(!ag_munmap(&a, m, 64), "munmap: %s", strerror(errno));
-	EXPECT(!ag_close(&a, fds[0]), "close: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
+	EXPECT(!ag_close(&f.a, fds[0]), "close: %s", strerror(errno));
 	STEP(&t, "freeing over the limit works", -64 * ps, -1);
-	SETUP(read_events(cg, "restrack.events", &e));
-	EXPECT(e.kill == 0 && e.heap >= 1 && e.files >= 1, "no kill");
-	EXPECT(pid_alive(a.pid), "still alive");
+	SETUP(read_events(f.cg, "restrack.events", &e));
+	EXPECT(e.kill == 0 && e.heap == 1 && e.files == 1,
+	       "one event per denial, no kill");
+	EXPECT(pid_alive(f.a.pid), "still alive");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1711,7 +1536,7 @@ static int test_move(const char *root)
 	ux.heap = vmdata_bytes(x.pid);
 	ux.files = fd_count(x.pid);
 
-	EXPECT(!cg_enter_pid(s2, x.pid),
+	EXPECT(!cg_enter(s2, x.pid),
 	       "move over the destination's max is not refused: %s",
 	       strerror(errno));
 	EXPECT(!rt_check_expect(s1, "source after the move", 0, 0),
@@ -1736,20 +1561,20 @@ static int test_move(const char *root)
 	EXPECT(!cg_write(s2, "restrack.heap.max", "max") &&
 	       !cg_write(s2, "restrack.files.max", "max"), "unlimit");
 
-	EXPECT(!cg_enter_pid(s1, x.pid), "move back: %s", strerror(errno));
+	EXPECT(!cg_enter(s1, x.pid), "move back: %s", strerror(errno));
 	for (i = 0; i < 4; i++)
 		EXPECT(!rt_check(cgs[i], "after moving back"), "exact");
 	rt_current(p, &up);
 	ux.heap = vmdata_bytes(x.pid);
 	ux.files = fd_count(x.pid);
-	EXPECT(!cg_enter_pid(q, x.pid), "move out of the parent: %s",
+	EXPECT(!cg_enter(q, x.pid), "move out of the parent: %s",
 	       strerror(errno));
 	EXPECT(!rt_check_expect(p, "parent after moving out",
 				up.heap - ux.heap, up.files - ux.files),
 	       "parent dropped by the process's usage");
 	EXPECT(!rt_check_expect(q, "outside", uq.heap + ux.heap,
 				uq.files + ux.files), "exact");
-	EXPECT(!cg_enter_pid(s2, x.pid), "move into the parent: %s",
+	EXPECT(!cg_enter(s2, x.pid), "move into the parent: %s",
 	       strerror(errno));
 	for (i = 0; i < 4; i++)
 		EXPECT(!rt_check(cgs[i], "after moving in"), "exact");
@@ -1841,58 +1666,55 @@ out:
 /* peak is at least current, and keeps the high watermark after frees. */
 static int test_peak(const char *root)
 {
-	char p[PATH_MAX] = "", c[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, m, hi, peak, fhi, fpeak, fds[10];
 	int ret = KSFT_FAIL, i;
 
-	SETUP(cg_make(p, root, "peak") || cg_enable(p, "restrack") ||
-	      cg_make(c, p, "child") || agent_start(&a, c));
-	EXPECT(cg_read_long(c, "restrack.heap.peak") >=
-	       cg_read_long(c, "restrack.heap.current"), "peak >= current");
-	EXPECT(cg_read_long(c, "restrack.files.peak") >=
-	       cg_read_long(c, "restrack.files.current"), "peak >= current");
+	SETUP(fixture_setup_nested(&f, root, "peak"));
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") >=
+	       cg_read_long(f.cg, "restrack.heap.current"), "peak >= current");
+	EXPECT(cg_read_long(f.cg, "restrack.files.peak") >=
+	       cg_read_long(f.cg, "restrack.files.current"), "peak >= current");
 
-	m = ag_mmap_rw(&a, 256);
+	m = ag_mmap_rw(&f.a, 256);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	hi = cg_read_long(c, "restrack.heap.current");
-	peak = cg_read_long(c, "restrack.heap.peak");
+	hi = cg_read_long(f.cg, "restrack.heap.current");
+	peak = cg_read_long(f.cg, "restrack.heap.peak");
 	EXPECT(peak >= hi, "peak %ld >= current %ld", peak, hi);
-	EXPECT(cg_read_long(p, "restrack.heap.peak") >= hi, "parent peak");
-	EXPECT(!ag_munmap(&a, m, 256), "munmap: %s", strerror(errno));
-	EXPECT(cg_read_long(c, "restrack.heap.current") == hi - 256 * ps,
+	EXPECT(cg_read_long(f.parent, "restrack.heap.peak") >= hi, "parent peak");
+	EXPECT(!ag_munmap(&f.a, m, 256), "munmap: %s", strerror(errno));
+	EXPECT(cg_read_long(f.cg, "restrack.heap.current") == hi - 256 * ps,
 	       "current dropped");
-	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak,
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak,
 	       "peak kept after munmap: %ld, was %ld",
-	       cg_read_long(c, "restrack.heap.peak"), peak);
-	EXPECT(ag_mmap_rw(&a, 64) != -1, "mmap: %s", strerror(errno));
-	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak,
+	       cg_read_long(f.cg, "restrack.heap.peak"), peak);
+	EXPECT(ag_mmap_rw(&f.a, 64) != -1, "mmap: %s", strerror(errno));
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak,
 	       "peak not raised below the watermark");
 
 	for (i = 0; i < 10; i++) {
-		fds[i] = ag_open(&a);
+		fds[i] = ag_open(&f.a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	fhi = cg_read_long(c, "restrack.files.current");
-	fpeak = cg_read_long(c, "restrack.files.peak");
+	fhi = cg_read_long(f.cg, "restrack.files.current");
+	fpeak = cg_read_long(f.cg, "restrack.files.peak");
 	EXPECT(fpeak >= fhi, "files peak %ld >= current %ld", fpeak, fhi);
 	for (i = 0; i < 10; i++)
-		EXPECT(!ag_close(&a, fds[i]), "close: %s", strerror(errno));
-	EXPECT(cg_read_long(c, "restrack.files.current") == fhi - 10,
+		EXPECT(!ag_close(&f.a, fds[i]), "close: %s", strerror(errno));
+	EXPECT(cg_read_long(f.cg, "restrack.files.current") == fhi - 10,
 	       "current dropped");
-	EXPECT(cg_read_long(c, "restrack.files.peak") == fpeak,
+	EXPECT(cg_read_long(f.cg, "restrack.files.peak") == fpeak,
 	       "files peak kept after close");
-	EXPECT(cg_read_long(p, "restrack.files.peak") >= fhi, "parent peak");
-	EXPECT(!rt_check(c, "end"), "exact");
-	EXPECT(agent_stop(&a) != -1, "exit");
-	EXPECT(!rt_wait_zero(c, 1000), "back to 0");
-	EXPECT(cg_read_long(c, "restrack.heap.peak") == peak &&
-	       cg_read_long(c, "restrack.files.peak") == fpeak,
+	EXPECT(cg_read_long(f.parent, "restrack.files.peak") >= fhi, "parent peak");
+	EXPECT(!rt_check(f.cg, "end"), "exact");
+	EXPECT(agent_stop(&f.a) != -1, "exit");
+	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
+	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak &&
+	       cg_read_long(f.cg, "restrack.files.peak") == fpeak,
 	       "peaks survive the exit");
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(p);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2146,14 +1968,14 @@ static int test_root_unaffected(const char *root)
 
 	ur.heap = vmdata_bytes(r.pid);
 	ur.files = fd_count(r.pid);
-	EXPECT(!cg_enter_pid(cg, r.pid), "move from the root: %s",
+	EXPECT(!cg_enter(cg, r.pid), "move from the root: %s",
 	       strerror(errno));
 	EXPECT(!rt_check_expect(cg, "after the move in", ut.heap + ur.heap,
 				ut.files + ur.files), "charged exactly");
 	EXPECT(ag_mmap_rw(&r, 1) == -1 && errno == ENOMEM, "now limited");
 	EXPECT(!ag_munmap(&r, m, big), "munmap: %s", strerror(errno));
 	EXPECT(!rt_check(cg, "after munmap"), "exact");
-	EXPECT(!cg_enter_pid(cg_mount(), r.pid), "move to the root: %s",
+	EXPECT(!cg_enter(cg_mount(), r.pid), "move to the root: %s",
 	       strerror(errno));
 	EXPECT(!rt_check_expect(cg, "after the move out", ut.heap, ut.files),
 	       "uncharged exactly");
@@ -2169,7 +1991,6 @@ out:
 	return ret;
 }
 
-
 /* ------------------------------------------------------------------ */
 /* review findings */
 
@@ -2181,28 +2002,28 @@ out:
  */
 static int map_fixed_policy(const char *root, bool kill_policy)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct rt_events e0, e;
 	long ps = page_size, res, r, m, max, st;
 	int ret = KSFT_FAIL, i;
 	static const int prots[] = { PROT_NONE, PROT_READ };
 
-	SETUP(cg_make(cg, root, kill_policy ? "map_fixed_kill" : "map_fixed") ||
-	      (kill_policy && cg_write(cg, "restrack.policy", "kill")) ||
-	      agent_start(&a, cg) || set_headroom(cg, true, 16 * ps));
-	max = cg_read_max(cg, "restrack.heap.max");
+	SETUP(fixture_setup(&f, root, kill_policy ? "map_fixed_kill" :
+						  "map_fixed") ||
+	      (kill_policy && cg_write(f.cg, "restrack.policy", "kill")) ||
+	      set_headroom(f.cg, true, 16 * ps));
+	max = cg_read_max(f.cg, "restrack.heap.max");
 	for (i = 0; i < (int)ARRAY_SIZE(prots); i++) {
-		SETUP(read_events(cg, "restrack.events.local", &e0));
-		res = ag_mmap(&a, 32, prots[i], ANON);
+		SETUP(read_events(f.cg, "restrack.events.local", &e0));
+		res = ag_mmap(&f.a, 32, prots[i], ANON);
 		EXPECT(res != -1, "mmap 32 pages prot %d: %s", prots[i],
 		       strerror(errno));
-		EXPECT(!rt_check(cg, "reserved, not heap"), "exact");
-		r = ag_call(&a, AG_MMAP, res, 17 * ps, RW, ANON | MAP_FIXED,
+		EXPECT(!rt_check(f.cg, "reserved, not heap"), "exact");
+		r = ag_call(&f.a, AG_MMAP, res, 17 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
 		if (kill_policy) {
-			EXPECT(r == -1 && a.dead, "no reply from the victim");
-			st = agent_wait(&a, 2000);
+			EXPECT(r == -1 && f.a.dead, "no reply from the victim");
+			st = agent_wait(&f.a, 2000);
 			EXPECT(killed_by_sigkill(st),
 			       "MAP_FIXED victim killed by SIGKILL: %#lx", st);
 		} else {
@@ -2210,45 +2031,44 @@ static int map_fixed_policy(const char *root, bool kill_policy)
 			       "MAP_FIXED RW over prot %d past max: %ld %s",
 			       prots[i], r, strerror(errno));
 		}
-		SETUP(read_events(cg, "restrack.events.local", &e));
+		SETUP(read_events(f.cg, "restrack.events.local", &e));
 		EXPECT(e.heap == e0.heap + 1, "one heap.max event: %ld -> %ld",
 		       e0.heap, e.heap);
 		EXPECT(e.kill == e0.kill + kill_policy, "kills: %ld -> %ld",
 		       e0.kill, e.kill);
-		EXPECT(cg_read_long(cg, "restrack.heap.peak") <= max,
+		EXPECT(cg_read_long(f.cg, "restrack.heap.peak") <= max,
 		       "usage never above max: peak %ld, max %ld",
-		       cg_read_long(cg, "restrack.heap.peak"), max);
+		       cg_read_long(f.cg, "restrack.heap.peak"), max);
 		if (kill_policy) {
-			EXPECT(!rt_wait_zero(cg, 2000), "back to 0");
+			EXPECT(!rt_wait_zero(f.cg, 2000), "back to 0");
 			break;
 		}
-		EXPECT(!rt_check(cg, "after the denial"), "exact");
-		r = ag_call(&a, AG_MMAP, res, 16 * ps, RW, ANON | MAP_FIXED,
+		EXPECT(!rt_check(f.cg, "after the denial"), "exact");
+		r = ag_call(&f.a, AG_MMAP, res, 16 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
 		EXPECT(r == res, "MAP_FIXED that fits exactly: %s",
 		       strerror(errno));
-		EXPECT(!rt_check(cg, "MAP_FIXED up to the limit"), "exact");
-		EXPECT(cg_read_long(cg, "restrack.heap.current") == max,
+		EXPECT(!rt_check(f.cg, "MAP_FIXED up to the limit"), "exact");
+		EXPECT(cg_read_long(f.cg, "restrack.heap.current") == max,
 		       "at the limit");
-		EXPECT(!ag_munmap(&a, res, 32), "munmap: %s", strerror(errno));
-		EXPECT(!rt_check(cg, "munmap"), "exact");
+		EXPECT(!ag_munmap(&f.a, res, 32), "munmap: %s", strerror(errno));
+		EXPECT(!rt_check(f.cg, "munmap"), "exact");
 	}
 	if (!kill_policy) {
-		m = ag_mmap_rw(&a, 16);
+		m = ag_mmap_rw(&f.a, 16);
 		EXPECT(m != -1, "mmap up to the limit: %s", strerror(errno));
-		r = ag_call(&a, AG_MMAP, m, 16 * ps, RW, ANON | MAP_FIXED,
+		r = ag_call(&f.a, AG_MMAP, m, 16 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
 		EXPECT(r == m, "heap replaced by heap at the limit: %s",
 		       strerror(errno));
-		EXPECT(!rt_check(cg, "replaced"), "exact");
-		EXPECT(cg_read_long(cg, "restrack.heap.peak") <= max,
+		EXPECT(!rt_check(f.cg, "replaced"), "exact");
+		EXPECT(cg_read_long(f.cg, "restrack.heap.peak") <= max,
 		       "never above max: peak %ld",
-		       cg_read_long(cg, "restrack.heap.peak"));
+		       cg_read_long(f.cg, "restrack.heap.peak"));
 	}
 	ret = KSFT_PASS;
 out:
-	agent_stop(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2343,7 +2163,7 @@ static int shared_owner(const char *root, bool vm, bool owner_moves)
 
 	mover = owner_moves ? p : c;
 	stayer = owner_moves ? c : p;
-	EXPECT(!cg_enter_pid(y, mover), "move %d: %s", mover, strerror(errno));
+	EXPECT(!cg_enter(y, mover), "move %d: %s", mover, strerror(errno));
 	if (owner_moves) {
 		EXPECT(!usage_is(y, vm, usage_of(p, vm), "the owner moved"),
 		       "the charge follows its owner");
@@ -2413,16 +2233,7 @@ static int test_owner_files_owner_leaves(const char *root)
  */
 static int clone_into(int cgfd)
 {
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-		uint64_t stack, stack_size, tls, set_tid, set_tid_size;
-		uint64_t cgroup;
-	} args = {
-		.flags = CLONE_INTO_CGROUP_FLAG,
-		.exit_signal = SIGCHLD,
-		.cgroup = cgfd,
-	};
-	long pid = syscall(__NR_clone3, &args, sizeof(args));
+	long pid = sys_clone3(CLONE_INTO_CGROUP, cgfd, NULL);
 
 	if (pid == 0) {
 		pause();
@@ -2439,7 +2250,7 @@ static int test_clone_into_cgroup(const char *root)
 	int ret = KSFT_FAIL, fd = -1, pid = -1;
 
 	SETUP(cg_make(cg, root, "clone_into") ||
-	      cg_write_long(cg, "restrack.heap.max", ps));
+	      cg_write_numeric(cg, "restrack.heap.max", ps));
 	fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	SETUP(fd < 0);
 
@@ -2454,7 +2265,7 @@ static int test_clone_into_cgroup(const char *root)
 	EXPECT(!rt_check_expect(cg, "denied", 0, 0), "nothing charged");
 
 	SETUP(cg_write(cg, "restrack.heap.max", "max") ||
-	      cg_write_long(cg, "restrack.files.max", 1));
+	      cg_write_numeric(cg, "restrack.files.max", 1));
 	errno = 0;
 	pid = clone_into(fd);
 	EXPECT(pid == -1 && errno == EMFILE,
@@ -2466,7 +2277,7 @@ static int test_clone_into_cgroup(const char *root)
 
 	/* the parent lives elsewhere: the kill policy does not kill it */
 	SETUP(cg_write(cg, "restrack.policy", "kill") ||
-	      cg_write_long(cg, "restrack.heap.max", ps));
+	      cg_write_numeric(cg, "restrack.heap.max", ps));
 	errno = 0;
 	pid = clone_into(fd);
 	EXPECT(pid == -1 && errno == ENOMEM, "under kill: %d %s", pid,
@@ -2494,46 +2305,46 @@ out:
 
 /* ------------------------------------------------------------------ */
 
-#define T(fn) { #fn, fn }
 static const struct cg_test tests[] = {
-	T(test_interface),
-	T(test_heap_mmap),
-	T(test_heap_brk),
-	T(test_heap_mremap),
-	T(test_heap_mprotect),
-	T(test_heap_fork),
-	T(test_exec),
-	T(test_threads),
-	T(test_files_dup),
-	T(test_files_kinds),
-	T(test_files_scm_rights),
-	T(test_files_close_range),
-	T(test_files_fork),
-	T(test_files_clone_files),
-	T(test_deny_heap),
-	T(test_deny_files),
-	T(test_events),
-	T(test_events_notify),
-	T(test_kill_heap),
-	T(test_kill_files),
-	T(test_kill_lower_heap_max),
-	T(test_kill_lower_files_max),
-	T(test_deny_lower_max),
-	T(test_hierarchy),
-	T(test_move),
-	T(test_enable_populated),
-	T(test_peak),
-	T(test_limit_writes),
-	T(test_policy_writes),
-	T(test_zero_after_exit),
-	T(test_root_unaffected),
-	T(test_map_fixed_deny),
-	T(test_map_fixed_kill),
-	T(test_owner_mm_sharer_leaves),
-	T(test_owner_mm_owner_leaves),
-	T(test_owner_files_sharer_leaves),
-	T(test_owner_files_owner_leaves),
-	T(test_clone_into_cgroup),
+	TEST(test_interface),
+	TEST(test_heap_mmap),
+	TEST(test_heap_brk),
+	TEST(test_heap_mremap),
+	TEST(test_heap_mprotect),
+	TEST(test_heap_fork),
+	TEST(test_exec),
+	TEST(test_threads),
+	TEST(test_heap_growers),
+	TEST(test_files_dup),
+	TEST(test_files_creators),
+	TEST(test_files_scm_rights),
+	TEST(test_files_close_range),
+	TEST(test_files_fork),
+	TEST(test_files_clone_files),
+	TEST(test_deny_heap),
+	TEST(test_deny_files),
+	TEST(test_events),
+	TEST(test_events_notify),
+	TEST(test_kill_heap),
+	TEST(test_kill_files),
+	TEST(test_kill_lower_heap_max),
+	TEST(test_kill_lower_files_max),
+	TEST(test_deny_lower_max),
+	TEST(test_hierarchy),
+	TEST(test_move),
+	TEST(test_enable_populated),
+	TEST(test_peak),
+	TEST(test_limit_writes),
+	TEST(test_policy_writes),
+	TEST(test_zero_after_exit),
+	TEST(test_root_unaffected),
+	TEST(test_map_fixed_deny),
+	TEST(test_map_fixed_kill),
+	TEST(test_owner_mm_sharer_leaves),
+	TEST(test_owner_mm_owner_leaves),
+	TEST(test_owner_files_sharer_leaves),
+	TEST(test_owner_files_owner_leaves),
+	TEST(test_clone_into_cgroup),
 };
 
 int main(int argc, char **argv)

@@ -36,9 +36,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "cg_util.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "restrack_test.h"
 
 #define NWORKERS	4
 #define NTHREADS	3	/* op threads per worker (plus its main thread) */
@@ -409,7 +407,7 @@ static void __attribute__((noreturn)) worker_main(int w, const char *cg)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	isolate_fds(-1);
-	if (cg_enter_pid(cg, getpid()))
+	if (cg_enter(cg, getpid()))
 		_exit(2);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 << 10);
@@ -459,7 +457,7 @@ static pid_t spawn_victim(uint64_t *rng)
 		return pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	isolate_fds(-1);
-	if (cg_enter_pid(cgs[CG_K], getpid()))
+	if (cg_enter(cgs[CG_K], getpid()))
 		_exit(2);
 	for (i = 0; i < 40; i++) {
 		if (rnd(&vrng, 0, 1))
@@ -565,7 +563,7 @@ static int park_all(long timeout_ms)
 
 static int limit(int cg, const char *file, long val)
 {
-	if (cg_write_long(cgs[cg], file, val)) {
+	if (cg_write_numeric(cgs[cg], file, val)) {
 		diag("%s/%s = %ld: %s", cgs[cg], file, val, strerror(errno));
 		return -1;
 	}
@@ -636,7 +634,7 @@ static int test_stress(const char *root)
 			if (now >= next_move) {
 				w = rnd(&rng, 0, NWORKERS - 1);
 				i = leaves[rnd(&rng, 0, ARRAY_SIZE(leaves) - 1)];
-				if (cg_enter_pid(cgs[i], workers[w])) {
+				if (cg_enter(cgs[i], workers[w])) {
 					diag("moving worker %d to %s: %s", w,
 					     cg_names[i], strerror(errno));
 					fails++;
@@ -743,7 +741,7 @@ out:
 }
 
 static const struct cg_test tests[] = {
-	{ "test_stress", test_stress },
+	TEST(test_stress),
 };
 
 static void usage(void)

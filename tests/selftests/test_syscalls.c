@@ -40,23 +40,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "cg_util.h"
-#include "restrack_sys.h"	/* tools/restrack: the one copy of the numbers */
+#include "restrack_test.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define RW		(PROT_READ | PROT_WRITE)
-#define ANON		(MAP_PRIVATE | MAP_ANONYMOUS)
-#define MIB		(1L << 20)
 #define NOBODY		65534
 /* How long an exited process' registration may take to vanish. */
 #define GONE_MS		2500
 
 #define STATUS_PATH	"/proc/tracker_status"
 #define STATUS_HEADER	"PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP"
-
-#ifndef __NR_clone3
-#define __NR_clone3	435
-#endif
 
 static const char *errno_name(int err)
 {
@@ -99,94 +90,6 @@ static const char *errno_name(int err)
 		}							\
 	} while (0)
 
-static long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
-}
-
-static void nap_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* The whole of a file, NUL-terminated, in malloc()ed memory; NULL on error. */
-static char *read_all(const char *path, size_t *lenp)
-{
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap), *bigger;
-	int fd, saved;
-	ssize_t n;
-
-	if (!buf)
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	for (;;) {
-		if (len + 1 >= cap) {
-			bigger = realloc(buf, cap * 2);
-			if (!bigger)
-				goto fail;
-			buf = bigger;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
-	return buf;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	errno = saved;
-	return NULL;
-}
-
-/* Reads exactly @len bytes within @timeout_ms; 0 on success. */
-static int read_timeout(int fd, void *buf, size_t len, int timeout_ms)
-{
-	long deadline = now_ms() + timeout_ms;
-	size_t done = 0;
-
-	while (done < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long left = deadline - now_ms();
-		ssize_t n;
-
-		if (left < 0 || poll(&pfd, 1, left) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = read(fd, (char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (!n)
-				errno = EPIPE;
-			return -1;
-		}
-		done += n;
-	}
-	return 0;
-}
-
 static bool dir_exists(const char *path)
 {
 	struct stat st;
@@ -218,7 +121,7 @@ static int task_cgroup(pid_t pid, pid_t tid, char *buf, size_t len)
 			 tid);
 	else
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_path(path, text, sizeof(text)) < 0)
+	if (read_text(path, text, sizeof(text)) < 0)
 		return -1;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -356,7 +259,7 @@ static int status_parse_line(char *line, struct status_entry *e)
  */
 static int status_read(pid_t pid, struct status_entry *e, bool *found)
 {
-	char *buf = read_all(STATUS_PATH, NULL), *line, *save = NULL;
+	char *buf = read_text_alloc(STATUS_PATH, NULL), *line, *save = NULL;
 	char copy[512];
 	struct status_entry tmp;
 	int entries = 0, ret = -1;
@@ -531,7 +434,7 @@ static int wait_no_registrations(int timeout_ms)
 	}
 	diag("after %d ms: %d entries in %s, %d cgroups in restrack/",
 	     timeout_ms, entries, STATUS_PATH, dirs);
-	text = read_all(STATUS_PATH, NULL);
+	text = read_text_alloc(STATUS_PATH, NULL);
 	if (text) {
 		diag("%.900s", text);
 		free(text);
@@ -581,7 +484,7 @@ static bool is_kthread(pid_t pid)
 	unsigned long flags;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_path(path, buf, sizeof(buf)) <= 0)
+	if (read_text(path, buf, sizeof(buf)) <= 0)
 		return false;
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
@@ -652,7 +555,7 @@ sleeper_main(struct sleepers *s, const char *cg, const char *comm,
 		_exit(1);
 	close(s->go[1]);
 	close(s->ready[0]);
-	if (cg && cg_enter_pid(cg, getpid()))
+	if (cg && cg_enter(cg, getpid()))
 		c = 'E';
 	if (comm)
 		prctl(PR_SET_NAME, comm);
@@ -667,7 +570,7 @@ static pid_t sleeper_ready(struct sleepers *s, pid_t pid)
 {
 	char c = 0;
 
-	if (read_timeout(s->ready[0], &c, 1, 5000) || c != 'R') {
+	if (read_full_timeout(s->ready[0], &c, 1, 5000) != 1 || c != 'R') {
 		diag("sleeper %d did not start", pid);
 		kill_reap(pid);
 		return -1;
@@ -692,35 +595,16 @@ static pid_t sleeper_start(struct sleepers *s, const char *cg,
 	return sleeper_ready(s, pid);
 }
 
-struct clone_args_v1 {
-	__u64 flags;
-	__u64 pidfd;
-	__u64 child_tid;
-	__u64 parent_tid;
-	__u64 exit_signal;
-	__u64 stack;
-	__u64 stack_size;
-	__u64 tls;
-	__u64 set_tid;
-	__u64 set_tid_size;
-};
-
 /*
  * A sleeper with the pid @want, in our cgroup (clone3() with set_tid).
  * Returns -1 with errno set if the kernel does not allow it.
  */
 static pid_t sleeper_start_pid(struct sleepers *s, pid_t want)
 {
-	struct clone_args_v1 args;
 	pid_t tid = want, parent = getpid();
 	long pid;
 
-	memset(&args, 0, sizeof(args));
-	args.exit_signal = SIGCHLD;
-	args.set_tid = (uintptr_t)&tid;
-	args.set_tid_size = 1;
-	fflush(NULL);
-	pid = syscall(__NR_clone3, &args, sizeof(args));
+	pid = sys_clone3(0, -1, &tid);
 	if (pid == 0)
 		sleeper_main(s, NULL, NULL, parent);
 	if (pid < 0)
@@ -775,7 +659,7 @@ static int fetch_check(pid_t pid, struct per_proc_resource *st)
 		return -1;
 	if (st->pid != pid || st->heapsize != (unsigned long)(o.heap >> 20) ||
 	    st->openfile_count != (unsigned long)o.files ||
-	    cur.heap >> 20 != o.heap >> 20 || cur.files != o.files) {
+	    cur.heap != o.heap || cur.files != o.files) {
 		diag("fetch(%d): pid %d heapsize %lu MiB openfile_count %lu; oracle: %ld MiB (%ld bytes), %ld files; restrack.heap.current %ld, restrack.files.current %ld",
 		     pid, st->pid, st->heapsize, st->openfile_count,
 		     o.heap >> 20, o.heap, o.files, cur.heap, cur.files);
@@ -825,22 +709,95 @@ out:
 	return ret;
 }
 
-/* register: pid < 1 EINVAL, no such process ESRCH, registered ENFILE */
-static int test_register_errors(const char *root)
-{
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	pid_t gone, z = -1;
-	int ret = KSFT_FAIL;
+/*
+ * The return codes of the contract (DESIGN.md section 4,
+ * Documentation/userspace-api/restrack.rst), one row per call, one column
+ * per condition; 0 where the contract has no such case.  Every failure
+ * leaves the process where it was, unregistered.
+ */
+enum { RC_PID_LT1, RC_NO_PROCESS, RC_NOT_REGISTERED, RC_ALREADY, RC_NR };
 
-	EXPECT_CALL(restrack_register(0), EINVAL);
-	EXPECT_CALL(restrack_register(-1), EINVAL);
-	EXPECT_CALL(restrack_register(INT_MIN), EINVAL);
+static long rc_register(pid_t pid)
+{
+	return restrack_register(pid);
+}
+
+static long rc_fetch(pid_t pid)
+{
+	struct per_proc_resource st;
+
+	return restrack_fetch(&st, pid);
+}
+
+static long rc_cap(pid_t pid)
+{
+	return restrack_resource_cap(pid, 100, 100);
+}
+
+static const struct rc_row {
+	const char *name;
+	long (*call)(pid_t pid);
+	int err[RC_NR];
+} rc_table[] = {
+	{ "register", rc_register, { EINVAL, ESRCH, 0, ENFILE } },
+	{ "fetch", rc_fetch, { EINVAL, EINVAL, EINVAL, 0 } },
+	{ "deregister", restrack_deregister, { EINVAL, ESRCH, ESRCH, 0 } },
+	{ "resource_cap", rc_cap, { EINVAL, ESRCH, EINVAL, ENFILE } },
+	{ "resource_reset", restrack_resource_reset,
+	  { EINVAL, ESRCH, EINVAL, 0 } },
+};
+
+static int test_return_codes(const char *root)
+{
+	static const pid_t below1[] = { 0, -1, INT_MIN };
+	struct fixture f = FIXTURE_INIT;
+	pid_t gone;
+	int ret = KSFT_FAIL;
+	size_t r, i;
 
 	gone = unused_pid();
 	EXPECT(gone > 0, "a free pid");
-	EXPECT_CALL(restrack_register(gone), ESRCH);
-	EXPECT(is_unregistered(gone), "nothing created for %d", gone);
+	SETUP(fixture_setup(&f, root, "a"));
+	for (r = 0; r < ARRAY_SIZE(rc_table); r++) {
+		const struct rc_row *row = &rc_table[r];
+
+		diag("%s", row->name);
+		for (i = 0; i < ARRAY_SIZE(below1); i++)
+			EXPECT_CALL(row->call(below1[i]), row->err[RC_PID_LT1]);
+		EXPECT_CALL(row->call(gone), row->err[RC_NO_PROCESS]);
+		if (row->err[RC_NOT_REGISTERED])
+			EXPECT_CALL(row->call(f.a.pid),
+				    row->err[RC_NOT_REGISTERED]);
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
+		       "%s: nothing changed", row->name);
+		EXPECT(is_unregistered(gone), "nothing created for %d", gone);
+		if (!row->err[RC_ALREADY])
+			continue;
+		/* the call succeeds once, and is refused the second time */
+		if (row->call != rc_register)
+			EXPECT_CALL(restrack_register(f.a.pid), 0);
+		EXPECT_CALL(row->call(f.a.pid), 0);
+		EXPECT_CALL(row->call(f.a.pid), row->err[RC_ALREADY]);
+		EXPECT(is_registered(f.a.pid), "%s: still registered, once",
+		       row->name);
+		EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
+	}
+	ret = KSFT_PASS;
+out:
+	fixture_teardown(&f);
+	return ret;
+}
+
+/*
+ * register, beyond test_return_codes: a zombie and a kernel thread are no
+ * process to track; a refused second register changes nothing.
+ */
+static int test_register_errors(const char *root)
+{
+	struct fixture f = FIXTURE_INIT;
+	pid_t z = -1;
+	int ret = KSFT_FAIL;
 
 	/* an exited process, not yet reaped, is no process to track */
 	z = zombie();
@@ -855,20 +812,18 @@ static int test_register_errors(const char *root)
 	else
 		diag("pid 2 is no kernel thread: not checked");
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(is_registered(a.pid), "registered");
-	EXPECT_CALL(restrack_register(a.pid), ENFILE);
-	EXPECT(is_registered(a.pid), "still registered, once");
-	EXPECT(limits_are(a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back in %s", cg);
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(is_registered(f.a.pid), "registered");
+	EXPECT_CALL(restrack_register(f.a.pid), ENFILE);
+	EXPECT(is_registered(f.a.pid), "still registered, once");
+	EXPECT(limits_are(f.a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
 	ret = KSFT_PASS;
 out:
 	kill_reap(z);
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -878,8 +833,7 @@ out:
  */
 static int test_fetch_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st, pattern;
 	char *ro = MAP_FAILED, *two = MAP_FAILED;
 	pid_t gone;
@@ -894,32 +848,31 @@ static int test_fetch_errors(const char *root)
 	EXPECT(gone > 0, "a free pid");
 	EXPECT_CALL(restrack_fetch(&st, gone), EINVAL);
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_fetch(&st, a.pid), EINVAL);
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_fetch(&st, f.a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)),
 	       "failed fetches leave the buffer alone");
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "fetch registers nothing");
 
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT_CALL(restrack_fetch(NULL, a.pid), EFAULT);
-	EXPECT_CALL(restrack_fetch((void *)1, a.pid), EFAULT);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_fetch(NULL, f.a.pid), EFAULT);
+	EXPECT_CALL(restrack_fetch((void *)1, f.a.pid), EFAULT);
 	ro = mmap(NULL, page_size, PROT_READ, ANON, -1, 0);
 	EXPECT(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT_CALL(restrack_fetch((void *)ro, a.pid), EFAULT);
+	EXPECT_CALL(restrack_fetch((void *)ro, f.a.pid), EFAULT);
 	/* a buffer running into an unmapped page */
 	two = mmap(NULL, 2 * page_size, RW, ANON, -1, 0);
 	EXPECT(two != MAP_FAILED, "mmap: %s", strerror(errno));
 	EXPECT(!munmap(two + page_size, page_size), "munmap");
-	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), a.pid),
+	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), f.a.pid),
 		    EFAULT);
-	EXPECT(is_registered(a.pid), "still registered");
+	EXPECT(is_registered(f.a.pid), "still registered");
 
-	EXPECT(!fetch_check(a.pid, &st), "a good fetch");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(!fetch_check(f.a.pid, &st), "a good fetch");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	st = pattern;
-	EXPECT_CALL(restrack_fetch(&st, a.pid), EINVAL);
+	EXPECT_CALL(restrack_fetch(&st, f.a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
 	ret = KSFT_PASS;
 out:
@@ -927,72 +880,51 @@ out:
 		munmap(ro, page_size);
 	if (two != MAP_FAILED)
 		munmap(two, page_size);
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
-/* deregister: pid < 1 EINVAL, no such process ESRCH, not registered ESRCH */
+/* deregister, beyond test_return_codes: after a deregister, ESRCH again */
 static int test_deregister_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
-	pid_t gone;
+	struct fixture f = FIXTURE_INIT;
 	int ret = KSFT_FAIL;
 
-	EXPECT_CALL(restrack_deregister(0), EINVAL);
-	EXPECT_CALL(restrack_deregister(-1), EINVAL);
-	EXPECT_CALL(restrack_deregister(INT_MIN), EINVAL);
-	gone = unused_pid();
-	EXPECT(gone > 0, "a free pid");
-	EXPECT_CALL(restrack_deregister(gone), ESRCH);
-
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_deregister(a.pid), ESRCH);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_deregister(f.a.pid), ESRCH);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT_CALL(restrack_deregister(a.pid), ESRCH);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), ESRCH);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "nothing changed");
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /*
- * resource_cap: pid < 1 EINVAL, no such process ESRCH, not registered
- * EINVAL, capped already ENFILE, a quota below -1 EINVAL; limits and policy
- * unchanged by each failure.
+ * resource_cap, beyond test_return_codes: a quota below -1 is EINVAL, a
+ * second cap ENFILE until a reset; limits and policy unchanged by each
+ * failure, -1 is no limit.
  */
 static int test_cap_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct status_entry e;
-	pid_t gone, pid;
+	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	EXPECT_CALL(restrack_resource_cap(0, 100, 100), EINVAL);
-	EXPECT_CALL(restrack_resource_cap(-1, 100, 100), EINVAL);
-	EXPECT_CALL(restrack_resource_cap(INT_MIN, 100, 100), EINVAL);
-	gone = unused_pid();
-	EXPECT(gone > 0, "a free pid");
-	EXPECT_CALL(restrack_resource_cap(gone, 100, 100), ESRCH);
-
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(cg)) && is_unregistered(pid),
+	EXPECT(in_cgroup(pid, cg_rel(f.cg)) && is_unregistered(pid),
 	       "nothing changed");
-	EXPECT(cg_read_max(cg, "restrack.heap.max") == CG_MAX &&
-	       cg_read_max(cg, "restrack.files.max") == CG_MAX &&
-	       !cg_read_strcmp(cg, "restrack.policy", "deny"),
+	EXPECT(cg_read_max(f.cg, "restrack.heap.max") == CG_MAX &&
+	       cg_read_max(f.cg, "restrack.files.max") == CG_MAX &&
+	       !cg_read_strcmp(f.cg, "restrack.policy", "deny"),
 	       "the process' own cgroup is left alone");
 
 	EXPECT_CALL(restrack_register(pid), 0);
@@ -1024,37 +956,30 @@ static int test_cap_errors(const char *root)
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "kill"), "neither");
 	EXPECT_CALL(restrack_resource_cap(pid, 10, 10), ENFILE);
 
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process lives");
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process lives");
 	EXPECT_CALL(restrack_deregister(pid), 0);
 	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
-/* resource_reset: pid < 1 EINVAL, no such process ESRCH, not registered EINVAL */
+/*
+ * resource_reset, beyond test_return_codes: it lifts the quotas, may be
+ * repeated, and is EINVAL again after deregister.
+ */
 static int test_reset_errors(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct status_entry e;
-	pid_t gone, pid;
+	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	EXPECT_CALL(restrack_resource_reset(0), EINVAL);
-	EXPECT_CALL(restrack_resource_reset(-1), EINVAL);
-	EXPECT_CALL(restrack_resource_reset(INT_MIN), EINVAL);
-	gone = unused_pid();
-	EXPECT(gone > 0, "a free pid");
-	EXPECT_CALL(restrack_resource_reset(gone), ESRCH);
-
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(cg)) && is_unregistered(pid),
+	EXPECT(in_cgroup(pid, cg_rel(f.cg)) && is_unregistered(pid),
 	       "nothing changed");
 
 	EXPECT_CALL(restrack_register(pid), 0);
@@ -1070,8 +995,7 @@ static int test_reset_errors(const char *root)
 	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1105,10 +1029,54 @@ static int drop_cap(int cap)
 	return syscall(SYS_capset, &h, d);
 }
 
+/* Runs @fn(@arg) in a forked child; KSFT_PASS if it returned that. */
+static int in_child(int (*fn)(void *), void *arg, const char *what)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(fn(arg));
+	}
+	if (pid < 0 || wait_exit(pid, 10000, &status)) {
+		kill_reap(pid);
+		return KSFT_FAIL;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_PASS) {
+		diag("%s: failed (status %#x)", what, status);
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+static int become_nobody(bool keep_sys_resource)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	unsigned int bit = 1U << (CAP_SYS_RESOURCE % 32);
+
+	if (keep_sys_resource && prctl(PR_SET_KEEPCAPS, 1))
+		return -1;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	if (!keep_sys_resource)
+		return 0;
+	d[CAP_SYS_RESOURCE / 32].effective = bit;
+	d[CAP_SYS_RESOURCE / 32].permitted = bit;
+	return syscall(SYS_capset, &h, d);
+}
+
 struct unpriv {
 	pid_t target;
 	bool registered;
 	struct per_proc_resource expect;
+	bool as_nobody;
 };
 
 /* In a child without CAP_SYS_RESOURCE: only fetch works. */
@@ -1137,44 +1105,28 @@ out:
 	return ret;
 }
 
-/* Runs unpriv_calls() as nobody (@as_nobody) or as root without the cap. */
-static int run_unprivileged(const struct unpriv *u, bool as_nobody)
+/* In a child, as nobody or as root without CAP_SYS_RESOURCE */
+static int unpriv_child(void *p)
 {
-	int status;
-	pid_t pid;
+	const struct unpriv *u = p;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (as_nobody) {
-			if (setgroups(0, NULL) || setgid(NOBODY) ||
-			    setuid(NOBODY)) {
-				diag("becoming %d: %s", NOBODY,
-				     strerror(errno));
-				_exit(KSFT_FAIL);
-			}
-		} else if (drop_cap(CAP_SYS_RESOURCE)) {
-			diag("dropping CAP_SYS_RESOURCE: %s", strerror(errno));
-			_exit(KSFT_FAIL);
-		}
-		if (has_cap(CAP_SYS_RESOURCE)) {
-			diag("CAP_SYS_RESOURCE is still effective");
-			_exit(KSFT_FAIL);
-		}
-		_exit(unpriv_calls(u));
-	}
-	if (pid < 0 || wait_exit(pid, 10000, &status)) {
-		kill_reap(pid);
+	if (u->as_nobody ? become_nobody(false) :
+			   drop_cap(CAP_SYS_RESOURCE)) {
+		diag("dropping privilege: %s", strerror(errno));
 		return KSFT_FAIL;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_PASS) {
-		diag("unprivileged (%s) calls on %d failed",
-		     as_nobody ? "nobody" : "root without CAP_SYS_RESOURCE",
-		     u->target);
+	if (has_cap(CAP_SYS_RESOURCE)) {
+		diag("CAP_SYS_RESOURCE is still effective");
 		return KSFT_FAIL;
 	}
-	return KSFT_PASS;
+	return unpriv_calls(u);
+}
+
+static int run_unprivileged(struct unpriv *u, bool as_nobody)
+{
+	u->as_nobody = as_nobody;
+	return in_child(unpriv_child, u, as_nobody ? "calls as nobody" :
+			"calls as root without CAP_SYS_RESOURCE");
 }
 
 /*
@@ -1184,14 +1136,12 @@ static int run_unprivileged(const struct unpriv *u, bool as_nobody)
  */
 static int test_privilege(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct unpriv u = { 0 };
 	int ret = KSFT_FAIL, i;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	u.target = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	u.target = f.a.pid;
 
 	for (i = 0; i < 2; i++) {
 		bool as_nobody = !i;
@@ -1199,32 +1149,31 @@ static int test_privilege(const char *root)
 		u.registered = false;
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "unregistered target");
-		EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 		       "nothing changed");
 
-		EXPECT_CALL(restrack_register(a.pid), 0);
+		EXPECT_CALL(restrack_register(f.a.pid), 0);
 		u.registered = true;
-		EXPECT(!fetch_check(a.pid, &u.expect), "fetch");
+		EXPECT(!fetch_check(f.a.pid, &u.expect), "fetch");
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "registered target");
-		EXPECT(is_registered(a.pid), "still registered");
-		EXPECT(!limits_are(a.pid, CG_MAX, CG_MAX, "deny"),
+		EXPECT(is_registered(f.a.pid), "still registered");
+		EXPECT(!limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"),
 		       "not capped");
 
-		EXPECT_CALL(restrack_resource_cap(a.pid, 1024, 1000), 0);
+		EXPECT_CALL(restrack_resource_cap(f.a.pid, 1024, 1000), 0);
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "capped target");
-		EXPECT(is_registered(a.pid), "still registered");
-		EXPECT(!limits_are(a.pid, 1024 * MIB, 1000, "kill"),
+		EXPECT(is_registered(f.a.pid), "still registered");
+		EXPECT(!limits_are(f.a.pid, 1024 * MIB, 1000, "kill"),
 		       "still capped");
 
-		EXPECT_CALL(restrack_deregister(a.pid), 0);
-		EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back");
+		EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back");
 	}
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1239,8 +1188,8 @@ out:
  */
 static int test_register_moves(const char *root)
 {
-	char cg[PATH_MAX] = "", top[PATH_MAX], dir[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[PATH_MAX], dir[PATH_MAX];
 	struct per_proc_resource st;
 	long sub = -1;
 	int ret = KSFT_FAIL;
@@ -1251,23 +1200,22 @@ static int test_register_moves(const char *root)
 	    rmdir(top) && errno != ENOENT)
 		diag("rmdir %s: %s", top, strerror(errno));
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "started in %s", cg);
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(in_reg_cgroup(a.pid, a.pid), "moved");
-	reg_dir(dir, a.pid);
-	EXPECT(cg_has_pid(dir, a.pid) && !cg_has_pid(cg, a.pid),
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "started in %s", f.cg);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(in_reg_cgroup(f.a.pid, f.a.pid), "moved");
+	reg_dir(dir, f.a.pid);
+	EXPECT(cg_has_pid(dir, f.a.pid) && !cg_has_pid(f.cg, f.a.pid),
 	       "cgroup.procs agree");
 	EXPECT(cg_read_has_word(top, "cgroup.subtree_control", "restrack") &&
 	       cg_read_has_word(cg_mount(), "cgroup.subtree_control",
 				"restrack"), "the controller is enabled");
-	EXPECT(!limits_are(a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
-	EXPECT(status_has(a.pid) == 1, "listed");
+	EXPECT(!limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
+	EXPECT(status_has(f.a.pid) == 1, "listed");
 
-	sub = ag_call(&a, AG_FORK, 0);
+	sub = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	EXPECT(in_reg_cgroup(sub, a.pid), "a child starts in its cgroup");
+	EXPECT(in_reg_cgroup(sub, f.a.pid), "a child starts in its cgroup");
 	EXPECT(status_has(sub) == 0, "but is not registered itself");
 	EXPECT_CALL(restrack_fetch(&st, sub), EINVAL);
 	EXPECT_CALL(restrack_deregister(sub), ESRCH);
@@ -1276,26 +1224,22 @@ static int test_register_moves(const char *root)
 	EXPECT_CALL(restrack_register(sub), 0);
 	EXPECT(is_registered(sub), "the child registers on its own");
 	EXPECT_CALL(restrack_deregister(sub), 0);
-	EXPECT(in_reg_cgroup(sub, a.pid), "and goes back to its parent's");
+	EXPECT(in_reg_cgroup(sub, f.a.pid), "and goes back to its parent's");
 
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back where it came from");
-	EXPECT(in_cgroup(sub, cg_rel(cg)), "with its child");
-	EXPECT(is_unregistered(a.pid), "cgroup and entry gone at once");
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process lives on");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back where it came from");
+	EXPECT(in_cgroup(sub, cg_rel(f.cg)), "with its child");
+	EXPECT(is_unregistered(f.a.pid), "cgroup and entry gone at once");
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process lives on");
 
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(is_registered(a.pid), "registered again");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)), "back again");
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(is_registered(f.a.pid), "registered again");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back again");
 	ret = KSFT_PASS;
 out:
-	if (sub > 0)
-		kill(sub, SIGKILL);
-	agent_kill(&a);
-	if (sub > 0)
-		wait_exit(sub, 5000, NULL);
-	cg_destroy(cg);
+	fixture_teardown(&f);
+	kill_reap(sub);
 	return ret;
 }
 
@@ -1392,46 +1336,40 @@ out:
  */
 static int test_fetch_values(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	long sub = -1, subno, i;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(!fetch_check(a.pid, &st0), "fetch after register");
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(!fetch_check(f.a.pid, &st0), "fetch after register");
 	EXPECT(st0.openfile_count >= 3, "the process is counted: %lu files",
 	       st0.openfile_count);
 
-	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
+	EXPECT(ag_map(&f.a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
 	for (i = 0; i < 20; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!fetch_check(a.pid, &st), "fetch after mmap and open");
+		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!fetch_check(f.a.pid, &st), "fetch after mmap and open");
 	EXPECT(st.heapsize == st0.heapsize + 40 &&
 	       st.openfile_count == st0.openfile_count + 20,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
 	       st.heapsize, st0.openfile_count, st.openfile_count);
 
 	/* a child in the cgroup counts too */
-	sub = ag_call(&a, AG_FORK, 0);
+	sub = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	subno = a.v[0];
-	EXPECT(ag_call_sub(&a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
+	subno = f.a.v[0];
+	EXPECT(ag_call_sub(&f.a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
 	       -1, "the child maps 8 MiB: %s", strerror(errno));
-	EXPECT(ag_call_sub(&a, subno, AG_OPEN, 0) >= 0, "the child opens");
-	EXPECT(!fetch_check(a.pid, &st), "fetch with a child");
+	EXPECT(ag_call_sub(&f.a, subno, AG_OPEN, 0) >= 0, "the child opens");
+	EXPECT(!fetch_check(f.a.pid, &st), "fetch with a child");
 	EXPECT(st.heapsize >= st0.heapsize + 40 + 8 + 40,
 	       "the child's copy and mapping count: %lu MiB", st.heapsize);
 	ret = KSFT_PASS;
 out:
-	if (sub > 0)
-		kill(sub, SIGKILL);
-	agent_kill(&a);
-	if (sub > 0)
-		wait_exit(sub, 5000, NULL);
-	cg_destroy(cg);
+	fixture_teardown(&f);
+	kill_reap(sub);
 	return ret;
 }
 
@@ -1442,132 +1380,141 @@ out:
  */
 static int test_threads(const char *root)
 {
-	char cg[PATH_MAX] = "", rel[64];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char rel[64];
 	struct per_proc_resource st0, st1, st2;
 	const long stack = 256 << 10;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	snprintf(rel, sizeof(rel), "/restrack/%d", a.pid);
-	EXPECT(ag_call(&a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
-	       a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
+	SETUP(fixture_setup(&f, root, "a"));
+	snprintf(rel, sizeof(rel), "/restrack/%d", f.a.pid);
+	EXPECT(ag_call(&f.a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
+	       f.a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
 	       strerror(errno));
-	EXPECT(!threads_in_cgroup(a.pid, cg_rel(cg), 5), "all in %s", cg);
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(!threads_in_cgroup(a.pid, rel, 5), "all moved");
-	EXPECT(!fetch_check(a.pid, &st0), "fetch with 4 threads");
+	EXPECT(!threads_in_cgroup(f.a.pid, cg_rel(f.cg), 5), "all in %s", f.cg);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(!threads_in_cgroup(f.a.pid, rel, 5), "all moved");
+	EXPECT(!fetch_check(f.a.pid, &st0), "fetch with 4 threads");
 
 	/*
 	 * The threads unmap and close what they had, and end; the agent
 	 * closes the pipe that stopped them: 4 + 2 descriptors less.
 	 */
-	EXPECT(ag_call(&a, AG_THREADS_STOP, 0) == 0, "join");
-	EXPECT(!fetch_check(a.pid, &st1), "fetch after the threads ended");
+	EXPECT(ag_call(&f.a, AG_THREADS_STOP, 0) == 0, "join");
+	EXPECT(!fetch_check(f.a.pid, &st1), "fetch after the threads ended");
 	EXPECT(st1.openfile_count == st0.openfile_count - 6 &&
 	       st1.heapsize + 4 <= st0.heapsize,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
 	       st1.heapsize, st0.openfile_count, st1.openfile_count);
 
 	/* new threads, started while registered: 4 files and a pipe */
-	EXPECT(ag_call(&a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
-	       0 && a.v[0] == 0, "4 more threads: %s", strerror(errno));
-	EXPECT(!threads_in_cgroup(a.pid, rel, 5), "new threads are in %s",
+	EXPECT(ag_call(&f.a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
+	       0 && f.a.v[0] == 0, "4 more threads: %s", strerror(errno));
+	EXPECT(!threads_in_cgroup(f.a.pid, rel, 5), "new threads are in %s",
 	       rel);
-	EXPECT(!fetch_check(a.pid, &st2), "fetch with the new threads");
+	EXPECT(!fetch_check(f.a.pid, &st2), "fetch with the new threads");
 	EXPECT(st2.openfile_count == st1.openfile_count + 6 &&
 	       st2.heapsize >= st1.heapsize + 8,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st1.heapsize,
 	       st2.heapsize, st1.openfile_count, st2.openfile_count);
 
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT(!threads_in_cgroup(a.pid, cg_rel(cg), 5), "all moved back");
-	EXPECT(ag_call(&a, AG_THREADS_STOP, 0) == 0, "join");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(!threads_in_cgroup(f.a.pid, cg_rel(f.cg), 5), "all moved back");
+	EXPECT(ag_call(&f.a, AG_THREADS_STOP, 0) == 0, "join");
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* ------------------------------------------------------------------ */
 /* quotas */
 
+/*
+ * The fixture's agent registered and capped at its usage plus @dheap MiB
+ * and @dfiles descriptors (-1: no quota), listed so; its usage before in
+ * @st0.
+ */
+static int capped_agent(struct fixture *f, const char *root, long dheap,
+			long dfiles, struct per_proc_resource *st0)
+{
+	long heap, files;
+	struct status_entry e;
+	pid_t pid;
+	int ret = KSFT_FAIL;
+
+	SETUP(fixture_setup(f, root, "a"));
+	pid = f->a.pid;
+	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT(!fetch_check(pid, st0), "fetch");
+	heap = dheap < 0 ? -1 : (long)st0->heapsize + dheap;
+	files = dfiles < 0 ? -1 : (long)st0->openfile_count + dfiles;
+	EXPECT_CALL(restrack_resource_cap(pid, heap, files), 0);
+	EXPECT(!limits_are(pid, heap < 0 ? CG_MAX : heap * MIB,
+			   files < 0 ? CG_MAX : files, "kill"), "capped");
+	EXPECT(!status_get(pid, &e) &&
+	       e.heap_cap == (heap < 0 ? CG_MAX : heap) &&
+	       e.file_cap == (files < 0 ? CG_MAX : files) &&
+	       !strcmp(e.policy, "kill"), "listed");
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
 /* Mapping beyond the heap quota kills; the registration vanishes. */
 static int test_cap_kill_heap(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
-	struct status_entry e;
 	pid_t pid;
 	long h, r;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT(!fetch_check(pid, &st0), "fetch");
+	SETUP(capped_agent(&f, root, 8, -1, &st0) != KSFT_PASS);
+	pid = f.a.pid;
 	h = st0.heapsize;
-	EXPECT_CALL(restrack_resource_cap(pid, h + 8, -1), 0);
-	EXPECT(!limits_are(pid, (h + 8) * MIB, CG_MAX, "kill"), "capped");
-	EXPECT(!status_get(pid, &e) && e.heap_cap == h + 8 &&
-	       e.file_cap == CG_MAX && !strcmp(e.policy, "kill"), "listed");
 
-	EXPECT(ag_map(&a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
+	EXPECT(ag_map(&f.a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st) && st.heapsize == (unsigned long)h + 4,
 	       "heap %lu MiB, expected %ld", st.heapsize, h + 4);
-	r = ag_map(&a, 8 * MIB);
-	EXPECT(r == -1 && a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
+	r = ag_map(&f.a, 8 * MIB);
+	EXPECT(r == -1 && f.a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
 	       r, strerror(errno));
-	EXPECT(!expect_killed(&a, "over the heap quota"), "killed");
+	EXPECT(!expect_killed(&f.a, "over the heap quota"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
 	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* Opening beyond the file quota kills; the registration vanishes. */
 static int test_cap_kill_files(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
-	struct status_entry e;
 	pid_t pid;
-	long f, r, i;
+	long nf, r, i;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT(!fetch_check(pid, &st0), "fetch");
-	f = st0.openfile_count;
-	EXPECT_CALL(restrack_resource_cap(pid, -1, f + 3), 0);
-	EXPECT(!limits_are(pid, CG_MAX, f + 3, "kill"), "capped");
-	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
-	       e.file_cap == f + 3 && !strcmp(e.policy, "kill"), "listed");
+	SETUP(capped_agent(&f, root, -1, 3, &st0) != KSFT_PASS);
+	pid = f.a.pid;
+	nf = st0.openfile_count;
 
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_open(&a) >= 0, "open %ld of 3 fits: %s", i + 1,
+		EXPECT(ag_open(&f.a) >= 0, "open %ld of 3 fits: %s", i + 1,
 		       strerror(errno));
 	EXPECT(!fetch_check(pid, &st) &&
-	       st.openfile_count == (unsigned long)f + 3, "at the quota");
-	r = ag_open(&a);
-	EXPECT(r == -1 && a.dead, "one more does not: open returned %ld (%s)",
+	       st.openfile_count == (unsigned long)nf + 3, "at the quota");
+	r = ag_open(&f.a);
+	EXPECT(r == -1 && f.a.dead, "one more does not: open returned %ld (%s)",
 	       r, strerror(errno));
-	EXPECT(!expect_killed(&a, "over the file quota"), "killed");
+	EXPECT(!expect_killed(&f.a, "over the file quota"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1636,24 +1583,22 @@ out:
  */
 static int test_reset_lifts(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	struct status_entry e;
 	long s1 = -1, s2 = -1, n1, n2, room, i, r;
 	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	if (cg_make(cg, root, "a") || agent_start(&a, cg))
-		goto out;
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
 	/* two children in the cgroup, to be killed over the quotas */
-	s1 = ag_call(&a, AG_FORK, 0);
-	n1 = a.v[0];
+	s1 = ag_call(&f.a, AG_FORK, 0);
+	n1 = f.a.v[0];
 	EXPECT(s1 > 0, "fork: %s", strerror(errno));
-	s2 = ag_call(&a, AG_FORK, 0);
-	n2 = a.v[0];
+	s2 = ag_call(&f.a, AG_FORK, 0);
+	n2 = f.a.v[0];
 	EXPECT(s2 > 0, "fork: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st0), "fetch");
 	EXPECT_CALL(restrack_resource_cap(pid, st0.heapsize + 4,
@@ -1662,31 +1607,31 @@ static int test_reset_lifts(const char *root)
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_call_sub(&a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
+		EXPECT(ag_call_sub(&f.a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
 		       strerror(errno));
-	r = ag_call_sub(&a, n2, AG_OPEN, 0);
-	EXPECT(r == -1 && a.err == EPIPE && killed_by_sigkill(a.v[0]),
+	r = ag_call_sub(&f.a, n2, AG_OPEN, 0);
+	EXPECT(r == -1 && f.a.err == EPIPE && killed_by_sigkill(f.a.v[0]),
 	       "an open over the quota kills: %ld (%s), status %#lx", r,
-	       errno_name(a.err), a.v[0]);
+	       errno_name(f.a.err), f.a.v[0]);
 	s2 = -1;
-	r = ag_call_sub(&a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
-	EXPECT(r == -1 && a.err == EPIPE && killed_by_sigkill(a.v[0]),
+	r = ag_call_sub(&f.a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
+	EXPECT(r == -1 && f.a.err == EPIPE && killed_by_sigkill(f.a.v[0]),
 	       "a 64 MiB mmap over the quota kills: %#lx (%s), status %#lx",
-	       r, errno_name(a.err), a.v[0]);
+	       r, errno_name(f.a.err), f.a.v[0]);
 	s1 = -1;
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "the process itself lives");
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process itself lives");
 
 	EXPECT_CALL(restrack_resource_reset(pid), 0);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
 	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
 	       e.file_cap == CG_MAX, "listed as max, max");
-	EXPECT(ag_map(&a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
+	EXPECT(ag_map(&f.a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
 	       strerror(errno));
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count + 4;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_open(&a) >= 0, "open %ld: %s", i, strerror(errno));
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
+		EXPECT(ag_open(&f.a) >= 0, "open %ld: %s", i, strerror(errno));
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	EXPECT(st.heapsize > st0.heapsize + 4 &&
 	       st.openfile_count > st0.openfile_count + 2,
@@ -1695,16 +1640,9 @@ static int test_reset_lifts(const char *root)
 	EXPECT_CALL(restrack_deregister(pid), 0);
 	ret = KSFT_PASS;
 out:
-	if (s1 > 0)
-		kill(s1, SIGKILL);
-	if (s2 > 0)
-		kill(s2, SIGKILL);
-	agent_kill(&a);
-	if (s1 > 0)
-		wait_exit(s1, 5000, NULL);
-	if (s2 > 0)
-		wait_exit(s2, 5000, NULL);
-	cg_destroy(cg);
+	fixture_teardown(&f);
+	kill_reap(s1);
+	kill_reap(s2);
 	return ret;
 }
 
@@ -1759,12 +1697,9 @@ static int test_pid_reuse(const char *root)
 	EXPECT_CALL(restrack_resource_reset(gone), ESRCH);
 	EXPECT_CALL(restrack_register(gone), ESRCH);
 
+	/* clone3() with set_tid: every supported line has it, as root */
 	q = sleeper_start_pid(&s, gone);
-	if (q < 0) {
-		ret = ksft_skip("cannot create a process with pid %d: %s",
-				gone, strerror(errno));
-		goto out;
-	}
+	EXPECT(q > 0, "a process with pid %d: %s", gone, strerror(errno));
 	EXPECT(q == gone, "clone3 gave pid %d, asked for %d", q, gone);
 	EXPECT(!check_fresh(q, own), "the new process is not registered");
 	EXPECT_CALL(restrack_register(q), 0);
@@ -1792,7 +1727,7 @@ static int test_pid_reuse_immediate(const char *root)
 	char cg[PATH_MAX] = "", own[PATH_MAX];
 	struct sleepers s = { { -1, -1 }, { -1, -1 } };
 	struct per_proc_resource st;
-	pid_t p = -1, q = -1;
+	pid_t p = -1, q = -1, want;
 	int ret = KSFT_FAIL, round;
 
 	if (sleepers_init(&s) || cg_make(cg, root, "a") ||
@@ -1804,15 +1739,12 @@ static int test_pid_reuse_immediate(const char *root)
 		EXPECT_CALL(restrack_register(p), 0);
 		kill(p, SIGKILL);
 		EXPECT(waitpid(p, NULL, 0) == p, "reaped");
-		q = sleeper_start_pid(&s, p);
-		if (q < 0) {
-			ret = ksft_skip("cannot create a process with pid %d: %s",
-					p, strerror(errno));
-			p = -1;
-			goto out;
-		}
-		EXPECT(q == p, "clone3 gave pid %d, asked for %d", q, p);
+		want = p;
 		p = -1;
+		q = sleeper_start_pid(&s, want);
+		EXPECT(q > 0, "a process with pid %d: %s", want,
+		       strerror(errno));
+		EXPECT(q == want, "clone3 gave pid %d, asked for %d", q, want);
 		EXPECT_CALL(restrack_fetch(&st, q), EINVAL);
 		EXPECT_CALL(restrack_deregister(q), ESRCH);
 		EXPECT_CALL(restrack_register(q), 0);
@@ -1858,7 +1790,7 @@ static int test_status_columns(const char *root)
 	EXPECT(p > 0, "sleeper");
 	EXPECT_CALL(restrack_register(p), 0);
 	snprintf(path, sizeof(path), "/proc/%d/comm", p);
-	EXPECT(read_path(path, comm, sizeof(comm)) > 0, "%s", path);
+	EXPECT(read_text(path, comm, sizeof(comm)) > 0, "%s", path);
 	comm[strcspn(comm, "\n")] = '\0';
 	snprintf(want, sizeof(want), "%s", comm);
 	for (c = want; *c; c++)
@@ -1942,7 +1874,7 @@ static int pidns_inner(const struct pidns_ctx *c)
 	EXPECT_CALL(restrack_fetch(&st, 1), 0);
 	EXPECT(st.pid == 1, "fetch names pid %d", st.pid);
 	EXPECT(write(c->report, &x, 1) == 1, "report");
-	EXPECT(!read_timeout(c->go, &x, 1, 10000), "go");
+	EXPECT(read_full_timeout(c->go, &x, 1, 10000) == 1, "go");
 
 	EXPECT_CALL(restrack_deregister(1), 0);
 	EXPECT(status_read(0, NULL, NULL) == 0, "gone");
@@ -1984,11 +1916,10 @@ static int test_status_pidns(const char *root)
 		close(gp[0]);
 		close(rep[0]);
 		close(go[1]);
+		/* CONFIG_PID_NS is in every configuration (tests/config) */
 		if (unshare(CLONE_NEWPID)) {
-			int err = errno;
-
-			diag("unshare(CLONE_NEWPID): %s", strerror(err));
-			_exit(err == EINVAL ? KSFT_SKIP : KSFT_FAIL);
+			diag("unshare(CLONE_NEWPID): %s", strerror(errno));
+			_exit(KSFT_FAIL);
 		}
 		g = fork();
 		if (g == 0) {
@@ -2013,17 +1944,11 @@ static int test_status_pidns(const char *root)
 	go[0] = -1;
 	EXPECT(c > 0, "fork: %s", strerror(errno));
 
-	if (read_timeout(gp[0], &g, sizeof(g), 5000)) {
+	if (read_full_timeout(gp[0], &g, sizeof(g), 5000) != (ssize_t)sizeof(g)) {
 		g = -1;
-		if (!wait_exit(c, 5000, &status) && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == KSFT_SKIP) {
-			c = -1;
-			ret = ksft_skip("no pid namespaces");
-			goto out;
-		}
 		EXPECT(0, "no process in a new pid namespace");
 	}
-	EXPECT(!read_timeout(rep[0], &x, 1, 10000),
+	EXPECT(read_full_timeout(rep[0], &x, 1, 10000) == 1,
 	       "the process in the namespace did not register");
 	/* outside, it is listed with its outer pid */
 	snprintf(rel, sizeof(rel), "/restrack/%d", g);
@@ -2171,7 +2096,7 @@ static void hammer_ops(pid_t pid, unsigned int *seed)
 	while (n--) {
 		hammer_one(pid, seed);
 		if (rand_r(seed) % 2)
-			nap_us(rand_r(seed) % 300);
+			usleep(rand_r(seed) % 300);
 	}
 }
 
@@ -2194,7 +2119,7 @@ static void __attribute__((noreturn)) hammer_child(unsigned int seed)
 	int i, n;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	nap_us(rand_r(&seed) % 1500);
+	usleep(rand_r(&seed) % 1500);
 	if (rand_r(&seed) % 3 == 0)
 		mmap(NULL, (1 + rand_r(&seed) % 8) * MIB, RW, ANON, -1, 0);
 	if (rand_r(&seed) % 3 == 0) {
@@ -2203,10 +2128,10 @@ static void __attribute__((noreturn)) hammer_child(unsigned int seed)
 			open("/dev/null", O_RDONLY);
 	}
 	if (rand_r(&seed) % 4 == 0 && fork() == 0) {
-		nap_us(rand_r(&seed) % 1000);
+		usleep(rand_r(&seed) % 1000);
 		_exit(0);
 	}
-	nap_us(rand_r(&seed) % 1500);
+	usleep(rand_r(&seed) % 1500);
 	_exit(0);
 }
 
@@ -2218,7 +2143,7 @@ static int hammer_worker_main(int id, const char *cg)
 	pid_t pid;
 
 	alarm(HAMMER_MS / 1000 + 30);
-	if (cg_enter_pid(cg, getpid()))
+	if (cg_enter(cg, getpid()))
 		return KSFT_FAIL;
 	memset(&w, 0, sizeof(w));
 	w.seed[0] = now_us() * (id + 1);
@@ -2387,7 +2312,7 @@ static int test_status_1000(const char *root)
 	diag("registered them in %ld ms", now_ms() - t);
 
 	us = now_us();
-	text = read_all(STATUS_PATH, &len);
+	text = read_text_alloc(STATUS_PATH, &len);
 	us = now_us() - us;
 	EXPECT(text, "reading %s: %s", STATUS_PATH, strerror(errno));
 	diag("tracker_status read of %d entries: %ld.%03ld ms (%zu bytes)",
@@ -2497,7 +2422,7 @@ static int test_fork_exit_escape(const char *root)
 	EXPECT(cg_has_pid(cg, p), "%d started in %s", p, cg);
 	EXPECT_CALL(restrack_register(p), 0);
 	SETUP(write(cmd[1], "f", 1) != 1);
-	SETUP(read_timeout(rep[0], &c, sizeof(c), 5000));
+	SETUP(read_full_timeout(rep[0], &c, sizeof(c), 5000) != (ssize_t)sizeof(c));
 	EXPECT(in_reg_cgroup(c, p), "the child starts in restrack/%d", p);
 	EXPECT(!fetch_check(p, &st), "fetch");
 	quota = st.openfile_count + 8;
@@ -2533,48 +2458,6 @@ out:
 }
 
 /* Runs @fn(@arg) in a child; its exit code as a KSFT result. */
-static int in_child(int (*fn)(void *), void *arg, const char *what)
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		_exit(fn(arg));
-	}
-	if (pid < 0 || wait_exit(pid, 10000, &status)) {
-		kill_reap(pid);
-		return KSFT_FAIL;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_PASS) {
-		diag("%s: failed (status %#x)", what, status);
-		return KSFT_FAIL;
-	}
-	return KSFT_PASS;
-}
-
-static int become_nobody(bool keep_sys_resource)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2] = { { 0 } };
-	unsigned int bit = 1U << (CAP_SYS_RESOURCE % 32);
-
-	if (keep_sys_resource && prctl(PR_SET_KEEPCAPS, 1))
-		return -1;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	if (!keep_sys_resource)
-		return 0;
-	d[CAP_SYS_RESOURCE / 32].effective = bit;
-	d[CAP_SYS_RESOURCE / 32].permitted = bit;
-	return syscall(SYS_capset, &h, d);
-}
-
 struct outsider {
 	pid_t target;	/* a root process, registered */
 };
@@ -2639,30 +2522,28 @@ out:
  */
 static int test_privilege_scope(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct outsider o;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	o.target = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	o.target = f.a.pid;
 	EXPECT(in_child(other_user_register, &o, "register a root process as nobody") ==
 	       KSFT_PASS, "refused");
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && is_unregistered(a.pid),
+	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
 	EXPECT(in_child(cgroupns_calls, &o, "cgroup namespace") == KSFT_PASS,
 	       "refused");
 	EXPECT(in_child(other_user_calls, &o, "nobody with CAP_SYS_RESOURCE") ==
 	       KSFT_PASS, "refused");
-	EXPECT(is_registered(a.pid) && !limits_are(a.pid, CG_MAX, CG_MAX, "deny"),
+	EXPECT(is_registered(f.a.pid) && !limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"),
 	       "nothing changed");
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2686,22 +2567,20 @@ out:
 
 static int test_fetch_hidepid(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct outsider o;
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	o.target = a.pid;
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT(status_has(a.pid) == 1, "listed for root");
+	SETUP(fixture_setup(&f, root, "a"));
+	o.target = f.a.pid;
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT(status_has(f.a.pid) == 1, "listed for root");
 	EXPECT(in_child(hidepid_calls, &o, "hidepid=2") == KSFT_PASS,
 	       "hidden");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2734,31 +2613,30 @@ static int max_reads(pid_t pid, const char *file, const char *want)
  */
 static int test_cap_huge(const char *root)
 {
-	char cg[PATH_MAX] = "", top[32];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[32];
 	int ret = KSFT_FAIL;
 
 	snprintf(top, sizeof(top), "%llu",
 		 (unsigned long long)(UINT64_MAX / page_size * page_size));
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(a.pid, 1L << 44, LONG_MAX), 0);
-	EXPECT(!max_reads(a.pid, "restrack.heap.max", top), "2^44 MiB");
-	EXPECT(!max_reads(a.pid, "restrack.files.max", "9223372036854775806"),
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, 1L << 44, LONG_MAX), 0);
+	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", top), "2^44 MiB");
+	EXPECT(!max_reads(f.a.pid, "restrack.files.max", "9223372036854775806"),
 	       "LONG_MAX files");
-	EXPECT_CALL(restrack_resource_reset(a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(a.pid, LONG_MAX, -1), 0);
-	EXPECT(!max_reads(a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
-	EXPECT_CALL(restrack_resource_reset(a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(a.pid, 1L << 43, -1), 0);
-	EXPECT(!max_reads(a.pid, "restrack.heap.max", "9223372036854775808"),
+	EXPECT_CALL(restrack_resource_reset(f.a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, LONG_MAX, -1), 0);
+	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
+	EXPECT_CALL(restrack_resource_reset(f.a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, 1L << 43, -1), 0);
+	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", "9223372036854775808"),
 	       "2^43 MiB");
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2768,27 +2646,26 @@ out:
  */
 static int test_cap_kill_once(const char *root)
 {
-	char cg[PATH_MAX] = "", top[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[PATH_MAX];
 	long before, after;
 	int ret = KSFT_FAIL, i;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT(ag_map(&f.a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 10; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(restrack_register(a.pid), 0);
+		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
 	before = cg_read_key_long(top, "restrack.events", "kill");
-	EXPECT_CALL(restrack_resource_cap(a.pid, 8, 4), 0);
-	EXPECT(!expect_killed(&a, "over both quotas"), "killed");
+	EXPECT_CALL(restrack_resource_cap(f.a.pid, 8, 4), 0);
+	EXPECT(!expect_killed(&f.a, "over both quotas"), "killed");
 	after = cg_read_key_long(top, "restrack.events", "kill");
 	EXPECT(before >= 0 && after == before + 1, "kill %ld -> %ld", before,
 	       after);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -2835,22 +2712,22 @@ out:
  */
 static int test_controller_disabled(const char *root)
 {
-	char cg[PATH_MAX] = "", top[PATH_MAX];
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
+	char top[PATH_MAX];
 	int ret = KSFT_FAIL, status;
 	long sub = -1;
 	pid_t pid;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	pid = a.pid;
+	SETUP(fixture_setup(&f, root, "a"));
+	pid = f.a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
-	sub = ag_call(&a, AG_FORK, 0);
+	sub = ag_call(&f.a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
 	EXPECT(!cg_disable(top, "restrack"), "disable restrack in %s: %s",
 	       top, strerror(errno));
-	ag_call(&a, AG_EXIT, 0);
-	status = agent_wait(&a, 5000);
+	ag_call(&f.a, AG_EXIT, 0);
+	status = agent_wait(&f.a, 5000);
 	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
 	EXPECT(!wait_unlisted(pid, GONE_MS), "the registration ended");
 	kill(sub, SIGKILL);
@@ -2859,73 +2736,68 @@ static int test_controller_disabled(const char *root)
 	EXPECT(!wait_unregistered(pid, GONE_MS), "and so is the cgroup");
 	ret = KSFT_PASS;
 out:
-	if (sub > 0)
-		kill_reap(sub);
-	agent_kill(&a);
+	kill_reap(sub);
 	cg_enable(top, "restrack");
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* fetch leaves no kernel bytes in the padding of its structure. */
 static int test_fetch_padding(const char *root)
 {
-	char cg[PATH_MAX] = "";
-	struct agent a = AGENT_INIT;
+	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st;
 	unsigned char *b = (unsigned char *)&st;
 	size_t i, pad = offsetof(struct per_proc_resource, heapsize);
 	int ret = KSFT_FAIL;
 
-	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg));
-	EXPECT_CALL(restrack_register(a.pid), 0);
+	SETUP(fixture_setup(&f, root, "a"));
+	EXPECT_CALL(restrack_register(f.a.pid), 0);
 	memset(&st, 0xa5, sizeof(st));
-	EXPECT_CALL(restrack_fetch(&st, a.pid), 0);
+	EXPECT_CALL(restrack_fetch(&st, f.a.pid), 0);
 	for (i = sizeof(st.pid); i < pad; i++)
 		EXPECT(b[i] == 0, "padding byte %zu is %#x", i, b[i]);
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
 	ret = KSFT_PASS;
 out:
-	agent_kill(&a);
-	cg_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
-
 /* ------------------------------------------------------------------ */
 
-#define T(fn) { #fn, fn }
 static const struct cg_test tests[] = {
-	T(test_present),
-	T(test_register_errors),
-	T(test_fetch_errors),
-	T(test_deregister_errors),
-	T(test_cap_errors),
-	T(test_reset_errors),
-	T(test_privilege),
-	T(test_register_moves),
-	T(test_deregister_origin_gone),
-	T(test_exit_cleanup),
-	T(test_fetch_values),
-	T(test_threads),
-	T(test_cap_kill_heap),
-	T(test_cap_kill_files),
-	T(test_cap_over_quota),
-	T(test_reset_lifts),
-	T(test_pid_reuse),
-	T(test_pid_reuse_immediate),
-	T(test_status_columns),
-	T(test_status_pidns),
-	T(test_hammer),
-	T(test_status_1000),
-	T(test_fork_exit_escape),
-	T(test_privilege_scope),
-	T(test_fetch_hidepid),
-	T(test_cap_huge),
-	T(test_cap_kill_once),
-	T(test_register_busy),
-	T(test_fetch_padding),
-	T(test_controller_disabled),
+	TEST(test_present),
+	TEST(test_return_codes),
+	TEST(test_register_errors),
+	TEST(test_fetch_errors),
+	TEST(test_deregister_errors),
+	TEST(test_cap_errors),
+	TEST(test_reset_errors),
+	TEST(test_privilege),
+	TEST(test_register_moves),
+	TEST(test_deregister_origin_gone),
+	TEST(test_exit_cleanup),
+	TEST(test_fetch_values),
+	TEST(test_threads),
+	TEST(test_cap_kill_heap),
+	TEST(test_cap_kill_files),
+	TEST(test_cap_over_quota),
+	TEST(test_reset_lifts),
+	TEST(test_pid_reuse),
+	TEST(test_pid_reuse_immediate),
+	TEST(test_status_columns),
+	TEST(test_status_pidns),
+	TEST(test_hammer),
+	TEST(test_status_1000),
+	TEST(test_fork_exit_escape),
+	TEST(test_privilege_scope),
+	TEST(test_fetch_hidepid),
+	TEST(test_cap_huge),
+	TEST(test_cap_kill_once),
+	TEST(test_register_busy),
+	TEST(test_fetch_padding),
+	TEST(test_controller_disabled),
 };
 
 int main(int argc, char **argv)

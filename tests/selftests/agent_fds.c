@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The descriptors an agent makes on command that need more than one call:
+ * SCM_RIGHTS sends and receipts, the AG_NEWFD kinds, a listening socket
+ * and a connection to it; see agent.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+
+#include "restrack_test.h"
+
+#define AG_MAX_SCM		16
+
+static int sock_seq;
+
+long ag_scm_send(const struct ag_cmd *c)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * AG_MAX_SCM)];
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	int n = c->a[2], i;
+	int *fds;
+
+	if (n < 1 || n > AG_MAX_SCM) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(cbuf, 0, sizeof(cbuf));
+	msg.msg_control = cbuf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	fds = (int *)CMSG_DATA(cm);
+	for (i = 0; i < n; i++)
+		fds[i] = c->a[1];
+	return sendmsg(c->a[0], &msg, 0) == 1 ? 0 : -1;
+}
+
+long ag_scm_recv(const struct ag_cmd *c, struct ag_reply *rep)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * AG_MAX_SCM)];
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	long got = 0;
+
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	if (recvmsg(c->a[0], &msg, 0) < 0)
+		return -1;
+	rep->v[0] = msg.msg_flags;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		int *fds = (int *)CMSG_DATA(cm);
+		long n, i;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++, got++)
+			if (got < 3)
+				rep->v[1 + got] = fds[i];
+	}
+	return got;
+}
+
+long ag_newfd(const struct ag_cmd *c, const char *devnull)
+{
+	struct { uint64_t flags, mode, resolve; } how = { O_RDONLY, 0, 0 };
+	sigset_t set;
+	int fd;
+
+	switch (c->a[0]) {
+	case NEWFD_SOCKET:
+		return socket(AF_UNIX, SOCK_STREAM, 0);
+	case NEWFD_EVENTFD:
+		return eventfd(0, 0);
+	case NEWFD_MEMFD:
+		fd = memfd_create("restrack-test", 0);
+		if (fd >= 0 && c->a[1] && ftruncate(fd, c->a[1])) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		return fd;
+	case NEWFD_PIDFD:
+		return syscall(__NR_pidfd_open, getpid(), 0);
+	case NEWFD_EPOLL:
+		return epoll_create1(0);
+	case NEWFD_INOTIFY:
+		return inotify_init1(0);
+	case NEWFD_TIMERFD:
+		return timerfd_create(CLOCK_MONOTONIC, 0);
+	case NEWFD_SIGNALFD:
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		return signalfd(-1, &set, 0);
+	case NEWFD_OPENAT2:
+		return syscall(__NR_openat2, AT_FDCWD, devnull, &how,
+			       sizeof(how));
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+long ag_listen(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd, n;
+
+	n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+		     "restrack-test-%d-%d", getpid(), sock_seq++);
+	len = offsetof(struct sockaddr_un, sun_path) + 1 + n;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, len) || listen(fd, 16)) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+long ag_connect(int lfd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	int fd;
+
+	if (getsockname(lfd, (struct sockaddr *)&sun, &len))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, len)) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The TAP runner of the restrack selftests (ksft.c), in the shape of
+ * kselftest: a table of tests, -l to list them, -t TEST to run one.
+ */
+#ifndef RESTRACK_KSFT_H
+#define RESTRACK_KSFT_H
+
+#define KSFT_PASS	0
+#define KSFT_FAIL	1
+#define KSFT_SKIP	4
+
+/* An entry of a test table: the function and its name */
+#define TEST(fn)	{ #fn, fn }
+
+struct cg_test {
+	const char *name;
+	int (*fn)(const char *root);
+};
+
+/* TAP output */
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ksft_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ksft_run(const char *rootname, const struct cg_test *tests, int ntests,
+	     const char *only, int timeout_s);
+void ksft_list(const struct cg_test *tests, int ntests);
+/* main() of a test program: -l lists the tests, -t TEST runs one. */
+int ksft_main(int argc, char **argv, const char *rootname,
+	      const struct cg_test *tests, int ntests, int timeout);
+
+#define EXPECT(cond, fmt, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			diag("%s:%d: expected %s: " fmt, __func__,	\
+			     __LINE__, #cond, ##__VA_ARGS__);		\
+			goto out;					\
+		}							\
+	} while (0)
+
+/* For the setup steps of a test: a failure is reported with its errno. */
+#define SETUP(cond)							\
+	do {								\
+		if (cond) {						\
+			diag("%s:%d: setup failed: %s", __func__,	\
+			     __LINE__, strerror(errno));		\
+			goto out;					\
+		}							\
+	} while (0)
+
+#endif /* RESTRACK_KSFT_H */

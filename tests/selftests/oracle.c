@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The independent oracles: VmData of /proc/PID/status and the entries of
+ * /proc/PID/fd, summed over a cgroup's subtree and compared with
+ * restrack.heap.current and restrack.files.current.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "restrack_test.h"
+
+/* VmData of @pid in bytes; 0 for a process without an mm, -1 if gone */
+long vmdata_bytes(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	long kb;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "\nVmData:");
+	if (!p)
+		return 0;
+	if (sscanf(p + 8, "%ld", &kb) != 1)
+		return -1;
+	return kb * 1024;
+}
+
+/* Number of entries in /proc/PID/@dir ("fd", "task"); -1 if PID is gone */
+long proc_count(pid_t pid, const char *dir)
+{
+	char path[64];
+	struct dirent *de;
+	long n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, dir);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Number of entries in /proc/PID/fd; -1 if the process is gone */
+long fd_count(pid_t pid)
+{
+	return proc_count(pid, "fd");
+}
+
+int rt_current(const char *cg, struct rt_usage *u)
+{
+	u->heap = cg_read_long(cg, "restrack.heap.current");
+	u->files = cg_read_long(cg, "restrack.files.current");
+	if (u->heap < 0 || u->files < 0) {
+		diag("reading restrack.*.current of %s failed", cg);
+		return -1;
+	}
+	return 0;
+}
+
+static void oracle_dump(const char *cg, int depth)
+{
+	char path[PATH_MAX];
+	pid_t pids[256];
+	struct dirent *de;
+	int n, i;
+	DIR *d;
+
+	if (depth > 8)
+		return;
+	n = cg_read_pids(cg, pids, 256);
+	for (i = 0; i < n && i < 256; i++)
+		diag("  %s: pid %d VmData %ld bytes, %ld fds", cg, pids[i],
+		     vmdata_bytes(pids[i]), fd_count(pids[i]));
+	d = opendir(cg);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (!cg_name(path, cg, de->d_name))
+			oracle_dump(path, depth + 1);
+	}
+	closedir(d);
+}
+
+static int oracle_walk(const char *cg, struct rt_usage *u, int depth)
+{
+	char path[PATH_MAX];
+	pid_t pids[1024];
+	struct dirent *de;
+	int n, i, ret = 0;
+	DIR *d;
+
+	if (depth > 16)
+		return -1;
+	n = cg_read_pids(cg, pids, 1024);
+	if (n < 0 || n > 1024)
+		return -1;
+	for (i = 0; i < n; i++) {
+		long heap = vmdata_bytes(pids[i]);
+		long files = fd_count(pids[i]);
+
+		/* a process that exited under us has nothing left */
+		u->heap += heap > 0 ? heap : 0;
+		u->files += files > 0 ? files : 0;
+	}
+	d = opendir(cg);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (cg_name(path, cg, de->d_name) ||
+		    oracle_walk(path, u, depth + 1))
+			ret = -1;
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * Sum of VmData and of /proc/PID/fd entries over the processes of @cg and
+ * of all its descendants.  Correct when no fd table is shared between
+ * processes (CLONE_FILES); threads are fine, cgroup.procs lists each
+ * process once.
+ */
+int rt_oracle(const char *cg, struct rt_usage *u)
+{
+	u->heap = 0;
+	u->files = 0;
+	if (oracle_walk(cg, u, 0)) {
+		diag("walking %s failed", cg);
+		return -1;
+	}
+	return 0;
+}
+
+int rt_check_expect(const char *cg, const char *label, long heap, long files)
+{
+	struct rt_usage cur;
+
+	if (rt_current(cg, &cur))
+		return -1;
+	if (cur.heap == heap && cur.files == files)
+		return 0;
+	diag("%s: %s: heap.current %ld, oracle %ld (diff %ld); files.current %ld, oracle %ld (diff %ld)",
+	     label, cg, cur.heap, heap, cur.heap - heap, cur.files, files,
+	     cur.files - files);
+	oracle_dump(cg, 0);
+	return -1;
+}
+
+int rt_check(const char *cg, const char *label)
+{
+	struct rt_usage o;
+
+	if (rt_oracle(cg, &o))
+		return -1;
+	return rt_check_expect(cg, label, o.heap, o.files);
+}
+
+int rt_wait_zero(const char *cg, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	struct rt_usage u;
+
+	for (;;) {
+		if (rt_current(cg, &u))
+			return -1;
+		if (!u.heap && !u.files)
+			return 0;
+		if (now_ms() > deadline) {
+			diag("%s: not back to 0 after %d ms: heap %ld, files %ld",
+			     cg, timeout_ms, u.heap, u.files);
+			return -1;
+		}
+		msleep(5);
+	}
+}
+
+int rt_track_start(struct rt_track *t, const char *cg)
+{
+	t->cg = cg;
+	if (rt_check(cg, "start") || rt_current(cg, &t->last))
+		return -1;
+	t->start = t->last;
+	return 0;
+}
+
+int rt_track(struct rt_track *t, const char *label, long dheap, long dfiles)
+{
+	struct rt_usage cur;
+	int ret = 0;
+
+	if (rt_check(t->cg, label) || rt_current(t->cg, &cur))
+		return -1;
+	if (dheap != ANY && cur.heap - t->last.heap != dheap) {
+		diag("%s: heap.current changed by %ld, expected %ld", label,
+		     cur.heap - t->last.heap, dheap);
+		ret = -1;
+	}
+	if (dfiles != ANY && cur.files - t->last.files != dfiles) {
+		diag("%s: files.current changed by %ld, expected %ld", label,
+		     cur.files - t->last.files, dfiles);
+		ret = -1;
+	}
+	t->last = cur;
+	return ret;
+}

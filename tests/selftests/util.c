@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Small I/O and process helpers of the restrack selftests: sleeping,
+ * reading whole files and pipes with a timeout, waiting for and reaping
+ * processes.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include "restrack_test.h"
+
+long page_size;
+
+void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+ssize_t write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += n;
+	}
+	return done;
+}
+
+/* Returns len, 0 on EOF, -1 on error or (timeout_ms >= 0) timeout. */
+ssize_t read_full_timeout(int fd, void *buf, size_t len, int timeout_ms)
+{
+	char *p = buf;
+	size_t done = 0;
+	long deadline = now_ms() + timeout_ms;
+
+	while (done < len) {
+		ssize_t n;
+
+		if (timeout_ms >= 0) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			long left = deadline - now_ms();
+			int r;
+
+			if (left < 0)
+				left = 0;
+			r = poll(&pfd, 1, left);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+		}
+		n = read(fd, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		done += n;
+	}
+	return done;
+}
+
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n, done = 0;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((size_t)done < len - 1) {
+		n = read(fd, buf + done, len - 1 - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += n;
+	}
+	buf[done] = '\0';
+	close(fd);
+	return done;
+}
+
+/* The whole of a file, NUL-terminated, in malloc()ed memory; NULL on error. */
+char *read_text_alloc(const char *path, size_t *lenp)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap), *bigger;
+	int fd, saved;
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		if (len + 1 >= cap) {
+			bigger = realloc(buf, cap * 2);
+			if (!bigger)
+				goto fail;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	errno = saved;
+	return NULL;
+}
+
+/* Parses a whole decimal number, allowing one trailing newline. */
+int parse_long(const char *s, long *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtol(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end == '\n')
+		end++;
+	return *end ? -1 : 0;
+}
+
+/*
+ * Waits for @pid to exit and reaps it.  Tolerates a pid that is not (yet)
+ * our child: a grandchild is reparented to us (we are a subreaper) when its
+ * parent dies.  Returns 0 with *status set, 1 if it vanished without being
+ * reaped by us (status unknown, *status = -1), -1 on timeout.
+ */
+int wait_exit(pid_t pid, int timeout_ms, int *status)
+{
+	long deadline = now_ms() + timeout_ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid) {
+			if (status)
+				*status = st;
+			return 0;
+		}
+		if (r < 0 && errno == ECHILD && kill(pid, 0) && errno == ESRCH) {
+			if (status)
+				*status = -1;
+			return 1;
+		}
+		if (now_ms() > deadline)
+			return -1;
+		msleep(2);
+	}
+}
+
+bool pid_alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return false;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+bool killed_by_sigkill(int status)
+{
+	return status != -1 && WIFSIGNALED(status) &&
+	       WTERMSIG(status) == SIGKILL;
+}
+
+void reap_zombies(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/*
+ * Kills and reaps the processes a test left behind that were reparented to
+ * us (we are a subreaper), e.g. sub-agents whose agent is gone.
+ */
+void kill_strays(void)
+{
+	char path[64], buf[512], *p;
+	struct dirent *de;
+	pid_t self = getpid();
+	int ppid, n = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (read_text(path, buf, sizeof(buf)) <= 0)
+			continue;
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+			kill(pid, SIGKILL);
+			n++;
+		}
+	}
+	closedir(d);
+	if (n)
+		msleep(20);
+	reap_zombies();
+}
+
+/* The clone_args of clone3(2) up to @cgroup (CLONE_ARGS_SIZE_VER2) */
+struct clone_args_v2 {
+	unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal;
+	unsigned long long stack, stack_size, tls, set_tid, set_tid_size;
+	unsigned long long cgroup;
+};
+
+pid_t sys_clone3(unsigned long long flags, int cgroup_fd, pid_t *set_tid)
+{
+	struct clone_args_v2 args = {
+		.flags = flags,
+		.exit_signal = SIGCHLD,
+		.cgroup = cgroup_fd >= 0 ? cgroup_fd : 0,
+		.set_tid = (uintptr_t)set_tid,
+		.set_tid_size = set_tid ? 1 : 0,
+	};
+
+	fflush(NULL);
+	return syscall(__NR_clone3, &args, sizeof(args));
+}
