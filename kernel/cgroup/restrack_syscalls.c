@@ -38,6 +38,7 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/kernfs.h>
 #include <linux/mount.h>
@@ -338,6 +339,45 @@ static void restrack_reg_end(struct restrack_reg *reg)
 	}
 }
 
+/* Has @cgrp a thread that is not exiting? */
+static bool restrack_cgroup_live(struct cgroup *cgrp)
+{
+	struct css_task_iter it;
+	bool live;
+
+	/* The iterator hides exiting tasks of thread groups without a live one. */
+	css_task_iter_start(&cgrp->self, 0, &it);
+	live = css_task_iter_next(&it);
+	css_task_iter_end(&it);
+	return live;
+}
+
+/*
+ * Before a number is registered again: an ended registration of the same
+ * number may still have its cgroup when its processes have all exited,
+ * since a task leaves its cgroup only after its last context switch (7.x),
+ * possibly after its parent reaped it and reused its pid.  Wait for such
+ * tasks, a second at most, and remove the cgroup.  One with live processes
+ * stays: register then fails with -EBUSY.
+ */
+static void restrack_reap_number(int nr)
+{
+	struct restrack_reg *reg, *tmp;
+	int i;
+
+	lockdep_assert_held(&restrack_reg_mutex);
+	list_for_each_entry_safe(reg, tmp, &restrack_orphans, orphan) {
+		if (reg->nr != nr)
+			continue;
+		for (i = 0; i < 50 && cgroup_is_populated(reg->cgrp) &&
+		     !restrack_cgroup_live(reg->cgrp); i++)
+			msleep(20);
+		list_del(&reg->orphan);
+		if (restrack_reg_remove(reg))
+			list_add_tail(&reg->orphan, &restrack_orphans);
+	}
+}
+
 /* The process of @reg has exited, or is exiting with no live thread. */
 static bool restrack_reg_gone(struct restrack_reg *reg)
 {
@@ -487,6 +527,7 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	reg = xa_load(&restrack_regs, pid_nr(pid));
 	if (reg)
 		restrack_reg_end(reg);
+	restrack_reap_number(pid_nr(pid));
 	err = -ENOMEM;
 	reg = restrack_zalloc(reg);
 	if (!reg)
