@@ -88,46 +88,35 @@ baseline_log() {
 	echo "$log"
 }
 
-# own_on_baseline LINE ARCH LOG: restrack's own tests that run on the
-# CONFIG_CGROUP_RESTRACK=n kernel too (what the patch must not change, such
-# as the overcommit accounting) must pass there.
-own_on_baseline() {
-	local own=$OUT/vm-$1-$2-norestrack-own.log summary p f
-	awk '/^# suite: / { keep = ($3 == "upstream/test_overcommit") }
-	     keep || /^restrack-vm: done/ { print }
-	     /^# suite-exit: / { keep = 0 }' "$3" > "$own"
-	"$TOP/scripts/tap-summary.sh" "$own" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" > "$own.out" || true
-	summary=$(tail -1 "$own.out")
-	echo "VM $(elapsed) $1/$2 CONFIG_CGROUP_RESTRACK=n, own tests: $summary"
-	grep -E "^(FAIL|SKIP|    )" "$own.out" || true
-	read -r p f <<< "$(tap_counts "$summary")"
-	if [ -z "$p" ] || [ "$p" = 0 ]; then
-		fail "$1/$2: restrack's own tests did not run on the CONFIG_CGROUP_RESTRACK=n kernel"
-		return
-	fi
-	passed=$((passed + p)); failed=$((failed + f))
-}
-
-# upstream_on_baseline LINE ARCH LOG: the upstream selftests on the
-# CONFIG_CGROUP_RESTRACK=n kernel are judged too: they must pass, but for
-# the failures tests/upstream-known-failures lists (with the reason) for
-# the line.
-upstream_on_baseline() {
-	local up=$OUT/vm-$1-$2-norestrack-upstream.log known summary p f
+# on_baseline LINE ARCH LOG own|upstream: judge the suites of the log of
+# the CONFIG_CGROUP_RESTRACK=n kernel.  "own": restrack's tests that run
+# there too (what the patch must not change, such as the overcommit
+# accounting) must pass.  "upstream": the upstream selftests must pass but
+# for the failures tests/upstream-known-failures lists (with the reason)
+# for the line.
+on_baseline() {
+	local log=$OUT/vm-$1-$2-norestrack-$4.log known summary p f what
 	known=$(mktemp)
-	awk -v line="$1" '$1 == line { split($2, w, "/"); print "# suite: upstream/" w[1]; print "not ok 0 " w[2] }' \
-		"$TOP/tests/upstream-known-failures" > "$known"
-	awk '/^# suite: / { keep = ($3 ~ /^upstream\// && $3 != "upstream/test_overcommit") }
+	if [ "$4" = own ]; then
+		what="own tests"
+	else
+		what="upstream selftests"
+		awk -v line="$1" '$1 == line { split($2, w, "/"); print "# suite: upstream/" w[1]; print "not ok 0 " w[2] }' \
+			"$TOP/tests/upstream-known-failures" > "$known"
+	fi
+	awk -v which="$4" '
+	     /^# suite: / { own = ($3 == "upstream/test_overcommit")
+			    keep = which == "own" ? own : ($3 ~ /^upstream\// && !own) }
 	     keep || /^restrack-vm: done/ { print }
-	     /^# suite-exit: / { keep = 0 }' "$3" > "$up"
-	"$TOP/scripts/tap-summary.sh" "$up" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" "$known" > "$up.out" || true
+	     /^# suite-exit: / { keep = 0 }' "$3" > "$log"
+	"$TOP/scripts/tap-summary.sh" "$log" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" "$known" > "$log.out" || true
 	rm -f "$known"
-	summary=$(tail -1 "$up.out")
-	echo "VM $(elapsed) $1/$2 CONFIG_CGROUP_RESTRACK=n, upstream selftests: $summary"
-	grep -E "^(FAIL|SKIP|    )" "$up.out" || true
+	summary=$(tail -1 "$log.out")
+	echo "VM $(elapsed) $1/$2 CONFIG_CGROUP_RESTRACK=n, $what: $summary"
+	grep -E "^(FAIL|SKIP|    )" "$log.out" || true
 	read -r p f <<< "$(tap_counts "$summary")"
 	if [ -z "$p" ] || [ "$p" = 0 ]; then
-		fail "$1/$2: the upstream selftests did not run on the CONFIG_CGROUP_RESTRACK=n kernel"
+		fail "$1/$2: $what did not run on the CONFIG_CGROUP_RESTRACK=n kernel"
 		return
 	fi
 	passed=$((passed + p)); failed=$((failed + f))
@@ -155,8 +144,8 @@ for line in $LINES; do
 			> "$OUT/build-$line-$arch-norestrack.log" 2>&1; then
 			pass "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			baseline=$(baseline_log "$line" "$arch")
-			own_on_baseline "$line" "$arch" "$baseline"
-			upstream_on_baseline "$line" "$arch" "$baseline"
+			on_baseline "$line" "$arch" "$baseline" own
+			on_baseline "$line" "$arch" "$baseline" upstream
 		else
 			fail "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			tail -40 "$OUT/build-$line-$arch-norestrack.log"
