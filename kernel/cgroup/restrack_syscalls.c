@@ -339,6 +339,14 @@ static void restrack_reg_end(struct restrack_reg *reg)
 	}
 }
 
+/* Remove the cgroup of the ended registration @reg, or keep it an orphan. */
+static void restrack_orphan_remove(struct restrack_reg *reg)
+{
+	list_del(&reg->orphan);
+	if (restrack_reg_remove(reg))
+		list_add_tail(&reg->orphan, &restrack_orphans);
+}
+
 /* Has @cgrp a thread that is not exiting? */
 static bool restrack_cgroup_live(struct cgroup *cgrp)
 {
@@ -362,19 +370,18 @@ static bool restrack_cgroup_live(struct cgroup *cgrp)
  */
 static void restrack_reap_number(int nr)
 {
-	struct restrack_reg *reg, *tmp;
+	struct restrack_reg *reg;
 	int i;
 
 	lockdep_assert_held(&restrack_reg_mutex);
-	list_for_each_entry_safe(reg, tmp, &restrack_orphans, orphan) {
+	list_for_each_entry(reg, &restrack_orphans, orphan) {
 		if (reg->nr != nr)
 			continue;
 		for (i = 0; i < 50 && cgroup_is_populated(reg->cgrp) &&
 		     !restrack_cgroup_live(reg->cgrp); i++)
 			msleep(20);
-		list_del(&reg->orphan);
-		if (restrack_reg_remove(reg))
-			list_add_tail(&reg->orphan, &restrack_orphans);
+		restrack_orphan_remove(reg);
+		break;	/* one cgroup per number: restrack/<nr> */
 	}
 }
 
@@ -408,11 +415,8 @@ static void restrack_reap(struct work_struct *work)
 		if (restrack_reg_gone(reg))
 			restrack_reg_end(reg);
 	list_splice_init(&restrack_orphans, &orphans);
-	list_for_each_entry_safe(reg, tmp, &orphans, orphan) {
-		list_del(&reg->orphan);
-		if (restrack_reg_remove(reg))
-			list_add_tail(&reg->orphan, &restrack_orphans);
-	}
+	list_for_each_entry_safe(reg, tmp, &orphans, orphan)
+		restrack_orphan_remove(reg);
 	if (!list_empty(&restrack_orphans))
 		mod_delayed_work(system_wq, &restrack_reap_work, HZ);
 	mutex_unlock(&restrack_reg_mutex);
