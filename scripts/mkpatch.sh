@@ -5,7 +5,8 @@
 # patches/common/*.patch (re-made against LINE's tree, so that its line
 # numbers and context are LINE's), the
 # new files of this repository (kernel/, include/, Documentation/) and the new
-# files whose content depends on the line, in patches/LINE/files/.
+# files whose content depends on the line, in patches/LINE/files/ (a whole
+# file, or F.diff: the edit of the shared file F for that line).
 # Usage: scripts/mkpatch.sh LINE
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE}
@@ -39,6 +40,19 @@ rebase() {
 	rm -rf "$stage"
 }
 
+# line_file F: new file F with patches/LINE/files/F.diff applied.
+line_file() {
+	local stage
+	stage=$(mktemp -d)
+	mkdir -p "$stage/$(dirname "$1")"
+	cp "$1" "$stage/$1"
+	patch -s -d "$stage/$(dirname "$1")" --no-backup-if-mismatch -p1 \
+		< "$TOP/patches/$line/files/$1.diff" ||
+		die "patches/$line/files/$1.diff does not apply"
+	(cd "$stage" && git diff --no-index --no-color -- /dev/null "$1") || true
+	rm -rf "$stage"
+}
+
 {
 	# Edits first, then the new files.
 	for p in $(line_patches "$line"); do
@@ -48,13 +62,17 @@ rebase() {
 		esac
 	done
 	for f in $new_files; do
-		# patches/LINE/files/ replaces a file for its line
+		# patches/LINE/files/F replaces F for its line, F.diff edits it
 		[ -e "$TOP/patches/$line/files/$f" ] && continue
+		if [ -e "$TOP/patches/$line/files/$f.diff" ]; then
+			line_file "$f"
+			continue
+		fi
 		git diff --no-index --no-color -- /dev/null "$f" || true
 	done
 	# New files whose content differs per line: patches/LINE/files/.
 	if [ -d "$TOP/patches/$line/files" ]; then
-		(cd "$TOP/patches/$line/files" && for f in $(find . -type f | sed 's|^\./||' | sort); do
+		(cd "$TOP/patches/$line/files" && for f in $(find . -type f ! -name '*.diff' | sed 's|^\./||' | sort); do
 			git diff --no-index --no-color -- /dev/null "$f" || true
 		done)
 	fi

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What restrack needs that differs between kernel lines: this is for 6.3
- * to 6.14.  A line that differs has its own copy in
- * patches/<line>/files/, which replaces this one in its patch.
+ * to 6.14.  The repository's patches/<line>/files/ holds an edit of
+ * this header for a line that differs a little (6.1), or a copy of its
+ * own for one that differs more (7.3).
  *
  * Directory operations on restrack's own cgroup2 mount, with kernel
  * credentials and no permission checks beyond the filesystem's.
@@ -25,8 +26,13 @@ static inline struct dentry *restrack_lookup_unlocked(struct dentry *dir,
 	return lookup_one_len_unlocked(name, dir, strlen(name));
 }
 
-/* mkdir @name in @dir: 0, -EEXIST or an error. */
-static inline int restrack_vfs_mkdir(struct dentry *dir, const char *name)
+/*
+ * mkdir (@mkdir) or rmdir @name in @dir, under the directory's lock: 0,
+ * -EEXIST for a mkdir of an entry that exists, -ENOENT for an rmdir of one
+ * that does not, or the error of the lookup or the operation.
+ */
+static inline int restrack_vfs_dirop(struct dentry *dir, const char *name,
+				     bool mkdir)
 {
 	struct inode *inode = d_inode(dir);
 	struct dentry *d;
@@ -35,35 +41,22 @@ static inline int restrack_vfs_mkdir(struct dentry *dir, const char *name)
 	inode_lock_nested(inode, I_MUTEX_PARENT);
 	d = lookup_one_len(name, dir, strlen(name));
 	if (IS_ERR(d)) {
-		err = PTR_ERR(d);
-	} else {
+		inode_unlock(inode);
+		return PTR_ERR(d);
+	}
+	if (mkdir)
 		err = d_is_negative(d) ?
 		      vfs_mkdir(RESTRACK_IDMAP, inode, d, 0755) : -EEXIST;
-		dput(d);
-	}
-	inode_unlock(inode);
-	return err;
-}
-
-/* rmdir @name in @dir: 0, -ENOENT or an error. */
-static inline int restrack_vfs_rmdir(struct dentry *dir, const char *name)
-{
-	struct inode *inode = d_inode(dir);
-	struct dentry *d;
-	int err;
-
-	inode_lock_nested(inode, I_MUTEX_PARENT);
-	d = lookup_one_len(name, dir, strlen(name));
-	if (IS_ERR(d)) {
-		err = PTR_ERR(d);
-	} else {
+	else
 		err = d_is_positive(d) ?
 		      vfs_rmdir(RESTRACK_IDMAP, inode, d) : -ENOENT;
-		dput(d);
-	}
+	dput(d);
 	inode_unlock(inode);
 	return err;
 }
+
+#define restrack_vfs_mkdir(dir, name)	restrack_vfs_dirop(dir, name, true)
+#define restrack_vfs_rmdir(dir, name)	restrack_vfs_dirop(dir, name, false)
 
 /* A zeroed object of the type @p points to. */
 #define restrack_zalloc(p)	kzalloc(sizeof(*(p)), GFP_KERNEL)
