@@ -52,15 +52,21 @@ struct restrack_clone_args {
 
 static const char *cmd_name = "restrack";
 
+/* "restrack: [COMMAND: ]" and the message, without the newline */
+static void vsay(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "restrack: ");
+	if (strcmp(cmd_name, "restrack"))
+		fprintf(stderr, "%s: ", cmd_name);
+	vfprintf(stderr, fmt, ap);
+}
+
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "restrack: ");
-	if (strcmp(cmd_name, "restrack"))
-		fprintf(stderr, "%s: ", cmd_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -70,11 +76,8 @@ static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "restrack: ");
-	if (strcmp(cmd_name, "restrack"))
-		fprintf(stderr, "%s: ", cmd_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
 	if (strcmp(cmd_name, "restrack"))
 		fprintf(stderr, " (see restrack %s --help)\n", cmd_name);
