@@ -64,6 +64,7 @@ $TARGET_CC $cflags "$TOP"/tools/restrack/*.c -o "$root/bin/restrack"
 for f in "$TOP"/tests/vm/*.sh; do
 	[ -e "$f" ] && install -m 755 "$f" "$root/tests/"
 done
+install -m 644 "$TOP/tests/tap.sh" "$root/tests/"
 
 # Upstream cgroup selftests: proof that the patch breaks nothing around it.
 up=$tree/tools/testing/selftests/cgroup

@@ -9,39 +9,9 @@
 H=/usr/local/libexec/restrack-tests/rt-hold
 R=/run/rtcg
 cg=/sys/fs/cgroup
-n=0
-failed=0
-rm -rf $R
-mkdir -p $R
+. "$(dirname "$0")/tap.sh"
+tap_start $R 17
 
-echo "1..17"
-
-result() {
-	local st=$1
-	shift
-	n=$((n + 1))
-	if [ "$st" = 0 ]; then
-		echo "ok $n $*"
-	else
-		echo "not ok $n $*"
-		failed=$((failed + 1))
-	fi
-}
-diag() { echo "# $*"; }
-check() {
-	local d=$1
-	shift
-	"$@"
-	result $? "$d"
-}
-eq() {
-	if [ "$2" = "$3" ]; then
-		result 0 "$1"
-	else
-		result 1 "$1"
-		diag "got '$2', want '$3'"
-	fi
-}
 has_restrack() { grep -qw restrack "$1/cgroup.subtree_control"; }
 
 ver=$(dpkg-query -W -f '${Version}' cgroup-tools)
@@ -105,5 +75,4 @@ eq "cgconfig.conf: under kill the command dies of SIGKILL (status 137)" "$st" 13
 cgdelete -g restrack:/rtweb
 rmdir $cg/rtweb 2>/dev/null
 
-echo "# $n tests, $failed failed"
-[ "$failed" = 0 ]
+tap_end

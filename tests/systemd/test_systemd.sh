@@ -11,41 +11,9 @@ U=/etc/systemd/system
 H=/usr/local/libexec/restrack-tests/rt-hold
 R=/run/rt
 cg=/sys/fs/cgroup
-n=0
-failed=0
-rm -rf $R
-mkdir -p $R
+. "$(dirname "$0")/tap.sh"
+tap_start $R 48
 
-echo "1..48"
-
-result() {	# result STATUS DESC...
-	local st=$1
-	shift
-	n=$((n + 1))
-	if [ "$st" = 0 ]; then
-		echo "ok $n $*"
-	else
-		echo "not ok $n $*"
-		failed=$((failed + 1))
-	fi
-}
-diag() { echo "# $*"; }
-# check DESC CMD...: ok when CMD succeeds
-check() {
-	local d=$1
-	shift
-	"$@"
-	result $? "$d"
-}
-# eq DESC GOT WANT
-eq() {
-	if [ "$2" = "$3" ]; then
-		result 0 "$1"
-	else
-		result 1 "$1"
-		diag "got '$2', want '$3'"
-	fi
-}
 prop() { systemctl show -P "$1" "$2"; }
 cgdir() { echo "$cg$(prop ControlGroup "$1")"; }
 nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
@@ -312,5 +280,4 @@ if [ "$failed" != 0 ]; then
 		journalctl -q -b -u $u.service --no-pager | tail -8 | sed "s/^/# journal: /"
 	done
 fi
-echo "# $n tests, $failed failed"
-[ "$failed" = 0 ]
+tap_end

@@ -8,37 +8,9 @@
 cg=/sys/fs/cgroup
 runp=$cg/restrack.run
 T=/tmp/test_tool
-PLAN=66
-n=0
-failed=0
-rm -rf $T
-mkdir -p $T
+. "$(dirname "$0")/tap.sh"
+tap_start $T 66
 
-echo "1..$PLAN"
-
-result() {	# result STATUS DESC...
-	st=$1; shift
-	n=$((n + 1))
-	if [ "$st" = 0 ]; then
-		echo "ok $n $*"
-	else
-		echo "not ok $n $*"
-		failed=$((failed + 1))
-	fi
-}
-diag() { echo "# $*"; }
-# check DESC CMD...: ok when CMD succeeds; shows the outputs when not
-check() {
-	d=$1; shift
-	if "$@"; then
-		result 0 "$d"
-	else
-		result 1 "$d"
-		for f in $T/out $T/err; do
-			[ -s $f ] && sed "s/^/# $(basename $f): /" $f | head -20
-		done
-	fi
-}
 # rt ARGS...: restrack with stdout in $T/out, stderr in $T/err, status in $rc
 rt() { restrack "$@" > $T/out 2> $T/err; rc=$?; }
 has() { grep -q -- "$1" "$2"; }
@@ -422,6 +394,5 @@ for d in $cg/tt/a $cg/tt/b $cg/tt/idle $cg/tt; do
 done
 check "no test cgroup left" eval '[ ! -d $cg/tt ] && no_run_cgroups && rmdir $runp'
 
-[ $n = $PLAN ] || diag "planned $PLAN, ran $n"
 rm -rf $T
-[ $failed = 0 ] && [ $n = $PLAN ]
+tap_end
