@@ -67,6 +67,7 @@
 #include <sys/wait.h>
 
 #include "restrack_sys.h"
+#include "../seeded.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -2059,41 +2060,20 @@ static void usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	bool have_seed = false;
-	int opt, ret;
+	int ret;
 
 	if (argc == 4 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argv[2], argv[3]);
-	while ((opt = getopt(argc, argv, "s:d:w:r:h")) != -1) {
-		switch (opt) {
-		case 's':
-			seed = strtoul(optarg, NULL, 0);
-			have_seed = true;
-			break;
-		case 'd':
-			duration_s = atoi(optarg);
-			break;
-		case 'w':
-			nworkers = atoi(optarg);
-			break;
-		case 'r':
-			nrounds = atoi(optarg);
-			break;
-		default:
-			usage(argv[0]);
-			return opt == 'h' ? 0 : 2;
-		}
-	}
-	if (!nrounds)
+	ret = seeded_getopt(argc, argv, &seed, &duration_s, &nrounds, &nworkers);
+	if (!ret && !nrounds)
 		nrounds = duration_s / 20 > 1 ? duration_s / 20 : 1;
-	if (optind != argc || duration_s < 1 || duration_s > 86400 ||
-	    nworkers < 1 || nworkers > MAX_WORKERS || nrounds < 1 ||
-	    nrounds > 1000) {
+	if (!ret && (duration_s < 1 || duration_s > 86400 || nworkers < 1 ||
+		     nworkers > MAX_WORKERS || nrounds < 1 || nrounds > 1000))
+		ret = 2;
+	if (ret) {
 		usage(argv[0]);
-		return 2;
+		return ret == 1 ? 0 : 2;
 	}
-	if (!have_seed)
-		seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
 	conductor = getpid();

@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 
 #include "restrack_test.h"
+#include "../seeded.h"
 
 #define NWORKERS	4
 #define NTHREADS	3	/* op threads per worker (plus its main thread) */
@@ -751,35 +752,18 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	bool have_seed = false;
-	int opt;
+	int ret;
 
 	agent_exec_hook(argc, argv);
 	prog = argv[0];
-	while ((opt = getopt(argc, argv, "s:d:r:h")) != -1) {
-		switch (opt) {
-		case 's':
-			seed = strtoul(optarg, NULL, 0);
-			have_seed = true;
-			break;
-		case 'd':
-			duration_s = atoi(optarg);
-			break;
-		case 'r':
-			nrounds = atoi(optarg);
-			break;
-		default:
-			usage();
-			return opt == 'h' ? 0 : 2;
-		}
-	}
-	if (duration_s < 1 || duration_s > 3600 || nrounds < 1 ||
-	    nrounds > 100) {
+	ret = seeded_getopt(argc, argv, &seed, &duration_s, &nrounds, NULL);
+	if (!ret && (duration_s < 1 || duration_s > 3600 || nrounds < 1 ||
+		     nrounds > 100))
+		ret = 2;
+	if (ret) {
 		usage();
-		return 2;
+		return ret == 1 ? 0 : 2;
 	}
-	if (!have_seed)
-		seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
 	return ksft_run("restrack-stress", tests, ARRAY_SIZE(tests), NULL,
 			duration_s + 90);
 }
