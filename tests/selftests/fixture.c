@@ -41,6 +41,21 @@ void fixture_teardown(struct fixture *f)
 	cg_destroy(f->parent[0] ? f->parent : f->cg);
 }
 
+int fixture_run(const char *root, const char *fn, bool nested,
+		int (*body)(struct fixture *f))
+{
+	struct fixture f = FIXTURE_INIT;
+	const char *name = strncmp(fn, "test_", 5) ? fn : fn + 5;
+	int ret = KSFT_FAIL;
+
+	f.root = root;
+	if (!(nested ? fixture_setup_nested(&f, root, name) :
+		       fixture_setup(&f, root, name)))
+		ret = body(&f);
+	fixture_teardown(&f);
+	return ret;
+}
+
 int set_headroom(const char *cg, bool heap, long room)
 {
 	const char *cur = heap ? "restrack.heap.current" :

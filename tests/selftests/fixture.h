@@ -16,6 +16,7 @@
 #include "oracle.h"
 
 struct fixture {
+	const char *root;	/* of the test program, for fixture_run() */
 	char parent[PATH_MAX];	/* of a nested fixture, else "" */
 	char cg[PATH_MAX];
 	struct agent a;
@@ -31,6 +32,28 @@ int fixture_setup_nested(struct fixture *f, const char *root,
 			 const char *name);
 /* stops the agent and removes the cgroup(s); safe after a failed setup */
 void fixture_teardown(struct fixture *f);
+
+/*
+ * Runs @body on a fixture named after @fn (test_x: "x") under @root,
+ * @nested or not, and tears it down: a failed setup is KSFT_FAIL.
+ */
+int fixture_run(const char *root, const char *fn, bool nested,
+		int (*body)(struct fixture *f));
+
+/*
+ * FIXTURE_TEST(test_x) { ... } defines test_x(root) for a test table: its
+ * body runs with @f, "a cgroup with an agent in it", set up before and torn
+ * down after.  FIXTURE_TEST_NESTED: the fixture one level down.
+ */
+#define FIXTURE_TEST_(fn, nested)					\
+	static int fn##_body(struct fixture *f);			\
+	static int fn(const char *root)					\
+	{								\
+		return fixture_run(root, #fn, nested, fn##_body);	\
+	}								\
+	static int fn##_body(struct fixture *f)
+#define FIXTURE_TEST(fn)		FIXTURE_TEST_(fn, false)
+#define FIXTURE_TEST_NESTED(fn)		FIXTURE_TEST_(fn, true)
 
 /* Bytes of data a thread with a default stack adds; -1 on error */
 long thread_stack_bytes(void);

@@ -179,347 +179,313 @@ out:
  * munmap uncharges exactly what it removes, also from the middle of a
  * mapping, across holes and when MAP_FIXED replaces pages.
  */
-static int test_heap_mmap(const char *root)
+FIXTURE_TEST(test_heap_mmap)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, rw, ro, sh, mfd, msh, mpriv, none, gd, r;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "heap_mmap"));
-
-	rw = ag_mmap_rw(&f.a, 16);
+	rw = ag_mmap_rw(&f->a, 16);
 	EXPECT(rw != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap 16 pages private rw", 16 * ps, 0);
-	ro = ag_mmap(&f.a, 16, PROT_READ, ANON);
+	STEP(&f->t, "mmap 16 pages private rw", 16 * ps, 0);
+	ro = ag_mmap(&f->a, 16, PROT_READ, ANON);
 	EXPECT(ro != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap private read-only", 0, 0);
-	sh = ag_mmap(&f.a, 16, RW, MAP_SHARED | MAP_ANONYMOUS);
+	STEP(&f->t, "mmap private read-only", 0, 0);
+	sh = ag_mmap(&f->a, 16, RW, MAP_SHARED | MAP_ANONYMOUS);
 	EXPECT(sh != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap shared anonymous rw", 0, 0);
-	mfd = ag_call(&f.a, AG_NEWFD, NEWFD_MEMFD, 16 * ps);
+	STEP(&f->t, "mmap shared anonymous rw", 0, 0);
+	mfd = ag_call(&f->a, AG_NEWFD, NEWFD_MEMFD, 16 * ps);
 	EXPECT(mfd >= 0, "memfd_create: %s", strerror(errno));
-	STEP(&f.t, "memfd_create", 0, 1);
-	msh = ag_call(&f.a, AG_MMAP, 0, 16 * ps, RW, MAP_SHARED, mfd, 0);
+	STEP(&f->t, "memfd_create", 0, 1);
+	msh = ag_call(&f->a, AG_MMAP, 0, 16 * ps, RW, MAP_SHARED, mfd, 0);
 	EXPECT(msh != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap memfd shared rw", 0, 0);
-	mpriv = ag_call(&f.a, AG_MMAP, 0, 16 * ps, RW, MAP_PRIVATE, mfd, 0);
+	STEP(&f->t, "mmap memfd shared rw", 0, 0);
+	mpriv = ag_call(&f->a, AG_MMAP, 0, 16 * ps, RW, MAP_PRIVATE, mfd, 0);
 	EXPECT(mpriv != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap memfd private rw", 16 * ps, 0);
-	none = ag_mmap(&f.a, 16, PROT_NONE, ANON);
+	STEP(&f->t, "mmap memfd private rw", 16 * ps, 0);
+	none = ag_mmap(&f->a, 16, PROT_NONE, ANON);
 	EXPECT(none != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap PROT_NONE", 0, 0);
-	gd = ag_mmap(&f.a, 4, RW, ANON | MAP_GROWSDOWN);
+	STEP(&f->t, "mmap PROT_NONE", 0, 0);
+	gd = ag_mmap(&f->a, 4, RW, ANON | MAP_GROWSDOWN);
 	EXPECT(gd != -1, "mmap: %s", strerror(errno));
 	/* a stack (VM_GROWSDOWN), not data */
-	STEP(&f.t, "mmap MAP_GROWSDOWN", 0, 0);
+	STEP(&f->t, "mmap MAP_GROWSDOWN", 0, 0);
 
-	EXPECT(!ag_call(&f.a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
+	EXPECT(!ag_call(&f->a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
 	       strerror(errno));
-	STEP(&f.t, "munmap 4 pages in the middle", -4 * ps, 0);
-	EXPECT(!ag_munmap(&f.a, rw, 2), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap the first 2 pages", -2 * ps, 0);
-	r = ag_call(&f.a, AG_MMAP, rw + 10 * ps, 2 * ps, PROT_READ,
+	STEP(&f->t, "munmap 4 pages in the middle", -4 * ps, 0);
+	EXPECT(!ag_munmap(&f->a, rw, 2), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap the first 2 pages", -2 * ps, 0);
+	r = ag_call(&f->a, AG_MMAP, rw + 10 * ps, 2 * ps, PROT_READ,
 		    ANON | MAP_FIXED, -1, 0);
 	EXPECT(r == rw + 10 * ps, "mmap MAP_FIXED: %s", strerror(errno));
-	STEP(&f.t, "MAP_FIXED read-only over 2 rw pages", -2 * ps, 0);
+	STEP(&f->t, "MAP_FIXED read-only over 2 rw pages", -2 * ps, 0);
 	/* left: rw pages 2-3, 8-9 and 12-15 and read-only 10-11 */
-	EXPECT(!ag_munmap(&f.a, rw, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap across holes and pieces", -8 * ps, 0);
+	EXPECT(!ag_munmap(&f->a, rw, 16), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap across holes and pieces", -8 * ps, 0);
 
-	EXPECT(!ag_munmap(&f.a, mpriv, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap memfd private", -16 * ps, 0);
-	EXPECT(!ag_munmap(&f.a, msh, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap memfd shared", 0, 0);
-	EXPECT(!ag_close(&f.a, mfd), "close: %s", strerror(errno));
-	STEP(&f.t, "close memfd", 0, -1);
-	EXPECT(!ag_munmap(&f.a, sh, 16), "munmap: %s", strerror(errno));
-	EXPECT(!ag_munmap(&f.a, ro, 16), "munmap: %s", strerror(errno));
-	EXPECT(!ag_munmap(&f.a, none, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap uncounted mappings", 0, 0);
-	EXPECT(!ag_munmap(&f.a, gd, 4), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap MAP_GROWSDOWN", 0, 0);
-	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start: %ld vs %ld",
-	       f.t.last.heap, f.t.start.heap);
-	ret = KSFT_PASS;
+	EXPECT(!ag_munmap(&f->a, mpriv, 16), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap memfd private", -16 * ps, 0);
+	EXPECT(!ag_munmap(&f->a, msh, 16), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap memfd shared", 0, 0);
+	EXPECT(!ag_close(&f->a, mfd), "close: %s", strerror(errno));
+	STEP(&f->t, "close memfd", 0, -1);
+	EXPECT(!ag_munmap(&f->a, sh, 16), "munmap: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f->a, ro, 16), "munmap: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f->a, none, 16), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap uncounted mappings", 0, 0);
+	EXPECT(!ag_munmap(&f->a, gd, 4), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap MAP_GROWSDOWN", 0, 0);
+	EXPECT(f->t.last.heap == f->t.start.heap, "back to the start: %ld vs %ld",
+	       f->t.last.heap, f->t.start.heap);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* brk charges what it adds to the heap and uncharges what it gives back. */
-static int test_heap_brk(const char *root)
+FIXTURE_TEST(test_heap_brk)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, kb0;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "heap_brk"));
-
-	EXPECT(ag_call(&f.a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
-	kb0 = f.a.v[0];
-	EXPECT(ag_call(&f.a, AG_SBRK, 8 * ps) != -1, "sbrk: %s",
+	EXPECT(ag_call(&f->a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	kb0 = f->a.v[0];
+	EXPECT(ag_call(&f->a, AG_SBRK, 8 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	EXPECT(f.a.v[0] == kb0 + 8 * ps, "break moved to %#lx", f.a.v[0]);
-	STEP(&f.t, "brk +8 pages", 8 * ps, 0);
-	EXPECT(ag_call(&f.a, AG_SBRK, 3 * ps) != -1, "sbrk: %s",
+	EXPECT(f->a.v[0] == kb0 + 8 * ps, "break moved to %#lx", f->a.v[0]);
+	STEP(&f->t, "brk +8 pages", 8 * ps, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, 3 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&f.t, "brk +3 pages", 3 * ps, 0);
-	EXPECT(ag_call(&f.a, AG_SBRK, -5 * ps) != -1, "sbrk: %s",
+	STEP(&f->t, "brk +3 pages", 3 * ps, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, -5 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&f.t, "brk -5 pages", -5 * ps, 0);
-	EXPECT(ag_call(&f.a, AG_SBRK, -6 * ps) != -1, "sbrk: %s",
+	STEP(&f->t, "brk -5 pages", -5 * ps, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, -6 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	EXPECT(f.a.v[0] == kb0, "break back at %#lx, is %#lx", kb0, f.a.v[0]);
-	STEP(&f.t, "brk -6 pages", -6 * ps, 0);
-	EXPECT(ag_call(&f.a, AG_SBRK, 256 * ps) != -1, "sbrk: %s",
+	EXPECT(f->a.v[0] == kb0, "break back at %#lx, is %#lx", kb0, f->a.v[0]);
+	STEP(&f->t, "brk -6 pages", -6 * ps, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, 256 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&f.t, "brk +256 pages", 256 * ps, 0);
-	EXPECT(ag_call(&f.a, AG_SBRK, -256 * ps) != -1, "sbrk: %s",
+	STEP(&f->t, "brk +256 pages", 256 * ps, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, -256 * ps) != -1, "sbrk: %s",
 	       strerror(errno));
-	STEP(&f.t, "brk -256 pages", -256 * ps, 0);
-	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start");
-	ret = KSFT_PASS;
+	STEP(&f->t, "brk -256 pages", -256 * ps, 0);
+	EXPECT(f->t.last.heap == f->t.start.heap, "back to the start");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* mremap: grow (moving), shrink in place, move onto a reservation, DONTUNMAP. */
-static int test_heap_mremap(const char *root)
+FIXTURE_TEST(test_heap_mremap)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, m, res, d = -1, r;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "heap_mremap"));
-
-	m = ag_mmap_rw(&f.a, 8);
+	m = ag_mmap_rw(&f->a, 8);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap 8 pages", 8 * ps, 0);
-	m = ag_call(&f.a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
+	STEP(&f->t, "mmap 8 pages", 8 * ps, 0);
+	m = ag_call(&f->a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
 	EXPECT(m != -1, "mremap grow: %s", strerror(errno));
-	STEP(&f.t, "mremap 8 -> 16 pages", 8 * ps, 0);
-	r = ag_call(&f.a, AG_MREMAP, m, 16 * ps, 4 * ps, 0, 0);
+	STEP(&f->t, "mremap 8 -> 16 pages", 8 * ps, 0);
+	r = ag_call(&f->a, AG_MREMAP, m, 16 * ps, 4 * ps, 0, 0);
 	EXPECT(r == m, "mremap shrink: %s", strerror(errno));
-	STEP(&f.t, "mremap 16 -> 4 pages", -12 * ps, 0);
-	res = ag_mmap(&f.a, 16, PROT_NONE, ANON);
+	STEP(&f->t, "mremap 16 -> 4 pages", -12 * ps, 0);
+	res = ag_mmap(&f->a, 16, PROT_NONE, ANON);
 	EXPECT(res != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "reserve 16 pages PROT_NONE", 0, 0);
-	r = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 4 * ps,
+	STEP(&f->t, "reserve 16 pages PROT_NONE", 0, 0);
+	r = ag_call(&f->a, AG_MREMAP, m, 4 * ps, 4 * ps,
 		    MREMAP_MAYMOVE | MREMAP_FIXED, res + 4 * ps);
 	EXPECT(r == res + 4 * ps, "mremap move: %s", strerror(errno));
-	STEP(&f.t, "mremap move onto the reservation", 0, 0);
+	STEP(&f->t, "mremap move onto the reservation", 0, 0);
 	m = r;
-	d = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 4 * ps,
+	d = ag_call(&f->a, AG_MREMAP, m, 4 * ps, 4 * ps,
 		    MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
 	/* every supported line has it (5.7+) */
 	EXPECT(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
 	/* the old range stays mapped (and writable) */
-	STEP(&f.t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
+	STEP(&f->t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
 	m = d;
-	r = ag_call(&f.a, AG_MREMAP, m, 4 * ps, 64 * ps, MREMAP_MAYMOVE, 0);
+	r = ag_call(&f->a, AG_MREMAP, m, 4 * ps, 64 * ps, MREMAP_MAYMOVE, 0);
 	EXPECT(r != -1, "mremap grow: %s", strerror(errno));
-	STEP(&f.t, "mremap 4 -> 64 pages", 60 * ps, 0);
+	STEP(&f->t, "mremap 4 -> 64 pages", 60 * ps, 0);
 	m = r;
-	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap 64 pages", -64 * ps, 0);
-	EXPECT(!ag_munmap(&f.a, res, 16), "munmap: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap 64 pages", -64 * ps, 0);
+	EXPECT(!ag_munmap(&f->a, res, 16), "munmap: %s", strerror(errno));
 	/* with the 4 writable pages DONTUNMAP left in it */
-	STEP(&f.t, "munmap the reservation", -4 * ps, 0);
-	EXPECT(f.t.last.heap == f.t.start.heap, "back to the start");
-	ret = KSFT_PASS;
+	STEP(&f->t, "munmap the reservation", -4 * ps, 0);
+	EXPECT(f->t.last.heap == f->t.start.heap, "back to the start");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* mprotect: PROT_NONE reservations count once writable, and stop again. */
-static int test_heap_mprotect(const char *root)
+FIXTURE_TEST(test_heap_mprotect)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, r;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "heap_mprotect"));
-
-	r = ag_mmap(&f.a, 16, PROT_NONE, ANON);
+	r = ag_mmap(&f->a, 16, PROT_NONE, ANON);
 	EXPECT(r != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "reserve 16 pages PROT_NONE", 0, 0);
-	EXPECT(!ag_call(&f.a, AG_MPROTECT, r, 8 * ps, RW), "mprotect: %s",
+	STEP(&f->t, "reserve 16 pages PROT_NONE", 0, 0);
+	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, 8 * ps, RW), "mprotect: %s",
 	       strerror(errno));
-	STEP(&f.t, "mprotect 8 pages rw", 8 * ps, 0);
-	EXPECT(!ag_call(&f.a, AG_MPROTECT, r, 16 * ps, RW), "mprotect: %s",
+	STEP(&f->t, "mprotect 8 pages rw", 8 * ps, 0);
+	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, 16 * ps, RW), "mprotect: %s",
 	       strerror(errno));
-	STEP(&f.t, "mprotect all 16 pages rw", 8 * ps, 0);
-	EXPECT(!ag_call(&f.a, AG_MPROTECT, r + 4 * ps, 4 * ps, PROT_READ),
+	STEP(&f->t, "mprotect all 16 pages rw", 8 * ps, 0);
+	EXPECT(!ag_call(&f->a, AG_MPROTECT, r + 4 * ps, 4 * ps, PROT_READ),
 	       "mprotect: %s", strerror(errno));
-	STEP(&f.t, "mprotect 4 pages read-only", -4 * ps, 0);
-	EXPECT(!ag_call(&f.a, AG_MPROTECT, r + 4 * ps, 4 * ps, RW),
+	STEP(&f->t, "mprotect 4 pages read-only", -4 * ps, 0);
+	EXPECT(!ag_call(&f->a, AG_MPROTECT, r + 4 * ps, 4 * ps, RW),
 	       "mprotect: %s", strerror(errno));
-	STEP(&f.t, "mprotect them rw again", 4 * ps, 0);
-	EXPECT(!ag_call(&f.a, AG_MPROTECT, r, 16 * ps, PROT_NONE),
+	STEP(&f->t, "mprotect them rw again", 4 * ps, 0);
+	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, 16 * ps, PROT_NONE),
 	       "mprotect: %s", strerror(errno));
-	STEP(&f.t, "mprotect all PROT_NONE", -16 * ps, 0);
-	EXPECT(!ag_munmap(&f.a, r, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap", 0, 0);
-	ret = KSFT_PASS;
+	STEP(&f->t, "mprotect all PROT_NONE", -16 * ps, 0);
+	EXPECT(!ag_munmap(&f->a, r, 16), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap", 0, 0);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
  * fork charges the child's copy of the address space (without
  * MADV_DONTFORK areas); both processes are members and counted separately.
  */
-static int test_heap_fork(const char *root)
+FIXTURE_TEST(test_heap_fork)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, m, dn, sm, pid, sub, vd, nf, st;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "heap_fork"));
-
-	m = ag_mmap_rw(&f.a, 64);
+	m = ag_mmap_rw(&f->a, 64);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap 64 pages", 64 * ps, 0);
-	dn = ag_mmap_rw(&f.a, 32);
+	STEP(&f->t, "mmap 64 pages", 64 * ps, 0);
+	dn = ag_mmap_rw(&f->a, 32);
 	EXPECT(dn != -1, "mmap: %s", strerror(errno));
-	EXPECT(!ag_call(&f.a, AG_MADVISE, dn, 32 * ps, MADV_DONTFORK),
+	EXPECT(!ag_call(&f->a, AG_MADVISE, dn, 32 * ps, MADV_DONTFORK),
 	       "madvise: %s", strerror(errno));
-	STEP(&f.t, "mmap 32 pages MADV_DONTFORK", 32 * ps, 0);
+	STEP(&f->t, "mmap 32 pages MADV_DONTFORK", 32 * ps, 0);
 
-	pid = ag_call(&f.a, AG_FORK, 0);
+	pid = ag_call(&f->a, AG_FORK, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
-	sub = f.a.v[0];
-	EXPECT(cg_nr_procs(f.cg) == 2 && cg_has_pid(f.cg, pid) &&
-	       cg_has_pid(f.cg, f.a.pid), "parent and child are members");
+	sub = f->a.v[0];
+	EXPECT(cg_nr_procs(f->cg) == 2 && cg_has_pid(f->cg, pid) &&
+	       cg_has_pid(f->cg, f->a.pid), "parent and child are members");
 	/* the child copies all but the MADV_DONTFORK range; +2 pipe ends */
-	vd = vmdata_bytes(f.a.pid) - 32 * ps;
-	STEP(&f.t, "fork", vd, 2 + fd_count(pid));
+	vd = vmdata_bytes(f->a.pid) - 32 * ps;
+	STEP(&f->t, "fork", vd, 2 + fd_count(pid));
 
-	sm = ag_call_sub(&f.a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0);
+	sm = ag_call_sub(&f->a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0);
 	EXPECT(sm != -1, "mmap in child: %s", strerror(errno));
-	STEP(&f.t, "child mmaps 16 pages", 16 * ps, 0);
-	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
-	STEP(&f.t, "parent unmaps 64 pages (child keeps its copy)", -64 * ps, 0);
-	EXPECT(!ag_call_sub(&f.a, sub, AG_MUNMAP, sm, 16 * ps), "munmap: %s",
+	STEP(&f->t, "child mmaps 16 pages", 16 * ps, 0);
+	EXPECT(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
+	STEP(&f->t, "parent unmaps 64 pages (child keeps its copy)", -64 * ps, 0);
+	EXPECT(!ag_call_sub(&f->a, sub, AG_MUNMAP, sm, 16 * ps), "munmap: %s",
 	       strerror(errno));
-	STEP(&f.t, "child unmaps 16 pages", -16 * ps, 0);
+	STEP(&f->t, "child unmaps 16 pages", -16 * ps, 0);
 	vd = vmdata_bytes(pid);
 	nf = fd_count(pid);
-	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
+	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st) && !WEXITSTATUS(st),
 	       "child exit status %#lx", st);
-	STEP(&f.t, "child exited", -vd, -nf - 2);
-	EXPECT(cg_nr_procs(f.cg) == 1, "one process left");
+	STEP(&f->t, "child exited", -vd, -nf - 2);
+	EXPECT(cg_nr_procs(f->cg) == 1, "one process left");
 
-	pid = ag_call(&f.a, AG_FORK_EXIT, 0);
+	pid = ag_call(&f->a, AG_FORK_EXIT, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
-	STEP(&f.t, "fork + exit + wait", 0, 0);
-	ret = KSFT_PASS;
+	STEP(&f->t, "fork + exit + wait", 0, 0);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
  * exec replaces the charge of the old image with the new image's VmData and
  * drops the O_CLOEXEC descriptors, also from a multi-threaded process.
  */
-static int test_exec(const char *root)
+FIXTURE_TEST(test_exec)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct rt_usage before;
 	long ps = page_size, m, i, big;
-	int ret = KSFT_FAIL, st;
-
-	SETUP(fixture_setup(&f, root, "exec"));
+	int st;
 
 	big = (8L << 20) / ps;
-	m = ag_mmap_rw(&f.a, big);
+	m = ag_mmap_rw(&f->a, big);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap 8M", big * ps, 0);
+	STEP(&f->t, "mmap 8M", big * ps, 0);
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_call(&f.a, AG_OPEN, O_CLOEXEC) >= 0, "open: %s",
+		EXPECT(ag_call(&f->a, AG_OPEN, O_CLOEXEC) >= 0, "open: %s",
 		       strerror(errno));
 	for (i = 0; i < 2; i++)
-		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
-	STEP(&f.t, "open 3 O_CLOEXEC + 2", 0, 5);
+		EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	STEP(&f->t, "open 3 O_CLOEXEC + 2", 0, 5);
 	/* two threads, each with an O_CLOEXEC fd, plus an O_CLOEXEC pipe */
-	EXPECT(!ag_call(&f.a, AG_THREADS, 2, 0, 4, 1) && !f.a.v[0],
+	EXPECT(!ag_call(&f->a, AG_THREADS, 2, 0, 4, 1) && !f->a.v[0],
 	       "threads: %s", strerror(errno));
-	STEP(&f.t, "2 threads", 2 * (thread_stack_bytes() + 4 * ps), 4);
-	before = f.t.last;
+	STEP(&f->t, "2 threads", 2 * (thread_stack_bytes() + 4 * ps), 4);
+	before = f->t.last;
 
-	EXPECT(!ag_call(&f.a, AG_EXEC, 0), "exec: %s", strerror(errno));
-	EXPECT(f.a.v[0] == f.a.pid, "same process after exec");
-	EXPECT(count_tasks(f.a.pid) == 1, "other threads gone");
-	STEP(&f.t, "exec", ANY, -7);
-	EXPECT(f.t.last.heap < before.heap - (4L << 20),
+	EXPECT(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	EXPECT(f->a.v[0] == f->a.pid, "same process after exec");
+	EXPECT(count_tasks(f->a.pid) == 1, "other threads gone");
+	STEP(&f->t, "exec", ANY, -7);
+	EXPECT(f->t.last.heap < before.heap - (4L << 20),
 	       "old image's heap gone: %ld before, %ld after", before.heap,
-	       f.t.last.heap);
-	m = ag_mmap_rw(&f.a, 16);
+	       f->t.last.heap);
+	m = ag_mmap_rw(&f->a, 16);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "new image mmaps 16 pages", 16 * ps, 0);
+	STEP(&f->t, "new image mmaps 16 pages", 16 * ps, 0);
 
-	EXPECT(!ag_call(&f.a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
+	EXPECT(!ag_call(&f->a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
 	       strerror(errno));
 	/* the new image has no cached stacks */
-	STEP(&f.t, "3 threads", 3 * thread_stack_bytes(), 2);
-	EXPECT(!ag_call(&f.a, AG_EXEC, 0), "exec: %s", strerror(errno));
-	STEP(&f.t, "exec from a multi-threaded process", ANY, -2);
+	STEP(&f->t, "3 threads", 3 * thread_stack_bytes(), 2);
+	EXPECT(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	STEP(&f->t, "exec from a multi-threaded process", ANY, -2);
 
-	st = agent_stop(&f.a);
+	st = agent_stop(&f->a);
 	EXPECT(st != -1 && WIFEXITED(st), "agent exit status %#x", st);
-	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
-	ret = KSFT_PASS;
+	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
  * Threads share one mm and one fd table: counted once.  Their stacks and
  * what each thread maps or opens are charged to the process.
  */
-static int test_threads(const char *root)
+FIXTURE_TEST(test_threads)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, m, stack;
-	int ret = KSFT_FAIL;
-
-	SETUP(fixture_setup(&f, root, "threads"));
 
 	stack = thread_stack_bytes();
 	SETUP(stack <= 0);
-	EXPECT(!ag_call(&f.a, AG_THREADS, 4, 0, 8, 1) && !f.a.v[0],
+	EXPECT(!ag_call(&f->a, AG_THREADS, 4, 0, 8, 1) && !f->a.v[0],
 	       "threads: %s", strerror(errno));
-	EXPECT(count_tasks(f.a.pid) == 5, "5 threads, got %ld",
-	       count_tasks(f.a.pid));
-	EXPECT(cg_nr_procs(f.cg) == 1, "one process");
+	EXPECT(count_tasks(f->a.pid) == 5, "5 threads, got %ld",
+	       count_tasks(f->a.pid));
+	EXPECT(cg_nr_procs(f->cg) == 1, "one process");
 	/* each thread opened one fd; the agent made a pipe */
-	STEP(&f.t, "4 threads, each mapping 8 pages and opening a file",
+	STEP(&f->t, "4 threads, each mapping 8 pages and opening a file",
 	     4 * (stack + 8 * ps), 4 + 2);
-	m = ag_mmap_rw(&f.a, 16);
+	m = ag_mmap_rw(&f->a, 16);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	STEP(&f.t, "mmap while threads run", 16 * ps, 0);
-	EXPECT(!ag_call(&f.a, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
-	EXPECT(count_tasks(f.a.pid) == 1, "threads gone");
+	STEP(&f->t, "mmap while threads run", 16 * ps, 0);
+	EXPECT(!ag_call(&f->a, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
+	EXPECT(count_tasks(f->a.pid) == 1, "threads gone");
 	/* glibc keeps the stacks of joined threads for new ones */
-	STEP(&f.t, "threads unmapped, closed and exited", -4 * 8 * ps, -6);
-	EXPECT(!ag_munmap(&f.a, m, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap", -16 * ps, 0);
-	EXPECT(!ag_call(&f.a, AG_THREADS, 3, 256 << 10, 0, 0), "threads: %s",
+	STEP(&f->t, "threads unmapped, closed and exited", -4 * 8 * ps, -6);
+	EXPECT(!ag_munmap(&f->a, m, 16), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap", -16 * ps, 0);
+	EXPECT(!ag_call(&f->a, AG_THREADS, 3, 256 << 10, 0, 0), "threads: %s",
 	       strerror(errno));
 	/* too small for the cached 8M stacks: 3 new ones */
-	STEP(&f.t, "3 threads with 256K stacks", 3 * (256 << 10), 2);
-	EXPECT(agent_stop(&f.a) != -1, "agent exits");
-	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0 after exit with threads");
-	ret = KSFT_PASS;
+	STEP(&f->t, "3 threads with 256K stacks", 3 * (256 << 10), 2);
+	EXPECT(agent_stop(&f->a) != -1, "agent exits");
+	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0 after exit with threads");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* @g grows the heap of @f's agent by @need bytes, charged exactly. */
@@ -537,128 +503,118 @@ static int grow_exactly(struct fixture *f, const struct heap_grower *g,
  * Every heap grower of the table is charged exactly what it adds, and an
  * exit gives it all back.
  */
-static int test_heap_growers(const char *root)
+FIXTURE_TEST(test_heap_growers)
 {
-	struct fixture f = FIXTURE_INIT;
 	long need, state;
-	int ret = KSFT_FAIL, i;
+	int i;
 
-	SETUP(fixture_setup(&f, root, "heap_growers"));
 	for (i = 0; i < nr_heap_growers; i++) {
 		const struct heap_grower *g = &heap_growers[i];
 
-		SETUP(heap_grow_prep(g, &f.a, GROW_PAGES, &state));
-		STEP(&f.t, g->name, g->prep_pages * page_size, 0);
-		need = heap_grow_need(g, &f.a, GROW_PAGES);
-		EXPECT(!grow_exactly(&f, g, need, &state), "%s", g->name);
+		SETUP(heap_grow_prep(g, &f->a, GROW_PAGES, &state));
+		STEP(&f->t, g->name, g->prep_pages * page_size, 0);
+		need = heap_grow_need(g, &f->a, GROW_PAGES);
+		EXPECT(!grow_exactly(f, g, need, &state), "%s", g->name);
 	}
-	EXPECT(agent_stop(&f.a) != -1, "agent exits");
-	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
-	ret = KSFT_PASS;
+	EXPECT(agent_stop(&f->a) != -1, "agent exits");
+	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
 /* files exactness */
 
 /* open, dup, dup2 (new and existing target), dup3, F_DUPFD*, close. */
-static int test_files_dup(const char *root)
+FIXTURE_TEST(test_files_dup)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct rlimit rl;
 	long fd, d1, hi, r, f5, f6;
-	int ret = KSFT_FAIL;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return KSFT_FAIL;
 	hi = rl.rlim_cur > 1001 ? 1000 : (long)rl.rlim_cur - 1;
-	SETUP(fixture_setup(&f, root, "files_dup"));
 
-	fd = ag_open(&f.a);
+	fd = ag_open(&f->a);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
-	STEP(&f.t, "open", 0, 1);
-	d1 = ag_call(&f.a, AG_DUP, fd);
+	STEP(&f->t, "open", 0, 1);
+	d1 = ag_call(&f->a, AG_DUP, fd);
 	EXPECT(d1 >= 0, "dup: %s", strerror(errno));
-	STEP(&f.t, "dup", 0, 1);
-	r = ag_call(&f.a, AG_DUP2, fd, hi);
+	STEP(&f->t, "dup", 0, 1);
+	r = ag_call(&f->a, AG_DUP2, fd, hi);
 	EXPECT(r == hi, "dup2: %s", strerror(errno));
-	STEP(&f.t, "dup2 to a new high fd (table grows)", 0, 1);
-	r = ag_call(&f.a, AG_DUP2, d1, hi);
+	STEP(&f->t, "dup2 to a new high fd (table grows)", 0, 1);
+	r = ag_call(&f->a, AG_DUP2, d1, hi);
 	EXPECT(r == hi, "dup2: %s", strerror(errno));
-	STEP(&f.t, "dup2 onto an open fd", 0, 0);
-	r = ag_call(&f.a, AG_DUP2, fd, fd);
+	STEP(&f->t, "dup2 onto an open fd", 0, 0);
+	r = ag_call(&f->a, AG_DUP2, fd, fd);
 	EXPECT(r == fd, "dup2: %s", strerror(errno));
-	STEP(&f.t, "dup2 onto itself", 0, 0);
-	r = ag_call(&f.a, AG_DUP3, fd, hi - 1, O_CLOEXEC);
+	STEP(&f->t, "dup2 onto itself", 0, 0);
+	r = ag_call(&f->a, AG_DUP3, fd, hi - 1, O_CLOEXEC);
 	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
-	STEP(&f.t, "dup3", 0, 1);
-	r = ag_call(&f.a, AG_DUP3, d1, hi - 1, 0);
+	STEP(&f->t, "dup3", 0, 1);
+	r = ag_call(&f->a, AG_DUP3, d1, hi - 1, 0);
 	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
-	STEP(&f.t, "dup3 onto an open fd", 0, 0);
-	f5 = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD, 500);
+	STEP(&f->t, "dup3 onto an open fd", 0, 0);
+	f5 = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD, 500);
 	EXPECT(f5 >= 500, "F_DUPFD: %s", strerror(errno));
-	STEP(&f.t, "F_DUPFD", 0, 1);
-	f6 = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+	STEP(&f->t, "F_DUPFD", 0, 1);
+	f6 = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
 	EXPECT(f6 >= 0, "F_DUPFD_CLOEXEC: %s", strerror(errno));
-	STEP(&f.t, "F_DUPFD_CLOEXEC", 0, 1);
+	STEP(&f->t, "F_DUPFD_CLOEXEC", 0, 1);
 
-	EXPECT(!ag_close(&f.a, f6) && !ag_close(&f.a, f5), "close: %s",
+	EXPECT(!ag_close(&f->a, f6) && !ag_close(&f->a, f5), "close: %s",
 	       strerror(errno));
-	STEP(&f.t, "close 2", 0, -2);
-	EXPECT(!ag_close(&f.a, hi) && !ag_close(&f.a, hi - 1), "close: %s",
+	STEP(&f->t, "close 2", 0, -2);
+	EXPECT(!ag_close(&f->a, hi) && !ag_close(&f->a, hi - 1), "close: %s",
 	       strerror(errno));
-	STEP(&f.t, "close the high fds", 0, -2);
-	EXPECT(ag_close(&f.a, hi) == -1 && errno == EBADF, "double close");
-	STEP(&f.t, "close of a closed fd", 0, 0);
-	EXPECT(!ag_close(&f.a, d1) && !ag_close(&f.a, fd), "close: %s",
+	STEP(&f->t, "close the high fds", 0, -2);
+	EXPECT(ag_close(&f->a, hi) == -1 && errno == EBADF, "double close");
+	STEP(&f->t, "close of a closed fd", 0, 0);
+	EXPECT(!ag_close(&f->a, d1) && !ag_close(&f->a, fd), "close: %s",
 	       strerror(errno));
-	STEP(&f.t, "close 2", 0, -2);
-	EXPECT(f.t.last.files == f.t.start.files, "back to the start");
-	ret = KSFT_PASS;
+	STEP(&f->t, "close 2", 0, -2);
+	EXPECT(f->t.last.files == f->t.start.files, "back to the start");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
  * Every descriptor creator of the table is charged exactly, and close
  * uncharges.
  */
-static int test_files_creators(const char *root)
+FIXTURE_TEST(test_files_creators)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct fd_env env;
 	long fds[32][2], n[32] = { 0 };
-	int ret = KSFT_FAIL, i, j;
+	int i, j;
 	bool trunc;
 
 	SETUP(nr_fd_creators > 32);
-	SETUP(fixture_setup(&f, root, "files_creators") ||
-	      fd_env_setup(&f.a, &env));
-	STEP(&f.t, "the descriptors the creators use", 0, 5);
+	SETUP(fd_env_setup(&f->a, &env));
+	STEP(&f->t, "the descriptors the creators use", 0, 5);
 
 	for (i = 0; i < nr_fd_creators; i++) {
 		const struct fd_creator *c = &fd_creators[i];
 
-		n[i] = fd_create(&f.a, c, &env, fds[i], &trunc);
+		n[i] = fd_create(&f->a, c, &env, fds[i], &trunc);
 		EXPECT(n[i] == c->nfds && !trunc, "%s: %ld (%s)", c->name,
 		       n[i], strerror(errno));
-		STEP(&f.t, c->name, 0, c->nfds);
+		STEP(&f->t, c->name, 0, c->nfds);
 	}
 	for (i = 0; i < nr_fd_creators; i++)
 		for (j = 0; j < n[i]; j++) {
-			EXPECT(!ag_close(&f.a, fds[i][j]), "close %ld (%s): %s",
+			EXPECT(!ag_close(&f->a, fds[i][j]), "close %ld (%s): %s",
 			       fds[i][j], fd_creators[i].name, strerror(errno));
-			STEP(&f.t, "close", 0, -1);
+			STEP(&f->t, "close", 0, -1);
 		}
-	EXPECT(f.t.last.files == f.t.start.files + 5, "back to the start");
-	EXPECT(f.t.last.heap == f.t.start.heap, "heap unchanged");
-	ret = KSFT_PASS;
+	EXPECT(f->t.last.files == f->t.start.files + 5, "back to the start");
+	EXPECT(f->t.last.heap == f->t.start.heap, "heap unchanged");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
@@ -715,90 +671,82 @@ out:
 }
 
 /* close_range closes (and uncharges) exactly the open fds in the range. */
-static int test_files_close_range(const char *root)
+FIXTURE_TEST(test_files_close_range)
 {
-	struct fixture f = FIXTURE_INIT;
 	long fd, r, i;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "close_range"));
-
-	fd = ag_open(&f.a);
+	fd = ag_open(&f->a);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
 	for (i = 0; i < 5; i++) {
-		r = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD, 100);
+		r = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD, 100);
 		EXPECT(r == 100 + i, "F_DUPFD gave %ld: %s", r,
 		       strerror(errno));
 	}
-	STEP(&f.t, "open + 5 fds at 100-104", 0, 6);
-	r = ag_call(&f.a, AG_CLOSE_RANGE, 101, 103, 0);
+	STEP(&f->t, "open + 5 fds at 100-104", 0, 6);
+	r = ag_call(&f->a, AG_CLOSE_RANGE, 101, 103, 0);
 	EXPECT(!r, "close_range: %s", strerror(errno));
-	STEP(&f.t, "close_range(101, 103)", 0, -3);
-	r = ag_call(&f.a, AG_CLOSE_RANGE, 100, 104, CLOSE_RANGE_CLOEXEC);
+	STEP(&f->t, "close_range(101, 103)", 0, -3);
+	r = ag_call(&f->a, AG_CLOSE_RANGE, 100, 104, CLOSE_RANGE_CLOEXEC);
 	EXPECT(!r, "close_range CLOEXEC: %s", strerror(errno));
-	STEP(&f.t, "close_range CLOSE_RANGE_CLOEXEC closes nothing", 0, 0);
-	r = ag_call(&f.a, AG_CLOSE_RANGE, 100, ~0U, 0);
+	STEP(&f->t, "close_range CLOSE_RANGE_CLOEXEC closes nothing", 0, 0);
+	r = ag_call(&f->a, AG_CLOSE_RANGE, 100, ~0U, 0);
 	EXPECT(!r, "close_range: %s", strerror(errno));
-	STEP(&f.t, "close_range(100, ~0) with holes", 0, -2);
+	STEP(&f->t, "close_range(100, ~0) with holes", 0, -2);
 	for (i = 0; i < 4; i++) {
-		r = ag_call(&f.a, AG_FCNTL, fd, F_DUPFD, 200);
+		r = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD, 200);
 		EXPECT(r == 200 + i, "F_DUPFD gave %ld: %s", r,
 		       strerror(errno));
 	}
-	STEP(&f.t, "4 fds at 200-203", 0, 4);
-	r = ag_call(&f.a, AG_CLOSE_RANGE, 200, 203, CLOSE_RANGE_UNSHARE);
+	STEP(&f->t, "4 fds at 200-203", 0, 4);
+	r = ag_call(&f->a, AG_CLOSE_RANGE, 200, 203, CLOSE_RANGE_UNSHARE);
 	EXPECT(!r, "close_range UNSHARE: %s", strerror(errno));
-	STEP(&f.t, "close_range CLOSE_RANGE_UNSHARE (table copied)", 0, -4);
-	r = ag_call(&f.a, AG_UNSHARE, CLONE_FILES);
+	STEP(&f->t, "close_range CLOSE_RANGE_UNSHARE (table copied)", 0, -4);
+	r = ag_call(&f->a, AG_UNSHARE, CLONE_FILES);
 	EXPECT(!r, "unshare: %s", strerror(errno));
-	STEP(&f.t, "unshare(CLONE_FILES) of an unshared table", 0, 0);
-	EXPECT(!ag_close(&f.a, fd), "close: %s", strerror(errno));
-	STEP(&f.t, "close", 0, -1);
-	ret = KSFT_PASS;
+	STEP(&f->t, "unshare(CLONE_FILES) of an unshared table", 0, 0);
+	EXPECT(!ag_close(&f->a, fd), "close: %s", strerror(errno));
+	STEP(&f->t, "close", 0, -1);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* fork charges the child's copy of the fd table; its opens are its own. */
-static int test_files_fork(const char *root)
+FIXTURE_TEST(test_files_fork)
 {
-	struct fixture f = FIXTURE_INIT;
 	long pid, sub, f1, f2, st, nf, vd, fds[3];
-	int ret = KSFT_FAIL, i;
+	int i;
 
-	SETUP(fixture_setup(&f, root, "files_fork"));
 	for (i = 0; i < 3; i++) {
-		fds[i] = ag_open(&f.a);
+		fds[i] = ag_open(&f->a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	SETUP(rt_track_start(&f.t, f.cg));
+	SETUP(rt_track_start(&f->t, f->cg));
 
-	pid = ag_call(&f.a, AG_FORK, 0);
+	pid = ag_call(&f->a, AG_FORK, 0);
 	EXPECT(pid > 0, "fork: %s", strerror(errno));
-	sub = f.a.v[0];
+	sub = f->a.v[0];
 	/* parent: +2 pipe ends to the child; child: its copy */
-	STEP(&f.t, "fork", vmdata_bytes(f.a.pid), 2 + fd_count(pid));
-	f1 = ag_call_sub(&f.a, sub, AG_OPEN, 0);
-	f2 = ag_call_sub(&f.a, sub, AG_DUP, f1);
+	STEP(&f->t, "fork", vmdata_bytes(f->a.pid), 2 + fd_count(pid));
+	f1 = ag_call_sub(&f->a, sub, AG_OPEN, 0);
+	f2 = ag_call_sub(&f->a, sub, AG_DUP, f1);
 	EXPECT(f1 >= 0 && f2 >= 0, "open/dup in child: %s", strerror(errno));
-	STEP(&f.t, "child opens 2", 0, 2);
-	EXPECT(!ag_call_sub(&f.a, sub, AG_CLOSE, fds[1]), "close: %s",
+	STEP(&f->t, "child opens 2", 0, 2);
+	EXPECT(!ag_call_sub(&f->a, sub, AG_CLOSE, fds[1]), "close: %s",
 	       strerror(errno));
-	STEP(&f.t, "child closes an inherited fd", 0, -1);
-	EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
-	STEP(&f.t, "parent opens 1", 0, 1);
+	STEP(&f->t, "child closes an inherited fd", 0, -1);
+	EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	STEP(&f->t, "parent opens 1", 0, 1);
 	nf = fd_count(pid);
 	vd = vmdata_bytes(pid);
-	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
+	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
-	STEP(&f.t, "child exited", -vd, -nf - 2);
-	EXPECT(ag_call(&f.a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
-	STEP(&f.t, "fork + exit + wait", 0, 0);
-	ret = KSFT_PASS;
+	STEP(&f->t, "child exited", -vd, -nf - 2);
+	EXPECT(ag_call(&f->a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
+	STEP(&f->t, "fork + exit + wait", 0, 0);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* Expected usage when @a and @sub (if > 0) share one fd table or not. */
@@ -826,53 +774,49 @@ static int check_pair(const char *cg, const char *label, pid_t a, pid_t sub,
  * A table shared with CLONE_FILES is counted once, until one side unshares
  * it; the exit of one sharer uncharges nothing.
  */
-static int test_files_clone_files(const char *root)
+FIXTURE_TEST(test_files_clone_files)
 {
-	struct fixture f = FIXTURE_INIT;
 	long pid, sub, st, before;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "clone_files"));
-	EXPECT(!rt_check(f.cg, "start"), "exact");
+	EXPECT(!rt_check(f->cg, "start"), "exact");
 
-	pid = ag_call(&f.a, AG_FORK, CLONE_FILES);
+	pid = ag_call(&f->a, AG_FORK, CLONE_FILES);
 	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
-	sub = f.a.v[0];
-	EXPECT(!check_pair(f.cg, "clone(CLONE_FILES)", f.a.pid, pid, true),
+	sub = f->a.v[0];
+	EXPECT(!check_pair(f->cg, "clone(CLONE_FILES)", f->a.pid, pid, true),
 	       "shared table counted once");
-	EXPECT(ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0 &&
-	       ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	EXPECT(ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0 &&
+	       ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0, "open: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(f.cg, "child opens 2", f.a.pid, pid, true), "exact");
-	EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!check_pair(f.cg, "parent opens 1", f.a.pid, pid, true), "exact");
-	EXPECT(!ag_call_sub(&f.a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
+	EXPECT(!check_pair(f->cg, "child opens 2", f->a.pid, pid, true), "exact");
+	EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!check_pair(f->cg, "parent opens 1", f->a.pid, pid, true), "exact");
+	EXPECT(!ag_call_sub(&f->a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(f.cg, "child unshares", f.a.pid, pid, false),
+	EXPECT(!check_pair(f->cg, "child unshares", f->a.pid, pid, false),
 	       "two tables now");
-	EXPECT(ag_call_sub(&f.a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	EXPECT(ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0, "open: %s",
 	       strerror(errno));
-	EXPECT(!check_pair(f.cg, "child opens 1", f.a.pid, pid, false), "exact");
-	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
+	EXPECT(!check_pair(f->cg, "child opens 1", f->a.pid, pid, false), "exact");
+	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
-	EXPECT(!rt_check(f.cg, "unshared child exited"), "exact");
+	EXPECT(!rt_check(f->cg, "unshared child exited"), "exact");
 
-	pid = ag_call(&f.a, AG_FORK, CLONE_FILES);
+	pid = ag_call(&f->a, AG_FORK, CLONE_FILES);
 	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
-	sub = f.a.v[0];
-	EXPECT(!check_pair(f.cg, "clone(CLONE_FILES) again", f.a.pid, pid, true),
+	sub = f->a.v[0];
+	EXPECT(!check_pair(f->cg, "clone(CLONE_FILES) again", f->a.pid, pid, true),
 	       "exact");
-	before = cg_read_long(f.cg, "restrack.files.current");
-	st = ag_call_sub(&f.a, sub, AG_EXIT, 0);
+	before = cg_read_long(f->cg, "restrack.files.current");
+	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
 	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
 	/* the parent closed its 4 pipe ends to the child, nothing else */
-	EXPECT(!rt_check(f.cg, "sharing child exited"), "exact");
-	EXPECT(cg_read_long(f.cg, "restrack.files.current") == before - 4,
+	EXPECT(!rt_check(f->cg, "sharing child exited"), "exact");
+	EXPECT(cg_read_long(f->cg, "restrack.files.current") == before - 4,
 	       "the exit of a sharer does not uncharge the shared table");
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -885,65 +829,62 @@ out:
  * brk leaves the break unchanged, and moving a mapping at the limit is no
  * growth.
  */
-static int test_deny_heap(const char *root)
+FIXTURE_TEST(test_deny_heap)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, r, m, res, kb, need, state, denials = 0;
-	int ret = KSFT_FAIL, i;
+	int i;
 
-	SETUP(fixture_setup(&f, root, "deny_heap"));
 	for (i = 0; i < nr_heap_growers; i++) {
 		const struct heap_grower *g = &heap_growers[i];
 
-		SETUP(heap_grow_prep(g, &f.a, GROW_PAGES, &state));
-		STEP(&f.t, g->name, g->prep_pages * ps, 0);
-		need = heap_grow_need(g, &f.a, GROW_PAGES);
-		SETUP(set_headroom(f.cg, true, need - ps));
-		r = g->grow(&f.a, GROW_PAGES, &state);
+		SETUP(heap_grow_prep(g, &f->a, GROW_PAGES, &state));
+		STEP(&f->t, g->name, g->prep_pages * ps, 0);
+		need = heap_grow_need(g, &f->a, GROW_PAGES);
+		SETUP(set_headroom(f->cg, true, need - ps));
+		r = g->grow(&f->a, GROW_PAGES, &state);
 		EXPECT(r == -1 && errno == g->deny_errno,
 		       "%s one page over the limit: %ld (%s)", g->name, r,
 		       strerror(errno));
-		EXPECT(cg_nr_procs(f.cg) == 1, "%s: no child", g->name);
-		STEP(&f.t, g->name, 0, 0);
+		EXPECT(cg_nr_procs(f->cg) == 1, "%s: no child", g->name);
+		STEP(&f->t, g->name, 0, 0);
 		denials++;
-		SETUP(set_headroom(f.cg, true, need));
-		EXPECT(!grow_exactly(&f, g, need, &state), "%s that fits exactly",
+		SETUP(set_headroom(f->cg, true, need));
+		EXPECT(!grow_exactly(f, g, need, &state), "%s that fits exactly",
 		       g->name);
-		EXPECT(g->transient || cg_read_long(f.cg, "restrack.heap.current") ==
-		       cg_read_max(f.cg, "restrack.heap.max"), "at the limit");
-		SETUP(cg_write(f.cg, "restrack.heap.max", "max"));
+		EXPECT(g->transient || cg_read_long(f->cg, "restrack.heap.current") ==
+		       cg_read_max(f->cg, "restrack.heap.max"), "at the limit");
+		SETUP(cg_write(f->cg, "restrack.heap.max", "max"));
 	}
 
-	SETUP(set_headroom(f.cg, true, 16 * ps));
-	EXPECT(ag_call(&f.a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
-	kb = f.a.v[0];
-	r = ag_call(&f.a, AG_SBRK, 17 * ps);
+	SETUP(set_headroom(f->cg, true, 16 * ps));
+	EXPECT(ag_call(&f->a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	kb = f->a.v[0];
+	r = ag_call(&f->a, AG_SBRK, 17 * ps);
 	EXPECT(r == -1 && errno == ENOMEM, "brk over the limit: %s",
 	       strerror(errno));
-	EXPECT(f.a.v[0] == kb, "break unchanged: %#lx, was %#lx", f.a.v[0],
+	EXPECT(f->a.v[0] == kb, "break unchanged: %#lx, was %#lx", f->a.v[0],
 	       kb);
-	STEP(&f.t, "brk denied", 0, 0);
+	STEP(&f->t, "brk denied", 0, 0);
 	denials++;
 
-	m = ag_mmap_rw(&f.a, 16);
+	m = ag_mmap_rw(&f->a, 16);
 	EXPECT(m != -1, "mmap that fits exactly: %s", strerror(errno));
-	STEP(&f.t, "mmap exactly up to the limit", 16 * ps, 0);
-	res = ag_mmap(&f.a, 16, PROT_NONE, ANON);
+	STEP(&f->t, "mmap exactly up to the limit", 16 * ps, 0);
+	res = ag_mmap(&f->a, 16, PROT_NONE, ANON);
 	EXPECT(res != -1, "mmap: %s", strerror(errno));
-	r = ag_call(&f.a, AG_MREMAP, m, 16 * ps, 16 * ps,
+	r = ag_call(&f->a, AG_MREMAP, m, 16 * ps, 16 * ps,
 		    MREMAP_MAYMOVE | MREMAP_FIXED, res);
 	EXPECT(r == res, "moving a mapping at the limit (no growth) is not denied: %s",
 	       strerror(errno));
-	STEP(&f.t, "mremap move at the limit", 0, 0);
-	EXPECT(!ag_munmap(&f.a, res, 16), "munmap: %s", strerror(errno));
-	STEP(&f.t, "munmap", -16 * ps, 0);
+	STEP(&f->t, "mremap move at the limit", 0, 0);
+	EXPECT(!ag_munmap(&f->a, res, 16), "munmap: %s", strerror(errno));
+	STEP(&f->t, "munmap", -16 * ps, 0);
 
-	EXPECT(!expect_events(f.cg, "restrack.events.local", denials, 0, 0),
+	EXPECT(!expect_events(f->cg, "restrack.events.local", denials, 0, 0),
 	       "%ld denials counted, nothing else", denials);
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
@@ -953,26 +894,24 @@ out:
  * half left); replacing an open fd needs no charge; fork fails when the
  * table copy does not fit.  Each denial is one files.max event.
  */
-static int test_deny_files(const char *root)
+FIXTURE_TEST(test_deny_files)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct fd_env env;
 	long fds[2], o1, o2, r, nf, denials = 0;
-	int ret = KSFT_FAIL, room, i;
+	int room, i;
 	bool trunc;
 
-	SETUP(fixture_setup(&f, root, "deny_files") ||
-	      fd_env_setup(&f.a, &env));
-	STEP(&f.t, "the descriptors the creators use", 0, 5);
-	SETUP(set_headroom(f.cg, false, 2));
+	SETUP(fd_env_setup(&f->a, &env));
+	STEP(&f->t, "the descriptors the creators use", 0, 5);
+	SETUP(set_headroom(f->cg, false, 2));
 
-	o1 = ag_open(&f.a);
-	o2 = ag_open(&f.a);
+	o1 = ag_open(&f->a);
+	o2 = ag_open(&f->a);
 	EXPECT(o1 >= 0 && o2 >= 0, "opens within the limit: %s",
 	       strerror(errno));
-	STEP(&f.t, "open 2 up to the limit", 0, 2);
-	EXPECT(cg_read_long(f.cg, "restrack.files.current") ==
-	       cg_read_max(f.cg, "restrack.files.max"), "at the limit");
+	STEP(&f->t, "open 2 up to the limit", 0, 2);
+	EXPECT(cg_read_long(f->cg, "restrack.files.current") ==
+	       cg_read_max(f->cg, "restrack.files.max"), "at the limit");
 
 	for (room = 0; room < 2; room++) {
 		for (i = 0; i < nr_fd_creators; i++) {
@@ -980,7 +919,7 @@ static int test_deny_files(const char *root)
 
 			if (room >= c->nfds)
 				continue;
-			r = fd_create(&f.a, c, &env, fds, &trunc);
+			r = fd_create(&f->a, c, &env, fds, &trunc);
 			if (c->truncates)
 				EXPECT(r == 0 && trunc,
 				       "%s with room for %d: %ld fds, %s",
@@ -990,54 +929,53 @@ static int test_deny_files(const char *root)
 				EXPECT(r == -1 && errno == EMFILE,
 				       "%s with room for %d: returned %ld (%s)",
 				       c->name, room, r, strerror(errno));
-			STEP(&f.t, c->name, 0, 0);
+			STEP(&f->t, c->name, 0, 0);
 			denials++;
 		}
 		if (room)
 			break;
-		r = ag_call(&f.a, AG_DUP2, env.src, o1);
+		r = ag_call(&f->a, AG_DUP2, env.src, o1);
 		EXPECT(r == o1, "dup2 onto an open fd at the limit: %s",
 		       strerror(errno));
-		STEP(&f.t, "dup2 onto an open fd", 0, 0);
-		EXPECT(!ag_close(&f.a, o2), "close: %s", strerror(errno));
-		STEP(&f.t, "close 1: room for one", 0, -1);
+		STEP(&f->t, "dup2 onto an open fd", 0, 0);
+		EXPECT(!ag_close(&f->a, o2), "close: %s", strerror(errno));
+		STEP(&f->t, "close 1: room for one", 0, -1);
 	}
 
-	EXPECT(!ag_call(&f.a, AG_SCM_SEND, env.scm[0], env.src, 3),
+	EXPECT(!ag_call(&f->a, AG_SCM_SEND, env.scm[0], env.src, 3),
 	       "sendmsg: %s", strerror(errno));
-	r = ag_call(&f.a, AG_SCM_RECV, env.scm[1]);
+	r = ag_call(&f->a, AG_SCM_RECV, env.scm[1]);
 	EXPECT(r == 1, "received %ld of 3 fds with room for one (%s)", r,
 	       strerror(errno));
-	EXPECT(f.a.v[0] & MSG_CTRUNC, "MSG_CTRUNC set");
-	STEP(&f.t, "SCM_RIGHTS truncated", 0, 1);
+	EXPECT(f->a.v[0] & MSG_CTRUNC, "MSG_CTRUNC set");
+	STEP(&f->t, "SCM_RIGHTS truncated", 0, 1);
 	denials++;
-	EXPECT(!ag_close(&f.a, f.a.v[1]), "close: %s", strerror(errno));
-	STEP(&f.t, "close", 0, -1);
+	EXPECT(!ag_close(&f->a, f->a.v[1]), "close: %s", strerror(errno));
+	STEP(&f->t, "close", 0, -1);
 
-	nf = fd_count(f.a.pid);
-	SETUP(set_headroom(f.cg, false, nf - 1));
-	r = ag_call(&f.a, AG_FORK_EXIT, 0);
+	nf = fd_count(f->a.pid);
+	SETUP(set_headroom(f->cg, false, nf - 1));
+	r = ag_call(&f->a, AG_FORK_EXIT, 0);
 	EXPECT(r == -1 && errno == EMFILE, "fork with the table over the limit: %s",
 	       strerror(errno));
-	EXPECT(cg_nr_procs(f.cg) == 1, "no child");
-	STEP(&f.t, "fork denied", 0, 0);
+	EXPECT(cg_nr_procs(f->cg) == 1, "no child");
+	STEP(&f->t, "fork denied", 0, 0);
 	denials++;
-	SETUP(set_headroom(f.cg, false, nf));
-	r = ag_call(&f.a, AG_FORK_EXIT, 0);
+	SETUP(set_headroom(f->cg, false, nf));
+	r = ag_call(&f->a, AG_FORK_EXIT, 0);
 	EXPECT(r > 0, "fork whose table fits exactly: %s", strerror(errno));
-	STEP(&f.t, "fork + exit", 0, 0);
+	STEP(&f->t, "fork + exit", 0, 0);
 
-	EXPECT(!cg_write(f.cg, "restrack.files.max", "max"), "unlimit: %s",
+	EXPECT(!cg_write(f->cg, "restrack.files.max", "max"), "unlimit: %s",
 	       strerror(errno));
-	EXPECT(ag_open(&f.a) >= 0, "open without limit: %s", strerror(errno));
-	STEP(&f.t, "open after raising the limit", 0, 1);
+	EXPECT(ag_open(&f->a) >= 0, "open without limit: %s", strerror(errno));
+	STEP(&f->t, "open after raising the limit", 0, 1);
 
-	EXPECT(!expect_events(f.cg, "restrack.events.local", 0, denials, 0),
+	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, denials, 0),
 	       "%ld denials counted, nothing else", denials);
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1048,94 +986,88 @@ out:
  * hit: in its events.local and in restrack.events of it and every
  * ancestor, never in a descendant.
  */
-static int test_events(const char *root)
+FIXTURE_TEST_NESTED(test_events)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct rt_events r0, r1;
 	long ps = page_size, r, fd;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup_nested(&f, root, "events") ||
-	      read_events(root, "restrack.events", &r0));
+	SETUP(read_events(f->root, "restrack.events", &r0));
 
-	SETUP(set_headroom(f.cg, true, 4 * ps));
-	r = ag_mmap_rw(&f.a, 8);
+	SETUP(set_headroom(f->cg, true, 4 * ps));
+	r = ag_mmap_rw(&f->a, 8);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the child's max: %s",
 	       strerror(errno));
-	EXPECT(!expect_events(f.cg, "restrack.events", 1, 0, 0) &&
-	       !expect_events(f.cg, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(f.parent, "restrack.events", 1, 0, 0) &&
-	       !expect_events(f.parent, "restrack.events.local", 0, 0, 0),
+	EXPECT(!expect_events(f->cg, "restrack.events", 1, 0, 0) &&
+	       !expect_events(f->cg, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(f->parent, "restrack.events", 1, 0, 0) &&
+	       !expect_events(f->parent, "restrack.events.local", 0, 0, 0),
 	       "one heap event at the child");
 
-	fd = ag_open(&f.a);
+	fd = ag_open(&f->a);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
-	SETUP(set_headroom(f.cg, false, 0));
-	r = ag_open(&f.a);
+	SETUP(set_headroom(f->cg, false, 0));
+	r = ag_open(&f->a);
 	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
-	r = ag_call(&f.a, AG_DUP, fd);
+	r = ag_call(&f->a, AG_DUP, fd);
 	EXPECT(r == -1 && errno == EMFILE, "dup: %s", strerror(errno));
-	EXPECT(!expect_events(f.cg, "restrack.events", 1, 2, 0) &&
-	       !expect_events(f.cg, "restrack.events.local", 1, 2, 0) &&
-	       !expect_events(f.parent, "restrack.events", 1, 2, 0) &&
-	       !expect_events(f.parent, "restrack.events.local", 0, 0, 0),
+	EXPECT(!expect_events(f->cg, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f->cg, "restrack.events.local", 1, 2, 0) &&
+	       !expect_events(f->parent, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f->parent, "restrack.events.local", 0, 0, 0),
 	       "two files events at the child");
 
-	r = ag_mmap_rw(&f.a, 2);
+	r = ag_mmap_rw(&f->a, 2);
 	EXPECT(r != -1, "mmap within the limit: %s", strerror(errno));
-	EXPECT(!cg_write(f.cg, "restrack.heap.max", "max") &&
-	       !cg_write(f.cg, "restrack.files.max", "max"), "unlimit");
-	SETUP(set_headroom(f.parent, true, 4 * ps));
-	r = ag_mmap_rw(&f.a, 8);
+	EXPECT(!cg_write(f->cg, "restrack.heap.max", "max") &&
+	       !cg_write(f->cg, "restrack.files.max", "max"), "unlimit");
+	SETUP(set_headroom(f->parent, true, 4 * ps));
+	r = ag_mmap_rw(&f->a, 8);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the parent's max: %s",
 	       strerror(errno));
-	EXPECT(!expect_events(f.parent, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(f.parent, "restrack.events", 2, 2, 0) &&
-	       !expect_events(f.cg, "restrack.events", 1, 2, 0) &&
-	       !expect_events(f.cg, "restrack.events.local", 1, 2, 0),
+	EXPECT(!expect_events(f->parent, "restrack.events.local", 1, 0, 0) &&
+	       !expect_events(f->parent, "restrack.events", 2, 2, 0) &&
+	       !expect_events(f->cg, "restrack.events", 1, 2, 0) &&
+	       !expect_events(f->cg, "restrack.events.local", 1, 2, 0),
 	       "the parent's event counts at the parent only");
 
-	SETUP(read_events(root, "restrack.events", &r1));
+	SETUP(read_events(f->root, "restrack.events", &r1));
 	EXPECT(r1.heap - r0.heap == 2 && r1.files - r0.files == 2 &&
 	       r1.kill == r0.kill, "grandparent counts them too: +%ld +%ld +%ld",
 	       r1.heap - r0.heap, r1.files - r0.files, r1.kill - r0.kill);
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* Counting an event notifies inotify (IN_MODIFY) and poll() waiters. */
-static int test_events_notify(const char *root)
+FIXTURE_TEST_NESTED(test_events_notify)
 {
-	struct fixture f = FIXTURE_INIT;
 	char path[PATH_MAX], buf[4096];
 	const char *watched[3];
 	int ifd = -1, pfd = -1, wd[3], seen = 0, ret = KSFT_FAIL, i;
 	struct pollfd pl;
 	long deadline, r;
 
-	SETUP(fixture_setup_nested(&f, root, "notify"));
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	EXPECT(ifd >= 0, "inotify_init1: %s", strerror(errno));
-	watched[0] = f.cg;
-	watched[1] = f.cg;
-	watched[2] = f.parent;
+	watched[0] = f->cg;
+	watched[1] = f->cg;
+	watched[2] = f->parent;
 	for (i = 0; i < 3; i++) {
 		cg_name(path, watched[i], i == 1 ? "restrack.events.local" :
 						    "restrack.events");
 		wd[i] = inotify_add_watch(ifd, path, IN_MODIFY);
 		EXPECT(wd[i] >= 0, "watch %s: %s", path, strerror(errno));
 	}
-	cg_name(path, f.cg, "restrack.events");
+	cg_name(path, f->cg, "restrack.events");
 	pfd = open(path, O_RDONLY | O_CLOEXEC);
 	EXPECT(pfd >= 0, "open %s: %s", path, strerror(errno));
 	EXPECT(read(pfd, buf, sizeof(buf)) > 0, "read events");
 	while (read(ifd, buf, sizeof(buf)) > 0)
 		;
 
-	SETUP(set_headroom(f.cg, false, 0));
-	r = ag_open(&f.a);
+	SETUP(set_headroom(f->cg, false, 0));
+	r = ag_open(&f->a);
 	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
 
 	deadline = now_ms() + 2000;
@@ -1170,7 +1102,6 @@ out:
 		close(ifd);
 	if (pfd >= 0)
 		close(pfd);
-	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1351,50 +1282,47 @@ static int test_kill_lower_files_max(const char *root)
  * Policy deny: writing a max below the usage kills nothing and uncharges
  * nothing; further charges fail, frees work.
  */
-static int test_deny_lower_max(const char *root)
+FIXTURE_TEST(test_deny_lower_max)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct rt_track t;
 	struct rt_events e;
 	long ps = page_size, m, cur, r, fds[4];
-	int ret = KSFT_FAIL, i;
+	int i;
 
-	SETUP(fixture_setup(&f, root, "deny_lower"));
-	m = ag_mmap_rw(&f.a, 64);
+	m = ag_mmap_rw(&f->a, 64);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 4; i++) {
-		fds[i] = ag_open(&f.a);
+		fds[i] = ag_open(&f->a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	SETUP(rt_track_start(&t, f.cg));
+	SETUP(rt_track_start(&t, f->cg));
 
-	cur = cg_read_long(f.cg, "restrack.heap.current");
-	EXPECT(!cg_write_numeric(f.cg, "restrack.heap.max", cur / 2 / ps * ps),
+	cur = cg_read_long(f->cg, "restrack.heap.current");
+	EXPECT(!cg_write_numeric(f->cg, "restrack.heap.max", cur / 2 / ps * ps),
 	       "heap.max below usage: %s", strerror(errno));
-	cur = cg_read_long(f.cg, "restrack.files.current");
-	EXPECT(!cg_write_numeric(f.cg, "restrack.files.max", cur - 2),
+	cur = cg_read_long(f->cg, "restrack.files.current");
+	EXPECT(!cg_write_numeric(f->cg, "restrack.files.max", cur - 2),
 	       "files.max below usage: %s", strerror(errno));
 	msleep(50);
-	EXPECT(pid_alive(f.a.pid) && !ag_call(&f.a, AG_NOP, 0), "still alive");
+	EXPECT(pid_alive(f->a.pid) && !ag_call(&f->a, AG_NOP, 0), "still alive");
 	STEP(&t, "limits lowered", 0, 0);
-	r = ag_mmap_rw(&f.a, 1);
+	r = ag_mmap_rw(&f->a, 1);
 	EXPECT(r == -1 && errno == ENOMEM, "mmap over the limit: %s",
 	       strerror(errno));
-	r = ag_open(&f.a);
+	r = ag_open(&f->a);
 	EXPECT(r == -1 && errno == EMFILE, "open over the limit: %s",
 	       strerror(errno));
 	STEP(&t, "denied", 0, 0);
-	EXPECT(!ag_munmap(&f.a, m, 64), "munmap: %s", strerror(errno));
-	EXPECT(!ag_close(&f.a, fds[0]), "close: %s", strerror(errno));
+	EXPECT(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
+	EXPECT(!ag_close(&f->a, fds[0]), "close: %s", strerror(errno));
 	STEP(&t, "freeing over the limit works", -64 * ps, -1);
-	SETUP(read_events(f.cg, "restrack.events", &e));
+	SETUP(read_events(f->cg, "restrack.events", &e));
 	EXPECT(e.kill == 0 && e.heap == 1 && e.files == 1,
 	       "one event per denial, no kill");
-	EXPECT(pid_alive(f.a.pid), "still alive");
-	ret = KSFT_PASS;
+	EXPECT(pid_alive(f->a.pid), "still alive");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1664,58 +1592,55 @@ out:
 /* peak, limits, policy */
 
 /* peak is at least current, and keeps the high watermark after frees. */
-static int test_peak(const char *root)
+FIXTURE_TEST_NESTED(test_peak)
 {
-	struct fixture f = FIXTURE_INIT;
 	long ps = page_size, m, hi, peak, fhi, fpeak, fds[10];
-	int ret = KSFT_FAIL, i;
+	int i;
 
-	SETUP(fixture_setup_nested(&f, root, "peak"));
-	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") >=
-	       cg_read_long(f.cg, "restrack.heap.current"), "peak >= current");
-	EXPECT(cg_read_long(f.cg, "restrack.files.peak") >=
-	       cg_read_long(f.cg, "restrack.files.current"), "peak >= current");
+	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") >=
+	       cg_read_long(f->cg, "restrack.heap.current"), "peak >= current");
+	EXPECT(cg_read_long(f->cg, "restrack.files.peak") >=
+	       cg_read_long(f->cg, "restrack.files.current"), "peak >= current");
 
-	m = ag_mmap_rw(&f.a, 256);
+	m = ag_mmap_rw(&f->a, 256);
 	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	hi = cg_read_long(f.cg, "restrack.heap.current");
-	peak = cg_read_long(f.cg, "restrack.heap.peak");
+	hi = cg_read_long(f->cg, "restrack.heap.current");
+	peak = cg_read_long(f->cg, "restrack.heap.peak");
 	EXPECT(peak >= hi, "peak %ld >= current %ld", peak, hi);
-	EXPECT(cg_read_long(f.parent, "restrack.heap.peak") >= hi, "parent peak");
-	EXPECT(!ag_munmap(&f.a, m, 256), "munmap: %s", strerror(errno));
-	EXPECT(cg_read_long(f.cg, "restrack.heap.current") == hi - 256 * ps,
+	EXPECT(cg_read_long(f->parent, "restrack.heap.peak") >= hi, "parent peak");
+	EXPECT(!ag_munmap(&f->a, m, 256), "munmap: %s", strerror(errno));
+	EXPECT(cg_read_long(f->cg, "restrack.heap.current") == hi - 256 * ps,
 	       "current dropped");
-	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak,
+	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") == peak,
 	       "peak kept after munmap: %ld, was %ld",
-	       cg_read_long(f.cg, "restrack.heap.peak"), peak);
-	EXPECT(ag_mmap_rw(&f.a, 64) != -1, "mmap: %s", strerror(errno));
-	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak,
+	       cg_read_long(f->cg, "restrack.heap.peak"), peak);
+	EXPECT(ag_mmap_rw(&f->a, 64) != -1, "mmap: %s", strerror(errno));
+	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") == peak,
 	       "peak not raised below the watermark");
 
 	for (i = 0; i < 10; i++) {
-		fds[i] = ag_open(&f.a);
+		fds[i] = ag_open(&f->a);
 		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
 	}
-	fhi = cg_read_long(f.cg, "restrack.files.current");
-	fpeak = cg_read_long(f.cg, "restrack.files.peak");
+	fhi = cg_read_long(f->cg, "restrack.files.current");
+	fpeak = cg_read_long(f->cg, "restrack.files.peak");
 	EXPECT(fpeak >= fhi, "files peak %ld >= current %ld", fpeak, fhi);
 	for (i = 0; i < 10; i++)
-		EXPECT(!ag_close(&f.a, fds[i]), "close: %s", strerror(errno));
-	EXPECT(cg_read_long(f.cg, "restrack.files.current") == fhi - 10,
+		EXPECT(!ag_close(&f->a, fds[i]), "close: %s", strerror(errno));
+	EXPECT(cg_read_long(f->cg, "restrack.files.current") == fhi - 10,
 	       "current dropped");
-	EXPECT(cg_read_long(f.cg, "restrack.files.peak") == fpeak,
+	EXPECT(cg_read_long(f->cg, "restrack.files.peak") == fpeak,
 	       "files peak kept after close");
-	EXPECT(cg_read_long(f.parent, "restrack.files.peak") >= fhi, "parent peak");
-	EXPECT(!rt_check(f.cg, "end"), "exact");
-	EXPECT(agent_stop(&f.a) != -1, "exit");
-	EXPECT(!rt_wait_zero(f.cg, 1000), "back to 0");
-	EXPECT(cg_read_long(f.cg, "restrack.heap.peak") == peak &&
-	       cg_read_long(f.cg, "restrack.files.peak") == fpeak,
+	EXPECT(cg_read_long(f->parent, "restrack.files.peak") >= fhi, "parent peak");
+	EXPECT(!rt_check(f->cg, "end"), "exact");
+	EXPECT(agent_stop(&f->a) != -1, "exit");
+	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0");
+	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") == peak &&
+	       cg_read_long(f->cg, "restrack.files.peak") == fpeak,
 	       "peaks survive the exit");
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 struct write_case {

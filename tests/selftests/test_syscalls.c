@@ -793,9 +793,8 @@ out:
  * register, beyond test_return_codes: a zombie and a kernel thread are no
  * process to track; a refused second register changes nothing.
  */
-static int test_register_errors(const char *root)
+FIXTURE_TEST(test_register_errors)
 {
-	struct fixture f = FIXTURE_INIT;
 	pid_t z = -1;
 	int ret = KSFT_FAIL;
 
@@ -812,18 +811,16 @@ static int test_register_errors(const char *root)
 	else
 		diag("pid 2 is no kernel thread: not checked");
 
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT(is_registered(f.a.pid), "registered");
-	EXPECT_CALL(restrack_register(f.a.pid), ENFILE);
-	EXPECT(is_registered(f.a.pid), "still registered, once");
-	EXPECT(limits_are(f.a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT(is_registered(f->a.pid), "registered");
+	EXPECT_CALL(restrack_register(f->a.pid), ENFILE);
+	EXPECT(is_registered(f->a.pid), "still registered, once");
+	EXPECT(limits_are(f->a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back in %s", f->cg);
 	ret = KSFT_PASS;
 out:
 	kill_reap(z);
-	fixture_teardown(&f);
 	return ret;
 }
 
@@ -831,9 +828,8 @@ out:
  * fetch: pid < 1, no such process, not registered: EINVAL, with the buffer
  * untouched; a bad buffer: EFAULT.
  */
-static int test_fetch_errors(const char *root)
+FIXTURE_TEST(test_fetch_errors)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st, pattern;
 	char *ro = MAP_FAILED, *two = MAP_FAILED;
 	pid_t gone;
@@ -848,31 +844,30 @@ static int test_fetch_errors(const char *root)
 	EXPECT(gone > 0, "a free pid");
 	EXPECT_CALL(restrack_fetch(&st, gone), EINVAL);
 
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT_CALL(restrack_fetch(&st, f.a.pid), EINVAL);
+	EXPECT_CALL(restrack_fetch(&st, f->a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)),
 	       "failed fetches leave the buffer alone");
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "fetch registers nothing");
 
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT_CALL(restrack_fetch(NULL, f.a.pid), EFAULT);
-	EXPECT_CALL(restrack_fetch((void *)1, f.a.pid), EFAULT);
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(restrack_fetch(NULL, f->a.pid), EFAULT);
+	EXPECT_CALL(restrack_fetch((void *)1, f->a.pid), EFAULT);
 	ro = mmap(NULL, page_size, PROT_READ, ANON, -1, 0);
 	EXPECT(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT_CALL(restrack_fetch((void *)ro, f.a.pid), EFAULT);
+	EXPECT_CALL(restrack_fetch((void *)ro, f->a.pid), EFAULT);
 	/* a buffer running into an unmapped page */
 	two = mmap(NULL, 2 * page_size, RW, ANON, -1, 0);
 	EXPECT(two != MAP_FAILED, "mmap: %s", strerror(errno));
 	EXPECT(!munmap(two + page_size, page_size), "munmap");
-	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), f.a.pid),
+	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), f->a.pid),
 		    EFAULT);
-	EXPECT(is_registered(f.a.pid), "still registered");
+	EXPECT(is_registered(f->a.pid), "still registered");
 
-	EXPECT(!fetch_check(f.a.pid, &st), "a good fetch");
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+	EXPECT(!fetch_check(f->a.pid, &st), "a good fetch");
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
 	st = pattern;
-	EXPECT_CALL(restrack_fetch(&st, f.a.pid), EINVAL);
+	EXPECT_CALL(restrack_fetch(&st, f->a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
 	ret = KSFT_PASS;
 out:
@@ -880,29 +875,23 @@ out:
 		munmap(ro, page_size);
 	if (two != MAP_FAILED)
 		munmap(two, page_size);
-	fixture_teardown(&f);
 	return ret;
 }
 
 /* deregister, beyond test_return_codes: after a deregister, ESRCH again */
-static int test_deregister_errors(const char *root)
+FIXTURE_TEST(test_deregister_errors)
 {
-	struct fixture f = FIXTURE_INIT;
-	int ret = KSFT_FAIL;
-
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT_CALL(restrack_deregister(f.a.pid), ESRCH);
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
+	EXPECT_CALL(restrack_deregister(f->a.pid), ESRCH);
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	EXPECT_CALL(restrack_deregister(f.a.pid), ESRCH);
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f->a.pid), ESRCH);
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "nothing changed");
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
@@ -910,21 +899,18 @@ out:
  * second cap ENFILE until a reset; limits and policy unchanged by each
  * failure, -1 is no limit.
  */
-static int test_cap_errors(const char *root)
+FIXTURE_TEST(test_cap_errors)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct status_entry e;
 	pid_t pid;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	pid = f.a.pid;
+	pid = f->a.pid;
 	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(f.cg)) && is_unregistered(pid),
+	EXPECT(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
 	       "nothing changed");
-	EXPECT(cg_read_max(f.cg, "restrack.heap.max") == CG_MAX &&
-	       cg_read_max(f.cg, "restrack.files.max") == CG_MAX &&
-	       !cg_read_strcmp(f.cg, "restrack.policy", "deny"),
+	EXPECT(cg_read_max(f->cg, "restrack.heap.max") == CG_MAX &&
+	       cg_read_max(f->cg, "restrack.files.max") == CG_MAX &&
+	       !cg_read_strcmp(f->cg, "restrack.policy", "deny"),
 	       "the process' own cgroup is left alone");
 
 	EXPECT_CALL(restrack_register(pid), 0);
@@ -956,30 +942,26 @@ static int test_cap_errors(const char *root)
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "kill"), "neither");
 	EXPECT_CALL(restrack_resource_cap(pid, 10, 10), ENFILE);
 
-	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process lives");
+	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives");
 	EXPECT_CALL(restrack_deregister(pid), 0);
 	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
  * resource_reset, beyond test_return_codes: it lifts the quotas, may be
  * repeated, and is EINVAL again after deregister.
  */
-static int test_reset_errors(const char *root)
+FIXTURE_TEST(test_reset_errors)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct status_entry e;
 	pid_t pid;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	pid = f.a.pid;
+	pid = f->a.pid;
 	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(f.cg)) && is_unregistered(pid),
+	EXPECT(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
 	       "nothing changed");
 
 	EXPECT_CALL(restrack_register(pid), 0);
@@ -993,10 +975,9 @@ static int test_reset_errors(const char *root)
 	EXPECT_CALL(restrack_resource_reset(pid), 0);
 	EXPECT_CALL(restrack_deregister(pid), 0);
 	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1134,14 +1115,12 @@ static int run_unprivileged(struct unpriv *u, bool as_nobody)
  * capability -- register, deregister, resource_cap and resource_reset fail
  * with EPERM and change nothing; fetch works.
  */
-static int test_privilege(const char *root)
+FIXTURE_TEST(test_privilege)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct unpriv u = { 0 };
-	int ret = KSFT_FAIL, i;
+	int i;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	u.target = f.a.pid;
+	u.target = f->a.pid;
 
 	for (i = 0; i < 2; i++) {
 		bool as_nobody = !i;
@@ -1149,32 +1128,31 @@ static int test_privilege(const char *root)
 		u.registered = false;
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "unregistered target");
-		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
+		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 		       "nothing changed");
 
-		EXPECT_CALL(restrack_register(f.a.pid), 0);
+		EXPECT_CALL(restrack_register(f->a.pid), 0);
 		u.registered = true;
-		EXPECT(!fetch_check(f.a.pid, &u.expect), "fetch");
+		EXPECT(!fetch_check(f->a.pid, &u.expect), "fetch");
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "registered target");
-		EXPECT(is_registered(f.a.pid), "still registered");
-		EXPECT(!limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"),
+		EXPECT(is_registered(f->a.pid), "still registered");
+		EXPECT(!limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
 		       "not capped");
 
-		EXPECT_CALL(restrack_resource_cap(f.a.pid, 1024, 1000), 0);
+		EXPECT_CALL(restrack_resource_cap(f->a.pid, 1024, 1000), 0);
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "capped target");
-		EXPECT(is_registered(f.a.pid), "still registered");
-		EXPECT(!limits_are(f.a.pid, 1024 * MIB, 1000, "kill"),
+		EXPECT(is_registered(f->a.pid), "still registered");
+		EXPECT(!limits_are(f->a.pid, 1024 * MIB, 1000, "kill"),
 		       "still capped");
 
-		EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back");
+		EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back");
 	}
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1186,9 +1164,8 @@ out:
  * deregister moves them all back to exactly where it came from and removes
  * the cgroup.  The process can register again.
  */
-static int test_register_moves(const char *root)
+FIXTURE_TEST(test_register_moves)
 {
-	struct fixture f = FIXTURE_INIT;
 	char top[PATH_MAX], dir[PATH_MAX];
 	struct per_proc_resource st;
 	long sub = -1;
@@ -1200,22 +1177,21 @@ static int test_register_moves(const char *root)
 	    rmdir(top) && errno != ENOENT)
 		diag("rmdir %s: %s", top, strerror(errno));
 
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "started in %s", f.cg);
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT(in_reg_cgroup(f.a.pid, f.a.pid), "moved");
-	reg_dir(dir, f.a.pid);
-	EXPECT(cg_has_pid(dir, f.a.pid) && !cg_has_pid(f.cg, f.a.pid),
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "started in %s", f->cg);
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT(in_reg_cgroup(f->a.pid, f->a.pid), "moved");
+	reg_dir(dir, f->a.pid);
+	EXPECT(cg_has_pid(dir, f->a.pid) && !cg_has_pid(f->cg, f->a.pid),
 	       "cgroup.procs agree");
 	EXPECT(cg_read_has_word(top, "cgroup.subtree_control", "restrack") &&
 	       cg_read_has_word(cg_mount(), "cgroup.subtree_control",
 				"restrack"), "the controller is enabled");
-	EXPECT(!limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
-	EXPECT(status_has(f.a.pid) == 1, "listed");
+	EXPECT(!limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
+	EXPECT(status_has(f->a.pid) == 1, "listed");
 
-	sub = ag_call(&f.a, AG_FORK, 0);
+	sub = ag_call(&f->a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	EXPECT(in_reg_cgroup(sub, f.a.pid), "a child starts in its cgroup");
+	EXPECT(in_reg_cgroup(sub, f->a.pid), "a child starts in its cgroup");
 	EXPECT(status_has(sub) == 0, "but is not registered itself");
 	EXPECT_CALL(restrack_fetch(&st, sub), EINVAL);
 	EXPECT_CALL(restrack_deregister(sub), ESRCH);
@@ -1224,21 +1200,20 @@ static int test_register_moves(const char *root)
 	EXPECT_CALL(restrack_register(sub), 0);
 	EXPECT(is_registered(sub), "the child registers on its own");
 	EXPECT_CALL(restrack_deregister(sub), 0);
-	EXPECT(in_reg_cgroup(sub, f.a.pid), "and goes back to its parent's");
+	EXPECT(in_reg_cgroup(sub, f->a.pid), "and goes back to its parent's");
 
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back where it came from");
-	EXPECT(in_cgroup(sub, cg_rel(f.cg)), "with its child");
-	EXPECT(is_unregistered(f.a.pid), "cgroup and entry gone at once");
-	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process lives on");
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back where it came from");
+	EXPECT(in_cgroup(sub, cg_rel(f->cg)), "with its child");
+	EXPECT(is_unregistered(f->a.pid), "cgroup and entry gone at once");
+	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives on");
 
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT(is_registered(f.a.pid), "registered again");
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back again");
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT(is_registered(f->a.pid), "registered again");
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back again");
 	ret = KSFT_PASS;
 out:
-	fixture_teardown(&f);
 	kill_reap(sub);
 	return ret;
 }
@@ -1334,41 +1309,38 @@ out:
  * equal to the oracles, before and after the process maps 40 MiB (untouched)
  * and opens 20 files, and summed over a child in the cgroup.
  */
-static int test_fetch_values(const char *root)
+FIXTURE_TEST(test_fetch_values)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	long sub = -1, subno, i;
 	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT(!fetch_check(f.a.pid, &st0), "fetch after register");
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT(!fetch_check(f->a.pid, &st0), "fetch after register");
 	EXPECT(st0.openfile_count >= 3, "the process is counted: %lu files",
 	       st0.openfile_count);
 
-	EXPECT(ag_map(&f.a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
+	EXPECT(ag_map(&f->a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
 	for (i = 0; i < 20; i++)
-		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!fetch_check(f.a.pid, &st), "fetch after mmap and open");
+		EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	EXPECT(!fetch_check(f->a.pid, &st), "fetch after mmap and open");
 	EXPECT(st.heapsize == st0.heapsize + 40 &&
 	       st.openfile_count == st0.openfile_count + 20,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
 	       st.heapsize, st0.openfile_count, st.openfile_count);
 
 	/* a child in the cgroup counts too */
-	sub = ag_call(&f.a, AG_FORK, 0);
+	sub = ag_call(&f->a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	subno = f.a.v[0];
-	EXPECT(ag_call_sub(&f.a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
+	subno = f->a.v[0];
+	EXPECT(ag_call_sub(&f->a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
 	       -1, "the child maps 8 MiB: %s", strerror(errno));
-	EXPECT(ag_call_sub(&f.a, subno, AG_OPEN, 0) >= 0, "the child opens");
-	EXPECT(!fetch_check(f.a.pid, &st), "fetch with a child");
+	EXPECT(ag_call_sub(&f->a, subno, AG_OPEN, 0) >= 0, "the child opens");
+	EXPECT(!fetch_check(f->a.pid, &st), "fetch with a child");
 	EXPECT(st.heapsize >= st0.heapsize + 40 + 8 + 40,
 	       "the child's copy and mapping count: %lu MiB", st.heapsize);
 	ret = KSFT_PASS;
 out:
-	fixture_teardown(&f);
 	kill_reap(sub);
 	return ret;
 }
@@ -1378,53 +1350,49 @@ out:
  * started while registered are in the cgroup; what any thread maps or
  * opens is counted.
  */
-static int test_threads(const char *root)
+FIXTURE_TEST(test_threads)
 {
-	struct fixture f = FIXTURE_INIT;
 	char rel[64];
 	struct per_proc_resource st0, st1, st2;
 	const long stack = 256 << 10;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	snprintf(rel, sizeof(rel), "/restrack/%d", f.a.pid);
-	EXPECT(ag_call(&f.a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
-	       f.a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
+	snprintf(rel, sizeof(rel), "/restrack/%d", f->a.pid);
+	EXPECT(ag_call(&f->a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
+	       f->a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
 	       strerror(errno));
-	EXPECT(!threads_in_cgroup(f.a.pid, cg_rel(f.cg), 5), "all in %s", f.cg);
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT(!threads_in_cgroup(f.a.pid, rel, 5), "all moved");
-	EXPECT(!fetch_check(f.a.pid, &st0), "fetch with 4 threads");
+	EXPECT(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all in %s", f->cg);
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT(!threads_in_cgroup(f->a.pid, rel, 5), "all moved");
+	EXPECT(!fetch_check(f->a.pid, &st0), "fetch with 4 threads");
 
 	/*
 	 * The threads unmap and close what they had, and end; the agent
 	 * closes the pipe that stopped them: 4 + 2 descriptors less.
 	 */
-	EXPECT(ag_call(&f.a, AG_THREADS_STOP, 0) == 0, "join");
-	EXPECT(!fetch_check(f.a.pid, &st1), "fetch after the threads ended");
+	EXPECT(ag_call(&f->a, AG_THREADS_STOP, 0) == 0, "join");
+	EXPECT(!fetch_check(f->a.pid, &st1), "fetch after the threads ended");
 	EXPECT(st1.openfile_count == st0.openfile_count - 6 &&
 	       st1.heapsize + 4 <= st0.heapsize,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
 	       st1.heapsize, st0.openfile_count, st1.openfile_count);
 
 	/* new threads, started while registered: 4 files and a pipe */
-	EXPECT(ag_call(&f.a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
-	       0 && f.a.v[0] == 0, "4 more threads: %s", strerror(errno));
-	EXPECT(!threads_in_cgroup(f.a.pid, rel, 5), "new threads are in %s",
+	EXPECT(ag_call(&f->a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
+	       0 && f->a.v[0] == 0, "4 more threads: %s", strerror(errno));
+	EXPECT(!threads_in_cgroup(f->a.pid, rel, 5), "new threads are in %s",
 	       rel);
-	EXPECT(!fetch_check(f.a.pid, &st2), "fetch with the new threads");
+	EXPECT(!fetch_check(f->a.pid, &st2), "fetch with the new threads");
 	EXPECT(st2.openfile_count == st1.openfile_count + 6 &&
 	       st2.heapsize >= st1.heapsize + 8,
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st1.heapsize,
 	       st2.heapsize, st1.openfile_count, st2.openfile_count);
 
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	EXPECT(!threads_in_cgroup(f.a.pid, cg_rel(f.cg), 5), "all moved back");
-	EXPECT(ag_call(&f.a, AG_THREADS_STOP, 0) == 0, "join");
-	ret = KSFT_PASS;
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all moved back");
+	EXPECT(ag_call(&f->a, AG_THREADS_STOP, 0) == 0, "join");
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1435,15 +1403,14 @@ out:
  * and @dfiles descriptors (-1: no quota), listed so; its usage before in
  * @st0.
  */
-static int capped_agent(struct fixture *f, const char *root, long dheap,
-			long dfiles, struct per_proc_resource *st0)
+static int capped_agent(struct fixture *f, long dheap, long dfiles,
+			struct per_proc_resource *st0)
 {
 	long heap, files;
 	struct status_entry e;
 	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(f, root, "a"));
 	pid = f->a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
 	EXPECT(!fetch_check(pid, st0), "fetch");
@@ -1462,60 +1429,54 @@ out:
 }
 
 /* Mapping beyond the heap quota kills; the registration vanishes. */
-static int test_cap_kill_heap(const char *root)
+FIXTURE_TEST(test_cap_kill_heap)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	pid_t pid;
 	long h, r;
-	int ret = KSFT_FAIL;
 
-	SETUP(capped_agent(&f, root, 8, -1, &st0) != KSFT_PASS);
-	pid = f.a.pid;
+	SETUP(capped_agent(f, 8, -1, &st0) != KSFT_PASS);
+	pid = f->a.pid;
 	h = st0.heapsize;
 
-	EXPECT(ag_map(&f.a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
+	EXPECT(ag_map(&f->a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st) && st.heapsize == (unsigned long)h + 4,
 	       "heap %lu MiB, expected %ld", st.heapsize, h + 4);
-	r = ag_map(&f.a, 8 * MIB);
-	EXPECT(r == -1 && f.a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
+	r = ag_map(&f->a, 8 * MIB);
+	EXPECT(r == -1 && f->a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
 	       r, strerror(errno));
-	EXPECT(!expect_killed(&f.a, "over the heap quota"), "killed");
+	EXPECT(!expect_killed(&f->a, "over the heap quota"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
 	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* Opening beyond the file quota kills; the registration vanishes. */
-static int test_cap_kill_files(const char *root)
+FIXTURE_TEST(test_cap_kill_files)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	pid_t pid;
 	long nf, r, i;
-	int ret = KSFT_FAIL;
 
-	SETUP(capped_agent(&f, root, -1, 3, &st0) != KSFT_PASS);
-	pid = f.a.pid;
+	SETUP(capped_agent(f, -1, 3, &st0) != KSFT_PASS);
+	pid = f->a.pid;
 	nf = st0.openfile_count;
 
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_open(&f.a) >= 0, "open %ld of 3 fits: %s", i + 1,
+		EXPECT(ag_open(&f->a) >= 0, "open %ld of 3 fits: %s", i + 1,
 		       strerror(errno));
 	EXPECT(!fetch_check(pid, &st) &&
 	       st.openfile_count == (unsigned long)nf + 3, "at the quota");
-	r = ag_open(&f.a);
-	EXPECT(r == -1 && f.a.dead, "one more does not: open returned %ld (%s)",
+	r = ag_open(&f->a);
+	EXPECT(r == -1 && f->a.dead, "one more does not: open returned %ld (%s)",
 	       r, strerror(errno));
-	EXPECT(!expect_killed(&f.a, "over the file quota"), "killed");
+	EXPECT(!expect_killed(&f->a, "over the file quota"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
@@ -1581,24 +1542,22 @@ out:
  * resource_reset lifts the quotas: what killed a process of the cgroup
  * before succeeds afterwards, and the limits read "max".
  */
-static int test_reset_lifts(const char *root)
+FIXTURE_TEST(test_reset_lifts)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st0, st;
 	struct status_entry e;
 	long s1 = -1, s2 = -1, n1, n2, room, i, r;
 	pid_t pid;
 	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	pid = f.a.pid;
+	pid = f->a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
 	/* two children in the cgroup, to be killed over the quotas */
-	s1 = ag_call(&f.a, AG_FORK, 0);
-	n1 = f.a.v[0];
+	s1 = ag_call(&f->a, AG_FORK, 0);
+	n1 = f->a.v[0];
 	EXPECT(s1 > 0, "fork: %s", strerror(errno));
-	s2 = ag_call(&f.a, AG_FORK, 0);
-	n2 = f.a.v[0];
+	s2 = ag_call(&f->a, AG_FORK, 0);
+	n2 = f->a.v[0];
 	EXPECT(s2 > 0, "fork: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st0), "fetch");
 	EXPECT_CALL(restrack_resource_cap(pid, st0.heapsize + 4,
@@ -1607,31 +1566,31 @@ static int test_reset_lifts(const char *root)
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_call_sub(&f.a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
+		EXPECT(ag_call_sub(&f->a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
 		       strerror(errno));
-	r = ag_call_sub(&f.a, n2, AG_OPEN, 0);
-	EXPECT(r == -1 && f.a.err == EPIPE && killed_by_sigkill(f.a.v[0]),
+	r = ag_call_sub(&f->a, n2, AG_OPEN, 0);
+	EXPECT(r == -1 && f->a.err == EPIPE && killed_by_sigkill(f->a.v[0]),
 	       "an open over the quota kills: %ld (%s), status %#lx", r,
-	       errno_name(f.a.err), f.a.v[0]);
+	       errno_name(f->a.err), f->a.v[0]);
 	s2 = -1;
-	r = ag_call_sub(&f.a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
-	EXPECT(r == -1 && f.a.err == EPIPE && killed_by_sigkill(f.a.v[0]),
+	r = ag_call_sub(&f->a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
+	EXPECT(r == -1 && f->a.err == EPIPE && killed_by_sigkill(f->a.v[0]),
 	       "a 64 MiB mmap over the quota kills: %#lx (%s), status %#lx",
-	       r, errno_name(f.a.err), f.a.v[0]);
+	       r, errno_name(f->a.err), f->a.v[0]);
 	s1 = -1;
-	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "the process itself lives");
+	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process itself lives");
 
 	EXPECT_CALL(restrack_resource_reset(pid), 0);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
 	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
 	       e.file_cap == CG_MAX, "listed as max, max");
-	EXPECT(ag_map(&f.a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
+	EXPECT(ag_map(&f->a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
 	       strerror(errno));
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count + 4;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_open(&f.a) >= 0, "open %ld: %s", i, strerror(errno));
-	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
+		EXPECT(ag_open(&f->a) >= 0, "open %ld: %s", i, strerror(errno));
+	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	EXPECT(st.heapsize > st0.heapsize + 4 &&
 	       st.openfile_count > st0.openfile_count + 2,
@@ -1640,7 +1599,6 @@ static int test_reset_lifts(const char *root)
 	EXPECT_CALL(restrack_deregister(pid), 0);
 	ret = KSFT_PASS;
 out:
-	fixture_teardown(&f);
 	kill_reap(s1);
 	kill_reap(s2);
 	return ret;
@@ -2520,31 +2478,27 @@ out:
  * cgroup namespace, and for another process the permission kill(2) and
  * prlimit(2) need; refused calls change nothing.
  */
-static int test_privilege_scope(const char *root)
+FIXTURE_TEST(test_privilege_scope)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct outsider o;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	o.target = f.a.pid;
+	o.target = f->a.pid;
 	EXPECT(in_child(other_user_register, &o, "register a root process as nobody") ==
 	       KSFT_PASS, "refused");
-	EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
+	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
 	EXPECT(in_child(cgroupns_calls, &o, "cgroup namespace") == KSFT_PASS,
 	       "refused");
 	EXPECT(in_child(other_user_calls, &o, "nobody with CAP_SYS_RESOURCE") ==
 	       KSFT_PASS, "refused");
-	EXPECT(is_registered(f.a.pid) && !limits_are(f.a.pid, CG_MAX, CG_MAX, "deny"),
+	EXPECT(is_registered(f->a.pid) && !limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
 	       "nothing changed");
-	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	ret = KSFT_PASS;
+	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* With hidepid=2 on /proc, nobody may neither fetch nor list root's. */
@@ -2565,23 +2519,19 @@ out:
 	return ret;
 }
 
-static int test_fetch_hidepid(const char *root)
+FIXTURE_TEST(test_fetch_hidepid)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct outsider o;
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	o.target = f.a.pid;
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT(status_has(f.a.pid) == 1, "listed for root");
+	o.target = f->a.pid;
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT(status_has(f->a.pid) == 1, "listed for root");
 	EXPECT(in_child(hidepid_calls, &o, "hidepid=2") == KSFT_PASS,
 	       "hidden");
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	ret = KSFT_PASS;
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* The max file of @pid's cgroup reads @want, and takes it back unchanged. */
@@ -2611,62 +2561,55 @@ static int max_reads(pid_t pid, const char *file, const char *want)
  * Huge quotas are clamped to the largest limit the max files show, and
  * what they show can be written back unchanged.
  */
-static int test_cap_huge(const char *root)
+FIXTURE_TEST(test_cap_huge)
 {
-	struct fixture f = FIXTURE_INIT;
 	char top[32];
-	int ret = KSFT_FAIL;
 
 	snprintf(top, sizeof(top), "%llu",
 		 (unsigned long long)(UINT64_MAX / page_size * page_size));
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(f.a.pid, 1L << 44, LONG_MAX), 0);
-	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", top), "2^44 MiB");
-	EXPECT(!max_reads(f.a.pid, "restrack.files.max", "9223372036854775806"),
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f->a.pid, 1L << 44, LONG_MAX), 0);
+	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", top), "2^44 MiB");
+	EXPECT(!max_reads(f->a.pid, "restrack.files.max", "9223372036854775806"),
 	       "LONG_MAX files");
-	EXPECT_CALL(restrack_resource_reset(f.a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(f.a.pid, LONG_MAX, -1), 0);
-	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
-	EXPECT_CALL(restrack_resource_reset(f.a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(f.a.pid, 1L << 43, -1), 0);
-	EXPECT(!max_reads(f.a.pid, "restrack.heap.max", "9223372036854775808"),
+	EXPECT_CALL(restrack_resource_reset(f->a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f->a.pid, LONG_MAX, -1), 0);
+	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
+	EXPECT_CALL(restrack_resource_reset(f->a.pid), 0);
+	EXPECT_CALL(restrack_resource_cap(f->a.pid, 1L << 43, -1), 0);
+	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", "9223372036854775808"),
 	       "2^43 MiB");
-	EXPECT(ag_call(&f.a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	ret = KSFT_PASS;
+	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
  * resource_cap() on a process over both quotas kills it once and counts
  * one kill (restrack.events of restrack/, which outlives the cgroup).
  */
-static int test_cap_kill_once(const char *root)
+FIXTURE_TEST(test_cap_kill_once)
 {
-	struct fixture f = FIXTURE_INIT;
 	char top[PATH_MAX];
 	long before, after;
-	int ret = KSFT_FAIL, i;
+	int i;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT(ag_map(&f.a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	EXPECT(ag_map(&f->a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 10; i++)
-		EXPECT(ag_open(&f.a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
+		EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
 	before = cg_read_key_long(top, "restrack.events", "kill");
-	EXPECT_CALL(restrack_resource_cap(f.a.pid, 8, 4), 0);
-	EXPECT(!expect_killed(&f.a, "over both quotas"), "killed");
+	EXPECT_CALL(restrack_resource_cap(f->a.pid, 8, 4), 0);
+	EXPECT(!expect_killed(&f->a, "over both quotas"), "killed");
 	after = cg_read_key_long(top, "restrack.events", "kill");
 	EXPECT(before >= 0 && after == before + 1, "kill %ld -> %ld", before,
 	       after);
-	ret = KSFT_PASS;
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /*
@@ -2710,24 +2653,22 @@ out:
  * registered process still ends its registration, and its cgroup goes
  * once its last process has gone too.
  */
-static int test_controller_disabled(const char *root)
+FIXTURE_TEST(test_controller_disabled)
 {
-	struct fixture f = FIXTURE_INIT;
 	char top[PATH_MAX];
 	int ret = KSFT_FAIL, status;
 	long sub = -1;
 	pid_t pid;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
-	SETUP(fixture_setup(&f, root, "a"));
-	pid = f.a.pid;
+	pid = f->a.pid;
 	EXPECT_CALL(restrack_register(pid), 0);
-	sub = ag_call(&f.a, AG_FORK, 0);
+	sub = ag_call(&f->a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
 	EXPECT(!cg_disable(top, "restrack"), "disable restrack in %s: %s",
 	       top, strerror(errno));
-	ag_call(&f.a, AG_EXIT, 0);
-	status = agent_wait(&f.a, 5000);
+	ag_call(&f->a, AG_EXIT, 0);
+	status = agent_wait(&f->a, 5000);
 	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
 	EXPECT(!wait_unlisted(pid, GONE_MS), "the registration ended");
 	kill(sub, SIGKILL);
@@ -2738,30 +2679,25 @@ static int test_controller_disabled(const char *root)
 out:
 	kill_reap(sub);
 	cg_enable(top, "restrack");
-	fixture_teardown(&f);
 	return ret;
 }
 
 /* fetch leaves no kernel bytes in the padding of its structure. */
-static int test_fetch_padding(const char *root)
+FIXTURE_TEST(test_fetch_padding)
 {
-	struct fixture f = FIXTURE_INIT;
 	struct per_proc_resource st;
 	unsigned char *b = (unsigned char *)&st;
 	size_t i, pad = offsetof(struct per_proc_resource, heapsize);
-	int ret = KSFT_FAIL;
 
-	SETUP(fixture_setup(&f, root, "a"));
-	EXPECT_CALL(restrack_register(f.a.pid), 0);
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
 	memset(&st, 0xa5, sizeof(st));
-	EXPECT_CALL(restrack_fetch(&st, f.a.pid), 0);
+	EXPECT_CALL(restrack_fetch(&st, f->a.pid), 0);
 	for (i = sizeof(st.pid); i < pad; i++)
 		EXPECT(b[i] == 0, "padding byte %zu is %#x", i, b[i]);
-	EXPECT_CALL(restrack_deregister(f.a.pid), 0);
-	ret = KSFT_PASS;
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	return KSFT_PASS;
 out:
-	fixture_teardown(&f);
-	return ret;
+	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
