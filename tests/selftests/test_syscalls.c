@@ -1625,86 +1625,71 @@ out:
 }
 
 /*
- * After a registered process exited and its registration vanished, its pid
- * names no process (ESRCH/EINVAL), and a new process given the same pid is
- * not registered, and can be.
+ * A registered sleeper in @cg is killed and reaped, and a new sleeper is
+ * given its pid at once (clone3() with set_tid: every supported line has
+ * it, as root); with @wait, only once the old registration vanished, and
+ * the gone pid names no process (ESRCH/EINVAL) meanwhile.  The new
+ * sleeper's pid, or -1.
  */
-static int test_pid_reuse(const char *root)
+static pid_t reuse_pid(struct sleepers *s, const char *cg, bool wait)
 {
-	char cg[PATH_MAX] = "", own[PATH_MAX];
-	struct sleepers s = { { -1, -1 }, { -1, -1 } };
 	struct per_proc_resource st;
-	pid_t p = -1, q = -1, gone;
-	int ret = KSFT_FAIL, status;
+	pid_t p, live, q = -1;
+	int status;
 
-	if (sleepers_init(&s) || cg_make(cg, root, "a") ||
-	    task_cgroup(0, 0, own, sizeof(own)))
-		goto out;
-	p = sleeper_start(&s, cg, NULL);
+	live = p = sleeper_start(s, cg, NULL);
 	EXPECT(p > 0, "sleeper");
 	EXPECT_CALL(restrack_register(p), 0);
 	kill(p, SIGKILL);
 	EXPECT(waitpid(p, &status, 0) == p && killed_by_sigkill(status),
 	       "killed");
-	gone = p;
-	p = -1;
-	EXPECT(!wait_unregistered(gone, GONE_MS), "vanished");
-	EXPECT_CALL(restrack_fetch(&st, gone), EINVAL);
-	EXPECT_CALL(restrack_deregister(gone), ESRCH);
-	EXPECT_CALL(restrack_resource_cap(gone, 100, 100), ESRCH);
-	EXPECT_CALL(restrack_resource_reset(gone), ESRCH);
-	EXPECT_CALL(restrack_register(gone), ESRCH);
-
-	/* clone3() with set_tid: every supported line has it, as root */
-	q = sleeper_start_pid(&s, gone);
-	EXPECT(q > 0, "a process with pid %d: %s", gone, strerror(errno));
-	EXPECT(q == gone, "clone3 gave pid %d, asked for %d", q, gone);
-	EXPECT(!check_fresh(q, own), "the new process is not registered");
-	EXPECT_CALL(restrack_register(q), 0);
-	EXPECT(is_registered(q), "registered");
-	EXPECT(!fetch_check(q, &st), "fetch");
-	EXPECT_CALL(restrack_deregister(q), 0);
-	EXPECT(in_cgroup(q, own), "back");
-	ret = KSFT_PASS;
+	live = -1;
+	if (wait) {
+		EXPECT(!wait_unregistered(p, GONE_MS), "vanished");
+		EXPECT_CALL(restrack_fetch(&st, p), EINVAL);
+		EXPECT_CALL(restrack_deregister(p), ESRCH);
+		EXPECT_CALL(restrack_resource_cap(p, 100, 100), ESRCH);
+		EXPECT_CALL(restrack_resource_reset(p), ESRCH);
+		EXPECT_CALL(restrack_register(p), ESRCH);
+	}
+	q = sleeper_start_pid(s, p);
+	EXPECT(q == p, "clone3 gave pid %d, asked for %d: %s", q, p,
+	       strerror(errno));
+	return q;
 out:
-	kill_reap(p);
+	kill_reap(live);
 	kill_reap(q);
-	sleepers_close(&s);
-	cg_destroy(cg);
-	return ret;
+	return -1;
 }
 
 /*
- * The same, without waiting for the old registration to vanish: the pid is
- * recycled as soon as the registered process is reaped, possibly before
- * the kernel has dissolved the old registration.  The new process must not
- * be registered, and register() on it must succeed all the same.
+ * @rounds times: a registered process exits, a new one gets its pid
+ * (reuse_pid()), and the new one is not registered, and can be.  Without
+ * @wait the pid is recycled as soon as the registered process is reaped,
+ * possibly before the kernel has dissolved the old registration (its
+ * cgroup may still be there).
  */
-static int test_pid_reuse_immediate(const char *root)
+static int pid_reuse(const char *root, bool wait, int rounds)
 {
 	char cg[PATH_MAX] = "", own[PATH_MAX];
 	struct sleepers s = { { -1, -1 }, { -1, -1 } };
 	struct per_proc_resource st;
-	pid_t p = -1, q = -1, want;
+	pid_t q = -1;
 	int ret = KSFT_FAIL, round;
 
 	if (sleepers_init(&s) || cg_make(cg, root, "a") ||
 	    task_cgroup(0, 0, own, sizeof(own)))
 		goto out;
-	for (round = 0; round < 20; round++) {
-		p = sleeper_start(&s, cg, NULL);
-		EXPECT(p > 0, "sleeper");
-		EXPECT_CALL(restrack_register(p), 0);
-		kill(p, SIGKILL);
-		EXPECT(waitpid(p, NULL, 0) == p, "reaped");
-		want = p;
-		p = -1;
-		q = sleeper_start_pid(&s, want);
-		EXPECT(q > 0, "a process with pid %d: %s", want,
-		       strerror(errno));
-		EXPECT(q == want, "clone3 gave pid %d, asked for %d", q, want);
-		EXPECT_CALL(restrack_fetch(&st, q), EINVAL);
-		EXPECT_CALL(restrack_deregister(q), ESRCH);
+	for (round = 0; round < rounds; round++) {
+		q = reuse_pid(&s, cg, wait);
+		EXPECT(q > 0, "round %d: a process with a reaped pid", round);
+		if (wait) {
+			EXPECT(!check_fresh(q, own),
+			       "the new process is not registered");
+		} else {
+			EXPECT_CALL(restrack_fetch(&st, q), EINVAL);
+			EXPECT_CALL(restrack_deregister(q), ESRCH);
+		}
 		EXPECT_CALL(restrack_register(q), 0);
 		EXPECT(is_registered(q), "round %d: registered", round);
 		EXPECT(!fetch_check(q, &st), "fetch");
@@ -1716,11 +1701,30 @@ static int test_pid_reuse_immediate(const char *root)
 	}
 	ret = KSFT_PASS;
 out:
-	kill_reap(p);
 	kill_reap(q);
 	sleepers_close(&s);
 	cg_destroy(cg);
 	return ret;
+}
+
+/*
+ * After a registered process exited and its registration vanished, its pid
+ * names no process (ESRCH/EINVAL), and a new process given the same pid is
+ * not registered, and can be.
+ */
+static int test_pid_reuse(const char *root)
+{
+	return pid_reuse(root, true, 1);
+}
+
+/*
+ * The same, twenty times, without waiting for the old registration to
+ * vanish: the new process must not be registered, and register() on it
+ * must succeed all the same.
+ */
+static int test_pid_reuse_immediate(const char *root)
+{
+	return pid_reuse(root, false, 20);
 }
 
 /* ------------------------------------------------------------------ */
