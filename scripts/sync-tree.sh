@@ -23,18 +23,33 @@ tree=$(tree_dir "$line")
 if [ -n "$verify" ] && [ "$(cat "$tree/.restrack-base" 2>/dev/null)" != "$src" ]; then
 	die "$tree is not a copy of $src"
 fi
+# put TEXT FILE: write FILE anew (rename), never through a hard link that
+# a copy of the tree may share.
+put() {
+	local tmp
+	tmp=$(mktemp "$2.restrack-XXXXXX")
+	printf '%s\n' "$1" > "$tmp"
+	mv -f "$tmp" "$2"
+}
+# log TEXT: what this sync did, and who asked
+log() {
+	echo "$(date +%T.%N) $$ $*" >> "$tree/.restrack-sync.log"
+}
 if [ ! -f "$tree/.restrack-base" ] || [ "$(cat "$tree/.restrack-base")" != "$src" ]; then
 	say "copying $src to $tree" >&2
 	rm -rf "$tree"
 	mkdir -p "$(dirname "$tree")"
 	cp -al "$src" "$tree"
-	rm -f "$tree/.restrack-files"
-	echo "$src" > "$tree/.restrack-base"
+	rm -f "$tree/.restrack-files" "$tree/.restrack-base" "$tree/.restrack-sync.log"
+	put "$src" "$tree/.restrack-base"
+	log "copied $src"
 fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 files=$(sed -n 's|^+++ b/||p' "$patch" | sort -u)
+[ -n "$verify" ] ||
+	log "sync to $patch ($(echo "$files" | wc -l) files, $(md5sum < "$patch" | cut -c1-12)) for $(tr '\0' ' ' < /proc/$PPID/cmdline)"
 for f in $files; do
 	if [ -f "$src/$f" ]; then
 		mkdir -p "$stage/$(dirname "$f")"
@@ -50,7 +65,7 @@ replace() {	# replace FROM TO: atomically, breaking any hard link
 		differ="$differ ${2#"$tree"/}"
 		return
 	fi
-	echo "$(date +%T.%N) $$ ${2#"$tree"/} <- $1" >> "$tree/.restrack-sync.log"
+	log "${2#"$tree"/} <- $1"
 	mkdir -p "$(dirname "$2")"
 	local tmp
 	tmp=$(mktemp "$2.restrack-XXXXXX")
@@ -69,7 +84,8 @@ if [ -f "$tree/.restrack-files" ]; then
 			cmp -s "$src/$f" "$tree/$f" || replace "$src/$f" "$tree/$f"
 		elif [ -n "$verify" ]; then
 			[ ! -e "$tree/$f" ] || differ="$differ $f"
-		else
+		elif [ -e "$tree/$f" ]; then
+			log "$f removed"
 			rm -f "$tree/$f"
 		fi
 	done
@@ -79,5 +95,5 @@ if [ -n "$verify" ]; then
 	echo "$tree"
 	exit 0
 fi
-echo "$files" > "$tree/.restrack-files"
+put "$files" "$tree/.restrack-files"
 echo "$tree"
