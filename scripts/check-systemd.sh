@@ -55,7 +55,7 @@ $TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
 	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
 $TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
 install -m 755 "$TOP"/tests/systemd/*.sh "$libexec/"
-install -m 644 "$TOP/tests/tap.sh" "$libexec/"
+install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
 sed 's|@SBINDIR@|/usr/local/sbin|' "$TOP/tools/restrack/systemd/restrack.conf" \
 	> "$ov/etc/systemd/system/service.d/restrack.conf"
 cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
@@ -72,6 +72,19 @@ TTYReset=no
 TTYVHangup=no
 UNIT
 ln -s ../restrack-tests.service "$ov/etc/systemd/system/multi-user.target.wants/"
+# A unit with limits started at boot: tests/systemd/test_boot.sh checks
+# them, the case of every reboot.
+cat > "$ov/etc/systemd/system/rt-boot.service" <<UNIT
+[Unit]
+Description=restrack test: limits of a unit started at boot
+[Service]
+ExecStart=/usr/local/libexec/restrack-tests/rt-hold --files 300 --report /run/rt-boot.out --hold
+[Install]
+WantedBy=multi-user.target
+[X-Restrack]
+FilesMax=200
+UNIT
+ln -s ../rt-boot.service "$ov/etc/systemd/system/multi-user.target.wants/"
 # the console is the tests': no login prompts on it
 # e2scrub_reap needs LVM tools the guest does not have; the kernel has no
 # modules to load
@@ -115,8 +128,7 @@ for suite in $suites; do
 		done | tee "$log"
 	set -e
 	tv=$(( $(date +%s) - t0 ))
-	echo test_libcgroup > "$obj/systemd-suites"
-	echo test_systemd >> "$obj/systemd-suites"
+	printf '%s\n' test_boot test_libcgroup test_systemd > "$obj/systemd-suites"
 	summary=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch" | tee /dev/stderr | tail -1) || true
 	read -r p f <<< "$(tap_counts "$summary")"
 	total_passed=$((total_passed + ${p:-0}))

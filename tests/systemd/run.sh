@@ -23,7 +23,9 @@ run_suite() {
 case "$(sed -n 's/.*restrack.mode=\([a-z]*\).*/\1/p' /proc/cmdline)" in
 shell)	exit 0 ;;
 esac
-# libcgroup first: it looks at the root before anything enabled restrack
+# the unit of the image started at boot first, then libcgroup: it looks
+# at the root while nothing has restrack enabled
+run_suite test_boot $T/test_boot.sh
 run_suite test_libcgroup $T/test_libcgroup.sh
 run_suite test_systemd $T/test_systemd.sh
 echo "restrack-vm: done"

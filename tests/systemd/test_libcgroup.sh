@@ -2,17 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # restrack through libcgroup's own tools (Debian's cgroup-tools) in the
 # Debian guest: cgcreate, cgset, cgget, cgexec, cgconfigparser, cgdelete.
-# Runs before the systemd suite, while restrack is enabled nowhere, to see
+# Runs after test_boot and before test_systemd, while restrack is enabled
+# nowhere, to see
 # what a nested cgcreate does without +restrack at the root (libcgroup
 # before 3.2) and that the documented workaround works.  Oracles: the
 # cgroup files and the workload's own count of /proc/self/fd.  TAP.
 H=/usr/local/libexec/restrack-tests/rt-hold
 R=/run/rtcg
-cg=/sys/fs/cgroup
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/units.sh"
 tap_start $R 17
-
-has_restrack() { grep -qw restrack "$1/cgroup.subtree_control"; }
 
 ver=$(dpkg-query -W -f '${Version}' cgroup-tools)
 diag "cgroup-tools $ver"

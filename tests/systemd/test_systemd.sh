@@ -10,22 +10,10 @@
 U=/etc/systemd/system
 H=/usr/local/libexec/restrack-tests/rt-hold
 R=/run/rt
-cg=/sys/fs/cgroup
 . "$(dirname "$0")/tap.sh"
-tap_start $R 48
+. "$(dirname "$0")/units.sh"
+tap_start $R 50
 
-prop() { systemctl show -P "$1" "$2"; }
-cgdir() { echo "$cg$(prop ControlGroup "$1")"; }
-nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-# wait_file FILE: until it has a line (10 s at most)
-wait_file() {
-	local i
-	for i in $(seq 100); do
-		[ -s "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # wait_inactive UNIT: until it is no longer active or activating
 wait_inactive() {
 	local i s
@@ -38,10 +26,6 @@ wait_inactive() {
 }
 unit() {	# unit NAME: the unit file from stdin
 	cat > "$U/$1"
-}
-has_restrack() { grep -qw restrack "$1/cgroup.subtree_control"; }
-journal_has() {	# journal_has UNIT TEXT
-	journalctl -q -b -u "$1" --no-pager | grep -qF -- "$2"
 }
 
 sdver=$(systemctl --version | sed -n 's/^systemd \([0-9]*\).*/\1/p')
@@ -210,7 +194,14 @@ eq "slice: files.current of rt.slice is the sum of /proc/PID/fd" \
 check "slice: a new slice keeps +restrack in the root's subtree_control" has_restrack $cg
 check "slice: systemd did not enable restrack below the slice by itself" \
 	eval "! has_restrack $cg/rt.slice"
-systemctl stop rt-a.service rt-b.service
+# A scope runs no ExecStartPre=: the slice's limit, applied when rt-a
+# started, covers it (the admin guide).
+systemctl stop rt-b.service
+systemd-run -q --scope --slice=rt.slice $H --files $((SL + 20)) --report $R/scope.out
+read -r _ sopened stotal serr _ < $R/scope.out
+eq "scope: a scope in the slice gets EMFILE" "$serr" EMFILE
+eq "scope: with rt-a it held $SL, the slice's FilesMax" "$((atotal + stotal))" $SL
+systemctl stop rt-a.service
 
 # --- register and deregister a unit's process ---
 unit rt-reg.service <<EOF
