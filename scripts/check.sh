@@ -47,8 +47,9 @@ checkpatch() {	# zero errors and zero warnings, --strict
 	out=$("$src/scripts/checkpatch.pl" --strict --no-tree \
 		"$OUT/restrack-$1.patch" 2>&1) || true
 	echo "$out"
-	echo "$out" | grep -q "total: 0 errors, 0 warnings, 0 checks" ||
-	echo "$out" | grep -q "has no obvious style problems"
+	# not "echo | grep -q": under pipefail grep's early exit can fail echo
+	grep -q "total: 0 errors, 0 warnings, 0 checks" <<< "$out" ||
+	grep -q "has no obvious style problems" <<< "$out"
 }
 
 sparse_check() {	# sparse on the controller, no warnings

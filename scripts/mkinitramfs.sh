@@ -30,7 +30,10 @@ arm64)	busybox=$CACHE/busybox-arm64/bin/busybox
 		rm -rf "$d"
 	fi ;;
 esac
-file -L "$busybox" | grep -q "statically linked" || die "$busybox is not static (apt-get install busybox-static)"
+case "$(file -L "$busybox")" in
+*"statically linked"*) ;;
+*) die "$busybox is not static (apt-get install busybox-static)" ;;
+esac
 
 root=$obj/initramfs
 rm -rf "$root"

@@ -19,7 +19,7 @@ fi
 
 # The arm64 guest's busybox comes from the arm64 package (mkinitramfs.sh).
 added_arch=
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+if ! grep -qx arm64 <<< "$(dpkg --print-foreign-architectures)"; then
 	dpkg --add-architecture arm64
 	added_arch=1
 fi
@@ -30,7 +30,10 @@ pkgs="linux-source-6.1 linux-source-6.12 build-essential bc bison flex
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap"
 missing=
 for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	case "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" in
+	*"ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
 done
 if [ -n "$missing" ] || [ -n "$added_arch" ]; then
 	apt-get update -q

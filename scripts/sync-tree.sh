@@ -48,6 +48,10 @@ fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 files=$(sed -n 's|^+++ b/||p' "$patch" | sort -u)
+declare -A in_patch
+for f in $files; do
+	in_patch[$f]=1
+done
 [ -n "$verify" ] ||
 	log "sync to $patch ($(echo "$files" | wc -l) files, $(md5sum < "$patch" | cut -c1-12)) for $(tr '\0' ' ' < /proc/$PPID/cmdline)"
 for f in $files; do
@@ -79,7 +83,7 @@ done
 # Files a previous patch touched and this one does not: back to pristine.
 if [ -f "$tree/.restrack-files" ]; then
 	for f in $(cat "$tree/.restrack-files"); do
-		echo "$files" | grep -qx "$f" && continue
+		[ -n "${in_patch[$f]:-}" ] && continue
 		if [ -f "$src/$f" ]; then
 			cmp -s "$src/$f" "$tree/$f" || replace "$src/$f" "$tree/$f"
 		elif [ -n "$verify" ]; then
