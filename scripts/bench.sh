@@ -26,6 +26,17 @@
 . "$(dirname "$0")/lib.sh"
 LINES=${LINES:-6.1 6.12}
 ARCHES=${ARCHES:-x86_64}
+# fragments named relative to the repository, as the README writes them
+frags=
+for f in ${BENCH_FRAGMENTS:-}; do
+	case "$f" in
+	/*) ;;
+	*) f=$TOP/$f ;;
+	esac
+	[ -f "$f" ] || die "BENCH_FRAGMENTS: no $f"
+	frags="$frags $f"
+done
+BENCH_FRAGMENTS=${frags# }
 scale=${BENCH_SCALE:-50}
 rounds=${BENCH_ROUNDS:-3}
 pairs=${BENCH_PAIRS:-2}
