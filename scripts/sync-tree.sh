@@ -5,8 +5,8 @@
 # rebuilds no more than it must.  The tree is a hard-linked copy of the
 # pristine one; files are replaced by rename, never written in place.
 # With --verify, change nothing: fail, naming the files, unless the tree
-# equals pristine + patch (scripts/build-kernel.sh checks that after a
-# build: nothing may have rewritten the tree under it).
+# equals pristine + the patch it was synced to (scripts/build-kernel.sh
+# checks that after a build: nothing may have rewritten the tree under it).
 # Usage: scripts/sync-tree.sh [--verify] LINE   (prints the tree's path)
 . "$(dirname "$0")/lib.sh"
 verify=
@@ -17,8 +17,11 @@ fi
 line=${1:?usage: $0 [--verify] LINE}
 src=$(pristine_tree "$line")
 patch=$OUT/restrack-$line.patch
-[ -f "$patch" ] || die "no $patch: run make patch"
 tree=$(tree_dir "$line")
+# --verify checks against the patch the tree was synced to (a copy kept in
+# the tree): out/ may hold a newer one meanwhile (make patch).
+[ -n "$verify" ] && [ -f "$tree/.restrack-patch" ] && patch=$tree/.restrack-patch
+[ -f "$patch" ] || die "no $patch: run make patch"
 
 if [ -n "$verify" ] && [ "$(cat "$tree/.restrack-base" 2>/dev/null)" != "$src" ]; then
 	die "$tree is not a copy of $src"
@@ -100,4 +103,7 @@ if [ -n "$verify" ]; then
 	exit 0
 fi
 put "$files" "$tree/.restrack-files"
+tmp=$(mktemp "$tree/.restrack-patch.XXXXXX")
+cp "$patch" "$tmp"
+mv -f "$tmp" "$tree/.restrack-patch"
 echo "$tree"
