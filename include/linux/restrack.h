@@ -4,7 +4,9 @@
  *
  * Hooks called from mm/ and fs/.  Each is a static-branch test while no
  * cgroup below the root has the controller enabled, and a no-op when
- * CONFIG_CGROUP_RESTRACK=n.  See kernel/cgroup/restrack.c.
+ * CONFIG_CGROUP_RESTRACK=n.  They are __always_inline: a compiler that
+ * optimises for size otherwise makes the test a call.  See
+ * kernel/cgroup/restrack.c.
  */
 #ifndef _LINUX_RESTRACK_H
 #define _LINUX_RESTRACK_H
@@ -35,7 +37,7 @@ int __restrack_files_dup(struct files_struct *files);
 void __restrack_files_release(struct files_struct *files);
 void __restrack_files_leave(struct files_struct *files);
 
-static inline bool restrack_enabled(void)
+static __always_inline bool restrack_enabled(void)
 {
 	return static_branch_unlikely(&restrack_active);
 }
@@ -61,36 +63,37 @@ static inline void restrack_heap_init(struct mm_struct *mm)
  * (a no-op unless they are data, see is_data_mapping()): charge them, or
  * fail.  Called where may_expand_vm() checks RLIMIT_DATA, mmap_lock held.
  */
-static inline bool restrack_heap_try_charge(struct mm_struct *mm,
-					    vm_flags_t flags,
-					    unsigned long npages)
+static __always_inline bool restrack_heap_try_charge(struct mm_struct *mm,
+						     vm_flags_t flags,
+						     unsigned long npages)
 {
 	return !restrack_enabled() ||
 	       __restrack_heap_try_charge(mm, flags, npages);
 }
 
 /* mm->data_vm has just changed by @npages. */
-static inline void restrack_heap_account(struct mm_struct *mm, long npages)
+static __always_inline void restrack_heap_account(struct mm_struct *mm,
+						  long npages)
 {
 	if (restrack_enabled())
 		__restrack_heap_account(mm, npages);
 }
 
 /* End of an mm operation: drop what it charged but did not map. */
-static inline void restrack_heap_settle(struct mm_struct *mm)
+static __always_inline void restrack_heap_settle(struct mm_struct *mm)
 {
 	if (restrack_enabled())
 		__restrack_heap_settle(mm);
 }
 
 /* fork: charge the child's copy of the data to the forking cgroup. */
-static inline int restrack_heap_dup(struct mm_struct *mm)
+static __always_inline int restrack_heap_dup(struct mm_struct *mm)
 {
 	return restrack_enabled() ? __restrack_heap_dup(mm) : 0;
 }
 
 /* exec: the new mm is charged to current's cgroup from now on. */
-static inline void restrack_heap_exec(struct mm_struct *mm)
+static __always_inline void restrack_heap_exec(struct mm_struct *mm)
 {
 	if (restrack_enabled())
 		__restrack_heap_exec(mm);
@@ -100,7 +103,7 @@ static inline void restrack_heap_exec(struct mm_struct *mm)
  * Last user of the mm is gone.  A charge holds a reference on its cgroup,
  * so the static branch stays on while anything is charged.
  */
-static inline void restrack_heap_release(struct mm_struct *mm)
+static __always_inline void restrack_heap_release(struct mm_struct *mm)
 {
 	if (restrack_enabled())
 		__restrack_heap_release(mm);
@@ -110,7 +113,7 @@ static inline void restrack_heap_release(struct mm_struct *mm)
  * current has stopped using @mm (exit, exec), which others may still use:
  * if its cgroup holds the charge, hand it to one of them.
  */
-static inline void restrack_heap_leave(struct mm_struct *mm)
+static __always_inline void restrack_heap_leave(struct mm_struct *mm)
 {
 	if (restrack_enabled())
 		__restrack_heap_leave(mm);
@@ -123,33 +126,34 @@ static inline void restrack_files_init(struct files_struct *files)
 }
 
 /* ...and dup_fd() charges it to current's cgroup. */
-static inline int restrack_files_dup(struct files_struct *files)
+static __always_inline int restrack_files_dup(struct files_struct *files)
 {
 	return restrack_enabled() ? __restrack_files_dup(files) : 0;
 }
 
 /* A descriptor is about to be marked open in @files (file_lock held). */
-static inline bool restrack_files_try_charge(struct files_struct *files)
+static __always_inline bool
+restrack_files_try_charge(struct files_struct *files)
 {
 	return !restrack_enabled() || __restrack_files_try_charge(files);
 }
 
 /* A descriptor was marked free in @files (file_lock held). */
-static inline void restrack_files_uncharge(struct files_struct *files)
+static __always_inline void restrack_files_uncharge(struct files_struct *files)
 {
 	if (restrack_enabled())
 		__restrack_files_uncharge(files);
 }
 
 /* current is about to drop its reference to @files, as for the mm. */
-static inline void restrack_files_leave(struct files_struct *files)
+static __always_inline void restrack_files_leave(struct files_struct *files)
 {
 	if (restrack_enabled())
 		__restrack_files_leave(files);
 }
 
 /* Last reference to @files is gone. */
-static inline void restrack_files_release(struct files_struct *files)
+static __always_inline void restrack_files_release(struct files_struct *files)
 {
 	if (restrack_enabled())
 		__restrack_files_release(files);

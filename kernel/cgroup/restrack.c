@@ -134,9 +134,10 @@ static void restrack_uncharge(struct restrack_cgroup *rc,
 /*
  * Charge @n units of @res to @rc and its ancestors below @top (NULL: up to
  * the root), within their limits.  Return NULL when charged, else the
- * cgroup whose max would be exceeded; nothing is charged then.
+ * cgroup whose max would be exceeded; nothing is charged then.  Inlined:
+ * it is the fast path of every descriptor and heap charge.
  */
-static struct restrack_cgroup *
+static __always_inline struct restrack_cgroup *
 restrack_charge_try_below(struct restrack_cgroup *rc, enum restrack_res res,
 			  long n, struct restrack_cgroup *top)
 {
@@ -172,8 +173,8 @@ revert:
  * Return: NULL when charged, else the cgroup whose max would be exceeded;
  * nothing is charged then.
  */
-static struct restrack_cgroup *restrack_charge_try(struct restrack_cgroup *rc,
-						   enum restrack_res res, long n)
+static __always_inline struct restrack_cgroup *
+restrack_charge_try(struct restrack_cgroup *rc, enum restrack_res res, long n)
 {
 	return restrack_charge_try_below(rc, res, n, NULL);
 }
