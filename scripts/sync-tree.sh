@@ -26,13 +26,13 @@ tree=$(tree_dir "$line")
 if [ -n "$verify" ] && [ "$(cat "$tree/.restrack-base" 2>/dev/null)" != "$src" ]; then
 	die "$tree is not a copy of $src"
 fi
-# put TEXT FILE: write FILE anew (rename), never through a hard link that
-# a copy of the tree may share.
+# put FILE: write FILE anew from stdin (rename), never through a hard link
+# that a copy of the tree or the pristine tree may share.
 put() {
 	local tmp
-	tmp=$(mktemp "$2.restrack-XXXXXX")
-	printf '%s\n' "$1" > "$tmp"
-	mv -f "$tmp" "$2"
+	tmp=$(mktemp "$1.restrack-XXXXXX")
+	cat > "$tmp"
+	mv -f "$tmp" "$1"
 }
 # log TEXT: what this sync did, and who asked
 log() {
@@ -44,7 +44,7 @@ if [ ! -f "$tree/.restrack-base" ] || [ "$(cat "$tree/.restrack-base")" != "$src
 	mkdir -p "$(dirname "$tree")"
 	cp -al "$src" "$tree"
 	rm -f "$tree/.restrack-files" "$tree/.restrack-base" "$tree/.restrack-sync.log"
-	put "$src" "$tree/.restrack-base"
+	put "$tree/.restrack-base" <<< "$src"
 	log "copied $src"
 fi
 
@@ -74,11 +74,8 @@ replace() {	# replace FROM TO: atomically, breaking any hard link
 	fi
 	log "${2#"$tree"/} <- $1"
 	mkdir -p "$(dirname "$2")"
-	local tmp
-	tmp=$(mktemp "$2.restrack-XXXXXX")
-	cp "$1" "$tmp"
-	chmod --reference="$1" "$tmp"
-	mv -f "$tmp" "$2"
+	put "$2" < "$1"
+	chmod --reference="$1" "$2"
 }
 for f in $files; do
 	cmp -s "$stage/$f" "$tree/$f" || replace "$stage/$f" "$tree/$f"
@@ -102,8 +99,6 @@ if [ -n "$verify" ]; then
 	echo "$tree"
 	exit 0
 fi
-put "$files" "$tree/.restrack-files"
-tmp=$(mktemp "$tree/.restrack-patch.XXXXXX")
-cp "$patch" "$tmp"
-mv -f "$tmp" "$tree/.restrack-patch"
+put "$tree/.restrack-files" <<< "$files"
+put "$tree/.restrack-patch" < "$patch"
 echo "$tree"
