@@ -54,7 +54,7 @@ cflags="-static -O2 -Wall"
 $TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
 	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
 $TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
-install -m 755 "$TOP"/tests/systemd/*.sh "$libexec/"
+install -m 755 "$TOP"/tests/systemd/run.sh "$TOP"/tests/systemd/test_*.sh "$libexec/"
 install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
 sed 's|@SBINDIR@|/usr/local/sbin|' "$TOP/tools/restrack/systemd/restrack.conf" \
 	> "$ov/etc/systemd/system/service.d/restrack.conf"
