@@ -18,27 +18,31 @@
 # register+deregister >= 5,000 round trips per second.  Exits non-zero when
 # one is missed or a boot fails.
 # LINES (default 6.1 6.12), ARCHES (default x86_64); BENCH_SCALE (percent of
-# the default iterations, 50), BENCH_ROUNDS (best of, 3), BENCH_PAIRS
+# the default iterations, 50), BENCH_ROUNDS (best of, 11), BENCH_PAIRS
 # (wall-clock boot pairs, 2; 0 skips them); BENCH_FRAGMENTS, config
-# fragments for both kernels (e.g. CONFIG_JUMP_LABEL=y), builds them apart
-# from make check's, in build directories tagged "bench".  BENCH_BUILD=0
-# boots the kernels built last time instead of (re)building them.
+# fragments for both kernels (default tests/config/distro.config: jump
+# labels and -O2, as distributions build; empty: make check's kernels as
+# they are), built apart from make check's, in build directories tagged
+# "bench-" and "pristine-" with the fragments' names.  BENCH_BUILD=0 boots
+# the kernels built last time instead of (re)building them.
 . "$(dirname "$0")/lib.sh"
 LINES=${LINES:-6.1 6.12}
 ARCHES=${ARCHES:-x86_64}
 # fragments named relative to the repository, as the README writes them
 frags=
-for f in ${BENCH_FRAGMENTS:-}; do
+variant=
+for f in ${BENCH_FRAGMENTS-tests/config/distro.config}; do
 	case "$f" in
 	/*) ;;
 	*) f=$TOP/$f ;;
 	esac
 	[ -f "$f" ] || die "BENCH_FRAGMENTS: no $f"
 	frags="$frags $f"
+	variant=$variant${variant:++}$(basename "$f" .config)
 done
 BENCH_FRAGMENTS=${frags# }
 scale=${BENCH_SCALE:-50}
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-11}
 pairs=${BENCH_PAIRS:-2}
 start=$(date +%s)
 bad=0
@@ -92,14 +96,14 @@ for arch in $ARCHES; do
 		:
 	elif ! "$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build.log" 2>&1 ||
 	   ! "$TOP/scripts/mkinitramfs.sh" "$line" "$arch" >> "$dir/build.log" 2>&1 ||
-	   { [ -n "${BENCH_FRAGMENTS:-}" ] && ! BUILD_TAG=bench RESTRACK_FRAGMENTS=$BENCH_FRAGMENTS \
+	   { [ -n "$variant" ] && ! BUILD_TAG=bench-$variant RESTRACK_FRAGMENTS=$BENCH_FRAGMENTS \
 		"$TOP/scripts/build-kernel.sh" "$line" "$arch" >> "$dir/build.log" 2>&1; } ||
-	   ! BUILD_TAG=pristine${BENCH_FRAGMENTS:+-bench} RESTRACK_FRAGMENTS=${BENCH_FRAGMENTS:-} \
+	   ! BUILD_TAG=pristine${variant:+-$variant} RESTRACK_FRAGMENTS=$BENCH_FRAGMENTS \
 		"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build-pristine.log" 2>&1; then
 		echo "FAIL $line/$arch: build"; tail -20 "$dir"/build*.log; bad=1; continue
 	fi
-	patched=$obj${BENCH_FRAGMENTS:+-bench}/$KIMAGE
-	pristine=$obj-pristine${BENCH_FRAGMENTS:+-bench}/$KIMAGE
+	patched=$obj${variant:+-bench-$variant}/$KIMAGE
+	pristine=$obj-pristine${variant:+-$variant}/$KIMAGE
 	icount="-icount shift=0,sleep=off"
 	boot "$dir/icount-pristine.log" "$pristine" bench 2 "$icount" || continue
 	boot "$dir/icount-patched.log" "$patched" bench 2 "$icount" || continue
@@ -110,9 +114,9 @@ for arch in $ARCHES; do
 	# (the host's; any fixed one keeps the ratios) for every boot.
 	khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
 	for i in $(seq 1 "$pairs"); do
-		BENCH_APPEND="${BENCH_APPEND:-} tsc_early_khz=${khz:-1000000}" \
+		BENCH_APPEND="${BENCH_APPEND:-} restrack.bench_loops_only tsc_early_khz=${khz:-1000000}" \
 			boot "$dir/wall-pristine-$i.log" "$pristine" bench 2 "-accel $accel" || break
-		BENCH_APPEND="${BENCH_APPEND:-} tsc_early_khz=${khz:-1000000}" \
+		BENCH_APPEND="${BENCH_APPEND:-} restrack.bench_loops_only tsc_early_khz=${khz:-1000000}" \
 			boot "$dir/wall-patched-$i.log" "$patched" bench 2 "-accel $accel" || break
 	done
 
@@ -121,7 +125,7 @@ for arch in $ARCHES; do
 		sed -n "s|^bench: |$(basename "$f" .log) |p" "$f"
 	done | awk -v line="$line" -v arch="$arch" -v accel="$accel" \
 		-v pairs="$pairs" -v rounds="$rounds" -v scale="$scale" \
-		-v out="$dir/verdict" '
+		-v out="$dir/verdict" -v frags="${BENCH_FRAGMENTS:+ + }${BENCH_FRAGMENTS//$TOP\//}" '
 	function median(a, n,   i, j, t) {
 		for (i = 1; i <= n; i++)
 			for (j = i + 1; j <= n; j++)
@@ -146,7 +150,8 @@ for arch in $ARCHES; do
 	src ~ /^wall-patched/ { w[cfg, loop, ++nw[cfg, loop]] = v }
 	END {
 		printf "### %s %s\n\n", line, arch
-		printf "Primary: QEMU TCG `-icount shift=0,sleep=off` (guest ns = instructions), best of %d rounds, %d%% of the iterations.  ", rounds, scale
+		printf "Kernels: tinyconfig + tests/config/restrack.config + tests/config/%s.config%s, with and without the patch.  ", arch, frags
+		printf "Primary: QEMU TCG `-icount shift=0,sleep=off` (guest ns = instructions), lowest of %d rounds (each in a fresh process), %d%% of the iterations.  ", rounds, scale
 		printf "Ratios against the unpatched kernel; off: root cgroup, no cgroup has the controller; on1: one level down; on3: three levels down with limits.  "
 		printf "Round spread: highest over lowest counted round, off, the larger of the two kernels.  "
 		printf "Wall: %s, %d alternating boot pairs, median ratio [range].\n\n", accel, pairs
@@ -192,6 +197,9 @@ for arch in $ARCHES; do
 			mark = rd >= 5000 ? "" : " ✗ (target >= 5000)"
 			if (mark != "") { fails++; miss = miss sprintf("register+deregister %.0f/s < 5000/s; ", rd) }
 			printf "- register+deregister: %.0f round trips per second of guest time%s\n", rd, mark
+			mk = sys["cgroup_mkdir+rmdir"]; mp = sys["cgroup_mkdir+rmdir_plain"]; mi = sys["migrate_in+out"]
+			if (mk > 0 && mp > 0 && mi > 0)
+				printf "  (guest ns each: a round trip %.0f; from user space, a cgroup made and removed in restrack/ %.0f, the same without the controller %.0f, a process moved in and out %.0f)\n", 1e9 / rd, 1e9 / mk, 1e9 / mp, 1e9 / mi
 		}
 		if (t1k > 0) {
 			q = t10k / t1k
