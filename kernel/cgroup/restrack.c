@@ -95,6 +95,18 @@ static void restrack_update_peak(struct restrack_counter *c, long usage)
 		WRITE_ONCE(c->peak, usage);
 }
 
+/*
+ * Is @p a level a charge counts at: below @top, or below the root (which
+ * carries no counters) when @top is NULL?  Charges walk from their cgroup
+ * up while it is.  The hot paths pass a constant NULL: their loops test
+ * one pointer a level.
+ */
+static __always_inline bool restrack_counts_at(struct restrack_cgroup *p,
+					       struct restrack_cgroup *top)
+{
+	return !restrack_is_root(p) && (!top || p != top);
+}
+
 /**
  * restrack_charge_force - charge without checking any limit
  * @rc: cgroup to charge, with its ancestors
@@ -109,24 +121,27 @@ static void restrack_charge_force(struct restrack_cgroup *rc,
 {
 	struct restrack_cgroup *p;
 
-	for (p = rc; !restrack_is_root(p); p = restrack_parent(p))
+	for (p = rc; restrack_counts_at(p, NULL); p = restrack_parent(p))
 		restrack_update_peak(&p->res[res],
 				     atomic_long_add_return(n, &p->res[res].usage));
 }
 
-/* Uncharge @n units from @rc and its ancestors below @top (NULL: all). */
-static void restrack_uncharge_below(struct restrack_cgroup *rc,
-				    enum restrack_res res, long n,
-				    struct restrack_cgroup *top)
+/*
+ * Uncharge @n units from @rc and its ancestors below @top (NULL: all).
+ * Inlined: the uncharge of every descriptor.
+ */
+static __always_inline void
+restrack_uncharge_below(struct restrack_cgroup *rc, enum restrack_res res,
+			long n, struct restrack_cgroup *top)
 {
 	struct restrack_cgroup *p;
 
-	for (p = rc; p != top && !restrack_is_root(p); p = restrack_parent(p))
+	for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p))
 		WARN_ON_ONCE(atomic_long_sub_return(n, &p->res[res].usage) < 0);
 }
 
-static void restrack_uncharge(struct restrack_cgroup *rc,
-			      enum restrack_res res, long n)
+static __always_inline void restrack_uncharge(struct restrack_cgroup *rc,
+					      enum restrack_res res, long n)
 {
 	restrack_uncharge_below(rc, res, n, NULL);
 }
@@ -142,19 +157,26 @@ restrack_charge_try_below(struct restrack_cgroup *rc, enum restrack_res res,
 			  long n, struct restrack_cgroup *top)
 {
 	struct restrack_cgroup *p, *q;
+	bool new_peak = false;
 
-	for (p = rc; p != top && !restrack_is_root(p); p = restrack_parent(p)) {
+	for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p)) {
 		struct restrack_counter *c = &p->res[res];
+		long usage = atomic_long_add_return(n, &c->usage);
 
 		/* Fully ordered against restrack_set_max(), see there. */
-		if (atomic_long_add_return(n, &c->usage) > READ_ONCE(c->max))
+		if (usage > READ_ONCE(c->max))
 			goto revert;
+		new_peak |= usage > READ_ONCE(c->peak);
 	}
 
-	/* Watermarks only record charges that went through. */
-	for (p = rc; p != top && !restrack_is_root(p); p = restrack_parent(p))
-		restrack_update_peak(&p->res[res],
-				     atomic_long_read(&p->res[res].usage));
+	/*
+	 * Watermarks only record charges that went through: written once
+	 * every level took the charge, and only when one reached a new high.
+	 */
+	if (unlikely(new_peak))
+		for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p))
+			restrack_update_peak(&p->res[res],
+					     atomic_long_read(&p->res[res].usage));
 	return NULL;
 
 revert:
@@ -614,13 +636,14 @@ static unsigned long restrack_count_fds(struct files_struct *files)
 bool __restrack_files_try_charge(struct files_struct *files)
 {
 	struct restrack_charge *c = &files->restrack_files;
-	struct restrack_cgroup *over;
+	struct restrack_cgroup *rc, *over;
 
 	lockdep_assert_held(&files->file_lock);
-	if (restrack_untracked(c))
+	rc = READ_ONCE(c->rc);
+	if (!rc)
 		return true;
 
-	over = restrack_charge_try(c->rc, RESTRACK_FILES, 1);
+	over = restrack_charge_try(rc, RESTRACK_FILES, 1);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_FILES);
 		return false;
@@ -636,12 +659,13 @@ bool __restrack_files_try_charge(struct files_struct *files)
 void __restrack_files_uncharge(struct files_struct *files)
 {
 	struct restrack_charge *c = &files->restrack_files;
+	struct restrack_cgroup *rc = READ_ONCE(c->rc);
 
 	lockdep_assert_held(&files->file_lock);
-	if (restrack_untracked(c) || WARN_ON_ONCE(!c->charged))
+	if (!rc || WARN_ON_ONCE(!c->charged))
 		return;
 
-	restrack_uncharge(c->rc, RESTRACK_FILES, 1);
+	restrack_uncharge(rc, RESTRACK_FILES, 1);
 	c->charged--;
 }
 
