@@ -61,6 +61,8 @@
 #include "restrack-internal.h"
 
 #define RESTRACK_DIR	"restrack"
+/* Retries of making restrack/ and a cgroup in it, against a racing rmdir */
+#define RESTRACK_TOP_TRIES	3
 
 /*
  * A registration, in restrack_regs while its process lives.  When it ends
@@ -185,6 +187,12 @@ static int restrack_enable_children(struct dentry *dir)
 	cgroup_put(cgrp);
 	return enabled ? 0 :
 	       restrack_write_file(dir, "cgroup.subtree_control", "+restrack");
+}
+
+/* Did an operation in restrack/ fail because it was removed meanwhile? */
+static bool restrack_top_gone(int err)
+{
+	return err == -ENOENT || err == -ENODEV;
 }
 
 /* restrack/, with the controller enabled for it and its children. */
@@ -521,7 +529,7 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	struct restrack_reg *reg;
 	struct dentry *top, *dir;
 	char name[16];
-	int err;
+	int err, tries;
 
 	mutex_lock(&restrack_reg_mutex);
 	err = -ENFILE;
@@ -544,14 +552,27 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	rcu_read_unlock();
 
 	old_cred = override_creds(restrack_cred);
-	top = restrack_top_dir();
-	if (IS_ERR(top)) {
-		err = PTR_ERR(top);
-		goto out_free;
-	}
-	/* -EBUSY if what a previous owner of the number forked is in it */
 	snprintf(name, sizeof(name), "%d", reg->nr);
-	dir = restrack_mkdir(top, name, false);
+	/*
+	 * restrack/ is an empty cgroup like any other between registrations:
+	 * whoever may rmdir it can remove it between our lookup and the mkdir
+	 * in it (-ENOENT, or -ENODEV from a dying cgroup).  Make it again then.
+	 */
+	for (tries = 0;; tries++) {
+		top = restrack_top_dir();
+		if (IS_ERR(top)) {
+			err = PTR_ERR(top);
+			if (restrack_top_gone(err) && tries < RESTRACK_TOP_TRIES)
+				continue;
+			goto out_free;
+		}
+		/* -EBUSY if what a previous owner of the number forked is in it */
+		dir = restrack_mkdir(top, name, false);
+		if (!IS_ERR(dir) || !restrack_top_gone(PTR_ERR(dir)) ||
+		    tries == RESTRACK_TOP_TRIES)
+			break;
+		dput(top);
+	}
 	if (IS_ERR(dir)) {
 		err = PTR_ERR(dir);
 		goto out_top;
