@@ -92,9 +92,10 @@ static uint64_t now_ns(void)
 /*
  * The lowest of @n figures.  Under -icount a loop's rounds fall into a few
  * modes a few percent apart (where the kernel's allocators stand when the
- * round starts), the same modes on both kernels, in proportions that vary
- * from boot to boot: a median jumps between modes, the lowest mode is
- * found by enough rounds.
+ * round starts), mostly the same modes on both kernels, in proportions
+ * that vary from boot to boot: a median jumps between modes.  The lowest
+ * is wrong too when one kernel hits a rare mode the other never does;
+ * bench.sh's round spread shows where that can be.
  */
 static double best(const double *v, int n)
 {
@@ -532,6 +533,7 @@ static double read_tracker_status(long *lines)
 
 	for (int r = 0; r < 3; r++) {
 		uint64_t t = now_ns();
+		double ns;
 		int fd = open("/proc/tracker_status", O_RDONLY);
 		ssize_t n;
 
@@ -544,8 +546,9 @@ static double read_tracker_status(long *lines)
 		if (n < 0)
 			die("read /proc/tracker_status");
 		close(fd);
-		if (now_ns() - t < fastest)
-			fastest = now_ns() - t;
+		ns = now_ns() - t;
+		if (ns < fastest)
+			fastest = ns;
 	}
 	return fastest;
 }
@@ -765,9 +768,8 @@ int main(int argc, char **argv)
 	/*
 	 * Interleaved rounds, so that drift of the host hits all of them.
 	 * Round -1 warms up and is not counted: the first run of the loops
-	 * finds the process and the kernel in a state the later ones do not
-	 * (brk and 1 MiB mmap/munmap take half the instructions there, on
-	 * the unpatched kernel as well), which only "off" would get.
+	 * finds the kernel in a state the later ones do not, which only
+	 * "off" would get.
 	 */
 	for (int r = -1; r < rounds; r++) {
 		for (int c = 0; c < NR_CONFIGS; c++) {
