@@ -9,8 +9,9 @@ struct task_struct;
 
 /**
  * struct restrack_charge - what one mm or one fd table has charged
- * @lock: protects the fields below in an mm; an fd table's are protected
- *	by its file_lock instead
+ * @lock: protects the fields below in an mm (with its mmap_lock for the
+ *	reservation, see kernel/cgroup/restrack.c); an fd table's are
+ *	protected by its file_lock instead
  * @rc: the cgroup charged, holding a css reference; NULL while untracked
  *	(the task lives in the root cgroup, or the controller was off)
  * @charged: units charged to @rc: heap pages or descriptors

@@ -98,8 +98,9 @@ static void restrack_update_peak(struct restrack_counter *c, long usage)
 /*
  * Is @p a level a charge counts at: below @top, or below the root (which
  * carries no counters) when @top is NULL?  Charges walk from their cgroup
- * up while it is.  The hot paths pass a constant NULL: their loops test
- * one pointer a level.
+ * up while it is.  That cgroup is never the root (whatever the root's
+ * tasks use is untracked), so the walks test from its parent on, and the
+ * hot paths pass a constant NULL: their loops test one pointer a level.
  */
 static __always_inline bool restrack_counts_at(struct restrack_cgroup *p,
 					       struct restrack_cgroup *top)
@@ -119,11 +120,13 @@ static __always_inline bool restrack_counts_at(struct restrack_cgroup *p,
 static void restrack_charge_force(struct restrack_cgroup *rc,
 				  enum restrack_res res, long n)
 {
-	struct restrack_cgroup *p;
+	struct restrack_cgroup *p = rc;
 
-	for (p = rc; restrack_counts_at(p, NULL); p = restrack_parent(p))
+	do {
 		restrack_update_peak(&p->res[res],
 				     atomic_long_add_return(n, &p->res[res].usage));
+		p = restrack_parent(p);
+	} while (restrack_counts_at(p, NULL));
 }
 
 /*
@@ -134,10 +137,14 @@ static __always_inline void
 restrack_uncharge_below(struct restrack_cgroup *rc, enum restrack_res res,
 			long n, struct restrack_cgroup *top)
 {
-	struct restrack_cgroup *p;
+	struct restrack_cgroup *p = rc;
 
-	for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p))
+	if (rc == top)
+		return;
+	do {
 		WARN_ON_ONCE(atomic_long_sub_return(n, &p->res[res].usage) < 0);
+		p = restrack_parent(p);
+	} while (restrack_counts_at(p, top));
 }
 
 static __always_inline void restrack_uncharge(struct restrack_cgroup *rc,
@@ -156,18 +163,22 @@ static __always_inline struct restrack_cgroup *
 restrack_charge_try_below(struct restrack_cgroup *rc, enum restrack_res res,
 			  long n, struct restrack_cgroup *top)
 {
-	struct restrack_cgroup *p, *q;
+	struct restrack_cgroup *p = rc, *q;
 	bool new_peak = false;
 
-	for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p)) {
+	if (rc == top)
+		return NULL;
+	do {
 		struct restrack_counter *c = &p->res[res];
 		long usage = atomic_long_add_return(n, &c->usage);
 
 		/* Fully ordered against restrack_set_max(), see there. */
 		if (usage > READ_ONCE(c->max))
 			goto revert;
-		new_peak |= usage > READ_ONCE(c->peak);
-	}
+		if (usage > READ_ONCE(c->peak))
+			new_peak = true;
+		p = restrack_parent(p);
+	} while (restrack_counts_at(p, top));
 
 	/*
 	 * Watermarks only record charges that went through: written once
@@ -180,10 +191,11 @@ restrack_charge_try_below(struct restrack_cgroup *rc, enum restrack_res res,
 	return NULL;
 
 revert:
-	for (q = rc; q != p; q = restrack_parent(q))
+	for (q = rc; ; q = restrack_parent(q)) {
 		atomic_long_sub(n, &q->res[res].usage);
-	atomic_long_sub(n, &p->res[res].usage);
-	return p;
+		if (q == p)
+			return p;
+	}
 }
 
 /**
@@ -324,8 +336,8 @@ static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
 		c->charged = amount;
 	} else {
 		c->charged = 0;
-		c->reserved = 0;
-		c->reserving = false;
+		WRITE_ONCE(c->reserved, 0);
+		WRITE_ONCE(c->reserving, false);
 	}
 	c->rc = to;
 	return from;
@@ -429,7 +441,13 @@ static void restrack_put(struct restrack_cgroup *rc)
  * back in between would let another mm take them.  At the end of the
  * operation (restrack_heap_settle()) whatever it did not use is dropped and
  * the charge is data_vm again.  All of it runs under the mmap_lock of the
- * mm and the lock of its charge.
+ * mm, which orders the hooks of one mm; ->rc and ->charged change under
+ * the lock of the charge too, for moves, which do not take the mmap_lock.
+ * The reservation (->reserved, ->reserving) is the operation's own: only
+ * restrack_heap_try_charge() sets ->reserving, under both locks, and
+ * without the charge's lock the other hooks only consume the reservation
+ * or end it, as a move to untracked ends it under that lock (a reservation
+ * is void while ->reserving is clear).
  */
 
 /* What is_data_mapping() in mm/internal.h calls data: what data_vm counts. */
@@ -463,7 +481,8 @@ bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 	if (!c->reserving) {
 		/* A new operation: start from what is mapped. */
 		c->reserved = 0;
-		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+		if (c->charged != mm->data_vm)
+			restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 	}
 	more = npages > c->reserved ? npages - c->reserved : 0;
 	if (more)
@@ -480,6 +499,20 @@ unlock:
 	return !over;
 }
 
+/*
+ * Make the charge of @mm its data_vm, under the lock of the charge.  Out of
+ * line: the fast paths of the hooks below then need no stack frame.
+ */
+static noinline void restrack_heap_sync(struct mm_struct *mm)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+
+	spin_lock(&c->lock);
+	if (c->rc)
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+	spin_unlock(&c->lock);
+}
+
 /**
  * __restrack_heap_account - follow a change of mm->data_vm
  * @mm: the mm whose data_vm has just changed
@@ -488,29 +521,35 @@ unlock:
 void __restrack_heap_account(struct mm_struct *mm, long npages)
 {
 	struct restrack_charge *c = &mm->restrack_heap;
+	unsigned long reserved;
 
 	if (restrack_untracked(c))
 		return;
 
-	spin_lock(&c->lock);
-	if (!c->rc)
-		goto unlock;
-	if (npages < 0 && c->reserving) {
-		c->reserved -= npages;
-	} else if (npages < 0) {
-		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
-	} else if (c->reserving) {
+	if (READ_ONCE(c->reserving)) {
+		/* The operation's own reservation: no lock, see above. */
+		reserved = READ_ONCE(c->reserved);
+		if (npages < 0) {
+			WRITE_ONCE(c->reserved, reserved - npages);
+			return;
+		}
 		/*
 		 * Growth past the reservation (mremap() maps the new range
 		 * before it unmaps the old one) is charged when the
 		 * operation settles.
 		 */
-		c->reserved -= min_t(unsigned long, c->reserved, npages);
-		if (!c->reserved)
-			c->reserving = false;
+		reserved -= min_t(unsigned long, reserved, npages);
+		WRITE_ONCE(c->reserved, reserved);
+		if (!reserved)
+			WRITE_ONCE(c->reserving, false);
+		return;
 	}
-unlock:
-	spin_unlock(&c->lock);
+	/*
+	 * Data unmapped outside an operation's reservation is uncharged now;
+	 * growth that was not charged ahead is charged when it settles.
+	 */
+	if (npages < 0)
+		restrack_heap_sync(mm);
 }
 
 /**
@@ -524,16 +563,15 @@ void __restrack_heap_settle(struct mm_struct *mm)
 {
 	struct restrack_charge *c = &mm->restrack_heap;
 
-	if (restrack_untracked(c))
-		return;
-
-	spin_lock(&c->lock);
-	if (c->rc) {
-		c->reserved = 0;
-		c->reserving = false;
-		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
-	}
-	spin_unlock(&c->lock);
+	WRITE_ONCE(c->reserving, false);
+	/*
+	 * ->charged is data_vm plus what is still reserved, or less after
+	 * growth past the reservation: equal, there is nothing to settle.  A
+	 * move changes it only to data_vm as the move finds it, which, under
+	 * the mmap_lock held here, is data_vm now.
+	 */
+	if (!restrack_untracked(c) && READ_ONCE(c->charged) != mm->data_vm)
+		restrack_heap_sync(mm);
 }
 
 /**
