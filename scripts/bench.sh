@@ -12,14 +12,23 @@
 # the two kernels (unpatched, patched, unpatched, ...; KVM when /dev/kvm is
 # usable), median and range.  tests/bench/bench.c has the loops.
 #
+# Under -icount the rounds of a loop fall into modes (where the allocators
+# and RCU stand when a round starts), a few percent apart.  So one more
+# -icount boot of each kernel runs every loop once per configuration under
+# the kprof QEMU plugin (tests/bench/kprof.c), which counts the kernel's
+# instructions by function; scripts/bench-profile.sh splits the difference
+# into code the patch changed and code it did not (the modes).
+#
 # Prints a table per line and arch and checks the targets (instruction-count
-# ratios against the unpatched kernel): off <= 1.005 and on3 <= 1.03 on every
+# ratios against the unpatched kernel, in changed code when the profile
+# ran, else of the lowest rounds): off <= 1.005 and on3 <= 1.03 on every
 # loop, /proc/tracker_status with 10,000 registrations <= 11x with 1,000,
 # register+deregister >= 5,000 round trips per second.  Exits non-zero when
 # one is missed or a boot fails.
 # LINES (default 6.1 6.12), ARCHES (default x86_64); BENCH_SCALE (percent of
 # the default iterations, 50), BENCH_ROUNDS (best of, 11), BENCH_PAIRS
-# (wall-clock boot pairs, 2; 0 skips them); BENCH_FRAGMENTS, config
+# (wall-clock boot pairs, 2; 0 skips them), BENCH_PROFILE_SCALE (percent of
+# the default iterations in the profile boots, 10); BENCH_FRAGMENTS, config
 # fragments for both kernels (default tests/config/distro.config: jump
 # labels and -O2, as distributions build; empty: make check's kernels as
 # they are), built apart from make check's, in build directories tagged
@@ -44,11 +53,14 @@ BENCH_FRAGMENTS=${frags# }
 scale=${BENCH_SCALE:-50}
 rounds=${BENCH_ROUNDS:-11}
 pairs=${BENCH_PAIRS:-2}
+pscale=${BENCH_PROFILE_SCALE:-10}
 start=$(date +%s)
 bad=0
 summary=$OUT/bench/summary.md
 mkdir -p "$OUT/bench"
 : > "$summary"
+kprof=$OUT/bench/kprof.so
+gcc -O2 -shared -fPIC -o "$kprof" "$TOP/tests/bench/kprof.c" || die "cannot build the kprof plugin"
 
 elapsed() { echo "[$(( $(date +%s) - start ))s]"; }
 
@@ -61,7 +73,7 @@ boot() {
 	# behind under a loaded host or in the long -icount registration runs
 	RESTRACK_KERNEL=$kernel RESTRACK_SMP=$smp RESTRACK_MEM=2G \
 	RESTRACK_QEMU_OPTS=$opts RESTRACK_VM_TIMEOUT=${RESTRACK_VM_TIMEOUT:-1800} \
-	RESTRACK_APPEND="norandmaps tsc=reliable restrack.bench_verbose restrack.bench_scale=$scale restrack.bench_rounds=$rounds ${BENCH_APPEND:-}" \
+	RESTRACK_APPEND="norandmaps tsc=reliable restrack.bench_verbose restrack.bench_scale=${BOOT_SCALE:-$scale} restrack.bench_rounds=$rounds ${BENCH_APPEND:-}" \
 		"$TOP/scripts/run-vm.sh" "$line" "$arch" "$mode" > "$log" 2>&1 || true
 	if ! grep -q "^restrack-vm: done" "$log" || grep -q "^bench: FAIL" "$log" ||
 	   grep -Eq "(WARNING|BUG|Oops|Kernel panic|kernel BUG)" "$log"; then
@@ -70,6 +82,23 @@ boot() {
 		bad=1
 		return 1
 	fi
+}
+
+# profile KIND BUILD: one boot of a kernel under the kprof plugin, which
+# counts the kernel instructions of each loop's run in each configuration
+# (scripts/bench-profile.sh makes figures of them).
+profile() {
+	local kind=$1 build=$2 p open close
+	case "$arch" in
+	x86_64) p=__x64_sys_ ;;
+	arm64) p=__arm64_sys_ ;;
+	esac
+	open=$(awk -v s="${p}sched_get_priority_max" '$3 == s { print $1 }' "$build/System.map")
+	close=$(awk -v s="${p}sched_get_priority_min" '$3 == s { print $1 }' "$build/System.map")
+	[ -n "$open" ] && [ -n "$close" ] || { echo "FAIL: no ${p}sched_get_priority_* in $build/System.map"; return 1; }
+	BOOT_SCALE=$pscale BENCH_APPEND="${BENCH_APPEND:-} restrack.bench_profile" \
+		boot "$dir/profile-$kind.log" "$build/$KIMAGE" bench 1 \
+		"-icount shift=0,sleep=off -plugin $kprof,start=$open,end=$close,out=$dir/profile-$kind.txt"
 }
 
 # The wall-clock boots use KVM when a guest boots with it here (nested
@@ -108,6 +137,11 @@ for arch in $ARCHES; do
 	boot "$dir/icount-pristine.log" "$pristine" bench 2 "$icount" || continue
 	boot "$dir/icount-patched.log" "$patched" bench 2 "$icount" || continue
 	boot "$dir/icount-smp4.log" "$patched" bench-smp 4 "$icount" || continue
+	if profile pristine "${pristine%/"$KIMAGE"}" &&
+	   profile patched "${patched%/"$KIMAGE"}"; then
+		"$TOP/scripts/bench-profile.sh" "$dir" "$arch" "${pristine%/"$KIMAGE"}" "${patched%/"$KIMAGE"}" \
+			> "$dir/profile.out" || bad=1
+	fi
 	accel=$(wall_accel)
 	# Under a loaded TCG the guest's TSC calibration against the PIT
 	# fails now and then, and the clock runs 16x off: one given frequency
@@ -121,9 +155,12 @@ for arch in $ARCHES; do
 	done
 
 	# The table, and the targets.
-	for f in "$dir"/*.log; do
-		sed -n "s|^bench: |$(basename "$f" .log) |p" "$f"
-	done | awk -v line="$line" -v arch="$arch" -v accel="$accel" \
+	{
+		for f in "$dir"/*.log; do
+			sed -n "s|^bench: |$(basename "$f" .log) |p" "$f"
+		done
+		cat "$dir/profile.out" 2> /dev/null || true
+	} | awk -v line="$line" -v arch="$arch" -v accel="$accel" \
 		-v pairs="$pairs" -v rounds="$rounds" -v scale="$scale" \
 		-v out="$dir/verdict" -v frags="${BENCH_FRAGMENTS:+ + }${BENCH_FRAGMENTS//$TOP\//}" '
 	function median(a, n,   i, j, t) {
@@ -140,6 +177,9 @@ for arch in $ARCHES; do
 		if (!(k in rhi) || $6 > rhi[k]) rhi[k] = $6
 	}
 	$2 == "clocksource" && $1 ~ /^wall/ && $3 !~ /^tsc/ { coarse = $3 }
+	# scripts/bench-profile.sh: instructions an iteration costs more in
+	# the code the patch changed, and in the code it did not change
+	$1 == "profile" { pch[$2, $3] = $4; pot[$2, $3] = $5; havep = 1; next }
 	$2 != "result" { next }
 	{ src = $1; cfg = $3; loop = $4; v = $5 }
 	src == "icount-pristine" && cfg == "off" { base[loop] = v; order[++nl] = loop }
@@ -154,16 +194,26 @@ for arch in $ARCHES; do
 		printf "Primary: QEMU TCG `-icount shift=0,sleep=off` (guest ns = instructions), lowest of %d rounds (each in a fresh process), %d%% of the iterations.  ", rounds, scale
 		printf "Ratios against the unpatched kernel; off: root cgroup, no cgroup has the controller; on1: one level down; on3: three levels down with limits.  "
 		printf "Round spread: highest over lowest counted round, off, the larger of the two kernels.  "
+		printf "Profile: one run of each loop per configuration on each kernel, its kernel instructions counted by function (tests/bench/kprof.c); changed: 1 + what the iteration costs more in functions the patch changed (restrack'"'"'s and the hooks'"'"' callers), over the unpatched figure; other: the difference in unchanged functions (allocator and RCU state), in %% of it.  "
+		printf "The targets are checked on the changed-code ratios when the profile ran, else on the lowest rounds.  "
 		printf "Wall: %s, %d alternating boot pairs, median ratio [range].\n\n", accel, pairs
-		printf "| loop | unpatched (instructions) | off | on1 | on3 | round spread | wall off | wall on3 |\n"
-		printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+		printf "| loop | unpatched (instructions) | off | on1 | on3 | round spread | changed: off | on1 | on3 | other: on3 | wall off | wall on3 |\n"
+		printf "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 		fails = 0
 		for (i = 1; i <= nl; i++) {
 			l = order[i]
 			off = ic["off", l] / base[l]; on1 = ic["on1", l] / base[l]; on3 = ic["on3", l] / base[l]
-			mark_off = off <= 1.005 ? "" : " ✗"; mark_on3 = on3 <= 1.03 ? "" : " ✗"
-			if (mark_off != "") { fails++; miss = miss sprintf("%s off %.3f > 1.005; ", l, off) }
-			if (mark_on3 != "") { fails++; miss = miss sprintf("%s on3 %.3f > 1.03; ", l, on3) }
+			poff = pon1 = pon3 = "n/a"; pother = "n/a"
+			if (havep && (("on3", l) in pch)) {
+				poff = r(1 + pch["off", l] / base[l]); pon1 = r(1 + pch["on1", l] / base[l])
+				pon3 = r(1 + pch["on3", l] / base[l]); pother = sprintf("%+.1f%%", 100 * pot["on3", l] / base[l])
+			}
+			coff = off; con3 = on3; moff = mon3 = ""; m2off = m2on3 = ""
+			if (poff != "n/a") { coff = poff + 0; con3 = pon3 + 0 }
+			mark_off = coff <= 1.005 ? "" : " ✗"; mark_on3 = con3 <= 1.03 ? "" : " ✗"
+			if (poff != "n/a") { m2off = mark_off; m2on3 = mark_on3 } else { moff = mark_off; mon3 = mark_on3 }
+			if (mark_off != "") { fails++; miss = miss sprintf("%s off %.3f > 1.005; ", l, coff) }
+			if (mark_on3 != "") { fails++; miss = miss sprintf("%s on3 %.3f > 1.03; ", l, con3) }
 			wo = "n/a"; w3 = "n/a"
 			n = nwp[l]
 			if (coarse != "") {
@@ -183,13 +233,13 @@ for arch in $ARCHES; do
 				s1 = rhi[k1] / rlo[k1] - 1; s2 = rhi[k2] / rlo[k2] - 1
 				sp = sprintf("%.1f%%", 100 * (s1 > s2 ? s1 : s2))
 			}
-			printf "| %s | %.0f | %s%s | %s | %s%s | %s | %s | %s |\n", l, base[l], r(off), mark_off, r(on1), r(on3), mark_on3, sp, wo, w3
+			printf "| %s | %.0f | %s%s | %s | %s%s | %s | %s%s | %s | %s%s | %s | %s | %s |\n", l, base[l], r(off), moff, r(on1), r(on3), mon3, sp, poff, m2off, pon1, pon3, m2on3, pother, wo, w3
 		}
 		if (smp["off"] > 0) {
 			t1 = smp["on1"] / smp["off"]; t3 = smp["on3"] / smp["off"]
 			mark = t3 >= 1 / 1.03 ? "" : " ✗"
 			if (mark != "") { fails++; miss = miss sprintf("smp4 on3 throughput %.3f of off < 1/1.03; ", t3) }
-			printf "| 4 workers, -smp 4: throughput vs off | %.0f ops/s | 1 | %s | %s%s | | | |\n", smp["off"], r(t1), r(t3), mark
+			printf "| 4 workers, -smp 4: throughput vs off | %.0f ops/s | 1 | %s | %s%s | | | | | | | |\n", smp["off"], r(t1), r(t3), mark
 		}
 		rd = sys["register+deregister"]; t1k = sys["tracker_status_1k"]; t10k = sys["tracker_status_10k"]
 		printf "\n"

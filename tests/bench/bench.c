@@ -66,6 +66,7 @@ static bool verbose;		/* every round's figure, restrack.bench_verbose */
 static bool loops_only;		/* no system call figures, restrack.bench_loops_only */
 static int scale = 100;		/* percent of the default iterations */
 static const char *self = "/tests/bench";
+static bool profile;		/* restrack.bench_profile, see bench_profile() */
 
 static void die(const char *fmt, ...)
 {
@@ -343,6 +344,23 @@ static long iters(const struct loop *l)
 }
 
 /*
+ * In the child that runs @l: the process @l wants, and one untimed run of
+ * the loop.
+ */
+static void prepare(const struct loop *l)
+{
+	/* A process with 100 more descriptors and 64 MiB more heap. */
+	if (l->fork_setup) {
+		for (int i = 0; i < FORK_FDS; i++)
+			if (dup(spare_fd) < 0)
+				die("dup");
+		if (sbrk(FORK_HEAP) == (void *)-1)
+			die("sbrk");
+	}
+	l->fn(1);
+}
+
+/*
  * ns per iteration of one run of @l, in a child forked for it: every run
  * starts from the same process, whatever the runs before it left behind
  * (mappings, glibc's caches, a grown heap).  The child runs the loop once
@@ -364,15 +382,7 @@ static double run_loop(const struct loop *l)
 		uint64_t t;
 
 		close(p[0]);
-		/* A process with 100 more descriptors and 64 MiB more heap. */
-		if (l->fork_setup) {
-			for (int i = 0; i < FORK_FDS; i++)
-				if (dup(spare_fd) < 0)
-					die("dup");
-			if (sbrk(FORK_HEAP) == (void *)-1)
-				die("sbrk");
-		}
-		l->fn(1);
+		prepare(l);
 		self_timed = 0;
 		t = now_ns();
 		l->fn(iters(l));
@@ -691,6 +701,42 @@ static void bench_smp(void)
 	}
 }
 
+/*
+ * restrack.bench_profile: run each loop once in each configuration, its
+ * timed part between sched_get_priority_max() and sched_get_priority_min(),
+ * which nothing else calls: the profiling QEMU plugin (kprof.c) counts the
+ * kernel's instructions between the two, one window per run, in the order
+ * printed here.
+ */
+static void bench_profile(void)
+{
+	int status, window = 0;
+	pid_t pid;
+
+	for (int c = 0; c < NR_CONFIGS; c++) {
+		setup(c);
+		for (unsigned int i = 0; i < NR_LOOPS; i++) {
+			const struct loop *l = &loops[i];
+
+			pid = fork();
+			if (pid < 0)
+				die("fork");
+			if (pid == 0) {
+				prepare(l);
+				sched_get_priority_max(SCHED_OTHER);
+				l->fn(iters(l));
+				sched_get_priority_min(SCHED_OTHER);
+				_exit(0);
+			}
+			if (waitpid(pid, &status, 0) != pid || status != 0)
+				die("%s: helper failed", l->name);
+			printf("bench: profile window %d %s %s %ld\n", window++,
+			       config_name[c], l->name, iters(l));
+		}
+		teardown(c);
+	}
+}
+
 static void parse_cmdline(void)
 {
 	char buf[4096] = "", *s;
@@ -707,6 +753,7 @@ static void parse_cmdline(void)
 	s = strstr(buf, "restrack.bench_rounds=");
 	if (s)
 		rounds = atoi(s + strlen("restrack.bench_rounds="));
+	profile = strstr(buf, "restrack.bench_profile") != NULL;
 	verbose = strstr(buf, "restrack.bench_verbose") != NULL;
 	loops_only = strstr(buf, "restrack.bench_loops_only") != NULL;
 	if (scale < 1)
@@ -748,6 +795,10 @@ int main(int argc, char **argv)
 		die("open");
 	close(fd);
 
+	if (profile) {
+		bench_profile();
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "smp")) {
 		bench_smp();
 		return 0;
