@@ -34,7 +34,7 @@ per_function() {	# build txt
 # Per kernel: "FUNCTION SIGNATURE" for the functions named in $2, and
 # "CALLEE FUNCTION" for the functions restrack's code calls (a spinlock's
 # call is restrack's cost, though its code did not change).  The
-# signature the function's instructions without their addresses, offsets,
+# signature is the function's instructions without their addresses, offsets,
 # constants, register numbers and padding (a field that moved inside a
 # structure is the same code).  No {n,} in the regular expressions: mawk.
 signatures() {	# build functions-file

@@ -131,15 +131,16 @@ for arch in $ARCHES; do
 		"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$dir/build-pristine.log" 2>&1; then
 		echo "FAIL $line/$arch: build"; tail -20 "$dir"/build*.log; bad=1; continue
 	fi
-	patched=$obj${variant:+-bench-$variant}/$KIMAGE
-	pristine=$obj-pristine${variant:+-$variant}/$KIMAGE
+	patched_build=$obj${variant:+-bench-$variant}
+	pristine_build=$obj-pristine${variant:+-$variant}
+	patched=$patched_build/$KIMAGE
+	pristine=$pristine_build/$KIMAGE
 	icount="-icount shift=0,sleep=off"
 	boot "$dir/icount-pristine.log" "$pristine" bench 2 "$icount" || continue
 	boot "$dir/icount-patched.log" "$patched" bench 2 "$icount" || continue
 	boot "$dir/icount-smp4.log" "$patched" bench-smp 4 "$icount" || continue
-	if profile pristine "${pristine%/"$KIMAGE"}" &&
-	   profile patched "${patched%/"$KIMAGE"}"; then
-		"$TOP/scripts/bench-profile.sh" "$dir" "$arch" "${pristine%/"$KIMAGE"}" "${patched%/"$KIMAGE"}" \
+	if profile pristine "$pristine_build" && profile patched "$patched_build"; then
+		"$TOP/scripts/bench-profile.sh" "$dir" "$arch" "$pristine_build" "$patched_build" \
 			> "$dir/profile.out" || bad=1
 	fi
 	accel=$(wall_accel)
@@ -179,7 +180,7 @@ for arch in $ARCHES; do
 	$2 == "clocksource" && $1 ~ /^wall/ && $3 !~ /^tsc/ { coarse = $3 }
 	# scripts/bench-profile.sh: instructions an iteration costs more in
 	# the code the patch changed, and in the code it did not change
-	$1 == "profile" { pch[$2, $3] = $4; pot[$2, $3] = $5; havep = 1; next }
+	$1 == "profile" { pch[$2, $3] = $4; pot[$2, $3] = $5; next }
 	$2 != "result" { next }
 	{ src = $1; cfg = $3; loop = $4; v = $5 }
 	src == "icount-pristine" && cfg == "off" { base[loop] = v; order[++nl] = loop }
@@ -194,7 +195,7 @@ for arch in $ARCHES; do
 		printf "Primary: QEMU TCG `-icount shift=0,sleep=off` (guest ns = instructions), lowest of %d rounds (each in a fresh process), %d%% of the iterations.  ", rounds, scale
 		printf "Ratios against the unpatched kernel; off: root cgroup, no cgroup has the controller; on1: one level down; on3: three levels down with limits.  "
 		printf "Round spread: highest over lowest counted round, off, the larger of the two kernels.  "
-		printf "Profile: one run of each loop per configuration on each kernel, its kernel instructions counted by function (tests/bench/kprof.c); changed: 1 + what the iteration costs more in functions the patch changed (restrack'"'"'s and the hooks'"'"' callers), over the unpatched figure; other: the difference in unchanged functions (allocator and RCU state), in %% of it.  "
+		printf "Profile: one run of each loop per configuration on each kernel, its kernel instructions counted by function (tests/bench/kprof.c); changed: 1 + what the iteration costs more in functions the patch changed (restrack'"'"'s, what they call, the hooks'"'"' callers), over the unpatched figure; other: the difference in unchanged functions (allocator and RCU state), in %% of it.  "
 		printf "The targets are checked on the changed-code ratios when the profile ran, else on the lowest rounds.  "
 		printf "Wall: %s, %d alternating boot pairs, median ratio [range].\n\n", accel, pairs
 		printf "| loop | unpatched (instructions) | off | on1 | on3 | round spread | changed: off | on1 | on3 | other: on3 | wall off | wall on3 |\n"
@@ -203,17 +204,18 @@ for arch in $ARCHES; do
 		for (i = 1; i <= nl; i++) {
 			l = order[i]
 			off = ic["off", l] / base[l]; on1 = ic["on1", l] / base[l]; on3 = ic["on3", l] / base[l]
-			poff = pon1 = pon3 = "n/a"; pother = "n/a"
-			if (havep && (("on3", l) in pch)) {
-				poff = r(1 + pch["off", l] / base[l]); pon1 = r(1 + pch["on1", l] / base[l])
-				pon3 = r(1 + pch["on3", l] / base[l]); pother = sprintf("%+.1f%%", 100 * pot["on3", l] / base[l])
-			}
-			coff = off; con3 = on3; moff = mon3 = ""; m2off = m2on3 = ""
-			if (poff != "n/a") { coff = poff + 0; con3 = pon3 + 0 }
+			# the checked figures: changed code when profiled, else the rounds
+			prof = ("on3", l) in pch
+			coff = prof ? r(1 + pch["off", l] / base[l]) + 0 : off
+			con3 = prof ? r(1 + pch["on3", l] / base[l]) + 0 : on3
 			mark_off = coff <= 1.005 ? "" : " ✗"; mark_on3 = con3 <= 1.03 ? "" : " ✗"
-			if (poff != "n/a") { m2off = mark_off; m2on3 = mark_on3 } else { moff = mark_off; mon3 = mark_on3 }
 			if (mark_off != "") { fails++; miss = miss sprintf("%s off %.3f > 1.005; ", l, coff) }
 			if (mark_on3 != "") { fails++; miss = miss sprintf("%s on3 %.3f > 1.03; ", l, con3) }
+			rounds_cells = sprintf("%s%s | %s | %s%s", r(off), prof ? "" : mark_off, r(on1), r(on3), prof ? "" : mark_on3)
+			prof_cells = "n/a | n/a | n/a | n/a"
+			if (prof)
+				prof_cells = sprintf("%s%s | %s | %s%s | %+.1f%%", r(coff), mark_off,
+					r(1 + pch["on1", l] / base[l]), r(con3), mark_on3, 100 * pot["on3", l] / base[l])
 			wo = "n/a"; w3 = "n/a"
 			n = nwp[l]
 			if (coarse != "") {
@@ -233,7 +235,7 @@ for arch in $ARCHES; do
 				s1 = rhi[k1] / rlo[k1] - 1; s2 = rhi[k2] / rlo[k2] - 1
 				sp = sprintf("%.1f%%", 100 * (s1 > s2 ? s1 : s2))
 			}
-			printf "| %s | %.0f | %s%s | %s | %s%s | %s | %s%s | %s | %s%s | %s | %s | %s |\n", l, base[l], r(off), moff, r(on1), r(on3), mon3, sp, poff, m2off, pon1, pon3, m2on3, pother, wo, w3
+			printf "| %s | %.0f | %s | %s | %s | %s | %s |\n", l, base[l], rounds_cells, sp, prof_cells, wo, w3
 		}
 		if (smp["off"] > 0) {
 			t1 = smp["on1"] / smp["off"]; t3 = smp["on3"] / smp["off"]
