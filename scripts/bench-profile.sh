@@ -12,7 +12,9 @@
 # Usage: scripts/bench-profile.sh DIR ARCH PRISTINE-BUILD PATCHED-BUILD
 # DIR holds profile-{pristine,patched}.{txt,log}.  Prints, per window,
 # "profile CONFIG LOOP CHANGED OTHER" (instructions per iteration, patched
-# minus unpatched), and writes the functions behind each to DIR/profile.md.
+# minus unpatched), and writes the functions behind each to DIR/profile.md;
+# then, per window only the patched kernel has, "extra LOOP INSTRUCTIONS
+# RESTRACK'S GUEST-NS" (per iteration).
 . "$(dirname "$0")/lib.sh"
 dir=${1:?usage: $0 DIR ARCH PRISTINE-BUILD PATCHED-BUILD}
 arch_setup "${2:?}"
@@ -107,3 +109,20 @@ awk -v md="$dir/profile.md" '
 		}
 	}' "$dir/profile.windows" "$dir/profile-pristine.sig" "$dir/profile-patched.sig" \
 	"$dir/profile-pristine.fn" "$dir/profile-patched.fn"
+
+# The windows only the patched kernel has ("bench: profile extra W CONFIG
+# LOOP ITERATIONS NS": the system calls, NS guest ns an iteration): where an
+# iteration's instructions go, the functions of 500 or more in profile.md,
+# and "extra LOOP INSTRUCTIONS RESTRACK'S NS" on the output.
+sed -n 's/^bench: profile extra //p' "$dir/profile-patched.log" |
+while read -r w cfg loop it ns; do
+	awk -v w="$w" -v it="$it" '$1 == w { printf "%.0f %s\n", $3 / it, $2 }' \
+		"$dir/profile-patched.fn" | sort -rn | awk -v md="$dir/profile.md" \
+		-v loop="$loop" -v cfg="$cfg" -v ns="$ns" '
+		{ t += $1; if ($2 ~ /restrack/) r += $1 }
+		$1 >= 500 { list = list sprintf("%s%s %d", list == "" ? "" : ", ", $2, $1) }
+		END {
+			printf "extra %s %d %d %d\n", loop, t, r, ns
+			printf "- %s %s, patched kernel only: %d instructions (%d guest ns), %d in restrack functions: %s\n", loop, cfg, t, ns, r, list >> md
+		}'
+done

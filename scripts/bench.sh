@@ -181,6 +181,7 @@ for arch in $ARCHES; do
 	# scripts/bench-profile.sh: instructions an iteration costs more in
 	# the code the patch changed, and in the code it did not change
 	$1 == "profile" { pch[$2, $3] = $4; pot[$2, $3] = $5; next }
+	$1 == "extra" { xin[$2] = $3; xrt[$2] = $4; xns[$2] = $5; next }
 	$2 != "result" { next }
 	{ src = $1; cfg = $3; loop = $4; v = $5 }
 	src == "icount-pristine" && cfg == "off" { base[loop] = v; order[++nl] = loop }
@@ -249,6 +250,11 @@ for arch in $ARCHES; do
 			mark = rd >= 5000 ? "" : " ✗ (target >= 5000)"
 			if (mark != "") { fails++; miss = miss sprintf("register+deregister %.0f/s < 5000/s; ", rd) }
 			printf "- register+deregister: %.0f round trips per second of guest time%s\n", rd, mark
+			f0 = sys["register+deregister_first"]; f1 = sys["register+deregister_first_favordynmods"]
+			if (f0 > 0)
+				printf "  (one round trip after a second without migrations: %.0f guest ns%s)\n", f0, (f1 > 0 ? sprintf(", %.0f with the hierarchy mounted with favordynmods", f1) : "")
+			if (xin["register+deregister"] > 0)
+				printf "  (profile: a round trip runs %.0f kernel instructions, %.0f of them in restrack'"'"'s functions, in %.0f guest ns)\n", xin["register+deregister"], xrt["register+deregister"], xns["register+deregister"]
 			mk = sys["cgroup_mkdir+rmdir"]; mp = sys["cgroup_mkdir+rmdir_plain"]; mi = sys["migrate_in+out"]
 			if (mk > 0 && mp > 0 && mi > 0)
 				printf "  (guest ns each: a round trip %.0f; from user space, a cgroup made and removed in restrack/ %.0f, the same without the controller %.0f, a process moved in and out %.0f)\n", 1e9 / rd, 1e9 / mk, 1e9 / mp, 1e9 / mi

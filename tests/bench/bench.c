@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -563,6 +564,60 @@ static double read_tracker_status(long *lines)
 	return fastest;
 }
 
+static void register_round_trip(pid_t pid)
+{
+	if (restrack_register(pid) || restrack_deregister(pid))
+		die("register/deregister %d", pid);
+}
+
+/* Round trips of register + deregister of @pid, per second of guest time. */
+static double register_rate(pid_t pid, long n)
+{
+	uint64_t t = now_ns();
+
+	for (long i = 0; i < n; i++)
+		register_round_trip(pid);
+	return n * 1e9 / (now_ns() - t);
+}
+
+/*
+ * One round trip after a second without migrations, in guest ns: the
+ * cgroup core's cgroup_threadgroup_rwsem, which every migration takes for
+ * writing, then waits for an RCU grace period first (its rcu_sync went
+ * idle), unless the hierarchy is mounted with favordynmods.
+ */
+static double register_first_ns(pid_t pid)
+{
+	uint64_t t;
+
+	sleep(1);
+	t = now_ns();
+	register_round_trip(pid);
+	return now_ns() - t;
+}
+
+/* Is the cgroup2 hierarchy at CG mounted with the option @opt? */
+static bool cgroup_mounted_with(const char *opt)
+{
+	char buf[8192] = "", *l;
+	int fd = open("/proc/mounts", O_RDONLY);
+
+	if (fd < 0)
+		die("open /proc/mounts");
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		die("read /proc/mounts");
+	close(fd);
+	for (l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+		char dir[256], type[32], opts[512];
+
+		if (sscanf(l, "%*s %255s %31s %511s", dir, type, opts) == 3 &&
+		    !strcmp(dir, CG) && !strcmp(type, "cgroup2"))
+			return strstr(opts, opt) != NULL;
+	}
+	die("no cgroup2 at %s", CG);
+	return false;
+}
+
 static void bench_syscalls(void)
 {
 	static const long at[] = { 1000, 10000 };
@@ -576,13 +631,29 @@ static void bench_syscalls(void)
 	write_file("/proc/sys/kernel/pid_max", "32768");
 	if (pipe(p))
 		die("pipe");
-	/* register + deregister of one process, round trips per second */
+	/*
+	 * register + deregister of one process: one round trip after a
+	 * pause, then round trips per second; the first with favordynmods
+	 * too.  An untimed one before makes restrack/ and enables the
+	 * controller.
+	 */
 	pid = spawn_waiter(p[0], p[1]);
-	t = now_ns();
-	for (long i = 0; i < n; i++)
-		if (restrack_register(pid) || restrack_deregister(pid))
-			die("register/deregister %d", pid);
-	result("root", "register+deregister", n * 1e9 / (now_ns() - t), "/s");
+	register_round_trip(pid);
+	result("root", "register+deregister_first", register_first_ns(pid),
+	       "ns");
+	result("root", "register+deregister", register_rate(pid, n), "/s");
+	/* The guest's init mounts the hierarchy with nsdelegate alone. */
+	if (cgroup_mounted_with("favordynmods")) {
+		na("root", "register+deregister_first_favordynmods", "already");
+	} else if (mount("cgroup2", CG, "cgroup2", MS_REMOUNT,
+			 "nsdelegate,favordynmods")) {
+		na("root", "register+deregister_first_favordynmods", "no-option");
+	} else {
+		result("root", "register+deregister_first_favordynmods",
+		       register_first_ns(pid), "ns");
+		if (mount("cgroup2", CG, "cgroup2", MS_REMOUNT, "nsdelegate"))
+			die("remount %s", CG);
+	}
 
 	/*
 	 * What a round trip is made of, done from user space: a cgroup made
@@ -706,12 +777,16 @@ static void bench_smp(void)
  * timed part between sched_get_priority_max() and sched_get_priority_min(),
  * which nothing else calls: the profiling QEMU plugin (kprof.c) counts the
  * kernel's instructions between the two, one window per run, in the order
- * printed here.
+ * printed here.  Then, where the system calls exist, one window of
+ * register + deregister round trips, which the unpatched kernel has no
+ * counterpart of: its functions are listed, not compared.
  */
 static void bench_profile(void)
 {
-	int status, window = 0;
+	int status, window = 0, p[2];
+	double rate;
 	pid_t pid;
+	long n;
 
 	for (int c = 0; c < NR_CONFIGS; c++) {
 		setup(c);
@@ -735,6 +810,24 @@ static void bench_profile(void)
 		}
 		teardown(c);
 	}
+	if (!have_syscalls())
+		return;
+	/* register + deregister, where only the patched kernel has them */
+	if (pipe(p))
+		die("pipe");
+	pid = spawn_waiter(p[0], p[1]);
+	n = 200 * scale / 100 + 1;
+	/* the first makes restrack/ and enables the controller: not timed */
+	register_round_trip(pid);
+	sched_get_priority_max(SCHED_OTHER);
+	rate = register_rate(pid, n);
+	sched_get_priority_min(SCHED_OTHER);
+	close(p[1]);
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	printf("bench: profile extra %d root register+deregister %ld %.0f\n",
+	       window, n, 1e9 / rate);
 }
 
 static void parse_cmdline(void)
