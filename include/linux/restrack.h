@@ -33,6 +33,8 @@ void __restrack_heap_release(struct mm_struct *mm);
 void __restrack_heap_leave(struct mm_struct *mm);
 bool __restrack_files_try_charge(struct files_struct *files);
 void __restrack_files_uncharge(struct files_struct *files);
+struct file *__restrack_files_close(struct files_struct *files,
+				    struct file *file);
 int __restrack_files_dup(struct files_struct *files);
 void __restrack_files_release(struct files_struct *files);
 void __restrack_files_leave(struct files_struct *files);
@@ -145,6 +147,17 @@ static __always_inline void restrack_files_uncharge(struct files_struct *files)
 		__restrack_files_uncharge(files);
 }
 
+/*
+ * restrack_files_uncharge() for a caller that returns @file, the file of
+ * the descriptor: returned, so that the call is a tail call and the path
+ * without restrack needs no stack frame for it.
+ */
+static __always_inline struct file *
+restrack_files_close(struct files_struct *files, struct file *file)
+{
+	return restrack_enabled() ? __restrack_files_close(files, file) : file;
+}
+
 /* current is about to drop its reference to @files, as for the mm. */
 static __always_inline void restrack_files_leave(struct files_struct *files)
 {
@@ -192,6 +205,12 @@ static inline bool restrack_files_try_charge(struct files_struct *files)
 }
 
 static inline void restrack_files_uncharge(struct files_struct *files) { }
+
+static inline struct file *restrack_files_close(struct files_struct *files,
+						struct file *file)
+{
+	return file;
+}
 
 static inline void restrack_files_release(struct files_struct *files) { }
 

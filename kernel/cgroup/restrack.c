@@ -690,11 +690,9 @@ bool __restrack_files_try_charge(struct files_struct *files)
 	return true;
 }
 
-/**
- * __restrack_files_uncharge - uncharge one freed descriptor
- * @files: the table, file_lock held
- */
-void __restrack_files_uncharge(struct files_struct *files)
+/* Uncharge one descriptor freed in @files, file_lock held. */
+static __always_inline void
+restrack_files_uncharge_one(struct files_struct *files)
 {
 	struct restrack_charge *c = &files->restrack_files;
 	struct restrack_cgroup *rc = READ_ONCE(c->rc);
@@ -705,6 +703,32 @@ void __restrack_files_uncharge(struct files_struct *files)
 
 	restrack_uncharge(rc, RESTRACK_FILES, 1);
 	c->charged--;
+}
+
+/**
+ * __restrack_files_uncharge - uncharge one freed descriptor
+ * @files: the table, file_lock held
+ */
+void __restrack_files_uncharge(struct files_struct *files)
+{
+	restrack_files_uncharge_one(files);
+}
+
+/**
+ * __restrack_files_close - uncharge the descriptor of a file taken out
+ * @files: the table, file_lock held
+ * @file: the file the freed descriptor referred to
+ *
+ * The uncharge of __restrack_files_uncharge(), not a call to it: a call
+ * would need a stack frame here too.
+ *
+ * Return: @file, for the caller to return: see restrack_files_close().
+ */
+struct file *__restrack_files_close(struct files_struct *files,
+				    struct file *file)
+{
+	restrack_files_uncharge_one(files);
+	return file;
 }
 
 /**
