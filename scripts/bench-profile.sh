@@ -34,8 +34,9 @@ per_function() {	# build txt
 }
 
 # Per kernel: "FUNCTION SIGNATURE" for the functions named in $2, and
-# "CALLEE FUNCTION" for the functions restrack's code calls (a spinlock's
-# call is restrack's cost, though its code did not change).  The
+# "CALLEE FUNCTION CALLER" for the functions restrack's code calls (a
+# spinlock's call is restrack's cost, though its code did not change, in
+# a window where a restrack function that calls it ran).  The
 # signature is the function's instructions without their addresses, offsets,
 # constants, register numbers and padding (a field that moved inside a
 # structure is the same code).  No {n,} in the regular expressions: mawk.
@@ -51,7 +52,7 @@ signatures() {	# build functions-file
 			# a function restrack calls (or jumps to): its cost too
 			t = $0; sub(/.*</, "", t); sub(/>$/, "", t); sub(/\..*/, "", t)
 			if (t !~ /restrack/)
-				callee[t] = 1
+				callee[t " " cur] = 1
 		}
 		cur != "" && /^ *[0-9a-f]+:\t/ {
 			sub(/^ *[0-9a-f]+:\t/, "")
@@ -81,9 +82,17 @@ cmp -s "$dir/profile.windows" \
 	die "the two profile boots ran different windows"
 
 awk -v md="$dir/profile.md" '
+	# Did a restrack function that calls f run in window w?
+	function called(f, w,   c, n, i) {
+		n = split(callers[f], c, " ")
+		for (i = 1; i <= n; i++)
+			if (b[w, c[i]] > 0)
+				return 1
+		return 0
+	}
 	FILENAME ~ /windows$/ { cfg[$1] = $2; loop[$1] = $3; it[$1] = $4; nw = $1 + 1; next }
 	FILENAME ~ /pristine.sig$/ { s0[$1] = $2; next }
-	FILENAME ~ /patched.sig$/ && $1 == "CALLEE" { callee[$2] = 1; next }
+	FILENAME ~ /patched.sig$/ && $1 == "CALLEE" { callers[$2] = callers[$2] " " $3; next }
 	FILENAME ~ /patched.sig$/ { s1[$1] = $2; next }
 	FILENAME ~ /pristine.fn$/ { a[$1, $2] += $3; fn[$1, $2] = 1; next }
 	FILENAME ~ /patched.fn$/ { b[$1, $2] += $3; fn[$1, $2] = 1; next }
@@ -98,7 +107,7 @@ awk -v md="$dir/profile.md" '
 				# a function in one kernel only (inlined in the other)
 				# changed; one objdump names by an alias in both (memset)
 				# cannot be told apart: counted as unchanged
-				changed = f ~ /restrack/ || (f in callee) || ((f in s0) != (f in s1)) ||
+				changed = f ~ /restrack/ || called(f, w) || ((f in s0) != (f in s1)) ||
 					((f in s0) && s0[f] != s1[f])
 				if (changed) ch += d; else ot += d
 				if (d >= 0.5 || d <= -0.5)
