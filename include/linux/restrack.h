@@ -149,8 +149,8 @@ static __always_inline void restrack_files_uncharge(struct files_struct *files)
 
 /*
  * restrack_files_uncharge() for a caller that returns @file, the file of
- * the descriptor: returned, so that the call is a tail call and the path
- * without restrack needs no stack frame for it.
+ * the descriptor, which it returns: the call can then be a tail call, or
+ * at least keep its stack frame off the path without restrack.
  */
 static __always_inline struct file *
 restrack_files_close(struct files_struct *files, struct file *file)

@@ -719,8 +719,8 @@ void __restrack_files_uncharge(struct files_struct *files)
  * @files: the table, file_lock held
  * @file: the file the freed descriptor referred to
  *
- * The uncharge of __restrack_files_uncharge(), not a call to it: a call
- * would need a stack frame here too.
+ * The uncharge of __restrack_files_uncharge(), not a call to it, which
+ * would need a stack frame here where sibling calls are off (arm64).
  *
  * Return: @file, for the caller to return: see restrack_files_close().
  */
