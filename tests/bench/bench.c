@@ -402,6 +402,18 @@ static double run_loop(const struct loop *l)
 	return ns;
 }
 
+/* Read the small file @path into @buf, a string; false if it cannot. */
+static bool read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[len < 0 ? 0 : len] = 0;
+	return len >= 0;
+}
+
 static void write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
@@ -488,14 +500,10 @@ static void teardown(int config)
 
 static bool have_controller(void)
 {
-	char buf[256] = "";
-	int fd = open(CG "/cgroup.controllers", O_RDONLY);
+	char buf[256];
 
-	if (fd < 0)
-		die("open cgroup.controllers");
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
+	if (!read_file(CG "/cgroup.controllers", buf, sizeof(buf)))
 		die("read cgroup.controllers");
-	close(fd);
 	return strstr(buf, "restrack") != NULL;
 }
 
@@ -570,6 +578,12 @@ static void register_round_trip(pid_t pid)
 		die("register/deregister %d", pid);
 }
 
+/* How many register + deregister round trips a figure times. */
+static long register_iters(void)
+{
+	return 200 * scale / 100 + 1;
+}
+
 /* Round trips of register + deregister of @pid, per second of guest time. */
 static double register_rate(pid_t pid, long n)
 {
@@ -599,14 +613,10 @@ static double register_first_ns(pid_t pid)
 /* Is the cgroup2 hierarchy at CG mounted with the option @opt? */
 static bool cgroup_mounted_with(const char *opt)
 {
-	char buf[8192] = "", *l;
-	int fd = open("/proc/mounts", O_RDONLY);
+	char buf[8192], *l;
 
-	if (fd < 0)
-		die("open /proc/mounts");
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
+	if (!read_file("/proc/mounts", buf, sizeof(buf)))
 		die("read /proc/mounts");
-	close(fd);
 	for (l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
 		char dir[256], type[32], opts[512];
 
@@ -621,7 +631,7 @@ static bool cgroup_mounted_with(const char *opt)
 static void bench_syscalls(void)
 {
 	static const long at[] = { 1000, 10000 };
-	long n = 200 * scale / 100 + 1, lines, done = 0;
+	long n = register_iters(), lines, done = 0;
 	char procs[32];
 	int p[2], status;
 	pid_t pid, *kids;
@@ -816,9 +826,9 @@ static void bench_profile(void)
 	if (pipe(p))
 		die("pipe");
 	pid = spawn_waiter(p[0], p[1]);
-	n = 200 * scale / 100 + 1;
 	/* the first makes restrack/ and enables the controller: not timed */
 	register_round_trip(pid);
+	n = register_iters();
 	sched_get_priority_max(SCHED_OTHER);
 	rate = register_rate(pid, n);
 	sched_get_priority_min(SCHED_OTHER);
@@ -832,14 +842,9 @@ static void bench_profile(void)
 
 static void parse_cmdline(void)
 {
-	char buf[4096] = "", *s;
-	int fd = open("/proc/cmdline", O_RDONLY);
+	char buf[4096], *s;
 
-	if (fd >= 0) {
-		if (read(fd, buf, sizeof(buf) - 1) < 0)
-			buf[0] = 0;
-		close(fd);
-	}
+	read_file("/proc/cmdline", buf, sizeof(buf));
 	s = strstr(buf, "restrack.bench_scale=");
 	if (s)
 		scale = atoi(s + strlen("restrack.bench_scale="));
@@ -860,6 +865,7 @@ static void parse_cmdline(void)
 int main(int argc, char **argv)
 {
 	static double runs[NR_CONFIGS][NR_LOOPS][MAX_ROUNDS];
+	char cs[64];
 	bool syscalls;
 	int fd;
 
@@ -872,15 +878,9 @@ int main(int argc, char **argv)
 	printf("bench: kernel controller=%s syscalls=%s rounds=%d scale=%d%%\n",
 	       controller ? "yes" : "no", syscalls ? "yes" : "no", rounds, scale);
 	/* the clock the figures are in: wall-clock ones need more than jiffies */
-	fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		  O_RDONLY);
-	if (fd >= 0) {
-		char cs[64] = "";
-
-		if (read(fd, cs, sizeof(cs) - 1) > 0)
-			printf("bench: clocksource %s", cs);
-		close(fd);
-	}
+	if (read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		      cs, sizeof(cs)) && cs[0])
+		printf("bench: clocksource %s", cs);
 
 	spare_fd = open("/dev/null", O_RDONLY);
 	fd = open(TMPFILE, O_RDWR | O_CREAT, 0644);
