@@ -9,9 +9,10 @@ struct task_struct;
 
 /**
  * struct restrack_charge - what one mm or one fd table has charged
- * @lock: protects the fields below in an mm (with its mmap_lock for the
- *	reservation, see kernel/cgroup/restrack.c); an fd table's are
- *	protected by its file_lock instead
+ * @lock: orders the moves and owner changes of an mm's charge, which
+ *	hold the mmap_lock for writing too while tasks may use the mm; the
+ *	heap hooks hold the mmap_lock only (see kernel/cgroup/restrack.c).
+ *	An fd table's fields are protected by its file_lock instead.
  * @rc: the cgroup charged, holding a css reference; NULL while untracked
  *	(the task lives in the root cgroup, or the controller was off)
  * @charged: units charged to @rc: heap pages or descriptors

@@ -37,11 +37,15 @@
  *
  * Locking: usage, max and peak are per-cgroup atomics walked without a global
  * lock.  Each mm and fd table carries a struct restrack_charge.  An mm's is
- * protected by its own spinlock, which orders charges, moves and release;
- * the heap hooks also run under the mmap_lock.  An fd table's is protected by
- * files->file_lock, which every files hook holds already.  Moves and owner
- * changes take task_lock() of the task to pin task->mm and task->files;
- * it nests outside the charge's lock.
+ * changed by the heap hooks under the mmap_lock, which they hold already,
+ * and by moves and owner changes under its own spinlock, taken inside the
+ * mmap_lock held for writing while tasks may be running hooks on the mm (a
+ * move by attach, a hand-over at exit or exec), alone where none can (the
+ * copy fork() made, before the child runs; the mm exec() installs; the last
+ * put).  An fd table's is protected by files->file_lock, which every files
+ * hook holds already.  Moves and owner changes take task_lock() of the task
+ * to pin task->mm and task->files; it nests inside the mmap_lock and
+ * outside the charge's lock.
  */
 
 #include <linux/cgroup.h>
@@ -50,6 +54,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/restrack.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
@@ -296,10 +301,14 @@ static struct restrack_cgroup *restrack_get_current(void)
 
 /*
  * Bring @c->charged to @target units by charging or uncharging the
- * difference, without checking limits.  Caller holds the lock of @c.
+ * difference, without checking limits.  Caller holds what orders the
+ * writers of @c: the mmap_lock in a heap hook, else the lock of @c.
+ * Inlined: in restrack_heap_account() it is the uncharge of every munmap(),
+ * brk() shrink and mprotect() that drops write access.
  */
-static void restrack_sync(struct restrack_charge *c, enum restrack_res res,
-			  unsigned long target)
+static __always_inline void restrack_sync(struct restrack_charge *c,
+					  enum restrack_res res,
+					  unsigned long target)
 {
 	if (target > c->charged)
 		restrack_charge_force(c->rc, res, target - c->charged);
@@ -412,10 +421,9 @@ restrack_move_checked(struct restrack_charge *c, enum restrack_res res,
 }
 
 /*
- * Objects of the root cgroup skip the lock.  A move setting ->rc races with
- * this check only for the mm, whose move charges data_vm as it finds it and
- * whose next hook under the lock corrects the difference; fd tables move
- * under file_lock, which the files hooks hold.
+ * Objects of the root cgroup return at once.  ->rc is stable in the hooks:
+ * an mm moves under its mmap_lock held for writing, an fd table under
+ * file_lock, which they hold.
  */
 static bool restrack_untracked(struct restrack_charge *c)
 {
@@ -441,13 +449,13 @@ static void restrack_put(struct restrack_cgroup *rc)
  * back in between would let another mm take them.  At the end of the
  * operation (restrack_heap_settle()) whatever it did not use is dropped and
  * the charge is data_vm again.  All of it runs under the mmap_lock of the
- * mm, which orders the hooks of one mm; ->rc and ->charged change under
- * the lock of the charge too, for moves, which do not take the mmap_lock.
- * The reservation (->reserved, ->reserving) is the operation's own: only
- * restrack_heap_try_charge() sets ->reserving, under both locks, and
- * without the charge's lock the other hooks only consume the reservation
- * or end it, as a move to untracked ends it under that lock (a reservation
- * is void while ->reserving is clear).
+ * mm, held for writing, or for reading by an munmap() that downgraded it,
+ * which excludes every other writer of the charge: hooks of the mm, and
+ * moves, which hold it for writing (restrack_move_mm(), hand-overs).  The
+ * hooks therefore take no lock of their own, and a move never finds an
+ * operation half done.  The reservation (->reserved, ->reserving) is the
+ * operation's own; a move to untracked voids it (a reservation is void
+ * while ->reserving is clear).
  */
 
 /* What is_data_mapping() in mm/internal.h calls data: what data_vm counts. */
@@ -472,12 +480,10 @@ bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 	struct restrack_cgroup *over = NULL;
 	unsigned long more;
 
+	lockdep_assert_held(&mm->mmap_lock);
 	if (!restrack_is_data(flags) || restrack_untracked(c))
 		return true;
 
-	spin_lock(&c->lock);
-	if (!c->rc)
-		goto unlock;
 	if (!c->reserving) {
 		/* A new operation: start from what is mapped. */
 		c->reserved = 0;
@@ -494,23 +500,7 @@ bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 		c->reserved += more;
 		c->reserving = true;
 	}
-unlock:
-	spin_unlock(&c->lock);
 	return !over;
-}
-
-/*
- * Make the charge of @mm its data_vm, under the lock of the charge.  Out of
- * line: the fast paths of the hooks below then need no stack frame.
- */
-static noinline void restrack_heap_sync(struct mm_struct *mm)
-{
-	struct restrack_charge *c = &mm->restrack_heap;
-
-	spin_lock(&c->lock);
-	if (c->rc)
-		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
-	spin_unlock(&c->lock);
 }
 
 /**
@@ -521,16 +511,14 @@ static noinline void restrack_heap_sync(struct mm_struct *mm)
 void __restrack_heap_account(struct mm_struct *mm, long npages)
 {
 	struct restrack_charge *c = &mm->restrack_heap;
-	unsigned long reserved;
 
+	lockdep_assert_held(&mm->mmap_lock);
 	if (restrack_untracked(c))
 		return;
 
-	if (READ_ONCE(c->reserving)) {
-		/* The operation's own reservation: no lock, see above. */
-		reserved = READ_ONCE(c->reserved);
+	if (c->reserving) {
 		if (npages < 0) {
-			WRITE_ONCE(c->reserved, reserved - npages);
+			c->reserved -= npages;
 			return;
 		}
 		/*
@@ -538,10 +526,9 @@ void __restrack_heap_account(struct mm_struct *mm, long npages)
 		 * before it unmaps the old one) is charged when the
 		 * operation settles.
 		 */
-		reserved -= min_t(unsigned long, reserved, npages);
-		WRITE_ONCE(c->reserved, reserved);
-		if (!reserved)
-			WRITE_ONCE(c->reserving, false);
+		c->reserved -= min_t(unsigned long, c->reserved, npages);
+		if (!c->reserved)
+			c->reserving = false;
 		return;
 	}
 	/*
@@ -549,7 +536,7 @@ void __restrack_heap_account(struct mm_struct *mm, long npages)
 	 * growth that was not charged ahead is charged when it settles.
 	 */
 	if (npages < 0)
-		restrack_heap_sync(mm);
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 }
 
 /**
@@ -563,15 +550,14 @@ void __restrack_heap_settle(struct mm_struct *mm)
 {
 	struct restrack_charge *c = &mm->restrack_heap;
 
-	WRITE_ONCE(c->reserving, false);
+	lockdep_assert_held(&mm->mmap_lock);
+	c->reserving = false;
 	/*
 	 * ->charged is data_vm plus what is still reserved, or less after
-	 * growth past the reservation: equal, there is nothing to settle.  A
-	 * move changes it only to data_vm as the move finds it, which, under
-	 * the mmap_lock held here, is data_vm now.
+	 * growth past the reservation: equal, there is nothing to settle.
 	 */
-	if (!restrack_untracked(c) && READ_ONCE(c->charged) != mm->data_vm)
-		restrack_heap_sync(mm);
+	if (!restrack_untracked(c) && c->charged != mm->data_vm)
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 }
 
 /**
@@ -852,7 +838,8 @@ static void restrack_disown(struct restrack_charge *c, enum restrack_res res,
 /*
  * current, the owner of @c, stops using @obj, which has other users: hand
  * it to one, looking in current's thread group first.  If only borrowers
- * are left, the charge stays until the last reference goes.
+ * are left, the charge stays until the last reference goes.  For an mm,
+ * the caller holds its mmap_lock for writing.
  */
 static void restrack_hand_over(struct restrack_charge *c,
 			       enum restrack_res res, void *obj)
@@ -874,13 +861,19 @@ out:
 /**
  * __restrack_heap_leave - current stops using @mm
  * @mm: its mm before exit or exec, still referenced by current
+ *
+ * Its other users may be running heap hooks on it: a hand-over holds the
+ * mmap_lock for writing, see restrack_move_mm().
  */
 void __restrack_heap_leave(struct mm_struct *mm)
 {
 	struct restrack_charge *c = &mm->restrack_heap;
 
-	if (READ_ONCE(c->owner) == current && atomic_read(&mm->mm_users) > 1)
+	if (READ_ONCE(c->owner) == current && atomic_read(&mm->mm_users) > 1) {
+		mmap_write_lock(mm);
 		restrack_hand_over(c, RESTRACK_HEAP, mm);
+		mmap_write_unlock(mm);
+	}
 }
 
 /**
@@ -908,6 +901,56 @@ static bool restrack_moves_with(struct restrack_charge *c,
 	return !c->rc || !c->owner || c->owner == task;
 }
 
+/*
+ * attach: move the mm @task uses to @to if it follows @task.  Tasks may be
+ * running heap hooks on it, which take no lock but the mmap_lock: a move
+ * of its charge takes that for writing, as cpuset_attach() does to rebind
+ * an mm's policies, so after cgroup_threadgroup_rwsem.  Only then: most
+ * tasks of a migrating process do not own its mm, or find it charged
+ * where they go, and need not wait for its users.  The mm is pinned by
+ * get_task_mm(), as the mmap_lock nests outside task_lock(); if exec() or
+ * exit() replaced it meanwhile, the new mm was charged where @task lives
+ * now, and the old one is left to its other users, as at any exec() or
+ * exit().  Returns the reference to drop, if any.
+ */
+static struct restrack_cgroup *restrack_move_mm(struct task_struct *task,
+						struct restrack_cgroup *to)
+{
+	struct restrack_cgroup *old = NULL;
+	struct restrack_charge *c;
+	struct mm_struct *mm;
+	bool locked = false;
+
+	mm = get_task_mm(task);
+	if (!mm)
+		return NULL;
+	c = &mm->restrack_heap;
+again:
+	task_lock(task);
+	spin_lock(&c->lock);
+	if (task->mm == mm && restrack_moves_with(c, task)) {
+		if (c->rc != to && !locked) {
+			spin_unlock(&c->lock);
+			task_unlock(task);
+			mmap_write_lock(mm);
+			locked = true;
+			goto again;
+		}
+		old = restrack_move(c, RESTRACK_HEAP, to, mm->data_vm, task);
+	}
+	spin_unlock(&c->lock);
+	task_unlock(task);
+	if (locked)
+		mmap_write_unlock(mm);
+	mmput(mm);
+	return old;
+}
+
+/*
+ * Move what @task uses to @css: its mm and its fd table, each if it
+ * follows @task.  @fork: @task is a new child, which has not run: an mm it
+ * does not share with current is its own copy, on which no hook runs.
+ */
 static void restrack_move_task(struct task_struct *task,
 			       struct cgroup_subsys_state *css, bool fork)
 {
@@ -917,16 +960,18 @@ static void restrack_move_task(struct task_struct *task,
 	struct mm_struct *mm;
 	struct restrack_charge *c;
 
+	if (!fork)
+		old = restrack_move_mm(task, to);
+
 	task_lock(task);
 	mm = task->mm;
-	if (mm && !(task->flags & PF_KTHREAD) && !(fork && mm == current->mm)) {
+	if (fork && mm && !(task->flags & PF_KTHREAD) && mm != current->mm) {
 		c = &mm->restrack_heap;
 		spin_lock(&c->lock);
-		if (fork)	/* the child's own copy */
-			c->owner = task;
+		c->owner = task;
 		if (restrack_moves_with(c, task))
-			old = restrack_move(c, RESTRACK_HEAP, to,
-					    READ_ONCE(mm->data_vm), task);
+			old = restrack_move(c, RESTRACK_HEAP, to, mm->data_vm,
+					    task);
 		spin_unlock(&c->lock);
 	}
 
