@@ -81,10 +81,19 @@ static __always_inline void restrack_heap_account(struct mm_struct *mm,
 		__restrack_heap_account(mm, npages);
 }
 
-/* End of an mm operation: drop what it charged but did not map. */
+/*
+ * End of an mm operation, mmap_lock held: drop what it charged but did not
+ * map.  There is nothing to settle, and no call to make, when it holds no
+ * reservation and data_vm is what is charged (the end of every mmap(),
+ * brk() and mprotect() that went as charged).  An untracked mm charges
+ * nothing: it calls out whenever it has data, to return there.
+ */
 static __always_inline void restrack_heap_settle(struct mm_struct *mm)
 {
-	if (restrack_enabled())
+	struct restrack_charge *c = &mm->restrack_heap;
+
+	if (restrack_enabled() &&
+	    (c->reserving || c->charged != mm->data_vm))
 		__restrack_heap_settle(mm);
 }
 
