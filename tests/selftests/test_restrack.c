@@ -2042,6 +2042,8 @@ static int sharer_sleep(void *arg)
 struct sharer_arg {
 	bool vm;
 	int report;
+	int (*sharer)(void *arg);	/* what a CLONE_VM sharer runs */
+	void *sharer_arg;
 };
 
 /* In its cgroup: map 256 pages, make the sharer, report its pid, sleep. */
@@ -2055,8 +2057,9 @@ static int sharer_main(void *p)
 	/* reap the sharer at once when the test kills it */
 	signal(SIGCHLD, SIG_IGN);
 	if (sa->vm)
-		c = clone(sharer_sleep, sharer_stack + sizeof(sharer_stack),
-			  CLONE_VM | SIGCHLD, NULL);
+		c = clone(sa->sharer ?: sharer_sleep,
+			  sharer_stack + sizeof(sharer_stack),
+			  CLONE_VM | SIGCHLD, sa->sharer_arg);
 	else
 		c = syscall(SYS_clone, (long)(CLONE_FILES | SIGCHLD), 0L, 0L,
 			    0L, 0L);
@@ -2085,6 +2088,23 @@ static int usage_is(const char *cg, bool heap, long want, const char *label)
 static long usage_of(pid_t pid, bool heap)
 {
 	return heap ? vmdata_bytes(pid) : fd_count(pid);
+}
+
+/* Kill and reap the owner @p and the sharer @c if alive; close @fds. */
+static void end_sharers(pid_t p, pid_t c, int fds[2])
+{
+	if (p > 0)
+		kill(p, SIGKILL);
+	if (c > 0)
+		kill(c, SIGKILL);
+	if (p > 0)
+		wait_exit(p, 5000, NULL);
+	if (c > 0)
+		wait_exit(c, 5000, NULL);
+	if (fds[0] >= 0) {
+		close(fds[0]);
+		close(fds[1]);
+	}
 }
 
 static int shared_owner(const char *root, bool vm, bool owner_moves)
@@ -2128,18 +2148,7 @@ static int shared_owner(const char *root, bool vm, bool owner_moves)
 	EXPECT(!rt_wait_zero(x, 2000), "back to 0");
 	ret = KSFT_PASS;
 out:
-	if (p > 0)
-		kill(p, SIGKILL);
-	if (c > 0)
-		kill(c, SIGKILL);
-	if (p > 0)
-		wait_exit(p, 5000, NULL);
-	if (c > 0)
-		wait_exit(c, 5000, NULL);
-	if (fds[0] >= 0) {
-		close(fds[0]);
-		close(fds[1]);
-	}
+	end_sharers(p, c, fds);
 	if (y[0])
 		cg_destroy(y);
 	cg_destroy(x);
@@ -2176,11 +2185,8 @@ static int test_owner_files_owner_leaves(const char *root)
  * four runs of 100 and 1,000 moves under TCG.
  */
 struct busy_arg {
-	int report;
 	volatile int *stop, *idle;	/* in memory shared with the test */
 };
-
-static char busy_stack[64 << 10] __attribute__((aligned(16)));
 
 static int busy_sharer(void *p)
 {
@@ -2202,28 +2208,13 @@ static int busy_sharer(void *p)
 	return 0;
 }
 
-static int busy_owner(void *p)
-{
-	struct busy_arg *ba = p;
-	pid_t c;
-
-	if (mmap(NULL, 256 * page_size, RW, ANON, -1, 0) == MAP_FAILED)
-		return 1;
-	signal(SIGCHLD, SIG_IGN);
-	c = clone(busy_sharer, busy_stack + sizeof(busy_stack),
-		  CLONE_VM | SIGCHLD, ba);
-	if (c < 0 || write(ba->report, &c, sizeof(c)) != sizeof(c))
-		return 1;
-	for (;;)
-		pause();
-	return 0;
-}
-
 static int test_owner_mm_busy(const char *root)
 {
 	char x[PATH_MAX] = "", y[PATH_MAX] = "", z[PATH_MAX] = "";
 	volatile int *flags;
 	struct busy_arg ba;
+	struct sharer_arg sa = { .vm = true, .sharer = busy_sharer,
+				 .sharer_arg = &ba };
 	pid_t p = -1, c = -1;
 	int fds[2] = { -1, -1 }, i, ret = KSFT_FAIL;
 	long deadline;
@@ -2232,9 +2223,9 @@ static int test_owner_mm_busy(const char *root)
 	SETUP(flags == MAP_FAILED);
 	SETUP(cg_make(x, root, "busy_x") || cg_make(y, root, "busy_y") ||
 	      cg_make(z, root, "busy_z") || pipe(fds));
-	ba = (struct busy_arg){ .report = fds[1], .stop = &flags[0],
-				.idle = &flags[1] };
-	p = cg_run_nowait(x, busy_owner, &ba);
+	ba = (struct busy_arg){ .stop = &flags[0], .idle = &flags[1] };
+	sa.report = fds[1];
+	p = cg_run_nowait(x, sharer_main, &sa);
 	SETUP(p < 0);
 	SETUP(read_full_timeout(fds[0], &c, sizeof(c), 5000) != sizeof(c));
 	EXPECT(!cg_enter(y, c), "move the sharer: %s", strerror(errno));
@@ -2258,18 +2249,7 @@ static int test_owner_mm_busy(const char *root)
 	EXPECT(!rt_wait_zero(y, 2000), "back to 0");
 	ret = KSFT_PASS;
 out:
-	if (p > 0)
-		kill(p, SIGKILL);
-	if (c > 0)
-		kill(c, SIGKILL);
-	if (p > 0)
-		wait_exit(p, 5000, NULL);
-	if (c > 0)
-		wait_exit(c, 5000, NULL);
-	if (fds[0] >= 0) {
-		close(fds[0]);
-		close(fds[1]);
-	}
+	end_sharers(p, c, fds);
 	if (flags != MAP_FAILED)
 		munmap((void *)flags, page_size);
 	if (z[0])
