@@ -936,7 +936,9 @@ again:
 			locked = true;
 			goto again;
 		}
-		old = restrack_move(c, RESTRACK_HEAP, to, mm->data_vm, task);
+		/* Unlocked, data_vm may change: unused when ->rc is @to. */
+		old = restrack_move(c, RESTRACK_HEAP, to, READ_ONCE(mm->data_vm),
+				    task);
 	}
 	spin_unlock(&c->lock);
 	task_unlock(task);
@@ -966,12 +968,10 @@ static void restrack_move_task(struct task_struct *task,
 	task_lock(task);
 	mm = task->mm;
 	if (fork && mm && !(task->flags & PF_KTHREAD) && mm != current->mm) {
+		/* The child's own copy: it follows its new owner. */
 		c = &mm->restrack_heap;
 		spin_lock(&c->lock);
-		c->owner = task;
-		if (restrack_moves_with(c, task))
-			old = restrack_move(c, RESTRACK_HEAP, to, mm->data_vm,
-					    task);
+		old = restrack_move(c, RESTRACK_HEAP, to, mm->data_vm, task);
 		spin_unlock(&c->lock);
 	}
 
