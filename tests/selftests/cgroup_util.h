@@ -65,6 +65,8 @@ ssize_t write_full(int fd, const void *buf, size_t len);
 ssize_t read_text(const char *path, char *buf, size_t len);
 /* The whole of a file, NUL-terminated, in malloc()ed memory; NULL on error */
 char *read_text_alloc(const char *path, size_t *lenp);
+/* Committed_AS of /proc/meminfo in kB; -1 on error */
+long committed_kb(void);
 /* A whole decimal number, allowing one trailing newline */
 int parse_long(const char *s, long *val);
 

@@ -26,16 +26,6 @@
 /* Committed_AS moves with everything else the guest does: a margin. */
 #define SLACK_KB	(MAP_MIB * 1024 / 4)
 
-static long committed_kb(void)
-{
-	char buf[8192], *p;
-
-	if (read_text("/proc/meminfo", buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, "Committed_AS:");
-	return p ? strtol(p + strlen("Committed_AS:"), NULL, 10) : -1;
-}
-
 /*
  * 1 if the VmFlags of the mapping that starts at @addr have "ac", 0 if
  * not, -1 if there is no such mapping.

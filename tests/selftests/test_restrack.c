@@ -364,6 +364,68 @@ out:
 	return KSFT_FAIL;
 }
 
+#define VM_SYSCTL	"/proc/sys/vm"	/* a directory the cg_*() helpers take */
+
+/*
+ * mprotect() and brk() charge their growth before the commit limit
+ * (vm.overcommit_memory=2) is checked: when that check refuses it, the
+ * call fails and its charge must be gone.  A limit a little above what is
+ * committed now refuses a mapping four times the room.
+ */
+FIXTURE_TEST(test_heap_refused_after_charge)
+{
+	long ps = page_size, n = (64L << 20) / ps, r, committed, brk0;
+	long mode = -1, ratio = -1, kbytes = -1;
+	int ret = KSFT_FAIL;
+
+	r = ag_mmap(&f->a, n, PROT_NONE, ANON);
+	EXPECT(r != -1, "mmap: %s", strerror(errno));
+	STEP(&f->t, "reserve 64 MiB PROT_NONE", 0, 0);
+	brk0 = ag_call(&f->a, AG_SBRK, 0);
+	EXPECT(brk0 != -1, "sbrk: %s", strerror(errno));
+
+	mode = cg_read_long(VM_SYSCTL, "overcommit_memory");
+	ratio = cg_read_long(VM_SYSCTL, "overcommit_ratio");
+	kbytes = cg_read_long(VM_SYSCTL, "overcommit_kbytes");
+	committed = committed_kb();
+	SETUP(mode < 0 || ratio < 0 || kbytes < 0 || committed < 0);
+	SETUP(cg_write_numeric(VM_SYSCTL, "overcommit_kbytes",
+			       committed + (n * ps >> 10) / 4));
+	SETUP(cg_write(VM_SYSCTL, "overcommit_memory", "2"));
+
+	EXPECT(ag_call(&f->a, AG_MPROTECT, r, n * ps, RW) == -1 &&
+	       errno == ENOMEM, "mprotect 64 MiB rw over the commit limit: %s",
+	       strerror(errno));
+	STEP(&f->t, "mprotect refused by the commit limit", 0, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, n * ps) == -1 && errno == ENOMEM &&
+	       f->a.v[0] == brk0, "sbrk 64 MiB over the commit limit: %s, "
+	       "break %#lx -> %#lx", strerror(errno), brk0, f->a.v[0]);
+	STEP(&f->t, "brk refused by the commit limit", 0, 0);
+
+	/* The same calls within the limit: they were refused for it. */
+	SETUP(cg_write_numeric(VM_SYSCTL, "overcommit_memory", mode));
+	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, n * ps, RW), "mprotect: %s",
+	       strerror(errno));
+	STEP(&f->t, "mprotect 64 MiB rw within the limit", n * ps, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, n * ps) == brk0, "sbrk: %s",
+	       strerror(errno));
+	STEP(&f->t, "sbrk 64 MiB within the limit", n * ps, 0);
+	EXPECT(ag_call(&f->a, AG_SBRK, -n * ps) != -1, "sbrk: %s",
+	       strerror(errno));
+	EXPECT(!ag_munmap(&f->a, r, n), "munmap: %s", strerror(errno));
+	STEP(&f->t, "shrink brk, munmap", -2 * n * ps, 0);
+	ret = KSFT_PASS;
+out:
+	/* overcommit_ratio clears overcommit_kbytes, and the reverse */
+	if (kbytes > 0)
+		cg_write_numeric(VM_SYSCTL, "overcommit_kbytes", kbytes);
+	else if (ratio >= 0)
+		cg_write_numeric(VM_SYSCTL, "overcommit_ratio", ratio);
+	if (mode >= 0)
+		cg_write_numeric(VM_SYSCTL, "overcommit_memory", mode);
+	return ret;
+}
+
 /*
  * fork charges the child's copy of the address space (without
  * MADV_DONTFORK areas); both processes are members and counted separately.
@@ -2347,6 +2409,7 @@ static const struct cg_test tests[] = {
 	TEST(test_heap_brk),
 	TEST(test_heap_mremap),
 	TEST(test_heap_mprotect),
+	TEST(test_heap_refused_after_charge),
 	TEST(test_heap_fork),
 	TEST(test_exec),
 	TEST(test_threads),

@@ -175,6 +175,17 @@ fail:
 	return NULL;
 }
 
+/* Committed_AS of /proc/meminfo in kB; -1 on error */
+long committed_kb(void)
+{
+	char buf[8192], *p;
+
+	if (read_text("/proc/meminfo", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "Committed_AS:");
+	return p ? strtol(p + strlen("Committed_AS:"), NULL, 10) : -1;
+}
+
 /* Parses a whole decimal number, allowing one trailing newline. */
 int parse_long(const char *s, long *val)
 {
