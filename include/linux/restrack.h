@@ -25,6 +25,8 @@ DECLARE_STATIC_KEY_FALSE(restrack_active);
 
 bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 				unsigned long npages);
+bool __restrack_heap_charge(struct mm_struct *mm, vm_flags_t flags,
+			    unsigned long npages);
 void __restrack_heap_account(struct mm_struct *mm, long npages);
 void __restrack_heap_settle(struct mm_struct *mm);
 int __restrack_heap_dup(struct mm_struct *mm);
@@ -73,11 +75,29 @@ static __always_inline bool restrack_heap_try_charge(struct mm_struct *mm,
 	       __restrack_heap_try_charge(mm, flags, npages);
 }
 
-/* mm->data_vm has just changed by @npages. */
+/*
+ * Like restrack_heap_try_charge(), for an operation that accounts the
+ * growth in data_vm next and unmaps nothing before (mprotect() making a
+ * mapping writable, brk()): charged at once, with no reservation to keep.
+ */
+static __always_inline bool restrack_heap_charge(struct mm_struct *mm,
+						 vm_flags_t flags,
+						 unsigned long npages)
+{
+	return !restrack_enabled() ||
+	       __restrack_heap_charge(mm, flags, npages);
+}
+
+/*
+ * mm->data_vm has just changed by @npages.  Growth outside a reservation
+ * has nothing to do here: it was charged already (restrack_heap_charge()),
+ * or is when the operation settles.
+ */
 static __always_inline void restrack_heap_account(struct mm_struct *mm,
 						  long npages)
 {
-	if (restrack_enabled())
+	if (restrack_enabled() &&
+	    (npages < 0 || mm->restrack_heap.reserving))
 		__restrack_heap_account(mm, npages);
 }
 
@@ -188,6 +208,13 @@ static inline void restrack_heap_init(struct mm_struct *mm) { }
 static inline bool restrack_heap_try_charge(struct mm_struct *mm,
 					    vm_flags_t flags,
 					    unsigned long npages)
+{
+	return true;
+}
+
+static inline bool restrack_heap_charge(struct mm_struct *mm,
+					vm_flags_t flags,
+					unsigned long npages)
 {
 	return true;
 }

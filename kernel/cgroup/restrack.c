@@ -147,7 +147,7 @@ restrack_uncharge_below(struct restrack_cgroup *rc, enum restrack_res res,
 	if (rc == top)
 		return;
 	do {
-		WARN_ON_ONCE(atomic_long_sub_return(n, &p->res[res].usage) < 0);
+		WARN_ON_ONCE(atomic_long_add_negative(-n, &p->res[res].usage));
 		p = restrack_parent(p);
 	} while (restrack_counts_at(p, top));
 }
@@ -423,11 +423,11 @@ restrack_move_checked(struct restrack_charge *c, enum restrack_res res,
 /*
  * Objects of the root cgroup return at once.  ->rc is stable in the hooks:
  * an mm moves under its mmap_lock held for writing, an fd table under
- * file_lock, which they hold.
+ * file_lock, which they hold; a plain read lets the compiler reuse it.
  */
 static bool restrack_untracked(struct restrack_charge *c)
 {
-	return !READ_ONCE(c->rc);
+	return !c->rc;
 }
 
 static void restrack_put(struct restrack_cgroup *rc)
@@ -448,14 +448,18 @@ static void restrack_put(struct restrack_cgroup *rc)
  * added to it: the check already counted them as freed, and handing them
  * back in between would let another mm take them.  At the end of the
  * operation (restrack_heap_settle()) whatever it did not use is dropped and
- * the charge is data_vm again.  All of it runs under the mmap_lock of the
- * mm, held for writing, or for reading by an munmap() that downgraded it,
- * which excludes every other writer of the charge: hooks of the mm, and
- * moves, which hold it for writing (restrack_move_mm(), hand-overs).  The
- * hooks therefore take no lock of their own, and a move never finds an
- * operation half done.  The reservation (->reserved, ->reserving) is the
- * operation's own; a move to untracked voids it (a reservation is void
- * while ->reserving is clear).
+ * the charge is data_vm again.  An operation that unmaps nothing before it
+ * accounts its growth (mprotect() making a mapping writable, brk()) needs
+ * no reservation: restrack_heap_charge() charges the growth at once, and
+ * data_vm catches up with the charge when the growth is accounted, or the
+ * operation's settle drops the charge if it fails before that.  All of it
+ * runs under the mmap_lock of the mm, held for writing, or for reading by
+ * an munmap() that downgraded it, which excludes every other writer of the
+ * charge: hooks of the mm, and moves, which hold it for writing
+ * (restrack_move_mm(), hand-overs).  The hooks therefore take no lock of
+ * their own, and a move never finds an operation half done.  The
+ * reservation (->reserved, ->reserving) is the operation's own; a move to
+ * untracked voids it (a reservation is void while ->reserving is clear).
  */
 
 /* What is_data_mapping() in mm/internal.h calls data: what data_vm counts. */
@@ -501,6 +505,42 @@ bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 		c->reserving = true;
 	}
 	return !over;
+}
+
+/**
+ * __restrack_heap_charge - charge heap growth that is accounted next
+ * @mm: the mm to grow, current's, its mmap_lock held for writing
+ * @flags: the flags of the mappings that grow
+ * @npages: pages the operation adds to them, > 0
+ *
+ * For an operation that unmaps no data between this charge and the
+ * accounting of its growth in data_vm, and reserves nothing: the charge is
+ * exact at once, with no reservation to consume.  If the operation fails
+ * before it accounts, restrack_heap_settle() at its end drops the charge.
+ *
+ * Return: as __restrack_heap_try_charge().
+ */
+bool __restrack_heap_charge(struct mm_struct *mm, vm_flags_t flags,
+			    unsigned long npages)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+	struct restrack_cgroup *over;
+
+	lockdep_assert_held_write(&mm->mmap_lock);
+	if (!restrack_is_data(flags) || restrack_untracked(c))
+		return true;
+	/* Within a reservation the growth would count twice until settled. */
+	VM_WARN_ON_ONCE(c->reserving);
+
+	if (c->charged != mm->data_vm)
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+	over = restrack_charge_try(c->rc, RESTRACK_HEAP, npages);
+	if (over) {
+		restrack_over_limit(over, RESTRACK_HEAP);
+		return false;
+	}
+	c->charged += npages;
+	return true;
 }
 
 /**
