@@ -1721,6 +1721,100 @@ out:
 	return KSFT_FAIL;
 }
 
+/*
+ * One charge of check_max_below_peak(): an mmap() of PEAK_PAGES pages or
+ * an open(); *@undo gets what frees it.  Returns -1 with errno on failure.
+ */
+#define PEAK_PAGES 16
+
+static long peak_grow(struct fixture *f, bool heap, long *undo)
+{
+	*undo = heap ? ag_mmap_rw(&f->a, PEAK_PAGES) : ag_open(&f->a);
+	return *undo == -1 ? -1 : 0;
+}
+
+static long peak_shrink(struct fixture *f, bool heap, long undo)
+{
+	return heap ? ag_munmap(&f->a, undo, PEAK_PAGES) : ag_close(&f->a, undo);
+}
+
+/*
+ * In @cg, the agent's cgroup or its parent: a max set below the peak holds
+ * exactly (charges up to it pass, the next is denied, the peak stays), and
+ * once the max is lifted the peak follows usage past its old high.
+ */
+static int check_max_below_peak(struct fixture *f, const char *cg, bool heap)
+{
+	const char *cur_file = heap ? "restrack.heap.current" :
+				      "restrack.files.current";
+	const char *max_file = heap ? "restrack.heap.max" : "restrack.files.max";
+	const char *peak_file = heap ? "restrack.heap.peak" :
+				       "restrack.files.peak";
+	long unit = heap ? PEAK_PAGES * page_size : 1;
+	long undo[64], cur0, peak, cur, events;
+	int n = 0, i, ret = -1;
+
+	cur0 = cg_read_long(cg, cur_file);
+	for (i = 0; i < 6; i++, n++)
+		EXPECT(!peak_grow(f, heap, &undo[n]), "grow: %s", strerror(errno));
+	peak = cg_read_long(cg, peak_file);
+	EXPECT(peak >= cur0 + 6 * unit, "%s %ld after growing to %ld", peak_file,
+	       peak, cur0 + 6 * unit);
+	for (i = 0; i < 4; i++)
+		EXPECT(!peak_shrink(f, heap, undo[--n]), "shrink: %s",
+		       strerror(errno));
+	EXPECT(cg_read_long(cg, cur_file) == cur0 + 2 * unit, "shrunk");
+
+	/* The max below the peak: two more charges fit, the third does not. */
+	events = cg_read_key_long(cg, "restrack.events.local",
+				  heap ? "heap.max" : "files.max");
+	EXPECT(!cg_write_numeric(cg, max_file, cur0 + 4 * unit), "%s: %s",
+	       max_file, strerror(errno));
+	for (i = 0; i < 2; i++, n++)
+		EXPECT(!peak_grow(f, heap, &undo[n]), "grow to the max: %s",
+		       strerror(errno));
+	EXPECT(peak_grow(f, heap, &undo[n]) == -1 &&
+	       errno == (heap ? ENOMEM : EMFILE), "past the max: %s",
+	       strerror(errno));
+	EXPECT(cg_read_long(cg, cur_file) == cur0 + 4 * unit, "at the max");
+	EXPECT(cg_read_key_long(cg, "restrack.events.local",
+				heap ? "heap.max" : "files.max") == events + 1,
+	       "one event");
+	EXPECT(cg_read_long(cg, peak_file) == peak, "peak kept");
+
+	/* Lifted: up to the old peak, then past it, each high recorded. */
+	EXPECT(!cg_write(cg, max_file, "max"), "%s: %s", max_file,
+	       strerror(errno));
+	while ((cur = cg_read_long(cg, cur_file)) <= peak + unit) {
+		EXPECT(n < 64, "%ld never passed the peak %ld", cur, peak);
+		EXPECT(!peak_grow(f, heap, &undo[n++]), "grow: %s",
+		       strerror(errno));
+		EXPECT(cg_read_long(cg, peak_file) ==
+		       (cur + unit > peak ? cur + unit : peak),
+		       "%s %ld at %ld", peak_file, cg_read_long(cg, peak_file),
+		       cur + unit);
+	}
+	EXPECT(!rt_check(f->cg, "past the peak"), "exact");
+	ret = 0;
+out:
+	while (n > 0)
+		peak_shrink(f, heap, undo[--n]);
+	return ret;
+}
+
+/* check_max_below_peak() for both resources, in the cgroup and its parent */
+FIXTURE_TEST_NESTED(test_max_below_peak)
+{
+	EXPECT(!check_max_below_peak(f, f->cg, true), "heap");
+	EXPECT(!check_max_below_peak(f, f->cg, false), "files");
+	EXPECT(!check_max_below_peak(f, f->parent, true), "parent heap");
+	EXPECT(!check_max_below_peak(f, f->parent, false), "parent files");
+	EXPECT(!rt_check(f->cg, "end"), "exact");
+	return KSFT_PASS;
+out:
+	return KSFT_FAIL;
+}
+
 struct write_case {
 	const char *in;
 	long out;	/* value read back; CG_MAX for "max" */
@@ -2433,6 +2527,7 @@ static const struct cg_test tests[] = {
 	TEST(test_move),
 	TEST(test_enable_populated),
 	TEST(test_peak),
+	TEST(test_max_below_peak),
 	TEST(test_limit_writes),
 	TEST(test_policy_writes),
 	TEST(test_zero_after_exit),
