@@ -29,16 +29,26 @@ enum restrack_policy {
 	RESTRACK_POLICY_KILL,
 };
 
-/* Usage and limit of one resource, in pages (heap) or descriptors. */
+/*
+ * Usage and limit of one resource, in pages (heap) or descriptors.
+ * @ceiling is at most min(@max, @peak): a charge that leaves usage at or
+ * below it fits and sets no new high, which the charge fast path tests
+ * with one compare a level.  @max and @ceiling are written under the lock
+ * of their cgroup, so that @ceiling never passes a lowered @max; @peak
+ * only rises (cmpxchg), so @ceiling stays at or below it.  All are read
+ * without the lock.
+ */
 struct restrack_counter {
 	atomic_long_t usage;
 	long max;
 	long peak;
+	long ceiling;
 };
 
 struct restrack_cgroup {
 	struct cgroup_subsys_state css;
 	struct restrack_counter res[RESTRACK_NR_RES];
+	spinlock_t lock;	/* writes of max and ceiling */
 	int policy;
 	bool registered;	/* a cgroup of the system calls (their flag) */
 

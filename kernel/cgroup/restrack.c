@@ -35,17 +35,20 @@
  * controller enabled every hook is a single static branch; once one has,
  * the hooks of root-cgroup processes test one pointer and return.
  *
- * Locking: usage, max and peak are per-cgroup atomics walked without a global
- * lock.  Each mm and fd table carries a struct restrack_charge.  An mm's is
- * changed by the heap hooks under the mmap_lock, which they hold already,
- * and by moves and owner changes under its own spinlock, taken inside the
- * mmap_lock held for writing while tasks may be running hooks on the mm (a
- * move by attach, a hand-over at exit or exec), alone where none can (the
- * copy fork() made, before the child runs; the mm exec() installs; the last
- * put).  An fd table's is protected by files->file_lock, which every files
- * hook holds already.  Moves and owner changes take task_lock() of the task
- * to pin task->mm and task->files; it nests inside the mmap_lock and
- * outside the charge's lock.
+ * Locking: usage, max and peak are per-cgroup counters walked without a
+ * global lock: usage is atomic, peak only rises (cmpxchg), and the lock of
+ * a cgroup orders a new max against raising the ceiling its charges test
+ * (see struct restrack_counter).  Each mm and fd table carries a struct
+ * restrack_charge.  An mm's is changed by the heap hooks under the
+ * mmap_lock, which they hold already, and by moves and owner changes under
+ * its own spinlock, taken inside the mmap_lock held for writing while
+ * tasks may be running hooks on the mm (a move by attach, a hand-over at
+ * exit or exec), alone where none can (the copy fork() made, before the
+ * child runs; the mm exec() installs; the last put).  An fd table's is
+ * protected by files->file_lock, which every files hook holds already.
+ * Moves and owner changes take task_lock() of the task to pin task->mm and
+ * task->files; it nests inside the mmap_lock and outside the charge's
+ * lock.  A cgroup's lock nests inside all of these.
  */
 
 #include <linux/cgroup.h>
@@ -90,14 +93,30 @@ static bool restrack_is_root(struct restrack_cgroup *rc)
 	return !rc->css.parent;
 }
 
+/* Raise the watermark to @usage if that is a new high. */
 static void restrack_update_peak(struct restrack_counter *c, long usage)
 {
-	/*
-	 * Racy, like page_counter's watermark: two charges may race and the
-	 * lower one win, until the next charge at that level writes it again.
-	 */
-	if (usage > READ_ONCE(c->peak))
-		WRITE_ONCE(c->peak, usage);
+	long peak = READ_ONCE(c->peak);
+
+	/* Only ever raised, so that the highest of racing charges wins. */
+	while (usage > peak && !try_cmpxchg(&c->peak, &peak, usage))
+		;
+}
+
+/*
+ * Bring the ceiling of @res in @rc up to the lower of its max and peak,
+ * after a charge that went through raised the peak, or reached a peak
+ * that a forced charge raised.  Under the lock, so that it never passes a
+ * max restrack_set_max() wrote meanwhile.
+ */
+static void restrack_raise_ceiling(struct restrack_cgroup *rc,
+				   enum restrack_res res)
+{
+	struct restrack_counter *c = &rc->res[res];
+
+	spin_lock(&rc->lock);
+	WRITE_ONCE(c->ceiling, min(c->max, READ_ONCE(c->peak)));
+	spin_unlock(&rc->lock);
 }
 
 /*
@@ -159,48 +178,96 @@ static __always_inline void restrack_uncharge(struct restrack_cgroup *rc,
 }
 
 /*
- * Charge @n units of @res to @rc and its ancestors below @top (NULL: up to
- * the root), within their limits.  Return NULL when charged, else the
- * cgroup whose max would be exceeded; nothing is charged then.  Inlined:
- * it is the fast path of every descriptor and heap charge.
+ * The fast part of a charge: add @n units of @res to @rc and its ancestors
+ * below @top (NULL: up to the root) while each level's usage stays within
+ * its ceiling, which is below max and sets no new high: one compare a
+ * level.  Return NULL when every level took the charge, else the level
+ * whose ceiling it passed, with its usage in @usage: the charge is added
+ * up to there, and restrack_charge_slow() goes on from there.  Inlined: it
+ * is the fast path of every descriptor and heap charge.
  */
 static __always_inline struct restrack_cgroup *
-restrack_charge_try_below(struct restrack_cgroup *rc, enum restrack_res res,
-			  long n, struct restrack_cgroup *top)
+restrack_charge_fast(struct restrack_cgroup *rc, enum restrack_res res,
+		     long n, struct restrack_cgroup *top, long *usage)
 {
-	struct restrack_cgroup *p = rc, *q;
-	bool new_peak = false;
+	struct restrack_cgroup *p = rc;
 
 	if (rc == top)
 		return NULL;
 	do {
-		struct restrack_counter *c = &p->res[res];
-		long usage = atomic_long_add_return(n, &c->usage);
-
+		*usage = atomic_long_add_return(n, &p->res[res].usage);
 		/* Fully ordered against restrack_set_max(), see there. */
-		if (usage > READ_ONCE(c->max))
-			goto revert;
-		if (usage > READ_ONCE(c->peak))
-			new_peak = true;
+		if (unlikely(*usage > READ_ONCE(p->res[res].ceiling)))
+			return p;
 		p = restrack_parent(p);
 	} while (restrack_counts_at(p, top));
-
-	/*
-	 * Watermarks only record charges that went through: written once
-	 * every level took the charge, and only when one reached a new high.
-	 */
-	if (unlikely(new_peak))
-		for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p))
-			restrack_update_peak(&p->res[res],
-					     atomic_long_read(&p->res[res].usage));
 	return NULL;
+}
 
-revert:
+/*
+ * The rest of a charge restrack_charge_fast() left at level @p, which took
+ * it at @usage: check that level and those above against their max.
+ * Return NULL when charged, with @n added to *@charged (if not NULL) and
+ * the watermarks and ceilings raised, else the cgroup whose max would be
+ * exceeded, with the charge taken back.
+ */
+static noinline struct restrack_cgroup *
+restrack_charge_slow(struct restrack_cgroup *rc, enum restrack_res res,
+		     long n, struct restrack_cgroup *top,
+		     struct restrack_cgroup *p, long usage,
+		     unsigned long *charged)
+{
+	struct restrack_cgroup *q;
+
+	for (;;) {
+		/* Fully ordered against restrack_set_max(), see there. */
+		if (usage > READ_ONCE(p->res[res].max))
+			break;
+		p = restrack_parent(p);
+		if (!restrack_counts_at(p, top))
+			goto charged;
+		usage = atomic_long_add_return(n, &p->res[res].usage);
+	}
 	for (q = rc; ; q = restrack_parent(q)) {
 		atomic_long_sub(n, &q->res[res].usage);
 		if (q == p)
 			return p;
 	}
+
+charged:
+	/*
+	 * Watermarks only record charges that went through: raised once
+	 * every level took the charge.
+	 */
+	for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p)) {
+		struct restrack_counter *c = &p->res[res];
+
+		restrack_update_peak(c, atomic_long_read(&c->usage));
+		if (READ_ONCE(c->ceiling) < min(READ_ONCE(c->max),
+						READ_ONCE(c->peak)))
+			restrack_raise_ceiling(p, res);
+	}
+	if (charged)
+		*charged += n;
+	return NULL;
+}
+
+/*
+ * Charge @n units of @res to @rc and its ancestors below @top (NULL: up to
+ * the root), within their limits.  Return NULL when charged, else the
+ * cgroup whose max would be exceeded; nothing is charged then.
+ */
+static __always_inline struct restrack_cgroup *
+restrack_charge_try_below(struct restrack_cgroup *rc, enum restrack_res res,
+			  long n, struct restrack_cgroup *top)
+{
+	struct restrack_cgroup *p;
+	long usage;
+
+	p = restrack_charge_fast(rc, res, n, top, &usage);
+	if (unlikely(p))
+		return restrack_charge_slow(rc, res, n, top, p, usage, NULL);
+	return NULL;
 }
 
 /**
@@ -208,14 +275,29 @@ revert:
  * @rc: cgroup to charge, with its ancestors
  * @res: resource
  * @n: units, > 0
+ * @charged: the count of the object charged (its restrack_charge), which
+ *	takes the @n units too
+ *
+ * The slow path adds to *@charged too, so that a caller has nothing left
+ * to do after it but on failure: the fast path then saves no registers
+ * for the call.
  *
  * Return: NULL when charged, else the cgroup whose max would be exceeded;
  * nothing is charged then.
  */
 static __always_inline struct restrack_cgroup *
-restrack_charge_try(struct restrack_cgroup *rc, enum restrack_res res, long n)
+restrack_charge_try(struct restrack_cgroup *rc, enum restrack_res res, long n,
+		    unsigned long *charged)
 {
-	return restrack_charge_try_below(rc, res, n, NULL);
+	struct restrack_cgroup *p;
+	long usage;
+
+	p = restrack_charge_fast(rc, res, n, NULL, &usage);
+	if (unlikely(p))
+		return restrack_charge_slow(rc, res, n, NULL, p, usage,
+					    charged);
+	*charged += n;
+	return NULL;
 }
 
 static void restrack_event(struct restrack_cgroup *rc, enum restrack_event ev,
@@ -496,11 +578,11 @@ bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 	}
 	more = npages > c->reserved ? npages - c->reserved : 0;
 	if (more)
-		over = restrack_charge_try(c->rc, RESTRACK_HEAP, more);
+		over = restrack_charge_try(c->rc, RESTRACK_HEAP, more,
+					   &c->charged);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_HEAP);
 	} else {
-		c->charged += more;
 		c->reserved += more;
 		c->reserving = true;
 	}
@@ -534,12 +616,11 @@ bool __restrack_heap_charge(struct mm_struct *mm, vm_flags_t flags,
 
 	if (c->charged != mm->data_vm)
 		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
-	over = restrack_charge_try(c->rc, RESTRACK_HEAP, npages);
+	over = restrack_charge_try(c->rc, RESTRACK_HEAP, npages, &c->charged);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_HEAP);
 		return false;
 	}
-	c->charged += npages;
 	return true;
 }
 
@@ -617,7 +698,8 @@ int __restrack_heap_dup(struct mm_struct *mm)
 		return 0;
 
 	if (mm->data_vm)
-		over = restrack_charge_try(rc, RESTRACK_HEAP, mm->data_vm);
+		over = restrack_charge_try_below(rc, RESTRACK_HEAP, mm->data_vm,
+						 NULL);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_HEAP);
 		restrack_put(rc);
@@ -707,12 +789,11 @@ bool __restrack_files_try_charge(struct files_struct *files)
 	if (!rc)
 		return true;
 
-	over = restrack_charge_try(rc, RESTRACK_FILES, 1);
+	over = restrack_charge_try(rc, RESTRACK_FILES, 1, &c->charged);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_FILES);
 		return false;
 	}
-	c->charged++;
 	return true;
 }
 
@@ -782,7 +863,7 @@ int __restrack_files_dup(struct files_struct *files)
 		/* exec unsharing its table is past the point of no return */
 		restrack_charge_force(rc, RESTRACK_FILES, n);
 	else if (n)
-		over = restrack_charge_try(rc, RESTRACK_FILES, n);
+		over = restrack_charge_try_below(rc, RESTRACK_FILES, n, NULL);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_FILES);
 	} else {
@@ -1143,8 +1224,10 @@ restrack_css_alloc(struct cgroup_subsys_state *parent)
 	if (!rc)
 		return ERR_PTR(-ENOMEM);
 
+	/* No peak yet: the ceiling of zero sends the first charge slow. */
 	for (i = 0; i < RESTRACK_NR_RES; i++)
 		rc->res[i].max = RESTRACK_MAX;
+	spin_lock_init(&rc->lock);
 	rc->policy = RESTRACK_POLICY_DENY;
 
 	/* Hooks run from the first cgroup below the root until the last. */
@@ -1271,14 +1354,20 @@ static int restrack_parse_max(char *buf, enum restrack_res res, long *max)
 void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,
 		      long max)
 {
+	struct restrack_counter *c = &rc->res[res];
+
+	spin_lock(&rc->lock);
+	WRITE_ONCE(c->max, max);
+	WRITE_ONCE(c->ceiling, min(max, READ_ONCE(c->peak)));
+	spin_unlock(&rc->lock);
 	/*
-	 * Full barrier between the store and restrack_enforce()'s read of
+	 * Full barrier between the stores and restrack_enforce()'s read of
 	 * the usage, paired with the one of atomic_long_add_return() in
-	 * restrack_charge_try() between its add and its read of max: either
-	 * the charge sees the new max and fails, or restrack_enforce() sees
-	 * the charge and kills.
+	 * restrack_charge_try() between its add and its read of the ceiling
+	 * and max: either the charge sees the new ones and fails, or
+	 * restrack_enforce() sees the charge and kills.
 	 */
-	smp_store_mb(rc->res[res].max, max);
+	smp_mb();
 }
 
 /**
