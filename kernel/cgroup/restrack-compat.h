@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What restrack needs that differs between kernel lines: this is for 6.3
+ * What restrack needs that differs between kernel lines: this is for 6.4
  * to 6.14.  The repository's patches/<line>/files/ holds an edit of
  * this header for a line that differs a little (6.1), or a copy of its
  * own for one that differs more (7.3).

@@ -155,7 +155,8 @@ static void restrack_charge_force(struct restrack_cgroup *rc,
 
 /*
  * Uncharge @n units from @rc and its ancestors below @top (NULL: all).
- * Inlined: the uncharge of every descriptor.
+ * Inlined: the uncharge of every descriptor.  Unordered: what reads usage
+ * only needs to see charges in time (restrack_set_max()), not uncharges.
  */
 static __always_inline void
 restrack_uncharge_below(struct restrack_cgroup *rc, enum restrack_res res,
@@ -166,7 +167,8 @@ restrack_uncharge_below(struct restrack_cgroup *rc, enum restrack_res res,
 	if (rc == top)
 		return;
 	do {
-		WARN_ON_ONCE(atomic_long_add_negative(-n, &p->res[res].usage));
+		WARN_ON_ONCE(atomic_long_add_negative_relaxed(-n,
+							      &p->res[res].usage));
 		p = restrack_parent(p);
 	} while (restrack_counts_at(p, top));
 }
@@ -195,8 +197,8 @@ restrack_charge_fast(struct restrack_cgroup *rc, enum restrack_res res,
 	if (rc == top)
 		return NULL;
 	do {
-		*usage = atomic_long_add_return(n, &p->res[res].usage);
-		/* Fully ordered against restrack_set_max(), see there. */
+		/* Acquire: ordered against restrack_set_max(), see there. */
+		*usage = atomic_long_add_return_acquire(n, &p->res[res].usage);
 		if (unlikely(*usage > READ_ONCE(p->res[res].ceiling)))
 			return p;
 		p = restrack_parent(p);
@@ -220,13 +222,13 @@ restrack_charge_slow(struct restrack_cgroup *rc, enum restrack_res res,
 	struct restrack_cgroup *q;
 
 	for (;;) {
-		/* Fully ordered against restrack_set_max(), see there. */
+		/* The add before was an acquire, see restrack_set_max(). */
 		if (usage > READ_ONCE(p->res[res].max))
 			break;
 		p = restrack_parent(p);
 		if (!restrack_counts_at(p, top))
 			goto charged;
-		usage = atomic_long_add_return(n, &p->res[res].usage);
+		usage = atomic_long_add_return_acquire(n, &p->res[res].usage);
 	}
 	for (q = rc; ; q = restrack_parent(q)) {
 		atomic_long_sub(n, &q->res[res].usage);
@@ -1361,13 +1363,15 @@ void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,
 	WRITE_ONCE(c->ceiling, min(max, READ_ONCE(c->peak)));
 	spin_unlock(&rc->lock);
 	/*
-	 * Full barrier between the stores and restrack_enforce()'s read of
-	 * the usage, paired with the one of atomic_long_add_return() in
-	 * restrack_charge_try() between its add and its read of the ceiling
-	 * and max: either the charge sees the new ones and fails, or
-	 * restrack_enforce() sees the charge and kills.
+	 * A charge adds to usage with an acquire RMW, then reads the ceiling
+	 * (and max).  This fully ordered RMW of usage, after the stores, comes
+	 * before or after the charge's in the order of usage's writes.  After:
+	 * the charge reads from it, or from a later RMW, and sees the new
+	 * ceiling and max (release, RMW sequence, acquire).  Before: it, and
+	 * so restrack_enforce()'s read of usage after it, see the charge.
+	 * Either the charge fails, or restrack_enforce() sees it and kills.
 	 */
-	smp_mb();
+	atomic_long_fetch_add(0, &c->usage);
 }
 
 /**
