@@ -394,9 +394,11 @@ static __always_inline void restrack_sync(struct restrack_charge *c,
 					  enum restrack_res res,
 					  unsigned long target)
 {
+	if (target == c->charged)
+		return;
 	if (target > c->charged)
 		restrack_charge_force(c->rc, res, target - c->charged);
-	else if (target < c->charged)
+	else
 		restrack_uncharge(c->rc, res, c->charged - target);
 	c->charged = target;
 }
@@ -575,8 +577,7 @@ bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 	if (!c->reserving) {
 		/* A new operation: start from what is mapped. */
 		c->reserved = 0;
-		if (c->charged != mm->data_vm)
-			restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 	}
 	more = npages > c->reserved ? npages - c->reserved : 0;
 	if (more)
@@ -616,8 +617,7 @@ bool __restrack_heap_charge(struct mm_struct *mm, vm_flags_t flags,
 	/* Within a reservation the growth would count twice until settled. */
 	VM_WARN_ON_ONCE(c->reserving);
 
-	if (c->charged != mm->data_vm)
-		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
+	restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 	over = restrack_charge_try(c->rc, RESTRACK_HEAP, npages, &c->charged);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_HEAP);
@@ -677,9 +677,9 @@ void __restrack_heap_settle(struct mm_struct *mm)
 	c->reserving = false;
 	/*
 	 * ->charged is data_vm plus what is still reserved, or less after
-	 * growth past the reservation: equal, there is nothing to settle.
+	 * growth past the reservation.
 	 */
-	if (!restrack_untracked(c) && c->charged != mm->data_vm)
+	if (!restrack_untracked(c))
 		restrack_sync(c, RESTRACK_HEAP, mm->data_vm);
 }
 
