@@ -6,15 +6,17 @@
  * operations (mmap, partial munmap, mremap, mprotect, brk, open, dup, dup2,
  * close, pipe, socketpair, eventfd, fork + exit) in sibling and nested
  * cgroups, some of them limited, while the test moves them between cgroups,
- * spawns short-lived processes into a cgroup with the kill policy and, in
- * the last round, switches the controller off and on for a subtree.
+ * spawns short-lived processes into a cgroup with the kill policy, rewrites
+ * the limits of a limited cgroup (lower, higher, none) and, in the last
+ * round, switches the controller off and on for a subtree.
  *
  * At the end of every round all of them stop at a barrier and, for every
  * cgroup, restrack.heap.current must equal the sum of VmData and
  * restrack.files.current the sum of /proc/PID/fd entries of its processes,
  * exactly; events must add up over the hierarchy and "kill" must equal the
- * number of processes that died of SIGKILL.  When everything has exited all
- * usage must be 0.
+ * number of processes that died of SIGKILL.  A probe process then checks
+ * that a limit still holds to the unit after the round's rewrites raced
+ * with charges.  When everything has exited all usage must be 0.
  *
  * Usage: test_restrack_stress [-s SEED] [-d SECONDS] [-r ROUNDS]
  */
@@ -571,10 +573,89 @@ static int limit(int cg, const char *file, long val)
 	return 0;
 }
 
+/* A's limits (restored at every barrier), and what the rounds write there */
+#define A_HEAP_PAGES	6144
+#define A_FILES		96
+
+static int rewrite_a_max(uint64_t *rng)
+{
+	/* A's limit, half of it, or none (-1) */
+	static const long files[] = { A_FILES, A_FILES / 2, -1 };
+	static const long pages[] = { A_HEAP_PAGES, A_HEAP_PAGES / 2, -1 };
+	long f = files[rnd(rng, 0, 2)], h = pages[rnd(rng, 0, 2)];
+
+	if ((f < 0 ? cg_write(cgs[CG_A], "restrack.files.max", "max") :
+		     limit(CG_A, "restrack.files.max", f)) ||
+	    (h < 0 ? cg_write(cgs[CG_A], "restrack.heap.max", "max") :
+		     limit(CG_A, "restrack.heap.max", h * page_size))) {
+		diag("A: files.max %ld, heap.max %ld pages: %s", f, h,
+		     strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * With the workers parked: a probe process moved into A, whose files.max
+ * is then set two above A's usage, opens until refused.  Exactly two
+ * opens must pass, whatever the round's max rewrites, racing with charges
+ * and new highs, left of the ceilings of A and S.
+ */
+static int probe_a_files_max(int round)
+{
+	long got[2] = { -1, 0 }, cur;
+	int go[2], res[2], st, fails = 0;
+	pid_t pid;
+
+	if (pipe(go) || pipe(res)) {
+		diag("round %d: probe pipes: %s", round, strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		long r[2] = { 0, 0 };
+		char c;
+
+		close(go[1]);
+		close(res[0]);
+		if (read(go[0], &c, 1) == 1)
+			while (r[0] < 64 && open("/dev/null", O_RDONLY) >= 0)
+				r[0]++;
+		r[1] = errno;
+		_exit(write(res[1], r, sizeof(r)) != sizeof(r));
+	}
+	close(go[0]);
+	close(res[1]);
+	if (pid < 0 || cg_enter(cgs[CG_A], pid) ||
+	    (cur = cg_read_long(cgs[CG_A], "restrack.files.current")) < 0 ||
+	    limit(CG_A, "restrack.files.max", cur + 2) ||
+	    write(go[1], "x", 1) != 1 ||
+	    read(res[0], got, sizeof(got)) != sizeof(got)) {
+		diag("round %d: probe: %s", round, strerror(errno));
+		fails++;
+	} else if (got[0] != 2 || got[1] != EMFILE) {
+		diag("round %d: A's files.max two above its usage let %ld opens pass, then: %s",
+		     round, got[0], strerror(got[1]));
+		fails++;
+	}
+	close(go[1]);
+	close(res[0]);
+	if (pid > 0 && wait_exit(pid, 5000, &st)) {
+		diag("round %d: probe stuck", round);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fails++;
+	}
+	if (limit(CG_A, "restrack.files.max", A_FILES))
+		fails++;
+	return fails;
+}
+
 static int test_stress(const char *root)
 {
 	pid_t workers[NWORKERS] = { 0 }, victims[MAX_VICTIMS] = { 0 };
-	long kills = 0, victims_done = 0, moves = 0, toggles = 0;
+	long kills = 0, victims_done = 0, moves = 0, toggles = 0, rewrites = 0;
 	long ps = page_size, round_ms, t0;
 	uint64_t rng = seed ^ 0x9e3779b97f4a7c15ULL;
 	int ret = KSFT_FAIL, fails = 0, round, w, i, st = 0;
@@ -596,8 +677,8 @@ static int test_stress(const char *root)
 		if (i == CG_S || i == CG_N)
 			SETUP(cg_enable(cgs[i], "restrack"));
 	}
-	SETUP(limit(CG_A, "restrack.heap.max", 6144 * ps) ||
-	      limit(CG_A, "restrack.files.max", 96) ||
+	SETUP(limit(CG_A, "restrack.heap.max", A_HEAP_PAGES * ps) ||
+	      limit(CG_A, "restrack.files.max", A_FILES) ||
 	      limit(CG_N, "restrack.heap.max", 12288 * ps) ||
 	      limit(CG_N, "restrack.files.max", 160) ||
 	      limit(CG_K, "restrack.heap.max", 1024 * ps) ||
@@ -626,6 +707,7 @@ static int test_stress(const char *root)
 	for (round = 1; round <= nrounds; round++) {
 		bool last = round == nrounds;
 		long end = now_ms() + round_ms, next_move = 0, next_toggle = 0;
+		long next_rewrite = 0;
 		long ops = 0, enomem = 0, emfile = 0, forks = 0;
 
 		set_phase(PH_RUN);
@@ -642,6 +724,12 @@ static int test_stress(const char *root)
 				}
 				moves++;
 				next_move = now + rnd(&rng, 20, 80);
+			}
+			if (now >= next_rewrite) {
+				if (rewrite_a_max(&rng))
+					fails++;
+				rewrites++;
+				next_rewrite = now + rnd(&rng, 10, 60);
 			}
 			if (last && now >= next_toggle) {
 				if ((enabled ? cg_disable : cg_enable)
@@ -672,7 +760,10 @@ static int test_stress(const char *root)
 			msleep(5);
 		}
 
-		/* quiesce: victims finish, controller on, workers parked */
+		/* quiesce: victims finish, controller on, A's limits, parked */
+		if (limit(CG_A, "restrack.heap.max", A_HEAP_PAGES * ps) ||
+		    limit(CG_A, "restrack.files.max", A_FILES))
+			fails++;
 		for (i = 0; i < MAX_VICTIMS; i++) {
 			if (!victims[i])
 				continue;
@@ -702,10 +793,11 @@ static int test_stress(const char *root)
 			emfile += ctl->emfile[w];
 			forks += ctl->forks[w];
 		}
-		diag("round %d: %ld ops (%ld ENOMEM, %ld EMFILE, %ld forks), %ld moves, %ld victims (%ld killed), %ld toggles",
+		diag("round %d: %ld ops (%ld ENOMEM, %ld EMFILE, %ld forks), %ld moves, %ld victims (%ld killed), %ld toggles, %ld limit rewrites",
 		     round, ops, enomem, emfile, forks, moves, victims_done,
-		     kills, toggles);
+		     kills, toggles, rewrites);
 		fails += check_barrier(round, !toggled, kills);
+		fails += probe_a_files_max(round);
 	}
 
 	set_phase(PH_EXIT);
