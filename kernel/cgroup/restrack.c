@@ -103,11 +103,17 @@ static void restrack_update_peak(struct restrack_counter *c, long usage)
 		;
 }
 
+/* What the ceiling of a level is to be: the lower of its max and peak. */
+static long restrack_ceiling_of(struct restrack_counter *c)
+{
+	return min(READ_ONCE(c->max), READ_ONCE(c->peak));
+}
+
 /*
- * Bring the ceiling of @res in @rc up to the lower of its max and peak,
- * after a charge that went through raised the peak, or reached a peak
- * that a forced charge raised.  Under the lock, so that it never passes a
- * max restrack_set_max() wrote meanwhile.
+ * Bring the ceiling of @res in @rc up to restrack_ceiling_of(), after a
+ * charge that went through raised the peak, or reached a peak that a
+ * forced charge raised.  Under the lock, so that it never passes a max
+ * restrack_set_max() wrote meanwhile.
  */
 static void restrack_raise_ceiling(struct restrack_cgroup *rc,
 				   enum restrack_res res)
@@ -115,7 +121,7 @@ static void restrack_raise_ceiling(struct restrack_cgroup *rc,
 	struct restrack_counter *c = &rc->res[res];
 
 	spin_lock(&rc->lock);
-	WRITE_ONCE(c->ceiling, min(c->max, READ_ONCE(c->peak)));
+	WRITE_ONCE(c->ceiling, restrack_ceiling_of(c));
 	spin_unlock(&rc->lock);
 }
 
@@ -245,8 +251,7 @@ charged:
 		struct restrack_counter *c = &p->res[res];
 
 		restrack_update_peak(c, atomic_long_read(&c->usage));
-		if (READ_ONCE(c->ceiling) < min(READ_ONCE(c->max),
-						READ_ONCE(c->peak)))
+		if (READ_ONCE(c->ceiling) < restrack_ceiling_of(c))
 			restrack_raise_ceiling(p, res);
 	}
 	if (charged)
@@ -1360,7 +1365,7 @@ void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,
 
 	spin_lock(&rc->lock);
 	WRITE_ONCE(c->max, max);
-	WRITE_ONCE(c->ceiling, min(max, READ_ONCE(c->peak)));
+	WRITE_ONCE(c->ceiling, restrack_ceiling_of(c));
 	spin_unlock(&rc->lock);
 	/*
 	 * A charge adds to usage with an acquire RMW, then reads the ceiling
