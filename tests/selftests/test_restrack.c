@@ -1751,7 +1751,8 @@ static int check_max_below_peak(struct fixture *f, const char *cg, bool heap)
 	const char *peak_file = heap ? "restrack.heap.peak" :
 				       "restrack.files.peak";
 	long unit = heap ? PEAK_PAGES * page_size : 1;
-	long undo[64], cur0, peak, cur, events;
+	long undo[64], cur0, peak, cur;
+	struct rt_events e, want;
 	int n = 0, i, ret = -1;
 
 	cur0 = cg_read_long(cg, cur_file);
@@ -1766,8 +1767,11 @@ static int check_max_below_peak(struct fixture *f, const char *cg, bool heap)
 	EXPECT(cg_read_long(cg, cur_file) == cur0 + 2 * unit, "shrunk");
 
 	/* The max below the peak: two more charges fit, the third does not. */
-	events = cg_read_key_long(cg, "restrack.events.local",
-				  heap ? "heap.max" : "files.max");
+	SETUP(read_events(cg, "restrack.events.local", &want));
+	if (heap)
+		want.heap++;
+	else
+		want.files++;
 	EXPECT(!cg_write_numeric(cg, max_file, cur0 + 4 * unit), "%s: %s",
 	       max_file, strerror(errno));
 	for (i = 0; i < 2; i++, n++)
@@ -1777,9 +1781,10 @@ static int check_max_below_peak(struct fixture *f, const char *cg, bool heap)
 	       errno == (heap ? ENOMEM : EMFILE), "past the max: %s",
 	       strerror(errno));
 	EXPECT(cg_read_long(cg, cur_file) == cur0 + 4 * unit, "at the max");
-	EXPECT(cg_read_key_long(cg, "restrack.events.local",
-				heap ? "heap.max" : "files.max") == events + 1,
-	       "one event");
+	SETUP(read_events(cg, "restrack.events.local", &e));
+	EXPECT(events_eq(&e, &want),
+	       "one event: heap.max %ld, files.max %ld, kill %ld", e.heap,
+	       e.files, e.kill);
 	EXPECT(cg_read_long(cg, peak_file) == peak, "peak kept");
 
 	/* Lifted: up to the old peak, then past it, each high recorded. */

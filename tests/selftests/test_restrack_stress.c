@@ -577,6 +577,12 @@ static int limit(int cg, const char *file, long val)
 #define A_HEAP_PAGES	6144
 #define A_FILES		96
 
+static int a_limits(void)
+{
+	return limit(CG_A, "restrack.heap.max", A_HEAP_PAGES * page_size) ||
+	       limit(CG_A, "restrack.files.max", A_FILES);
+}
+
 static int rewrite_a_max(uint64_t *rng)
 {
 	/* A's limit, half of it, or none (-1) */
@@ -647,7 +653,7 @@ static int probe_a_files_max(int round)
 		waitpid(pid, &st, 0);
 		fails++;
 	}
-	if (limit(CG_A, "restrack.files.max", A_FILES))
+	if (a_limits())
 		fails++;
 	return fails;
 }
@@ -677,8 +683,7 @@ static int test_stress(const char *root)
 		if (i == CG_S || i == CG_N)
 			SETUP(cg_enable(cgs[i], "restrack"));
 	}
-	SETUP(limit(CG_A, "restrack.heap.max", A_HEAP_PAGES * ps) ||
-	      limit(CG_A, "restrack.files.max", A_FILES) ||
+	SETUP(a_limits() ||
 	      limit(CG_N, "restrack.heap.max", 12288 * ps) ||
 	      limit(CG_N, "restrack.files.max", 160) ||
 	      limit(CG_K, "restrack.heap.max", 1024 * ps) ||
@@ -761,8 +766,7 @@ static int test_stress(const char *root)
 		}
 
 		/* quiesce: victims finish, controller on, A's limits, parked */
-		if (limit(CG_A, "restrack.heap.max", A_HEAP_PAGES * ps) ||
-		    limit(CG_A, "restrack.files.max", A_FILES))
+		if (a_limits())
 			fails++;
 		for (i = 0; i < MAX_VICTIMS; i++) {
 			if (!victims[i])
