@@ -47,6 +47,7 @@ struct restrack_counter {
 
 struct restrack_cgroup {
 	struct cgroup_subsys_state css;
+	struct restrack_cgroup *up;	/* the parent, NULL if that is the root */
 	struct restrack_counter res[RESTRACK_NR_RES];
 	spinlock_t lock;	/* writes of max and ceiling */
 	int policy;

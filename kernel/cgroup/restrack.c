@@ -126,16 +126,17 @@ static void restrack_raise_ceiling(struct restrack_cgroup *rc,
 }
 
 /*
- * Is @p a level a charge counts at: below @top, or below the root (which
- * carries no counters) when @top is NULL?  Charges walk from their cgroup
- * up while it is.  That cgroup is never the root (whatever the root's
- * tasks use is untracked), so the walks test from its parent on, and the
- * hot paths pass a constant NULL: their loops test one pointer a level.
+ * Is @p, reached by ->up, a level a charge counts at: one with counters
+ * (->up of a child of the root is NULL: the root carries none), below @top
+ * unless that is NULL?  Charges walk from their cgroup, never the root
+ * (whatever the root's tasks use is untracked), up while it is.  The hot
+ * paths pass a constant NULL: their loops test the one pointer a level
+ * they load anyway.
  */
 static __always_inline bool restrack_counts_at(struct restrack_cgroup *p,
 					       struct restrack_cgroup *top)
 {
-	return !restrack_is_root(p) && (!top || p != top);
+	return p && p != top;
 }
 
 /**
@@ -155,7 +156,7 @@ static void restrack_charge_force(struct restrack_cgroup *rc,
 	do {
 		restrack_update_peak(&p->res[res],
 				     atomic_long_add_return(n, &p->res[res].usage));
-		p = restrack_parent(p);
+		p = p->up;
 	} while (restrack_counts_at(p, NULL));
 }
 
@@ -175,7 +176,7 @@ restrack_uncharge_below(struct restrack_cgroup *rc, enum restrack_res res,
 	do {
 		WARN_ON_ONCE(atomic_long_add_negative_relaxed(-n,
 							      &p->res[res].usage));
-		p = restrack_parent(p);
+		p = p->up;
 	} while (restrack_counts_at(p, top));
 }
 
@@ -207,7 +208,7 @@ restrack_charge_fast(struct restrack_cgroup *rc, enum restrack_res res,
 		*usage = atomic_long_add_return_acquire(n, &p->res[res].usage);
 		if (unlikely(*usage > READ_ONCE(p->res[res].ceiling)))
 			return p;
-		p = restrack_parent(p);
+		p = p->up;
 	} while (restrack_counts_at(p, top));
 	return NULL;
 }
@@ -231,12 +232,12 @@ restrack_charge_slow(struct restrack_cgroup *rc, enum restrack_res res,
 		/* The add before was an acquire, see restrack_set_max(). */
 		if (usage > READ_ONCE(p->res[res].max))
 			break;
-		p = restrack_parent(p);
+		p = p->up;
 		if (!restrack_counts_at(p, top))
 			goto charged;
 		usage = atomic_long_add_return_acquire(n, &p->res[res].usage);
 	}
-	for (q = rc; ; q = restrack_parent(q)) {
+	for (q = rc; ; q = q->up) {
 		atomic_long_sub(n, &q->res[res].usage);
 		if (q == p)
 			return p;
@@ -247,7 +248,7 @@ charged:
 	 * Watermarks only record charges that went through: raised once
 	 * every level took the charge.
 	 */
-	for (p = rc; restrack_counts_at(p, top); p = restrack_parent(p)) {
+	for (p = rc; restrack_counts_at(p, top); p = p->up) {
 		struct restrack_counter *c = &p->res[res];
 
 		restrack_update_peak(c, atomic_long_read(&c->usage));
@@ -1236,6 +1237,8 @@ restrack_css_alloc(struct cgroup_subsys_state *parent)
 		rc->res[i].max = RESTRACK_MAX;
 	spin_lock_init(&rc->lock);
 	rc->policy = RESTRACK_POLICY_DENY;
+	if (parent && parent->parent)
+		rc->up = css_rc(parent);
 
 	/* Hooks run from the first cgroup below the root until the last. */
 	if (parent)
