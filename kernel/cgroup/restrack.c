@@ -148,8 +148,8 @@ static __always_inline bool restrack_counts_at(struct restrack_cgroup *p,
  * Used where the charge already happened elsewhere (moves) or where the
  * kernel cannot fail the operation any more.  Usage may exceed max.
  */
-static void restrack_charge_force(struct restrack_cgroup *rc,
-				  enum restrack_res res, long n)
+static __always_inline void
+restrack_charge_force(struct restrack_cgroup *rc, enum restrack_res res, long n)
 {
 	struct restrack_cgroup *p = rc;
 
@@ -393,8 +393,11 @@ static struct restrack_cgroup *restrack_get_current(void)
  * Bring @c->charged to @target units by charging or uncharging the
  * difference, without checking limits.  Caller holds what orders the
  * writers of @c: the mmap_lock in a heap hook, else the lock of @c.
- * Inlined: in restrack_heap_account() it is the uncharge of every munmap(),
- * brk() shrink and mprotect() that drops write access.
+ * Inlined: in __restrack_heap_account() it is the uncharge of every
+ * munmap(), brk() shrink and mprotect() that drops write access.  The
+ * charge is the rarer way (growth that went uncharged: a settle after
+ * growth past a reservation, exec), and inlined too, so that the hooks'
+ * fast paths make no call and need no stack frame (arm64).
  */
 static __always_inline void restrack_sync(struct restrack_charge *c,
 					  enum restrack_res res,
@@ -402,7 +405,7 @@ static __always_inline void restrack_sync(struct restrack_charge *c,
 {
 	if (target == c->charged)
 		return;
-	if (target > c->charged)
+	if (unlikely(target > c->charged))
 		restrack_charge_force(c->rc, res, target - c->charged);
 	else
 		restrack_uncharge(c->rc, res, c->charged - target);
