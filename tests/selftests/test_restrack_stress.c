@@ -606,11 +606,18 @@ static int rewrite_a_max(uint64_t *rng)
  * is then set two above A's usage, opens until refused.  Exactly two
  * opens must pass, whatever the round's max rewrites, racing with charges
  * and new highs, left of the ceilings of A and S.
+ *
+ * A's usage is read only once nothing in A can change it: the workers are
+ * parked, and the probe has closed the pipe ends it does not use and said
+ * so before it is moved (closes after the read would let two more opens
+ * pass on a correct kernel).  The usage read must then equal the oracle.
  */
 static int probe_a_files_max(int round)
 {
 	long got[2] = { -1, 0 }, cur;
 	int go[2], res[2], st, fails = 0;
+	struct rt_usage want;
+	char ready;
 	pid_t pid;
 
 	if (pipe(go) || pipe(res)) {
@@ -625,7 +632,7 @@ static int probe_a_files_max(int round)
 
 		close(go[1]);
 		close(res[0]);
-		if (read(go[0], &c, 1) == 1)
+		if (write(res[1], "r", 1) == 1 && read(go[0], &c, 1) == 1)
 			while (r[0] < 64 && open("/dev/null", O_RDONLY) >= 0)
 				r[0]++;
 		r[1] = errno;
@@ -633,11 +640,18 @@ static int probe_a_files_max(int round)
 	}
 	close(go[0]);
 	close(res[1]);
-	if (pid < 0 || cg_enter(cgs[CG_A], pid) ||
-	    (cur = cg_read_long(cgs[CG_A], "restrack.files.current")) < 0 ||
-	    limit(CG_A, "restrack.files.max", cur + 2) ||
-	    write(go[1], "x", 1) != 1 ||
-	    read(res[0], got, sizeof(got)) != sizeof(got)) {
+	if (pid < 0 || read(res[0], &ready, 1) != 1 ||
+	    cg_enter(cgs[CG_A], pid) ||
+	    (cur = cg_read_long(cgs[CG_A], "restrack.files.current")) < 0) {
+		diag("round %d: probe: %s", round, strerror(errno));
+		fails++;
+	} else if (rt_oracle(cgs[CG_A], &want) || want.files != cur) {
+		diag("round %d: A's files.current %ld with the probe in it, its processes hold %ld",
+		     round, cur, want.files);
+		fails++;
+	} else if (limit(CG_A, "restrack.files.max", cur + 2) ||
+		   write(go[1], "x", 1) != 1 ||
+		   read(res[0], got, sizeof(got)) != sizeof(got)) {
 		diag("round %d: probe: %s", round, strerror(errno));
 		fails++;
 	} else if (got[0] != 2 || got[1] != EMFILE) {
