@@ -12,6 +12,7 @@
 #define _LINUX_RESTRACK_H
 
 #include <linux/types.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/fdtable.h>
 
@@ -27,6 +28,8 @@ bool __restrack_heap_try_charge(struct mm_struct *mm, vm_flags_t flags,
 				unsigned long npages);
 bool __restrack_heap_charge(struct mm_struct *mm, vm_flags_t flags,
 			    unsigned long npages);
+void __restrack_heap_keep(struct mm_struct *mm, vm_flags_t oldflags,
+			  vm_flags_t newflags);
 void __restrack_heap_account(struct mm_struct *mm, long npages);
 void __restrack_heap_settle(struct mm_struct *mm);
 int __restrack_heap_dup(struct mm_struct *mm);
@@ -37,6 +40,7 @@ bool __restrack_files_try_charge(struct files_struct *files);
 void __restrack_files_uncharge(struct files_struct *files);
 struct file *__restrack_files_close(struct files_struct *files,
 				    struct file *file);
+int __restrack_files_exec(struct files_struct *files);
 int __restrack_files_dup(struct files_struct *files);
 void __restrack_files_release(struct files_struct *files);
 void __restrack_files_leave(struct files_struct *files);
@@ -86,6 +90,19 @@ static __always_inline bool restrack_heap_charge(struct mm_struct *mm,
 {
 	return !restrack_enabled() ||
 	       __restrack_heap_charge(mm, flags, npages);
+}
+
+/*
+ * mprotect() is about to account pages it changed from @oldflags to
+ * @newflags: if both are data, hold their charge while data_vm dips.  Only
+ * writable pages can be data, which the call tests first.
+ */
+static __always_inline void restrack_heap_keep(struct mm_struct *mm,
+					       vm_flags_t oldflags,
+					       vm_flags_t newflags)
+{
+	if (restrack_enabled() && (oldflags & newflags & VM_WRITE))
+		__restrack_heap_keep(mm, oldflags, newflags);
 }
 
 /*
@@ -162,6 +179,15 @@ static __always_inline int restrack_files_dup(struct files_struct *files)
 	return restrack_enabled() ? __restrack_files_dup(files) : 0;
 }
 
+/*
+ * exec, before its point of no return: the copy of a table shared with
+ * other processes, made after it, must fit.
+ */
+static __always_inline int restrack_files_exec(struct files_struct *files)
+{
+	return restrack_enabled() ? __restrack_files_exec(files) : 0;
+}
+
 /* A descriptor is about to be marked open in @files (file_lock held). */
 static __always_inline bool
 restrack_files_try_charge(struct files_struct *files)
@@ -219,6 +245,10 @@ static inline bool restrack_heap_charge(struct mm_struct *mm,
 	return true;
 }
 
+static inline void restrack_heap_keep(struct mm_struct *mm,
+				      vm_flags_t oldflags,
+				      vm_flags_t newflags) { }
+
 static inline void restrack_heap_account(struct mm_struct *mm, long npages) { }
 
 static inline void restrack_heap_settle(struct mm_struct *mm) { }
@@ -232,6 +262,8 @@ static inline void restrack_heap_release(struct mm_struct *mm) { }
 static inline void restrack_heap_leave(struct mm_struct *mm) { }
 
 static inline void restrack_files_init(struct files_struct *files) { }
+
+static inline int restrack_files_exec(struct files_struct *files) { return 0; }
 
 static inline int restrack_files_dup(struct files_struct *files) { return 0; }
 

@@ -58,6 +58,11 @@ static inline int restrack_vfs_dirop(struct dentry *dir, const char *name,
 #define restrack_vfs_mkdir(dir, name)	restrack_vfs_dirop(dir, name, true)
 #define restrack_vfs_rmdir(dir, name)	restrack_vfs_dirop(dir, name, false)
 
+/* Shadow stacks came in 6.6: no flag before, no stack that is writable. */
+#ifndef VM_SHADOW_STACK
+#define VM_SHADOW_STACK	VM_NONE
+#endif
+
 /* A zeroed object of the type @p points to. */
 #define restrack_zalloc(p)	kzalloc(sizeof(*(p)), GFP_KERNEL)
 

@@ -140,24 +140,34 @@ static __always_inline bool restrack_counts_at(struct restrack_cgroup *p,
 }
 
 /**
- * restrack_charge_force - charge without checking any limit
+ * restrack_charge_force_below - charge without checking any limit
  * @rc: cgroup to charge, with its ancestors
  * @res: resource
  * @n: units
+ * @top: the first ancestor not to charge, NULL for none
  *
  * Used where the charge already happened elsewhere (moves) or where the
  * kernel cannot fail the operation any more.  Usage may exceed max.
  */
 static __always_inline void
-restrack_charge_force(struct restrack_cgroup *rc, enum restrack_res res, long n)
+restrack_charge_force_below(struct restrack_cgroup *rc, enum restrack_res res,
+			    long n, struct restrack_cgroup *top)
 {
 	struct restrack_cgroup *p = rc;
 
+	if (rc == top)
+		return;
 	do {
 		restrack_update_peak(&p->res[res],
 				     atomic_long_add_return(n, &p->res[res].usage));
 		p = p->up;
-	} while (restrack_counts_at(p, NULL));
+	} while (restrack_counts_at(p, top));
+}
+
+static __always_inline void
+restrack_charge_force(struct restrack_cgroup *rc, enum restrack_res res, long n)
+{
+	restrack_charge_force_below(rc, res, n, NULL);
 }
 
 /*
@@ -412,48 +422,6 @@ static __always_inline void restrack_sync(struct restrack_charge *c,
 	c->charged = target;
 }
 
-/*
- * Move the charge @c to @to, which may be NULL (untracked), following its
- * new @owner there.  @amount is what an untracked object has to be
- * charged: it was not followed until now.  Caller holds the lock of @c.
- * Returns the reference to drop, if any.
- */
-static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
-					     enum restrack_res res,
-					     struct restrack_cgroup *to,
-					     unsigned long amount,
-					     struct task_struct *owner)
-{
-	struct restrack_cgroup *from = c->rc;
-
-	c->owner = to ? owner : NULL;
-	if (from == to)
-		return NULL;
-
-	if (from) {
-		restrack_uncharge(from, res, c->charged);
-		amount = c->charged;
-	}
-	if (to) {
-		css_get(&to->css);
-		restrack_charge_force(to, res, amount);
-		c->charged = amount;
-	} else {
-		c->charged = 0;
-		WRITE_ONCE(c->reserved, 0);
-		WRITE_ONCE(c->reserving, false);
-	}
-	c->rc = to;
-	return from;
-}
-
-/* Drop everything @c has charged.  Caller holds the lock of @c. */
-static struct restrack_cgroup *restrack_release(struct restrack_charge *c,
-						enum restrack_res res)
-{
-	return restrack_move(c, res, NULL, 0, NULL);
-}
-
 /* @a is @b or an ancestor of it, in the controller's own tree. */
 static bool restrack_is_ancestor(struct restrack_cgroup *a,
 				 struct restrack_cgroup *b)
@@ -476,6 +444,52 @@ static struct restrack_cgroup *restrack_common(struct restrack_cgroup *a,
 		if (restrack_is_ancestor(a, b))
 			break;
 	return a;
+}
+
+/*
+ * Move the charge @c to @to, which may be NULL (untracked), following its
+ * new @owner there.  @amount is what an untracked object has to be
+ * charged: it was not followed until now.  The levels @c's cgroup and @to
+ * share keep the charge throughout: a move never frees room there that a
+ * charge could take meanwhile.  Caller holds the lock of @c.  Returns the
+ * reference to drop, if any.
+ */
+static struct restrack_cgroup *restrack_move(struct restrack_charge *c,
+					     enum restrack_res res,
+					     struct restrack_cgroup *to,
+					     unsigned long amount,
+					     struct task_struct *owner)
+{
+	struct restrack_cgroup *from = c->rc, *top = NULL;
+
+	c->owner = to ? owner : NULL;
+	if (from == to)
+		return NULL;
+
+	if (from) {
+		if (to)
+			top = restrack_common(from, to);
+		restrack_uncharge_below(from, res, c->charged, top);
+		amount = c->charged;
+	}
+	if (to) {
+		css_get(&to->css);
+		restrack_charge_force_below(to, res, amount, top);
+		c->charged = amount;
+	} else {
+		c->charged = 0;
+		WRITE_ONCE(c->reserved, 0);
+		WRITE_ONCE(c->reserving, false);
+	}
+	c->rc = to;
+	return from;
+}
+
+/* Drop everything @c has charged.  Caller holds the lock of @c. */
+static struct restrack_cgroup *restrack_release(struct restrack_charge *c,
+						enum restrack_res res)
+{
+	return restrack_move(c, res, NULL, 0, NULL);
 }
 
 /*
@@ -557,10 +571,15 @@ static void restrack_put(struct restrack_cgroup *rc)
  * untracked voids it (a reservation is void while ->reserving is clear).
  */
 
-/* What is_data_mapping() in mm/internal.h calls data: what data_vm counts. */
+/*
+ * What vm_stat_account() counts in data_vm: is_data_mapping() and not
+ * is_stack_mapping(), which takes shadow stacks (x86 CET, arm64 GCS) too:
+ * they are writable and private, and yet stack.
+ */
 static bool restrack_is_data(vm_flags_t flags)
 {
-	return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
+	return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE &&
+	       !(flags & VM_SHADOW_STACK);
 }
 
 /**
@@ -633,6 +652,35 @@ bool __restrack_heap_charge(struct mm_struct *mm, vm_flags_t flags,
 		return false;
 	}
 	return true;
+}
+
+/**
+ * __restrack_heap_keep - hold the charge while mprotect() re-accounts data
+ * @mm: current's mm, its mmap_lock held for writing
+ * @oldflags: the flags of the pages before
+ * @newflags: and after
+ *
+ * mprotect() accounts the pages it changes under their old flags, taken
+ * away, then under the new ones.  Between two data protections (RW to W
+ * only or RWX, a new protection key) data_vm dips and comes back: the
+ * charge must not dip with it, or another mm of the cgroup could take
+ * what the dip freed while mprotect() walks its other mappings, and the
+ * charge that came back later would go past the max.  A reservation holds
+ * it: the dip adds the pages to it and their return uses them up.
+ */
+void __restrack_heap_keep(struct mm_struct *mm, vm_flags_t oldflags,
+			  vm_flags_t newflags)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+
+	lockdep_assert_held_write(&mm->mmap_lock);
+	if (restrack_untracked(c) || !restrack_is_data(oldflags) ||
+	    !restrack_is_data(newflags))
+		return;
+	if (!c->reserving) {
+		c->reserved = 0;
+		c->reserving = true;
+	}
 }
 
 /**
@@ -849,13 +897,76 @@ struct file *__restrack_files_close(struct files_struct *files,
 	return file;
 }
 
+/*
+ * The level of @rc or its ancestors whose max @n more units of @res would
+ * pass, or NULL if they fit.  A test, not a charge: usage may change as
+ * soon as it returns.
+ */
+static struct restrack_cgroup *
+restrack_would_exceed(struct restrack_cgroup *rc, enum restrack_res res,
+		      long n)
+{
+	struct restrack_cgroup *p;
+
+	for (p = rc; restrack_counts_at(p, NULL); p = p->up)
+		if (atomic_long_read(&p->res[res].usage) + n >
+		    READ_ONCE(p->res[res].max))
+			return p;
+	return NULL;
+}
+
+/**
+ * __restrack_files_exec - refuse an exec whose copy of the table cannot fit
+ * @files: current's table, before exec's point of no return
+ *
+ * exec() gives current a table of its own (unshare_files()) if processes
+ * other than its own threads, which exec() ends, share it.  That copy comes
+ * after the point of no return, where a failure kills the task.  Check here
+ * that it fits, while exec() can still fail: -EMFILE, counted and under the
+ * policy of the limit, as any new descriptor would be.  The copy itself is
+ * charged within the limits too: if the cgroup charged more meanwhile and
+ * it no longer fits, the exec fails after its point of no return and the
+ * task dies, as it does when the copy cannot be allocated.
+ *
+ * Return: 0, or -EMFILE if the copy would not fit.
+ */
+int __restrack_files_exec(struct files_struct *files)
+{
+	struct restrack_cgroup *rc, *over;
+	struct task_struct *t;
+	unsigned long n;
+	int users = 0;
+
+	if (atomic_read(&files->count) == 1)
+		return 0;
+	rcu_read_lock();
+	for_each_thread(current, t)
+		if (READ_ONCE(t->files) == files)
+			users++;
+	rcu_read_unlock();
+	if (atomic_read(&files->count) <= users)
+		return 0;	/* no copy: only current's threads use it */
+
+	rc = restrack_get_current();
+	if (!rc)
+		return 0;
+	spin_lock(&files->file_lock);
+	n = restrack_count_fds(files);
+	spin_unlock(&files->file_lock);
+	over = restrack_would_exceed(rc, RESTRACK_FILES, n);
+	if (over)
+		restrack_over_limit(over, RESTRACK_FILES);
+	restrack_put(rc);
+	return over ? -EMFILE : 0;
+}
+
 /**
  * __restrack_files_dup - charge a table copied by fork(), unshare() or exec()
  * @files: the new table, not yet visible to anyone
  *
  * Return: 0, or -EMFILE if its descriptors do not fit under the limits of
- * current's cgroup.  The copy exec() makes of a shared table always fits:
- * failing there would kill the task.
+ * current's cgroup.  exec() checked before its point of no return that its
+ * copy fits (__restrack_files_exec()).
  */
 int __restrack_files_dup(struct files_struct *files)
 {
@@ -870,10 +981,7 @@ int __restrack_files_dup(struct files_struct *files)
 	/* Nobody else sees the table yet, but its fdt is file_lock's. */
 	spin_lock(&files->file_lock);
 	n = restrack_count_fds(files);
-	if (current->in_execve)
-		/* exec unsharing its table is past the point of no return */
-		restrack_charge_force(rc, RESTRACK_FILES, n);
-	else if (n)
+	if (n)
 		over = restrack_charge_try_below(rc, RESTRACK_FILES, n, NULL);
 	if (over) {
 		restrack_over_limit(over, RESTRACK_FILES);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -2501,6 +2502,281 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* escapes: ways past a max that must stay closed */
+
+/* argv[1] of an image that test_exec_shared_table() execs: exit at once */
+#define EXIT_AT_ONCE	"--exit-at-once"
+
+#define NR_SHARERS	6
+
+/* What the sharers' parent reports (MAP_SHARED: no heap of its own). */
+struct sharers {
+	int ready;		/* 1: opened and forked, 2: all waited */
+	int status[NR_SHARERS];
+};
+
+/*
+ * The parent of the sharers, in @cg: open descriptors up to @fds, then
+ * fork @nr children sharing the table (clone(CLONE_FILES)), one by one,
+ * each of which execs at once; their wait statuses go to @sh.  Then wait
+ * to be killed, so that its table stays for the checks.
+ */
+static void __attribute__((noreturn))
+sharers_parent(const char *cg, int fds, int nr, struct sharers *sh)
+{
+	char *argv[] = { "test_restrack", EXIT_AT_ONCE, NULL };
+	pid_t pid;
+	int i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	isolate_fds(-1);
+	if (cg_enter(cg, getpid()))
+		_exit(2);
+	/* isolate_fds() left 0, 1 and 2 */
+	for (i = 3; i < fds; i++)
+		if (open("/dev/null", O_RDONLY) < 0)
+			_exit(3);
+	for (i = 0; i < nr; i++) {
+		/* a fork sharing the table: no stack of its own needed */
+		pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0) {
+			execv("/proc/self/exe", argv);
+			_exit(errno);
+		}
+		if (pid < 0 || waitpid(pid, &sh->status[i], 0) != pid)
+			_exit(4);
+	}
+	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
+	for (;;)
+		pause();
+}
+
+/*
+ * Runs sharers_parent() in @cg, under @policy, with files.max @max and
+ * @fds open; checks what its sharers' execs did (@fits: all exit 0, else
+ * all refused: EMFILE under deny, SIGKILL under kill, one event each),
+ * that files.peak never passed the max and that usage is exact.
+ */
+static int exec_sharers(const char *cg, const char *policy, long max, int fds,
+			bool fits)
+{
+	struct sharers *sh;
+	bool kill_policy = !strcmp(policy, "kill");
+	long peak, cur;
+	pid_t pid = -1;
+	int ret = -1, i, st;
+
+	sh = mmap(NULL, sizeof(*sh), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return -1;
+	memset(sh, 0, sizeof(*sh));
+	if (cg_write(cg, "restrack.policy", policy) ||
+	    cg_write_numeric(cg, "restrack.files.max", max))
+		goto out;
+	fflush(NULL);
+	pid = fork();
+	if (!pid)
+		sharers_parent(cg, fds, NR_SHARERS, sh);
+	for (i = 0; i < 1000 && !__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE);
+	     i++)
+		msleep(10);
+	if (!sh->ready) {
+		diag("%s: the sharers did not finish", policy);
+		goto out;
+	}
+	for (i = 0; i < NR_SHARERS; i++) {
+		st = sh->status[i];
+		if (fits ? !WIFEXITED(st) || WEXITSTATUS(st) :
+		    kill_policy ? !killed_by_sigkill(st) :
+		    !WIFEXITED(st) || WEXITSTATUS(st) != EMFILE) {
+			diag("%s, files.max %ld, %d open: sharer %d's exec: status %#x",
+			     policy, max, fds, i, st);
+			goto out;
+		}
+	}
+	peak = cg_read_long(cg, "restrack.files.peak");
+	cur = cg_read_long(cg, "restrack.files.current");
+	if (peak > max || cur != fds) {
+		diag("%s, files.max %ld: files.peak %ld, files.current %ld, %d open",
+		     policy, max, peak, cur, fds);
+		goto out;
+	}
+	if (rt_check(cg, policy) ||
+	    expect_events(cg, "restrack.events.local", 0,
+			  fits ? 0 : NR_SHARERS,
+			  fits || !kill_policy ? 0 : NR_SHARERS))
+		goto out;
+	ret = 0;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, 5000, NULL);
+	}
+	munmap(sh, sizeof(*sh));
+	return ret;
+}
+
+/*
+ * exec() gives a process that shares its table with other processes
+ * (clone(CLONE_FILES)) a copy of its own.  The copy is charged within
+ * files.max, like any other: an exec whose copy does not fit fails with
+ * EMFILE (deny) or is killed (kill), counted, and usage never passes the
+ * max; one that fits goes through.
+ */
+static int test_exec_shared_table(const char *root)
+{
+	static const struct {
+		const char *name, *policy;
+		long max;
+		bool fits;
+	} cases[] = {
+		{ "exec_deny", "deny", 32, false },
+		{ "exec_kill", "kill", 32, false },
+		{ "exec_fits", "deny", 46, true },
+	};
+	char cg[PATH_MAX] = "";
+	int ret = KSFT_FAIL;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		SETUP(cg_make(cg, root, cases[i].name));
+		EXPECT(!exec_sharers(cg, cases[i].policy, cases[i].max, 23,
+				     cases[i].fits), "%s", cases[i].name);
+		EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+		cg_destroy(cg);
+		cg[0] = '\0';
+	}
+	ret = KSFT_PASS;
+out:
+	if (cg[0])
+		cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * A thread-group's own threads end at exec(): no copy, so a process at
+ * its files.max execs from many threads.
+ */
+FIXTURE_TEST(test_exec_threads_at_max)
+{
+	long cur;
+
+	EXPECT(!ag_call(&f->a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
+	       strerror(errno));
+	cur = cg_read_long(f->cg, "restrack.files.current");
+	EXPECT(cur > 0 && !cg_write_numeric(f->cg, "restrack.files.max", cur),
+	       "files.max = files.current %ld", cur);
+	EXPECT(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	EXPECT(!wait_tasks(f->a.pid, 1), "other threads gone");
+	EXPECT(!rt_check(f->cg, "exec at the max"), "exact");
+	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, 0, 0),
+	       "no event");
+	return KSFT_PASS;
+out:
+	return KSFT_FAIL;
+}
+
+#define FLIP_CHUNK	(64L << 10)
+#define FLIP_BYTES	(40L << 20)
+
+/*
+ * mprotect() between two data protections (RW and W only) over hundreds
+ * of mappings, in a loop; meanwhile another process of the cgroup maps as
+ * much again, which heap.max (64M) never has room for.  Not once may its
+ * mmap() go through, and heap.peak stays within the max: the charge of the
+ * pages mprotect() re-accounts is held while it walks the mappings.
+ */
+static int test_mprotect_keeps_charge(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	long *got, max = 64L << 20, peak, deadline;
+	int ret = KSFT_FAIL, st, i;
+	pid_t flipper = -1, mapper = -1;
+
+	got = mmap(NULL, page_size, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SETUP(got == MAP_FAILED);
+	got[0] = got[1] = got[2] = 0;
+	SETUP(cg_make(cg, root, "mprotect_keep") ||
+	      cg_write_numeric(cg, "restrack.heap.max", max));
+
+	fflush(NULL);
+	flipper = fork();
+	if (!flipper) {
+		char *p;
+		long n;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (cg_enter(cg, getpid()))
+			_exit(2);
+		p = mmap(NULL, FLIP_BYTES, RW, ANON, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(3);
+		/* every other chunk unforkable: no two neighbours merge */
+		for (n = 0; n < FLIP_BYTES; n += 2 * FLIP_CHUNK)
+			if (madvise(p + n, FLIP_CHUNK, MADV_DONTFORK))
+				_exit(4);
+		__atomic_store_n(&got[0], 1, __ATOMIC_RELEASE);
+		for (;;) {
+			if (mprotect(p, FLIP_BYTES, PROT_WRITE) ||
+			    mprotect(p, FLIP_BYTES, RW))
+				_exit(5);
+			__atomic_add_fetch(&got[1], 1, __ATOMIC_RELAXED);
+		}
+	}
+	SETUP(flipper < 0);
+	for (i = 0; i < 500 && !__atomic_load_n(&got[0], __ATOMIC_ACQUIRE); i++)
+		msleep(10);
+	EXPECT(got[0] == 1, "the flipper mapped its 40M");
+
+	mapper = fork();
+	if (!mapper) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (cg_enter(cg, getpid()))
+			_exit(2);
+		for (;;) {
+			void *q = mmap(NULL, FLIP_BYTES, RW, ANON, -1, 0);
+
+			if (q != MAP_FAILED) {
+				__atomic_add_fetch(&got[2], 1, __ATOMIC_RELAXED);
+				munmap(q, FLIP_BYTES);
+			}
+		}
+	}
+	SETUP(mapper < 0);
+	deadline = now_ms() + 3000;
+	while (now_ms() < deadline && !got[2])
+		msleep(50);
+	kill(mapper, SIGKILL);
+	wait_exit(mapper, 5000, &st);
+	mapper = -1;
+	EXPECT(pid_alive(flipper), "the flipper still flips");
+	kill(flipper, SIGKILL);
+	wait_exit(flipper, 5000, &st);
+	flipper = -1;
+
+	peak = cg_read_long(cg, "restrack.heap.peak");
+	EXPECT(!got[2] && peak <= max,
+	       "%ld mmaps of 40M went through beside 40M held (%ld flips); heap.peak %ld, max %ld",
+	       got[2], got[1], peak, max);
+	EXPECT(got[1] > 0, "the flipper flipped");
+	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	if (mapper > 0) {
+		kill(mapper, SIGKILL);
+		wait_exit(mapper, 5000, NULL);
+	}
+	if (flipper > 0) {
+		kill(flipper, SIGKILL);
+		wait_exit(flipper, 5000, NULL);
+	}
+	if (got != MAP_FAILED)
+		munmap(got, page_size);
+	cg_destroy(cg);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct cg_test tests[] = {
 	TEST(test_interface),
@@ -2545,10 +2821,15 @@ static const struct cg_test tests[] = {
 	TEST(test_owner_files_owner_leaves),
 	TEST(test_owner_mm_busy),
 	TEST(test_clone_into_cgroup),
+	TEST(test_exec_shared_table),
+	TEST(test_exec_threads_at_max),
+	TEST(test_mprotect_keeps_charge),
 };
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], EXIT_AT_ONCE))
+		return 0;
 	agent_exec_hook(argc, argv);
 	return ksft_main(argc, argv, "restrack-test", tests, ARRAY_SIZE(tests), 120);
 }
