@@ -23,12 +23,18 @@
  * are an administrator's acts, so the calls that do them need
  * CAP_SYS_RESOURCE in the initial user namespace, a caller in the initial
  * cgroup namespace (a container must not leave its cgroups through them),
- * and for another process what kill(2) and prlimit(2) need.  fetch() needs
- * what reading /proc/PID/status needs.
+ * and for another process what kill(2) and prlimit(2) need.  On top of
+ * that, no call lets its caller do what cgroupfs would not: a move needs
+ * what a write of the destination's cgroup.procs needs (write access to it
+ * and to the cgroup.procs of the nearest common ancestor, with the
+ * caller's credentials), and resource_cap() and resource_reset() need
+ * write access to the files they write.  Registering takes a process out
+ * of its cgroup, and so out of every limit there, of every controller.
+ * fetch() needs what reading /proc/PID/status needs.
  *
  * cgroupfs is driven through a kernel-internal mount of the default
- * hierarchy with kernel credentials, as an administrator would; moves use
- * cgroup_attach_task() like a write to cgroup.procs.
+ * hierarchy with kernel credentials, once the caller's own have been
+ * checked; moves use cgroup_attach_task() like a write to cgroup.procs.
  *
  * Locking: restrack_reg_mutex serialises the system calls, the reaper and
  * /proc/tracker_status, and protects restrack_regs, restrack_orphans and
@@ -217,10 +223,104 @@ static struct dentry *restrack_top_dir(void)
 }
 
 /*
- * Move the process of @pid into the empty cgroup @dst.  Return 0, -ESRCH if
- * it is gone or exiting (nothing moved then), or an error of the migration.
+ * May @cred write the file @name of @cgrp, as opening it through cgroupfs
+ * would check?  0 or -EPERM.
  */
-static int restrack_move_process(struct pid *pid, struct cgroup *dst)
+static int restrack_may_write(const struct cred *cred, struct cgroup *cgrp,
+			      const char *name)
+{
+	const struct cred *old_cred;
+	struct kernfs_node *kn;
+	struct inode *inode;
+	int err = -EPERM;
+
+	kn = kernfs_find_and_get(cgrp->kn, name);
+	if (!kn)
+		return -EPERM;
+	inode = kernfs_get_inode(restrack_mnt->mnt_sb, kn);
+	kernfs_put(kn);
+	if (!inode)
+		return -EPERM;
+	old_cred = override_creds(cred);
+	if (!inode_permission(RESTRACK_IDMAP, inode, MAY_WRITE))
+		err = 0;
+	revert_creds(old_cred);
+	iput(inode);
+	return err;
+}
+
+/*
+ * May @cred move a process from @src to @dst, as a write of @dst's
+ * cgroup.procs would let it (cgroup_procs_write_permission()): write
+ * access to that file and to the cgroup.procs of the nearest common
+ * ancestor.  Its namespace rule holds: callers are in the initial cgroup
+ * namespace (restrack_may_manage()).  0 or -EPERM.
+ */
+static int restrack_may_migrate(const struct cred *cred, struct cgroup *src,
+				struct cgroup *dst)
+{
+	struct cgroup *com = src;
+
+	while (!cgroup_is_descendant(dst, com))
+		com = cgroup_parent(com);
+	return restrack_may_write(cred, com, "cgroup.procs") ?:
+	       restrack_may_write(cred, dst, "cgroup.procs");
+}
+
+/*
+ * May current move @src's process into a new cgroup in restrack/?  Asked
+ * before anything is made: the new cgroup is made by root, as restrack/
+ * is, so restrack/ (or the root, before it exists) stands for it.
+ */
+static int restrack_may_register(struct cgroup *src)
+{
+	struct cgroup *home = NULL;
+	const struct cred *old_cred;
+	struct dentry *top;
+	int err;
+
+	old_cred = override_creds(restrack_cred);
+	top = restrack_lookup(restrack_mnt->mnt_root, RESTRACK_DIR);
+	revert_creds(old_cred);
+	if (!IS_ERR(top)) {
+		home = restrack_cgroup_of_dir(top);
+		dput(top);
+		if (IS_ERR(home))
+			home = NULL;
+	}
+	mutex_lock(&cgroup_mutex);
+	err = restrack_may_migrate(current_cred(), src,
+				   home ?: &cgrp_dfl_root.cgrp);
+	mutex_unlock(&cgroup_mutex);
+	if (home)
+		cgroup_put(home);
+	return err;
+}
+
+/*
+ * May current write the limits and the policy of @reg's cgroup, as
+ * writing them through cgroupfs would need?  0 or -EPERM.
+ */
+static int restrack_may_limit(struct restrack_reg *reg)
+{
+	static const char * const files[] = {
+		"restrack.heap.max", "restrack.files.max", "restrack.policy",
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		if (restrack_may_write(current_cred(), reg->cgrp, files[i]))
+			return -EPERM;
+	return 0;
+}
+
+/*
+ * Move the process of @pid into the empty cgroup @dst, if @cred may
+ * (restrack_may_migrate()).  Return 0, -EPERM, -ESRCH if it is gone or
+ * exiting (nothing moved then), or an error of the migration.
+ */
+static int restrack_move_process(const struct cred *cred, struct pid *pid,
+				 struct cgroup *dst)
 {
 	struct task_struct *leader;
 	int ret = -ESRCH;
@@ -238,6 +338,7 @@ static int restrack_move_process(struct pid *pid, struct cgroup *dst)
 
 	if (leader) {
 		ret = cgroup_is_dead(dst) ? -ENODEV :
+		      restrack_may_migrate(cred, task_dfl_cgroup(leader), dst) ?:
 		      cgroup_attach_task(dst, leader, true);
 		/*
 		 * The migration skips exiting tasks: if none moved into the
@@ -253,12 +354,15 @@ static int restrack_move_process(struct pid *pid, struct cgroup *dst)
 	return ret;
 }
 
-/* Move every process of @from to @to, or to an ancestor if it cannot. */
-static void restrack_empty(struct cgroup *from, struct cgroup *to)
+/*
+ * Move every process of @from to @to, or to an ancestor if it cannot, if
+ * current may (restrack_may_migrate()): 0 or -EPERM.
+ */
+static int restrack_empty(struct cgroup *from, struct cgroup *to)
 {
 	struct css_task_iter it;
 	struct task_struct *task;
-	int pass;
+	int pass, err;
 
 	mutex_lock(&cgroup_mutex);
 	restrack_attach_lock();	/* and no fork adds one meanwhile */
@@ -269,6 +373,9 @@ static void restrack_empty(struct cgroup *from, struct cgroup *to)
 	 */
 	while (cgroup_is_dead(to) || cgroup_migrate_vet_dst(to))
 		to = cgroup_parent(to);
+	err = restrack_may_migrate(current_cred(), from, to);
+	if (err)
+		goto out;
 
 	/* A dying leader is listed while its threads live: bound the passes. */
 	for (pass = 0; pass < 2 && cgroup_is_populated(from); pass++) {
@@ -277,9 +384,10 @@ static void restrack_empty(struct cgroup *from, struct cgroup *to)
 			cgroup_attach_task(to, task, true);
 		css_task_iter_end(&it);
 	}
-
+out:
 	restrack_attach_unlock();
 	mutex_unlock(&cgroup_mutex);
+	return err;
 }
 
 static void restrack_reg_free(struct restrack_reg *reg)
@@ -469,22 +577,24 @@ static bool restrack_proc_visible(struct proc_fs_info *fs_info,
 /*
  * May current see @task as reading /proc/PID/status would let it: the
  * hidepid= option of the procfs at /proc in current's mount namespace,
- * checked as fs/proc/base.c does.
+ * checked as fs/proc/base.c does.  Where no procfs is mounted there (a
+ * chroot, a tmpfs over /proc), nothing tells what it would hide: then
+ * only what may ptrace-read @task may see it, as under hidepid=2.
  */
 static bool restrack_may_read(struct task_struct *task)
 {
-	struct proc_fs_info *fs_info;
 	struct path path;
-	bool ok = true;
+	bool ok;
 
 	if (same_thread_group(task, current))
 		return true;
 	if (kern_path("/proc", LOOKUP_FOLLOW, &path))
-		return true;	/* no procfs there, nothing hidden */
-	if (path.dentry->d_sb->s_magic == PROC_SUPER_MAGIC) {
-		fs_info = proc_sb_info(path.dentry->d_sb);
-		ok = restrack_proc_visible(fs_info, task);
-	}
+		return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
+	if (path.dentry->d_sb->s_magic == PROC_SUPER_MAGIC)
+		ok = restrack_proc_visible(proc_sb_info(path.dentry->d_sb),
+					   task);
+	else
+		ok = ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
 	path_put(&path);
 	return ok;
 }
@@ -528,12 +638,21 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	const struct cred *old_cred;
 	struct restrack_reg *reg;
 	struct dentry *top, *dir;
+	struct cgroup *src;
 	char name[16];
 	int err, tries;
 
 	mutex_lock(&restrack_reg_mutex);
 	err = -ENFILE;
 	if (restrack_reg_find(pid))
+		goto out_unlock;
+	rcu_read_lock();
+	src = task_dfl_cgroup(task);
+	cgroup_get(src);
+	rcu_read_unlock();
+	err = restrack_may_register(src);
+	cgroup_put(src);
+	if (err)
 		goto out_unlock;
 	/* The number's previous owner has gone; its reaper may not have run. */
 	reg = xa_load(&restrack_regs, pid_nr(pid));
@@ -595,7 +714,7 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 		goto out_rmdir;
 	WRITE_ONCE(reg->rc->registered, true);
 
-	err = restrack_move_process(reg->pid, reg->cgrp);
+	err = restrack_move_process(old_cred, reg->pid, reg->cgrp);
 	if (err) {
 		WRITE_ONCE(reg->rc->registered, false);
 		xa_erase(&restrack_regs, reg->nr);
@@ -764,14 +883,16 @@ SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
 SYSCALL_DEFINE1(deregister, pid_t, pid)
 {
 	struct restrack_reg *reg;
+	int err;
 
 	reg = restrack_reg_get(pid, true, -ESRCH);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
-	restrack_empty(reg->cgrp, reg->origin);
-	restrack_reg_end(reg);
+	err = restrack_empty(reg->cgrp, reg->origin);
+	if (!err)
+		restrack_reg_end(reg);
 	mutex_unlock(&restrack_reg_mutex);
-	return 0;
+	return err;
 }
 
 /**
@@ -793,6 +914,7 @@ SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
 {
 	struct restrack_reg *reg;
 	struct restrack_cgroup *rc;
+	int err;
 
 	if (heap_quota_mib < RESTRACK_UNLIMITED ||
 	    file_quota < RESTRACK_UNLIMITED)
@@ -801,9 +923,12 @@ SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
 
-	if (reg->capped) {
+	err = restrack_may_limit(reg);
+	if (!err && reg->capped)
+		err = -ENFILE;
+	if (err) {
 		mutex_unlock(&restrack_reg_mutex);
-		return -ENFILE;
+		return err;
 	}
 	reg->capped = true;
 	rc = reg->rc;
@@ -834,6 +959,10 @@ SYSCALL_DEFINE1(resource_reset, pid_t, pid)
 	reg = restrack_reg_get(pid, true, -EINVAL);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
+	if (restrack_may_limit(reg)) {
+		mutex_unlock(&restrack_reg_mutex);
+		return -EPERM;
+	}
 
 	rc = reg->rc;
 	restrack_set_max(rc, RESTRACK_HEAP, RESTRACK_MAX);

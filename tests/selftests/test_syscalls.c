@@ -1033,23 +1033,28 @@ static int in_child(int (*fn)(void *), void *arg, const char *what)
 	return KSFT_PASS;
 }
 
-static int become_nobody(bool keep_sys_resource)
+#define CAP(c)		(1ULL << (c))
+
+/* Become nobody, keeping the capabilities of the mask @keep (CAP(c)). */
+static int become_nobody(unsigned long long keep)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct d[2] = { { 0 } };
-	unsigned int bit = 1U << (CAP_SYS_RESOURCE % 32);
+	int i;
 
-	if (keep_sys_resource && prctl(PR_SET_KEEPCAPS, 1))
+	if (keep && prctl(PR_SET_KEEPCAPS, 1))
 		return -1;
 	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 	    setresuid(NOBODY, NOBODY, NOBODY))
 		return -1;
-	if (!keep_sys_resource)
+	if (!keep)
 		return 0;
-	d[CAP_SYS_RESOURCE / 32].effective = bit;
-	d[CAP_SYS_RESOURCE / 32].permitted = bit;
+	for (i = 0; i < 2; i++) {
+		d[i].effective = keep >> (32 * i);
+		d[i].permitted = keep >> (32 * i);
+	}
 	return syscall(SYS_capset, &h, d);
 }
 
@@ -1091,7 +1096,7 @@ static int unpriv_child(void *p)
 {
 	const struct unpriv *u = p;
 
-	if (u->as_nobody ? become_nobody(false) :
+	if (u->as_nobody ? become_nobody(0) :
 			   drop_cap(CAP_SYS_RESOURCE)) {
 		diag("dropping privilege: %s", strerror(errno));
 		return KSFT_FAIL;
@@ -2470,23 +2475,71 @@ out:
 }
 
 /*
- * As nobody with CAP_SYS_RESOURCE alone: its own process yes, a root
- * process no (kill(2) and prlimit(2) would refuse it too).
+ * As nobody with CAP_SYS_RESOURCE alone: not a root process (kill(2) and
+ * prlimit(2) would refuse it too), and not its own either, which it could
+ * not move out of its cgroup through cgroup.procs (root's) either.
  */
 static int other_user_calls(void *p)
 {
 	const struct outsider *o = p;
+	char cg[PATH_MAX];
 	int ret = KSFT_FAIL;
 
-	SETUP(become_nobody(true));
-	EXPECT(has_cap(CAP_SYS_RESOURCE) && !has_cap(CAP_KILL), "caps");
+	SETUP(task_cgroup(getpid(), 0, cg, sizeof(cg)));
+	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
+	EXPECT(has_cap(CAP_SYS_RESOURCE) && !has_cap(CAP_KILL) &&
+	       !has_cap(CAP_DAC_OVERRIDE), "caps");
 	EXPECT_CALL(restrack_resource_cap(o->target, 0, 0), EPERM);
 	EXPECT_CALL(restrack_resource_reset(o->target), EPERM);
 	EXPECT_CALL(restrack_deregister(o->target), EPERM);
+	EXPECT_CALL(restrack_register(getpid()), EPERM);
+	EXPECT(in_cgroup(getpid(), cg) && is_unregistered(getpid()),
+	       "still where it was");
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/*
+ * As nobody with CAP_SYS_RESOURCE and CAP_DAC_OVERRIDE, which lets it
+ * write cgroup.procs: its own process yes.
+ */
+static int dac_override_calls(void *p)
+{
+	int ret = KSFT_FAIL;
+
+	(void)p;
+	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE) | CAP(CAP_DAC_OVERRIDE)));
 	EXPECT_CALL(restrack_register(getpid()), 0);
 	EXPECT(in_reg_cgroup(getpid(), getpid()), "registered itself");
 	EXPECT_CALL(restrack_resource_cap(getpid(), -1, 1000), 0);
+	EXPECT(!limits_are(getpid(), CG_MAX, 1000, "kill"), "capped");
+	EXPECT_CALL(restrack_resource_reset(getpid()), 0);
 	EXPECT_CALL(restrack_deregister(getpid()), 0);
+	EXPECT(is_unregistered(getpid()), "deregistered");
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/*
+ * Registered and capped by root, then nobody with CAP_SYS_RESOURCE: it
+ * can neither lift its quotas nor leave its cgroup, as cgroupfs would not
+ * let it write the limits or cgroup.procs (root's).
+ */
+static int capped_self_calls(void *p)
+{
+	int ret = KSFT_FAIL;
+
+	(void)p;
+	EXPECT_CALL(restrack_register(getpid()), 0);
+	EXPECT_CALL(restrack_resource_cap(getpid(), -1, 1000), 0);
+	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
+	EXPECT_CALL(restrack_resource_reset(getpid()), EPERM);
+	EXPECT_CALL(restrack_deregister(getpid()), EPERM);
+	EXPECT_CALL(restrack_resource_cap(getpid(), -1, -1), EPERM);
+	EXPECT(is_registered(getpid()) &&
+	       !limits_are(getpid(), CG_MAX, 1000, "kill"), "still capped");
 	ret = KSFT_PASS;
 out:
 	return ret;
@@ -2497,7 +2550,7 @@ static int other_user_register(void *p)
 	const struct outsider *o = p;
 	int ret = KSFT_FAIL;
 
-	SETUP(become_nobody(true));
+	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
 	EXPECT_CALL(restrack_register(o->target), EPERM);
 	ret = KSFT_PASS;
 out:
@@ -2527,9 +2580,66 @@ FIXTURE_TEST(test_privilege_scope)
 	       "nothing changed");
 	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
 	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT(in_child(dac_override_calls, NULL,
+			"nobody with CAP_SYS_RESOURCE and CAP_DAC_OVERRIDE") ==
+	       KSFT_PASS, "allowed");
+	EXPECT(in_child(capped_self_calls, NULL, "capped, then nobody") ==
+	       KSFT_PASS, "refused");
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;
+}
+
+/* In a cgroup with files.max 16, as nobody with CAP_SYS_RESOURCE alone */
+static int files_max_16_calls(void *p)
+{
+	const char *cg = p;
+	int ret = KSFT_FAIL, n = 0, err, fd = -1, last = -1;
+	long before, cur;
+
+	SETUP(cg_enter(cg, getpid()));
+	/* less the descriptor that lists /proc/PID/fd */
+	before = fd_count(getpid()) - 1;
+	SETUP(before < 0);
+	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
+	EXPECT_CALL(restrack_register(getpid()), EPERM);
+	while (n < 64 && (fd = open("/dev/null", O_RDONLY)) >= 0) {
+		last = fd;
+		n++;
+	}
+	err = errno;
+	/* one descriptor back, to read files.current with */
+	if (last >= 0)
+		close(last);
+	cur = cg_read_long(cg, "restrack.files.current");
+	EXPECT(err == EMFILE && before + n == 16 && cur == 16,
+	       "%ld open, then %d more, then %s; files.current %ld",
+	       before, n, strerror(err), cur);
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+/*
+ * register cannot take a process out of its cgroup's limits for a caller
+ * that cgroupfs would not let move it: a process of uid 1000 with
+ * CAP_SYS_RESOURCE alone, in a cgroup with files.max 16, stays there and
+ * gets 16 descriptors, not more.
+ */
+static int test_register_keeps_limits(const char *root)
+{
+	char cg[PATH_MAX] = "";
+	int ret = KSFT_FAIL;
+
+	SETUP(cg_make(cg, root, "files16") ||
+	      cg_write(cg, "restrack.files.max", "16"));
+	EXPECT(in_child(files_max_16_calls, cg, "files.max 16, nobody") ==
+	       KSFT_PASS, "the limit holds");
+	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+	ret = KSFT_PASS;
+out:
+	cg_destroy(cg);
+	return ret;
 }
 
 /* With hidepid=2 on /proc, nobody may neither fetch nor list root's. */
@@ -2542,12 +2652,47 @@ static int hidepid_calls(void *p)
 	SETUP(unshare(CLONE_NEWNS) ||
 	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	      mount("proc", "/proc", "proc", 0, "hidepid=2"));
-	SETUP(become_nobody(false));
+	SETUP(become_nobody(0));
 	EXPECT_CALL(restrack_fetch(&st, o->target), EPERM);
 	EXPECT(status_has(o->target) == 0, "not listed");
 	ret = KSFT_PASS;
 out:
 	return ret;
+}
+
+/*
+ * With no procfs at /proc (a tmpfs over it), nothing says what /proc would
+ * hide: nobody may fetch root's process, which it may not ptrace-read.
+ */
+static int no_procfs_calls(void *p)
+{
+	const struct outsider *o = p;
+	struct per_proc_resource st;
+	int ret = KSFT_FAIL;
+
+	SETUP(unshare(CLONE_NEWNS) ||
+	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	      mount("tmpfs", "/proc", "tmpfs", 0, NULL));
+	EXPECT_CALL(restrack_fetch(&st, getpid()), EINVAL);
+	SETUP(become_nobody(0));
+	EXPECT_CALL(restrack_fetch(&st, o->target), EPERM);
+	ret = KSFT_PASS;
+out:
+	return ret;
+}
+
+FIXTURE_TEST(test_fetch_no_procfs)
+{
+	struct outsider o;
+
+	o.target = f->a.pid;
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT(in_child(no_procfs_calls, &o, "tmpfs over /proc") == KSFT_PASS,
+	       "refused");
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	return KSFT_PASS;
+out:
+	return KSFT_FAIL;
 }
 
 FIXTURE_TEST(test_fetch_hidepid)
@@ -2759,6 +2904,8 @@ static const struct cg_test tests[] = {
 	TEST(test_status_1000),
 	TEST(test_fork_exit_escape),
 	TEST(test_privilege_scope),
+	TEST(test_register_keeps_limits),
+	TEST(test_fetch_no_procfs),
 	TEST(test_fetch_hidepid),
 	TEST(test_cap_huge),
 	TEST(test_cap_kill_once),

@@ -16,6 +16,9 @@
 
 #include "cgroup-internal.h"
 
+/* The id mapping of restrack's own cgroup2 mount. */
+#define RESTRACK_IDMAP	(&nop_mnt_idmap)
+
 /* Look @name up in @dir, taking the directory's lock if it must. */
 static inline struct dentry *restrack_lookup_unlocked(struct dentry *dir,
 						      const char *name)
