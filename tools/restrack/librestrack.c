@@ -38,6 +38,12 @@ static const char *parse_digits(const char *p, uint64_t *v, int *err)
 	return p;
 }
 
+/* "max", as cgroupfs writes no limit, or "infinity", as systemd does */
+static bool restrack_is_unlimited(const char *s)
+{
+	return !strcmp(s, "max") || !strcmp(s, "infinity");
+}
+
 int restrack_parse_size(const char *s, uint64_t *bytes)
 {
 	uint64_t whole, frac = 0, fracdiv = 1;
@@ -45,7 +51,7 @@ int restrack_parse_size(const char *s, uint64_t *bytes)
 	unsigned __int128 v;
 	int shift = 0, err = 0;
 
-	if (!strcmp(s, "max")) {
+	if (restrack_is_unlimited(s)) {
 		*bytes = RESTRACK_MAX;
 		return 0;
 	}
@@ -62,9 +68,9 @@ int restrack_parse_size(const char *s, uint64_t *bytes)
 			fracdiv *= 10;
 		}
 	}
-	if (*p && strchr("kKmMgGtTpP", *p))
-		shift = 10 * (int)(strchr("kmgtp", tolower((unsigned char)*p)) -
-				   "kmgtp" + 1);
+	if (*p && strchr("kKmMgGtTpPeE", *p))
+		shift = 10 * (int)(strchr("kmgtpe", tolower((unsigned char)*p)) -
+				   "kmgtpe" + 1);
 	if (shift) {
 		p++;
 		if (!strcmp(p, "iB") || !strcmp(p, "B"))
@@ -92,7 +98,7 @@ int restrack_parse_count(const char *s, uint64_t *n)
 	const char *end;
 	int err = 0;
 
-	if (!strcmp(s, "max")) {
+	if (restrack_is_unlimited(s)) {
 		*n = RESTRACK_MAX;
 		return 0;
 	}
@@ -102,6 +108,35 @@ int restrack_parse_count(const char *s, uint64_t *n)
 	if (*end)
 		return -EINVAL;
 	return err;
+}
+
+int restrack_parse_quota_mib(const char *s, long *mib)
+{
+	const char *p = s;
+	uint64_t v;
+	int err;
+
+	if (!strcmp(s, "-1") || restrack_is_unlimited(s)) {
+		*mib = RESTRACK_UNLIMITED;
+		return 0;
+	}
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p != s && !*p) {
+		/* a bare number: MiB */
+		err = restrack_parse_count(s, &v);
+		if (!err && v > (uint64_t)INT64_MAX >> 20)
+			err = -ERANGE;
+	} else {
+		err = restrack_parse_size(s, &v);
+		if (!err && v & ((1 << 20) - 1))
+			err = -EDOM;
+		v >>= 20;
+	}
+	if (err)
+		return err;
+	*mib = (long)v;
+	return 0;
 }
 
 int restrack_parse_pid(const char *s, pid_t *pid)
@@ -178,7 +213,8 @@ const char *restrack_strerror(int err)
 		err = -err;
 	switch (err) {
 	case EPERM:
-		return "operation not permitted: needs CAP_SYS_RESOURCE";
+		return "operation not permitted: needs CAP_SYS_RESOURCE, and root "
+		       "as cgroupfs would for the same change";
 	case EACCES:
 		return "permission denied: needs root, or a cgroup delegated to you";
 	case ESRCH:

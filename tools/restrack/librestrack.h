@@ -35,14 +35,22 @@
 #define RESTRACK_RUN_PARENT	"restrack.run"
 
 /*
- * "4096", "64K", "64M", "1.5G", "2T" (binary units, case-insensitive, an
- * optional trailing "B" or "iB"), or "max".  -EINVAL for anything else,
- * negative numbers and fractions of a byte included; -ERANGE when it does
- * not fit in 63 bits.
+ * "4096", "64K", "64M", "1.5G", "2T", "1E" (binary units K, M, G, T, P and
+ * E as restrack.heap.max takes them, case-insensitive, an optional
+ * trailing "B" or "iB"), or "max" or "infinity" (as systemd writes it) for
+ * no limit.  -EINVAL for anything else, negative numbers and fractions of
+ * a byte included; -ERANGE when it does not fit in 63 bits.
  */
 int restrack_parse_size(const char *s, uint64_t *bytes);
-/* A decimal count or "max"; same errors. */
+/* A decimal count, or "max" or "infinity"; same errors. */
 int restrack_parse_count(const char *s, uint64_t *n);
+/*
+ * A heap quota for resource_cap(), in MiB: a bare number is MiB, as the
+ * system call takes it; a size with a unit must be a whole number of MiB
+ * (-EDOM otherwise: never rounded down); -1, "max" or "infinity" for none
+ * (RESTRACK_UNLIMITED).  Else the errors of restrack_parse_size().
+ */
+int restrack_parse_quota_mib(const char *s, long *mib);
 /* A process id: a positive decimal number. -EINVAL otherwise. */
 int restrack_parse_pid(const char *s, pid_t *pid);
 /* Seconds with an optional fraction, > 0, at most a day; -EINVAL. */

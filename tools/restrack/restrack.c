@@ -104,7 +104,8 @@ static const char usage_main[] =
 "  deregister PID                 move PID back and remove its cgroup\n"
 "  help [COMMAND]                 this text, or the help of COMMAND\n"
 "\n"
-"Sizes: bytes with an optional K, M, G, T suffix (1.5G), or \"max\".\n"
+"Sizes: bytes with an optional K, M, G, T, P or E suffix (1.5G); \"max\" or\n"
+"\"infinity\" for no limit.  cap's HEAP is MiB (64 = 64M).\n"
 "Exit status: 0 success, 1 failure, 2 usage error; run: the command's.\n"
 "\"restrack COMMAND --help\" and restrack(8) say more.\n";
 
@@ -172,7 +173,9 @@ static const char usage_register[] =
 "Usage: restrack register PID\n"
 "\n"
 "Move process PID (all its threads) into its own cgroup, restrack/PID,\n"
-"where its heap and open files are counted.  Needs CAP_SYS_RESOURCE.\n";
+"where its heap and open files are counted.  It leaves its cgroup, and\n"
+"every limit there, of every controller.  Needs CAP_SYS_RESOURCE and, as\n"
+"cgroupfs would, root (uid 0 or CAP_DAC_OVERRIDE).\n";
 
 static const char usage_fetch[] =
 "Usage: restrack fetch PID\n"
@@ -183,21 +186,24 @@ static const char usage_fetch[] =
 static const char usage_cap[] =
 "Usage: restrack cap PID HEAP FILES\n"
 "\n"
-"Set the quotas of registered process PID: HEAP a size (64M, 1G; whole MiB\n"
-"count), FILES a count; \"max\" or -1 for no quota.  A process over a quota\n"
-"is killed (policy kill).  Reset before setting new quotas.  Needs\n"
-"CAP_SYS_RESOURCE.\n";
+"Set the quotas of registered process PID: HEAP in MiB (64), or a size that\n"
+"is a whole number of MiB (64M, 1G), FILES a count; \"max\", \"infinity\" or\n"
+"-1 for no quota.  A process over a quota is killed (policy kill).  Reset\n"
+"before setting new quotas.  Needs CAP_SYS_RESOURCE and, as cgroupfs would,\n"
+"root (uid 0 or CAP_DAC_OVERRIDE).\n";
 
 static const char usage_reset[] =
 "Usage: restrack reset PID\n"
 "\n"
-"Lift both quotas of registered process PID.  Needs CAP_SYS_RESOURCE.\n";
+"Lift both quotas of registered process PID.  Needs CAP_SYS_RESOURCE and,\n"
+"as cgroupfs would, root (uid 0 or CAP_DAC_OVERRIDE).\n";
 
 static const char usage_deregister[] =
 "Usage: restrack deregister PID\n"
 "\n"
 "Move registered process PID back to the cgroup it came from and remove\n"
-"restrack/PID.  Needs CAP_SYS_RESOURCE.\n";
+"restrack/PID.  Needs CAP_SYS_RESOURCE and, as cgroupfs would, root (uid 0\n"
+"or CAP_DAC_OVERRIDE).\n";
 
 static bool is_help(const char *a)
 {
@@ -228,7 +234,7 @@ static int bad_size(const char *what, const char *s, int err)
 {
 	return usage_error("bad %s '%s': %s", what, s,
 			   err == -ERANGE ? "too large" :
-			   "expected a number with an optional K, M, G or T suffix, or max");
+			   "expected a number with an optional K, M, G, T, P or E suffix, or max");
 }
 
 static int bad_count(const char *what, const char *s, int err)
@@ -1217,18 +1223,19 @@ static int cmd_syscall(int argc, char **argv, const char *help)
 		return usage_error("'%s' is not a process id (a positive number)",
 				   argv[1]);
 	if (!strcmp(cmd, "cap")) {
-		uint64_t heap, files;
+		uint64_t files = RESTRACK_MAX;
 
-		heap = RESTRACK_MAX;
-		files = RESTRACK_MAX;
-		r = strcmp(argv[2], "-1") ? restrack_parse_size(argv[2], &heap) : 0;
+		r = restrack_parse_quota_mib(argv[2], &heap_mib);
+		if (r == -EDOM)
+			return usage_error("bad heap quota '%s': not a whole number of MiB (the system call counts MiB)",
+					   argv[2]);
 		if (r)
-			return bad_size("heap quota", argv[2], r);
+			return usage_error("bad heap quota '%s': %s", argv[2],
+					   r == -ERANGE ? "too large" :
+					   "expected MiB (64), a size in whole MiB (64M, 1G), or max");
 		r = strcmp(argv[3], "-1") ? restrack_parse_count(argv[3], &files) : 0;
 		if (r)
 			return bad_count("file quota", argv[3], r);
-		heap_mib = heap == RESTRACK_MAX ? RESTRACK_UNLIMITED :
-						  (long)(heap >> 20);
 		nfiles = files == RESTRACK_MAX ? RESTRACK_UNLIMITED : (long)files;
 	}
 

@@ -381,6 +381,8 @@ fetch -5|'-5' is not a process id
 register|missing argument
 register 1 2|too many arguments
 cap 1 12Q 3|bad heap quota '12Q'
+cap 1 512K 3|bad heap quota '512K': not a whole number of MiB
+cap 1 1.5M 3|bad heap quota '1.5M': not a whole number of MiB
 cap 1 1M x|bad file quota 'x'
 EOF
 RESTRACK_TRACKER_STATUS=$T/none rt fetch 1

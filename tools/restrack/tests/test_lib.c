@@ -40,6 +40,11 @@ static const struct {
 	{ "2T", 0, 2ULL << 40 },
 	{ "1P", 0, 1ULL << 50 },
 	{ "max", 0, RESTRACK_MAX },
+	{ "infinity", 0, RESTRACK_MAX },
+	{ "1E", 0, 1ULL << 60 },
+	{ "7E", 0, 7ULL << 60 },
+	{ "8E", -ERANGE, 0 },
+	{ "Infinity", -EINVAL, 0 },
 	{ "9223372036854775807", 0, 9223372036854775807ULL },
 	{ "9223372036854775808", -ERANGE, 0 },
 	{ "99999999999999999999", -ERANGE, 0 },
@@ -86,6 +91,7 @@ static const struct {
 	uint64_t n;
 } counts[] = {
 	{ "0", 0, 0 }, { "16", 0, 16 }, { "max", 0, RESTRACK_MAX },
+	{ "infinity", 0, RESTRACK_MAX },
 	{ "-1", -EINVAL, 0 }, { "1K", -EINVAL, 0 }, { "", -EINVAL, 0 },
 	{ "1.0", -EINVAL, 0 }, { "99999999999999999999", -ERANGE, 0 },
 };
@@ -127,6 +133,45 @@ static void test_sizes(void)
 		restrack_format_size(in, buf);
 		check(!restrack_parse_size(buf, &out) && out == in,
 		      "round trip %s", buf);
+	}
+}
+
+static const struct {
+	const char *in;
+	int err;
+	long mib;
+} quotas[] = {
+	{ "64", 0, 64 },		/* a bare number is MiB */
+	{ "100", 0, 100 },
+	{ "0", 0, 0 },
+	{ "64M", 0, 64 },
+	{ "1G", 0, 1024 },
+	{ "1.5G", 0, 1536 },
+	{ "1048576K", 0, 1024 },
+	{ "512K", -EDOM, 0 },		/* never rounded down to 0 */
+	{ "1.5M", -EDOM, 0 },
+	{ "100B", -EDOM, 0 },
+	{ "-1", 0, RESTRACK_UNLIMITED },
+	{ "max", 0, RESTRACK_UNLIMITED },
+	{ "infinity", 0, RESTRACK_UNLIMITED },
+	{ "8796093022207", 0, 8796093022207L },
+	{ "8796093022208", -ERANGE, 0 },
+	{ "-2", -EINVAL, 0 },
+	{ "12Q", -EINVAL, 0 },
+	{ "", -EINVAL, 0 },
+};
+
+static void test_quotas(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(quotas); i++) {
+		long v = 12345;
+		int err = restrack_parse_quota_mib(quotas[i].in, &v);
+
+		check(err == quotas[i].err && (err ? v == 12345 :
+					       v == quotas[i].mib),
+		      "parse heap quota '%s'", quotas[i].in);
 	}
 }
 
@@ -234,6 +279,7 @@ static void test_escape(void)
 int main(void)
 {
 	test_sizes();
+	test_quotas();
 	test_counts_pids();
 	test_tracker();
 	test_escape();
