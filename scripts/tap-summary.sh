@@ -60,9 +60,10 @@ suite != "" && /^not ok [0-9]+/ {
 }
 # Any kernel report fails the run: panics, oopses, WARN()s (lockdep, RCU
 # and refcount reports are WARNINGs), KASAN and sleep-in-atomic BUGs, UBSAN,
-# kmemleak, hung tasks and RCU stalls.  The guest console shows warnings
+# kmemleak, hung tasks and RCU stalls, and a bare stack dump ("Call Trace:"
+# on x86_64, "Call trace:" on arm64).  The guest console shows warnings
 # (loglevel=5, scripts/run-vm.sh).
-/(Kernel panic|BUG:|Oops|WARNING:|Call Trace:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)/ {
+/(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)/ {
 	reports++
 	if (reports <= 20) printf "FAIL %s: kernel: %s\n", label, $0
 	if (reports == 1) failed++
