@@ -65,6 +65,7 @@ struct ctl {
 	long enomem[NWORKERS];
 	long emfile[NWORKERS];
 	long forks[NWORKERS];
+	long granted[NWORKERS];	/* mmaps and opens that went through */
 };
 
 static struct ctl *ctl;
@@ -168,6 +169,7 @@ static void op_mmap(struct thread_state *t)
 	t->maps[t->nmaps].addr = p;
 	t->maps[t->nmaps].len = pages * page_size;
 	t->nmaps++;
+	__atomic_add_fetch(&ctl->granted[t->worker], 1, __ATOMIC_RELAXED);
 }
 
 static void op_munmap(struct thread_state *t)
@@ -277,10 +279,12 @@ static void op_open(struct thread_state *t)
 {
 	int fd = open("/dev/null", O_RDONLY);
 
-	if (fd < 0)
+	if (fd < 0) {
 		count_err(t, errno);
-	else
-		add_fd(t, fd);
+		return;
+	}
+	add_fd(t, fd);
+	__atomic_add_fetch(&ctl->granted[t->worker], 1, __ATOMIC_RELAXED);
 }
 
 static void op_dup(struct thread_state *t)
@@ -834,6 +838,13 @@ static int test_stress(const char *root)
 			fails++;
 	EXPECT(ctl->ops[0] + ctl->ops[1] + ctl->ops[2] + ctl->ops[3] > 1000,
 	       "the workers made progress");
+	/* a kernel that refused everything would pass the checks above */
+	EXPECT(ctl->granted[0] + ctl->granted[1] + ctl->granted[2] +
+	       ctl->granted[3] > 100, "mmaps and opens went through: %ld",
+	       ctl->granted[0] + ctl->granted[1] + ctl->granted[2] +
+	       ctl->granted[3]);
+	/* K's limits are far below what a victim maps and opens */
+	EXPECT(kills > 0, "victims were killed");
 	EXPECT(!fails, "%d check(s) failed", fails);
 	ret = KSFT_PASS;
 out:
