@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # restrack: entry points.  See README.md.
 #
-#   make patch   out/restrack-<line>.patch for each line
+#   make patch   out/restrack-<line>.patch for each line with a tree here
 #   make check   apply, lint, build, boot and test every line (CI runs this)
 #   make check-debug  the in-VM suite and the fuzzer on lockdep/KASAN/UBSAN/
 #                kmemleak kernels (LINES, DEBUG_ARCHES, FUZZ_SECONDS)
@@ -19,7 +19,7 @@ LINES	?=
 LINE	?= 6.1
 ARCH	?= x86_64
 ARCHES	?= x86_64 arm64
-export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13
+export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
@@ -28,7 +28,7 @@ S := scripts
 all: patch
 
 patch:
-	@for l in $(or $(LINES),6.1 6.12 6.13); do $(S)/mkpatch.sh $$l || exit; done
+	@$(S)/patches.sh
 
 check:
 	@$(S)/check.sh

@@ -51,6 +51,13 @@ pristine_tree() {
 	echo "$tree"
 }
 
+# has_tree LINE: a tree of LINE can be had (given, Debian's, or recorded).
+has_tree() {
+	local var=KSRC_${1//./_}
+	[ -n "${!var:-}" ] || [ -n "${KSRC:-}" ] ||
+		[ -n "$(debian_tarball "$1")" ] || [ -f "$CACHE/ksrc-$1" ]
+}
+
 # The 6.13 tree, if one is configured (KSRC_6_13 or scripts/ksrc.sh).
 configured_tree() {
 	local var=KSRC_${1//./_}
