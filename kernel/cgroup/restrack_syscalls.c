@@ -55,6 +55,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
@@ -602,7 +603,8 @@ static bool restrack_may_read(struct task_struct *task)
 /*
  * May current act on @task: what kill(2) needs (matching ids or
  * CAP_KILL), and what prlimit(2) needs to raise a limit, checked as
- * ptrace_may_access() does.  Current holds CAP_SYS_RESOURCE already.
+ * ptrace_may_access() does, and what the LSMs say of both.  Current holds
+ * CAP_SYS_RESOURCE already.
  */
 static bool restrack_may_control(struct task_struct *task)
 {
@@ -613,13 +615,16 @@ static bool restrack_may_control(struct task_struct *task)
 		return true;
 	rcu_read_lock();
 	tcred = __task_cred(task);
-	ok = uid_eq(cred->euid, tcred->suid) ||
-	     uid_eq(cred->euid, tcred->uid) ||
-	     uid_eq(cred->uid, tcred->suid) ||
-	     uid_eq(cred->uid, tcred->uid) ||
-	     ns_capable(tcred->user_ns, CAP_KILL);
+	ok = (uid_eq(cred->euid, tcred->suid) ||
+	      uid_eq(cred->euid, tcred->uid) ||
+	      uid_eq(cred->uid, tcred->suid) ||
+	      uid_eq(cred->uid, tcred->uid) ||
+	      ns_capable(tcred->user_ns, CAP_KILL)) &&
+	     !security_task_prlimit(cred, tcred,
+				    LSM_PRLIMIT_READ | LSM_PRLIMIT_WRITE);
 	rcu_read_unlock();
-	return ok && ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS);
+	return ok && !security_task_kill(task, SEND_SIG_NOINFO, SIGKILL, NULL) &&
+	       ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS);
 }
 
 /*
@@ -1024,9 +1029,11 @@ static void restrack_status_stop(struct seq_file *m, void *v)
 
 static int restrack_status_show(struct seq_file *m, void *v)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct super_block *sb = file_inode(m->file)->i_sb;
+	/* pids as the procfs it was opened from shows them, as /proc/PID */
+	struct pid_namespace *ns = proc_pid_ns(sb);
 	struct cgroup_namespace *cgns = current->nsproxy->cgroup_ns;
-	struct proc_fs_info *fs_info = proc_sb_info(file_inode(m->file)->i_sb);
+	struct proc_fs_info *fs_info = proc_sb_info(sb);
 	struct restrack_reg *reg = v;
 	struct restrack_cgroup *rc;
 	char comm[TASK_COMM_LEN], *path = m->private, *s;

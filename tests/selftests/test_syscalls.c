@@ -257,9 +257,19 @@ static int status_parse_line(char *line, struct status_entry *e)
  * line and returns the number of entries, -1 on error.  With @pid > 0,
  * *@found tells whether @pid has an entry (at most one), and @e gets it.
  */
+static int status_read_at(const char *path, pid_t pid, struct status_entry *e,
+			  bool *found);
+
 static int status_read(pid_t pid, struct status_entry *e, bool *found)
 {
-	char *buf = read_text_alloc(STATUS_PATH, NULL), *line, *save = NULL;
+	return status_read_at(STATUS_PATH, pid, e, found);
+}
+
+/* The same, of the tracker_status at @path (of another procfs) */
+static int status_read_at(const char *path, pid_t pid, struct status_entry *e,
+			  bool *found)
+{
+	char *buf = read_text_alloc(path, NULL), *line, *save = NULL;
 	char copy[512];
 	struct status_entry tmp;
 	int entries = 0, ret = -1;
@@ -267,26 +277,26 @@ static int status_read(pid_t pid, struct status_entry *e, bool *found)
 	if (found)
 		*found = false;
 	if (!buf) {
-		diag("reading %s: %s", STATUS_PATH, strerror(errno));
+		diag("reading %s: %s", path, strerror(errno));
 		return -1;
 	}
 	line = strtok_r(buf, "\n", &save);
 	if (!line || strcmp(line, STATUS_HEADER)) {
-		diag("%s: header is \"%s\", expected \"%s\"", STATUS_PATH,
+		diag("%s: header is \"%s\", expected \"%s\"", path,
 		     line ? line : "", STATUS_HEADER);
 		goto out;
 	}
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		snprintf(copy, sizeof(copy), "%s", line);
 		if (status_parse_line(line, &tmp)) {
-			diag("%s: malformed line \"%s\"", STATUS_PATH, copy);
+			diag("%s: malformed line \"%s\"", path, copy);
 			goto out;
 		}
 		entries++;
 		if (pid <= 0 || tmp.pid != pid)
 			continue;
 		if (found && *found) {
-			diag("%s: two lines for pid %d", STATUS_PATH, pid);
+			diag("%s: two lines for pid %d", path, pid);
 			goto out;
 		}
 		if (e)
@@ -1817,11 +1827,23 @@ static int pidns_inner(const struct pidns_ctx *c)
 {
 	struct per_proc_resource st;
 	struct status_entry e;
-	char self[PATH_MAX], x = 'R';
+	char self[PATH_MAX], outer_status[64], x = 'R';
 	bool found;
-	int ret = KSFT_FAIL;
+	int ret = KSFT_FAIL, host = -1;
 
 	EXPECT(getpid() == 1, "pid %d in the new namespace", getpid());
+	/*
+	 * /proc of the new namespace, as a container mounts it; the outer
+	 * procfs stays at hand: its tracker_status shows the pids it shows.
+	 */
+	host = open("/proc", O_PATH | O_DIRECTORY);
+	SETUP(host < 0 || unshare(CLONE_NEWNS) ||
+	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	      mount("proc", "/proc", "proc", 0, NULL));
+	snprintf(outer_status, sizeof(outer_status),
+		 "/proc/self/fd/%d/tracker_status", host);
+	EXPECT(status_read_at(outer_status, c->outer, NULL, &found) >= 1 &&
+	       found, "the outer procfs lists the outer process by its pid");
 	/* the outer process has no pid here */
 	EXPECT_CALL(restrack_fetch(&st, c->outer), EINVAL);
 	EXPECT_CALL(restrack_deregister(c->outer), ESRCH);
@@ -1851,8 +1873,9 @@ out:
 }
 
 /*
- * Pids are those of the caller's pid namespace, and the listing shows only
- * processes visible there, with their pids there.
+ * Pids are those of the caller's pid namespace for the calls, and those of
+ * the procfs it was opened from for the listing, which shows only the
+ * processes that procfs shows, with their pids there.
  */
 static int test_status_pidns(const char *root)
 {
