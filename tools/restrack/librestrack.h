@@ -146,6 +146,40 @@ struct restrack_snapshot {
  */
 int restrack_snapshot_take(const char *mnt, const char *tracker,
 			   struct restrack_snapshot *snap);
+
+/* Which cgroups a snapshot takes, beyond the limited and registered ones */
+struct restrack_select {
+	bool all;			/* every one with the controller */
+	const char *const *roots;	/* only these (paths below the mount, */
+	size_t nr_roots;		/* "/a/b"), and all below them */
+};
+
+/* restrack_snapshot_take() of the cgroups SEL selects (NULL: the default) */
+int restrack_snapshot_select(const char *mnt, const char *tracker,
+			     const struct restrack_select *sel,
+			     struct restrack_snapshot *snap);
+
+/*
+ * The cgroup (its path below MNT, in OUT) of systemd unit NAME ("web.service",
+ * "batch.slice"): the directory of that name below MNT.  -ENOENT if none.
+ */
+int restrack_find_unit(const char *mnt, const char *name, char *out,
+		       size_t len);
+
+/* One process of a cgroup, as /proc shows it */
+struct restrack_task {
+	pid_t pid;
+	uint64_t vmdata;	/* VmData, bytes */
+	uint64_t fds;		/* entries of /proc/PID/fd; RESTRACK_MAX if unreadable */
+	char cmdline[256];	/* arguments joined by spaces, or [comm] */
+};
+
+/*
+ * The processes of the cgroup at path DIR and of all below it, in *TASKS
+ * (malloc'd, *NR of them, sorted by pid).  0 or a negative errno.
+ */
+int restrack_cgroup_tasks(const char *dir, struct restrack_task **tasks,
+			  size_t *nr);
 void restrack_snapshot_free(struct restrack_snapshot *snap);
 
 /* The systemd unit a cgroup path names ("/system.slice/x.service"), or NULL. */

@@ -132,13 +132,19 @@ static const char usage_run[] =
 "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to restrack go to the command.\n";
 
 static const char usage_status[] =
-"Usage: restrack status [OPTIONS]\n"
+"Usage: restrack status [OPTIONS] [UNIT|CGROUP...]\n"
 "\n"
 "Show every cgroup with a restrack limit or a registered process: heap\n"
 "current, max and peak, open files current, max and peak, policy and\n"
-"events; then the processes registered with restrack register.\n"
+"events; then the processes registered with restrack register.  Given\n"
+"units (web.service, batch.slice) or cgroups (/batch.slice), show those and\n"
+"every cgroup below them, limited or not.\n"
 "\n"
 "Options:\n"
+"  -a, --all              every cgroup where restrack is enabled\n"
+"  -p, --processes        each process of the cgroups shown (or of the given\n"
+"                         ones): its VmData, open files and command line, and\n"
+"                         its share of the cgroup's usage\n"
 "  --json                 JSON (schema in restrack(8); sizes in bytes,\n"
 "                         no limit is null)\n"
 "  --prometheus           Prometheus text format, for node_exporter's\n"
@@ -1042,6 +1048,63 @@ static void print_snapshot(FILE *f, enum status_format fmt,
 	}
 }
 
+/*
+ * The processes of each cgroup in ROOTS (paths below MNT), or of every
+ * cgroup of SNAP with no ancestor in it: pid, VmData, open files, their
+ * shares of the cgroup's heap.current and files.current, and the command.
+ */
+static int print_processes(FILE *f, const char *mnt,
+			   const struct restrack_snapshot *snap)
+{
+	char dir[PATH_MAX], b[RESTRACK_SIZE_BUFSZ], fds[24];
+	size_t i, j, nr;
+	const char *last = NULL;
+
+	for (i = 0; i < snap->nr_cgroups; i++) {
+		const struct restrack_cgroup_stat *c = &snap->cgroups[i];
+		struct restrack_task *t;
+		size_t n = last ? strlen(last) : 0;
+		int err;
+
+		/* a cgroup below the last one listed is in its list */
+		if (last && !strncmp(c->path, last, n) &&
+		    (c->path[n] == '/' || !n))
+			continue;
+		last = c->path;
+		snprintf(dir, sizeof(dir), "%s%s", mnt, c->path);
+		err = restrack_cgroup_tasks(dir, &t, &nr);
+		if (err)
+			return err;
+		fprintf(f, "\n%s: heap %s, files %llu\n", c->path,
+			restrack_format_size(c->heap.current, b),
+			(unsigned long long)c->files.current);
+		fprintf(f, "%7s %7s %5s %6s %5s %s\n", "PID", "HEAP", "SHARE",
+			"FILES", "SHARE", "COMMAND");
+		for (j = 0; j < nr; j++) {
+			char hs[24] = "-", fs[24] = "-";
+
+			if (c->heap.current)
+				snprintf(hs, sizeof(hs), "%llu%%",
+					 (unsigned long long)(t[j].vmdata * 100 /
+							      c->heap.current));
+			if (c->files.current && t[j].fds != RESTRACK_MAX)
+				snprintf(fs, sizeof(fs), "%llu%%",
+					 (unsigned long long)(t[j].fds * 100 /
+							      c->files.current));
+			if (t[j].fds == RESTRACK_MAX)
+				snprintf(fds, sizeof(fds), "?");
+			else
+				snprintf(fds, sizeof(fds), "%llu",
+					 (unsigned long long)t[j].fds);
+			fprintf(f, "%7d %7s %5s %6s %5s %s\n", t[j].pid,
+				restrack_format_size(t[j].vmdata, b), hs, fds,
+				fs, t[j].cmdline);
+		}
+		free(t);
+	}
+	return 0;
+}
+
 /* FILE is replaced atomically, as node_exporter's textfile collector wants. */
 static int write_output(const char *file, enum status_format fmt,
 			const struct restrack_snapshot *snap)
@@ -1069,15 +1132,32 @@ static int cmd_status(int argc, char **argv)
 	const char *mnt, *tracker, *output = NULL, *v;
 	uint64_t iterations = 0, iter;
 	double interval = 2;
-	bool watch = false, tty;
-	int i;
+	bool watch = false, tty, processes = false;
+	struct restrack_select sel = { 0 };
+	const char **args = NULL;
+	char (*roots)[PATH_MAX] = NULL;
+	size_t nargs = 0;
+	int i, ret = EXIT_FAILURE;
 
+	args = calloc(argc, sizeof(*args));
+	if (!args) {
+		say("out of memory");
+		return EXIT_FAILURE;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (is_help(a)) {
 			fputs(usage_status, stdout);
+			free(args);
 			return 0;
+		} else if (!strcmp(a, "-a") || !strcmp(a, "--all")) {
+			sel.all = true;
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--processes")) {
+			processes = true;
+		} else if (a[0] != '-' && a[0]) {
+			args[nargs++] = a;
+			continue;
 		} else if (!strcmp(a, "--json") || !strcmp(a, "--prometheus")) {
 			if (fmt != STATUS_TABLE)
 				return usage_error("--json and --prometheus exclude each other");
@@ -1106,16 +1186,53 @@ static int cmd_status(int argc, char **argv)
 				return usage_error("option '%s' needs a file", a);
 			output = v;
 		} else {
-			return usage_error(a[0] == '-' ? "unknown option '%s'" :
-					   "unexpected argument '%s'", a);
+			return usage_error("unknown option '%s'", a);
 		}
 	}
 	if (iterations && !watch)
 		watch = true;
+	if (processes && fmt != STATUS_TABLE)
+		return usage_error("--processes is a table: not with --json or --prometheus");
 
 	mnt = restrack_mount();
 	if (!mnt)
-		return EXIT_FAILURE;
+		goto out;
+	roots = calloc(nargs ? nargs : 1, sizeof(*roots));
+	if (!roots) {
+		say("out of memory");
+		goto out;
+	}
+	/* a unit by its name, a cgroup by its path (below the mount or in it) */
+	for (i = 0; i < (int)nargs; i++) {
+		const char *a = args[i];
+		size_t n = strlen(mnt);
+		char full[PATH_MAX];
+		struct stat st;
+
+		if (!strchr(a, '/') && restrack_unit_name(a)) {
+			if (restrack_find_unit(mnt, a, roots[i], PATH_MAX)) {
+				say("no cgroup for unit %s below %s", a, mnt);
+				goto out;
+			}
+			continue;
+		}
+		if (!strncmp(a, mnt, n) && n > 1 && (a[n] == '/' || !a[n]))
+			a += n;
+		snprintf(roots[i], PATH_MAX, "%s%s", *a == '/' ? "" : "/", a);
+		snprintf(full, sizeof(full), "%s%s", mnt, roots[i]);
+		if (stat(full, &st) || !S_ISDIR(st.st_mode)) {
+			say("no cgroup %s below %s", roots[i], mnt);
+			goto out;
+		}
+	}
+	if (nargs) {
+		const char **r = (const char **)args;
+
+		for (i = 0; i < (int)nargs; i++)
+			r[i] = roots[i];
+		sel.roots = r;
+		sel.nr_roots = nargs;
+	}
 	tracker = getenv("RESTRACK_TRACKER_STATUS");
 	if (!tracker || !*tracker)
 		tracker = "/proc/tracker_status";
@@ -1123,18 +1240,18 @@ static int cmd_status(int argc, char **argv)
 
 	for (iter = 0; ; iter++) {
 		struct restrack_snapshot snap;
-		int err = restrack_snapshot_take(mnt, tracker, &snap);
+		int err = restrack_snapshot_select(mnt, tracker, &sel, &snap);
 
 		if (err) {
 			say("reading %s: %s", mnt, restrack_strerror(err));
-			return EXIT_FAILURE;
+			goto out;
 		}
 		if (output) {
 			err = write_output(output, fmt, &snap);
 			if (err) {
 				say("writing %s: %s", output, restrack_strerror(err));
 				restrack_snapshot_free(&snap);
-				return EXIT_FAILURE;
+				goto out;
 			}
 		} else {
 			if (watch && tty) {
@@ -1149,6 +1266,15 @@ static int cmd_status(int argc, char **argv)
 				putchar('\n');
 			}
 			print_snapshot(stdout, fmt, &snap);
+			if (processes) {
+				err = print_processes(stdout, mnt, &snap);
+				if (err) {
+					say("reading the processes: %s",
+					    restrack_strerror(err));
+					restrack_snapshot_free(&snap);
+					goto out;
+				}
+			}
 			fflush(stdout);
 		}
 		restrack_snapshot_free(&snap);
@@ -1166,9 +1292,13 @@ static int cmd_status(int argc, char **argv)
 	}
 	if (ferror(stdout)) {
 		say("writing the output: %s", strerror(errno));
-		return EXIT_FAILURE;
+		goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	free(roots);
+	free(args);
+	return ret;
 }
 
 /* The course-project system calls */

@@ -8,9 +8,11 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "librestrack.h"
 
@@ -58,19 +60,49 @@ static bool registered_in(const struct restrack_snapshot *snap,
 	return false;
 }
 
-/* Add DIR (REL below the mount) if it is limited or registered. */
+/* REL is ROOT or below it. */
+static bool below(const char *rel, const char *root)
+{
+	size_t n = strlen(root);
+
+	while (n && root[n - 1] == '/')
+		n--;	/* "/" and "/a/" */
+	return !strncmp(rel, root, n) && (rel[n] == '/' || !rel[n]);
+}
+
+/* Is REL one SEL asks for whatever its limits (1), not at all (-1), or 0? */
+static int selected(const struct restrack_select *sel, const char *rel)
+{
+	size_t i;
+
+	if (!sel)
+		return 0;
+	if (sel->nr_roots) {
+		for (i = 0; i < sel->nr_roots; i++)
+			if (below(rel, sel->roots[i]))
+				return 1;
+		return -1;
+	}
+	return sel->all ? 1 : 0;
+}
+
+/* Add DIR (REL below the mount) if it is limited, registered or selected. */
 static int consider(struct restrack_snapshot *snap, size_t *alloc,
-		    const char *dir, const char *rel)
+		    const char *dir, const char *rel,
+		    const struct restrack_select *sel)
 {
 	struct restrack_cgroup_stat st;
 	char buf[sizeof(st.policy)];
+	int want = selected(sel, rel);
 
 	memset(&st, 0, sizeof(st));
+	if (want < 0)
+		return 0;
 	if (restrack_cg_read_u64(dir, "restrack.heap.max", &st.heap.max) ||
 	    restrack_cg_read_u64(dir, "restrack.files.max", &st.files.max))
 		return 0;	/* no controller here, or gone meanwhile */
-	if (st.heap.max == RESTRACK_MAX && st.files.max == RESTRACK_MAX &&
-	    !registered_in(snap, rel))
+	if (!want && st.heap.max == RESTRACK_MAX &&
+	    st.files.max == RESTRACK_MAX && !registered_in(snap, rel))
 		return 0;
 	if (restrack_cg_read_u64(dir, "restrack.heap.current", &st.heap.current) ||
 	    restrack_cg_read_u64(dir, "restrack.heap.peak", &st.heap.peak) ||
@@ -102,9 +134,16 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Visit the children of PATH (a PATH_MAX buffer) in name order. */
-static int walk(struct restrack_snapshot *snap, size_t *alloc, char *path,
-		size_t mntlen)
+/*
+ * Visit the children of PATH (a PATH_MAX buffer) in name order: VISIT each,
+ * then its children.  A non-zero return of VISIT ends the walk with it.
+ */
+struct walker {
+	int (*visit)(struct walker *w, const char *dir, const char *rel);
+	size_t mntlen;
+};
+
+static int walk(struct walker *w, char *path)
 {
 	char **names = NULL;
 	size_t nr = 0, cap = 0, i, len = strlen(path);
@@ -147,10 +186,9 @@ static int walk(struct restrack_snapshot *snap, size_t *alloc, char *path,
 		if (!err && len + 1 + strlen(names[i]) < PATH_MAX) {
 			snprintf(path + len, PATH_MAX - len, "/%s", names[i]);
 			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-				err = consider(snap, alloc, path,
-					       path + mntlen);
+				err = w->visit(w, path, path + w->mntlen);
 				if (!err)
-					err = walk(snap, alloc, path, mntlen);
+					err = walk(w, path);
 			}
 			path[len] = '\0';
 		}
@@ -160,25 +198,227 @@ static int walk(struct restrack_snapshot *snap, size_t *alloc, char *path,
 	return err;
 }
 
-int restrack_snapshot_take(const char *mnt, const char *tracker,
-			   struct restrack_snapshot *snap)
+/* Walk the tree at MNT with W: its mount length is set here. */
+static int walk_mount(struct walker *w, const char *mnt)
 {
 	char path[PATH_MAX];
-	size_t alloc = 0;
+
+	snprintf(path, sizeof(path), "%s", mnt);
+	/* "/" is "" below the mount; a trailing slash of MNT is dropped */
+	while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
+		path[strlen(path) - 1] = '\0';
+	w->mntlen = strcmp(path, "/") ? strlen(path) : 0;
+	return walk(w, path);
+}
+
+struct snap_walker {
+	struct walker w;
+	struct restrack_snapshot *snap;
+	const struct restrack_select *sel;
+	size_t alloc;
+};
+
+static int snap_visit(struct walker *w, const char *dir, const char *rel)
+{
+	struct snap_walker *sw = (struct snap_walker *)w;
+
+	return consider(sw->snap, &sw->alloc, dir, rel, sw->sel);
+}
+
+int restrack_snapshot_select(const char *mnt, const char *tracker,
+			     const struct restrack_select *sel,
+			     struct restrack_snapshot *snap)
+{
+	struct snap_walker sw = {
+		.w.visit = snap_visit, .snap = snap, .sel = sel,
+	};
 	int err;
 
 	memset(snap, 0, sizeof(*snap));
 	err = tracker_read(tracker, snap);
 	if (err && err != -ENOENT && err != -EACCES && err != -EPERM)
 		return err;
-	snprintf(path, sizeof(path), "%s", mnt);
-	/* "/" is "" below the mount; a trailing slash of MNT is dropped */
-	while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
-		path[strlen(path) - 1] = '\0';
-	err = walk(snap, &alloc, path, strcmp(path, "/") ? strlen(path) : 0);
-	if (err)
+	err = walk_mount(&sw.w, mnt);
+	if (err) {
 		restrack_snapshot_free(snap);
-	return err;
+		return err;
+	}
+	if (sel && sel->nr_roots) {
+		/* the registered processes of the cgroups selected */
+		size_t i, n = 0;
+
+		for (i = 0; i < snap->nr_procs; i++)
+			if (selected(sel, snap->procs[i].cgroup) > 0)
+				snap->procs[n++] = snap->procs[i];
+		snap->nr_procs = n;
+	}
+	return 0;
+}
+
+int restrack_snapshot_take(const char *mnt, const char *tracker,
+			   struct restrack_snapshot *snap)
+{
+	return restrack_snapshot_select(mnt, tracker, NULL, snap);
+}
+
+struct unit_walker {
+	struct walker w;
+	const char *name;
+	char *out;
+	size_t len;
+};
+
+static int unit_visit(struct walker *w, const char *dir, const char *rel)
+{
+	struct unit_walker *uw = (struct unit_walker *)w;
+	const char *last = strrchr(rel, '/');
+
+	(void)dir;
+	if (strcmp(last ? last + 1 : rel, uw->name))
+		return 0;
+	snprintf(uw->out, uw->len, "%s", rel);
+	return 1;	/* found: stop */
+}
+
+int restrack_find_unit(const char *mnt, const char *name, char *out,
+		       size_t len)
+{
+	struct unit_walker uw = {
+		.w.visit = unit_visit, .name = name, .out = out, .len = len,
+	};
+	int err = walk_mount(&uw.w, mnt);
+
+	return err == 1 ? 0 : err < 0 ? err : -ENOENT;
+}
+
+/* Processes */
+
+static int cmp_tasks(const void *a, const void *b)
+{
+	const struct restrack_task *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* VmData, the descriptors and the command line of PID, from /proc. */
+static int task_read(pid_t pid, struct restrack_task *t)
+{
+	char path[64], buf[4096], *p;
+	ssize_t n;
+	int fd;
+	DIR *d;
+	struct dirent *de;
+	uint64_t kb = 0;
+	FILE *f;
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "VmData: %llu kB", (unsigned long long *)&kb) == 1)
+			break;
+	fclose(f);
+	t->vmdata = kb << 10;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				t->fds++;
+		closedir(d);
+	} else {
+		t->fds = RESTRACK_MAX;
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, t->cmdline, sizeof(t->cmdline) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		t->cmdline[n] = '\0';
+		for (p = t->cmdline; p < t->cmdline + n - 1; p++)
+			if (!*p)
+				*p = ' ';
+	} else {
+		/* a kernel thread, or a zombie: its name */
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? -1 : read(fd, buf, 64);
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(t->cmdline, sizeof(t->cmdline), "[%.64s]", buf);
+	}
+	return 0;
+}
+
+struct task_walker {
+	struct walker w;
+	struct restrack_task *tasks;
+	size_t nr, alloc;
+};
+
+static int tasks_of(struct task_walker *tw, const char *dir)
+{
+	char path[PATH_MAX];
+	long pid;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >=
+	    (int)sizeof(path))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;	/* removed meanwhile */
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (tw->nr == tw->alloc) {
+			void *n;
+
+			tw->alloc = tw->alloc ? tw->alloc * 2 : 16;
+			n = realloc(tw->tasks, tw->alloc * sizeof(*tw->tasks));
+			if (!n) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			tw->tasks = n;
+		}
+		/* a process that exited meanwhile is left out */
+		if (!task_read((pid_t)pid, &tw->tasks[tw->nr]))
+			tw->nr++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int task_visit(struct walker *w, const char *dir, const char *rel)
+{
+	(void)rel;
+	return tasks_of((struct task_walker *)w, dir);
+}
+
+int restrack_cgroup_tasks(const char *dir, struct restrack_task **tasks,
+			  size_t *nr)
+{
+	struct task_walker tw = { .w.visit = task_visit };
+	int err = tasks_of(&tw, dir);
+
+	if (!err)
+		err = walk_mount(&tw.w, dir);
+	if (err) {
+		free(tw.tasks);
+		return err;
+	}
+	if (tw.tasks)
+		qsort(tw.tasks, tw.nr, sizeof(*tw.tasks), cmp_tasks);
+	*tasks = tw.tasks;
+	*nr = tw.nr;
+	return 0;
 }
 
 void restrack_snapshot_free(struct restrack_snapshot *snap)

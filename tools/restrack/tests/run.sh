@@ -86,6 +86,47 @@ check "status: a unit shows as its name" grep -q '^web.service  *1.5G  *3G  *2G 
 check "status: no unlimited, unregistered cgroup" eval '! grep -q "^/idle\|^/restrack \|^/system.slice " "$T/out"'
 check "status: registered processes" eval 'grep -q "^ *58 sleep  *\/restrack\/58$" "$T/out" && grep -q "^ *59 my_prog  *\/restrack\/59$" "$T/out"'
 
+# --- status --all, units and cgroups, --processes ---
+rt status --all
+check "status --all: unlimited cgroups too, and only where restrack is" \
+	eval '[ $rc = 0 ] && grep -q "^/idle " "$T/out" && grep -q "^system.slice " "$T/out" && grep -q "^/restrack " "$T/out" && ! grep -q "^/nocontroller " "$T/out"'
+rt status system.slice
+check "status UNIT: the slice and what is below it, nothing else" \
+	eval '[ $rc = 0 ] && grep -q "^system.slice " "$T/out" && grep -q "^web.service " "$T/out" && ! grep -q "^/restrack\|^/idle" "$T/out"'
+rt status /idle
+check "status CGROUP: that cgroup, limited or not" \
+	eval '[ $rc = 0 ] && grep -q "^/idle " "$T/out" && [ "$(grep -c "^[/a-z]" "$T/out")" = 1 ]'
+rt status "$fake/idle"
+check "status CGROUP: a path in the mount works too" \
+	eval '[ $rc = 0 ] && grep -q "^/idle " "$T/out"'
+rt status nosuch.service
+check "status UNIT: no such unit, exit 1" \
+	eval '[ $rc = 1 ] && one_line && has "no cgroup for unit nosuch.service" "$T/err"'
+rt status extra
+check "status CGROUP: no such cgroup, exit 1" \
+	eval '[ $rc = 1 ] && one_line && has "no cgroup /extra" "$T/err"'
+rt status --json --processes
+check "status --processes with --json: a usage error" \
+	eval '[ $rc = 2 ] && one_line && has "is a table" "$T/err"'
+sleep 1000 &
+sp=$!
+# until the child has become sleep (5 s at most)
+i=0
+while [ $i -lt 500 ] && ! tr '\0' ' ' < /proc/$sp/cmdline | grep -q '^sleep 1000'; do
+	sleep 0.01
+	i=$((i + 1))
+done
+echo $sp > "$fake/system.slice/web.service/cgroup.procs"
+echo 999999999 >> "$fake/system.slice/web.service/cgroup.procs"
+rt status --processes web.service
+sfds=$(ls /proc/$sp/fd | wc -l)
+skb=$(awk '/^VmData:/ { print $2 }' /proc/$sp/status)
+kill $sp; wait $sp 2> /dev/null
+check "status --processes UNIT: its process, with its descriptors and command; a gone one left out" \
+	eval '[ $rc = 0 ] && grep -q "^/system.slice/web.service: heap 1.5G, files 17$" "$T/out" && grep -q "^ *$sp  *[0-9.]*[KMG]  *0%  *$sfds  *[0-9]*%  *sleep 1000$" "$T/out" && ! grep -q 999999999 "$T/out"'
+check "status --processes: the heap is VmData ($skb kB)" \
+	eval 'awk -v pid=$sp -v kb=$skb "\$1 == pid { v = \$2 + 0; u = substr(\$2, length(\$2)); if (u == \"M\") v *= 1024; ok = v >= kb * 0.95 && v <= kb * 1.05 } END { exit !ok }" "$T/out"'
+
 rt status --json
 cp "$T/out" "$T/json"
 check "status --json: exit 0" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
@@ -374,7 +415,6 @@ run --heap 1M|no command to run
 status --json --prometheus|exclude each other
 status --watch 0|bad interval '0'
 status -n 0|bad count '0'
-status extra|unexpected argument 'extra'
 fetch abc|'abc' is not a process id
 fetch 0|'0' is not a process id
 fetch -5|'-5' is not a process id
