@@ -2676,15 +2676,18 @@ out:
 	return KSFT_FAIL;
 }
 
+#define FLIP_BIG	(32L << 20)
 #define FLIP_CHUNK	(64L << 10)
 #define FLIP_BYTES	(40L << 20)
 
 /*
- * mprotect() between two data protections (RW and W only) over hundreds
- * of mappings, in a loop; meanwhile another process of the cgroup maps as
- * much again, which heap.max (64M) never has room for.  Not once may its
- * mmap() go through, and heap.peak stays within the max: the charge of the
- * pages mprotect() re-accounts is held while it walks the mappings.
+ * mprotect() between two data protections (RW and W only) over a 32M
+ * mapping and then 128 small ones, in a loop; meanwhile another process of
+ * the cgroup maps 40M, which heap.max (64M) never has room for.  Not once
+ * may its mmap() go through, and heap.peak stays within the max: the
+ * charge of the pages mprotect() re-accounts is held while it walks the
+ * mappings (else the 32M it took away first would be free until the end
+ * of the walk).
  */
 static int test_mprotect_keeps_charge(const char *root)
 {
@@ -2711,8 +2714,8 @@ static int test_mprotect_keeps_charge(const char *root)
 		p = mmap(NULL, FLIP_BYTES, RW, ANON, -1, 0);
 		if (p == MAP_FAILED)
 			_exit(3);
-		/* every other chunk unforkable: no two neighbours merge */
-		for (n = 0; n < FLIP_BYTES; n += 2 * FLIP_CHUNK)
+		/* after the big one, every other chunk unforkable: no merges */
+		for (n = FLIP_BIG; n < FLIP_BYTES; n += 2 * FLIP_CHUNK)
 			if (madvise(p + n, FLIP_CHUNK, MADV_DONTFORK))
 				_exit(4);
 		__atomic_store_n(&got[0], 1, __ATOMIC_RELEASE);
