@@ -113,12 +113,12 @@ on_baseline() {
 	fi
 	# A kernel report outside every suite (at boot, between suites)
 	# counts once, with the own tests.
-	awk -v which="$4" '
+	awk -v which="$4" -v report="$KERNEL_REPORT_RE" '
 	     /^# suite: / { own = ($3 == "upstream/test_overcommit")
 			    keep = which == "own" ? own : ($3 ~ /^upstream\// && !own)
 			    insuite = 1 }
 	     keep || /^restrack-vm: done/ { print }
-	     !insuite && which == "own" && /(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)/ { print }
+	     !insuite && which == "own" && $0 ~ report { print }
 	     /^# suite-exit: / { keep = 0; insuite = 0 }' "$3" > "$log"
 	"$TOP/scripts/tap-summary.sh" "$log" "$1/$2 (CONFIG_CGROUP_RESTRACK=n)" "$known" > "$log.out" || true
 	rm -f "$known"

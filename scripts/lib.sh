@@ -12,6 +12,13 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
 die() { echo "restrack: $*" >&2; exit 1; }
 
+# A kernel report on a guest's console: panics, oopses, WARN()s (lockdep,
+# RCU and refcount reports are WARNINGs), KASAN and sleep-in-atomic BUGs,
+# UBSAN, kmemleak, hung tasks and RCU stalls, and a bare stack dump ("Call
+# Trace:" on x86_64, "Call trace:" on arm64).  An awk regular expression.
+KERNEL_REPORT_RE='(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)'
+
+
 # tap_counts LINE: "P F" from an "N passed, N failed" line; empty if not one.
 tap_counts() {
 	echo "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p'

@@ -12,9 +12,11 @@
 # Usage: scripts/tap-summary.sh LOG LABEL [BASELINE]  (prints "N passed, N failed")
 # RESTRACK_SUITES names the file of the suites the guest must report, one
 # a line (written by scripts/mkinitramfs.sh); one that is missing fails.
+. "$(dirname "$0")/lib.sh"	# KERNEL_REPORT_RE
 log=${1:?}; label=${2:-vm}; baseline=${3:-/dev/null}
 suites=${RESTRACK_SUITES:-/dev/null}
-awk -v label="$label" -v baseline="$baseline" -v suites="$suites" '
+awk -v label="$label" -v baseline="$baseline" -v suites="$suites" \
+    -v report="$KERNEL_REPORT_RE" '
 BEGIN {
 	# restrack'"'"'s own suites among the upstream ones: never excused
 	own["upstream/test_overcommit"] = 1
@@ -58,12 +60,9 @@ suite != "" && /^not ok [0-9]+/ {
 	ndiag = 0
 	next
 }
-# Any kernel report fails the run: panics, oopses, WARN()s (lockdep, RCU
-# and refcount reports are WARNINGs), KASAN and sleep-in-atomic BUGs, UBSAN,
-# kmemleak, hung tasks and RCU stalls, and a bare stack dump ("Call Trace:"
-# on x86_64, "Call trace:" on arm64).  The guest console shows warnings
-# (loglevel=5, scripts/run-vm.sh).
-/(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)/ {
+# Any kernel report (KERNEL_REPORT_RE, scripts/lib.sh) fails the run.  The
+# guest console shows warnings (loglevel=5, scripts/run-vm.sh).
+$0 ~ report {
 	reports++
 	if (reports <= 20) printf "FAIL %s: kernel: %s\n", label, $0
 	if (reports == 1) failed++
