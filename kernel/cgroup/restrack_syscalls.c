@@ -269,11 +269,11 @@ static int restrack_may_migrate(const struct cred *cred, struct cgroup *src,
 }
 
 /*
- * May current move @src's process into a new cgroup in restrack/?  Asked
+ * May current move @task's process into a new cgroup in restrack/?  Asked
  * before anything is made: the new cgroup is made by root, as restrack/
  * is, so restrack/ (or the root, before it exists) stands for it.
  */
-static int restrack_may_register(struct cgroup *src)
+static int restrack_may_register(struct task_struct *task)
 {
 	struct cgroup *home = NULL;
 	const struct cred *old_cred;
@@ -290,7 +290,7 @@ static int restrack_may_register(struct cgroup *src)
 			home = NULL;
 	}
 	mutex_lock(&cgroup_mutex);
-	err = restrack_may_migrate(current_cred(), src,
+	err = restrack_may_migrate(current_cred(), task_dfl_cgroup(task),
 				   home ?: &cgrp_dfl_root.cgrp);
 	mutex_unlock(&cgroup_mutex);
 	if (home)
@@ -643,7 +643,6 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	const struct cred *old_cred;
 	struct restrack_reg *reg;
 	struct dentry *top, *dir;
-	struct cgroup *src;
 	char name[16];
 	int err, tries;
 
@@ -651,12 +650,7 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	err = -ENFILE;
 	if (restrack_reg_find(pid))
 		goto out_unlock;
-	rcu_read_lock();
-	src = task_dfl_cgroup(task);
-	cgroup_get(src);
-	rcu_read_unlock();
-	err = restrack_may_register(src);
-	cgroup_put(src);
+	err = restrack_may_register(task);
 	if (err)
 		goto out_unlock;
 	/* The number's previous owner has gone; its reaper may not have run. */
