@@ -154,6 +154,9 @@ struct restrack_select {
 	size_t nr_roots;		/* "/a/b"), and all below them */
 };
 
+/* The cgroup path REL ("/a/b") is ROOT or below it. */
+bool restrack_path_below(const char *rel, const char *root);
+
 /* restrack_snapshot_take() of the cgroups SEL selects (NULL: the default) */
 int restrack_snapshot_select(const char *mnt, const char *tracker,
 			     const struct restrack_select *sel,

@@ -1063,12 +1063,10 @@ static int print_processes(FILE *f, const char *mnt,
 	for (i = 0; i < snap->nr_cgroups; i++) {
 		const struct restrack_cgroup_stat *c = &snap->cgroups[i];
 		struct restrack_task *t;
-		size_t n = last ? strlen(last) : 0;
 		int err;
 
 		/* a cgroup below the last one listed is in its list */
-		if (last && !strncmp(c->path, last, n) &&
-		    (c->path[n] == '/' || !n))
+		if (last && restrack_path_below(c->path, last))
 			continue;
 		last = c->path;
 		snprintf(dir, sizeof(dir), "%s%s", mnt, c->path);

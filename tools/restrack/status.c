@@ -60,8 +60,7 @@ static bool registered_in(const struct restrack_snapshot *snap,
 	return false;
 }
 
-/* REL is ROOT or below it. */
-static bool below(const char *rel, const char *root)
+bool restrack_path_below(const char *rel, const char *root)
 {
 	size_t n = strlen(root);
 
@@ -79,7 +78,7 @@ static int selected(const struct restrack_select *sel, const char *rel)
 		return 0;
 	if (sel->nr_roots) {
 		for (i = 0; i < sel->nr_roots; i++)
-			if (below(rel, sel->roots[i]))
+			if (restrack_path_below(rel, sel->roots[i]))
 				return 1;
 		return -1;
 	}
