@@ -42,9 +42,10 @@
  * restrack_charge.  An mm's is changed by the heap hooks under the
  * mmap_lock, which they hold already, and by moves and owner changes under
  * its own spinlock, taken inside the mmap_lock held for writing while
- * tasks may be running hooks on the mm (a move by attach, a hand-over at
- * exit or exec), alone where none can (the copy fork() made, before the
- * child runs; the mm exec() installs; the last put).  An fd table's is
+ * tasks may be running hooks on the mm (a move, which the task that
+ * migrated its user makes out of the cgroup locks; a hand-over at exit or
+ * exec), alone where none can (the copy fork() made, before the child
+ * runs; the mm exec() installs; the last put).  An fd table's is
  * protected by files->file_lock, which every files hook holds already.
  * Moves and owner changes take task_lock() of the task to pin task->mm and
  * task->files; it nests inside the mmap_lock and outside the charge's
@@ -62,6 +63,7 @@
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 
 #include "restrack-compat.h"
 #include "restrack-internal.h"
@@ -1142,16 +1144,108 @@ static bool restrack_moves_with(struct restrack_charge *c,
 }
 
 /*
- * attach: move the mm @task uses to @to if it follows @task.  Tasks may be
- * running heap hooks on it, which take no lock but the mmap_lock: a move
- * of its charge takes that for writing, as cpuset_attach() does to rebind
- * an mm's policies, so after cgroup_threadgroup_rwsem.  Only then: most
- * tasks of a migrating process do not own its mm, or find it charged
- * where they go, and need not wait for its users.  The mm is pinned by
- * get_task_mm(), as the mmap_lock nests outside task_lock(); if exec() or
- * exit() replaced it meanwhile, the new mm was charged where @task lives
- * now, and the old one is left to its other users, as at any exec() or
- * exit().  Returns the reference to drop, if any.
+ * Move the mm @task uses, @mm, to @to if it follows @task.  Caller holds
+ * the mmap_lock of @mm for writing: tasks may be running heap hooks on
+ * it, which take no lock but the mmap_lock.  If exec() or exit() replaced
+ * it meanwhile, the new mm was charged where @task lives now, and the old
+ * one is left to its other users, as at any exec() or exit().  Returns the
+ * reference to drop, if any.
+ */
+static struct restrack_cgroup *
+restrack_move_mm_locked(struct task_struct *task, struct mm_struct *mm,
+			struct restrack_cgroup *to)
+{
+	struct restrack_charge *c = &mm->restrack_heap;
+	struct restrack_cgroup *old = NULL;
+
+	mmap_assert_write_locked(mm);
+	task_lock(task);
+	spin_lock(&c->lock);
+	if (task->mm == mm && restrack_moves_with(c, task))
+		old = restrack_move(c, RESTRACK_HEAP, to, mm->data_vm, task);
+	spin_unlock(&c->lock);
+	task_unlock(task);
+	return old;
+}
+
+/*
+ * A move of @task's mm that attach left to the task that migrated @task:
+ * made on its way back to user space, out of the cgroup locks, to the
+ * cgroup @task is in then.
+ */
+struct restrack_mm_move {
+	struct callback_head work;
+	struct task_struct *task;
+	struct mm_struct *mm;
+};
+
+static void restrack_mm_move_fn(struct callback_head *work)
+{
+	struct restrack_mm_move *mv = container_of(work, struct restrack_mm_move,
+						   work);
+	struct restrack_cgroup *old = NULL;
+	struct cgroup_subsys_state *css;
+
+	/*
+	 * Not killable: the charge must end where its owner is, and a write
+	 * to cgroupfs waits for the holder of this lock as it did in attach,
+	 * only without the cgroup locks.
+	 */
+	mmap_write_lock(mv->mm);
+	css = task_get_css(mv->task, restrack_cgrp_id);
+	old = restrack_move_mm_locked(mv->task, mv->mm,
+				      css->parent ? css_rc(css) : NULL);
+	mmap_write_unlock(mv->mm);
+	css_put(css);
+	restrack_put(old);
+	mmdrop(mv->mm);
+	put_task_struct(mv->task);
+	kfree(mv);
+}
+
+/* Queue the move of @mm, which @task uses, for current's return. */
+static bool restrack_defer_mm_move(struct task_struct *task,
+				   struct mm_struct *mm)
+{
+	struct restrack_mm_move *mv;
+
+	/* a kernel thread or an io_uring worker may never return to user */
+	if (current->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return false;
+	mv = restrack_zalloc(mv);
+	if (!mv)
+		return false;
+	get_task_struct(task);
+	mmgrab(mm);
+	mv->task = task;
+	mv->mm = mm;
+	init_task_work(&mv->work, restrack_mm_move_fn);
+	if (task_work_add(current, &mv->work, TWA_RESUME)) {
+		mmdrop(mm);
+		put_task_struct(task);
+		kfree(mv);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * attach: move the mm @task uses to @to if it follows @task.  That needs
+ * its mmap_lock for writing, as cpuset_attach() takes it to rebind an mm's
+ * policies, but attach runs under cgroup_mutex and, for writing,
+ * cgroup_threadgroup_rwsem, which every fork, exec and exit takes: a task
+ * that holds the mmap_lock for long (a fault on a hung FUSE or NFS mount,
+ * through /proc/PID/mem) would stall them all.  So the task that migrates
+ * @task moves the charge on its return to user space, with no cgroup lock
+ * held (restrack_defer_mm_move()): the write to cgroup.procs or
+ * cgroup.subtree_control, or the system call, returns with the move done.
+ * (A try-lock here first would save nothing that matters: migrations are
+ * rare, and not every line has mmap_write_trylock().)  Only a kernel
+ * thread or an io_uring worker, or a failed allocation, waits for the lock
+ * here.  Most tasks of a migrating process do not own its mm, or find it
+ * charged where they go, and take no lock at all.  The mm is pinned by
+ * get_task_mm(), as the mmap_lock nests outside task_lock().  Returns the
+ * reference to drop, if any.
  */
 static struct restrack_cgroup *restrack_move_mm(struct task_struct *task,
 						struct restrack_cgroup *to)
@@ -1159,31 +1253,27 @@ static struct restrack_cgroup *restrack_move_mm(struct task_struct *task,
 	struct restrack_cgroup *old = NULL;
 	struct restrack_charge *c;
 	struct mm_struct *mm;
-	bool locked = false;
+	bool move;
 
 	mm = get_task_mm(task);
 	if (!mm)
 		return NULL;
 	c = &mm->restrack_heap;
-again:
 	task_lock(task);
 	spin_lock(&c->lock);
-	if (task->mm == mm && restrack_moves_with(c, task)) {
-		if (c->rc != to && !locked) {
-			spin_unlock(&c->lock);
-			task_unlock(task);
-			mmap_write_lock(mm);
-			locked = true;
-			goto again;
-		}
-		/* Unlocked, data_vm may change: unused when ->rc is @to. */
-		old = restrack_move(c, RESTRACK_HEAP, to, READ_ONCE(mm->data_vm),
-				    task);
+	move = task->mm == mm && restrack_moves_with(c, task);
+	if (move && c->rc == to) {
+		/* charged there already: @task just becomes the owner */
+		restrack_move(c, RESTRACK_HEAP, to, 0, task);
+		move = false;
 	}
 	spin_unlock(&c->lock);
 	task_unlock(task);
-	if (locked)
+	if (move && !restrack_defer_mm_move(task, mm)) {
+		mmap_write_lock(mm);
+		old = restrack_move_mm_locked(task, mm, to);
 		mmap_write_unlock(mm);
+	}
 	mmput(mm);
 	return old;
 }

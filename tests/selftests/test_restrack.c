@@ -2424,6 +2424,205 @@ out:
 }
 
 /*
+ * A migration never waits, under the cgroup locks, for a task that holds
+ * the mmap_lock of a moved mm: fork(), exec() and exit() take
+ * cgroup_threadgroup_rwsem, which a migration holds for writing, so one
+ * task stuck in a fault on a hung network or FUSE mount (through
+ * /proc/PID/mem) would stall them on the whole machine.  The stand-in for
+ * that task is a CLONE_VM sharer of the owner populating a huge read-only
+ * mapping with MADV_POPULATE_READ, which holds the mmap_lock for reading
+ * until it ends or is killed (zero pages, no charge).  While it holds it, a
+ * writer moves the owner to another cgroup and blocks until it can move
+ * the charge; an unrelated process must meanwhile fork a child and reap
+ * it.  When the holder is killed, the write returns and the charge is
+ * where the owner is, exactly.
+ */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+#define STALL_BYTES	(64L << 30)
+
+static int stall_sharer(void *p)
+{
+	volatile int *started = p;
+	void *m;
+
+	m = mmap(NULL, STALL_BYTES, PROT_READ, ANON | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	madvise(m, STALL_BYTES, MADV_NOHUGEPAGE);
+	*started = 1;
+	madvise(m, STALL_BYTES, MADV_POPULATE_READ);
+	*started = 2;
+	for (;;)
+		pause();
+	return 0;
+}
+
+static long vmpte_kb(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, "\nVmPTE:");
+	return p ? atol(p + 7) : -1;
+}
+
+/* 'D', 'R', ... of @pid; 0 if it is gone */
+static char task_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* A child that waits for a byte on @go, then runs @fn(@arg): its status. */
+static pid_t on_signal(int go, int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+	char b;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read(go, &b, 1) != 1)
+		_exit(3);
+	_exit(fn(arg));
+}
+
+struct stall_move {
+	const char *to;
+	pid_t pid;
+};
+
+static int stall_move(void *p)
+{
+	struct stall_move *m = p;
+
+	return cg_enter(m->to, m->pid) ? 1 : 0;
+}
+
+static int stall_fork(void *p)
+{
+	int *done = p, st;
+	pid_t c = fork();
+
+	if (!c)
+		_exit(0);
+	if (c < 0 || waitpid(c, &st, 0) != c || st)
+		return 1;
+	return write(*done, "d", 1) == 1 ? 0 : 1;
+}
+
+static int test_move_holder_stalls_nobody(const char *root)
+{
+	char x[PATH_MAX] = "", y[PATH_MAX] = "";
+	volatile int *flags;
+	struct sharer_arg sa = { .vm = true, .sharer = stall_sharer };
+	struct stall_move mv;
+	pid_t p = -1, c = -1, w = -1, f = -1;
+	int fds[2] = { -1, -1 }, gw[2] = { -1, -1 }, gf[2] = { -1, -1 };
+	int done[2] = { -1, -1 }, ret = KSFT_FAIL, st = -1;
+	char w_blocked = 0, w_after = 0, b;
+	bool forked, holding;
+	long deadline;
+
+	flags = mmap(NULL, page_size, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SETUP(flags == MAP_FAILED);
+	SETUP(cg_make(x, root, "stall_x") || cg_make(y, root, "stall_y") ||
+	      pipe(fds) || pipe(gw) || pipe(gf) || pipe(done));
+	sa.sharer_arg = (void *)flags;
+	sa.report = fds[1];
+	p = cg_run_nowait(x, sharer_main, &sa);
+	SETUP(p < 0);
+	SETUP(read_full_timeout(fds[0], &c, sizeof(c), 5000) != sizeof(c));
+	mv = (struct stall_move){ .to = y, .pid = p };
+	w = on_signal(gw[0], stall_move, &mv);
+	SETUP(w < 0);
+	f = on_signal(gf[0], stall_fork, &done[1]);
+	SETUP(f < 0);
+
+	/* the sharer is populating: its page tables grow */
+	for (deadline = now_ms() + 10000; now_ms() < deadline; msleep(10))
+		if (flags[0] == 1 && vmpte_kb(p) >= 256)
+			break;
+	EXPECT(flags[0] == 1 && vmpte_kb(p) >= 256,
+	       "the sharer holds the mmap_lock (started %d, VmPTE %ld kB)",
+	       flags[0], vmpte_kb(p));
+
+	/*
+	 * From here until the sharer dies, the test must not fork, exit or
+	 * take cgroup_mutex.  The owner is listed in @y once the migration
+	 * holds cgroup_threadgroup_rwsem, which it keeps until ->attach
+	 * returns; the writer then waits for the mmap_lock, in ->attach or
+	 * after it.
+	 */
+	SETUP(write(gw[1], "g", 1) != 1);
+	for (deadline = now_ms() + 5000; now_ms() < deadline; msleep(10))
+		if (cg_has_pid(y, p) && (w_blocked = task_state(w)) == 'D')
+			break;
+	SETUP(write(gf[1], "g", 1) != 1);
+	forked = read_full_timeout(done[0], &b, 1, 10000) == 1;
+	w_after = task_state(w);
+	holding = flags[0] == 1 && pid_alive(c);
+	kill(c, SIGKILL);
+
+	EXPECT(w_blocked == 'D',
+	       "the move waits for the mmap_lock (writer state '%c', owner %s)",
+	       w_blocked ?: '-', cg_has_pid(y, p) ? "moved" : "not moved");
+	EXPECT(forked, "fork() and exit() went on during a move of a locked mm");
+	EXPECT(w_after == 'D' && holding,
+	       "the lock was still held when fork() returned (writer '%c', sharer %s)",
+	       w_after ?: '-', holding ? "populating" : "done");
+	EXPECT(wait_exit(w, 5000, &st) >= 0 && WIFEXITED(st) &&
+	       !WEXITSTATUS(st), "the move returns once the lock is free (%#x)",
+	       st);
+	w = -1;
+	EXPECT(wait_exit(f, 5000, &st) >= 0 && WIFEXITED(st) &&
+	       !WEXITSTATUS(st), "the forker is done (%#x)", st);
+	f = -1;
+	EXPECT(!usage_is(y, true, vmdata_bytes(p), "moved past a holder"),
+	       "the charge is where its owner is");
+	EXPECT(!usage_is(x, true, 0, "moved past a holder"), "nothing left");
+	ret = KSFT_PASS;
+out:
+	if (c > 0)
+		kill(c, SIGKILL);
+	if (w > 0) {
+		kill(w, SIGKILL);
+		wait_exit(w, 5000, NULL);
+	}
+	if (f > 0) {
+		kill(f, SIGKILL);
+		wait_exit(f, 5000, NULL);
+	}
+	end_sharers(p, -1, fds);
+	for (int i = 0; i < 2; i++) {
+		if (gw[i] >= 0)
+			close(gw[i]);
+		if (gf[i] >= 0)
+			close(gf[i]);
+		if (done[i] >= 0)
+			close(done[i]);
+	}
+	if (flags != MAP_FAILED)
+		munmap((void *)flags, page_size);
+	if (y[0])
+		cg_destroy(y);
+	if (x[0])
+		cg_destroy(x);
+	return ret;
+}
+
+/*
  * clone3(CLONE_INTO_CGROUP) checks the child's copies against the limits
  * of the cgroup it is created in, as pids does: ENOMEM for the heap and
  * EMFILE for the table, with the event counted and nothing charged there;
@@ -2823,6 +3022,7 @@ static const struct cg_test tests[] = {
 	TEST(test_owner_files_sharer_leaves),
 	TEST(test_owner_files_owner_leaves),
 	TEST(test_owner_mm_busy),
+	TEST(test_move_holder_stalls_nobody),
 	TEST(test_clone_into_cgroup),
 	TEST(test_exec_shared_table),
 	TEST(test_exec_threads_at_max),
