@@ -244,6 +244,13 @@ restrack_charge_slow(struct restrack_cgroup *rc, enum restrack_res res,
 		/* The add before was an acquire, see restrack_set_max(). */
 		if (usage > READ_ONCE(p->res[res].max))
 			break;
+		/*
+		 * A level that took the charge records the usage it took it
+		 * at, as page_counter does: never above the max it was
+		 * checked against, though it may hold a charge that a level
+		 * above refuses, or another charge's add being taken back.
+		 */
+		restrack_update_peak(&p->res[res], usage);
 		p = p->up;
 		if (!restrack_counts_at(p, top))
 			goto charged;
@@ -257,13 +264,13 @@ restrack_charge_slow(struct restrack_cgroup *rc, enum restrack_res res,
 
 charged:
 	/*
-	 * Watermarks only record charges that went through: raised once
-	 * every level took the charge.
+	 * The levels below the one restrack_charge_fast() stopped at took
+	 * the charge below their peak; the ceilings of every level follow
+	 * the watermarks once every level took it.
 	 */
 	for (p = rc; restrack_counts_at(p, top); p = p->up) {
 		struct restrack_counter *c = &p->res[res];
 
-		restrack_update_peak(c, atomic_long_read(&c->usage));
 		if (READ_ONCE(c->ceiling) < restrack_ceiling_of(c))
 			restrack_raise_ceiling(p, res);
 	}
