@@ -57,6 +57,7 @@
 #include <linux/fdtable.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/ratelimit.h>
 #include <linux/restrack.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -341,6 +342,48 @@ static void restrack_event(struct restrack_cgroup *rc, enum restrack_event ev,
 	}
 }
 
+static u64 restrack_to_user(enum restrack_res res, long units)
+{
+	return res == RESTRACK_HEAP ? (u64)units << PAGE_SHIFT : units;
+}
+
+/*
+ * Every kill is logged, as memcg logs its OOM kills, so that it can be
+ * found after the cgroup and its restrack.events are gone: which limit of
+ * which cgroup, its usage and max (bytes for the heap), and who.  One
+ * ratelimit for all, as the OOM killer's.  The path is made under a lock
+ * of its own, a leaf lock taken in atomic context too: cgroup_path() on
+ * the default hierarchy takes no sleeping lock.
+ */
+static DEFINE_RATELIMIT_STATE(restrack_kill_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+static DEFINE_SPINLOCK(restrack_log_lock);
+static char restrack_log_path[PATH_MAX];
+
+static void restrack_log_kill(struct restrack_cgroup *rc,
+			      enum restrack_res res, struct task_struct *task,
+			      long killed)
+{
+	struct restrack_counter *c = &rc->res[res];
+	const char *limit = res == RESTRACK_HEAP ? "heap.max" : "files.max";
+	u64 usage = restrack_to_user(res, atomic_long_read(&c->usage));
+	u64 max = restrack_to_user(res, READ_ONCE(c->max));
+
+	if (!__ratelimit(&restrack_kill_rs))
+		return;
+	spin_lock(&restrack_log_lock);
+	cgroup_path(rc->css.cgroup, restrack_log_path,
+		    sizeof(restrack_log_path));
+	if (task)
+		pr_info("restrack: %s of %s: killed process %d (%s), usage %llu, max %llu\n",
+			limit, restrack_log_path, task_pid_nr(task), task->comm,
+			usage, max);
+	else
+		pr_info("restrack: %s of %s: killed %ld processes, usage %llu, max %llu\n",
+			limit, restrack_log_path, killed, usage, max);
+	spin_unlock(&restrack_log_lock);
+}
+
 /*
  * A charge of @res by current did not fit under @over's max: count it, and
  * if @may_kill and @over's policy is kill, kill current.  Safe in atomic
@@ -360,6 +403,7 @@ static void restrack_limit_hit(struct restrack_cgroup *over,
 	    !(current->flags & PF_KTHREAD)) {
 		send_sig(SIGKILL, current, 1);
 		restrack_event(over, RESTRACK_EV_KILL, 1);
+		restrack_log_kill(over, res, current, 1);
 	}
 }
 
@@ -369,8 +413,12 @@ static void restrack_over_limit(struct restrack_cgroup *over,
 	restrack_limit_hit(over, res, true);
 }
 
-/* Kill every process of @rc and its descendants; @rc counts the kills. */
-static void restrack_kill_all(struct restrack_cgroup *rc)
+/*
+ * Kill every process of @rc and its descendants, @res of @rc being above
+ * its max; @rc counts the kills.
+ */
+static void restrack_kill_all(struct restrack_cgroup *rc,
+			      enum restrack_res res)
 {
 	struct cgroup_subsys_state *pos;
 	long killed = 0;
@@ -391,8 +439,10 @@ static void restrack_kill_all(struct restrack_cgroup *rc)
 	}
 	rcu_read_unlock();
 
-	if (killed)
+	if (killed) {
 		restrack_event(rc, RESTRACK_EV_KILL, killed);
+		restrack_log_kill(rc, res, NULL, killed);
+	}
 }
 
 /* The cgroup current is charged to, with a reference; NULL for the root. */
@@ -1463,11 +1513,6 @@ static void restrack_css_free(struct cgroup_subsys_state *css)
 
 /* Interface files. */
 
-static u64 restrack_to_user(enum restrack_res res, long units)
-{
-	return res == RESTRACK_HEAP ? (u64)units << PAGE_SHIFT : units;
-}
-
 static int restrack_current_show(struct seq_file *sf, void *v)
 {
 	struct restrack_cgroup *rc = css_rc(seq_css(sf));
@@ -1606,7 +1651,7 @@ void restrack_enforce(struct restrack_cgroup *rc)
 	for (i = 0; i < RESTRACK_NR_RES; i++) {
 		if (atomic_long_read(&rc->res[i].usage) >
 		    READ_ONCE(rc->res[i].max)) {
-			restrack_kill_all(rc);
+			restrack_kill_all(rc, i);
 			return;
 		}
 	}

@@ -2424,6 +2424,112 @@ out:
 }
 
 /*
+ * Every kill is in the kernel log, with the cgroup, the limit, usage and
+ * max, so that it can be found after the cgroup is gone: one process
+ * killed at files.max, and a cgroup killed whole by a heap.max lowered
+ * below its usage.  The log's ratelimit (10 lines in 5 s) is left to
+ * drain first, as the kill tests before fill it.
+ */
+static bool kmsg_find(int fd, const char *needle, char *line, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, line, len - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: read on */
+		if (n <= 0)
+			return false;
+		line[n] = '\0';
+		if (strstr(line, needle))
+			return true;
+	}
+}
+
+static int fill_fds(void *arg)
+{
+	prctl(PR_SET_NAME, "rt-kill-log");
+	for (;;)
+		if (open("/dev/null", O_RDONLY) < 0)
+			return 1;
+}
+
+static int hold_heap(void *arg)
+{
+	char *p = mmap(NULL, 64 * page_size, RW, ANON | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 1;
+	for (;;)
+		pause();
+}
+
+static int test_kill_logged(const char *root)
+{
+	char cg[PATH_MAX] = "", want[PATH_MAX + 128], line[1024];
+	const char *rel;
+	pid_t a = -1, b = -1;
+	int fd = -1, st, ret = KSFT_FAIL;
+	long max, deadline;
+
+	SETUP(cg_make(cg, root, "kill_log") ||
+	      cg_write(cg, "restrack.policy", "kill") ||
+	      cg_write(cg, "restrack.files.max", "8"));
+	rel = cg + strlen(cg_mount());
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	SETUP(fd < 0 || lseek(fd, 0, SEEK_END) < 0);
+	msleep(5200);
+
+	a = cg_run_nowait(cg, fill_fds, NULL);
+	SETUP(a < 0);
+	EXPECT(wait_exit(a, 5000, &st) >= 0 && killed_by_sigkill(st),
+	       "killed at files.max: %#x", st);
+	snprintf(want, sizeof(want),
+		 "restrack: files.max of %s: killed process %d (rt-kill-log), usage 8, max 8",
+		 rel, a);
+	a = -1;
+	EXPECT(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
+
+	SETUP(cg_write(cg, "restrack.files.max", "max"));
+	a = cg_run_nowait(cg, hold_heap, NULL);
+	b = cg_run_nowait(cg, hold_heap, NULL);
+	SETUP(a < 0 || b < 0);
+	for (deadline = now_ms() + 5000; now_ms() < deadline; msleep(10))
+		if (vmdata_bytes(a) > 64 * page_size &&
+		    vmdata_bytes(b) > 64 * page_size)
+			break;
+	EXPECT(!usage_is(cg, true, vmdata_bytes(a) + vmdata_bytes(b),
+			 "two holders"), "exact before the kill");
+	max = cg_read_long(cg, "restrack.heap.current") - 16 * page_size;
+	SETUP(cg_write_numeric(cg, "restrack.heap.max", max));
+	EXPECT(wait_exit(a, 5000, &st) >= 0 && killed_by_sigkill(st),
+	       "first killed by the lower max: %#x", st);
+	a = -1;
+	EXPECT(wait_exit(b, 5000, &st) >= 0 && killed_by_sigkill(st),
+	       "second killed by the lower max: %#x", st);
+	b = -1;
+	snprintf(want, sizeof(want),
+		 "restrack: heap.max of %s: killed 2 processes, usage ", rel);
+	EXPECT(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
+	snprintf(want, sizeof(want), ", max %ld\n", max);
+	EXPECT(strstr(line, want), "%s in: %s", want, line);
+	ret = KSFT_PASS;
+out:
+	if (a > 0) {
+		kill(a, SIGKILL);
+		wait_exit(a, 5000, NULL);
+	}
+	if (b > 0) {
+		kill(b, SIGKILL);
+		wait_exit(b, 5000, NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+	cg_destroy(cg);
+	return ret;
+}
+
+/*
  * A migration never waits, under the cgroup locks, for a task that holds
  * the mmap_lock of a moved mm: fork(), exec() and exit() take
  * cgroup_threadgroup_rwsem, which a migration holds for writing, so one
@@ -3003,6 +3109,7 @@ static const struct cg_test tests[] = {
 	TEST(test_events_notify),
 	TEST(test_kill_heap),
 	TEST(test_kill_files),
+	TEST(test_kill_logged),
 	TEST(test_kill_lower_heap_max),
 	TEST(test_kill_lower_files_max),
 	TEST(test_deny_lower_max),
