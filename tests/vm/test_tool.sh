@@ -32,21 +32,21 @@ rt frobnicate
 check "unknown command: exit 2, one line" \
 	eval '[ $rc = 2 ] && one_line && has "unknown command .frobnicate." $T/err'
 rt run --frob -- true
-check "unknown option of run: exit 2" eval '[ $rc = 2 ] && one_line && has "unknown option .--frob." $T/err'
+check "unknown option of run: exit 125" eval '[ $rc = 125 ] && one_line && has "unknown option .--frob." $T/err'
 rt status --frob
 check "unknown option of status: exit 2" eval '[ $rc = 2 ] && one_line && has "unknown option" $T/err'
 rt run --heap 12Q -- true
-check "bad size 12Q: exit 2" eval '[ $rc = 2 ] && one_line && has "bad heap size .12Q." $T/err'
+check "bad size 12Q: exit 125" eval '[ $rc = 125 ] && one_line && has "bad heap size .12Q." $T/err'
 rt run --heap -1 -- true
-check "bad size -1: exit 2" eval '[ $rc = 2 ] && one_line && has "bad heap size .-1." $T/err'
+check "bad size -1: exit 125" eval '[ $rc = 125 ] && one_line && has "bad heap size .-1." $T/err'
 rt run --heap 99999999999999999999 -- true
-check "size overflow: exit 2, too large" eval '[ $rc = 2 ] && one_line && has "too large" $T/err'
+check "size overflow: exit 125, too large" eval '[ $rc = 125 ] && one_line && has "too large" $T/err'
 rt run --files 1.5 -- true
-check "bad file count: exit 2" eval '[ $rc = 2 ] && one_line && has "bad file count" $T/err'
+check "bad file count: exit 125" eval '[ $rc = 125 ] && one_line && has "bad file count" $T/err'
 rt run --policy maybe -- true
-check "bad policy: exit 2" eval '[ $rc = 2 ] && one_line && has "deny or kill" $T/err'
+check "bad policy: exit 125" eval '[ $rc = 125 ] && one_line && has "deny or kill" $T/err'
 rt run --heap 1M
-check "run without a command: exit 2" eval '[ $rc = 2 ] && one_line'
+check "run without a command: exit 125" eval '[ $rc = 125 ] && one_line'
 rt fetch abc
 check "pid not a number: exit 2" eval '[ $rc = 2 ] && one_line && has "not a process id" $T/err'
 rt cap 1 12Q 3
@@ -56,8 +56,8 @@ check "cgroup v2 not mounted: exit 1" eval '[ $rc = 1 ] && one_line && has "cgro
 mkdir -p $T/fakecg
 echo "cpu memory pids" > $T/fakecg/cgroup.controllers
 RESTRACK_CGROUP_ROOT=$T/fakecg rt run -- touch $T/ran
-check "kernel without restrack: exit 1, command not run" \
-	eval '[ $rc = 1 ] && one_line && has "no restrack controller (CONFIG_CGROUP_RESTRACK)" $T/err && [ ! -e $T/ran ]'
+check "kernel without restrack: exit 125, command not run" \
+	eval '[ $rc = 125 ] && one_line && has "no restrack controller (CONFIG_CGROUP_RESTRACK)" $T/err && [ ! -e $T/ran ]'
 
 # --- run ---------------------------------------------------------------------
 rt run --heap 64M --files 100 -q -- cat /proc/self/cgroup
@@ -125,8 +125,8 @@ sh -c "echo \$\$ > $cg/tt_busy/cgroup.procs; exec sleep 1000" &
 busy=$!
 sleep 0.2
 rt run --parent /tt_busy -- touch $T/ran
-check "--parent holding processes: refused, restrack not enabled there" \
-	eval '[ $rc = 1 ] && one_line && has "holds processes" $T/err && ! grep -qw restrack $cg/tt_busy/cgroup.subtree_control && [ ! -e $T/ran ]'
+check "--parent holding processes: refused (exit 125), restrack not enabled there" \
+	eval '[ $rc = 125 ] && one_line && has "holds processes" $T/err && ! grep -qw restrack $cg/tt_busy/cgroup.subtree_control && [ ! -e $T/ran ]'
 kill $busy
 wait $busy 2> /dev/null
 rmdir $cg/tt_busy
@@ -150,8 +150,8 @@ nobody register $victim
 check "register without privilege: exit 1, needs CAP_SYS_RESOURCE" \
 	eval '[ $rc = 1 ] && one_line && has "needs CAP_SYS_RESOURCE" $T/err'
 nobody run --heap 8M -- true
-check "run without privilege: exit 1, one line" \
-	eval '[ $rc = 1 ] && one_line && has "permission denied" $T/err && no_run_cgroups'
+check "run without privilege: exit 125, one line" \
+	eval '[ $rc = 125 ] && one_line && has "permission denied" $T/err && no_run_cgroups'
 [ -n "$made_passwd" ] && rm -f /etc/passwd
 
 # --- the system calls ----------------------------------------------------------
@@ -392,7 +392,7 @@ wait 2> /dev/null
 for d in $cg/tt/a $cg/tt/b $cg/tt/idle $cg/tt; do
 	rmdir $d 2> /dev/null || { sleep 0.5; rmdir $d; }
 done
-check "no test cgroup left" eval '[ ! -d $cg/tt ] && no_run_cgroups && rmdir $runp'
+check "no test cgroup left" eval '[ ! -d $cg/tt ] && no_run_cgroups && [ ! -d $runp ]'
 
 rm -rf $T
 tap_end

@@ -9,7 +9,8 @@
  *   restrack cap PID HEAP FILES
  *
  * Exit status: 0 on success, 1 when an operation failed, 2 for a usage
- * error; run exits with its command's status.  See restrack(8).
+ * error; run exits with its command's status, or 125 when it failed
+ * itself.  See restrack(8).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,15 +20,19 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "librestrack.h"
 
 #define EXIT_USAGE	2
+/* run's own failures, as env(1) and timeout(1) report theirs */
+#define EXIT_RUN_FAILED	125
 
 #ifndef RESTRACK_SBINDIR
 #define RESTRACK_SBINDIR "/usr/local/sbin"
@@ -49,6 +54,9 @@ struct restrack_clone_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
 	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
+
+/* Where run's caller waits while the command runs (restrack(8)) */
+#define RUN_LEAF	"restrack.leaf"
 
 static const char *cmd_name = "restrack";
 
@@ -93,7 +101,8 @@ static const char usage_main[] =
 "descriptors of processes with the restrack cgroup controller.\n"
 "\n"
 "Commands:\n"
-"  run [OPTIONS] -- CMD [ARG...]  run CMD in a fresh limited cgroup\n"
+"  run [OPTIONS] -- CMD [ARG...]  run CMD in a fresh limited cgroup below\n"
+"                                 the caller's\n"
 "  status [OPTIONS]               show limited cgroups and registered processes\n"
 "  apply [--dry-run] UNIT         set the limits a systemd unit and its slices\n"
 "                                 declare in [X-Restrack] on their cgroups\n"
@@ -106,7 +115,8 @@ static const char usage_main[] =
 "\n"
 "Sizes: bytes with an optional K, M, G, T, P or E suffix (1.5G); \"max\" or\n"
 "\"infinity\" for no limit.  cap's HEAP is MiB (64 = 64M).\n"
-"Exit status: 0 success, 1 failure, 2 usage error; run: the command's.\n"
+"Exit status: 0 success, 1 failure, 2 usage error; run: the command's, or\n"
+"125 when run itself failed.\n"
 "\"restrack COMMAND --help\" and restrack(8) say more.\n";
 
 static const char usage_run[] =
@@ -116,19 +126,29 @@ static const char usage_run[] =
 "heap, peak open files and the limit events on stderr, and remove the cgroup.\n"
 "CMD starts inside the cgroup: it never runs unlimited.\n"
 "\n"
+"The cgroup goes below the caller's own, so every limit that applied to\n"
+"the caller (a service's TasksMax=, MemoryMax=, restrack limits, those of\n"
+"its slices) applies to CMD too, shared with the caller.  The caller's\n"
+"processes wait in a leaf, " RUN_LEAF ", while CMD runs, and move back\n"
+"after.  Under systemd that needs a cgroup delegated to the caller\n"
+"(Delegate=yes); elsewhere run refuses and runs nothing.  A caller in the\n"
+"root cgroup gets /" RESTRACK_RUN_PARENT "/run-PID.\n"
+"\n"
 "Options:\n"
 "  --heap SIZE            heap limit (restrack.heap.max), e.g. 64M, 1.5G, max\n"
 "  --files N              open file limit (restrack.files.max), or max\n"
 "  --policy deny|kill     over a limit: fail the call (ENOMEM, EMFILE; the\n"
 "                         default) or SIGKILL the process\n"
-"  --parent CGROUP        create the cgroup below CGROUP (default\n"
-"                         /" RESTRACK_RUN_PARENT "); restrack is enabled on the way down,\n"
-"                         never in a cgroup that holds processes\n"
+"  --parent CGROUP        create the cgroup below CGROUP instead: the limits\n"
+"                         of the caller's cgroup no longer apply; restrack is\n"
+"                         enabled on the way down, never in a cgroup that\n"
+"                         holds processes\n"
 "  -q, --quiet            no report at the end\n"
 "  -h, --help             this text\n"
 "\n"
 "Exit status: the command's; 128+N when signal N ended it; 127 when CMD is\n"
-"not found, 126 when it cannot be run; 1 or 2 when restrack itself failed.\n"
+"not found, 126 when it cannot be run; 125 when restrack run itself failed\n"
+"(CMD did not run).\n"
 "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to restrack go to the command.\n";
 
 static const char usage_status[] =
@@ -522,20 +542,289 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
+/*
+ * Where run puts the command.  Every limit that applied to the caller must
+ * apply to the command: its cgroup goes below the caller's own, so that the
+ * caller's cgroup and every ancestor charge it, shared with the caller (a
+ * service's TasksMax=, MemoryMax= and restrack limits included).  cgroup v2
+ * puts controllers only on cgroups without processes, so the caller's
+ * processes move to a leaf, RUN_LEAF, for as long as a command runs, and
+ * back after the last one.  Under systemd that is only done where the
+ * cgroup is delegated (Delegate=yes): systemd owns the cgroups of other
+ * units, and a cgroup elsewhere (a scope in the slice) would leave the
+ * unit's own limits.  A caller in the root cgroup gets RESTRACK_RUN_PARENT,
+ * as the root has no limits to keep.
+ */
+
+struct run_place {
+	char dir[PATH_MAX];	/* the command's cgroup */
+	char home[PATH_MAX];	/* the caller's cgroup when nested, or "" */
+	char top[PATH_MAX];	/* RESTRACK_RUN_PARENT when made here, or "" */
+	int lock;		/* flock on home: shared while a run uses it */
+};
+
+/* The cgroup of this process, as a path below the mount ("/a/b" or "/"). */
+static int own_cgroup(char *rel, size_t len)
+{
+	char line[PATH_MAX + 8];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		err = strlen(line + 3) < len ? 0 : -ENAMETOOLONG;
+		if (!err)
+			memcpy(rel, line + 3, strlen(line + 3) + 1);
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* PID 1 is systemd, as sd_booted() tells. */
+static bool under_systemd(void)
+{
+	struct stat st;
+
+	return !lstat("/run/systemd/system", &st) && S_ISDIR(st.st_mode);
+}
+
+/*
+ * systemd marks the cgroup of a unit with Delegate=yes with the extended
+ * attribute trusted.delegate (user.delegate since 253): what is below it
+ * belongs to the unit's processes, not to systemd.
+ */
+static bool delegated(const char *mnt, const char *rel)
+{
+	char path[PATH_MAX], val[4], *slash;
+	static const char *const names[] = { "trusted.delegate", "user.delegate" };
+	size_t i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s%s", mnt, rel);
+	while (strlen(path) > strlen(mnt)) {
+		for (i = 0; i < ARRAY_SIZE(names); i++) {
+			n = getxattr(path, names[i], val, sizeof(val) - 1);
+			if (n > 0) {
+				val[n] = '\0';
+				if (!strcmp(val, "1"))
+					return true;
+			}
+		}
+		slash = strrchr(path, '/');
+		*slash = '\0';
+	}
+	return false;
+}
+
+/*
+ * Move every process of cgroup FROM to TO.  New ones may be forked into
+ * FROM meanwhile: until it is empty, or -EBUSY.  A process that exits
+ * meanwhile is no error.
+ */
+static int move_procs(const char *from, const char *to)
+{
+	static char buf[65536];
+	char *p, *save;
+	int pass, err;
+
+	for (pass = 0; pass < 100; pass++) {
+		if (restrack_cg_read(from, "cgroup.procs", buf, sizeof(buf)) <= 0)
+			return 0;
+		for (p = strtok_r(buf, "\n", &save); p;
+		     p = strtok_r(NULL, "\n", &save)) {
+			err = restrack_cg_write(to, "cgroup.procs", p);
+			if (err && err != -ESRCH)
+				return err;
+		}
+	}
+	return -EBUSY;
+}
+
+/* Undo what run_nest() did to HOME, unless another run uses it. */
+static void run_unnest(struct run_place *pl)
+{
+	char leaf[PATH_MAX + 16];
+	int err;
+
+	if (pl->lock < 0)
+		return;
+	snprintf(leaf, sizeof(leaf), "%s/" RUN_LEAF, pl->home);
+	if (flock(pl->lock, LOCK_EX | LOCK_NB) == 0 && !access(leaf, F_OK)) {
+		err = restrack_cg_write(pl->home, "cgroup.subtree_control",
+					"-restrack");
+		if (!err)
+			err = move_procs(leaf, pl->home);
+		if (!err && rmdir(leaf))
+			err = -errno;
+		if (err)
+			say("cannot give %s its processes back: %s", pl->home,
+			    restrack_strerror(err));
+	}
+	close(pl->lock);
+	pl->lock = -1;
+}
+
+/*
+ * Make HOME (the caller's cgroup REL) able to hold the command's cgroup:
+ * its processes into HOME/RUN_LEAF, restrack enabled down to it.  Holds
+ * HOME's lock shared, so that the last run ending puts things back.
+ */
+static int run_nest(const char *mnt, const char *rel, struct run_place *pl)
+{
+	char leaf[PATH_MAX + 16], bad[PATH_MAX];
+	int err;
+
+	snprintf(pl->home, sizeof(pl->home), "%s%s", mnt, rel);
+	pl->lock = open(pl->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pl->lock < 0 || flock(pl->lock, LOCK_EX)) {
+		say("cannot open %s: %s", pl->home, restrack_strerror(errno));
+		return -1;
+	}
+	snprintf(leaf, sizeof(leaf), "%s/" RUN_LEAF, pl->home);
+	if (!restrack_cg_has_word(pl->home, "cgroup.subtree_control", "restrack") &&
+	    restrack_cg_has_procs(pl->home)) {
+		if (mkdir(leaf, 0755) && errno != EEXIST) {
+			say("cannot create %s: %s", leaf, restrack_strerror(errno));
+			goto fail;
+		}
+		err = move_procs(pl->home, leaf);
+		if (err) {
+			say("cannot move the processes of %s to %s: %s",
+			    pl->home, leaf, restrack_strerror(err));
+			goto fail;
+		}
+	}
+	err = restrack_enable_path(mnt, rel, bad, sizeof(bad));
+	if (err == -EBUSY) {
+		say("cannot enable restrack in %s: it holds processes, and cgroup v2 puts controllers only on cgroups without them",
+		    bad);
+		goto fail;
+	} else if (err) {
+		say("cannot enable restrack in %s: %s", bad,
+		    restrack_strerror(err));
+		goto fail;
+	}
+	flock(pl->lock, LOCK_SH);
+	return 0;
+fail:
+	run_unnest(pl);
+	return -1;
+}
+
+/* The command's cgroup below PARENT: run-PID, or run-PID-N if taken. */
+static int run_mkdir(const char *parent, struct run_place *pl)
+{
+	int n;
+
+	for (n = 0; ; n++) {
+		if (n)
+			snprintf(pl->dir, sizeof(pl->dir), "%s/run-%d-%d",
+				 parent, getpid(), n);
+		else
+			snprintf(pl->dir, sizeof(pl->dir), "%s/run-%d", parent,
+				 getpid());
+		if (mkdir(pl->dir, 0755) == 0)
+			return 0;
+		if (errno != EEXIST || n > 100) {
+			say("cannot create %s: %s", pl->dir,
+			    restrack_strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Choose and create the command's cgroup; 0 or -1 after saying why. */
+static int run_place(const char *mnt, const struct run_opts *o,
+		     struct run_place *pl)
+{
+	char rel[PATH_MAX], parent[PATH_MAX], bad[PATH_MAX];
+	const char *p;
+	size_t n = strlen(mnt);
+	int err;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->lock = -1;
+	if (o->parent) {
+		/* --parent: relative to the mount, or a path below it */
+		p = o->parent;
+		if (!strncmp(p, mnt, n) && (p[n] == '/' || !p[n]))
+			p += n;
+		while (*p == '/')
+			p++;
+	} else {
+		err = own_cgroup(rel, sizeof(rel));
+		if (err) {
+			say("cannot read /proc/self/cgroup: %s",
+			    restrack_strerror(err));
+			return -1;
+		}
+		if (strcmp(rel, "/")) {
+			if (under_systemd() && !delegated(mnt, rel)) {
+				say("%s is systemd's cgroup of %s, not delegated to its processes: a cgroup for the command below it would break systemd's rules, and one elsewhere would escape its limits; give the unit Delegate=yes, or run restrack run where it may (restrack(8))",
+				    rel, strrchr(rel, '/') + 1);
+				return -1;
+			}
+			if (run_nest(mnt, rel, pl))
+				return -1;
+			if (run_mkdir(pl->home, pl)) {
+				run_unnest(pl);
+				return -1;
+			}
+			return 0;
+		}
+		p = RESTRACK_RUN_PARENT;
+		snprintf(pl->top, sizeof(pl->top), "%s/%s", mnt, p);
+	}
+	if (snprintf(parent, sizeof(parent), "%s/%s", mnt, p) >=
+	    (int)sizeof(parent) - 32) {
+		say("cgroup path too long: %s", p);
+		return -1;
+	}
+	err = restrack_enable_path(mnt, p, bad, sizeof(bad));
+	if (err == -EBUSY) {
+		say("cannot enable restrack in %s: it holds processes, and cgroup v2 puts controllers only on cgroups without them; choose another --parent",
+		    bad);
+		return -1;
+	} else if (err) {
+		say("cannot enable restrack in %s: %s", bad,
+		    restrack_strerror(err));
+		return -1;
+	}
+	return run_mkdir(parent, pl);
+}
+
+/* Remove the command's cgroup and what was made for it. */
+static void run_unplace(struct run_place *pl)
+{
+	int err = remove_cgroup(pl->dir);
+
+	if (err)
+		say("cannot remove %s: %s", pl->dir, restrack_strerror(err));
+	run_unnest(pl);
+	/* the parent made for callers in the root, when no other run uses it */
+	if (pl->top[0])
+		rmdir(pl->top);
+}
+
 static int cmd_run(int argc, char **argv)
 {
-	char parent[PATH_MAX - 64], dir[PATH_MAX], bad[PATH_MAX];
 	struct child_pipes pipes;
+	struct run_place pl;
 	int status, ret, err, n;
 	struct child_failure fail;
 	sigset_t set, oldmask;
 	struct run_opts o;
-	const char *mnt, *rel;
+	const char *mnt;
 	pid_t pid;
 
 	ret = run_parse(argc, argv, &o);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret < 0 ? 0 : EXIT_RUN_FAILED;
 
 	/*
 	 * From here on the signals meant for the command wait until it runs,
@@ -552,66 +841,32 @@ static int cmd_run(int argc, char **argv)
 
 	mnt = restrack_mount();
 	if (!mnt)
-		return EXIT_FAILURE;
+		return EXIT_RUN_FAILED;
 	if (!restrack_is_cgroup2(mnt)) {
 		say("%s is not a cgroup v2 file system", mnt);
-		return EXIT_FAILURE;
+		return EXIT_RUN_FAILED;
 	}
+	if (run_place(mnt, &o, &pl))
+		return EXIT_RUN_FAILED;
 
-	/* --parent: relative to the mount, or a path below it */
-	rel = o.parent ? o.parent : RESTRACK_RUN_PARENT;
-	n = strlen(mnt);
-	if (!strncmp(rel, mnt, n) && (rel[n] == '/' || !rel[n]))
-		rel += n;
-	while (*rel == '/')
-		rel++;
-	if (snprintf(parent, sizeof(parent), "%s/%s", mnt, rel) >=
-	    (int)sizeof(parent)) {
-		say("cgroup path too long: %s", rel);
-		return EXIT_FAILURE;
-	}
-	err = restrack_enable_path(mnt, rel, bad, sizeof(bad));
-	if (err == -EBUSY) {
-		say("cannot enable restrack in %s: it holds processes, and cgroup v2 puts controllers only on cgroups without them; choose another --parent",
-		    bad);
-		return EXIT_FAILURE;
-	} else if (err) {
-		say("cannot enable restrack in %s: %s", bad,
-		    restrack_strerror(err));
-		return EXIT_FAILURE;
-	}
-
-	for (n = 0; ; n++) {
-		if (n)
-			snprintf(dir, sizeof(dir), "%s/run-%d-%d", parent,
-				 getpid(), n);
-		else
-			snprintf(dir, sizeof(dir), "%s/run-%d", parent, getpid());
-		if (mkdir(dir, 0755) == 0)
-			break;
-		if (errno != EEXIST || n > 100) {
-			say("cannot create %s: %s", dir, restrack_strerror(errno));
-			return EXIT_FAILURE;
-		}
-	}
-
-	ret = EXIT_FAILURE;
+	ret = EXIT_RUN_FAILED;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipes.sock)) {
 		say("socketpair: %s", strerror(errno));
-		goto out_rmdir;
+		goto out;
 	}
 	fflush(NULL);
 
-	pid = start_in_cgroup(&o, dir, &oldmask, &pipes);
+	pid = start_in_cgroup(&o, pl.dir, &oldmask, &pipes);
 	close(pipes.sock[1]);
 	if (pid < 0) {
 		say("cannot start %s: %s", o.argv[0], strerror(errno));
 		close(pipes.sock[0]);
-		goto out_rmdir;
+		goto out;
 	}
-	err = set_limits(&o, dir);
+	err = set_limits(&o, pl.dir);
 	if (err) {
-		say("cannot set the limits of %s: %s", dir, restrack_strerror(err));
+		say("cannot set the limits of %s: %s", pl.dir,
+		    restrack_strerror(err));
 		shutdown(pipes.sock[0], SHUT_RDWR);
 	} else {
 		/* a child already dead tells how by its message or status */
@@ -621,26 +876,26 @@ static int cmd_run(int argc, char **argv)
 	close(pipes.sock[0]);
 	status = wait_forwarding(pid, &set);
 	if (err)
-		goto out_rmdir;
+		goto out;
 	if (n == sizeof(fail)) {
-		if (fail.stage == 0)
-			say("cannot move the command into %s: %s", dir,
+		if (fail.stage == 0) {
+			say("cannot move the command into %s: %s", pl.dir,
 			    restrack_strerror(fail.err));
-		else if (fail.err == ENOENT)
+			goto out;
+		}
+		if (fail.err == ENOENT)
 			say("%s: command not found", o.argv[0]);
 		else
 			say("%s: %s", o.argv[0], strerror(fail.err));
 		ret = WIFEXITED(status) ? WEXITSTATUS(status) : 127;
-		goto out_rmdir;
+		goto out;
 	}
 
-	report_run(&o, dir, status);
+	report_run(&o, pl.dir, status);
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
-out_rmdir:
-	err = remove_cgroup(dir);
-	if (err)
-		say("cannot remove %s: %s", dir, restrack_strerror(err));
+out:
+	run_unplace(&pl);
 	return ret;
 }
 

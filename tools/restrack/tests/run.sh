@@ -402,16 +402,6 @@ while IFS='|' read -r args msg; do
 done << 'EOF'
 frobnicate|unknown command 'frobnicate'
 --frob|unknown option '--frob'
-run --frob -- true|unknown option '--frob'
-run --heap 12Q -- true|bad heap size '12Q'
-run --heap -1 -- true|bad heap size '-1'
-run --heap 99999999999999999999 -- true|too large
-run --heap=1.5 -- true|bad heap size '1.5'
-run --files -1 -- true|bad file count '-1'
-run --files 1K -- true|bad file count '1K'
-run --policy maybe -- true|deny or kill
-run --heap|needs a size
-run --heap 1M|no command to run
 status --json --prometheus|exclude each other
 status --watch 0|bad interval '0'
 status -n 0|bad count '0'
@@ -425,6 +415,24 @@ cap 1 512K 3|bad heap quota '512K': not a whole number of MiB
 cap 1 1.5M 3|bad heap quota '1.5M': not a whole number of MiB
 cap 1 1M x|bad file quota 'x'
 EOF
+# run's usage errors exit 125, as env(1)'s: never a status CMD could have
+while IFS='|' read -r args msg; do
+	# shellcheck disable=SC2086
+	rt $args
+	check "usage error: restrack $args (exit 125)" \
+		eval '[ $rc = 125 ] && one_line && has "$msg" "$T/err"'
+done << 'EOF'
+run --frob -- true|unknown option '--frob'
+run --heap 12Q -- true|bad heap size '12Q'
+run --heap -1 -- true|bad heap size '-1'
+run --heap 99999999999999999999 -- true|too large
+run --heap=1.5 -- true|bad heap size '1.5'
+run --files -1 -- true|bad file count '-1'
+run --files 1K -- true|bad file count '1K'
+run --policy maybe -- true|deny or kill
+run --heap|needs a size
+run --heap 1M|no command to run
+EOF
 RESTRACK_TRACKER_STATUS=$T/none rt fetch 1
 check "fetch on a kernel without the system calls: exit 1" \
 	eval '[ $rc = 1 ] && one_line && has "no restrack system calls" "$T/err"' 
@@ -436,11 +444,11 @@ RESTRACK_CGROUP_ROOT=$T/nocg rt status
 check "kernel without restrack: exit 1" \
 	eval '[ $rc = 1 ] && one_line && has "this kernel has no restrack controller (CONFIG_CGROUP_RESTRACK)" "$T/err"'
 RESTRACK_CGROUP_ROOT=$T/nocg rt run -- touch "$T/ran"
-check "run on a kernel without restrack: exit 1, command not run" \
-	eval '[ $rc = 1 ] && one_line && [ ! -e "$T/ran" ]'
+check "run on a kernel without restrack: exit 125, command not run" \
+	eval '[ $rc = 125 ] && one_line && [ ! -e "$T/ran" ]'
 rt run -- touch "$T/ran"
-check "run on a fake tree: refused, not cgroup v2, command not run" \
-	eval '[ $rc = 1 ] && one_line && has "not a cgroup v2 file system" "$T/err" && [ ! -e "$T/ran" ]'
+check "run on a fake tree: refused, not cgroup v2, exit 125, command not run" \
+	eval '[ $rc = 125 ] && one_line && has "not a cgroup v2 file system" "$T/err" && [ ! -e "$T/ran" ]'
 
 # --- install ---
 make -s install DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
