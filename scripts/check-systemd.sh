@@ -3,7 +3,7 @@
 # make check-systemd: boot the patched kernel into a Debian root filesystem
 # with its real systemd and libcgroup's tools (cgroup-tools), and test
 # restrack there: limits declared in [X-Restrack] sections of units and
-# applied by "restrack apply" (tools/restrack/systemd/restrack.conf), and
+# applied by "restrack apply" from the drop-ins of restrack-generator, and
 # cgcreate/cgset/cgget/cgexec/cgconfigparser.  Prints the boot time, the
 # whole run's time and "N passed, N failed"; exits non-zero on a failure.
 #
@@ -48,7 +48,7 @@ say "kernel $kernel ($(( $(date +%s) - start ))s)"
 ov=$obj/systemd-overlay
 rm -rf "$ov"
 libexec=$ov/usr/local/libexec/restrack-tests
-mkdir -p "$ov/usr/local/sbin" "$libexec" "$ov/etc/systemd/system/service.d" \
+mkdir -p "$ov/usr/local/sbin" "$libexec" \
 	"$ov/etc/systemd/system/multi-user.target.wants"
 cflags="-static -O2 -Wall"
 $TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
@@ -56,8 +56,9 @@ $TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
 $TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
 install -m 755 "$TOP"/tests/systemd/run.sh "$TOP"/tests/systemd/test_*.sh "$libexec/"
 install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
-sed 's|@SBINDIR@|/usr/local/sbin|' "$TOP/tools/restrack/systemd/restrack.conf" \
-	> "$ov/etc/systemd/system/service.d/restrack.conf"
+# the generator, as make install-systemd installs it
+mkdir -p "$ov/usr/local/lib/systemd/system-generators"
+ln -s /usr/local/sbin/restrack "$ov/usr/local/lib/systemd/system-generators/restrack-generator"
 cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
 [Unit]
 Description=restrack tests
@@ -128,7 +129,7 @@ for suite in $suites; do
 		done | tee "$log"
 	set -e
 	tv=$(( $(date +%s) - t0 ))
-	printf '%s\n' test_boot test_libcgroup test_systemd > "$obj/systemd-suites"
+	printf '%s\n' test_boot test_libcgroup test_systemd test_generator test_run > "$obj/systemd-suites"
 	summary=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch" | tee /dev/stderr | tail -1) || true
 	read -r p f <<< "$(tap_counts "$summary")"
 	total_passed=$((total_passed + ${p:-0}))

@@ -28,5 +28,7 @@ esac
 run_suite test_boot $T/test_boot.sh
 run_suite test_libcgroup $T/test_libcgroup.sh
 run_suite test_systemd $T/test_systemd.sh
+run_suite test_generator $T/test_generator.sh
+run_suite test_run $T/test_run.sh
 echo "restrack-vm: done"
 systemctl reboot -ff

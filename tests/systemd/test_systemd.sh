@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # restrack limits on systemd units, under the Debian guest's real systemd
 # (make check-systemd).  Limits are declared in [X-Restrack] sections and
-# applied by "restrack apply %n" from the ExecStartPre=+ of the drop-in
-# /etc/systemd/system/service.d/restrack.conf.  Oracles: the workload's own
+# applied by "restrack apply %n" from the ExecStartPre=+ that
+# restrack-generator adds to the units that declare them.  Oracles: the workload's own
 # count of /proc/self/fd and the errno it got (rt-hold), /proc/PID/fd of
 # the main process, the wait status systemd reports, the cgroup files.
 # TAP on stdout.

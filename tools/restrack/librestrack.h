@@ -240,4 +240,20 @@ int restrack_decl_of_unit(const struct restrack_unit_info *u,
 int restrack_parse_show(const char *text, struct restrack_unit_info *units,
 			size_t max_units, size_t *nr);
 
+/*
+ * The systemd generator (generate.c).  Reads the units (.service, .slice),
+ * their drop-in directories (NAME.d/ with .conf files) and service.d/ in the
+ * directories of UNIT_PATH, highest priority first, and writes
+ * OUT/NAME.d/RESTRACK_GEN_DROPIN for each service that declares
+ * [X-Restrack] limits, sits in a slice that does (or a slice above it), or
+ * was limited by apply (STATE_DIR/NAME): an ExecStartPre=+SBINDIR/restrack
+ * apply %n run before the unit's own ExecStartPre= lines (and before its
+ * ExecCondition= lines, when it has some).  Nothing for any other unit.
+ * Problems go to LOG; *WRITTEN counts the drop-ins.
+ */
+#define RESTRACK_GEN_DROPIN	"zz-restrack.conf"
+int restrack_generate(const char *const *unit_path, size_t nr_path,
+		      const char *out, const char *sbindir,
+		      const char *state_dir, FILE *log, size_t *written);
+
 #endif /* LIBRESTRACK_H */

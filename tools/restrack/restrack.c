@@ -38,6 +38,11 @@
 #define RESTRACK_SBINDIR "/usr/local/sbin"
 #endif
 
+#ifndef RESTRACK_GENERATORDIR
+#define RESTRACK_GENERATORDIR "/usr/local/lib/systemd/system-generators"
+#endif
+#define RESTRACK_GENERATOR_LINK	RESTRACK_GENERATORDIR "/restrack-generator"
+
 #ifndef RESTRACK_VERSION
 #define RESTRACK_VERSION "1.0"
 #endif
@@ -106,6 +111,8 @@ static const char usage_main[] =
 "  status [OPTIONS]               show limited cgroups and registered processes\n"
 "  apply [--dry-run] UNIT         set the limits a systemd unit and its slices\n"
 "                                 declare in [X-Restrack] on their cgroups\n"
+"  generate DIR                   the systemd generator: drop-ins running\n"
+"                                 apply for the units that declare limits\n"
 "  register PID                   move PID into its own cgroup, restrack/PID\n"
 "  fetch PID                      print the heap (MiB) and open files of PID\n"
 "  cap PID HEAP FILES             set its quotas (over quota = SIGKILL)\n"
@@ -182,18 +189,39 @@ static const char usage_apply[] =
 "[X-Restrack] section of their unit files or drop-ins (HeapMax=, FilesMax=,\n"
 "Policy=) on their cgroups, from the outermost slice in, and enable restrack\n"
 "on the way down.  A unit whose declaration was removed since it was last\n"
-"applied gets its limits lifted.  Meant to run as\n"
-"  ExecStartPre=+" RESTRACK_SBINDIR "/restrack apply %n\n"
-"so that the limits are set each time the unit's cgroup is created; a bad\n"
-"declaration is reported, nothing is applied, and the unit is refused.\n"
+"applied gets its limits lifted.  Run by the drop-ins of restrack-generator\n"
+"(restrack generate) as the first ExecStartPre=+ (or ExecCondition=+) of the\n"
+"units that declare limits, so that the limits are set each time the\n"
+"unit's cgroup is created, before its own commands; a bad declaration is\n"
+"reported, nothing is applied, and the unit is refused.\n"
 "\n"
 "Options:\n"
 "  -n, --dry-run          say what would be set, set nothing\n"
 "  -q, --quiet            say nothing when all goes well\n"
+"  --condition            exit 255 on failure, as ExecCondition= needs to\n"
+"                         fail the unit rather than skip it\n"
 "  -h, --help             this text\n"
 "\n"
 "The unit's cgroup comes from systemctl show -P ControlGroup\n"
 "($RESTRACK_SYSTEMCTL names another systemctl).\n";
+
+static const char usage_generate[] =
+"Usage: restrack generate NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
+"       restrack-generator NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
+"\n"
+"The systemd generator (systemd.generator(7)), run by systemd at boot and\n"
+"at every daemon-reload as " RESTRACK_GENERATOR_LINK ",\n"
+"a link to this program.  It reads the [X-Restrack] sections of the\n"
+"services, slices and their drop-ins in the unit search path, and writes\n"
+"NORMAL-DIR/UNIT.d/" RESTRACK_GEN_DROPIN " for each service that declares\n"
+"limits, sits in a slice that does, or was limited before (so that its\n"
+"limits are lifted): it runs\n"
+"  ExecStartPre=+" RESTRACK_SBINDIR "/restrack apply %n\n"
+"before the service's own ExecStartPre= lines, or as its first\n"
+"ExecCondition= when it has some.  Other units get nothing.\n"
+"\n"
+"$RESTRACK_UNIT_PATH (directories separated by colons, highest priority\n"
+"first) replaces the search path of the system manager.\n";
 
 static const char usage_register[] =
 "Usage: restrack register PID\n"
@@ -1056,7 +1084,7 @@ static int cmd_apply(int argc, char **argv)
 	struct apply_step steps[APPLY_MAX_UNITS];
 	char *names[APPLY_MAX_UNITS], cg[PATH_MAX], *tok, *save;
 	char why[PATH_MAX + 256], bad[PATH_MAX], b[2][RESTRACK_SIZE_BUFSZ];
-	bool dry = false, quiet = false, any = false;
+	bool dry = false, quiet = false, any = false, condition = false;
 	size_t nr = 0, nr_steps = 0, i, j, deepest = 0;
 	const char *unit = NULL, *mnt = NULL;
 	int ret = EXIT_FAILURE, err, k;
@@ -1071,6 +1099,8 @@ static int cmd_apply(int argc, char **argv)
 			dry = true;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = true;
+		} else if (!strcmp(a, "--condition")) {
+			condition = true;
 		} else if (!strcmp(a, "--")) {
 			if (k + 1 < argc && !unit)
 				unit = argv[++k];
@@ -1280,7 +1310,54 @@ static int cmd_apply(int argc, char **argv)
 	ret = 0;
 out:
 	free(units);
-	return ret;
+	return ret && condition ? 255 : ret;
+}
+
+/* generate */
+
+static const char *const default_unit_path[] = {
+	"/etc/systemd/system.control", "/run/systemd/system.control",
+	"/run/systemd/transient", "/run/systemd/generator.early",
+	"/etc/systemd/system", "/etc/systemd/system.attached",
+	"/run/systemd/system", "/run/systemd/system.attached",
+	"/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+	"/run/systemd/generator.late", "/lib/systemd/system",
+};
+
+static int cmd_generate(int argc, char **argv)
+{
+	const char *path[64], *env = getenv("RESTRACK_UNIT_PATH");
+	const char *state = getenv("RESTRACK_STATE_DIR");
+	char *copy = NULL, *tok, *save;
+	size_t nr = 0, written;
+	int err;
+
+	if (argc > 1 && is_help(argv[1])) {
+		fputs(usage_generate, stdout);
+		return 0;
+	}
+	if (argc < 2 || argc > 4)
+		return usage_error(argc < 2 ? "no output directory" :
+				   "too many arguments");
+	if (env && *env) {
+		copy = strdup(env);
+		for (tok = strtok_r(copy, ":", &save); tok && nr < ARRAY_SIZE(path);
+		     tok = strtok_r(NULL, ":", &save))
+			path[nr++] = tok;
+	} else {
+		for (nr = 0; nr < ARRAY_SIZE(default_unit_path); nr++)
+			path[nr] = default_unit_path[nr];
+	}
+	if (!state || !*state)
+		state = "/run/restrack/applied";
+	err = restrack_generate(path, nr, argv[1], RESTRACK_SBINDIR, state,
+				stderr, &written);
+	free(copy);
+	if (err) {
+		say("%s: %s", argv[1], restrack_strerror(err));
+		return EXIT_FAILURE;
+	}
+	return 0;
 }
 
 /* status */
@@ -1664,6 +1741,7 @@ static const struct command {
 	{ "run",	usage_run,	cmd_run },
 	{ "status",	usage_status,	cmd_status },
 	{ "apply",	usage_apply,	cmd_apply },
+	{ "generate",	usage_generate,	cmd_generate },
 	{ "register",	usage_register,	NULL },
 	{ "fetch",	usage_fetch,	NULL },
 	{ "cap",	usage_cap,	NULL },
@@ -1683,8 +1761,14 @@ static const struct command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
+	const char *prog = strrchr(argv[0], '/');
 	const struct command *c;
 
+	/* systemd runs generators with the output directories only */
+	if (!strcmp(prog ? prog + 1 : argv[0], "restrack-generator")) {
+		cmd_name = "generate";
+		return cmd_generate(argc, argv);
+	}
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return EXIT_USAGE;

@@ -450,13 +450,57 @@ rt run -- touch "$T/ran"
 check "run on a fake tree: refused, not cgroup v2, exit 125, command not run" \
 	eval '[ $rc = 125 ] && one_line && has "not a cgroup v2 file system" "$T/err" && [ ! -e "$T/ran" ]'
 
+# --- generate: drop-ins only for the services that declare limits ---
+G=$T/gen
+mkdir -p "$G/etc/a.service.d" "$G/lib" "$G/out" "$G/st" "$G/etc/x.service.d"
+printf '[Service]\nExecStartPre=/bin/pre %%n\nExecStartPre=/bin/two \\\n  lines\nExecStart=/bin/true\n' > "$G/lib/a.service"
+printf '[X-Restrack]\nHeapMax=200M\nFilesMax=1000\n' > "$G/etc/a.service.d/limits.conf"
+printf '[Service]\nExecStartPre=/bin/pre\nExecStart=/bin/true\n' > "$G/lib/plain.service"
+printf '[Service]\nExecCondition=/bin/cond\nExecStart=/bin/true\n[X-Restrack]\nFilesMax=9\n' > "$G/lib/cond.service"
+printf '[Service]\nSlice=rt-sub.slice\nExecStart=/bin/true\n' > "$G/lib/inslice.service"
+printf '[X-Restrack]\nFilesMax=100\n' > "$G/etc/rt.slice"
+printf '[Service]\nExecStart=/bin/true\n[X-Restrack]\nHeapMax=12Q\n' > "$G/lib/bad@.service"
+printf '[Service]\nExecStart=/bin/true\n[X-Restrack]\nHeapMax=1M\n' > "$G/lib/masked.service"
+ln -s /dev/null "$G/etc/masked.service"
+ln -s "$G/lib/a.service" "$G/etc/alias.service"
+printf '[Service]\nExecStart=/bin/true\n' > "$G/lib/was.service"
+touch "$G/st/was.service"
+printf '[Service]\nExecStart=/bin/true\n[X-Restrack]\nFilesMax=1\n' > "$G/lib/x.service"
+printf '[X-Restrack]\nFilesMax=\n' > "$G/etc/x.service.d/off.conf"
+RESTRACK_UNIT_PATH=$G/etc:$G/lib RESTRACK_STATE_DIR=$G/st "$tool" generate "$G/out" "$G/e" "$G/l" > "$T/out" 2> "$T/err"
+rc=$?
+gd() { cat "$G/out/$1.d/zz-restrack.conf" 2>/dev/null; }
+check "generate: exit 0; a bad declaration named on stderr" \
+	eval '[ $rc = 0 ] && one_line && has "bad@.service: .*bad HeapMax=12Q" "$T/err"'
+check "generate: the declared service's apply comes first, its own ExecStartPre= lines after" \
+	eval '[ "$(gd a.service | grep ^ExecStartPre)" = "$(printf "ExecStartPre=\nExecStartPre=+/usr/local/sbin/restrack apply %%n\nExecStartPre=/bin/pre %%n\nExecStartPre=/bin/two    lines")" ]'
+check "generate: with ExecCondition=, apply is the first condition, failing with 255" \
+	eval '[ "$(gd cond.service | grep ^Exec)" = "$(printf "ExecCondition=\nExecCondition=+/usr/local/sbin/restrack apply --condition %%n\nExecCondition=/bin/cond")" ]'
+check "generate: a service in a slice below a declaring slice gets it" \
+	eval 'gd inslice.service | grep -qx "ExecStartPre=+/usr/local/sbin/restrack apply %n"'
+check "generate: a template with a bad declaration gets it (apply refuses it)" \
+	eval 'gd bad@.service | grep -q "restrack apply %n"'
+check "generate: a service limited before gets it (apply lifts its limits)" \
+	eval 'gd was.service | grep -q "restrack apply %n"'
+check "generate: nothing for undeclared, masked, aliased or reset services" \
+	eval '[ "$(cd "$G/out" && ls | tr "\n" " ")" = "a.service.d bad@.service.d cond.service.d inslice.service.d was.service.d " ]'
+ln -s "$tool" "$G/restrack-generator"
+mkdir -p "$G/out2"
+RESTRACK_UNIT_PATH=$G/etc:$G/lib RESTRACK_STATE_DIR=$G/st "$G/restrack-generator" "$G/out2" "$G/e" "$G/l" > "$T/out" 2> "$T/err"
+check "restrack-generator (argv[0]) writes the same drop-ins" \
+	eval '[ $? = 0 ] && diff -r "$G/out" "$G/out2" > /dev/null'
+rt generate
+check "generate without a directory: exit 2" eval '[ $rc = 2 ] && one_line'
+
 # --- install ---
 make -s install DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
 check "make install honours DESTDIR and PREFIX" \
 	eval '[ -x "$T/dest/opt/rt/sbin/restrack" ] && [ -f "$T/dest/opt/rt/share/man/man8/restrack.8" ]'
 make -s install-systemd DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
-check "make install-systemd: the drop-in runs the installed restrack" \
-	grep -qx 'ExecStartPre=+/opt/rt/sbin/restrack apply %n' "$T/dest/etc/systemd/system/service.d/restrack.conf"
+check "make install-systemd: the generator is a link to the installed restrack" \
+	eval '[ "$(readlink "$T/dest/opt/rt/lib/systemd/system-generators/restrack-generator")" = /opt/rt/sbin/restrack ]'
+check "make install-systemd: no drop-in for every service any more" \
+	eval '[ ! -e "$T/dest/etc/systemd/system/service.d" ]'
 if command -v man > /dev/null; then
 	check "the man page renders without warnings" \
 		eval 'MANWIDTH=80 man --warnings -l restrack.8 > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ] && grep -q "restrack status --json" "$T/out"'

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# restrack run from inside a service under the Debian guest's systemd:
+# the command's cgroup goes below the service's, so the service's
+# TasksMax=5 still holds (with the service's own processes) and run's own
+# --files limit too; nothing is left behind; where the service's cgroup is
+# not delegated, run refuses and runs nothing (exit 125).  Oracles: the
+# command's own count of fork() and open() successes and the errno that
+# stopped them (perl), /proc/PID/cgroup, pids.current, the cgroup tree.
+# TAP.
+U=/etc/systemd/system
+R=/run/rtr
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/units.sh"
+tap_start $R 14
+
+# The command: fork children that sleep until one fork fails, then open
+# /dev/null until one open fails; "forked N ERRNO opened M ERRNO CGROUP".
+cat > $R/load.pl <<'EOF2'
+use POSIX ();
+my ($n, $ferr, $m, $oerr) = (0, "-", 0, "-");
+for (1 .. 10) {
+	my $p = fork;
+	if (!defined $p) { $ferr = ($!{EAGAIN} ? "EAGAIN" : "$!"); last }
+	if (!$p) { sleep 60; POSIX::_exit(0) }
+	$n++;
+}
+my @fh;
+for (1 .. 200) {
+	open(my $f, "<", "/dev/null") or do { $oerr = ($!{EMFILE} ? "EMFILE" : "$!"); last };
+	push @fh, $f; $m++;
+}
+open(my $c, "<", "/proc/self/cgroup"); my $cg = <$c>; chomp $cg; $cg =~ s/^0:://;
+open(my $o, ">", $ARGV[0]); print $o "forked $n $ferr opened $m $oerr $cg\n"; close $o;
+sleep 2 if $ARGV[1];
+EOF2
+
+# --- a delegated service with TasksMax=5 runs restrack run ---
+cat > $U/rtr-del.service <<EOF2
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+TasksMax=5
+Delegate=yes
+ExecStart=/bin/sh -c 'restrack run --files 20 -- perl $R/load.pl $R/del.out 1 2> $R/del.err; echo \$? > $R/del.rc; cat /proc/self/cgroup > $R/del.after'
+EOF2
+systemctl daemon-reload
+systemctl start rtr-del.service
+d=$(prop ControlGroup rtr-del.service)
+diag "rtr-del: $(cat $R/del.out 2>/dev/null); restrack: $(tr '\n' ' ' < $R/del.err 2>/dev/null)"
+read -r _ forked ferr _ opened oerr cgp < $R/del.out
+# sh, restrack, perl: room for 2 more of the 5 tasks
+eq "TasksMax=5: the command forks 2 children, the sixth task fails with EAGAIN" "$forked $ferr" "2 EAGAIN"
+eq "run's --files 20 holds: the command's open fails with EMFILE" "$oerr" EMFILE
+check "run's --files 20: it opened fewer than 20" test "$opened" -lt 20
+check "the command ran below the service's cgroup (/proc/PID/cgroup)" \
+	eval 'case "$cgp" in "$d"/run-*) true ;; *) false ;; esac'
+eq "the command exited 0 and restrack passed it on" "$(cat $R/del.rc)" 0
+eq "after the run the service's shell is back in its cgroup" "$(sed -n 's/^0:://p' $R/del.after)" "$d"
+check "nothing left behind: no cgroup below the service's" \
+	eval '[ -z "$(find $cg$d -mindepth 1 -type d)" ]'
+check "nothing left behind: restrack not enabled in the service's cgroup" \
+	eval '! has_restrack $cg$d'
+check "nothing left behind: no restrack.run at the root" test ! -e $cg/restrack.run
+eq "pids.current of the service is 0: no task of the command left" \
+	"$(cat $cg$d/pids.current)" 0
+systemctl stop rtr-del.service
+
+# --- a service that does not delegate its cgroup ---
+cat > $U/rtr-nodel.service <<EOF2
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+TasksMax=5
+ExecStart=/bin/sh -c 'restrack run -- touch $R/nodel.ran 2> $R/nodel.err; echo \$? > $R/nodel.rc'
+EOF2
+systemctl daemon-reload
+systemctl start rtr-nodel.service
+eq "not delegated: run exits 125" "$(cat $R/nodel.rc)" 125
+check "not delegated: the command did not run" test ! -e $R/nodel.ran
+check "not delegated: one line says why and what to do" \
+	eval '[ "$(wc -l < $R/nodel.err)" = 1 ] && grep -q "Delegate=yes" $R/nodel.err'
+sed 's/^/# /' $R/nodel.err
+systemctl stop rtr-nodel.service
+if [ "$failed" != 0 ]; then
+	for u in rtr-del rtr-nodel; do
+		journalctl -q -b -u $u.service --no-pager | tail -6 | sed "s/^/# journal: /"
+	done
+fi
+tap_end
