@@ -29,6 +29,7 @@ command -v mmdebstrap >/dev/null || {
 }
 
 export BUILD_TAG=systemd
+mkdir -p "$OUT"
 export RESTRACK_FRAGMENTS="$TOP/tests/config/systemd.config"
 obj=$(build_dir "$line" "$arch")-$BUILD_TAG
 kernel=$obj/$KIMAGE
@@ -37,7 +38,6 @@ kernel=$obj/$KIMAGE
 if [ -n "${RESTRACK_SKIP_BUILD:-}" ] && [ -f "$kernel" ]; then
 	say "not rebuilding $kernel (RESTRACK_SKIP_BUILD)"
 else
-	mkdir -p "$OUT"
 	"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$OUT/systemd-kernel.log" 2>&1 ||
 		{ tail -30 "$OUT/systemd-kernel.log"; die "kernel build failed"; }
 fi

@@ -12,7 +12,7 @@ U=/etc/systemd/system
 R=/run/rtr
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/units.sh"
-tap_start $R 14
+tap_start $R 13
 
 # The command: fork children that sleep until one fork fails, then open
 # /dev/null until one open fails; "forked N ERRNO opened M ERRNO CGROUP".
@@ -30,23 +30,25 @@ for (1 .. 200) {
 	open(my $f, "<", "/dev/null") or do { $oerr = ($!{EMFILE} ? "EMFILE" : "$!"); last };
 	push @fh, $f; $m++;
 }
+@fh = ();
 open(my $c, "<", "/proc/self/cgroup"); my $cg = <$c>; chomp $cg; $cg =~ s/^0:://;
 open(my $o, ">", $ARGV[0]); print $o "forked $n $ferr opened $m $oerr $cg\n"; close $o;
 sleep 2 if $ARGV[1];
 EOF2
 
 # --- a delegated service with TasksMax=5 runs restrack run ---
+# It stays (sleep) so that its cgroup can be looked at after the run.
 cat > $U/rtr-del.service <<EOF2
 [Service]
-Type=oneshot
-RemainAfterExit=yes
 TasksMax=5
 Delegate=yes
-ExecStart=/bin/sh -c 'restrack run --files 20 -- perl $R/load.pl $R/del.out 1 2> $R/del.err; echo \$? > $R/del.rc; cat /proc/self/cgroup > $R/del.after'
+ExecStart=/bin/sh -c 'restrack run --files 20 -- perl $R/load.pl $R/del.out 1 2> $R/del.err; echo \$? > $R/del.rc; cat /proc/self/cgroup > $R/del.after; exec sleep 600'
 EOF2
 systemctl daemon-reload
 systemctl start rtr-del.service
-d=$(prop ControlGroup rtr-del.service)
+wait_file $R/del.after
+scg=$(prop ControlGroup rtr-del.service)
+diag "rtr-del.service: cgroup $scg, subtree_control '$(cat $cg$scg/cgroup.subtree_control)', below: $(find $cg$scg -mindepth 1 -type d | tr '\n' ' ')"
 diag "rtr-del: $(cat $R/del.out 2>/dev/null); restrack: $(tr '\n' ' ' < $R/del.err 2>/dev/null)"
 read -r _ forked ferr _ opened oerr cgp < $R/del.out
 # sh, restrack, perl: room for 2 more of the 5 tasks
@@ -54,16 +56,16 @@ eq "TasksMax=5: the command forks 2 children, the sixth task fails with EAGAIN" 
 eq "run's --files 20 holds: the command's open fails with EMFILE" "$oerr" EMFILE
 check "run's --files 20: it opened fewer than 20" test "$opened" -lt 20
 check "the command ran below the service's cgroup (/proc/PID/cgroup)" \
-	eval 'case "$cgp" in "$d"/run-*) true ;; *) false ;; esac'
+	eval 'case "$cgp" in "$scg"/run-*) true ;; *) false ;; esac'
 eq "the command exited 0 and restrack passed it on" "$(cat $R/del.rc)" 0
-eq "after the run the service's shell is back in its cgroup" "$(sed -n 's/^0:://p' $R/del.after)" "$d"
+eq "after the run the service's shell is back in its cgroup" "$(sed -n 's/^0:://p' $R/del.after)" "$scg"
 check "nothing left behind: no cgroup below the service's" \
-	eval '[ -z "$(find $cg$d -mindepth 1 -type d)" ]'
+	eval '[ -n "$scg" ] && [ -d $cg$scg ] && [ -z "$(find $cg$scg -mindepth 1 -type d)" ]'
 check "nothing left behind: restrack not enabled in the service's cgroup" \
-	eval '! has_restrack $cg$d'
+	eval '[ -f $cg$scg/cgroup.subtree_control ] && ! has_restrack $cg$scg'
 check "nothing left behind: no restrack.run at the root" test ! -e $cg/restrack.run
-eq "pids.current of the service is 0: no task of the command left" \
-	"$(cat $cg$d/pids.current)" 0
+eq "pids.current of the service is 1 (its sleep): no task of the command left" \
+	"$(cat $cg$scg/pids.current)" 1
 systemctl stop rtr-del.service
 
 # --- a service that does not delegate its cgroup ---
