@@ -2,7 +2,8 @@
 # restrack: entry points.  See README.md.
 #
 #   make patch   out/restrack-<line>.patch for each line with a tree here
-#   make check   apply, lint, build, boot and test every line (CI runs this)
+#   make check   apply, lint, build, boot and test every line (CI runs this);
+#                STRESS_SEED reruns the stress test's seed (check-debug too)
 #   make check-debug  the in-VM suite and the fuzzer on lockdep/KASAN/UBSAN/
 #                kmemleak kernels (LINES, DEBUG_ARCHES, FUZZ_SECONDS)
 #   make fuzz    the fuzzer alone on the debug kernel of LINE/ARCH for
@@ -31,10 +32,10 @@ patch:
 	@$(S)/patches.sh
 
 check:
-	@$(S)/check.sh
+	@RESTRACK_STRESS_SEED=$(STRESS_SEED) $(S)/check.sh
 
 check-debug:
-	@$(S)/check-debug.sh
+	@RESTRACK_STRESS_SEED=$(STRESS_SEED) $(S)/check-debug.sh
 
 # The Debian guest runs 6.12 unless LINE is given on the command line.
 SYSTEMD_ENV = LINE=$(if $(filter command line,$(origin LINE)),$(LINE),6.12) \

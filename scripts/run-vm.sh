@@ -10,7 +10,8 @@
 # options (-icount, -accel), RESTRACK_SMP and RESTRACK_MEM size the guest.
 # RESTRACK_FUZZ=SECONDS adds the fuzzer to check (mode fuzz runs only it,
 # 60 s by default) and RESTRACK_FUZZ_SEED fixes its seed; the fuzzer's time
-# is added to the timeout.  The console shows kernel warnings (loglevel=5):
+# is added to the timeout.  RESTRACK_STRESS_SEED fixes the stress test's
+# seed in check (make check STRESS_SEED=N).  The console shows kernel warnings (loglevel=5):
 # tap-summary.sh fails the run on any report.
 # Usage: scripts/run-vm.sh LINE ARCH [MODE]
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +28,7 @@ initrd=$obj/restrack-initramfs.cpio.gz
 log=$OUT/vm-$line-$arch-$mode${RESTRACK_KERNEL:+-alt}.log
 mkdir -p "$OUT"
 timeout=${RESTRACK_VM_TIMEOUT:-900}
-append=${RESTRACK_APPEND:-}
+append="${RESTRACK_APPEND:-}${RESTRACK_STRESS_SEED:+ restrack.stress_seed=$RESTRACK_STRESS_SEED}"
 fuzz=${RESTRACK_FUZZ:-}
 [ "$mode" = fuzz ] && fuzz=${fuzz:-60}
 if [ -n "$fuzz" ]; then
