@@ -4,15 +4,19 @@
 # the command's cgroup goes below the service's, so the service's
 # TasksMax=5 still holds (with the service's own processes) and run's own
 # --files limit too; nothing is left behind; where the service's cgroup is
-# not delegated, run refuses and runs nothing (exit 125).  Oracles: the
-# command's own count of fork() and open() successes and the errno that
-# stopped them (perl), /proc/PID/cgroup, pids.current, the cgroup tree.
+# not delegated and has a limit of its own, run refuses and runs nothing
+# (exit 125).  From a scope like a login session's (not delegated, no
+# limit of its own) the command runs in a delegated transient scope of the
+# same slice, whose TasksMax= still holds; systemd-run failing is 125.
+# Oracles: the command's own count of fork() and open() successes and the
+# errno that stopped them (perl), /proc/PID/cgroup, pids.current, the
+# cgroup tree.
 # TAP.
 U=/etc/systemd/system
 R=/run/rtr
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/units.sh"
-tap_start $R 13
+tap_start $R 24
 
 # The command: fork children that sleep until one fork fails, then open
 # /dev/null until one open fails; "forked N ERRNO opened M ERRNO CGROUP".
@@ -84,6 +88,53 @@ check "not delegated: one line says why and what to do" \
 	eval '[ "$(wc -l < $R/nodel.err)" = 1 ] && grep -q "Delegate=yes" $R/nodel.err'
 sed 's/^/# /' $R/nodel.err
 systemctl stop rtr-nodel.service
+
+# --- a scope like a login session: not delegated, no limits of its own ---
+# logind makes session-N.scope with TasksMax=infinity (the user's slice
+# limits it); systemd-run --scope would add DefaultTasksMax= otherwise.
+# The slice allows 4 tasks: the caller (restrack run itself, exec'd by
+# systemd-run), its copy in the transient scope, perl and one child.
+cat > $U/rt-sess.slice <<EOF2
+[Slice]
+TasksMax=4
+EOF2
+systemctl daemon-reload
+sl=$cg/rt.slice/rt-sess.slice
+systemd-run --scope --quiet --slice=rt-sess.slice -p TasksMax=infinity -- \
+	restrack run --files 20 -- perl $R/load.pl $R/sess.out > $R/sess.stdout 2> $R/sess.err
+echo $? > $R/sess.rc
+diag "session-like scope: $(cat $R/sess.out 2>/dev/null); restrack: $(tr '\n' ' ' < $R/sess.err)"
+read -r _ forked ferr _ opened oerr cgp < $R/sess.out
+eq "session-like scope: run exits 0, the command's status" "$(cat $R/sess.rc)" 0
+eq "session-like scope: the slice's TasksMax=4 stops the second fork (EAGAIN)" "$forked $ferr" "1 EAGAIN"
+check "session-like scope: run's --files 20 holds (EMFILE below 20)" \
+	eval '[ "$oerr" = EMFILE ] && [ "$opened" -lt 20 ]'
+check "session-like scope: the command ran in a delegated scope of the caller's slice" \
+	eval 'case "$cgp" in /rt.slice/rt-sess.slice/run-*.scope/run-*) true ;; *) false ;; esac'
+for i in $(seq 50); do
+	[ -z "$(find $sl -mindepth 1 -type d 2>/dev/null)" ] && break
+	sleep 0.1
+done
+check "session-like scope: nothing left in the slice after" \
+	eval '[ -d $sl ] && [ -z "$(find $sl -mindepth 1 -type d)" ] && [ "$(cat $sl/pids.current)" = 0 ]'
+check "session-like scope: no transient unit left" \
+	eval '[ -z "$(systemctl list-units --all --no-legend --plain "run-*.scope" | grep -v "^$")" ]'
+
+# --- a scope with a limit of its own: refused, nothing run ---
+systemd-run --scope --quiet --slice=rt-sess.slice -p TasksMax=5 -- \
+	restrack run -- touch $R/own.ran > $R/out 2> $R/own.err
+eq "scope with its own TasksMax=5: run exits 125" "$?" 125
+check "scope with its own TasksMax=5: the command did not run" test ! -e $R/own.ran
+check "scope with its own TasksMax=5: one line naming the limit and Delegate=yes" \
+	eval '[ "$(wc -l < $R/own.err)" = 1 ] && grep -q "TasksMax= (pids.max 5)" $R/own.err && grep -q "Delegate=yes" $R/own.err'
+sed 's/^/# /' $R/own.err
+
+# --- systemd-run failing: 125, never a status the command could have ---
+RESTRACK_SYSTEMD_RUN=/bin/false systemd-run --scope --quiet --slice=rt-sess.slice \
+	-p TasksMax=infinity -- restrack run -- touch $R/fail.ran > $R/out 2> $R/fail.err
+eq "systemd-run failing (exit 1): run exits 125" "$?" 125
+check "systemd-run failing: the command did not run, run says so" \
+	eval '[ ! -e $R/fail.ran ] && grep -q "failed (exit status 1): the command did not run" $R/fail.err'
 if [ "$failed" != 0 ]; then
 	for u in rtr-del rtr-nodel; do
 		journalctl -q -b -u $u.service --no-pager | tail -6 | sed "s/^/# journal: /"

@@ -381,6 +381,56 @@ bool restrack_cg_has_procs(const char *dir)
 	return restrack_cg_read(dir, "cgroup.procs", buf, sizeof(buf)) > 0;
 }
 
+/* The limit files of a cgroup, as systemd's properties set them */
+static const struct {
+	const char *file, *property;
+	enum { LIM_MAX, LIM_CPU, LIM_IO } kind;
+} own_limits[] = {
+	{ "pids.max", "TasksMax=", LIM_MAX },
+	{ "memory.max", "MemoryMax=", LIM_MAX },
+	{ "memory.high", "MemoryHigh=", LIM_MAX },
+	{ "memory.swap.max", "MemorySwapMax=", LIM_MAX },
+	{ "memory.zswap.max", "MemoryZSwapMax=", LIM_MAX },
+	{ "cpu.max", "CPUQuota=", LIM_CPU },
+	{ "io.max", "IO*Max=", LIM_IO },
+	{ "restrack.heap.max", "HeapMax=", LIM_MAX },
+	{ "restrack.files.max", "FilesMax=", LIM_MAX },
+};
+
+int restrack_cg_own_limit(const char *dir, char *what, size_t len)
+{
+	char buf[256];
+	size_t i;
+	bool set;
+	int n;
+
+	for (i = 0; i < ARRAY_SIZE(own_limits); i++) {
+		n = restrack_cg_read(dir, own_limits[i].file, buf, sizeof(buf));
+		if (n == -ENOENT)
+			continue;
+		if (n < 0)
+			return n;
+		switch (own_limits[i].kind) {
+		case LIM_MAX:
+			set = strcmp(buf, "max") != 0;
+			break;
+		case LIM_CPU:	/* "max 100000" or "QUOTA PERIOD" */
+			set = strncmp(buf, "max", 3) || (buf[3] && buf[3] != ' ');
+			break;
+		default:	/* one line per device with a limit */
+			set = n > 0;
+			break;
+		}
+		if (set) {
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(what, len, "%s (%s %s)", own_limits[i].property,
+				 own_limits[i].file, buf);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int restrack_cg_read_events(const char *dir, const char *file,
 			    uint64_t events[RESTRACK_NR_EVENT])
 {

@@ -85,6 +85,16 @@ bool restrack_cg_has_word(const char *dir, const char *file, const char *word);
 /* Whether DIR/cgroup.procs lists a process. */
 bool restrack_cg_has_procs(const char *dir);
 
+/*
+ * Whether the cgroup DIR has a limit of its own that a process leaving it
+ * for a sibling would lose: pids.max, memory.max, memory.high,
+ * memory.swap.max, memory.zswap.max, cpu.max (a quota), io.max (a line),
+ * restrack.heap.max or restrack.files.max.  A file absent (controller not
+ * enabled) or unlimited is none.  1 with the first one in WHAT, as
+ * "TasksMax= (pids.max 5)"; 0 when there is none.
+ */
+int restrack_cg_own_limit(const char *dir, char *what, size_t len);
+
 enum restrack_event {
 	RESTRACK_EVENT_HEAP_MAX,
 	RESTRACK_EVENT_FILES_MAX,

@@ -138,8 +138,13 @@ static const char usage_run[] =
 "its slices) applies to CMD too, shared with the caller.  The caller's\n"
 "processes wait in a leaf, " RUN_LEAF ", while CMD runs, and move back\n"
 "after.  Under systemd that needs a cgroup delegated to the caller\n"
-"(Delegate=yes); elsewhere run refuses and runs nothing.  A caller in the\n"
-"root cgroup gets /" RESTRACK_RUN_PARENT "/run-PID.\n"
+"(Delegate=yes).  A caller in a unit that is not delegated and has no\n"
+"limit of its own (a login session's scope) gets the command in a\n"
+"delegated transient scope of its slice (systemd-run --scope --slice=SLICE\n"
+"-p Delegate=yes), where every limit of the slice still applies; a unit\n"
+"with a limit of its own (TasksMax=, MemoryMax=, CPUQuota=, HeapMax=...)\n"
+"is refused, naming it: give it Delegate=yes.  A caller in the root\n"
+"cgroup gets /" RESTRACK_RUN_PARENT "/run-PID.\n"
 "\n"
 "Options:\n"
 "  --heap SIZE            heap limit (restrack.heap.max), e.g. 64M, 1.5G, max\n"
@@ -155,7 +160,7 @@ static const char usage_run[] =
 "\n"
 "Exit status: the command's; 128+N when signal N ended it; 127 when CMD is\n"
 "not found, 126 when it cannot be run; 125 when restrack run itself failed\n"
-"(CMD did not run).\n"
+"(CMD did not run), systemd-run failing to start the scope included.\n"
 "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to restrack go to the command.\n";
 
 static const char usage_status[] =
@@ -579,8 +584,10 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
  * processes move to a leaf, RUN_LEAF, for as long as a command runs, and
  * back after the last one.  Under systemd that is only done where the
  * cgroup is delegated (Delegate=yes): systemd owns the cgroups of other
- * units, and a cgroup elsewhere (a scope in the slice) would leave the
- * unit's own limits.  A caller in the root cgroup gets RESTRACK_RUN_PARENT,
+ * units.  A unit that is not delegated and has no limit of its own (a
+ * login session's scope) loses nothing to a delegated scope beside it, in
+ * its slice, and run starts again there (run_scope()); one with a limit of
+ * its own would leave it, and is refused.  A caller in the root cgroup gets RESTRACK_RUN_PARENT,
  * as the root has no limits to keep.
  */
 
@@ -589,7 +596,17 @@ struct run_place {
 	char home[PATH_MAX];	/* the caller's cgroup when nested, or "" */
 	char top[PATH_MAX];	/* RESTRACK_RUN_PARENT when made here, or "" */
 	int lock;		/* flock on home: shared while a run uses it */
+	char scope_slice[256];	/* run again in a scope in this slice */
 };
+
+/*
+ * Set by run in the environment of the copy of itself it starts in a
+ * transient scope: the number of a pipe's descriptor, where the copy tells
+ * that it started, so that a failure of systemd-run is told from the
+ * command's status.  Never passed on to the command.
+ */
+#define RUN_SCOPE_ENV	"RESTRACK_RUN_SCOPE"
+static bool run_in_scope;	/* this run is that copy: never again */
 
 /* The cgroup of this process, as a path below the mount ("/a/b" or "/"). */
 static int own_cgroup(char *rel, size_t len)
@@ -766,7 +783,55 @@ static int run_mkdir(const char *parent, struct run_place *pl)
 	}
 }
 
-/* Choose and create the command's cgroup; 0 or -1 after saying why. */
+/*
+ * The caller's cgroup REL is systemd's, not delegated.  A cgroup for the
+ * command below it would break systemd's rules.  When it has no limit of
+ * its own, a transient scope beside it, in the same slice, loses nothing:
+ * every limit that applied to the caller is the slice's (and those above
+ * it), and applies to the scope too.  1 with the slice in PL->scope_slice
+ * when so; -1 after saying why not.
+ */
+static int run_scope_check(const char *mnt, const char *rel,
+			   struct run_place *pl)
+{
+	char dir[PATH_MAX], what[320], parent[PATH_MAX];
+	const char *unit = strrchr(rel, '/') + 1, *slash, *slice;
+	int r;
+
+	if (run_in_scope) {
+		say("%s, the scope systemd-run made, is not delegated to its processes (Delegate=yes was not applied); nothing run",
+		    rel);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s%s", mnt, rel);
+	r = restrack_cg_own_limit(dir, what, sizeof(what));
+	if (r < 0) {
+		say("cannot read the limits of %s: %s", dir, restrack_strerror(r));
+		return -1;
+	}
+	if (r > 0) {
+		say("%s has a limit of its own, %s, and its cgroup %s is not delegated to its processes: the command can go neither below it (systemd's rules) nor beside it (the limit would be lost); give %s Delegate=yes, or run restrack run where it may (restrack(8))",
+		    unit, what, rel, unit);
+		return -1;
+	}
+	/* the slice: the parent cgroup, "/" being -.slice */
+	slash = strrchr(rel, '/');
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel), rel);
+	slice = parent[0] ? strrchr(parent, '/') + 1 : "-.slice";
+	if (strlen(slice) < 7 || strcmp(slice + strlen(slice) - 6, ".slice") ||
+	    strlen(slice) >= sizeof(pl->scope_slice)) {
+		say("%s is not delegated to its processes, and %s is not a slice where a scope could go beside it; give the unit Delegate=yes (restrack(8))",
+		    rel, parent[0] ? parent : "/");
+		return -1;
+	}
+	snprintf(pl->scope_slice, sizeof(pl->scope_slice), "%s", slice);
+	return 1;
+}
+
+/*
+ * Choose and create the command's cgroup: 0; 1 when run must start again
+ * in a transient scope (PL->scope_slice); -1 after saying why not.
+ */
 static int run_place(const char *mnt, const struct run_opts *o,
 		     struct run_place *pl)
 {
@@ -792,11 +857,8 @@ static int run_place(const char *mnt, const struct run_opts *o,
 			return -1;
 		}
 		if (strcmp(rel, "/")) {
-			if (under_systemd() && !delegated(mnt, rel)) {
-				say("%s is systemd's cgroup of %s, not delegated to its processes: a cgroup for the command below it would break systemd's rules, and one elsewhere would escape its limits; give the unit Delegate=yes, or run restrack run where it may (restrack(8))",
-				    rel, strrchr(rel, '/') + 1);
-				return -1;
-			}
+			if (under_systemd() && !delegated(mnt, rel))
+				return run_scope_check(mnt, rel, pl);
 			if (run_nest(mnt, rel, pl))
 				return -1;
 			if (run_mkdir(pl->home, pl)) {
@@ -839,6 +901,110 @@ static void run_unplace(struct run_place *pl)
 		rmdir(pl->top);
 }
 
+/*
+ * Run again, as ARGV says, in a transient scope of SLICE with Delegate=yes:
+ * systemd-run --scope --slice=SLICE -p Delegate=yes -- restrack run ...
+ * systemd-run execs this program in the new scope, where the delegated
+ * path applies.  Its own failure (no D-Bus, a refused unit) would exit 1,
+ * as a command could: the copy writes to a pipe as soon as it starts, and
+ * without that word run says systemd-run failed and exits 125.  Otherwise
+ * the copy's status is passed on: the command's, or 125 for its own
+ * failures.
+ */
+static int run_scope(int argc, char **argv, const char *slice,
+		     const sigset_t *set, const sigset_t *oldmask)
+{
+	const char *systemd_run = getenv("RESTRACK_SYSTEMD_RUN");
+	char exe[PATH_MAX], slice_opt[300], fdnum[16], started;
+	char **args;
+	int fds[2], status, i, a = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (!systemd_run || !*systemd_run)
+		systemd_run = "systemd-run";
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0) {
+		say("cannot find this program (/proc/self/exe): %s", strerror(errno));
+		return EXIT_RUN_FAILED;
+	}
+	exe[n] = '\0';
+	args = calloc(argc + 16, sizeof(*args));
+	if (!args || pipe2(fds, O_CLOEXEC | O_NONBLOCK)) {
+		say("cannot start %s: %s", systemd_run, strerror(errno));
+		return EXIT_RUN_FAILED;
+	}
+	snprintf(slice_opt, sizeof(slice_opt), "--slice=%s", slice);
+	args[a++] = (char *)systemd_run;
+	args[a++] = "--scope";
+	args[a++] = "--quiet";
+	args[a++] = "--collect";
+	args[a++] = slice_opt;
+	args[a++] = "-p";
+	args[a++] = "Delegate=yes";
+	args[a++] = "--";
+	args[a++] = exe;
+	args[a++] = "run";
+	for (i = 1; i < argc; i++)
+		args[a++] = argv[i];
+	args[a] = NULL;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int w = dup(fds[1]);	/* without O_CLOEXEC */
+
+		snprintf(fdnum, sizeof(fdnum), "%d", w);
+		if (w < 0 || setenv(RUN_SCOPE_ENV, fdnum, 1))
+			_exit(127);
+		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		execvp(args[0], args);
+		fprintf(stderr, "restrack: run: cannot run %s: %s\n", args[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		say("cannot start %s: %s", systemd_run, strerror(errno));
+		close(fds[0]);
+		free(args);
+		return EXIT_RUN_FAILED;
+	}
+	status = wait_forwarding(pid, set);
+	n = read(fds[0], &started, 1);
+	close(fds[0]);
+	free(args);
+	if (n != 1) {
+		if (WIFEXITED(status))
+			say("%s --scope --slice=%s failed (exit status %d): the command did not run",
+			    systemd_run, slice, WEXITSTATUS(status));
+		else
+			say("%s --scope --slice=%s killed by signal %d: the command did not run",
+			    systemd_run, slice, WTERMSIG(status));
+		return EXIT_RUN_FAILED;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* In the copy run_scope() started: tell it so, and hide the marker. */
+static void run_scope_started(void)
+{
+	const char *v = getenv(RUN_SCOPE_ENV);
+	int fd;
+
+	if (!v)
+		return;
+	run_in_scope = true;
+	fd = atoi(v);
+	if (fd > 2) {
+		if (write(fd, "s", 1) < 0) {
+			/* the caller is gone or it was not ours: nothing to tell */
+		}
+		close(fd);
+	}
+	unsetenv(RUN_SCOPE_ENV);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct child_pipes pipes;
@@ -850,6 +1016,7 @@ static int cmd_run(int argc, char **argv)
 	const char *mnt;
 	pid_t pid;
 
+	run_scope_started();
 	ret = run_parse(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? 0 : EXIT_RUN_FAILED;
@@ -874,7 +1041,10 @@ static int cmd_run(int argc, char **argv)
 		say("%s is not a cgroup v2 file system", mnt);
 		return EXIT_RUN_FAILED;
 	}
-	if (run_place(mnt, &o, &pl))
+	ret = run_place(mnt, &o, &pl);
+	if (ret > 0)
+		return run_scope(argc, argv, pl.scope_slice, &set, &oldmask);
+	if (ret)
 		return EXIT_RUN_FAILED;
 
 	ret = EXIT_RUN_FAILED;

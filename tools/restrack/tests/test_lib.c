@@ -276,6 +276,69 @@ static void test_escape(void)
 	      "-EPERM %s", "as EPERM");
 }
 
+static void put(const char *dir, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+/* A unit's own limits: what run would lose in a scope beside it */
+static void test_own_limit(void)
+{
+	static const struct {
+		const char *file, *val, *want;
+	} cases[] = {
+		{ "pids.max", "5\n", "TasksMax= (pids.max 5)" },
+		{ "memory.max", "1073741824\n", "MemoryMax= (memory.max 1073741824)" },
+		{ "memory.high", "1000\n", "MemoryHigh= (memory.high 1000)" },
+		{ "memory.swap.max", "0\n", "MemorySwapMax= (memory.swap.max 0)" },
+		{ "cpu.max", "50000 100000\n", "CPUQuota= (cpu.max 50000 100000)" },
+		{ "io.max", "8:0 rbps=1000 wbps=max riops=max wiops=max\n",
+		  "IO*Max= (io.max 8:0 rbps=1000 wbps=max riops=max wiops=max)" },
+		{ "restrack.heap.max", "67108864\n", "HeapMax= (restrack.heap.max 67108864)" },
+		{ "restrack.files.max", "20\n", "FilesMax= (restrack.files.max 20)" },
+	};
+	char dir[] = "/tmp/restrack-test-XXXXXX", what[320], cmd[64];
+	size_t i;
+
+	if (!mkdtemp(dir)) {
+		check(0, "own limit: %s", "mkdtemp");
+		return;
+	}
+	check(restrack_cg_own_limit(dir, what, sizeof(what)) == 0,
+	      "own limit: %s", "no file at all: none");
+	put(dir, "pids.max", "max\n");
+	put(dir, "memory.max", "max\n");
+	put(dir, "memory.high", "max\n");
+	put(dir, "memory.swap.max", "max\n");
+	put(dir, "cpu.max", "max 100000\n");
+	put(dir, "io.max", "");
+	put(dir, "restrack.heap.max", "max\n");
+	put(dir, "restrack.files.max", "max\n");
+	check(restrack_cg_own_limit(dir, what, sizeof(what)) == 0,
+	      "own limit: %s", "all unlimited (cpu.max \"max 100000\", io.max empty): none");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *old = !strcmp(cases[i].file, "cpu.max") ? "max 100000\n" :
+			!strcmp(cases[i].file, "io.max") ? "" : "max\n";
+
+		put(dir, cases[i].file, cases[i].val);
+		check(restrack_cg_own_limit(dir, what, sizeof(what)) == 1 &&
+		      !strcmp(what, cases[i].want), "own limit: %s", cases[i].want);
+		put(dir, cases[i].file, old);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) {
+		/* a temporary directory left: harmless */
+	}
+}
+
 int main(void)
 {
 	test_sizes();
@@ -283,6 +346,7 @@ int main(void)
 	test_counts_pids();
 	test_tracker();
 	test_escape();
+	test_own_limit();
 	printf("1..%d\n", n_test);
 	return n_fail ? 1 : 0;
 }
