@@ -30,5 +30,6 @@ run_suite test_libcgroup $T/test_libcgroup.sh
 run_suite test_systemd $T/test_systemd.sh
 run_suite test_generator $T/test_generator.sh
 run_suite test_run $T/test_run.sh
+run_suite test_set $T/test_set.sh
 echo "restrack-vm: done"
 systemctl reboot -ff

@@ -262,6 +262,8 @@ int restrack_parse_show(const char *text, struct restrack_unit_info *units,
  * Problems go to LOG; *WRITTEN counts the drop-ins.
  */
 #define RESTRACK_GEN_DROPIN	"zz-restrack.conf"
+/* What restrack set writes in system.control/UNIT.d/, as set-property does */
+#define RESTRACK_SET_DROPIN	"50-restrack.conf"
 int restrack_generate(const char *const *unit_path, size_t nr_path,
 		      const char *out, const char *sbindir,
 		      const char *state_dir, FILE *log, size_t *written);

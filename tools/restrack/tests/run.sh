@@ -276,6 +276,7 @@ echo 1234 > "$ufake/app.slice/app-web.slice/web.service/cgroup.procs"
 # systemctl show -p ... -- UNIT...: one block per unit, from $UNITS
 cat > "$A/systemctl" << 'SH'
 #!/bin/sh
+if [ "$1" = daemon-reload ]; then echo reload >> "$UNITS/../reloads"; exit 0; fi
 [ "$1" = show ] || exit 1
 shift 4
 first=1
@@ -286,6 +287,7 @@ for u in "$@"; do
 	web|web.service) id=web.service; cg=/app.slice/app-web.slice/web.service ;;
 	app-web.slice) id=$u; cg=/app.slice/app-web.slice ;;
 	app.slice) id=$u; cg=/app.slice ;;
+	idle|idle.service) id=idle.service; cg= ;;
 	*) echo "Id=$u"; echo "LoadState=not-found"; echo "ControlGroup="; continue ;;
 	esac
 	echo "Id=$id"
@@ -382,10 +384,53 @@ ua web
 check "apply: a parent with processes: exit 1, says which" \
 	eval '[ $rc = 1 ] && has "cannot enable restrack in .*app-web.slice: it holds processes" "$T/err"'
 
+# --- set: a drop-in in system.control, daemon-reload, apply ---
+: > "$ufake/app.slice/app-web.slice/cgroup.procs"
+printf '[Unit]\nDescription=web\n[X-Restrack]\nFilesMax=7\n' > "$A/units/web.service"
+us() {
+	RESTRACK_CGROUP_ROOT=$ufake RESTRACK_SYSTEMCTL=${SYSTEMCTL:-$A/systemctl} \
+	UNITS=$A/units RESTRACK_STATE_DIR=$A/state RESTRACK_CONTROL_DIR=$A/units \
+	RESTRACK_RUNTIME_CONTROL_DIR=${RUNTIME:-$A/rundir} \
+		"$tool" set "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+}
+rm -f "$A/reloads"
+us web --heap 64M --files 16
+check "set: exit 0, the limits on the running unit's cgroup at once" \
+	eval '[ $rc = 0 ] && [ "$(cgv $W)" = "deny 67108864 16" ]'
+check "set: the drop-in UNIT.d/50-restrack.conf with the keys given" \
+	eval '[ "$(grep -v "^#" "$A/units/web.service.d/50-restrack.conf")" = "$(printf "[X-Restrack]\nHeapMax=64M\nFilesMax=16")" ]'
+check "set: systemctl daemon-reload ran, once" eval '[ "$(cat "$A/reloads")" = reload ]'
+check "set: says what it wrote, and what apply set" \
+	eval 'has "^restrack: set: web.service: HeapMax=64M FilesMax=16 in $A/units/web.service.d/50-restrack.conf$" "$T/err" && has "web.service: /app.slice/app-web.slice/web.service heap 64M files 16 policy deny" "$T/err"'
+us web.service --policy kill
+check "set again: the keys not given are kept" \
+	eval '[ $rc = 0 ] && [ "$(cgv $W)" = "kill 67108864 16" ] && [ "$(grep -c = "$A/units/web.service.d/50-restrack.conf")" = 3 ]'
+us web --heap max --files infinity --policy deny
+check "set max: lifts the limits" eval '[ $rc = 0 ] && [ "$(cgv $W)" = "deny max max" ]'
+RUNTIME=$A/units us app-web.slice --files 50 --runtime
+check "set --runtime SLICE: the runtime directory, the slice's cgroup at once" \
+	eval '[ $rc = 0 ] && [ -f "$A/units/app-web.slice.d/50-restrack.conf" ] && [ "$(cgv app.slice/app-web.slice)" = "deny max 50" ]'
+rm -r "$A/units/app-web.slice.d"
+printf '[X-Restrack]\nFilesMax=3\n' > "$A/units/web.service.d/90-local.conf"
+us web --files 20
+check "set: a drop-in sorting after it wins: exit 1, named" \
+	eval '[ $rc = 1 ] && has "overrides it ($A/units/web.service.d/90-local.conf)" "$T/err"'
+rm "$A/units/web.service.d/90-local.conf"
+us web --files 20 --runtime
+check "set --runtime: hidden by the persistent drop-in of the same name: exit 1, said" \
+	eval '[ $rc = 1 ] && has "does not read $A/rundir/web.service.d/50-restrack.conf" "$T/err"'
+us idle --files 5
+check "set on a unit that is not running: exit 0, the drop-in only" \
+	eval '[ $rc = 0 ] && has "idle.service is not running" "$T/err" && [ -f "$A/units/idle.service.d/50-restrack.conf" ]'
+SYSTEMCTL=/bin/false us web --files 20
+check "set: daemon-reload failing: exit 1" eval '[ $rc = 1 ] && has "daemon-reload failed" "$T/err"'
+rm -r "$A/units/web.service.d" "$A/units/idle.service.d"
+
 # --- errors and exit codes ---
 rt
 check "no command: usage on stderr, exit 2" eval '[ $rc = 2 ] && has "^Usage: restrack" "$T/err"'
-for c in run status apply register fetch cap reset deregister; do
+for c in run status apply set register fetch cap reset deregister; do
 	rt $c --help
 	check "$c --help" eval '[ $rc = 0 ] && has "^Usage: restrack $c" "$T/out" && [ ! -s "$T/err" ]'
 	rt help $c
@@ -414,6 +459,12 @@ cap 1 12Q 3|bad heap quota '12Q'
 cap 1 512K 3|bad heap quota '512K': not a whole number of MiB
 cap 1 1.5M 3|bad heap quota '1.5M': not a whole number of MiB
 cap 1 1M x|bad file quota 'x'
+set|no unit given
+set web.service|nothing to set
+set web.service --heap 12Q|bad heap size '12Q'
+set web.service --policy maybe|deny or kill
+set a/b --files 1|bad unit name 'a/b'
+set a b --files 1|too many arguments
 EOF
 # run's usage errors exit 125, as env(1)'s: never a status CMD could have
 while IFS='|' read -r args msg; do
