@@ -133,12 +133,36 @@ struct restrack_usage {
 	uint64_t current, max, peak;		/* max RESTRACK_MAX: none */
 };
 
+/*
+ * A kill the kernel logged (KERN_INFO, rate-limited), in one of the forms
+ *   restrack: files.max of /system.slice/web.service: killed process 812 (nginx), usage 1000, max 1000
+ *   restrack: heap.max of /batch/job: killed 3 processes, usage 73400320, max 67108864
+ * the path relative to the cgroup2 mount.
+ */
+struct restrack_kill {
+	bool valid;
+	char limit[16];		/* "heap.max" or "files.max" */
+	pid_t pid;		/* 0 in the "killed N processes" form */
+	char comm[64];		/* "" in that form */
+	uint64_t processes;	/* 1 in the "killed process" form */
+	uint64_t usage, max;
+	uint64_t usec;		/* the record's time since boot, microseconds */
+};
+
+/*
+ * One record of /dev/kmsg ("6,1234,5678901,-;restrack: ...") into K and the
+ * cgroup path into PATH; \xNN escapes undone.  -EINVAL if it is not a kill.
+ */
+int restrack_parse_kill(const char *record, struct restrack_kill *k,
+			char *path, size_t len);
+
 struct restrack_cgroup_stat {
 	char path[PATH_MAX];		/* "/a/b", relative to the mount */
 	struct restrack_usage heap, files;
 	char policy[8];
 	uint64_t events[RESTRACK_NR_EVENT];
 	uint64_t events_local[RESTRACK_NR_EVENT];
+	struct restrack_kill last_kill;	/* the newest logged, if valid */
 };
 
 struct restrack_snapshot {
@@ -194,6 +218,13 @@ struct restrack_task {
 int restrack_cgroup_tasks(const char *dir, struct restrack_task **tasks,
 			  size_t *nr);
 void restrack_snapshot_free(struct restrack_snapshot *snap);
+
+/*
+ * The newest logged kill of each cgroup of SNAP, from KMSG (/dev/kmsg, or a
+ * file of records one a line, for tests).  Nothing, and 0, when KMSG
+ * cannot be read (not root, dmesg_restrict): the kills stay unknown.
+ */
+int restrack_snapshot_kills(struct restrack_snapshot *snap, const char *kmsg);
 
 /* The systemd unit a cgroup path names ("/system.slice/x.service"), or NULL. */
 const char *restrack_unit_name(const char *path);

@@ -188,7 +188,11 @@ static const char usage_status[] =
 "                         one snapshot per interval otherwise\n"
 "  -n, --iterations N     stop after N snapshots\n"
 "  -o, --output FILE      write to FILE, replaced atomically each time\n"
-"  -h, --help             this text\n";
+"  -h, --help             this text\n"
+"\n"
+"A cgroup's last kill (heap.max or files.max, policy kill), as the kernel\n"
+"logged it, shows below its line (\"last kill:\") and in JSON (\"last_kill\"),\n"
+"read from /dev/kmsg: root only, and while the log still holds the line.\n";
 
 static const char usage_apply[] =
 "Usage: restrack apply [OPTIONS] UNIT\n"
@@ -1878,7 +1882,7 @@ static int write_output(const char *file, enum status_format fmt,
 static int cmd_status(int argc, char **argv)
 {
 	enum status_format fmt = STATUS_TABLE;
-	const char *mnt, *tracker, *output = NULL, *v;
+	const char *mnt, *tracker, *kmsg, *output = NULL, *v;
 	uint64_t iterations = 0, iter;
 	double interval = 2;
 	bool watch = false, tty, processes = false;
@@ -1985,6 +1989,9 @@ static int cmd_status(int argc, char **argv)
 	tracker = getenv("RESTRACK_TRACKER_STATUS");
 	if (!tracker || !*tracker)
 		tracker = "/proc/tracker_status";
+	kmsg = getenv("RESTRACK_KMSG");
+	if (!kmsg || !*kmsg)
+		kmsg = "/dev/kmsg";
 	tty = !output && isatty(STDOUT_FILENO);
 
 	for (iter = 0; ; iter++) {
@@ -1995,6 +2002,7 @@ static int cmd_status(int argc, char **argv)
 			say("reading %s: %s", mnt, restrack_strerror(err));
 			goto out;
 		}
+		restrack_snapshot_kills(&snap, kmsg);
 		if (output) {
 			err = write_output(output, fmt, &snap);
 			if (err) {

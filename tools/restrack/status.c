@@ -6,12 +6,14 @@
  * may be added, never renamed or removed.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "librestrack.h"
@@ -463,6 +465,212 @@ static void format_events(const uint64_t *ev, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* Kills the kernel logged */
+
+/* "\xNN" escapes of /dev/kmsg undone, in place */
+static void kmsg_unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
+		    isxdigit((unsigned char)s[3])) {
+			char hex[3] = { s[2], s[3], 0 };
+
+			*d++ = (char)strtol(hex, NULL, 16);
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* A decimal number at *S, moving past it */
+static int kill_num(const char **s, uint64_t *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)**s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(*s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	*s = end;
+	return 0;
+}
+
+static int kill_word(const char **s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(*s, word, n))
+		return -EINVAL;
+	*s += n;
+	return 0;
+}
+
+int restrack_parse_kill(const char *record, struct restrack_kill *k,
+			char *path, size_t len)
+{
+	static const char prefix[] = "restrack: ";
+	char msg[PATH_MAX + 256], *of, *at;
+	unsigned long long usec;
+	const char *semi, *p;
+	uint64_t v;
+	size_t n;
+
+	memset(k, 0, sizeof(*k));
+	/* "PRIO,SEQ,USEC,FLAGS[,...];MESSAGE" */
+	semi = strchr(record, ';');
+	if (!semi || sscanf(record, "%*u,%*u,%llu,", &usec) != 1)
+		return -EINVAL;
+	snprintf(msg, sizeof(msg), "%s", semi + 1);
+	msg[strcspn(msg, "\n")] = '\0';
+	kmsg_unescape(msg);
+	if (strncmp(msg, prefix, sizeof(prefix) - 1))
+		return -EINVAL;
+	p = msg + sizeof(prefix) - 1;
+	if (!strncmp(p, "heap.max", 8))
+		snprintf(k->limit, sizeof(k->limit), "heap.max");
+	else if (!strncmp(p, "files.max", 9))
+		snprintf(k->limit, sizeof(k->limit), "files.max");
+	else
+		return -EINVAL;
+	p += strlen(k->limit);
+	if (kill_word(&p, " of /"))
+		return -EINVAL;
+	of = (char *)p - 1;
+	/* the path ends at the last ": killed " */
+	for (at = NULL, p = of; (p = strstr(p, ": killed ")); p++)
+		at = (char *)p;
+	if (!at)
+		return -EINVAL;
+	n = at - of;
+	if (n >= len)
+		return -EINVAL;
+	memcpy(path, of, n);
+	path[n] = '\0';
+	p = at + strlen(": killed ");
+	if (!kill_word(&p, "process ")) {
+		const char *open, *close = NULL, *q;
+
+		if (kill_num(&p, &v) || !v || v > INT_MAX || kill_word(&p, " ("))
+			return -EINVAL;
+		k->pid = (pid_t)v;
+		open = p;
+		for (q = open; (q = strstr(q, "), usage ")); q++)
+			close = q;
+		if (!close || (size_t)(close - open) >= sizeof(k->comm))
+			return -EINVAL;
+		memcpy(k->comm, open, close - open);
+		k->comm[close - open] = '\0';
+		k->processes = 1;
+		p = close + 1;
+	} else {
+		if (kill_num(&p, &k->processes) ||
+		    (kill_word(&p, " processes") && kill_word(&p, " process")))
+			return -EINVAL;
+	}
+	if (kill_word(&p, ", usage ") || kill_num(&p, &k->usage) ||
+	    kill_word(&p, ", max ") || kill_num(&p, &k->max) || *p)
+		return -EINVAL;
+	k->usec = usec;
+	k->valid = true;
+	return 0;
+}
+
+/* K is the newest kill so far of a cgroup of SNAP at PATH: keep it */
+static void kill_note(struct restrack_snapshot *snap, const char *path,
+		      const struct restrack_kill *k)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr_cgroups; i++)
+		if (!strcmp(snap->cgroups[i].path, path) &&
+		    (!snap->cgroups[i].last_kill.valid ||
+		     snap->cgroups[i].last_kill.usec <= k->usec))
+			snap->cgroups[i].last_kill = *k;
+}
+
+int restrack_snapshot_kills(struct restrack_snapshot *snap, const char *kmsg)
+{
+	char rec[8192], path[PATH_MAX];
+	struct restrack_kill k;
+	struct stat st;
+	int fd;
+
+	fd = open(kmsg, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode)) {
+		/* a file of records, one a line (tests) */
+		FILE *f = fdopen(fd, "r");
+
+		if (!f) {
+			close(fd);
+			return 0;
+		}
+		while (fgets(rec, sizeof(rec), f))
+			if (!restrack_parse_kill(rec, &k, path, sizeof(path)))
+				kill_note(snap, path, &k);
+		fclose(f);
+		return 0;
+	}
+	/* /dev/kmsg: one record a read, from the oldest kept; EAGAIN at the end */
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+
+		if (n < 0) {
+			if (errno == EINTR || errno == EPIPE)	/* overwritten */
+				continue;
+			break;
+		}
+		if (n == 0)
+			break;
+		rec[n] = '\0';
+		if (!restrack_parse_kill(rec, &k, path, sizeof(path)))
+			kill_note(snap, path, &k);
+	}
+	close(fd);
+	return 0;
+}
+
+/* When K happened, from its time since boot: "YYYY-MM-DD HH:MM:SS" local
+ * (ISO false) or RFC 3339 UTC (ISO true).  The kernel's log clock is
+ * CLOCK_MONOTONIC's (it stops in suspend). */
+static const char *kill_time(const struct restrack_kill *k, bool iso,
+			     char *buf, size_t len)
+{
+	struct timespec now, mono;
+	struct tm tm;
+	time_t t;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	t = now.tv_sec - mono.tv_sec + (time_t)(k->usec / 1000000);
+	if (iso)
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+	return buf;
+}
+
+/* "heap.max: process 812 (nginx), usage 1000, max 1000" */
+static void kill_text(FILE *f, const struct restrack_kill *k)
+{
+	char t[64];
+
+	fprintf(f, "%s %s: ", kill_time(k, false, t, sizeof(t)), k->limit);
+	if (k->pid)
+		fprintf(f, "process %d (%s)", k->pid, k->comm);
+	else
+		fprintf(f, "%llu processes", (unsigned long long)k->processes);
+	fprintf(f, ", usage %llu, max %llu", (unsigned long long)k->usage,
+		(unsigned long long)k->max);
+}
+
 void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
 {
 	char b[6][RESTRACK_SIZE_BUFSZ], ev[128];
@@ -493,6 +701,11 @@ void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
 			restrack_format_count(c->files.max, b[4]),
 			restrack_format_count(c->files.peak, b[5]),
 			c->policy, ev);
+		if (c->last_kill.valid) {
+			fprintf(f, "%*s last kill: ", width, "");
+			kill_text(f, &c->last_kill);
+			fputc('\n', f);
+		}
 	}
 	if (!snap->nr_procs)
 		return;
@@ -619,6 +832,28 @@ void restrack_print_json(FILE *f, const struct restrack_snapshot *snap)
 		json_usage(f, "files", &c->files);
 		json_events(f, "events", c->events);
 		json_events(f, "events_local", c->events_local);
+		fputs("      \"last_kill\": ", f);
+		if (c->last_kill.valid) {
+			const struct restrack_kill *k = &c->last_kill;
+			char t[64];
+
+			fprintf(f, "{\"time\": \"%s\", \"boot_usec\": %llu, \"limit\": ",
+				kill_time(k, true, t, sizeof(t)),
+				(unsigned long long)k->usec);
+			restrack_json_string(f, k->limit);
+			if (k->pid) {
+				fprintf(f, ", \"pid\": %d, \"command\": ", k->pid);
+				restrack_json_string(f, k->comm);
+			} else {
+				fputs(", \"pid\": null, \"command\": null", f);
+			}
+			fprintf(f, ", \"processes\": %llu, \"usage\": %llu, \"max\": %llu},\n",
+				(unsigned long long)k->processes,
+				(unsigned long long)k->usage,
+				(unsigned long long)k->max);
+		} else {
+			fputs("null,\n", f);
+		}
 		fputs("      \"processes\": [", f);
 		for (j = 0; j < snap->nr_procs; j++) {
 			if (strcmp(snap->procs[j].cgroup, c->path))

@@ -74,7 +74,17 @@ PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP
 58 sleep 0 64 3 16 kill /restrack/58
 59 my_prog 0 max 0 max deny /restrack/59
 EOF
-export RESTRACK_CGROUP_ROOT="$fake" RESTRACK_TRACKER_STATUS="$T/tracker"
+# kernel log records, as /dev/kmsg gives them (RESTRACK_KMSG: for tests)
+cat > "$T/kmsg" << 'EOF'
+6,100,5000000,-;restrack: files.max of /system.slice/web.service: killed process 812 (nginx), usage 1000, max 1000
+ SUBSYSTEM=cgroup
+6,101,6000000,-;restrack: heap.max of /restrack/58: killed 3 processes, usage 73400320, max 67108864
+6,102,7000000,-;restrack: files.max of /system.slice/web.service: killed process 813 (nginx: worker), usage 17, max 16
+6,103,7500000,-;restrack: files.max of /gone: killed process 9 (x), usage 1, max 1
+4,104,8000000,-;restrack: heap.max of /restrack/59: went over
+6,105,9000000,-;other: files.max of /restrack/59: killed process 9 (x), usage 1, max 1
+EOF
+export RESTRACK_CGROUP_ROOT="$fake" RESTRACK_TRACKER_STATUS="$T/tracker" RESTRACK_KMSG="$T/kmsg"
 
 rt status
 check "status: exit 0, nothing on stderr" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
@@ -84,6 +94,16 @@ check "status: limited cgroup in human units" \
 check "status: registered cgroup without limits" grep -q '^/restrack/59 .* deny  *-$' "$T/out"
 check "status: a unit shows as its name" grep -q '^web.service  *1.5G  *3G  *2G  *17  *max  *40  *deny  *heap.max=7$' "$T/out"
 check "status: no unlimited, unregistered cgroup" eval '! grep -q "^/idle\|^/restrack \|^/system.slice " "$T/out"'
+check "status: the last kill of a cgroup, the newest of the log, below its line" \
+	eval 'grep -A1 "^web.service " "$T/out" | tail -1 | grep -q "^ *last kill: [0-9-]* [0-9:]* files.max: process 813 (nginx: worker), usage 17, max 16$"'
+check "status: a kill of several processes" \
+	eval 'grep -A1 "^/restrack/58 " "$T/out" | tail -1 | grep -q "^ *last kill: .* heap.max: 3 processes, usage 73400320, max 67108864$"'
+check "status: no last kill where the log has none, nor from other lines" \
+	eval '[ "$(grep -c "last kill:" "$T/out")" = 2 ]'
+RESTRACK_KMSG=$T/none rt status
+check "status: the log unreadable: no last kill, no error" \
+	eval '[ $rc = 0 ] && [ ! -s "$T/err" ] && ! grep -q "last kill" "$T/out"'
+rt status
 check "status: registered processes" eval 'grep -q "^ *58 sleep  *\/restrack\/58$" "$T/out" && grep -q "^ *59 my_prog  *\/restrack\/59$" "$T/out"'
 
 # --- status --all, units and cgroups, --processes ---
@@ -149,7 +169,7 @@ def events(path, name):
 for c in doc["cgroups"]:
     p = c["path"]
     assert set(c) == {"path", "unit", "policy", "heap", "files", "events",
-                      "events_local", "processes"}, sorted(c)
+                      "events_local", "last_kill", "processes"}, sorted(c)
     for r in ("heap", "files"):
         for f in ("current", "max", "peak"):
             v = c[r][f]
@@ -160,6 +180,17 @@ for c in doc["cgroups"]:
     assert c["policy"] == open(fake + p + "/restrack.policy").read().strip()
     assert c["unit"] == ("web.service" if p.endswith(".service") else None)
 byp = {c["path"]: c for c in doc["cgroups"]}
+import re
+k = byp["/system.slice/web.service"]["last_kill"]
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", k.pop("time")), k
+assert k == {"boot_usec": 7000000, "limit": "files.max", "pid": 813,
+             "command": "nginx: worker", "processes": 1, "usage": 17, "max": 16}, k
+k = byp["/restrack/58"]["last_kill"]
+k.pop("time")
+assert k == {"boot_usec": 6000000, "limit": "heap.max", "pid": None,
+             "command": None, "processes": 3, "usage": 73400320,
+             "max": 67108864}, k
+assert byp["/restrack/59"]["last_kill"] is None
 assert byp["/restrack/58"]["processes"] == [{"pid": 58, "command": "sleep"}]
 assert byp["/restrack/59"]["processes"] == [{"pid": 59, "command": "my_prog"}]
 assert byp["/restrack/58"]["heap"]["max"] == 64 << 20

@@ -339,6 +339,47 @@ static void test_own_limit(void)
 	}
 }
 
+/* Kill records of /dev/kmsg */
+static void test_kill(void)
+{
+	struct restrack_kill k;
+	char path[PATH_MAX];
+	static const char *const bad[] = {
+		"6,1,2,-;restrack: files.max of /a: killed process 0 (x), usage 1, max 1",
+		"6,1,2,-;restrack: files.max of /a: killed process 5 (x), usage 1, max 1 more",
+		"6,1,2,-;restrack: pids.max of /a: killed process 5 (x), usage 1, max 1",
+		"6,1,2,-;restrack: files.max of a: killed process 5 (x), usage 1, max 1",
+		"6,1,2,-;restrack: files.max of /a killed process 5 (x), usage 1, max 1",
+		"restrack: files.max of /a: killed process 5 (x), usage 1, max 1",
+		"6,1,2,-;restrack: heap.max of /a: killed many processes, usage 1, max 1",
+		"6,1,2,-;restrack: 3 callbacks suppressed",
+	};
+	size_t i;
+
+	check(!restrack_parse_kill("6,812,5000123,-;restrack: files.max of /system.slice/web.service: killed process 812 (nginx), usage 1000, max 1000\n",
+				   &k, path, sizeof(path)) &&
+	      !strcmp(path, "/system.slice/web.service") && k.pid == 812 &&
+	      !strcmp(k.comm, "nginx") && !strcmp(k.limit, "files.max") &&
+	      k.usage == 1000 && k.max == 1000 && k.processes == 1 &&
+	      k.usec == 5000123, "kill: %s", "one process");
+	check(!restrack_parse_kill("6,9,77,-;restrack: heap.max of /batch/job: killed 3 processes, usage 73400320, max 67108864",
+				   &k, path, sizeof(path)) &&
+	      !strcmp(path, "/batch/job") && k.pid == 0 && !k.comm[0] &&
+	      !strcmp(k.limit, "heap.max") && k.processes == 3 &&
+	      k.usage == 73400320 && k.max == 67108864 && k.usec == 77,
+	      "kill: %s", "several processes");
+	check(!restrack_parse_kill("6,9,77,-;restrack: heap.max of /a b: killed x/c: killed process 4 (a), b), usage 5, max 4",
+				   &k, path, sizeof(path)) &&
+	      !strcmp(path, "/a b: killed x/c") && !strcmp(k.comm, "a), b") &&
+	      k.pid == 4, "kill: %s", "': killed ' in the path, '), ' in comm");
+	check(!restrack_parse_kill("6,9,77,-;restrack: heap.max of /odd\\x0aname: killed process 4 (x), usage 5, max 4",
+				   &k, path, sizeof(path)) &&
+	      !strcmp(path, "/odd\nname"), "kill: %s", "\\xNN escapes undone");
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		check(restrack_parse_kill(bad[i], &k, path, sizeof(path)) == -EINVAL &&
+		      !k.valid, "kill: not one: %s", bad[i]);
+}
+
 int main(void)
 {
 	test_sizes();
@@ -347,6 +388,7 @@ int main(void)
 	test_tracker();
 	test_escape();
 	test_own_limit();
+	test_kill();
 	printf("1..%d\n", n_test);
 	return n_fail ? 1 : 0;
 }
