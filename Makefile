@@ -2,6 +2,9 @@
 # restrack: entry points.  See README.md.
 #
 #   make patch   out/restrack-<line>.patch for each line with a tree here
+#   make series  out/series-<LINE>/: the same as a patch series with a cover
+#                letter, for review (LINE=7.3 by default)
+#   make check-series  the tree of LINE/ARCH builds after each patch of it
 #   make check   apply, lint, build, boot and test every line (CI runs this);
 #                STRESS_SEED reruns the stress test's seed (check-debug too)
 #   make check-debug  the in-VM suite and the fuzzer on lockdep/KASAN/UBSAN/
@@ -24,12 +27,20 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
-.PHONY: all patch check check-debug check-systemd shell-systemd fuzz run shell bench kernel clean
+.PHONY: all patch series check-series check check-debug check-systemd shell-systemd fuzz run shell bench kernel clean
 
 all: patch
 
 patch:
 	@$(S)/patches.sh
+
+# The series of LINE (7.3 unless LINE is given on the command line).
+SERIES_LINE = $(if $(filter command line,$(origin LINE)),$(LINE),7.3)
+series:
+	@$(S)/mkseries.sh $(SERIES_LINE)
+
+check-series:
+	@$(S)/series-check.sh $(SERIES_LINE) $(ARCH)
 
 check:
 	@RESTRACK_STRESS_SEED=$(STRESS_SEED) $(S)/check.sh

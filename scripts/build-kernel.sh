@@ -8,6 +8,8 @@
 # BUILD_TAG=pristine[-…] builds the unpatched tree of the line instead, with
 # the same fragments minus the restrack symbols: the baseline of make bench.
 # That tree is only read (O=), never synced, patched or built in place.
+# RESTRACK_TREE=DIR builds DIR as it is instead of pristine + the patch
+# (scripts/series-check.sh: the tree after each patch of the series).
 # Usage: scripts/build-kernel.sh LINE ARCH [make targets…]
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH}
@@ -35,8 +37,12 @@ pristine*)
 	frags=$obj/pristine.config
 	;;
 *)
-	"$TOP/scripts/mkpatch.sh" "$line" >/dev/null
-	tree=$("$TOP/scripts/sync-tree.sh" "$line")
+	if [ -n "${RESTRACK_TREE:-}" ]; then
+		tree=$RESTRACK_TREE	# a tree of the caller's (series-check.sh)
+	else
+		"$TOP/scripts/mkpatch.sh" "$line" >/dev/null
+		tree=$("$TOP/scripts/sync-tree.sh" "$line")
+	fi
 	;;
 esac
 kmake() {
@@ -91,6 +97,7 @@ else
 	missing=$(config_missing)
 	[ -z "$missing" ] || die "the build changed .config of $line/$arch:$missing"
 	# What was built is pristine + patch: nothing rewrote the tree meanwhile.
-	"$TOP/scripts/sync-tree.sh" --verify "$line" >/dev/null
+	[ -n "${RESTRACK_TREE:-}" ] ||
+		"$TOP/scripts/sync-tree.sh" --verify "$line" >/dev/null
 	echo "$obj/$KIMAGE"
 fi

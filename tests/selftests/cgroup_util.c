@@ -362,4 +362,3 @@ pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg)
 	}
 	return pid;
 }
-
