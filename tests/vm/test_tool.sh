@@ -376,7 +376,7 @@ check "status --watch to a pipe: one snapshot per interval" \
 	eval '[ $rc = 0 ] && [ $(grep -c "^CGROUP " $T/out) = 3 ]'
 rt status --json --watch 0.1 --iterations 2
 check "status --json --watch: one document per interval" \
-	eval '[ $rc = 0 ] && [ $(grep -c "\"version\": 1" $T/out) = 2 ]'
+	eval '[ $rc = 0 ] && [ $(grep -c "^{\"version\":1,.*}$" $T/out) = 2 ]'
 rt status --prometheus -o $T/restrack.prom
 check "status -o FILE: written, no temporary left" \
 	eval '[ $rc = 0 ] && [ ! -s $T/out ] && has "^restrack_files_max{cgroup=\"/tt/a\"} 20$" $T/restrack.prom && [ "$(ls $T | grep -c "restrack.prom")" = 1 ]'

@@ -186,7 +186,12 @@ struct restrack_select {
 	bool all;			/* every one with the controller */
 	const char *const *roots;	/* only these (paths below the mount, */
 	size_t nr_roots;		/* "/a/b"), and all below them */
+	bool depth_limited;		/* none deeper than max_depth levels */
+	unsigned int max_depth;		/* below its root, or below the mount */
 };
+
+/* The depth of cgroup REL ("/a/b": 2) below ROOT ("/a": 1; "/" or "": 2). */
+unsigned int restrack_path_depth(const char *rel, const char *root);
 
 /* The cgroup path REL ("/a/b") is ROOT or below it. */
 bool restrack_path_below(const char *rel, const char *root);
@@ -228,9 +233,30 @@ int restrack_snapshot_kills(struct restrack_snapshot *snap, const char *kmsg);
 
 /* The systemd unit a cgroup path names ("/system.slice/x.service"), or NULL. */
 const char *restrack_unit_name(const char *path);
+/*
+ * The unit a cgroup belongs to: its own name when it names one, else that
+ * of its nearest ancestor that does ("/system.slice/x.service/sub":
+ * "x.service"), in BUF.  NULL when no component of PATH names a unit.
+ */
+const char *restrack_unit_of(const char *path, char *buf, size_t len);
+
+/* The orders of restrack status --sort and restrack top */
+enum restrack_sort {
+	RESTRACK_SORT_NAME,	/* by path: the tree, as walked (default) */
+	RESTRACK_SORT_HEAP,	/* heap.current, largest first */
+	RESTRACK_SORT_FILES,	/* files.current, largest first */
+};
+/* "name", "path", "heap" or "files" into *S; -EINVAL otherwise. */
+int restrack_parse_sort(const char *s, enum restrack_sort *sort);
+extern const char *const restrack_sort_names[3];
+/* Reorder the cgroups of SNAP (ties and NAME: by path). */
+void restrack_snapshot_sort(struct restrack_snapshot *snap,
+			    enum restrack_sort sort);
 
 void restrack_print_table(FILE *f, const struct restrack_snapshot *snap);
 void restrack_print_json(FILE *f, const struct restrack_snapshot *snap);
+/* The same document on one line, for NDJSON (status --json --watch). */
+void restrack_print_json_compact(FILE *f, const struct restrack_snapshot *snap);
 void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap);
 
 /* STR as a JSON string / a Prometheus label value, quotes included. */

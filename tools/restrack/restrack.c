@@ -3,7 +3,8 @@
  * restrack - limit and watch the heap and open files of processes.
  *
  *   restrack run [--heap SIZE] [--files N] [--policy deny|kill] -- CMD...
- *   restrack status [--json|--prometheus] [--watch [SECONDS]]
+ *   restrack status [--all] [--sort KEY] [--depth N] [--json|--prometheus]
+ *                   [--watch [SECONDS]] [UNIT|CGROUP...]
  *   restrack apply [--dry-run] UNIT
  *   restrack set UNIT [--heap SIZE] [--files N] [--policy P] [--runtime]
  *   restrack register|fetch|deregister|reset PID
@@ -177,6 +178,11 @@ static const char usage_status[] =
 "\n"
 "Options:\n"
 "  -a, --all              every cgroup where restrack is enabled\n"
+"  -s, --sort KEY         heap or files (largest first), or name (the tree,\n"
+"                         by path: the default)\n"
+"  -d, --depth N          nothing more than N levels below the given\n"
+"                         cgroups (below the root without any): 0 is the\n"
+"                         given ones alone, 1 their children too\n"
 "  -p, --processes        each process of the cgroups shown (or of the given\n"
 "                         ones): its VmData, open files and command line, and\n"
 "                         its share of the cgroup's usage\n"
@@ -185,7 +191,8 @@ static const char usage_status[] =
 "  --prometheus           Prometheus text format, for node_exporter's\n"
 "                         textfile collector\n"
 "  -w, --watch [SECONDS]  refresh every SECONDS (default 2) on a terminal;\n"
-"                         one snapshot per interval otherwise\n"
+"                         one snapshot per interval otherwise; with --json\n"
+"                         one compact document a line (NDJSON)\n"
 "  -n, --iterations N     stop after N snapshots\n"
 "  -o, --output FILE      write to FILE, replaced atomically each time\n"
 "  -h, --help             this text\n"
@@ -1785,7 +1792,7 @@ static int cmd_generate(int argc, char **argv)
 
 /* status */
 
-enum status_format { STATUS_TABLE, STATUS_JSON, STATUS_PROMETHEUS };
+enum status_format { STATUS_TABLE, STATUS_JSON, STATUS_PROMETHEUS, STATUS_NDJSON };
 
 static void print_snapshot(FILE *f, enum status_format fmt,
 			   const struct restrack_snapshot *snap)
@@ -1796,6 +1803,9 @@ static void print_snapshot(FILE *f, enum status_format fmt,
 		break;
 	case STATUS_JSON:
 		restrack_print_json(f, snap);
+		break;
+	case STATUS_NDJSON:
+		restrack_print_json_compact(f, snap);
 		break;
 	case STATUS_PROMETHEUS:
 		restrack_print_prometheus(f, snap);
@@ -1813,17 +1823,19 @@ static int print_processes(FILE *f, const char *mnt,
 {
 	char dir[PATH_MAX], b[RESTRACK_SIZE_BUFSZ], fds[24];
 	size_t i, j, nr;
-	const char *last = NULL;
 
 	for (i = 0; i < snap->nr_cgroups; i++) {
 		const struct restrack_cgroup_stat *c = &snap->cgroups[i];
 		struct restrack_task *t;
 		int err;
 
-		/* a cgroup below the last one listed is in its list */
-		if (last && restrack_path_below(c->path, last))
+		/* a cgroup below one listed is in that one's list */
+		for (j = 0; j < snap->nr_cgroups; j++)
+			if (j != i && restrack_path_below(c->path,
+							  snap->cgroups[j].path))
+				break;
+		if (j < snap->nr_cgroups)
 			continue;
-		last = c->path;
 		snprintf(dir, sizeof(dir), "%s%s", mnt, c->path);
 		err = restrack_cgroup_tasks(dir, &t, &nr);
 		if (err)
@@ -1879,45 +1891,186 @@ static int write_output(const char *file, enum status_format fmt,
 	return 0;
 }
 
+/*
+ * What status, top and exporter show: --all, --depth, --sort and the
+ * UNIT|CGROUP arguments.
+ */
+struct view {
+	struct restrack_select sel;
+	enum restrack_sort sort;
+	const char **args;		/* argc of them at most */
+	size_t nargs;
+	char (*roots)[PATH_MAX];
+	const char *tracker, *kmsg;
+};
+
+static int view_init(struct view *v, int argc)
+{
+	memset(v, 0, sizeof(*v));
+	v->args = calloc(argc, sizeof(*v->args));
+	if (!v->args) {
+		say("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void view_free(struct view *v)
+{
+	free(v->args);
+	free(v->roots);
+}
+
+/*
+ * argv[*i] if it is one of the view's options or arguments: 1 when taken
+ * (with its value), 0 when not, or a usage error's exit status (2) + 1.
+ */
+static int view_opt(struct view *v, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *val;
+	uint64_t n;
+
+	if (!strcmp(a, "-a") || !strcmp(a, "--all")) {
+		v->sel.all = true;
+	} else if (a[0] != '-' && a[0]) {
+		v->args[v->nargs++] = a;
+	} else if (is_opt(a, "--sort") || !strcmp(a, "-s")) {
+		val = opt_arg(argc, argv, i);
+		if (!val)
+			return 1 + usage_error("option '%s' needs heap, files or name", a);
+		if (restrack_parse_sort(val, &v->sort))
+			return 1 + usage_error("bad sort '%s': expected heap, files or name", val);
+	} else if (is_opt(a, "--depth") || !strcmp(a, "-d")) {
+		val = opt_arg(argc, argv, i);
+		if (!val)
+			return 1 + usage_error("option '%s' needs a number of levels", a);
+		if (restrack_parse_count(val, &n) || n > 4096)
+			return 1 + usage_error("bad depth '%s': expected a number of levels, 0 or more", val);
+		v->sel.depth_limited = true;
+		v->sel.max_depth = (unsigned int)n;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* The mount, and the arguments resolved to cgroups: 0, or exit status 1. */
+static int view_resolve(struct view *v, const char **mntp)
+{
+	const char *mnt = restrack_mount();
+	size_t i;
+
+	if (!mnt)
+		return 1;
+	*mntp = mnt;
+	v->roots = calloc(v->nargs ? v->nargs : 1, sizeof(*v->roots));
+	if (!v->roots) {
+		say("out of memory");
+		return 1;
+	}
+	/* a unit by its name, a cgroup by its path (below the mount or in it) */
+	for (i = 0; i < v->nargs; i++) {
+		const char *a = v->args[i];
+		size_t n = strlen(mnt);
+		char full[PATH_MAX];
+		struct stat st;
+
+		if (!strchr(a, '/') && restrack_unit_name(a)) {
+			if (restrack_find_unit(mnt, a, v->roots[i], PATH_MAX)) {
+				say("no cgroup for unit %s below %s", a, mnt);
+				return 1;
+			}
+			continue;
+		}
+		if (!strncmp(a, mnt, n) && n > 1 && (a[n] == '/' || !a[n]))
+			a += n;
+		snprintf(v->roots[i], PATH_MAX, "%s%s", *a == '/' ? "" : "/", a);
+		snprintf(full, sizeof(full), "%s%s", mnt, v->roots[i]);
+		if (stat(full, &st) || !S_ISDIR(st.st_mode)) {
+			say("no cgroup %s below %s", v->roots[i], mnt);
+			return 1;
+		}
+	}
+	if (v->nargs) {
+		for (i = 0; i < v->nargs; i++)
+			v->args[i] = v->roots[i];
+		v->sel.roots = v->args;
+		v->sel.nr_roots = v->nargs;
+	}
+	v->tracker = getenv("RESTRACK_TRACKER_STATUS");
+	if (!v->tracker || !*v->tracker)
+		v->tracker = "/proc/tracker_status";
+	v->kmsg = getenv("RESTRACK_KMSG");
+	if (!v->kmsg || !*v->kmsg)
+		v->kmsg = "/dev/kmsg";
+	return 0;
+}
+
+/* A snapshot of what V shows, in its order; says why not. */
+static int view_snapshot(const struct view *v, const char *mnt,
+			 struct restrack_snapshot *snap, bool kills)
+{
+	int err = restrack_snapshot_select(mnt, v->tracker, &v->sel, snap);
+
+	if (err) {
+		say("reading %s: %s", mnt, restrack_strerror(err));
+		return err;
+	}
+	if (kills)
+		restrack_snapshot_kills(snap, v->kmsg);
+	restrack_snapshot_sort(snap, v->sort);
+	return 0;
+}
+
+static void sleep_seconds(double interval)
+{
+	struct timespec ts = {
+		(time_t)interval,
+		(long)((interval - (time_t)interval) * 1e9),
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	enum status_format fmt = STATUS_TABLE;
-	const char *mnt, *tracker, *kmsg, *output = NULL, *v;
+	const char *mnt, *output = NULL, *v;
 	uint64_t iterations = 0, iter;
 	double interval = 2;
 	bool watch = false, tty, processes = false;
-	struct restrack_select sel = { 0 };
-	const char **args = NULL;
-	char (*roots)[PATH_MAX] = NULL;
-	size_t nargs = 0;
-	int i, ret = EXIT_FAILURE;
+	struct view view;
+	int i, r, ret = EXIT_FAILURE;
 
-	args = calloc(argc, sizeof(*args));
-	if (!args) {
-		say("out of memory");
+	if (view_init(&view, argc))
 		return EXIT_FAILURE;
-	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (is_help(a)) {
 			fputs(usage_status, stdout);
-			free(args);
+			view_free(&view);
 			return 0;
-		} else if (!strcmp(a, "-a") || !strcmp(a, "--all")) {
-			sel.all = true;
-		} else if (!strcmp(a, "-p") || !strcmp(a, "--processes")) {
-			processes = true;
-		} else if (a[0] != '-' && a[0]) {
-			args[nargs++] = a;
+		}
+		r = view_opt(&view, argc, argv, &i);
+		if (r > 1) {
+			view_free(&view);
+			return r - 1;
+		}
+		if (r)
 			continue;
+		if (!strcmp(a, "-p") || !strcmp(a, "--processes")) {
+			processes = true;
 		} else if (!strcmp(a, "--json") || !strcmp(a, "--prometheus")) {
 			if (fmt != STATUS_TABLE)
 				return usage_error("--json and --prometheus exclude each other");
 			fmt = a[2] == 'j' ? STATUS_JSON : STATUS_PROMETHEUS;
 		} else if (!strcmp(a, "-w") || !strcmp(a, "--watch")) {
 			watch = true;
-			if (i + 1 < argc && argv[i + 1][0] != '-' &&
+			/* SECONDS is optional: a number, not a unit or cgroup */
+			if (i + 1 < argc && strchr("0123456789.", argv[i + 1][0]) &&
+			    argv[i + 1][0] &&
 			    restrack_parse_seconds(argv[++i], &interval))
 				return usage_error("bad interval '%s': expected seconds, e.g. 2 or 0.5",
 						   argv[i]);
@@ -1946,63 +2099,20 @@ static int cmd_status(int argc, char **argv)
 		watch = true;
 	if (processes && fmt != STATUS_TABLE)
 		return usage_error("--processes is a table: not with --json or --prometheus");
+	/* NDJSON: one compact document a line, never a screen redrawn */
+	if (fmt == STATUS_JSON && watch && !output)
+		fmt = STATUS_NDJSON;
 
-	mnt = restrack_mount();
-	if (!mnt)
+	if (view_resolve(&view, &mnt))
 		goto out;
-	roots = calloc(nargs ? nargs : 1, sizeof(*roots));
-	if (!roots) {
-		say("out of memory");
-		goto out;
-	}
-	/* a unit by its name, a cgroup by its path (below the mount or in it) */
-	for (i = 0; i < (int)nargs; i++) {
-		const char *a = args[i];
-		size_t n = strlen(mnt);
-		char full[PATH_MAX];
-		struct stat st;
-
-		if (!strchr(a, '/') && restrack_unit_name(a)) {
-			if (restrack_find_unit(mnt, a, roots[i], PATH_MAX)) {
-				say("no cgroup for unit %s below %s", a, mnt);
-				goto out;
-			}
-			continue;
-		}
-		if (!strncmp(a, mnt, n) && n > 1 && (a[n] == '/' || !a[n]))
-			a += n;
-		snprintf(roots[i], PATH_MAX, "%s%s", *a == '/' ? "" : "/", a);
-		snprintf(full, sizeof(full), "%s%s", mnt, roots[i]);
-		if (stat(full, &st) || !S_ISDIR(st.st_mode)) {
-			say("no cgroup %s below %s", roots[i], mnt);
-			goto out;
-		}
-	}
-	if (nargs) {
-		const char **r = (const char **)args;
-
-		for (i = 0; i < (int)nargs; i++)
-			r[i] = roots[i];
-		sel.roots = r;
-		sel.nr_roots = nargs;
-	}
-	tracker = getenv("RESTRACK_TRACKER_STATUS");
-	if (!tracker || !*tracker)
-		tracker = "/proc/tracker_status";
-	kmsg = getenv("RESTRACK_KMSG");
-	if (!kmsg || !*kmsg)
-		kmsg = "/dev/kmsg";
-	tty = !output && isatty(STDOUT_FILENO);
+	tty = !output && fmt != STATUS_NDJSON && isatty(STDOUT_FILENO);
 
 	for (iter = 0; ; iter++) {
 		struct restrack_snapshot snap;
-		int err = restrack_snapshot_select(mnt, tracker, &sel, &snap);
+		int err;
 
-		if (err) {
-			say("reading %s: %s", mnt, restrack_strerror(err));
+		if (view_snapshot(&view, mnt, &snap, true))
 			goto out;
-		}
-		restrack_snapshot_kills(&snap, kmsg);
 		if (output) {
 			err = write_output(output, fmt, &snap);
 			if (err) {
@@ -2037,15 +2147,7 @@ static int cmd_status(int argc, char **argv)
 		restrack_snapshot_free(&snap);
 		if (!watch || (iterations && iter + 1 >= iterations))
 			break;
-		{
-			struct timespec ts = {
-				(time_t)interval,
-				(long)((interval - (time_t)interval) * 1e9),
-			};
-
-			while (nanosleep(&ts, &ts) && errno == EINTR)
-				;
-		}
+		sleep_seconds(interval);
 	}
 	if (ferror(stdout)) {
 		say("writing the output: %s", strerror(errno));
@@ -2053,8 +2155,7 @@ static int cmd_status(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	free(roots);
-	free(args);
+	view_free(&view);
 	return ret;
 }
 

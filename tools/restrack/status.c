@@ -71,6 +71,35 @@ bool restrack_path_below(const char *rel, const char *root)
 	return !strncmp(rel, root, n) && (rel[n] == '/' || !rel[n]);
 }
 
+unsigned int restrack_path_depth(const char *rel, const char *root)
+{
+	size_t n = strlen(root);
+	unsigned int d = 0;
+
+	while (n && root[n - 1] == '/')
+		n--;
+	for (rel += n; *rel; rel++)
+		if (*rel == '/' && rel[1])
+			d++;
+	return d;
+}
+
+/* Too deep for SEL's --depth below every root that REL is in */
+static bool too_deep(const struct restrack_select *sel, const char *rel)
+{
+	size_t i;
+
+	if (!sel->depth_limited)
+		return false;
+	if (!sel->nr_roots)
+		return restrack_path_depth(rel, "") > sel->max_depth;
+	for (i = 0; i < sel->nr_roots; i++)
+		if (restrack_path_below(rel, sel->roots[i]) &&
+		    restrack_path_depth(rel, sel->roots[i]) <= sel->max_depth)
+			return false;
+	return true;
+}
+
 /* Is REL one SEL asks for whatever its limits (1), not at all (-1), or 0? */
 static int selected(const struct restrack_select *sel, const char *rel)
 {
@@ -78,6 +107,8 @@ static int selected(const struct restrack_select *sel, const char *rel)
 
 	if (!sel)
 		return 0;
+	if (too_deep(sel, rel))
+		return -1;
 	if (sel->nr_roots) {
 		for (i = 0; i < sel->nr_roots; i++)
 			if (restrack_path_below(rel, sel->roots[i]))
@@ -446,6 +477,75 @@ const char *restrack_unit_name(const char *path)
 			return last;
 	}
 	return NULL;
+}
+
+const char *restrack_unit_of(const char *path, char *buf, size_t len)
+{
+	char tmp[PATH_MAX], *slash;
+	const char *u;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (;;) {
+		u = restrack_unit_name(tmp);
+		if (u) {
+			snprintf(buf, len, "%s", u);
+			return buf;
+		}
+		slash = strrchr(tmp, '/');
+		if (!slash)
+			return NULL;
+		*slash = '\0';
+	}
+}
+
+/* Sorting */
+
+const char *const restrack_sort_names[3] = {
+	[RESTRACK_SORT_NAME] = "name",
+	[RESTRACK_SORT_HEAP] = "heap",
+	[RESTRACK_SORT_FILES] = "files",
+};
+
+int restrack_parse_sort(const char *s, enum restrack_sort *sort)
+{
+	size_t i;
+
+	if (!strcmp(s, "path")) {
+		*sort = RESTRACK_SORT_NAME;
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(restrack_sort_names); i++)
+		if (!strcmp(s, restrack_sort_names[i])) {
+			*sort = (enum restrack_sort)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int cmp_cgroups(const void *a, const void *b, void *arg)
+{
+	const struct restrack_cgroup_stat *x = a, *y = b;
+	enum restrack_sort sort = *(enum restrack_sort *)arg;
+	uint64_t vx = 0, vy = 0;
+
+	if (sort == RESTRACK_SORT_HEAP) {
+		vx = x->heap.current;
+		vy = y->heap.current;
+	} else if (sort == RESTRACK_SORT_FILES) {
+		vx = x->files.current;
+		vy = y->files.current;
+	}
+	if (vx != vy)
+		return vx > vy ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+void restrack_snapshot_sort(struct restrack_snapshot *snap,
+			    enum restrack_sort sort)
+{
+	if (snap->nr_cgroups)
+		qsort_r(snap->cgroups, snap->nr_cgroups,
+			sizeof(*snap->cgroups), cmp_cgroups, &sort);
 }
 
 /* Table */
@@ -877,6 +977,47 @@ void restrack_print_json(FILE *f, const struct restrack_snapshot *snap)
 		fputc('}', f);
 	}
 	fputs(snap->nr_procs ? "\n  ]\n}\n" : "]\n}\n", f);
+}
+
+/*
+ * One line: the pretty document without the white space outside strings
+ * (inside them, newlines and tabs are escaped already).
+ */
+void restrack_print_json_compact(FILE *f, const struct restrack_snapshot *snap)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	bool str = false, esc = false;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m) {
+		restrack_print_json(f, snap);	/* no memory: at least valid */
+		return;
+	}
+	restrack_print_json(m, snap);
+	if (fclose(m)) {
+		free(buf);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				str = false;
+		} else if (c == '"') {
+			str = true;
+		} else if (c == ' ' || c == '\n') {
+			continue;
+		}
+		fputc(c, f);
+	}
+	fputc('\n', f);
+	free(buf);
 }
 
 /* Prometheus text format (node_exporter textfile collector) */

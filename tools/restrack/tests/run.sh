@@ -11,7 +11,7 @@ tool=$PWD/restrack
 T=$PWD/tests/tmp
 pass=0
 fail=0
-rm -rf "$T"
+[ -n "$KEEP" ] || rm -rf "$T"
 mkdir -p "$T"
 
 result() {	# result STATUS DESC
@@ -147,6 +147,47 @@ check "status --processes UNIT: its process, with its descriptors and command; a
 check "status --processes: the heap is VmData ($skb kB)" \
 	eval 'awk -v pid=$sp -v kb=$skb "\$1 == pid { v = \$2 + 0; u = substr(\$2, length(\$2)); if (u == \"M\") v *= 1024; ok = v >= kb * 0.95 && v <= kb * 1.05 } END { exit !ok }" "$T/out"'
 
+# --- status --sort, --depth ---
+cat > "$T/order.py" << 'PY'
+# order.py KEY FILE: the cgroups of the JSON document in FILE, in KEY order?
+import json, sys
+key, doc = sys.argv[1], json.load(open(sys.argv[2]))
+cg = doc["cgroups"]
+paths = [c["path"] for c in cg]
+if key == "name":
+    want = sorted(paths)
+else:
+    want = [c["path"] for c in sorted(cg, key=lambda c: (-c[key]["current"], c["path"]))]
+assert paths == want, (paths, want)
+print(len(paths))
+PY
+for k in heap files name; do
+	rt status --all --sort $k --json
+	check "status --sort $k: largest first (name: by path), every cgroup" \
+		eval '[ $rc = 0 ] && [ "$($py "$T/order.py" $k "$T/out")" = 8 ]'
+done
+rt status --all --sort=heap
+check "status --sort heap: the table, web.service first, then /restrack" \
+	eval '[ $rc = 0 ] && grep -v "last kill" "$T/out" | sed -n 2p | grep -q "^web.service " && grep -v "last kill" "$T/out" | sed -n 3p | grep -q "^/restrack "'
+rt status --all -s files
+check "status -s files: web.service (17 files), /odd (4), then /restrack (3)" \
+	eval '[ $rc = 0 ] && [ "$(grep -v "last kill" "$T/out" | sed -n "2,4p" | cut -d" " -f1 | tr "\n" " ")" = "web.service /odd /restrack " ]'
+rt status --all --depth 1 --json
+check "status --all --depth 1: the top level only" \
+	eval '[ $rc = 0 ] && [ "$($py -c "import json,sys; print(sum(c[\"path\"].count(\"/\") != 1 for c in json.load(open(sys.argv[1]))[\"cgroups\"]), len(json.load(open(sys.argv[1]))[\"cgroups\"]))" "$T/out")" = "0 4" ]'
+rt status system.slice --depth 0
+check "status UNIT --depth 0: the unit alone" \
+	eval '[ $rc = 0 ] && grep -q "^system.slice " "$T/out" && ! grep -q "^web.service " "$T/out"'
+rt status system.slice -d 1 --sort heap
+check "status UNIT -d 1: and its children, sorted" \
+	eval '[ $rc = 0 ] && grep -v "last kill" "$T/out" | sed -n 2p | grep -q "^web.service " && grep -v "last kill" "$T/out" | sed -n 3p | grep -q "^system.slice "'
+rt status --depth 1
+check "status --depth 1 without --all: the limited or registered ones of the top level" \
+	eval '[ $rc = 0 ] && grep -q "^/odd" "$T/out" && ! grep -q "^/restrack/\|^web.service" "$T/out"'
+rt status --all --sort heap --processes system.slice
+check "status --sort with --processes: each cgroup's processes once, under the topmost" \
+	eval '[ $rc = 0 ] && [ "$(grep -c "^/system.slice.*: heap" "$T/out")" = 1 ] && grep -q "^/system.slice: heap 0, files 0$" "$T/out"'
+
 rt status --json
 cp "$T/out" "$T/json"
 check "status --json: exit 0" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
@@ -280,8 +321,22 @@ else
 fi
 
 rt status --json --watch 0.05 -n 3
-check "status --watch to a pipe: one document per interval" \
-	eval '[ $rc = 0 ] && [ $(grep -c "\"version\": 1" "$T/out") = 3 ]'
+cp "$T/out" "$T/ndjson"
+check "status --json --watch: one line per interval (NDJSON)" \
+	eval '[ $rc = 0 ] && [ $(wc -l < "$T/ndjson") = 3 ] && [ $(grep -c "^{\"version\":1,.*}$" "$T/ndjson") = 3 ]'
+check "status --json --watch: each line read by json.loads, the same document as --json" \
+	$py -c '
+import json, sys
+def notime(d):
+    for c in d["cgroups"]:
+        if c["last_kill"]: c["last_kill"].pop("time")
+    return d
+docs = [json.loads(l) for l in open(sys.argv[2])]
+assert len(docs) == 3 and all(notime(d) == notime(json.load(open(sys.argv[1]))) for d in docs)
+' "$T/json" "$T/ndjson"
+rt status --json -w web.service -n 2
+check "status --json -w UNIT: the interval is optional, the unit is not taken for it" \
+	eval '[ $rc = 0 ] && [ $(wc -l < "$T/out") = 2 ] && $py -c "import sys,json; [json.loads(l) for l in sys.stdin]" < "$T/out"'
 rt status --prometheus -o "$T/x.prom"
 check "status -o: the file, and no temporary left" \
 	eval '[ $rc = 0 ] && cmp -s "$T/x.prom" "$T/prom" && [ $(ls "$T" | grep -c "x\.prom") = 1 ]'
@@ -481,6 +536,10 @@ frobnicate|unknown command 'frobnicate'
 status --json --prometheus|exclude each other
 status --watch 0|bad interval '0'
 status -n 0|bad count '0'
+status --sort cpu|bad sort 'cpu'
+status --sort|needs heap, files or name
+status --depth x|bad depth 'x'
+status -d -1|bad depth '-1'
 fetch abc|'abc' is not a process id
 fetch 0|'0' is not a process id
 fetch -5|'-5' is not a process id
@@ -588,6 +647,6 @@ if command -v man > /dev/null; then
 		eval 'MANWIDTH=80 man --warnings -l restrack.8 > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ] && grep -q "restrack status --json" "$T/out"'
 fi
 
-rm -rf "$T"
+[ -n "$KEEP" ] || rm -rf "$T"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
