@@ -353,8 +353,8 @@ pv() {
 }
 prom_same() {
 	d=$cg$1
-	for m in heap_bytes:heap.current heap_max_bytes:heap.max heap_peak_bytes:heap.peak \
-		 files:files.current files_max:files.max files_peak:files.peak; do
+	for m in heap_bytes:heap.current heap_limit_bytes:heap.max heap_peak_bytes:heap.peak \
+		 open_fds:files.current open_fds_limit:files.max open_fds_peak:files.peak; do
 		want=$(cgv $d ${m#*:})
 		[ "$want" = max ] && want=+Inf
 		got=$(pv restrack_${m%%:*} $1)
@@ -366,7 +366,7 @@ prom_same() {
 	done
 }
 check "prometheus /tt/a and /tt/b: every value equals cgroupfs" \
-	eval 'prom_same /tt/a && prom_same /tt/b && [ "$(pv restrack_heap_max_bytes /tt/b)" = +Inf ]'
+	eval 'prom_same /tt/a && prom_same /tt/b && [ "$(pv restrack_heap_limit_bytes /tt/b)" = +Inf ]'
 
 rt status
 check "status table: limits in human units, registered process" \
@@ -379,7 +379,7 @@ check "status --json --watch: one document per interval" \
 	eval '[ $rc = 0 ] && [ $(grep -c "^{\"version\":1,.*}$" $T/out) = 2 ]'
 rt status --prometheus -o $T/restrack.prom
 check "status -o FILE: written, no temporary left" \
-	eval '[ $rc = 0 ] && [ ! -s $T/out ] && has "^restrack_files_max{cgroup=\"/tt/a\"} 20$" $T/restrack.prom && [ "$(ls $T | grep -c "restrack.prom")" = 1 ]'
+	eval '[ $rc = 0 ] && [ ! -s $T/out ] && has "^restrack_open_fds_limit{cgroup=\"/tt/a\"} 20$" $T/restrack.prom && [ "$(ls $T | grep -c "restrack.prom")" = 1 ]'
 
 rt reset $victim
 check "reset lifts the quotas" eval '[ $rc = 0 ] && [ $(cgv $cg/restrack/$victim heap.max) = max ]'

@@ -257,7 +257,20 @@ void restrack_print_table(FILE *f, const struct restrack_snapshot *snap);
 void restrack_print_json(FILE *f, const struct restrack_snapshot *snap);
 /* The same document on one line, for NDJSON (status --json --watch). */
 void restrack_print_json_compact(FILE *f, const struct restrack_snapshot *snap);
+/*
+ * The Prometheus exposition (restrack(8), PROMETHEUS OUTPUT): labels
+ * cgroup and unit; the registration cgroups (/restrack/PID) and run's
+ * (.../run-PID) and all below them are folded into one series per parent,
+ * its cgroup label the parent's path and a star: "/restrack/" "*" and
+ * ".../run-" "*".
+ */
 void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap);
+/*
+ * Where the Prometheus output folds cgroup PATH: 1 with the series' cgroup
+ * label (a star for the PID) in BUF, 2 when it is below such a cgroup (left
+ * out: the cgroup above counts it), 0 when it has a series of its own.
+ */
+int restrack_prom_fold(const char *path, char *buf, size_t len);
 
 /* STR as a JSON string / a Prometheus label value, quotes included. */
 void restrack_json_string(FILE *f, const char *str);

@@ -1027,70 +1027,183 @@ void restrack_prom_label(FILE *f, const char *s)
 	put_escaped(f, s, false);
 }
 
+/*
+ * The schema is frozen (restrack(8)): names follow the ecosystem's, bytes
+ * in *_bytes as cAdvisor's container_memory_*_bytes, descriptors as
+ * process_open_fds; "limit" and "peak", not "max", which cAdvisor uses for
+ * the peak (container_memory_max_usage_bytes) and restrack's files for the
+ * limit.
+ */
 enum prom_field {
-	PROM_HEAP, PROM_HEAP_MAX, PROM_HEAP_PEAK,
-	PROM_FILES, PROM_FILES_MAX, PROM_FILES_PEAK,
+	PROM_HEAP, PROM_HEAP_LIMIT, PROM_HEAP_PEAK,
+	PROM_FDS, PROM_FDS_LIMIT, PROM_FDS_PEAK,
+	PROM_CGROUPS,
 };
 
 static const struct {
 	const char *name, *help;
 } prom_metrics[] = {
 	[PROM_HEAP] = { "restrack_heap_bytes",
-		"Heap (data address space, VmData) of the cgroup's processes in bytes (restrack.heap.current)." },
-	[PROM_HEAP_MAX] = { "restrack_heap_max_bytes",
+		"Heap (data address space, VmData) of the cgroup's processes and its descendants' in bytes (restrack.heap.current)." },
+	[PROM_HEAP_LIMIT] = { "restrack_heap_limit_bytes",
 		"Heap limit in bytes (restrack.heap.max), +Inf when unlimited." },
 	[PROM_HEAP_PEAK] = { "restrack_heap_peak_bytes",
 		"Highest heap usage in bytes (restrack.heap.peak)." },
-	[PROM_FILES] = { "restrack_files",
-		"Open file descriptors of the cgroup's processes (restrack.files.current)." },
-	[PROM_FILES_MAX] = { "restrack_files_max",
+	[PROM_FDS] = { "restrack_open_fds",
+		"Open file descriptors of the cgroup's processes and its descendants' (restrack.files.current)." },
+	[PROM_FDS_LIMIT] = { "restrack_open_fds_limit",
 		"File descriptor limit (restrack.files.max), +Inf when unlimited." },
-	[PROM_FILES_PEAK] = { "restrack_files_peak",
+	[PROM_FDS_PEAK] = { "restrack_open_fds_peak",
 		"Highest number of open file descriptors (restrack.files.peak)." },
+	[PROM_CGROUPS] = { "restrack_cgroups",
+		"Cgroups the series stands for: 1, or how many registration or run cgroups its cgroup=\"PARENT/*\" label folds together." },
 };
 
-static uint64_t prom_value(const struct restrack_cgroup_stat *c,
-			   enum prom_field m)
+/* One series: a cgroup, or the registration or run cgroups of a parent */
+struct prom_row {
+	char label[PATH_MAX];
+	char unit[256];
+	bool has_unit;
+	uint64_t v[PROM_CGROUPS + 1];
+	uint64_t events[RESTRACK_NR_EVENT];
+};
+
+/* All digits */
+static bool is_number(const char *s, size_t n)
 {
-	switch (m) {
-	case PROM_HEAP:		return c->heap.current;
-	case PROM_HEAP_MAX:	return c->heap.max;
-	case PROM_HEAP_PEAK:	return c->heap.peak;
-	case PROM_FILES:	return c->files.current;
-	case PROM_FILES_MAX:	return c->files.max;
-	case PROM_FILES_PEAK:	return c->files.peak;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return n > 0;
+}
+
+int restrack_prom_fold(const char *path, char *buf, size_t len)
+{
+	const char *c = path, *prev = NULL, *end;
+	size_t prevlen = 0;
+
+	while (*c == '/')
+		c++;
+	for (; *c; c = *end ? end + 1 : end) {
+		size_t n;
+		const char *star = NULL;
+
+		end = strchr(c, '/');
+		if (!end)
+			end = c + strlen(c);
+		n = end - c;
+		if (n > 4 && !strncmp(c, "run-", 4) && is_number(c + 4, n - 4))
+			star = "run-*";
+		else if (prev && prevlen == 8 && !strncmp(prev, "restrack", 8) &&
+			 is_number(c, n))
+			star = "*";
+		if (star) {
+			snprintf(buf, len, "%.*s%s", (int)(c - path), path, star);
+			return *end && end[1] ? 2 : 1;
+		}
+		prev = c;
+		prevlen = n;
 	}
 	return 0;
 }
 
+static void prom_value(FILE *f, uint64_t v)
+{
+	if (v == RESTRACK_MAX)
+		fputs(" +Inf\n", f);
+	else
+		fprintf(f, " %llu\n", (unsigned long long)v);
+}
+
+static void prom_labels(FILE *f, const struct prom_row *r)
+{
+	fputs("{cgroup=", f);
+	restrack_prom_label(f, r->label);
+	if (r->has_unit) {
+		fputs(",unit=", f);
+		restrack_prom_label(f, r->unit);
+	}
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > RESTRACK_MAX - b ? RESTRACK_MAX - 1 : a + b;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
 void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap)
 {
-	size_t m, i;
+	struct prom_row *rows = calloc(snap->nr_cgroups ? snap->nr_cgroups : 1,
+				       sizeof(*rows));
+	size_t nr = 0, m, i, j;
 	int e;
 
+	if (!rows)
+		return;
+	for (i = 0; i < snap->nr_cgroups; i++) {
+		const struct restrack_cgroup_stat *c = &snap->cgroups[i];
+		char label[PATH_MAX];
+		struct prom_row *r = NULL;
+		int fold = restrack_prom_fold(c->path, label, sizeof(label));
+
+		if (fold == 2)
+			continue;	/* counted in the cgroup it is below */
+		if (!fold)
+			snprintf(label, sizeof(label), "%s", c->path);
+		for (j = 0; fold && j < nr; j++)
+			if (!strcmp(rows[j].label, label))
+				r = &rows[j];
+		if (!r) {
+			r = &rows[nr++];
+			memcpy(r->label, label, sizeof(label));
+			r->has_unit = restrack_unit_of(label, r->unit,
+						       sizeof(r->unit));
+			r->v[PROM_HEAP] = c->heap.current;
+			r->v[PROM_HEAP_LIMIT] = c->heap.max;
+			r->v[PROM_HEAP_PEAK] = c->heap.peak;
+			r->v[PROM_FDS] = c->files.current;
+			r->v[PROM_FDS_LIMIT] = c->files.max;
+			r->v[PROM_FDS_PEAK] = c->files.peak;
+			r->v[PROM_CGROUPS] = 1;
+			memcpy(r->events, c->events, sizeof(r->events));
+			continue;
+		}
+		/* usage and events add up; of limits and peaks, the largest */
+		r->v[PROM_HEAP] = add_sat(r->v[PROM_HEAP], c->heap.current);
+		r->v[PROM_FDS] = add_sat(r->v[PROM_FDS], c->files.current);
+		r->v[PROM_HEAP_LIMIT] = max_u64(r->v[PROM_HEAP_LIMIT], c->heap.max);
+		r->v[PROM_FDS_LIMIT] = max_u64(r->v[PROM_FDS_LIMIT], c->files.max);
+		r->v[PROM_HEAP_PEAK] = max_u64(r->v[PROM_HEAP_PEAK], c->heap.peak);
+		r->v[PROM_FDS_PEAK] = max_u64(r->v[PROM_FDS_PEAK], c->files.peak);
+		r->v[PROM_CGROUPS]++;
+		for (e = 0; e < RESTRACK_NR_EVENT; e++)
+			r->events[e] = add_sat(r->events[e], c->events[e]);
+	}
 	for (m = 0; m < ARRAY_SIZE(prom_metrics); m++) {
 		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n",
 			prom_metrics[m].name, prom_metrics[m].help,
 			prom_metrics[m].name);
-		for (i = 0; i < snap->nr_cgroups; i++) {
-			uint64_t v = prom_value(&snap->cgroups[i], m);
-
-			fprintf(f, "%s{cgroup=", prom_metrics[m].name);
-			restrack_prom_label(f, snap->cgroups[i].path);
-			if (v == RESTRACK_MAX)
-				fputs("} +Inf\n", f);
-			else
-				fprintf(f, "} %llu\n", (unsigned long long)v);
+		for (i = 0; i < nr; i++) {
+			fputs(prom_metrics[m].name, f);
+			prom_labels(f, &rows[i]);
+			fputc('}', f);
+			prom_value(f, rows[i].v[m]);
 		}
 	}
 	fputs("# HELP restrack_events_total Charges refused at restrack.heap.max or restrack.files.max and processes killed for it, in the cgroup and its descendants (restrack.events).\n"
 	      "# TYPE restrack_events_total counter\n", f);
-	for (i = 0; i < snap->nr_cgroups; i++)
+	for (i = 0; i < nr; i++)
 		for (e = 0; e < RESTRACK_NR_EVENT; e++) {
-			fputs("restrack_events_total{cgroup=", f);
-			restrack_prom_label(f, snap->cgroups[i].path);
-			fprintf(f, ",event=\"%s\"} %llu\n",
-				restrack_event_names[e],
-				(unsigned long long)snap->cgroups[i].events[e]);
+			fputs("restrack_events_total", f);
+			prom_labels(f, &rows[i]);
+			fprintf(f, ",event=\"%s\"}", restrack_event_names[e]);
+			prom_value(f, rows[i].events[e]);
 		}
+	free(rows);
 }

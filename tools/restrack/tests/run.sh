@@ -244,9 +244,13 @@ check "status --json: parsed by python3, every number equals the files" \
 	$py "$T/check_json.py" "$fake" "$T/json"
 
 cat > "$T/check_prom.py" << 'EOF'
-# A strict reader of the Prometheus text format (version 0.0.4).
-import os, re, sys
+# check_prom.py FAKE PROM JSON: a strict reader of the Prometheus text
+# format (version 0.0.4); every series is the one the cgroups of the JSON
+# document (the same selection) give by the rules of restrack(8): labels
+# cgroup and unit, registration and run cgroups folded per parent.
+import json, math, os, re, sys
 fake, text = sys.argv[1], open(sys.argv[2]).read()
+cgroups = [c["path"] for c in json.load(open(sys.argv[3]))["cgroups"]]
 assert text.endswith("\n")
 help_, type_, series = {}, {}, {}
 name_re = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -286,39 +290,125 @@ for line in text.splitlines():
     key = (n, tuple(sorted(labels.items())))
     assert key not in series, "duplicate: " + line
     series[key] = value
+
+# the frozen schema
+metrics = {"restrack_heap_bytes": "heap.current", "restrack_heap_limit_bytes": "heap.max",
+           "restrack_heap_peak_bytes": "heap.peak", "restrack_open_fds": "files.current",
+           "restrack_open_fds_limit": "files.max", "restrack_open_fds_peak": "files.peak",
+           "restrack_cgroups": None}
+assert set(type_) == set(metrics) | {"restrack_events_total"}, sorted(type_)
+assert all(type_[m] == "gauge" for m in metrics)
+assert type_["restrack_events_total"] == "counter"
+
 def num(path, name):
     s = open(fake + path + "/restrack." + name).read().strip()
-    return float("inf") if s == "max" else float(s)
-paths = set()
+    return math.inf if s == "max" else float(s)
+def events(path):
+    return {x.split()[0]: float(x.split()[1]) for x in open(fake + path + "/restrack.events")}
+units = (".service", ".scope", ".slice", ".socket", ".mount", ".swap")
+def fold(path):
+    comps = path.split("/")[1:]
+    for i, c in enumerate(comps):
+        if re.fullmatch(r"run-[0-9]+", c):
+            star = "run-*"
+        elif i and comps[i - 1] == "restrack" and re.fullmatch(r"[0-9]+", c):
+            star = "*"
+        else:
+            continue
+        label = "/" + "/".join(comps[:i] + [star])
+        return (label, i + 1 < len(comps))
+    return (path, False)
+def unit(label):
+    for c in reversed(label.split("/")):
+        if any(c.endswith(u) and len(c) > len(u) for u in units):
+            return c
+    return None
+want = {}
+for p in cgroups:
+    label, below = fold(p)
+    if below:
+        continue
+    w = want.setdefault(label, {"n": 0, "ev": {}})
+    w["n"] += 1
+    for m, f in metrics.items():
+        if f is None:
+            continue
+        v = num(p, f)
+        if f.endswith("current"):
+            w[m] = w.get(m, 0) + v
+        else:
+            w[m] = max(w.get(m, 0), v)
+    for e, v in events(p).items():
+        w["ev"][e] = w["ev"].get(e, 0) + v
+got = set()
 for (n, labels), v in series.items():
     l = dict(labels)
-    p = l["cgroup"]
-    paths.add(p)
+    label = l.pop("cgroup")
+    u = l.pop("unit", None)
+    assert u == unit(label), (label, u)
+    assert label in want, label
+    got.add(label)
+    w = want[label]
     if n == "restrack_events_total":
-        ev = {x.split()[0]: float(x.split()[1]) for x in open(fake + p + "/restrack.events")}
-        assert v == ev[l["event"]], (n, p, v)
-        continue
-    f = {"restrack_heap_bytes": "heap.current", "restrack_heap_max_bytes": "heap.max",
-         "restrack_heap_peak_bytes": "heap.peak", "restrack_files": "files.current",
-         "restrack_files_max": "files.max", "restrack_files_peak": "files.peak"}[n]
-    assert v == num(p, f), (n, p, v)
-assert len(series) == 5 * 9, len(series)
-assert paths == {"/nocontroller/deeper", '/odd "name"\\x', "/restrack/58",
-                 "/restrack/59", "/system.slice/web.service"}, paths
+        e = l.pop("event")
+        assert v == w["ev"][e], (n, label, e, v)
+    elif n == "restrack_cgroups":
+        assert v == w["n"], (n, label, v)
+    else:
+        assert v == w[n], (n, label, v, w[n])
+    assert not l, l
+assert got == set(want), (got, set(want))
+assert len(series) == len(want) * (len(metrics) + 3), len(series)
+print(" ".join(sorted(want)))
 EOF
 rt status --prometheus
 cp "$T/out" "$T/prom"
 check "status --prometheus: exit 0" eval '[ $rc = 0 ] && [ ! -s "$T/err" ]'
-check "status --prometheus: parsed back, every value equals the files" \
-	$py "$T/check_prom.py" "$fake" "$T/prom"
+rt status --json
+check "status --prometheus: parsed back, every value equals the files, registrations folded" \
+	eval '$py "$T/check_prom.py" "$fake" "$T/prom" "$T/out" > "$T/labels" && [ "$(cat "$T/labels")" = "/nocontroller/deeper /odd \"name\"\\x /restrack/* /system.slice/web.service" ]'
 check "status --prometheus: unlimited is +Inf" \
-	grep -q '^restrack_heap_max_bytes{cgroup="/restrack/59"} +Inf$' "$T/prom"
-if command -v promtool > /dev/null; then
-	check "status --prometheus: promtool check metrics" \
-		eval 'promtool check metrics < "$T/prom" > "$T/out" 2> "$T/err"'
-else
-	echo "# promtool not installed (Debian package prometheus): skipped"
-fi
+	grep -q '^restrack_heap_limit_bytes{cgroup="/restrack/\*"} +Inf$' "$T/prom"
+check "status --prometheus: a unit label where the cgroup is a unit, none elsewhere" \
+	eval 'grep -q "^restrack_open_fds{cgroup=\"/system.slice/web.service\",unit=\"web.service\"} 17$" "$T/prom" && grep -q "^restrack_open_fds{cgroup=\"/restrack/\*\"} 3$" "$T/prom"'
+check "status --prometheus: the two registrations are one series, counted" \
+	grep -q '^restrack_cgroups{cgroup="/restrack/\*"} 2$' "$T/prom"
+# Not a skip: without promtool the output would go unchecked (setup.sh
+# installs Debian's prometheus package, which has it).
+check "status --prometheus: promtool check metrics (Debian package prometheus)" \
+	eval 'command -v promtool > /dev/null && promtool check metrics < "$T/prom" > "$T/out" 2> "$T/err"'
+
+# many registrations and run cgroups: one series per parent, whatever the
+# number of pids; units from the nearest ancestor
+fold=$T/cgfold
+cp -r "$fake" "$fold"
+mkcg_in() { (fake=$fold; mkcg "$@"); }
+for p in 100 101 102; do
+	mkcg_in /user.slice/user-1000.slice/session-3.scope/run-$p $((p * 4096)) 1073741824 $((p * 8192)) $p 1000 $((p + 1)) deny 1 2 3 1 2 3
+	mkcg_in /system.slice/batch.service/run-$p 4096 max 4096 1 max 1 deny 0 0 0 0 0 0
+	mkcg_in /restrack/$p 4096 max 4096 1 max 1 deny 0 0 0 0 0 0
+done
+mkcg_in /user.slice/user-1000.slice/session-3.scope/run-101/inner 4096 max 4096 1 max 1 deny 5 5 5 5 5 5
+mkcg_in /system.slice/web.service/worker 4096 max 4096 1 5 1 deny 0 0 0 0 0 0
+RESTRACK_CGROUP_ROOT=$fold rt status --all --prometheus
+cp "$T/out" "$T/prom2"
+RESTRACK_CGROUP_ROOT=$fold rt status --all --json
+check "status --all --prometheus: run-PID and restrack/PID folded per parent, sums and largest values" \
+	eval '$py "$T/check_prom.py" "$fold" "$T/prom2" "$T/out" > "$T/labels"'
+check "status --all --prometheus: no series names a pid" \
+	eval '! grep -q "run-[0-9]\|/restrack/[0-9]" "$T/prom2" && grep -q "^restrack_cgroups{cgroup=\"/user.slice/user-1000.slice/session-3.scope/run-\*\",unit=\"session-3.scope\"} 3$" "$T/prom2"'
+check "status --all --prometheus: the usage of run-* is the sum, the limit the largest" \
+	eval 'grep -q "^restrack_open_fds{cgroup=\"/user.slice/user-1000.slice/session-3.scope/run-\*\",unit=\"session-3.scope\"} 303$" "$T/prom2" && grep -q "^restrack_heap_limit_bytes{cgroup=\"/system.slice/batch.service/run-\*\",unit=\"batch.service\"} +Inf$" "$T/prom2"'
+check "status --all --prometheus: a cgroup below a unit gets that unit" \
+	grep -q '^restrack_open_fds_limit{cgroup="/system.slice/web.service/worker",unit="web.service"} 5$' "$T/prom2"
+check "status --all --prometheus: promtool check metrics" \
+	eval 'command -v promtool > /dev/null && promtool check metrics < "$T/prom2" > "$T/out" 2> "$T/err"'
+n1=$(grep -c "^restrack_" "$T/prom2")
+mkcg_in /restrack/103 4096 max 4096 1 max 1 deny 0 0 0 0 0 0
+mkcg_in /user.slice/user-1000.slice/session-3.scope/run-103 4096 max 4096 1 max 1 deny 0 0 0 0 0 0
+RESTRACK_CGROUP_ROOT=$fold rt status --all --prometheus
+check "status --prometheus: a new registration or run adds no series" \
+	eval '[ $rc = 0 ] && [ "$(grep -c "^restrack_" "$T/out")" = "$n1" ]'
 
 rt status --json --watch 0.05 -n 3
 cp "$T/out" "$T/ndjson"
