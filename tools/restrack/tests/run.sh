@@ -410,6 +410,69 @@ RESTRACK_CGROUP_ROOT=$fold rt status --all --prometheus
 check "status --prometheus: a new registration or run adds no series" \
 	eval '[ $rc = 0 ] && [ "$(grep -c "^restrack_" "$T/out")" = "$n1" ]'
 
+# --- exporter: GET /metrics over HTTP ---
+# listen ADDR: start the exporter, $ep its pid, $eaddr the address it says
+listen() {
+	: > "$T/exp.err"
+	"$tool" exporter --listen "$1" > "$T/exp.out" 2> "$T/exp.err" &
+	ep=$!
+	i=0
+	while [ $i -lt 300 ] && ! grep -q "serving" "$T/exp.err"; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	eaddr=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$T/exp.err")
+}
+cat > "$T/http.py" << 'PY'
+# http.py HOST:PORT METHOD PATH [VERSION]: the answer, head and body, raw
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host.strip("[]"), int(port)), timeout=10)
+ver = sys.argv[4] if len(sys.argv) > 4 else "HTTP/1.1"
+s.sendall(("%s %s %s\r\nHost: x\r\n\r\n" % (sys.argv[2], sys.argv[3], ver)).encode())
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+sys.stdout.buffer.write(data)
+PY
+listen :0
+check "exporter --listen :0: loopback, says where" \
+	eval 'kill -0 $ep && grep -q "^restrack: exporter: serving http://127\.0\.0\.1:[0-9]*/metrics$" "$T/exp.err"'
+$py "$T/http.py" "$eaddr" GET /metrics > "$T/resp"
+tr -d '\r' < "$T/resp" | sed '1,/^$/d' > "$T/body"
+check "exporter: GET /metrics: 200, the exposition's content type and length" \
+	eval 'head -1 "$T/resp" | grep -q "^HTTP/1.1 200 OK" && grep -q "^Content-Type: text/plain; version=0.0.4; charset=utf-8" "$T/resp" && grep -q "^Content-Length: $(wc -c < "$T/body")" "$T/resp"'
+rt status --all --prometheus
+check "exporter: the body is status --all --prometheus" cmp -s "$T/body" "$T/out"
+check "exporter: promtool check metrics on what it serves" \
+	eval 'command -v promtool > /dev/null && promtool check metrics < "$T/body" > "$T/out" 2> "$T/err"'
+echo 5 > "$fake/restrack/58/restrack.files.current"
+$py "$T/http.py" "$eaddr" GET /metrics HTTP/1.0 > "$T/resp"
+echo 3 > "$fake/restrack/58/restrack.files.current"
+check "exporter: HTTP/1.0, and a fresh snapshot per request" \
+	eval 'head -1 "$T/resp" | grep -q " 200 " && grep -q "^restrack_open_fds{cgroup=\"/restrack/\*\"} 5" "$T/resp"'
+$py "$T/http.py" "$eaddr" HEAD /metrics > "$T/resp"
+check "exporter: HEAD: the head alone" \
+	eval 'head -1 "$T/resp" | grep -q " 200 " && ! grep -q "^restrack_" "$T/resp"'
+for r in "GET /nope|404" "POST /metrics|405" "GET /metrics HTTP/2.0|400" "GET /metrics junk|400"; do
+	# shellcheck disable=SC2086
+	$py "$T/http.py" "$eaddr" ${r%|*} > "$T/resp" 2>&1
+	check "exporter: ${r%|*}: ${r#*|}" eval 'head -1 "$T/resp" | grep -q "^HTTP/1.1 ${r#*|} "'
+done
+check "exporter: still serving after them" eval 'kill -0 $ep && $py "$T/http.py" "$eaddr" GET /metrics | head -1 | grep -q " 200 "'
+kill $ep; wait $ep 2> /dev/null
+listen 127.0.0.1:0
+check "exporter --listen 127.0.0.1:0: no warning on loopback" \
+	eval 'kill -0 $ep && ! grep -q network "$T/exp.err"'
+kill $ep; wait $ep 2> /dev/null
+listen 0.0.0.0:0
+check "exporter --listen 0.0.0.0:0: the network only when named, and said" \
+	eval 'kill -0 $ep && grep -q "serving http://0\.0\.0\.0:[0-9]*/metrics to the network, without authentication" "$T/exp.err"'
+kill $ep; wait $ep 2> /dev/null
+
 rt status --json --watch 0.05 -n 3
 cp "$T/out" "$T/ndjson"
 check "status --json --watch: one line per interval (NDJSON)" \
@@ -606,7 +669,7 @@ rm -r "$A/units/web.service.d" "$A/units/idle.service.d"
 # --- errors and exit codes ---
 rt
 check "no command: usage on stderr, exit 2" eval '[ $rc = 2 ] && has "^Usage: restrack" "$T/err"'
-for c in run status apply set register fetch cap reset deregister; do
+for c in run status exporter apply set register fetch cap reset deregister; do
 	rt $c --help
 	check "$c --help" eval '[ $rc = 0 ] && has "^Usage: restrack $c" "$T/out" && [ ! -s "$T/err" ]'
 	rt help $c
@@ -630,6 +693,10 @@ status --sort cpu|bad sort 'cpu'
 status --sort|needs heap, files or name
 status --depth x|bad depth 'x'
 status -d -1|bad depth '-1'
+exporter --listen x:y|bad address 'x:y'
+exporter --listen 1:99999|bad address '1:99999'
+exporter --listen|needs an address
+exporter --frob|unknown option '--frob'
 fetch abc|'abc' is not a process id
 fetch 0|'0' is not a process id
 fetch -5|'-5' is not a process id
@@ -732,6 +799,26 @@ check "make install-systemd: the generator is a link to the installed restrack" 
 	eval '[ "$(readlink "$T/dest/opt/rt/lib/systemd/system-generators/restrack-generator")" = /opt/rt/sbin/restrack ]'
 check "make install-systemd: no drop-in for every service any more" \
 	eval '[ ! -e "$T/dest/etc/systemd/system/service.d" ]'
+U=$T/dest/opt/rt/lib/systemd/system
+check "make install-systemd: restrack-textfile.service and .timer, the installed restrack in ExecStart=" \
+	eval '[ -f "$U/restrack-textfile.timer" ] && grep -qx "ExecStart=/opt/rt/sbin/restrack status --all --prometheus -o /var/lib/prometheus/node-exporter/restrack.prom" "$U/restrack-textfile.service" && ! grep -q @ "$U/restrack-textfile.service"'
+check "restrack-textfile.timer: every 15 s, enabled with timers.target" \
+	eval 'grep -qx "OnUnitActiveSec=15s" "$U/restrack-textfile.timer" && grep -qx "WantedBy=timers.target" "$U/restrack-textfile.timer"'
+# what the service runs, run here: the file written whole, by rename
+mkdir -p "$T/nodeexp"
+cmd=$(sed -n "s|^ExecStart=/opt/rt/sbin/restrack ||p" "$U/restrack-textfile.service" | sed "s|/var/lib/prometheus/node-exporter|$T/nodeexp|")
+# shellcheck disable=SC2086
+check "restrack-textfile.service's command: restrack.prom for the collector, no temporary left, promtool passes" \
+	eval '"$tool" $cmd && [ "$(ls "$T/nodeexp")" = restrack.prom ] && command -v promtool > /dev/null && promtool check metrics < "$T/nodeexp/restrack.prom" > "$T/out" 2> "$T/err"'
+if command -v systemd-analyze > /dev/null; then
+	mkdir -p "$T/units"
+	sed "s|/opt/rt/sbin/restrack|$tool|" "$U/restrack-textfile.service" > "$T/units/restrack-textfile.service"
+	cp "$U/restrack-textfile.timer" "$T/units/"
+	check "systemd-analyze verify: the two units" \
+		eval 'systemd-analyze verify --man=no "$T/units/restrack-textfile.service" "$T/units/restrack-textfile.timer" > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ]'
+fi
+make -s uninstall DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
+check "make uninstall removes the units too" eval '[ ! -e "$U/restrack-textfile.service" ] && [ ! -e "$U/restrack-textfile.timer" ]'
 if command -v man > /dev/null; then
 	check "the man page renders without warnings" \
 		eval 'MANWIDTH=80 man --warnings -l restrack.8 > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ] && grep -q "restrack status --json" "$T/out"'
