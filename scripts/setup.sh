@@ -26,7 +26,7 @@ fi
 
 pkgs="linux-source-6.1 linux-source-6.12 build-essential bc bison flex
       libelf-dev libssl-dev cpio xz-utils kmod rsync file ccache sparse perl
-      python3 busybox-static qemu-system-x86 qemu-system-arm
+      python3 busybox-static qemu-system-x86 qemu-system-arm tmux
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap"
 missing=
 for p in $pkgs; do
@@ -39,7 +39,8 @@ if [ -n "$missing" ] || [ -n "$added_arch" ]; then
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 fi
-# promtool, for the tests of restrack status --prometheus; not the server's
+# promtool (package prometheus), for the tests of restrack status
+# --prometheus, which fail without it; not the server's
 # recommends.
 if ! command -v promtool >/dev/null; then
 	apt-get update -q

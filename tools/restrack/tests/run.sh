@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Host tests of restrack (make check): the library's parsing and formatting
 # (test_lib), then the command against a fake cgroup tree: status as a
-# table, JSON parsed back by python3 and Prometheus text parsed back (and
-# by promtool check metrics when Debian's prometheus package is installed),
-# every number compared with the fake files; usage errors and exit codes;
-# make install with DESTDIR and PREFIX.  Ends with "N passed, N failed".
+# table, sorted and cut at a depth, JSON and NDJSON parsed back by python3
+# and Prometheus text parsed back and by promtool check metrics (Debian's
+# prometheus package: a failure without it), every number compared with
+# the fake files; the exporter asked over HTTP; top on a tmux terminal;
+# usage errors and exit codes; make install and install-systemd with
+# DESTDIR and PREFIX.  Ends with "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 tool=$PWD/restrack
 T=$PWD/tests/tmp
@@ -473,6 +475,53 @@ check "exporter --listen 0.0.0.0:0: the network only when named, and said" \
 	eval 'kill -0 $ep && grep -q "serving http://0\.0\.0\.0:[0-9]*/metrics to the network, without authentication" "$T/exp.err"'
 kill $ep; wait $ep 2> /dev/null
 
+# --- top: through a pseudo-terminal (tmux), what the screen shows ---
+rt top -b -n 2 --delay 0.05
+check "top -b -n 2: two refreshes, no screen control, largest heap first" \
+	eval '[ $rc = 0 ] && [ "$(grep -c "^restrack top .* sorted by heap$" "$T/out")" = 2 ] && ! grep -q "$(printf "\033")" "$T/out" && [ "$(grep -A1 "^CGROUP " "$T/out" | grep -c "^web.service ")" = 2 ]'
+rt top -n 1 --sort name system.slice
+check "top UNIT --sort name -n 1 to a pipe: the unit and below, by name" \
+	eval '[ $rc = 0 ] && [ "$(sed -n "4,5p" "$T/out" | cut -d" " -f1 | tr "\n" " ")" = "system.slice web.service " ]'
+# the screen: tmux's own server (-L), 100x30, top refreshing every second
+# (events show for one interval: long enough to be seen on a busy machine)
+tm() { tmux -L "restrack-test-$$" -f /dev/null "$@"; }
+screen() {	# screen WANT [CONDITION]: until the screen shows WANT and
+		# CONDITION holds of it (10 s at most)
+	i=0
+	while [ $i -lt 200 ]; do
+		tm capture-pane -p -t top > "$T/screen" 2> /dev/null
+		grep -q -- "$1" "$T/screen" && eval "${2:-true}" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+rows() { grep -A3 "^CGROUP " "$T/screen" | sed 1d | cut -d" " -f1 | tr "\n" " "; }
+check "top: tmux is installed (scripts/setup.sh)" eval "command -v tmux > /dev/null"
+tm new-session -d -s top -x 100 -y 30 \
+	"RESTRACK_CGROUP_ROOT='$fake' RESTRACK_TRACKER_STATUS='$T/tracker' '$tool' top --delay 1; echo exited \$?; sleep 30"
+check "top on a terminal: the header with the keys, largest heap first" \
+	eval 'screen "sorted by heap  (h heap, f files, n name, q quit)" "[ \"\$(rows)\" = \"web.service /restrack /restrack/58 \" ]"'
+tm send-keys -t top f
+check "top: f sorts by open files" \
+	eval 'screen "sorted by files" "[ \"\$(rows)\" = \"web.service /odd /restrack \" ]"'
+tm send-keys -t top n
+check "top: n sorts by name (the tree)" \
+	eval 'screen "sorted by name" "[ \"\$(rows)\" = \"/idle /nocontroller/deeper /odd \" ]"'
+tm send-keys -t top h
+# written whole (rename), as the kernel's files are read: never empty
+printf 'heap.max 9\nfiles.max 0\nkill 1\n' > "$T/ev" && mv "$T/ev" "$fake/system.slice/web.service/restrack.events"
+check "top: the events of the interval, as they come" \
+	eval 'screen "^web.service .* heap.max+2 kill+1$" "grep -q \"sorted by heap\" \"\$T/screen\""'
+check "top: the columns: heap, peak, limit, files, peak, limit" \
+	eval 'grep -q "^web.service  *1.5G  *2G  *3G  *17  *40  *max " "$T/screen"'
+check "top: the next interval, no new events" \
+	eval 'screen "^web.service .*max -$"'
+printf 'heap.max 7\nfiles.max 0\nkill 0\n' > "$T/ev" && mv "$T/ev" "$fake/system.slice/web.service/restrack.events"
+tm send-keys -t top q
+check "top: q quits, exit 0" eval 'screen "^exited 0$"'
+tm kill-server 2> /dev/null
+
 rt status --json --watch 0.05 -n 3
 cp "$T/out" "$T/ndjson"
 check "status --json --watch: one line per interval (NDJSON)" \
@@ -669,7 +718,7 @@ rm -r "$A/units/web.service.d" "$A/units/idle.service.d"
 # --- errors and exit codes ---
 rt
 check "no command: usage on stderr, exit 2" eval '[ $rc = 2 ] && has "^Usage: restrack" "$T/err"'
-for c in run status exporter apply set register fetch cap reset deregister; do
+for c in run status top exporter apply set register fetch cap reset deregister; do
 	rt $c --help
 	check "$c --help" eval '[ $rc = 0 ] && has "^Usage: restrack $c" "$T/out" && [ ! -s "$T/err" ]'
 	rt help $c
@@ -693,6 +742,9 @@ status --sort cpu|bad sort 'cpu'
 status --sort|needs heap, files or name
 status --depth x|bad depth 'x'
 status -d -1|bad depth '-1'
+top --delay 0|bad interval '0'
+top -n 0|bad count '0'
+top --frob|unknown option '--frob'
 exporter --listen x:y|bad address 'x:y'
 exporter --listen 1:99999|bad address '1:99999'
 exporter --listen|needs an address
