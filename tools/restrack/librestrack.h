@@ -316,6 +316,13 @@ int restrack_decl_parse_file(const char *path, struct restrack_decl *d,
 /* A unit's fragment, then its drop-ins. */
 int restrack_decl_of_unit(const struct restrack_unit_info *u,
 			  struct restrack_decl *d, char *why, size_t whylen);
+/*
+ * The cgroup systemd gives slice SLICE when it starts it, relative to the
+ * cgroup v2 mount: "/a.slice/a-b.slice" for a-b.slice, "/" for -.slice,
+ * escaped as systemd escapes names (cpu.slice is "/_cpu.slice").  -EINVAL
+ * for a name that is not a slice's.
+ */
+int restrack_slice_cgroup(const char *slice, char *buf, size_t len);
 /* The blocks of "systemctl show" output TEXT, one per unit, into UNITS. */
 int restrack_parse_show(const char *text, struct restrack_unit_info *units,
 			size_t max_units, size_t *nr);

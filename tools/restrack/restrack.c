@@ -265,6 +265,10 @@ static const char usage_apply[] =
 "  -q, --quiet            say nothing when all goes well\n"
 "  --condition            exit 255 on failure, as ExecCondition= needs to\n"
 "                         fail the unit rather than skip it\n"
+"  --create               UNIT is a slice systemd may not have started yet:\n"
+"                         create its cgroup (and those above) and set the\n"
+"                         limits there; systemd takes it over when it\n"
+"                         starts the slice (run by restrack-slice@.service)\n"
 "  -h, --help             this text\n"
 "\n"
 "The unit's cgroup comes from systemctl show -P ControlGroup\n"
@@ -1344,6 +1348,7 @@ static int cmd_apply(int argc, char **argv)
 	char *names[APPLY_MAX_UNITS], cg[PATH_MAX], *tok, *save;
 	char why[PATH_MAX + 256], bad[PATH_MAX], b[2][RESTRACK_SIZE_BUFSZ];
 	bool dry = false, quiet = false, any = false, condition = false;
+	bool create = false, created = false;
 	size_t nr = 0, nr_steps = 0, i, j, deepest = 0;
 	const char *unit = NULL, *mnt = NULL;
 	int ret = EXIT_FAILURE, err, k;
@@ -1360,6 +1365,8 @@ static int cmd_apply(int argc, char **argv)
 			quiet = true;
 		} else if (!strcmp(a, "--condition")) {
 			condition = true;
+		} else if (!strcmp(a, "--create")) {
+			create = true;
 		} else if (!strcmp(a, "--")) {
 			if (k + 1 < argc && !unit)
 				unit = argv[++k];
@@ -1375,6 +1382,9 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (!unit || !*unit)
 		return usage_error("no unit given");
+	if (create && (strlen(unit) <= 6 ||
+		       strcmp(unit + strlen(unit) - 6, ".slice")))
+		return usage_error("--create: %s is not a slice", unit);
 
 	if (!apply_stay)
 		leave_cgroup();
@@ -1391,9 +1401,18 @@ static int cmd_apply(int argc, char **argv)
 		    units[0].load_state);
 		goto out;
 	}
+	/*
+	 * A slice systemd has not started yet (restrack-slice@.service runs
+	 * before it): the cgroup it will get, which apply creates.
+	 */
+	if (create && !units[0].cgroup[0] &&
+	    !restrack_slice_cgroup(units[0].id, units[0].cgroup,
+				   sizeof(units[0].cgroup)))
+		created = true;
 	if (!units[0].cgroup[0] || !strcmp(units[0].cgroup, "/")) {
-		say("%s has no cgroup of its own: it is not running (ControlGroup is empty)",
-		    units[0].id);
+		say("%s has no cgroup of its own: %s", units[0].id,
+		    units[0].cgroup[0] ? "it is the root cgroup" :
+		    "it is not running (ControlGroup is empty)");
 		goto out;
 	}
 
@@ -1419,6 +1438,11 @@ static int cmd_apply(int argc, char **argv)
 
 		if (systemctl_show(names, nr_steps, units + 1, &got))
 			goto out;
+		/* the slices above one not started yet may not be either */
+		for (i = 1; created && i <= nr_steps; i++)
+			if (!units[i].cgroup[0])
+				restrack_slice_cgroup(units[i].id, units[i].cgroup,
+						      sizeof(units[i].cgroup));
 	}
 	/* steps: the slices in path order, then the unit */
 	for (i = 0; i <= nr_steps; i++)
@@ -1497,6 +1521,24 @@ static int cmd_apply(int argc, char **argv)
 		} else if (err) {
 			say("cannot enable restrack in %s: %s", bad,
 			    restrack_strerror(err));
+			goto out;
+		}
+	}
+	/*
+	 * --create: the slice's cgroup before systemd starts the slice.  It
+	 * takes a cgroup that exists as it finds it (mkdir's EEXIST is no
+	 * error to it) and leaves +restrack in the subtree_control above it
+	 * alone: it writes only the controllers it knows.
+	 */
+	if (created && steps[deepest].decl.present) {
+		if (!mkdir(steps[deepest].dir, 0755)) {
+			if (!quiet)
+				say("%s: not started yet: created its cgroup %s for systemd to take over",
+				    steps[deepest].info->id,
+				    steps[deepest].info->cgroup);
+		} else if (errno != EEXIST) {
+			say("cannot create %s: %s", steps[deepest].dir,
+			    restrack_strerror(-errno));
 			goto out;
 		}
 	}

@@ -207,3 +207,57 @@ int restrack_decl_of_unit(const struct restrack_unit_info *u,
 	}
 	return 0;
 }
+
+/*
+ * systemd's cgroup name for unit NAME (cg_escape()): an underscore before
+ * a name that starts with "_" or ".", that is a file of cgroup v1's root or
+ * starts with "cgroup.", or with the name of a controller systemd knows
+ * followed by a dot.
+ */
+static bool cg_needs_escape(const char *n)
+{
+	static const char *const ctl[] = {
+		"cpu", "cpuacct", "cpuset", "io", "blkio", "memory", "devices",
+		"pids", "bpf-firewall", "bpf-devices", "bpf-foreign",
+		"bpf-socket-bind", "bpf-restrict-network-interfaces",
+	};
+	size_t i;
+
+	if (n[0] == '_' || n[0] == '.' || !strncmp(n, "cgroup.", 7) ||
+	    !strcmp(n, "notify_on_release") || !strcmp(n, "release_agent") ||
+	    !strcmp(n, "tasks"))
+		return true;
+	for (i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++)
+		if (!strncmp(n, ctl[i], strlen(ctl[i])) && n[strlen(ctl[i])] == '.')
+			return true;
+	return false;
+}
+
+int restrack_slice_cgroup(const char *slice, char *buf, size_t len)
+{
+	size_t n = strlen(slice), off = 0, i;
+
+	if (n <= 6 || strcmp(slice + n - 6, ".slice") || strchr(slice, '/') ||
+	    strchr(slice, '@') || slice[0] == '-' || slice[n - 7] == '-' ||
+	    strstr(slice, "--"))
+		return strcmp(slice, "-.slice") ? -EINVAL :
+			(snprintf(buf, len, "/"), 0);
+	buf[0] = '\0';
+	/* a-b-c.slice: /a.slice/a-b.slice/a-b-c.slice */
+	for (i = 0; i <= n - 6; i++) {
+		char comp[256];
+		int w;
+
+		if (i < n - 6 && slice[i] != '-')
+			continue;
+		if (i >= sizeof(comp) - 8)
+			return -ENAMETOOLONG;
+		snprintf(comp, sizeof(comp), "%.*s.slice", (int)i, slice);
+		w = snprintf(buf + off, len - off, "/%s%s",
+			     cg_needs_escape(comp) ? "_" : "", comp);
+		if (w < 0 || (size_t)w >= len - off)
+			return -ENAMETOOLONG;
+		off += w;
+	}
+	return 0;
+}

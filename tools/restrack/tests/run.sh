@@ -576,6 +576,7 @@ for u in "$@"; do
 	app-web.slice) id=$u; cg=/app.slice/app-web.slice ;;
 	app.slice) id=$u; cg=/app.slice ;;
 	idle|idle.service) id=idle.service; cg= ;;
+	new.slice|new-sub.slice) id=$u; cg= ;;
 	*) echo "Id=$u"; echo "LoadState=not-found"; echo "ControlGroup="; continue ;;
 	esac
 	echo "Id=$id"
@@ -671,6 +672,25 @@ echo 99 > "$ufake/app.slice/app-web.slice/cgroup.procs"
 ua web
 check "apply: a parent with processes: exit 1, says which" \
 	eval '[ $rc = 1 ] && has "cannot enable restrack in .*app-web.slice: it holds processes" "$T/err"'
+# --create: a slice systemd has not started yet (restrack-slice@.service)
+printf '[X-Restrack]\nFilesMax=8\n' > "$A/units/new-sub.slice"
+ua --create web.service
+check "apply --create of a service: usage error, exit 2" eval '[ $rc = 2 ] && has "web.service is not a slice" "$T/err"'
+ua new-sub.slice
+check "apply of a slice not started, without --create: exit 1, says so" \
+	eval '[ $rc = 1 ] && has "new-sub.slice has no cgroup of its own: it is not running" "$T/err" && [ ! -e "$ufake/new.slice" ]'
+# new.slice as the kernel makes a cgroup (a fake tree gets no files by mkdir)
+mkdir "$ufake/new.slice" && : > "$ufake/new.slice/cgroup.subtree_control" && : > "$ufake/new.slice/cgroup.procs"
+ua --create new-sub.slice
+check "apply --create: creates the cgroups systemd will give the slice, restrack enabled above it" \
+	eval '[ -d "$ufake/new.slice/new-sub.slice" ] && grep -qx +restrack "$ufake/new.slice/cgroup.subtree_control" &&
+	      has "new-sub.slice: not started yet: created its cgroup /new.slice/new-sub.slice" "$T/err"'
+# the kernel would have given it its files
+for f in restrack.policy restrack.heap.max restrack.files.max; do echo init > "$ufake/new.slice/new-sub.slice/$f"; done
+ua --create new-sub.slice
+check "apply --create of a slice whose cgroup exists: its limits, nothing created" \
+	eval '[ $rc = 0 ] && [ "$(cgv new.slice/new-sub.slice)" = "deny max 8" ] && ! has "created" "$T/err" && [ -e "$A/state/new-sub.slice" ]'
+rm -r "$ufake/new.slice"
 
 # --- set: a drop-in in system.control, daemon-reload, apply ---
 : > "$ufake/app.slice/app-web.slice/cgroup.procs"

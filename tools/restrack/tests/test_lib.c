@@ -270,6 +270,29 @@ static void test_escape(void)
 	      !strcmp(restrack_unit_name("/system.slice/foo.service"), "foo.service"),
 	      "unit %s", "foo.service");
 	check(!restrack_unit_name("/restrack/58"), "unit %s", "none for restrack/58");
+	{
+		static const char *const sl[][2] = {
+			{ "rt.slice", "/rt.slice" },
+			{ "a-b-c.slice", "/a.slice/a-b.slice/a-b-c.slice" },
+			{ "-.slice", "/" },
+			{ "cpu.slice", "/_cpu.slice" },
+			{ "cpu-x.slice", "/_cpu.slice/cpu-x.slice" },
+			{ "cpux.slice", "/cpux.slice" },
+			{ "_x.slice", "/__x.slice" },
+			{ "a--b.slice", NULL }, { "-a.slice", NULL },
+			{ "a-.slice", NULL }, { "x.service", NULL },
+			{ "a@b.slice", NULL },
+		};
+		char cgp[PATH_MAX];
+		size_t k;
+
+		for (k = 0; k < sizeof(sl) / sizeof(sl[0]); k++) {
+			int r = restrack_slice_cgroup(sl[k][0], cgp, sizeof(cgp));
+
+			check(sl[k][1] ? !r && !strcmp(cgp, sl[k][1]) : r == -EINVAL,
+			      "slice cgroup %s", sl[k][0]);
+		}
+	}
 	check(strstr(restrack_strerror(EPERM), "CAP_SYS_RESOURCE") != NULL,
 	      "EPERM %s", "needs CAP_SYS_RESOURCE");
 	check(strstr(restrack_strerror(-EPERM), "CAP_SYS_RESOURCE") != NULL,
