@@ -392,6 +392,68 @@ out:
 	return err;
 }
 
+/*
+ * A slice's limits: a service of the slice runs apply, but scopes (login
+ * sessions, systemd-run --scope) and transient units run no ExecStartPre=.
+ * systemd has no hook that runs in a slice's start itself, so the slice
+ * requires a oneshot ordered before it, which creates the slice's cgroup
+ * and sets the limits there (apply --create); systemd then starts the
+ * slice in that cgroup, and every unit of the slice after it (each unit
+ * has Requires= and After= on its slice).  PartOf= runs it again at the
+ * next start of the slice, whose cgroup is then new.  Stopping it by hand
+ * would stop the slice with it (Requires=): refused.  It lives in -.slice,
+ * which is always there, so that no slice it limits is above it.
+ */
+static int gen_write_template(const char *out, const char *sbindir)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" RESTRACK_SLICE_TEMPLATE, out);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "# Written by restrack-generator (restrack(8)): the [X-Restrack] limits of\n"
+		"# slice %%i on its cgroup before systemd starts the slice.\n"
+		"[Unit]\n"
+		"Description=restrack limits of %%i\n"
+		"Documentation=man:restrack(8)\n"
+		"DefaultDependencies=no\n"
+		"Before=%%i\n"
+		"PartOf=%%i\n"
+		"RefuseManualStop=yes\n"
+		"IgnoreOnIsolate=yes\n"
+		"[Service]\n"
+		"Type=oneshot\n"
+		"RemainAfterExit=yes\n"
+		"Slice=-.slice\n"
+		"ExecStart=%s/restrack apply --create %%i\n", sbindir);
+	return fclose(f) ? -errno : 0;
+}
+
+static int gen_write_slice(const char *out, const char *slice, const char *why)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.d", out, slice);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s.d/" RESTRACK_GEN_DROPIN, out, slice);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "# Written by restrack-generator: %s (restrack(8)).\n"
+		"# restrack-slice@%s.service sets them on the slice's cgroup before\n"
+		"# systemd starts the slice, before any unit of it runs; when it fails,\n"
+		"# the slice and its units are refused.\n"
+		"[Unit]\n"
+		"Requires=" RESTRACK_SLICE_PREFIX "%s.service\n"
+		"After=" RESTRACK_SLICE_PREFIX "%s.service\n",
+		why, slice, slice, slice);
+	return fclose(f) ? -errno : 0;
+}
+
 /* The slice a service lands in when its files name none. */
 static void gen_default_slice(const char *name, char *slice, size_t len)
 {
@@ -410,6 +472,7 @@ int restrack_generate(const char *const *unit_path, size_t nr_path,
 	struct gen_units us = { 0 };
 	char seen[32][PATH_MAX];
 	size_t i, j, nr_seen = 0;
+	bool template = false;
 	int err = 0;
 
 	*written = 0;
@@ -468,6 +531,30 @@ int restrack_generate(const char *const *unit_path, size_t nr_path,
 		if (err)
 			fprintf(log, "restrack-generator: %s: cannot write its drop-in: %s\n",
 				u->name, strerror(-err));
+		else
+			(*written)++;
+	}
+	for (i = 0; i < us.nr && !err; i++) {
+		char name[256], cg[PATH_MAX], why[600];
+
+		snprintf(name, sizeof(name), "%s", us.u[i].name);
+		if (!ends_with(name, ".slice") || us.u[i].masked ||
+		    restrack_slice_cgroup(name, cg, sizeof(cg)) ||
+		    !strcmp(cg, "/") ||
+		    strlen(name) + strlen(RESTRACK_SLICE_PREFIX ".service") > 255)
+			continue;
+		if (!gen_declares(&us, name, state_dir, log))
+			continue;
+		snprintf(why, sizeof(why), "%s declares limits", name);
+		if (!template) {
+			err = gen_write_template(out, sbindir);
+			template = !err;
+		}
+		if (!err)
+			err = gen_write_slice(out, name, why);
+		if (err)
+			fprintf(log, "restrack-generator: %s: cannot write its drop-in: %s\n",
+				name, strerror(-err));
 		else
 			(*written)++;
 	}

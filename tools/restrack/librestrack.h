@@ -339,6 +339,15 @@ int restrack_parse_show(const char *text, struct restrack_unit_info *units,
  * Problems go to LOG; *WRITTEN counts the drop-ins.
  */
 #define RESTRACK_GEN_DROPIN	"zz-restrack.conf"
+/*
+ * And for each slice that declares limits (not -.slice), SLICE.d/
+ * RESTRACK_GEN_DROPIN with Requires= and After= on
+ * RESTRACK_SLICE_PREFIX SLICE.service, an instance of the oneshot
+ * OUT/RESTRACK_SLICE_TEMPLATE that runs "restrack apply --create SLICE"
+ * before systemd starts the slice.
+ */
+#define RESTRACK_SLICE_PREFIX	"restrack-slice@"
+#define RESTRACK_SLICE_TEMPLATE	RESTRACK_SLICE_PREFIX ".service"
 /* What restrack set writes in system.control/UNIT.d/, as set-property does */
 #define RESTRACK_SET_DROPIN	"50-restrack.conf"
 int restrack_generate(const char *const *unit_path, size_t nr_path,

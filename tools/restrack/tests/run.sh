@@ -829,6 +829,9 @@ printf '[Service]\nExecStartPre=/bin/pre\nExecStart=/bin/true\n' > "$G/lib/plain
 printf '[Service]\nExecCondition=/bin/cond\nExecStart=/bin/true\n[X-Restrack]\nFilesMax=9\n' > "$G/lib/cond.service"
 printf '[Service]\nSlice=rt-sub.slice\nExecStart=/bin/true\n' > "$G/lib/inslice.service"
 printf '[X-Restrack]\nFilesMax=100\n' > "$G/etc/rt.slice"
+printf '[X-Restrack]\nFilesMax=100\n' > "$G/etc/-.slice"
+printf '[X-Restrack]\nFilesMax=100\n' > "$G/lib/masked.slice"
+ln -s /dev/null "$G/etc/masked.slice"
 printf '[Service]\nExecStart=/bin/true\n[X-Restrack]\nHeapMax=12Q\n' > "$G/lib/bad@.service"
 printf '[Service]\nExecStart=/bin/true\n[X-Restrack]\nHeapMax=1M\n' > "$G/lib/masked.service"
 ln -s /dev/null "$G/etc/masked.service"
@@ -852,8 +855,15 @@ check "generate: a template with a bad declaration gets it (apply refuses it)" \
 	eval 'gd bad@.service | grep -q "restrack apply %n"'
 check "generate: a service limited before gets it (apply lifts its limits)" \
 	eval 'gd was.service | grep -q "restrack apply %n"'
-check "generate: nothing for undeclared, masked, aliased or reset services" \
-	eval '[ "$(cd "$G/out" && ls | tr "\n" " ")" = "a.service.d bad@.service.d cond.service.d inslice.service.d was.service.d " ]'
+check "generate: nothing for undeclared, masked, aliased or reset services, -.slice or a masked slice" \
+	eval '[ "$(cd "$G/out" && ls | tr "\n" " ")" = "a.service.d bad@.service.d cond.service.d inslice.service.d restrack-slice@.service rt.slice.d was.service.d " ]'
+check "generate: a declaring slice requires its oneshot, ordered after it" \
+	eval '[ "$(grep -v "^#" "$G/out/rt.slice.d/zz-restrack.conf")" = "$(printf "[Unit]\nRequires=restrack-slice@rt.slice.service\nAfter=restrack-slice@rt.slice.service")" ]'
+check "generate: the oneshot applies the slice before systemd starts it, from -.slice" \
+	eval 'grep -qx "ExecStart=/usr/local/sbin/restrack apply --create %i" "$G/out/restrack-slice@.service" &&
+	      grep -qx "Before=%i" "$G/out/restrack-slice@.service" && grep -qx "PartOf=%i" "$G/out/restrack-slice@.service" &&
+	      grep -qx "DefaultDependencies=no" "$G/out/restrack-slice@.service" && grep -qx "Slice=-.slice" "$G/out/restrack-slice@.service" &&
+	      grep -qx "RemainAfterExit=yes" "$G/out/restrack-slice@.service" && grep -qx "RefuseManualStop=yes" "$G/out/restrack-slice@.service"'
 ln -s "$tool" "$G/restrack-generator"
 mkdir -p "$G/out2"
 RESTRACK_UNIT_PATH=$G/etc:$G/lib RESTRACK_STATE_DIR=$G/st "$G/restrack-generator" "$G/out2" "$G/e" "$G/l" > "$T/out" 2> "$T/err"
