@@ -129,7 +129,7 @@ for suite in $suites; do
 		done | tee "$log"
 	set -e
 	tv=$(( $(date +%s) - t0 ))
-	printf '%s\n' test_boot test_libcgroup test_systemd test_generator test_run test_set test_killlog > "$obj/systemd-suites"
+	printf '%s\n' test_boot test_libcgroup test_systemd test_generator test_run test_set test_slice test_killlog > "$obj/systemd-suites"
 	summary=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch" | tee /dev/stderr | tail -1) || true
 	read -r p f <<< "$(tap_counts "$summary")"
 	total_passed=$((total_passed + ${p:-0}))

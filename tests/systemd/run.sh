@@ -31,6 +31,7 @@ run_suite test_systemd $T/test_systemd.sh
 run_suite test_generator $T/test_generator.sh
 run_suite test_run $T/test_run.sh
 run_suite test_set $T/test_set.sh
+run_suite test_slice $T/test_slice.sh
 # needs a kernel that logs kills (restrack: files.max of ...: killed ...)
 run_suite test_killlog $T/test_killlog.sh
 echo "restrack-vm: done"

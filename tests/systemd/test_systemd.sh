@@ -194,8 +194,8 @@ eq "slice: files.current of rt.slice is the sum of /proc/PID/fd" \
 check "slice: a new slice keeps +restrack in the root's subtree_control" has_restrack $cg
 check "slice: systemd did not enable restrack below the slice by itself" \
 	eval "! has_restrack $cg/rt.slice"
-# A scope runs no ExecStartPre=: the slice's limit, applied when rt-a
-# started, covers it (the admin guide).
+# A scope runs no ExecStartPre=: the slice's limit, applied before the
+# slice started (restrack-slice@rt.slice.service), covers it.
 systemctl stop rt-b.service
 systemd-run -q --scope --slice=rt.slice $H --files $((SL + 20)) --report $R/scope.out
 read -r _ sopened stotal serr _ < $R/scope.out
