@@ -17,8 +17,10 @@ arm64)	darch=arm64 ;;
 *) die "unknown arch $arch" ;;
 esac
 mirror=${RESTRACK_MIRROR:-http://deb.debian.org/debian}
-# systemd as PID 1, libcgroup's tools; nothing else beyond minbase.
-pkgs="systemd systemd-sysv cgroup-tools"
+# systemd as PID 1, libcgroup's tools, and perl with its core modules
+# (JSON::PP, the tests' JSON oracle: trixie's minbase has perl-base only);
+# nothing else beyond minbase.
+pkgs="systemd systemd-sysv cgroup-tools perl"
 command -v mmdebstrap >/dev/null || die "no mmdebstrap (scripts/setup.sh, or apt-get install mmdebstrap)"
 
 key=$( { echo "$suite $darch $mirror $pkgs"; cat "$0"; } | sha1sum | cut -c1-12)
