@@ -867,8 +867,9 @@ check "generate: the oneshot applies the slice before systemd starts it, from -.
 ln -s "$tool" "$G/restrack-generator"
 mkdir -p "$G/out2"
 RESTRACK_UNIT_PATH=$G/etc:$G/lib RESTRACK_STATE_DIR=$G/st "$G/restrack-generator" "$G/out2" "$G/e" "$G/l" > "$T/out" 2> "$T/err"
+rc=$?
 check "restrack-generator (argv[0]) writes the same drop-ins" \
-	eval '[ $? = 0 ] && diff -r "$G/out" "$G/out2" > /dev/null'
+	eval '[ $rc = 0 ] && diff -r "$G/out" "$G/out2" > /dev/null'
 rt generate
 check "generate without a directory: exit 2" eval '[ $rc = 2 ] && one_line'
 
@@ -884,6 +885,10 @@ check "make install-systemd: no drop-in for every service any more" \
 U=$T/dest/opt/rt/lib/systemd/system
 check "make install-systemd: restrack-textfile.service and .timer, the installed restrack in ExecStart=" \
 	eval '[ -f "$U/restrack-textfile.timer" ] && grep -qx "ExecStart=/opt/rt/sbin/restrack status --all --prometheus -o /var/lib/prometheus/node-exporter/restrack.prom" "$U/restrack-textfile.service" && ! grep -q @ "$U/restrack-textfile.service"'
+check "make install-systemd: restrack-exporter.service, loopback only, the installed restrack, enabled with multi-user.target" \
+	eval 'grep -qx "ExecStart=/opt/rt/sbin/restrack exporter --listen 127.0.0.1:9808" "$U/restrack-exporter.service" && grep -qx "IPAddressDeny=any" "$U/restrack-exporter.service" && grep -qx "IPAddressAllow=localhost" "$U/restrack-exporter.service" && grep -qx "WantedBy=multi-user.target" "$U/restrack-exporter.service" && ! grep -q @ "$U/restrack-exporter.service"'
+check "make install-systemd: enables nothing (no .wants links)" \
+	eval '[ -z "$(find "$T/dest" -name "*.wants")" ]'
 check "restrack-textfile.timer: every 15 s, enabled with timers.target" \
 	eval 'grep -qx "OnUnitActiveSec=15s" "$U/restrack-textfile.timer" && grep -qx "WantedBy=timers.target" "$U/restrack-textfile.timer"'
 # what the service runs, run here: the file written whole, by rename
@@ -895,12 +900,13 @@ check "restrack-textfile.service's command: restrack.prom for the collector, no 
 if command -v systemd-analyze > /dev/null; then
 	mkdir -p "$T/units"
 	sed "s|/opt/rt/sbin/restrack|$tool|" "$U/restrack-textfile.service" > "$T/units/restrack-textfile.service"
+	sed "s|/opt/rt/sbin/restrack|$tool|" "$U/restrack-exporter.service" > "$T/units/restrack-exporter.service"
 	cp "$U/restrack-textfile.timer" "$T/units/"
-	check "systemd-analyze verify: the two units" \
-		eval 'systemd-analyze verify --man=no "$T/units/restrack-textfile.service" "$T/units/restrack-textfile.timer" > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ]'
+	check "systemd-analyze verify: the three units" \
+		eval 'systemd-analyze verify --man=no "$T/units/restrack-textfile.service" "$T/units/restrack-textfile.timer" "$T/units/restrack-exporter.service" > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ]'
 fi
 make -s uninstall DESTDIR="$T/dest" PREFIX=/opt/rt > "$T/out" 2> "$T/err"
-check "make uninstall removes the units too" eval '[ ! -e "$U/restrack-textfile.service" ] && [ ! -e "$U/restrack-textfile.timer" ]'
+check "make uninstall removes the units too" eval '[ ! -e "$U/restrack-textfile.service" ] && [ ! -e "$U/restrack-textfile.timer" ] && [ ! -e "$U/restrack-exporter.service" ]'
 if command -v man > /dev/null; then
 	check "the man page renders without warnings" \
 		eval 'MANWIDTH=80 man --warnings -l restrack.8 > "$T/out" 2> "$T/err" && [ ! -s "$T/err" ] && grep -q "restrack status --json" "$T/out"'
