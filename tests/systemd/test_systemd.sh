@@ -192,8 +192,11 @@ bpid=$(prop MainPID rt-b.service)
 eq "slice: files.current of rt.slice is the sum of /proc/PID/fd" \
 	"$(cat $cg/rt.slice/restrack.files.current)" "$(( $(nfds $apid) + $(nfds $bpid) ))"
 check "slice: a new slice keeps +restrack in the root's subtree_control" has_restrack $cg
-check "slice: systemd did not enable restrack below the slice by itself" \
-	eval "! has_restrack $cg/rt.slice"
+# apply enables restrack down to each service's parent, the slice: who
+# uses the slice's budget shows
+eq "slice: restrack below the slice: each service's files.current is its /proc/PID/fd" \
+	"$(cat $cg/rt.slice/rt-a.service/restrack.files.current 2>&1) $(cat $cg/rt.slice/rt-b.service/restrack.files.current 2>&1)" \
+	"$(nfds $apid) $(nfds $bpid)"
 # A scope runs no ExecStartPre=: the slice's limit, applied before the
 # slice started (restrack-slice@rt.slice.service), covers it.
 systemctl stop rt-b.service

@@ -1510,7 +1510,11 @@ static int cmd_apply(int argc, char **argv)
 
 	/*
 	 * restrack on the parent of the innermost declared cgroup, and all the
-	 * way up; systemd's slices hold no processes.
+	 * way up; systemd's slices hold no processes.  That is what the limits
+	 * need.  Then on down to the unit's parent, so that the unit has
+	 * restrack's files too, and status shows which unit uses a slice's
+	 * budget; the limits do not depend on it, so a failure there is only
+	 * said.
 	 */
 	if (steps[deepest].decl.present) {
 		char parent[PATH_MAX], *slash;
@@ -1529,6 +1533,17 @@ static int cmd_apply(int argc, char **argv)
 			    restrack_strerror(err));
 			goto out;
 		}
+		snprintf(parent, sizeof(parent), "%s",
+			 steps[nr_steps - 1].info->cgroup);
+		slash = strrchr(parent, '/');
+		if (slash)
+			*slash = '\0';
+		err = restrack_enable_path(mnt, parent, bad, sizeof(bad));
+		if (err)
+			say("%s: restrack not enabled in %s (%s): the unit's usage counts in its slice's, but is not shown on its own",
+			    units[0].id, bad,
+			    err == -EBUSY ? "it holds processes" :
+			    restrack_strerror(err));
 	}
 	/*
 	 * --create: the slice's cgroup before systemd starts the slice.  It

@@ -633,8 +633,19 @@ ua web
 check "apply: a removed declaration lifts the unit's limits" \
 	eval '[ $rc = 0 ] && [ "$(cgv $W)" = "deny max max" ] && [ ! -e "$A/state/web.service" ]'
 check "apply: ... and says so" has "web.service: declaration removed: lifting the limits" "$T/err"
+sed -i /restrack/d "$ufake/app.slice/cgroup.subtree_control" "$ufake/app.slice/app-web.slice/cgroup.subtree_control"
 ua web
 check "apply again: only the slice is still declared: one line, exit 0" eval '[ $rc = 0 ] && [ "$(wc -l < "$T/err")" = 1 ]'
+check "apply: an undeclared unit below a declared slice: restrack enabled down to the unit's parent, so that status shows its usage" \
+	eval 'grep -qx +restrack "$ufake/app.slice/cgroup.subtree_control" &&
+	      grep -qx +restrack "$ufake/app.slice/app-web.slice/cgroup.subtree_control"'
+sed -i /restrack/d "$ufake/app.slice/app-web.slice/cgroup.subtree_control"
+echo 99 > "$ufake/app.slice/app-web.slice/cgroup.procs"
+ua web
+check "apply: ... an undeclared parent with processes: the slice's limit still set, exit 0, says why the unit is not shown" \
+	eval '[ $rc = 0 ] && [ "$(cgv app.slice)" = "deny max 32" ] && [ ! -s "$ufake/app.slice/app-web.slice/cgroup.subtree_control" ] &&
+	      has "web.service: restrack not enabled in .*app-web.slice (it holds processes)" "$T/err"'
+: > "$ufake/app.slice/app-web.slice/cgroup.procs"
 # bad declarations: reported with file and line, nothing written
 for bad in "HeapMax=12Q|bad HeapMax=12Q" "FilesMax=-1|bad FilesMax=-1" \
 	"Policy=maybe|bad Policy=maybe" "HeapMax=99999999999999999999|bad HeapMax=99999999999999999999: too large" \
