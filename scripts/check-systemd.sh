@@ -51,14 +51,17 @@ libexec=$ov/usr/local/libexec/restrack-tests
 mkdir -p "$ov/usr/local/sbin" "$libexec" \
 	"$ov/etc/systemd/system/multi-user.target.wants"
 cflags="-static -O2 -Wall"
-$TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
-	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
 $TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
 install -m 755 "$TOP"/tests/systemd/run.sh "$TOP"/tests/systemd/test_*.sh "$libexec/"
 install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
-# the generator, as make install-systemd installs it
-mkdir -p "$ov/usr/local/lib/systemd/system-generators"
-ln -s /usr/local/sbin/restrack "$ov/usr/local/lib/systemd/system-generators/restrack-generator"
+# the generator and the units, as make install-systemd installs them
+# (nothing enabled); its own build of the tool is replaced by the static one
+bin=$(mktemp -d)
+make -s -C "$TOP/tools/restrack" install-systemd DESTDIR="$ov" PREFIX=/usr/local \
+	SBINDIR=/usr/local/sbin > "$bin/log" 2>&1 || { cat "$bin/log"; die "make install-systemd failed"; }
+rm -rf "$bin"
+$TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
+	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
 cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
 [Unit]
 Description=restrack tests
@@ -129,12 +132,31 @@ for suite in $suites; do
 		done | tee "$log"
 	set -e
 	tv=$(( $(date +%s) - t0 ))
-	printf '%s\n' test_boot test_libcgroup test_systemd test_generator test_run test_set test_slice test_killlog > "$obj/systemd-suites"
+	printf '%s\n' test_boot test_libcgroup test_systemd test_generator test_run test_set test_slice test_killlog test_status > "$obj/systemd-suites"
 	summary=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch" | tee /dev/stderr | tail -1) || true
 	read -r p f <<< "$(tap_counts "$summary")"
+	# test_status prints its Prometheus text for promtool, which the guest
+	# lacks: checked here, the copy first (checksum and line count)
+	prom=$OUT/vm-systemd-$suite-status.prom
+	sed -n 's/^restrack-prom: //p' "$log" > "$prom"
+	sum=$(sed -n 's/^restrack-prom-sum: //p' "$log" | tail -1)
+	if ! command -v promtool > /dev/null; then
+		echo "FAIL $suite/$line/$arch: host: no promtool (scripts/setup.sh installs prometheus)"
+		f=$((${f:-0} + 1))
+	elif [ -z "$sum" ] || [ "$sum" != "$(sha256sum < "$prom" | cut -d' ' -f1) $(wc -l < "$prom")" ]; then
+		echo "FAIL $suite/$line/$arch: host: test_status's Prometheus text did not arrive whole (sum '$sum')"
+		f=$((${f:-0} + 1))
+	elif promtool check metrics < "$prom" > "$prom.out" 2>&1; then
+		echo "ok $suite/$line/$arch: host: promtool check metrics on test_status's status --prometheus --all"
+		p=$((${p:-0} + 1))
+	else
+		echo "FAIL $suite/$line/$arch: host: promtool check metrics on test_status's status --prometheus --all:"
+		sed 's/^/    /' "$prom.out" | head -20
+		f=$((${f:-0} + 1))
+	fi
 	total_passed=$((total_passed + ${p:-0}))
 	total_failed=$((total_failed + ${f:-1}))
-	say "$suite: $summary; boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$log" | head -1), guest run ${tv}s"
+	say "$suite: $p passed, $f failed (guest: $summary, and promtool on the host); boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$log" | head -1), guest run ${tv}s"
 done
 say "check-systemd: $suites on $line/$arch in $(( $(date +%s) - start ))s"
 echo "$total_passed passed, $total_failed failed"

@@ -3,9 +3,15 @@
  * rt-hold: the workload of the systemd guest's tests.  Opens descriptors
  * and grows its heap as told, reports what it got, then holds them.
  *
- *   rt-hold [--files N] [--heap SIZE] [--report FILE] [--hold]
+ *   rt-hold [--files N | --total N] [--heap SIZE] [--report FILE] [--hold]
  *
  * --files N   open /dev/null N times, stopping at the first failure
+ * --total N   open /dev/null until the process holds N descriptors in all
+ *             (entries of /proc/self/fd, those it inherited included), so
+ *             that a test knows the exact count whatever the service
+ *             manager left open; the report's TOTAL is then the count
+ *             before the loop plus what was opened, without a second
+ *             reading, which would need one descriptor more than N
  * --heap SIZE map SIZE bytes of private writable memory (counted in VmData)
  * --report F  write "files OPENED TOTAL ERRNO heap OK|ERRNO" to F, where
  *             TOTAL is the number of entries of /proc/self/fd when the
@@ -54,7 +60,7 @@ static int count_fds(void)
 
 int main(int argc, char **argv)
 {
-	long files = 0, opened = 0, total;
+	long files = 0, opened = 0, total, want = -1, before = 0;
 	unsigned long long heap = 0;
 	const char *report = NULL;
 	int i, ferr = 0, herr = 0, hold = 0, rfd = -1;
@@ -63,6 +69,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--files") && i + 1 < argc)
 			files = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--total") && i + 1 < argc)
+			want = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--heap") && i + 1 < argc)
 			heap = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--report") && i + 1 < argc)
@@ -89,13 +97,23 @@ int main(int argc, char **argv)
 		if (p == MAP_FAILED)
 			herr = errno;
 	}
+	if (want >= 0) {
+		before = count_fds();
+		if (before < 0) {
+			perror("/proc/self/fd");
+			return 2;
+		}
+		files = want > before ? want - before : 0;
+	}
 	for (; opened < files; opened++)
 		if (open("/dev/null", O_RDONLY) < 0) {
 			ferr = errno;
 			break;
 		}
 	/* one descriptor is needed to count them: free one if it was refused */
-	if (ferr && opened) {
+	if (want >= 0) {
+		total = before + opened;
+	} else if (ferr && opened) {
 		close(3 + (rfd == 3));
 		total = count_fds() + 1;
 	} else {

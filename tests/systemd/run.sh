@@ -34,5 +34,7 @@ run_suite test_set $T/test_set.sh
 run_suite test_slice $T/test_slice.sh
 # needs a kernel that logs kills (restrack: files.max of ...: killed ...)
 run_suite test_killlog $T/test_killlog.sh
+# a slice with two services: status, top, Prometheus, the exporter's unit
+run_suite test_status $T/test_status.sh
 echo "restrack-vm: done"
 systemctl reboot -ff
