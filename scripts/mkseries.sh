@@ -50,7 +50,6 @@ step_of() {
 	include/linux/mm_types.h|include/linux/fdtable.h) echo 1 ;;
 	kernel/cgroup/restrack_syscalls.c|include/uapi/linux/restrack.h|\
 	Documentation/userspace-api/*) echo 4 ;;
-	kernel/cgroup/Makefile) echo 4 ;;
 	kernel/cgroup/*|include/linux/restrack*.h|Documentation/*|\
 	MAINTAINERS|init/Kconfig|include/linux/cgroup_subsys.h) echo 1 ;;
 	mm/*|kernel/fork.c|kernel/exit.c|fs/exec.c) echo 2 ;;
