@@ -275,7 +275,7 @@ static int restrack_may_migrate(const struct cred *cred, struct cgroup *src,
  */
 static int restrack_may_register(struct task_struct *task)
 {
-	struct cgroup *home = NULL;
+	struct cgroup *home = NULL, *dst;
 	const struct cred *old_cred;
 	struct dentry *top;
 	int err;
@@ -290,8 +290,13 @@ static int restrack_may_register(struct task_struct *task)
 			home = NULL;
 	}
 	mutex_lock(&cgroup_mutex);
-	err = restrack_may_migrate(current_cred(), task_dfl_cgroup(task),
-				   home ?: &cgrp_dfl_root.cgrp);
+	/*
+	 * restrack/ may have been removed since the lookup; register makes
+	 * it again under the root then, so the move is checked as one
+	 * towards the root, never refused for a dead directory.
+	 */
+	dst = home && !cgroup_is_dead(home) ? home : &cgrp_dfl_root.cgrp;
+	err = restrack_may_migrate(current_cred(), task_dfl_cgroup(task), dst);
 	mutex_unlock(&cgroup_mutex);
 	if (home)
 		cgroup_put(home);
@@ -674,14 +679,18 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	/*
 	 * restrack/ is an empty cgroup like any other between registrations:
 	 * whoever may rmdir it can remove it between our lookup and the mkdir
-	 * in it (-ENOENT, or -ENODEV from a dying cgroup).  Make it again then.
+	 * in it (-ENOENT, or -ENODEV from a dying cgroup).  Make it again then;
+	 * if it is removed each time, restrack/ is not available: -ENODEV.
 	 */
 	for (tries = 0;; tries++) {
 		top = restrack_top_dir();
 		if (IS_ERR(top)) {
 			err = PTR_ERR(top);
-			if (restrack_top_gone(err) && tries < RESTRACK_TOP_TRIES)
+			if (!restrack_top_gone(err))
+				goto out_free;
+			if (tries < RESTRACK_TOP_TRIES)
 				continue;
+			err = -ENODEV;
 			goto out_free;
 		}
 		/* -EBUSY if what a previous owner of the number forked is in it */
@@ -693,6 +702,8 @@ static int restrack_register(struct task_struct *task, struct pid *pid)
 	}
 	if (IS_ERR(dir)) {
 		err = PTR_ERR(dir);
+		if (restrack_top_gone(err))
+			err = -ENODEV;
 		goto out_top;
 	}
 	reg->cgrp = restrack_cgroup_of_dir(dir);

@@ -1233,6 +1233,77 @@ out:
 	return ret;
 }
 
+/*
+ * restrack/ is an empty cgroup between registrations, and an administrator
+ * may remove it at any time.  With another process removing it as fast as
+ * it can, root's register must never be refused as unprivileged: it makes
+ * restrack/ again, or at worst says ENODEV, and a process it registered
+ * goes back where it came from.
+ */
+#define TOP_RACE_ROUNDS	300
+FIXTURE_TEST(test_register_top_removed)
+{
+	long n_ok = 0, n_nodev = 0, removed = -1;
+	int fds[2] = { -1, -1 }, i, status = 0, ret = KSFT_FAIL;
+	char top[PATH_MAX];
+	pid_t remover = -1;
+
+	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
+	SETUP(pipe(fds));
+	fflush(NULL);
+	remover = fork();
+	SETUP(remover < 0);
+	if (remover == 0) {
+		long n = 0;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(fds[1]);
+		/* until the parent closes its end of the pipe */
+		while (poll(&(struct pollfd){ .fd = fds[0] }, 1, 0) == 0)
+			n += !rmdir(top);
+		_exit(n > 255 ? 255 : n);
+	}
+	close(fds[0]);
+	fds[0] = -1;
+
+	for (i = 0; i < TOP_RACE_ROUNDS; i++) {
+		long r;
+
+		errno = 0;
+		r = restrack_register(f->a.pid);
+		if (r == 0) {
+			n_ok++;
+			EXPECT(in_reg_cgroup(f->a.pid, f->a.pid),
+			       "round %d: registered but not moved", i);
+			EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+		} else {
+			EXPECT(errno == ENODEV, "round %d: register = %s", i,
+			       errno_name(errno));
+			n_nodev++;
+		}
+		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)),
+		       "round %d: not back in %s", i, f->cg);
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	EXPECT(!wait_exit(remover, 5000, &status) && WIFEXITED(status),
+	       "remover: status %#x", status);
+	remover = -1;
+	removed = WEXITSTATUS(status);
+	diag("%ld registered, %ld ENODEV, restrack/ removed %s%ld times",
+	     n_ok, n_nodev, removed == 255 ? "at least " : "", removed);
+	EXPECT(removed > 0, "the remover never removed restrack/");
+	EXPECT(n_ok > 0, "no register succeeded");
+	ret = KSFT_PASS;
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	kill_reap(remover);
+	return ret;
+}
+
 /* deregister after the process' cgroup was removed: the nearest ancestor */
 static int test_deregister_origin_gone(const char *root)
 {
@@ -2911,6 +2982,7 @@ static const struct cg_test tests[] = {
 	TEST(test_reset_errors),
 	TEST(test_privilege),
 	TEST(test_register_moves),
+	TEST(test_register_top_removed),
 	TEST(test_deregister_origin_gone),
 	TEST(test_exit_cleanup),
 	TEST(test_fetch_values),
