@@ -34,8 +34,10 @@
  * second; this waits up to 5 s).  Kernel reports (lockdep, KASAN, ...) are
  * caught by the harness on the console.
  *
- * The seed fixes each process's sequence of operations; the interleaving is
- * the scheduler's.  Output is TAP; the seed and the command to rerun with
+ * The seed fixes each process's sequence of operations (a child's stream
+ * comes from its parent's, not from its pid); the interleaving is the
+ * scheduler's, and so is what a call returns, which the next operations
+ * depend on.  Output is TAP; the seed and the command to rerun with
  * it come first.
  *
  * Usage: restrack_fuzz [-s SEED] [-d SECONDS] [-w WORKERS] [-r ROUNDS]
@@ -94,7 +96,13 @@ static const char *const rt_files[] = {
 /* ------------------------------------------------------------------ */
 /* shared between the conductor and every process (MAP_SHARED: not heap) */
 
-enum { PH_RUN, PH_PARK, PH_EXIT };
+/*
+ * PH_STEADY, the end of a round: only operations that cannot push usage
+ * above a max (no move, limit write, toggle, registration, cgroup mkdir or
+ * rmdir), so that at the barrier every cgroup's usage is within its max,
+ * or within what it was when the phase began or a worker was respawned.
+ */
+enum { PH_RUN, PH_PARK, PH_EXIT, PH_STEADY };
 
 enum stat_id {
 	S_OPS, S_SYS, S_SYS_OK, S_ENOMEM, S_EMFILE, S_CGW, S_CGW_OK, S_MKDIR,
@@ -112,6 +120,8 @@ struct ctl {
 	int phase;
 	int park_seq;
 	int parked[MAX_WORKERS];
+	int steady[MAX_WORKERS];	/* the park_seq a worker is steady for */
+	int placed[MAX_WORKERS];	/* the generation whose head moved */
 	long stats[NR_STATS];
 	int violations;
 	char msg[NMSG][256];
@@ -177,6 +187,11 @@ static long rnd(long lo, long hi)
 static bool chance(int percent)
 {
 	return rnd(0, 99) < percent;
+}
+
+static bool steady_phase(void)
+{
+	return __atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE) == PH_STEADY;
 }
 
 static void stat_add(enum stat_id id)
@@ -1311,7 +1326,9 @@ static void child_start(void)
 		sleepers[i] = 0;
 	for (i = 0; i < MAX_ZOMBIES; i++)
 		zombies[i] = 0;
-	rng ^= (uint64_t)getpid() << 32;
+	/* its own stream, the same in every run of the seed: not the pid */
+	rng = rng * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+	rnd_next();
 }
 
 static void op_fork(void)
@@ -1355,7 +1372,7 @@ static void op_fork(void)
 			snprintf(c, sizeof(c), "%d", conductor);
 			stat_add(S_EXEC);
 			execl(self_exe, "restrack_fuzz", "--exec-child", s, c,
-			      (char *)NULL);
+			      steady_phase() ? "steady" : "run", (char *)NULL);
 			_exit(127);
 		}
 		_exit(0);
@@ -1492,6 +1509,7 @@ struct op {
 	void (*fn)(void);
 	int weight;
 	bool light;	/* also in children, which have no children */
+	bool steady;	/* also in PH_STEADY: never charges above a max */
 };
 
 static void op_sys_priv(void)
@@ -1502,28 +1520,34 @@ static void op_sys_priv(void)
 static const struct op ops[] = {
 	{ op_sys_priv, 8, true }, { op_unpriv, 1, false },
 	{ op_reuse, 1, false }, { op_cg_write, 8, true },
-	{ op_cg_read, 2, true }, { op_mkdir, 2, false },
+	{ op_cg_read, 2, true, true }, { op_mkdir, 2, false },
 	{ op_rmdir, 2, true }, { op_move, 3, true }, { op_toggle, 2, true },
-	{ op_fork, 3, false }, { op_kill_sleeper, 1, false },
-	{ op_zombie, 1, false }, { op_threads, 2, true },
-	{ op_bad_exec, 1, true }, { op_mmap, 6, true },
-	{ op_munmap, 4, true }, { op_mremap, 2, true },
-	{ op_mprotect, 2, true }, { op_brk, 4, true },
-	{ op_open, 6, true }, { op_dup, 4, true }, { op_close, 6, true },
-	{ op_pair, 2, true },
+	{ op_fork, 3, false, true }, { op_kill_sleeper, 1, false, true },
+	{ op_zombie, 1, false, true }, { op_threads, 2, true, true },
+	{ op_bad_exec, 1, true, true }, { op_mmap, 6, true, true },
+	{ op_munmap, 4, true, true }, { op_mremap, 2, true, true },
+	{ op_mprotect, 2, true, true }, { op_brk, 4, true, true },
+	{ op_open, 6, true, true }, { op_dup, 4, true, true },
+	{ op_close, 6, true, true }, { op_pair, 2, true, true },
 };
+
+static bool op_ok(size_t i, bool light, bool steady)
+{
+	return (!light || ops[i].light) && (!steady || ops[i].steady);
+}
 
 static void random_op(bool light)
 {
+	bool steady = steady_phase();
 	int total = 0, r;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
-		if (!light || ops[i].light)
+		if (op_ok(i, light, steady))
 			total += ops[i].weight;
 	r = rnd(0, total - 1);
 	for (i = 0; i < ARRAY_SIZE(ops); i++) {
-		if (light && !ops[i].light)
+		if (!op_ok(i, light, steady))
 			continue;
 		r -= ops[i].weight;
 		if (r < 0)
@@ -1596,14 +1620,20 @@ static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed)
 			refresh_cgs(true);
 			continue;
 		}
-		if (chance(1) && chance(20))
+		if (ph == PH_STEADY) {
+			/* no descendant runs an operation between two */
+			seq = __atomic_load_n(&ctl->park_seq, __ATOMIC_ACQUIRE);
+			__atomic_store_n(&ctl->steady[w], seq, __ATOMIC_RELEASE);
+		} else if (chance(1) && chance(20)) {
 			worker_exit();	/* an exit: the conductor respawns */
+		}
 		random_op(false);
 	}
 }
 
 /* The head: the worker's parent, in a cgroup of the tree. */
-static void __attribute__((noreturn)) head_main(int w, uint64_t wseed)
+static void __attribute__((noreturn)) head_main(int w, uint64_t wseed,
+						 int gen)
 {
 	pid_t pid;
 	int i, st;
@@ -1619,6 +1649,7 @@ static void __attribute__((noreturn)) head_main(int w, uint64_t wseed)
 		if (strcmp(cg, FUZZ_ROOT) && !move_pid(cg, getpid()))
 			break;
 	}
+	__atomic_store_n(&ctl->placed[w], gen, __ATOMIC_RELEASE);
 	pid = fork();
 	if (pid == 0)
 		worker_main(w, wseed ^ 0x5bd1e995);
@@ -1630,12 +1661,17 @@ static void __attribute__((noreturn)) head_main(int w, uint64_t wseed)
 	_exit(0);
 }
 
-/* --exec-child SEED CONDUCTOR: what a forked child runs after execve(). */
-static int exec_child(const char *s, const char *c)
+/*
+ * --exec-child SEED CONDUCTOR PHASE: what a forked child runs after
+ * execve(), in PH_STEADY's operations only if PHASE is "steady".
+ */
+static int exec_child(const char *s, const char *c, const char *phase)
 {
 	static struct ctl dummy;
 
 	ctl = &dummy;		/* its statistics and findings are lost */
+	if (!strcmp(phase, "steady"))
+		dummy.phase = PH_STEADY;
 	conductor = atoi(c);
 	page_size = sysconf(_SC_PAGESIZE);
 	rng = strtoull(s, NULL, 10) | 1;
@@ -1833,7 +1869,7 @@ static void spawn(int w)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		head_main(w, wseed);
+		head_main(w, wseed, generation[w]);
 	if (pid > 0)
 		heads[w] = pid;
 }
@@ -1857,6 +1893,118 @@ static int park_all(void)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The ceilings of the steady phase: in every cgroup with the controller,
+ * the greater of max and usage, read once every worker runs only steady
+ * operations (so after the last move, limit write, toggle and
+ * registration of the round).  From then on a charge goes through only if
+ * it leaves usage within max at every level: usage at the barrier is at
+ * most its ceiling.  A charge in flight when usage was read, that will be
+ * refused, only raises the reading.
+ */
+static char steady_cgs[MAX_CGS][CG_LEN];
+static long steady_ceil[MAX_CGS][2];
+static int nsteady;
+
+static const char *const cur_file[2] = {
+	"restrack.heap.current", "restrack.files.current",
+};
+static const char *const max_file[2] = {
+	"restrack.heap.max", "restrack.files.max",
+};
+
+static void record_ceilings(void);
+
+static int start_steady(void)
+{
+	long deadline = now_ms() + 60000;
+	int seq = __atomic_add_fetch(&ctl->park_seq, 1, __ATOMIC_ACQ_REL);
+	int w;
+
+	__atomic_store_n(&ctl->phase, PH_STEADY, __ATOMIC_RELEASE);
+	for (w = 0; w < nworkers; w++) {
+		while (heads[w] &&
+		       __atomic_load_n(&ctl->steady[w], __ATOMIC_ACQUIRE) != seq) {
+			if (now_ms() > deadline) {
+				diag("worker %d did not turn steady within 60 s", w);
+				return -1;
+			}
+			reap_children();
+			msleep(5);
+		}
+	}
+	record_ceilings();
+	return 0;
+}
+
+/*
+ * A worker respawned in the steady phase: its head moved itself, a
+ * charge above max; the ceilings are read again once it has.
+ */
+static void respawn_steady(int w)
+{
+	long deadline = now_ms() + SETTLE_MS;
+
+	spawn(w);
+	while (heads[w] && now_ms() < deadline &&
+	       __atomic_load_n(&ctl->placed[w], __ATOMIC_ACQUIRE) !=
+	       generation[w]) {
+		reap_children();
+		msleep(1);
+	}
+	record_ceilings();
+}
+
+static void record_ceilings(void)
+{
+	int i, r;
+
+	refresh_cgs(true);
+	nsteady = 0;
+	for (i = 0; i < ncgs; i++) {
+		long v[2][2];
+
+		for (r = 0; r < 2; r++) {
+			v[r][0] = file_long(cgs[i], cur_file[r]);
+			v[r][1] = file_long(cgs[i], max_file[r]);
+		}
+		if (v[0][0] < 0 || v[0][1] < 0 || v[1][0] < 0 || v[1][1] < 0)
+			continue;	/* controller off, or gone */
+		memcpy(steady_cgs[nsteady], cgs[i], CG_LEN);
+		for (r = 0; r < 2; r++)
+			steady_ceil[nsteady][r] = v[r][0] > v[r][1] ?
+						  v[r][0] : v[r][1];
+		nsteady++;
+	}
+}
+
+/*
+ * At the barrier: no cgroup's usage above its steady ceiling.  Returns the
+ * number over; *checked the number compared.
+ */
+static int check_limits(int *checked)
+{
+	int over = 0, i, r;
+
+	*checked = 0;
+	for (i = 0; i < nsteady; i++) {
+		long cur[2];
+
+		for (r = 0; r < 2; r++)
+			cur[r] = file_long(steady_cgs[i], cur_file[r]);
+		if (cur[0] < 0 || cur[1] < 0)
+			continue;	/* gone (a registration reaped) */
+		(*checked)++;
+		if (cur[0] <= steady_ceil[i][0] && cur[1] <= steady_ceil[i][1])
+			continue;
+		over++;
+		diag("%s: heap.current %ld, files.current %ld: over max and over what they were when the steady phase began (heap %ld, files %ld)",
+		     steady_cgs[i], cur[0], cur[1], steady_ceil[i][0],
+		     steady_ceil[i][1]);
+	}
+	return over;
 }
 
 /* Kill every process of the trees; how many were signalled. */
@@ -1929,7 +2077,8 @@ static int remove_tree(void)
 static int run(void)
 {
 	long round_ms = duration_s * 1000L / nrounds, t0 = now_ms(), end;
-	int round, w, bad, checked, v, n;
+	int round, w, bad, checked, v, n, over, lchecked;
+	bool steady;
 	char what[512];
 
 	printf("1..%d\n", nrounds + 3);
@@ -1959,10 +2108,23 @@ static int run(void)
 			file_write_str(REG_ROOT, "cgroup.subtree_control",
 				       "+restrack");
 		__atomic_store_n(&ctl->phase, PH_RUN, __ATOMIC_RELEASE);
+		steady = false;
+		nsteady = 0;
 		while (now_ms() < end) {
 			reap_children();
+			/* the last quarter: steady */
+			if (!steady && now_ms() >= end - round_ms / 4) {
+				steady = true;
+				if (start_steady()) {
+					tap(false, "round %d: every worker turns steady",
+					    round);
+					break;
+				}
+			}
 			for (w = 0; w < nworkers; w++)
-				if (!heads[w])
+				if (!heads[w] && steady)
+					respawn_steady(w);
+				else if (!heads[w])
 					spawn(w);
 			msleep(20);
 		}
@@ -1970,12 +2132,17 @@ static int run(void)
 			tap(false, "round %d: every worker stops", round);
 			continue;
 		}
+		for (n = 0, w = 0; w < nworkers; w++)
+			n += !!heads[w];
+		diag("round %d: %d of %d workers at the barrier, %d cgroups steady",
+		     round, n, nworkers, nsteady);
 		bad = check_usage(false, &checked);
+		over = check_limits(&lchecked);
 		v = report_violations();
 		dump_stats();
-		tap(!bad && !v && checked,
-		    "round %d: usage equals VmData and /proc/PID/fd in %d cgroups (%d bad), %d contract violations",
-		    round, checked, bad, v);
+		tap(!bad && !v && checked && !over && lchecked,
+		    "round %d: usage equals VmData and /proc/PID/fd in %d cgroups (%d bad), within max or what it was when the steady phase began in %d (%d over), %d contract violations",
+		    round, checked, bad, lchecked, over, v);
 	}
 
 	__atomic_store_n(&ctl->phase, PH_EXIT, __ATOMIC_RELEASE);
@@ -2062,8 +2229,8 @@ int main(int argc, char **argv)
 {
 	int ret;
 
-	if (argc == 4 && !strcmp(argv[1], "--exec-child"))
-		return exec_child(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "--exec-child"))
+		return exec_child(argv[2], argv[3], argv[4]);
 	ret = seeded_getopt(argc, argv, &seed, &duration_s, &nrounds, &nworkers);
 	if (!ret && !nrounds)
 		nrounds = duration_s / 20 > 1 ? duration_s / 20 : 1;
