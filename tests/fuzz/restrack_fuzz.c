@@ -93,6 +93,13 @@ static const char *const rt_files[] = {
 	"restrack.events", "restrack.events.local", "restrack.policy",
 };
 
+static const char *const cur_file[2] = {
+	"restrack.heap.current", "restrack.files.current",
+};
+static const char *const max_file[2] = {
+	"restrack.heap.max", "restrack.files.max",
+};
+
 /* ------------------------------------------------------------------ */
 /* shared between the conductor and every process (MAP_SHARED: not heap) */
 
@@ -107,13 +114,13 @@ enum { PH_RUN, PH_PARK, PH_EXIT, PH_STEADY };
 enum stat_id {
 	S_OPS, S_SYS, S_SYS_OK, S_ENOMEM, S_EMFILE, S_CGW, S_CGW_OK, S_MKDIR,
 	S_RMDIR, S_MOVE, S_TOGGLE, S_FORK, S_EXEC, S_THREAD, S_REUSE,
-	S_KILLED, NR_STATS
+	S_KILLED, S_ROOM, NR_STATS
 };
 
 static const char *const stat_names[NR_STATS] = {
 	"ops", "syscalls", "syscalls ok", "ENOMEM", "EMFILE", "limit writes",
 	"limit writes ok", "mkdir", "rmdir", "moves", "toggles", "forks",
-	"execs", "threads", "pid reuses", "SIGKILLed",
+	"execs", "threads", "pid reuses", "SIGKILLed", "rooms made",
 };
 
 struct ctl {
@@ -466,6 +473,59 @@ static pid_t pick_cg_pid(void)
 		return 0;
 	pid = pids[rnd(0, (n < 32 ? n : 32) - 1)];
 	return protected_pid(pid) ? 0 : pid;
+}
+
+static long vmdata_bytes(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	long kb;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (file_read(path, NULL, buf, sizeof(buf)) < 0)
+		return 0;	/* gone: nothing left */
+	p = strstr(buf, "\nVmData:");
+	if (!p || sscanf(p + 8, "%ld", &kb) != 1)
+		return 0;
+	return kb * 1024;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (file_read(path, NULL, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "\nPPid:");
+	if (!p || sscanf(p + 6, "%d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/* Entries of /proc/PID/fd, with getdents64(): no malloc (for the heads). */
+static long fd_count(pid_t pid)
+{
+	char path[64], buf[4096];
+	long count = 0;
+	int fd, n, off;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+
+			off += d->d_reclen;
+			if (d->d_name[0] != '.')
+				count++;
+		}
+	}
+	close(fd);
+	/* not the one that listed them */
+	return pid == getpid() ? count - 1 : count;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1316,11 +1376,18 @@ static void op_toggle(void)
 
 static void light_ops(int n);
 
-static void child_start(void)
+/*
+ * A child dies with its parent; one whose parent died before the prctl()
+ * leaves at once.  Such an orphan would go on with operations no worker
+ * waits for, a move or a registration in the steady phase among them.
+ */
+static void child_start(pid_t parent)
 {
 	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
 	depth++;
 	for (i = 0; i < MAX_SLEEPERS; i++)
 		sleepers[i] = 0;
@@ -1335,8 +1402,8 @@ static void op_fork(void)
 {
 	int slot = -1, i, how = rnd(0, 9);
 	volatile int *asleep;
+	pid_t pid, parent = getpid();
 	long deadline;
-	pid_t pid;
 
 	for (i = 0; i < MAX_SLEEPERS; i++)
 		if (!sleepers[i])
@@ -1358,7 +1425,7 @@ static void op_fork(void)
 	}
 	stat_add(S_FORK);
 	if (pid == 0) {
-		child_start();
+		child_start(parent);
 		light_ops(rnd(0, 12));
 		if (how < 3) {		/* a sleeper: holds its charges */
 			*asleep = 1;
@@ -1592,13 +1659,19 @@ static void worker_exit(void)
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed)
+/*
+ * @head_pid: its parent.  A worker whose head died before the prctl()
+ * leaves: the conductor has respawned the slot, and two workers of one
+ * slot would answer its barriers for each other.
+ */
+static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed,
+						   pid_t head_pid)
 {
 	int seq;
 
 	worker_id = w;
 	rng = wseed;
-	head = getppid();
+	head = head_pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != head)
 		_exit(0);
@@ -1631,28 +1704,124 @@ static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed)
 	}
 }
 
+/*
+ * Room a new worker needs at every level above it: its head's copy for
+ * the fork, and room to run a while.  A head placed without it starves its
+ * worker: "deny" refuses the fork, "kill" kills the head at the fork or
+ * the worker at its first charge, and the conductor respawns it into the
+ * same trap every 20 ms (issue 28: a whole run with no worker at a
+ * barrier, killed ones rising by 1,700 a round, no operation done).
+ */
+#define ROOM_HEAP	(4L << 20)
+#define ROOM_FILES	32
+
+/*
+ * @cg and each ancestor up to the root leave @need of each resource
+ * (heap bytes, descriptors); a level with the controller off has no limit.
+ */
+static bool has_room(const char *cg, const long need[2])
+{
+	char path[CG_LEN], *slash;
+	long cur, max;
+	int r;
+
+	snprintf(path, sizeof(path), "%s", cg);
+	while (strlen(path) > strlen(CGROOT)) {
+		for (r = 0; r < 2; r++) {
+			cur = file_long(path, cur_file[r]);
+			max = file_long(path, max_file[r]);
+			if (cur >= 0 && max >= 0 && max != LONG_MAX &&
+			    max - cur < need[r])
+				return false;
+		}
+		slash = strrchr(path, '/');
+		*slash = '\0';
+	}
+	return true;
+}
+
+/* Raise the limits of @cg and its ancestors that leave less than @need. */
+static void make_room(const char *cg, const long need[2])
+{
+	char path[CG_LEN], *slash;
+	long cur, max;
+	int r;
+
+	snprintf(path, sizeof(path), "%s", cg);
+	while (strlen(path) > strlen(CGROOT)) {
+		for (r = 0; r < 2; r++) {
+			cur = file_long(path, cur_file[r]);
+			max = file_long(path, max_file[r]);
+			if (cur >= 0 && max >= 0 && max != LONG_MAX &&
+			    max - cur < need[r])
+				file_write_str(path, max_file[r], "max");
+		}
+		slash = strrchr(path, '/');
+		*slash = '\0';
+	}
+}
+
+/*
+ * The head moves itself into a random cgroup of the fuzzed tree (not its
+ * root) that has room for a worker at every level: the first of 8 random
+ * picks that has, or else the last pick, whose limits it raises where they
+ * leave too little.  Its worker may then go anywhere, and into the traps
+ * (a tiny max under "kill"), as the operations take it; the kills go on,
+ * but each respawn gets a worker that runs.  Before the conductor reads
+ * the steady phase's ceilings (respawn_steady()), so a raised max is read.
+ */
+static void place_head(void)
+{
+	char own[CG_LEN];
+	const char *cg = NULL;
+	long need[2];
+	int i;
+
+	need[0] = 2 * vmdata_bytes(getpid()) + ROOM_HEAP;
+	need[1] = 2 * fd_count(getpid()) + ROOM_FILES;
+	refresh_cgs(true);
+	for (i = 0; i < 8; i++) {
+		cg = pick_fuzz_cg();
+		if (!strcmp(cg, FUZZ_ROOT))
+			continue;
+		/* a move is never refused at a limit, but EBUSY, ENOENT, ... */
+		if (has_room(cg, need) && !move_pid(cg, getpid()))
+			return;
+	}
+	stat_add(S_ROOM);
+	if (!cg || !strcmp(cg, FUZZ_ROOT))
+		cg = FUZZ_ROOT "/g0";
+	make_room(cg, need);
+	if (move_pid(cg, getpid())) {
+		make_room(FUZZ_ROOT "/g0", need);
+		move_pid(FUZZ_ROOT "/g0", getpid());
+	}
+	own_cg(own, sizeof(own));
+	make_room(own, need);
+}
+
 /* The head: the worker's parent, in a cgroup of the tree. */
 static void __attribute__((noreturn)) head_main(int w, uint64_t wseed,
 						 int gen)
 {
-	pid_t pid;
+	pid_t pid = -1, self = getpid();
 	int i, st;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != conductor)
 		_exit(0);
 	rng = wseed;
-	refresh_cgs(true);
 	for (i = 0; i < 4; i++) {
-		const char *cg = pick_fuzz_cg();
-
-		if (strcmp(cg, FUZZ_ROOT) && !move_pid(cg, getpid()))
+		place_head();
+		__atomic_store_n(&ctl->placed[w], gen, __ATOMIC_RELEASE);
+		pid = fork();
+		if (pid >= 0)
 			break;
+		/* refused at a limit taken meanwhile: elsewhere */
+		count_err(errno);
 	}
-	__atomic_store_n(&ctl->placed[w], gen, __ATOMIC_RELEASE);
-	pid = fork();
 	if (pid == 0)
-		worker_main(w, wseed ^ 0x5bd1e995);
+		worker_main(w, wseed ^ 0x5bd1e995, self);
 	if (pid < 0)
 		_exit(3);
 	waitpid(pid, &st, 0);
@@ -1711,38 +1880,6 @@ static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
-}
-
-static long vmdata_bytes(pid_t pid)
-{
-	char path[64], buf[4096], *p;
-	long kb;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (file_read(path, NULL, buf, sizeof(buf)) < 0)
-		return 0;	/* gone: nothing left */
-	p = strstr(buf, "\nVmData:");
-	if (!p || sscanf(p + 8, "%ld", &kb) != 1)
-		return 0;
-	return kb * 1024;
-}
-
-static long fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	long n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* The oracle: the processes of @cg's subtree (cgs[] from @i on). */
@@ -1908,13 +2045,6 @@ static char steady_cgs[MAX_CGS][CG_LEN];
 static long steady_ceil[MAX_CGS][2];
 static int nsteady;
 
-static const char *const cur_file[2] = {
-	"restrack.heap.current", "restrack.files.current",
-};
-static const char *const max_file[2] = {
-	"restrack.heap.max", "restrack.files.max",
-};
-
 static void record_ceilings(void);
 
 static int start_steady(void)
@@ -1980,6 +2110,43 @@ static void record_ceilings(void)
 	}
 }
 
+/* Where the usage of @cg is: its cgroups' limits, processes and VmData. */
+static void dump_subtree(const char *cg)
+{
+	size_t len = strlen(cg);
+	pid_t pids[16];
+	char pol[16];
+	int i, k, n;
+
+	refresh_cgs(true);
+	for (i = 0; i < ncgs; i++) {
+		if (strncmp(cgs[i], cg, len) ||
+		    (cgs[i][len] && cgs[i][len] != '/'))
+			continue;
+		n = cg_pids(cgs[i], pids, 16);
+		if (file_read(cgs[i], "restrack.policy", pol, sizeof(pol)) < 0)
+			strcpy(pol, "-");
+		pol[strcspn(pol, "\n")] = '\0';
+		diag("  %s: heap %ld of %ld, files %ld of %ld, policy %s%s",
+		     cgs[i], file_long(cgs[i], cur_file[0]),
+		     file_long(cgs[i], max_file[0]),
+		     file_long(cgs[i], cur_file[1]),
+		     file_long(cgs[i], max_file[1]),
+		     pol,
+		     n > 0 ? ", processes:" : "");
+		for (k = 0; k < n && k < 16; k++) {
+			char path[64], comm[64] = "";
+
+			snprintf(path, sizeof(path), "/proc/%d/comm", pids[k]);
+			file_read(path, NULL, comm, sizeof(comm));
+			comm[strcspn(comm, "\n")] = '\0';
+			diag("    %d %s (parent %d): VmData %ld, %ld fds",
+			     pids[k], comm, parent_of(pids[k]),
+			     vmdata_bytes(pids[k]), fd_count(pids[k]));
+		}
+	}
+}
+
 /*
  * At the barrier: no cgroup's usage above its steady ceiling.  Returns the
  * number over; *checked the number compared.
@@ -2003,6 +2170,7 @@ static int check_limits(int *checked)
 		diag("%s: heap.current %ld, files.current %ld: over max and over what they were when the steady phase began (heap %ld, files %ld)",
 		     steady_cgs[i], cur[0], cur[1], steady_ceil[i][0],
 		     steady_ceil[i][1]);
+		dump_subtree(steady_cgs[i]);
 	}
 	return over;
 }
