@@ -25,7 +25,14 @@
  * barrier (its children finished or asleep) and in every cgroup of the
  * fuzzed tree and of restrack/ restrack.heap.current must equal the sum of
  * VmData and restrack.files.current the sum of /proc/PID/fd entries of
- * the processes of its subtree, with peaks not below currents.  The answers
+ * the processes of its subtree, with peaks not below currents, and no
+ * cgroup's usage may be above the greater of its max and its usage when
+ * the round's steady last quarter began.  The round must also have done
+ * something: a worker at the barrier, at least half of the workers with
+ * MIN_WORKER_OPS operations in the round, and charges granted (so neither
+ * workers killed as they start nor a kernel that refuses every charge
+ * pass).  Over the run, the workers must have seen SIGKILLs and refusals
+ * and the tree's restrack.events count limit hits and kills.  The answers
  * of the system calls and of the limit files are checked where the
  * contract (DESIGN.md, restrack.rst) fixes them.  After the last round
  * everything is killed: every cgroup must return to exactly 0, no
@@ -86,6 +93,7 @@
 #define NOFILE		2048
 #define NMSG		24
 #define SETTLE_MS	5000	/* bound of every wait for the kernel */
+#define MIN_WORKER_OPS	20	/* a round's operations of a busy worker */
 
 static const char *const rt_files[] = {
 	"restrack.heap.current", "restrack.heap.max", "restrack.heap.peak",
@@ -114,13 +122,14 @@ enum { PH_RUN, PH_PARK, PH_EXIT, PH_STEADY };
 enum stat_id {
 	S_OPS, S_SYS, S_SYS_OK, S_ENOMEM, S_EMFILE, S_CGW, S_CGW_OK, S_MKDIR,
 	S_RMDIR, S_MOVE, S_TOGGLE, S_FORK, S_EXEC, S_THREAD, S_REUSE,
-	S_KILLED, S_ROOM, NR_STATS
+	S_KILLED, S_ROOM, S_GRANTED, NR_STATS
 };
 
 static const char *const stat_names[NR_STATS] = {
 	"ops", "syscalls", "syscalls ok", "ENOMEM", "EMFILE", "limit writes",
 	"limit writes ok", "mkdir", "rmdir", "moves", "toggles", "forks",
 	"execs", "threads", "pid reuses", "SIGKILLed", "rooms made",
+	"charges granted",
 };
 
 struct ctl {
@@ -130,6 +139,7 @@ struct ctl {
 	int steady[MAX_WORKERS];	/* the park_seq a worker is steady for */
 	int placed[MAX_WORKERS];	/* the generation whose head moved */
 	long stats[NR_STATS];
+	long wops[MAX_WORKERS];		/* ops of each worker's processes */
 	int violations;
 	char msg[NMSG][256];
 };
@@ -613,6 +623,8 @@ static void op_mmap(void)
 	}
 	if ((prot & PROT_WRITE) && len < (64L << 20))
 		((volatile char *)p)[len - 1] = 1;
+	if ((prot & PROT_WRITE) && (flags & MAP_PRIVATE))
+		stat_add(S_GRANTED);
 	add_map(p, len);
 }
 
@@ -670,6 +682,8 @@ static void op_mremap(void)
 		count_err(errno);
 		return;
 	}
+	if (len > m->len)
+		stat_add(S_GRANTED);
 	m->addr = p;
 	m->len = len;
 }
@@ -704,7 +718,7 @@ static void op_brk(void)
 		0, 1, 4096, ~0UL, ~0UL - 4095, 1UL << 47, 0xffff888000000000UL,
 	};
 	long room, top = 64L << 20;
-	char *want;
+	char *want, *old;
 
 	if (!brk_base)
 		return;
@@ -731,9 +745,12 @@ static void op_brk(void)
 	}
 	if (want > brk_base + top)
 		want = brk_base + (64L << 20);
+	old = brk_cur;
 	brk_cur = (char *)syscall(SYS_brk, want);
 	if (brk_cur < want)
 		count_err(ENOMEM);
+	else if (brk_cur > old)
+		stat_add(S_GRANTED);
 	if (brk_cur > brk_base)
 		((volatile char *)brk_cur)[-1] = 1;
 }
@@ -751,15 +768,18 @@ static void op_open(void)
 				count_err(errno);
 				break;
 			}
+			stat_add(S_GRANTED);
 			add_fd(fd);
 		}
 		return;
 	}
 	fd = open(chance(50) ? "/dev/null" : "/", O_RDONLY);
-	if (fd < 0)
+	if (fd < 0) {
 		count_err(errno);
-	else
-		add_fd(fd);
+		return;
+	}
+	stat_add(S_GRANTED);
+	add_fd(fd);
 }
 
 static void op_dup(void)
@@ -795,10 +815,12 @@ static void op_dup(void)
 		fd = dup2(old, old);
 		return;
 	}
-	if (fd < 0)
+	if (fd < 0) {
 		count_err(errno);
-	else
-		add_fd(fd);
+		return;
+	}
+	stat_add(S_GRANTED);
+	add_fd(fd);
 }
 
 static void op_close(void)
@@ -843,6 +865,7 @@ static void op_pair(void)
 			count_err(errno);
 			return;
 		}
+		stat_add(S_GRANTED);
 		add_fd(p[0]);
 		return;
 	}
@@ -850,6 +873,7 @@ static void op_pair(void)
 		count_err(errno);
 		return;
 	}
+	stat_add(S_GRANTED);
 	add_fd(p[0]);
 	add_fd(p[1]);
 }
@@ -1424,6 +1448,7 @@ static void op_fork(void)
 		return;
 	}
 	stat_add(S_FORK);
+	stat_add(S_GRANTED);
 	if (pid == 0) {
 		child_start(parent);
 		light_ops(rnd(0, 12));
@@ -1622,6 +1647,8 @@ static void random_op(bool light)
 	}
 	ops[i].fn();
 	stat_add(S_OPS);
+	if (worker_id >= 0)
+		__atomic_add_fetch(&ctl->wops[worker_id], 1, __ATOMIC_RELAXED);
 }
 
 static void light_ops(int n)
@@ -1955,6 +1982,22 @@ static int check_usage(bool want_zero, int *checked)
 	}
 }
 
+static long stat_get(enum stat_id id)
+{
+	return __atomic_load_n(&ctl->stats[id], __ATOMIC_RELAXED);
+}
+
+/* restrack.events of the fuzzed tree's root: all its cgroups' events. */
+static void tree_events(long ev[3])
+{
+	char buf[256];
+
+	ev[0] = ev[1] = ev[2] = -1;
+	if (file_read(FUZZ_ROOT, "restrack.events", buf, sizeof(buf)) > 0)
+		sscanf(buf, "heap.max %ld\nfiles.max %ld\nkill %ld", &ev[0],
+		       &ev[1], &ev[2]);
+}
+
 static void dump_stats(void)
 {
 	char line[1024];
@@ -2245,11 +2288,12 @@ static int remove_tree(void)
 static int run(void)
 {
 	long round_ms = duration_s * 1000L / nrounds, t0 = now_ms(), end;
-	int round, w, bad, checked, v, n, over, lchecked;
+	int round, w, bad, checked, v, n, over, lchecked, busy;
+	long ops0, granted0, wops0[MAX_WORKERS], ops, granted, ev[3];
 	bool steady;
-	char what[512];
+	char what[512], line[256];
 
-	printf("1..%d\n", nrounds + 3);
+	printf("1..%d\n", 2 * nrounds + 4);
 	diag("seed %lu, %d s, %d workers, %d rounds (rerun: restrack_fuzz -s %lu -d %d -w %d -r %d)",
 	     seed, duration_s, nworkers, nrounds, seed, duration_s, nworkers,
 	     nrounds);
@@ -2257,6 +2301,10 @@ static int run(void)
 
 	for (round = 1; round <= nrounds; round++) {
 		end = now_ms() + round_ms;
+		ops0 = stat_get(S_OPS);
+		granted0 = stat_get(S_GRANTED);
+		for (w = 0; w < nworkers; w++)
+			wops0[w] = __atomic_load_n(&ctl->wops[w], __ATOMIC_RELAXED);
 		/*
 		 * Half the cgroups lose their limits and the kill policy: a
 		 * cgroup left with policy kill and a tiny max kills every
@@ -2300,10 +2348,28 @@ static int run(void)
 			tap(false, "round %d: every worker stops", round);
 			continue;
 		}
-		for (n = 0, w = 0; w < nworkers; w++)
-			n += !!heads[w];
-		diag("round %d: %d of %d workers at the barrier, %d cgroups steady",
-		     round, n, nworkers, nsteady);
+		/*
+		 * What the round did: workers parked at the barrier (alive, so
+		 * not starved by a trap), operations and charges granted.  A
+		 * fuzzer whose workers all die as they start, or a kernel that
+		 * refuses every charge, passes the other checks vacuously.
+		 */
+		n = busy = 0;
+		line[0] = '\0';
+		for (w = 0; w < nworkers; w++) {
+			long d = __atomic_load_n(&ctl->wops[w], __ATOMIC_RELAXED) -
+				 wops0[w];
+
+			n += heads[w] && __atomic_load_n(&ctl->parked[w],
+					__ATOMIC_ACQUIRE) == ctl->park_seq;
+			busy += d >= MIN_WORKER_OPS;
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 "%s%ld", w ? " " : "", d);
+		}
+		ops = stat_get(S_OPS) - ops0;
+		granted = stat_get(S_GRANTED) - granted0;
+		diag("round %d: %d of %d workers at the barrier, ops by worker %s, %d cgroups steady",
+		     round, n, nworkers, line, nsteady);
 		bad = check_usage(false, &checked);
 		over = check_limits(&lchecked);
 		v = report_violations();
@@ -2311,6 +2377,10 @@ static int run(void)
 		tap(!bad && !v && checked && !over && lchecked,
 		    "round %d: usage equals VmData and /proc/PID/fd in %d cgroups (%d bad), within max or what it was when the steady phase began in %d (%d over), %d contract violations",
 		    round, checked, bad, lchecked, over, v);
+		tap(n >= 1 && busy >= (nworkers + 1) / 2 && ops > 0 &&
+		    granted > 0,
+		    "round %d: %d of %d workers at the barrier, %d of them did %d operations or more, %ld operations, %ld charges granted",
+		    round, n, nworkers, busy, MIN_WORKER_OPS, ops, granted);
 	}
 
 	__atomic_store_n(&ctl->phase, PH_EXIT, __ATOMIC_RELEASE);
@@ -2340,6 +2410,16 @@ static int run(void)
 	v = check_registrations(what, sizeof(what));
 	tap(!v, "no registration and no restrack/<pid> cgroup left%s%s",
 	    v ? ": " : "", what);
+	/*
+	 * Over the run, kills and refusals: the kill policy and the limits
+	 * were reached, seen by the workers and counted by the kernel.
+	 */
+	tree_events(ev);
+	tap(stat_get(S_KILLED) > 0 && stat_get(S_ENOMEM) + stat_get(S_EMFILE) > 0 &&
+	    ev[0] + ev[1] > 0 && ev[2] > 0,
+	    "the run reached the limits: %ld SIGKILLs, %ld ENOMEM, %ld EMFILE; the tree's restrack.events: heap.max %ld, files.max %ld, kill %ld",
+	    stat_get(S_KILLED), stat_get(S_ENOMEM), stat_get(S_EMFILE),
+	    ev[0], ev[1], ev[2]);
 	v = report_violations();
 	tap(!remove_tree() && !v &&
 	    __atomic_load_n(&ctl->stats[S_OPS], __ATOMIC_RELAXED) > 100,
