@@ -41,11 +41,23 @@
  * second; this waits up to 5 s).  Kernel reports (lockdep, KASAN, ...) are
  * caught by the harness on the console.
  *
- * The seed fixes each process's sequence of operations (a child's stream
- * comes from its parent's, not from its pid); the interleaving is the
- * scheduler's, and so is what a call returns, which the next operations
- * depend on.  Output is TAP; the seed and the command to rerun with
- * it come first.
+ * The seed fixes, for each worker slot and generation (the slot's n-th
+ * worker), where its head goes looking and the kind and the draws of its
+ * worker's n-th operation, each operation from a stream of its own (so a
+ * call that failed, and drew less, does not shift the next); a child's
+ * streams come from its parent's at the fork, not from its pid, and so do
+ * an exec'd child's and a thread's.  The conductor's draws of a round come
+ * from (seed, round).  What stays timing-dependent: the rounds and their
+ * steady quarter are wall-clock, so how many operations a worker runs in
+ * each and which of them fall in the steady quarter (where an operation
+ * not allowed is replaced by an allowed one) vary; a generation ends when
+ * its worker is killed, which depends on the others' usage and limits;
+ * the cgroup tree an operation picks from, the pids it finds, and what the
+ * kernel answers depend on the interleaving, and so does the state later
+ * operations act on (maps, descriptors, children).  At the end each
+ * slot's first generation shows its first FIRST_OPS operations (a letter
+ * per kind), the same in every run of the seed.  Output is TAP; the seed
+ * and the command to rerun with it come first.
  *
  * Usage: restrack_fuzz [-s SEED] [-d SECONDS] [-w WORKERS] [-r ROUNDS]
  */
@@ -94,6 +106,7 @@
 #define NMSG		24
 #define SETTLE_MS	5000	/* bound of every wait for the kernel */
 #define MIN_WORKER_OPS	20	/* a round's operations of a busy worker */
+#define FIRST_OPS	24	/* operations shown of each first worker */
 
 static const char *const rt_files[] = {
 	"restrack.heap.current", "restrack.heap.max", "restrack.heap.peak",
@@ -140,6 +153,7 @@ struct ctl {
 	int placed[MAX_WORKERS];	/* the generation whose head moved */
 	long stats[NR_STATS];
 	long wops[MAX_WORKERS];		/* ops of each worker's processes */
+	char first_ops[MAX_WORKERS][FIRST_OPS + 1]; /* of its generation 1 */
 	int violations;
 	char msg[NMSG][256];
 };
@@ -157,6 +171,9 @@ static long page_size;
 static int pid_max = 32768;
 
 static int worker_id = -1;	/* -1: the conductor, else the worker's */
+static int generation_no;	/* the worker's: 1 for the slot's first */
+static uint64_t op_base;	/* the process's operations' streams */
+static long op_index;		/* operations it ran */
 static int depth;		/* 0: the worker; >0: a child of it */
 static pid_t head;		/* the worker's parent */
 static uint64_t rng;
@@ -193,6 +210,28 @@ static uint64_t rnd_next(void)
 	rng ^= rng << 25;
 	rng ^= rng >> 27;
 	return rng * 2685821657736338717ULL;
+}
+
+/* splitmix64's finaliser: inputs a bit apart give unrelated outputs */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * The streams a seed fixes: a head's placement and a worker's operations
+ * by (seed, worker, generation), the conductor's by (seed, round); none
+ * depends on how many draws another made.
+ */
+enum { STREAM_HEAD, STREAM_WORKER, STREAM_ROUND };
+
+static uint64_t stream_seed(int what, int w, int n)
+{
+	return mix64(mix64(mix64(seed ^ mix64(what)) ^ (uint64_t)w) ^
+		     (uint64_t)n) | 1;
 }
 
 /* uniform in [lo, hi] */
@@ -1417,9 +1456,10 @@ static void child_start(pid_t parent)
 		sleepers[i] = 0;
 	for (i = 0; i < MAX_ZOMBIES; i++)
 		zombies[i] = 0;
-	/* its own stream, the same in every run of the seed: not the pid */
-	rng = rng * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
-	rnd_next();
+	/* its own streams, the same in every run of the seed: not the pid */
+	op_base = mix64(rng ^ 0x632be59bd9b4e019ULL);
+	op_index = 0;
+	rng = mix64(op_base) | 1;
 }
 
 static void op_fork(void)
@@ -1628,16 +1668,16 @@ static bool op_ok(size_t i, bool light, bool steady)
 	return (!light || ops[i].light) && (!steady || ops[i].steady);
 }
 
-static void random_op(bool light)
+/* The operation @u picks among those op_ok() for @light and @steady. */
+static size_t pick_op(uint64_t u, bool light, bool steady)
 {
-	bool steady = steady_phase();
-	int total = 0, r;
+	long total = 0, r;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		if (op_ok(i, light, steady))
 			total += ops[i].weight;
-	r = rnd(0, total - 1);
+	r = u % total;
 	for (i = 0; i < ARRAY_SIZE(ops); i++) {
 		if (!op_ok(i, light, steady))
 			continue;
@@ -1645,6 +1685,30 @@ static void random_op(bool light)
 		if (r < 0)
 			break;
 	}
+	return i;
+}
+
+/*
+ * The n-th operation of a process and all its draws come from a stream of
+ * its own, mix64(op_base, n): what earlier operations drew (which depends
+ * on what the kernel answered: a failed mmap has nothing to unmap) does
+ * not shift it.  Its kind is picked among all operations first, and only
+ * if that one is not allowed here (light, steady) among the allowed.
+ */
+static void random_op(bool light)
+{
+	bool steady = steady_phase();
+	uint64_t u;
+	size_t i;
+
+	op_index++;
+	rng = mix64(op_base ^ mix64(op_index)) | 1;
+	u = rnd_next();
+	i = pick_op(u, false, false);
+	if (!op_ok(i, light, steady))
+		i = pick_op(u >> 32, light, steady);
+	if (depth == 0 && generation_no == 1 && op_index <= FIRST_OPS)
+		ctl->first_ops[worker_id][op_index - 1] = 'a' + i;
 	ops[i].fn();
 	stat_add(S_OPS);
 	if (worker_id >= 0)
@@ -1692,12 +1756,15 @@ static void worker_exit(void)
  * slot would answer its barriers for each other.
  */
 static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed,
-						   pid_t head_pid)
+						   int gen, pid_t head_pid)
 {
 	int seq;
 
 	worker_id = w;
-	rng = wseed;
+	generation_no = gen;
+	op_base = wseed;
+	op_index = 0;
+	rng = mix64(op_base) | 1;
 	head = head_pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != head)
@@ -1724,7 +1791,8 @@ static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed,
 			/* no descendant runs an operation between two */
 			seq = __atomic_load_n(&ctl->park_seq, __ATOMIC_ACQUIRE);
 			__atomic_store_n(&ctl->steady[w], seq, __ATOMIC_RELEASE);
-		} else if (chance(1) && chance(20)) {
+		} else if (mix64(op_base ^ 0x5851f42d4c957f2dULL ^ op_index) %
+			   500 == 0) {
 			worker_exit();	/* an exit: the conductor respawns */
 		}
 		random_op(false);
@@ -1848,7 +1916,7 @@ static void __attribute__((noreturn)) head_main(int w, uint64_t wseed,
 		count_err(errno);
 	}
 	if (pid == 0)
-		worker_main(w, wseed ^ 0x5bd1e995, self);
+		worker_main(w, stream_seed(STREAM_WORKER, w, gen), gen, self);
 	if (pid < 0)
 		_exit(3);
 	waitpid(pid, &st, 0);
@@ -1870,7 +1938,8 @@ static int exec_child(const char *s, const char *c, const char *phase)
 		dummy.phase = PH_STEADY;
 	conductor = atoi(c);
 	page_size = sysconf(_SC_PAGESIZE);
-	rng = strtoull(s, NULL, 10) | 1;
+	op_base = mix64(strtoull(s, NULL, 10));
+	rng = mix64(op_base) | 1;
 	depth = 2;
 	brk_base = brk_cur = (char *)syscall(SYS_brk, 0);
 	light_ops(rnd(0, 10));
@@ -2042,14 +2111,14 @@ static void reap_children(void)
 
 static void spawn(int w)
 {
-	uint64_t wseed = seed * 1000003ULL + w * 7919ULL +
-			 generation[w]++ * 104729ULL + 1;
 	pid_t pid;
 
+	generation[w]++;
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		head_main(w, wseed, generation[w]);
+		head_main(w, stream_seed(STREAM_HEAD, w, generation[w]),
+			  generation[w]);
 	if (pid > 0)
 		heads[w] = pid;
 }
@@ -2301,6 +2370,7 @@ static int run(void)
 
 	for (round = 1; round <= nrounds; round++) {
 		end = now_ms() + round_ms;
+		rng = stream_seed(STREAM_ROUND, -1, round);
 		ops0 = stat_get(S_OPS);
 		granted0 = stat_get(S_GRANTED);
 		for (w = 0; w < nworkers; w++)
@@ -2426,6 +2496,10 @@ static int run(void)
 	    "the tree is removed, %ld ops done, %d late contract violations",
 	    __atomic_load_n(&ctl->stats[S_OPS], __ATOMIC_RELAXED), v);
 	dump_stats();
+	/* the same in every run of the seed, but where a phase began early */
+	for (w = 0; w < nworkers; w++)
+		diag("worker %d: %d generations; the first began with %s", w,
+		     generation[w], ctl->first_ops[w]);
 	diag("fuzz: %d passed, %d failed, %ld s; seed %lu", tap_n - tap_failed,
 	     tap_failed, (now_ms() - t0) / 1000, seed);
 	return tap_failed ? 1 : 0;
