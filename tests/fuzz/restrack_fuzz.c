@@ -1908,7 +1908,6 @@ static void __attribute__((noreturn)) head_main(int w, uint64_t wseed,
 	rng = wseed;
 	for (i = 0; i < 4; i++) {
 		place_head();
-		__atomic_store_n(&ctl->placed[w], gen, __ATOMIC_RELEASE);
 		pid = fork();
 		if (pid >= 0)
 			break;
@@ -1919,6 +1918,8 @@ static void __attribute__((noreturn)) head_main(int w, uint64_t wseed,
 		worker_main(w, stream_seed(STREAM_WORKER, w, gen), gen, self);
 	if (pid < 0)
 		_exit(3);
+	/* where it stays: after a placement again, not before */
+	__atomic_store_n(&ctl->placed[w], gen, __ATOMIC_RELEASE);
 	waitpid(pid, &st, 0);
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 		stat_add(S_KILLED);
@@ -2187,12 +2188,15 @@ static int start_steady(void)
  */
 static void respawn_steady(int w)
 {
-	long deadline = now_ms() + SETTLE_MS;
+	long deadline = now_ms() + 60000;
 
 	spawn(w);
-	while (heads[w] && now_ms() < deadline &&
-	       __atomic_load_n(&ctl->placed[w], __ATOMIC_ACQUIRE) !=
+	while (heads[w] && __atomic_load_n(&ctl->placed[w], __ATOMIC_ACQUIRE) !=
 	       generation[w]) {
+		if (now_ms() > deadline) {
+			diag("worker %d's head not placed within 60 s", w);
+			break;
+		}
 		reap_children();
 		msleep(1);
 	}
