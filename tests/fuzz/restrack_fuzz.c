@@ -145,6 +145,22 @@ static const char *const stat_names[NR_STATS] = {
 	"charges granted",
 };
 
+/*
+ * What moves charges or changes a limit (a write to cgroup.procs,
+ * cgroup.subtree_control, a max or the policy; register, deregister), by
+ * whom and when: printed for a cgroup found over its steady ceiling.
+ */
+#define NEV		256
+struct event {
+	long t;			/* ms since the conductor started */
+	pid_t pid, ppid;	/* who, and its parent then */
+	short w, gen;		/* its worker slot (-1: the conductor), gen. */
+	char ph0, ph1;		/* phase when its operation began, and now */
+	char depth;		/* 0 a worker, 1 its child, 2 an exec'd child */
+	int err;
+	char what[112];
+};
+
 struct ctl {
 	int phase;
 	int park_seq;
@@ -156,6 +172,10 @@ struct ctl {
 	char first_ops[MAX_WORKERS][FIRST_OPS + 1]; /* of its generation 1 */
 	int violations;
 	char msg[NMSG][256];
+	long t0;			/* the conductor's start, ms */
+	int nev;			/* events recorded, see note() */
+	struct event ev[NEV];
+	struct event last[MAX_WORKERS];	/* each worker slot's last one */
 };
 
 static struct ctl *ctl;
@@ -175,6 +195,8 @@ static int generation_no;	/* the worker's: 1 for the slot's first */
 static uint64_t op_base;	/* the process's operations' streams */
 static long op_index;		/* operations it ran */
 static int depth;		/* 0: the worker; >0: a child of it */
+static int op_phase;		/* the phase the running operation began in */
+static int head_of = -1;	/* a head: its worker's slot */
 static pid_t head;		/* the worker's parent */
 static uint64_t rng;
 
@@ -270,6 +292,31 @@ static void msleep(int ms)
 	nanosleep(&ts, NULL);
 }
 
+static const char phase_char[] = "RPXS";
+
+/* Record an event (see struct event).  No malloc here. */
+static void __attribute__((format(printf, 2, 3))) note(int err, const char *fmt, ...)
+{
+	int n = __atomic_fetch_add(&ctl->nev, 1, __ATOMIC_RELAXED);
+	struct event *e = &ctl->ev[n % NEV];
+	va_list ap;
+
+	e->t = now_ms() - ctl->t0;
+	e->pid = getpid();
+	e->ppid = getppid();
+	e->w = worker_id >= 0 ? worker_id : head_of >= 0 ? 100 + head_of : -1;
+	e->gen = generation_no;
+	e->depth = depth;
+	e->ph0 = phase_char[op_phase & 3];
+	e->ph1 = phase_char[__atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE) & 3];
+	e->err = err;
+	va_start(ap, fmt);
+	vsnprintf(e->what, sizeof(e->what), fmt, ap);
+	va_end(ap);
+	if (worker_id >= 0 && worker_id < MAX_WORKERS)
+		ctl->last[worker_id] = *e;
+}
+
 /* A broken promise of the kernel: fails the round.  No malloc here. */
 static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...)
 {
@@ -312,6 +359,11 @@ static int file_write(const char *dir, const char *file, const void *buf,
 	if (n < 0)
 		err = errno;
 	close(fd);
+	if (!strcmp(file, "cgroup.procs") ||
+	    !strcmp(file, "cgroup.subtree_control") ||
+	    strstr(file, ".max") || strstr(file, ".policy"))
+		note(err, "%s/%s <- %.*s", dir + sizeof(CGROOT), file,
+		     (int)(len < 24 ? len : 24), (const char *)buf);
 	return err;
 }
 
@@ -1015,10 +1067,18 @@ static const char *const sys_names[] = {
 
 static long call(int nr, pid_t pid, void *ptr, long hq, long fq)
 {
+	long ret;
+
 	switch (nr) {
-	case 0: return restrack_register(pid);
+	case 0:
+		ret = restrack_register(pid);
+		note(ret ? errno : 0, "register(%d) = %ld", pid, ret);
+		return ret;
 	case 1: return restrack_fetch(ptr, pid);
-	case 2: return restrack_deregister(pid);
+	case 2:
+		ret = restrack_deregister(pid);
+		note(ret ? errno : 0, "deregister(%d) = %ld", pid, ret);
+		return ret;
 	case 3: return restrack_resource_cap(pid, hq, fq);
 	default: return restrack_resource_reset(pid);
 	}
@@ -1151,6 +1211,7 @@ static void op_reuse(void)
 			pause();
 	}
 	ret = restrack_register(x);
+	note(ret ? errno : 0, "reuse: register(%d) = %ld", x, ret);
 	kill(x, SIGKILL);
 	waitpid(x, NULL, 0);
 	if (ret)
@@ -1179,16 +1240,20 @@ static void op_reuse(void)
 			  y, ret, ret ? err : 0);
 	ret = restrack_deregister(y);
 	err = errno;
+	note(ret ? err : 0, "reuse: deregister(%d) = %ld", y, ret);
 	if ((ret == 0 || err != ESRCH) && !in_reg_cg(y))
 		violation("pid %d reused: deregister() %ld errno %d, expected ESRCH",
 			  y, ret, ret ? err : 0);
 	ret = restrack_register(y);
 	err = errno;
+	note(ret ? err : 0, "reuse: register(%d) = %ld", y, ret);
 	if (ret && !(err == EBUSY || err == ENFILE) && !in_reg_cg(y))
 		violation("pid %d reused: register() %ld errno %d, expected 0",
 			  y, ret, err);
-	if (!ret && chance(50))
-		restrack_deregister(y);
+	if (!ret && chance(50)) {
+		ret = restrack_deregister(y);
+		note(ret ? errno : 0, "reuse: deregister(%d) = %ld", y, ret);
+	}
 	kill(y, SIGKILL);
 	waitpid(y, NULL, 0);
 	reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = y;
@@ -1702,6 +1767,7 @@ static void random_op(bool light)
 	size_t i;
 
 	op_index++;
+	op_phase = __atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE);
 	rng = mix64(op_base ^ mix64(op_index)) | 1;
 	u = rnd_next();
 	i = pick_op(u, false, false);
@@ -1905,6 +1971,9 @@ static void __attribute__((noreturn)) head_main(int w, uint64_t wseed,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != conductor)
 		_exit(0);
+	head_of = w;
+	generation_no = gen;
+	op_phase = __atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE);
 	rng = wseed;
 	for (i = 0; i < 4; i++) {
 		place_head();
@@ -2157,6 +2226,9 @@ static int park_all(void)
 static char steady_cgs[MAX_CGS][CG_LEN];
 static long steady_ceil[MAX_CGS][2];
 static int nsteady;
+static long steady_t, ceil_t;	/* ms: PH_STEADY set, ceilings last read */
+static int steady_ev;		/* events recorded when PH_STEADY was set */
+static int ceil_ev;		/* and when the ceilings were last read */
 
 static void record_ceilings(void);
 
@@ -2166,6 +2238,8 @@ static int start_steady(void)
 	int seq = __atomic_add_fetch(&ctl->park_seq, 1, __ATOMIC_ACQ_REL);
 	int w;
 
+	steady_t = now_ms() - ctl->t0;
+	steady_ev = __atomic_load_n(&ctl->nev, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&ctl->phase, PH_STEADY, __ATOMIC_RELEASE);
 	for (w = 0; w < nworkers; w++) {
 		while (heads[w] &&
@@ -2207,7 +2281,9 @@ static void record_ceilings(void)
 {
 	int i, r;
 
+	ceil_ev = __atomic_load_n(&ctl->nev, __ATOMIC_ACQUIRE);
 	refresh_cgs(true);
+	ceil_t = now_ms() - ctl->t0;
 	nsteady = 0;
 	for (i = 0; i < ncgs; i++) {
 		long v[2][2];
@@ -2226,12 +2302,82 @@ static void record_ceilings(void)
 	}
 }
 
+static void print_event(const char *tag, const struct event *e)
+{
+	diag("  %s%6ld ms pid %d (parent %d) w %d gen %d depth %d phase %c->%c err %d: %s",
+	     tag, e->t, e->pid, e->ppid, e->w, e->gen, e->depth, e->ph0,
+	     e->ph1, e->err, e->what);
+}
+
+/*
+ * The events of the steady phase (none but a respawned head's placement
+ * is expected), the last ones before it, and each slot's last.
+ */
+static void dump_events(void)
+{
+	int n = __atomic_load_n(&ctl->nev, __ATOMIC_ACQUIRE), i, w;
+
+	diag("  conductor %d; steady phase set at %ld ms, ceilings last read at %ld ms (event %d), barrier at %ld ms; events %d-%d in it:",
+	     conductor, steady_t, ceil_t, ceil_ev, now_ms() - ctl->t0,
+	     steady_ev, n);
+	for (i = steady_ev - 6 > 0 ? steady_ev - 6 : 0; i < n; i++) {
+		if (n - i > NEV)
+			continue;
+		if (i - steady_ev > 60) {
+			diag("  ... %d more", n - i);
+			break;
+		}
+		print_event(i < steady_ev ? "before " : "", &ctl->ev[i % NEV]);
+	}
+	for (w = 0; w < nworkers; w++)
+		if (ctl->last[w].t)
+			print_event("last of slot: ", &ctl->last[w]);
+}
+
+/*
+ * The events recorded since the ceilings were last read: none is expected
+ * (a respawned head's placement comes before a reading).
+ */
+static void steady_events(int round)
+{
+	int n = __atomic_load_n(&ctl->nev, __ATOMIC_ACQUIRE), i, k = 0;
+
+	if (!steady_t)
+		return;
+	for (i = ceil_ev; i < n; i++) {
+		const struct event *e = &ctl->ev[i % NEV];
+
+		if (n - i > NEV)
+			continue;
+		if (!k++)
+			diag("round %d: events after the steady ceilings were read (at %ld ms):",
+			     round, ceil_t);
+		print_event("", e);
+	}
+}
+
+/* /proc/@pid/@file's first line with @key (or the first line) into @buf. */
+static void proc_line(pid_t pid, const char *file, const char *key,
+		      char *buf, size_t size)
+{
+	char path[64], all[4096], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	buf[0] = '\0';
+	if (file_read(path, NULL, all, sizeof(all)) <= 0)
+		return;
+	p = key ? strstr(all, key) : all;
+	if (!p)
+		return;
+	snprintf(buf, size, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
 /* Where the usage of @cg is: its cgroups' limits, processes and VmData. */
 static void dump_subtree(const char *cg)
 {
 	size_t len = strlen(cg);
 	pid_t pids[16];
-	char pol[16];
+	char pol[16], ev[128], sc[64];
 	int i, k, n;
 
 	refresh_cgs(true);
@@ -2243,21 +2389,35 @@ static void dump_subtree(const char *cg)
 		if (file_read(cgs[i], "restrack.policy", pol, sizeof(pol)) < 0)
 			strcpy(pol, "-");
 		pol[strcspn(pol, "\n")] = '\0';
-		diag("  %s: heap %ld of %ld, files %ld of %ld, policy %s%s",
+		if (file_read(cgs[i], "restrack.events", ev, sizeof(ev)) < 0)
+			strcpy(ev, "-");
+		for (k = 0; ev[k]; k++)
+			if (ev[k] == '\n')
+				ev[k] = ev[k + 1] ? ',' : '\0';
+		if (file_read(cgs[i], "cgroup.subtree_control", sc,
+			      sizeof(sc)) < 0)
+			strcpy(sc, "-");
+		sc[strcspn(sc, "\n")] = '\0';
+		diag("  %s: heap %ld of %ld (peak %ld), files %ld of %ld (peak %ld), policy %s, events %s, subtree_control \"%s\"%s",
 		     cgs[i], file_long(cgs[i], cur_file[0]),
 		     file_long(cgs[i], max_file[0]),
+		     file_long(cgs[i], "restrack.heap.peak"),
 		     file_long(cgs[i], cur_file[1]),
 		     file_long(cgs[i], max_file[1]),
-		     pol,
+		     file_long(cgs[i], "restrack.files.peak"),
+		     pol, ev, sc,
 		     n > 0 ? ", processes:" : "");
 		for (k = 0; k < n && k < 16; k++) {
-			char path[64], comm[64] = "";
+			char comm[64], cgl[CG_LEN], pcg[CG_LEN], state[64];
+			pid_t pp = parent_of(pids[k]);
 
-			snprintf(path, sizeof(path), "/proc/%d/comm", pids[k]);
-			file_read(path, NULL, comm, sizeof(comm));
-			comm[strcspn(comm, "\n")] = '\0';
-			diag("    %d %s (parent %d): VmData %ld, %ld fds",
-			     pids[k], comm, parent_of(pids[k]),
+			proc_line(pids[k], "comm", NULL, comm, sizeof(comm));
+			proc_line(pids[k], "cgroup", NULL, cgl, sizeof(cgl));
+			proc_line(pids[k], "status", "State:", state,
+				  sizeof(state));
+			proc_line(pp, "cgroup", NULL, pcg, sizeof(pcg));
+			diag("    %d %s (%s, %s; parent %d in %s): VmData %ld, %ld fds",
+			     pids[k], comm, state, cgl, pp, pcg,
 			     vmdata_bytes(pids[k]), fd_count(pids[k]));
 		}
 	}
@@ -2288,6 +2448,8 @@ static int check_limits(int *checked)
 		     steady_ceil[i][1]);
 		dump_subtree(steady_cgs[i]);
 	}
+	if (over)
+		dump_events();
 	return over;
 }
 
@@ -2400,6 +2562,7 @@ static int run(void)
 		__atomic_store_n(&ctl->phase, PH_RUN, __ATOMIC_RELEASE);
 		steady = false;
 		nsteady = 0;
+		steady_t = 0;
 		while (now_ms() < end) {
 			reap_children();
 			/* the last quarter: steady */
@@ -2444,6 +2607,7 @@ static int run(void)
 		granted = stat_get(S_GRANTED) - granted0;
 		diag("round %d: %d of %d workers at the barrier, ops by worker %s, %d cgroups steady",
 		     round, n, nworkers, line, nsteady);
+		steady_events(round);
 		bad = check_usage(false, &checked);
 		over = check_limits(&lchecked);
 		v = report_violations();
@@ -2577,6 +2741,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(ctl, 0, sizeof(*ctl));
+	ctl->t0 = now_ms();
 	rng = seed | 1;
 	ret = setup();
 	if (ret)
