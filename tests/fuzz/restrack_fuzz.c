@@ -2227,10 +2227,62 @@ static char steady_cgs[MAX_CGS][CG_LEN];
 static long steady_ceil[MAX_CGS][2];
 static int nsteady;
 static long steady_t, ceil_t;	/* ms: PH_STEADY set, ceilings last read */
+static int stragglers;		/* reap_stragglers()'s in the round */
 static int steady_ev;		/* events recorded when PH_STEADY was set */
 static int ceil_ev;		/* and when the ceilings were last read */
 
 static void record_ceilings(void);
+
+static bool is_head(pid_t pid)
+{
+	int w;
+
+	for (w = 0; w < nworkers; w++)
+		if (heads[w] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * What is left of a slot's earlier generations: its worker once its head
+ * was reaped, that worker's children, their exec()s.  They die of
+ * PR_SET_PDEATHSIG (an unprivileged child lost it at setresuid(), a pid
+ * reuse's child may have set it too late), but SIGKILL waits for the
+ * system call in progress, and that may be an operation of the run phase:
+ * a move, toggle, limit write or registration.  The conductor stops
+ * waiting for a slot when it reaps the head, so such a straggler could
+ * move charges after the steady ceilings were read.  The conductor is
+ * their subreaper: kill every child of it but the live heads and reap it,
+ * its system call finished and its children the conductor's, until none
+ * is left.  Returns how many.
+ */
+static int reap_stragglers(void)
+{
+	long deadline = now_ms() + 60000;
+	int total = 0, found, st;
+	struct dirent *de;
+	pid_t pid;
+	DIR *d;
+
+	do {
+		found = 0;
+		d = opendir("/proc");
+		if (!d)
+			return total;
+		while ((de = readdir(d))) {
+			pid = atoi(de->d_name);
+			if (pid <= 0 || pid == conductor || is_head(pid) ||
+			    parent_of(pid) != conductor)
+				continue;
+			kill(pid, SIGKILL);
+			if (waitpid(pid, &st, 0) == pid)
+				found++;
+		}
+		closedir(d);
+		total += found;
+	} while (found && now_ms() < deadline);
+	return total;
+}
 
 static int start_steady(void)
 {
@@ -2252,6 +2304,7 @@ static int start_steady(void)
 			msleep(5);
 		}
 	}
+	stragglers += reap_stragglers();
 	record_ceilings();
 	return 0;
 }
@@ -2274,6 +2327,7 @@ static void respawn_steady(int w)
 		reap_children();
 		msleep(1);
 	}
+	stragglers += reap_stragglers();
 	record_ceilings();
 }
 
@@ -2563,6 +2617,7 @@ static int run(void)
 		steady = false;
 		nsteady = 0;
 		steady_t = 0;
+		stragglers = 0;
 		while (now_ms() < end) {
 			reap_children();
 			/* the last quarter: steady */
@@ -2605,8 +2660,8 @@ static int run(void)
 		}
 		ops = stat_get(S_OPS) - ops0;
 		granted = stat_get(S_GRANTED) - granted0;
-		diag("round %d: %d of %d workers at the barrier, ops by worker %s, %d cgroups steady",
-		     round, n, nworkers, line, nsteady);
+		diag("round %d: %d of %d workers at the barrier, ops by worker %s, %d cgroups steady, %d stragglers killed",
+		     round, n, nworkers, line, nsteady, stragglers);
 		steady_events(round);
 		bad = check_usage(false, &checked);
 		over = check_limits(&lchecked);
