@@ -267,9 +267,20 @@ static bool chance(int percent)
 	return rnd(0, 99) < percent;
 }
 
+/*
+ * Only steady operations: in PH_STEADY, and in PH_PARK, which follows it.
+ * A worker stops at the barrier between two operations, and one of them
+ * may be a fork() whose child is still running its operations when the
+ * conductor sets PH_PARK: with only PH_STEADY steady, that child went on
+ * with moves, toggles, limit writes and registrations until its parent
+ * stopped, after the steady ceilings were read and before the barrier's
+ * check (issue 28: a child's deregister() began in PH_PARK).
+ */
 static bool steady_phase(void)
 {
-	return __atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE) == PH_STEADY;
+	int ph = __atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE);
+
+	return ph == PH_STEADY || ph == PH_PARK;
 }
 
 static void stat_add(enum stat_id id)
