@@ -107,6 +107,7 @@
 #define SETTLE_MS	5000	/* bound of every wait for the kernel */
 #define MIN_WORKER_OPS	20	/* a round's operations of a busy worker */
 #define FIRST_OPS	24	/* operations shown of each first worker */
+#define REG_BUCKETS	1024	/* of register() calls in flight, by pid */
 
 static const char *const rt_files[] = {
 	"restrack.heap.current", "restrack.heap.max", "restrack.heap.peak",
@@ -135,14 +136,14 @@ enum { PH_RUN, PH_PARK, PH_EXIT, PH_STEADY };
 enum stat_id {
 	S_OPS, S_SYS, S_SYS_OK, S_ENOMEM, S_EMFILE, S_CGW, S_CGW_OK, S_MKDIR,
 	S_RMDIR, S_MOVE, S_TOGGLE, S_FORK, S_EXEC, S_THREAD, S_REUSE,
-	S_KILLED, S_ROOM, S_GRANTED, NR_STATS
+	S_KILLED, S_ROOM, S_GRANTED, S_RACED, NR_STATS
 };
 
 static const char *const stat_names[NR_STATS] = {
 	"ops", "syscalls", "syscalls ok", "ENOMEM", "EMFILE", "limit writes",
 	"limit writes ok", "mkdir", "rmdir", "moves", "toggles", "forks",
 	"execs", "threads", "pid reuses", "SIGKILLed", "rooms made",
-	"charges granted",
+	"charges granted", "reuse answers excused",
 };
 
 /*
@@ -176,6 +177,8 @@ struct ctl {
 	int nev;			/* events recorded, see note() */
 	struct event ev[NEV];
 	struct event last[MAX_WORKERS];	/* each worker slot's last one */
+	/* register() calls on a pid of each bucket, see reg_call() */
+	long reg_started[REG_BUCKETS], reg_finished[REG_BUCKETS];
 };
 
 static struct ctl *ctl;
@@ -195,6 +198,7 @@ static int generation_no;	/* the worker's: 1 for the slot's first */
 static uint64_t op_base;	/* the process's operations' streams */
 static long op_index;		/* operations it ran */
 static int depth;		/* 0: the worker; >0: a child of it */
+static bool execd;		/* an exec'd child: its ctl is not shared */
 static int op_phase;		/* the phase the running operation began in */
 static int head_of = -1;	/* a head: its worker's slot */
 static pid_t head;		/* the worker's parent */
@@ -550,15 +554,6 @@ static void own_cg(char *buf, size_t size)
 	}
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(buf, size, "%s%s", CGROOT, line + 3);
-}
-
-static bool in_reg_cg(pid_t pid)
-{
-	char path[64], line[CG_LEN];
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	return file_read(path, NULL, line, sizeof(line)) > 0 &&
-	       !strncmp(line, "0::/restrack/", 13);
 }
 
 static int move_pid(const char *cg, pid_t pid)
@@ -1072,6 +1067,26 @@ static void *pick_ptr(enum ptr_kind *kind)
 	}
 }
 
+/*
+ * register(@pid), counted in @pid's bucket before and after the call: a
+ * registration of a pid by anyone (but an exec'd child, see op_sys())
+ * happens within a call counted there.  op_reuse() uses it to tell
+ * whether another process may have registered its reused pid.
+ */
+static long reg_call(pid_t pid)
+{
+	int b = pid > 0 ? pid % REG_BUCKETS : 0;
+	long ret;
+	int err;
+
+	__atomic_add_fetch(&ctl->reg_started[b], 1, __ATOMIC_SEQ_CST);
+	ret = restrack_register(pid);
+	err = errno;
+	__atomic_add_fetch(&ctl->reg_finished[b], 1, __ATOMIC_SEQ_CST);
+	errno = err;
+	return ret;
+}
+
 static const char *const sys_names[] = {
 	"register", "fetch", "deregister", "resource_cap", "resource_reset",
 };
@@ -1082,7 +1097,7 @@ static long call(int nr, pid_t pid, void *ptr, long hq, long fq)
 
 	switch (nr) {
 	case 0:
-		ret = restrack_register(pid);
+		ret = reg_call(pid);
 		note(ret ? errno : 0, "register(%d) = %ld", pid, ret);
 		return ret;
 	case 1: return restrack_fetch(ptr, pid);
@@ -1142,6 +1157,15 @@ static void op_sys(bool unpriv)
 	long hq = pick_quota(), fq = pick_quota(), ret;
 	void *ptr = nr == 1 ? pick_ptr(&pk) : NULL;
 
+	/*
+	 * An exec'd child's reg_call()s are not counted where the others
+	 * see them: it registers no other process of the tree, so none of
+	 * op_reuse()'s reused pids.
+	 */
+	if (nr == 0 && execd && kind == P_CG) {
+		kind = P_SELF;
+		pid = getpid();
+	}
 	good_res.pid = -1;
 	ret = call(nr, pid, ptr, hq, fq);
 	stat_add(S_SYS);
@@ -1202,14 +1226,38 @@ static bool listed_in_status(pid_t pid)
 }
 
 /*
+ * Whether a process other than this one may have registered @pid since
+ * @done, reg_finished[] of its bucket read before @pid existed: whether a
+ * register() of that bucket that had not finished then has started since
+ * (calls of this one after @done: @own).  Every call that started before
+ * now finished before @pid existed only if as many started by now as had
+ * finished then.
+ */
+static bool reg_raced(pid_t pid, long done, int own)
+{
+	if (__atomic_load_n(&ctl->reg_started[pid % REG_BUCKETS],
+			    __ATOMIC_SEQ_CST) - own == done)
+		return false;
+	stat_add(S_RACED);
+	return true;
+}
+
+/*
  * A registered process exits and a new one takes its number at once: it is
- * not registered, its number can be registered afresh.
+ * not registered, its number can be registered afresh.  Another worker may
+ * register the new process meanwhile (it finds it in a cgroup or reuses an
+ * old pid of its own): an answer of a registered process is excused only
+ * if a register() of its pid may have overlapped (reg_raced()).  Whether it
+ * is still registered when looked at says nothing: a deregister() that
+ * found it registered has just ended that (issue 28, 6.12 x86_64 seed 12:
+ * another worker's register() of the reused pid, then this deregister()
+ * answered 0 and moved it out).
  */
 static void op_reuse(void)
 {
 	pid_t x, y;
-	long ret;
-	int err;
+	long ret, done;
+	int err, own = 0;
 
 	x = fork();
 	if (x < 0) {
@@ -1221,12 +1269,15 @@ static void op_reuse(void)
 		for (;;)
 			pause();
 	}
-	ret = restrack_register(x);
+	ret = reg_call(x);
 	note(ret ? errno : 0, "reuse: register(%d) = %ld", x, ret);
 	kill(x, SIGKILL);
 	waitpid(x, NULL, 0);
 	if (ret)
 		return;
+	/* before y exists: a register() finished by then cannot be y's */
+	done = __atomic_load_n(&ctl->reg_finished[x % REG_BUCKETS],
+			       __ATOMIC_SEQ_CST);
 	y = clone3_tid(x);
 	if (y < 0)
 		return;		/* taken meanwhile, or no clone3 */
@@ -1236,29 +1287,29 @@ static void op_reuse(void)
 			pause();
 	}
 	stat_add(S_REUSE);
-	/* Another worker may have registered y by chance: then excused. */
-	if (listed_in_status(y) && !in_reg_cg(y))
+	if (listed_in_status(y) && !reg_raced(y, done, own))
 		violation("pid %d reused: listed in /proc/tracker_status", y);
 	ret = restrack_fetch(&good_res, y);
 	err = errno;
-	if ((ret == 0 || err != EINVAL) && !in_reg_cg(y))
+	if ((ret == 0 || err != EINVAL) && !reg_raced(y, done, own))
 		violation("pid %d reused: fetch() %ld errno %d, expected EINVAL",
 			  y, ret, ret ? err : 0);
 	ret = restrack_resource_cap(y, 1, 1);
 	err = errno;
-	if ((ret == 0 || err != EINVAL) && !in_reg_cg(y))
+	if ((ret == 0 || err != EINVAL) && !reg_raced(y, done, own))
 		violation("pid %d reused: resource_cap() %ld errno %d, expected EINVAL",
 			  y, ret, ret ? err : 0);
 	ret = restrack_deregister(y);
 	err = errno;
 	note(ret ? err : 0, "reuse: deregister(%d) = %ld", y, ret);
-	if ((ret == 0 || err != ESRCH) && !in_reg_cg(y))
-		violation("pid %d reused: deregister() %ld errno %d, expected ESRCH",
+	if ((ret == 0 || err != ESRCH) && !reg_raced(y, done, own))
+		violation("pid %d reused: deregister() %ld errno %d, expected ESRCH (no register() of it since it exists)",
 			  y, ret, ret ? err : 0);
-	ret = restrack_register(y);
+	ret = reg_call(y);
 	err = errno;
+	own++;
 	note(ret ? err : 0, "reuse: register(%d) = %ld", y, ret);
-	if (ret && !(err == EBUSY || err == ENFILE) && !in_reg_cg(y))
+	if (ret && !(err == EBUSY || err == ENFILE) && !reg_raced(y, done, own))
 		violation("pid %d reused: register() %ld errno %d, expected 0",
 			  y, ret, err);
 	if (!ret && chance(50)) {
@@ -2015,6 +2066,7 @@ static int exec_child(const char *s, const char *c, const char *phase)
 	static struct ctl dummy;
 
 	ctl = &dummy;		/* its statistics and findings are lost */
+	execd = true;
 	if (!strcmp(phase, "steady"))
 		dummy.phase = PH_STEADY;
 	conductor = atoi(c);
