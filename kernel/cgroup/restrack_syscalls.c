@@ -89,7 +89,9 @@ struct restrack_reg {
 static DEFINE_MUTEX(restrack_reg_mutex);
 static DEFINE_XARRAY(restrack_regs);	/* global pid number -> registration */
 static LIST_HEAD(restrack_orphans);	/* ended, cgroup not removed yet */
-static struct vfsmount *restrack_mnt;	/* the default hierarchy */
+/* the default hierarchy, mounted at first use (restrack_mount()) */
+static struct vfsmount *restrack_mnt;
+static DEFINE_MUTEX(restrack_mnt_mutex);
 static const struct cred *restrack_cred;	/* kernel credentials */
 
 static void restrack_reap(struct work_struct *work);
@@ -749,6 +751,42 @@ out_unlock:
 }
 
 /*
+ * Mount the default hierarchy for the calls, once.  Not at boot: the first
+ * mount of cgroup2 makes it visible in /proc/PID/cgroup (a "0::/" line),
+ * which a system that never mounts it must not see change.  Called by
+ * privileged callers only, who are in the initial cgroup namespace
+ * (restrack_may_manage()): the mount is of the whole hierarchy.
+ * 0 or -ENODEV.
+ */
+static int restrack_mount(void)
+{
+	struct file_system_type *type;
+	struct vfsmount *mnt;
+	int err = 0;
+
+	/* pairs with the release below: the mount is complete when seen */
+	if (smp_load_acquire(&restrack_mnt))
+		return 0;
+	mutex_lock(&restrack_mnt_mutex);
+	if (!restrack_mnt) {
+		type = get_fs_type("cgroup2");
+		mnt = type ? kern_mount(type) : ERR_PTR(-ENODEV);
+		if (type)
+			put_filesystem(type);
+		if (IS_ERR(mnt)) {
+			pr_err_once("restrack: cannot mount cgroup2: %ld\n",
+				    PTR_ERR(mnt));
+			err = -ENODEV;
+		} else {
+			/* pairs with the acquire above */
+			smp_store_release(&restrack_mnt, mnt);
+		}
+	}
+	mutex_unlock(&restrack_mnt_mutex);
+	return err;
+}
+
+/*
  * Check the arguments and privilege of a call, in the contract's order, and
  * find its process: -EINVAL for @nr < 1; -EPERM if @privileged and current
  * may not manage restrack (restrack_may_manage()); -ESRCH for no such
@@ -763,10 +801,11 @@ static struct task_struct *restrack_get_process(pid_t nr, bool privileged,
 
 	if (nr < 1)
 		return ERR_PTR(-EINVAL);
-	if (!restrack_mnt)
-		return ERR_PTR(-ENODEV);
 	if (privileged && !restrack_may_manage())
 		return ERR_PTR(-EPERM);
+	/* fetch needs no mount: nothing is registered without one */
+	if (privileged && restrack_mount())
+		return ERR_PTR(-ENODEV);
 
 	task = restrack_find_process(nr, pidp);
 	if (!task)
@@ -1099,25 +1138,9 @@ static const struct seq_operations restrack_status_ops = {
 
 static int __init restrack_syscalls_init(void)
 {
-	struct file_system_type *type;
-	struct vfsmount *mnt;
-
 	restrack_cred = prepare_kernel_cred(&init_task);
 	if (!restrack_cred)
 		return -ENOMEM;
-
-	type = get_fs_type("cgroup2");
-	if (!type)
-		return -ENODEV;
-	/* From init: the mount sees the whole hierarchy, not a namespace. */
-	mnt = kern_mount(type);
-	put_filesystem(type);
-	if (IS_ERR(mnt)) {
-		pr_err("restrack: cannot mount cgroup2: %ld\n", PTR_ERR(mnt));
-		return -ENODEV;
-	}
-	/* The system calls work from here on (restrack_get_process()). */
-	restrack_mnt = mnt;
 
 	restrack_set_exit_notifier(restrack_reg_exit);
 	/* a buffer for the cgroup path of a line, per open file */
