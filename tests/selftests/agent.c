@@ -69,9 +69,10 @@ int agent_start(struct agent *a, const char *cg)
 	return agent_start_keep(a, cg, -1);
 }
 
-long agent_call(struct agent *a, int target, int op, const long args[6])
+static long agent_call_(struct agent *a, int target, int op,
+			const long args[6], int nth, long *left)
 {
-	struct ag_cmd c = { .op = op, .target = target };
+	struct ag_cmd c = { .op = op, .target = target, .fail_nth = nth };
 	struct ag_reply rep;
 	ssize_t n;
 
@@ -97,8 +98,22 @@ long agent_call(struct agent *a, int target, int op, const long args[6])
 	}
 	a->err = rep.err;
 	memcpy(a->v, rep.v, sizeof(a->v));
+	if (left)
+		*left = rep.fail_left;
 	errno = rep.err;
 	return rep.ret;
+}
+
+long agent_call(struct agent *a, int target, int op, const long args[6])
+{
+	return agent_call_(a, target, op, args, 0, NULL);
+}
+
+long agent_call_faulted(struct agent *a, int nth, int op, const long args[6],
+			long *left)
+{
+	*left = -1;
+	return agent_call_(a, 0, op, args, nth, left);
 }
 
 static void agent_close(struct agent *a)

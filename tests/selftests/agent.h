@@ -74,6 +74,13 @@ struct agent {
 int agent_start(struct agent *ag, const char *cg);
 int agent_start_keep(struct agent *ag, const char *cg, int keepfd);
 long agent_call(struct agent *ag, int target, int op, const long a[6]);
+/*
+ * agent_call() to the agent itself, with its @nth allocation failed
+ * (/proc/thread-self/fail-nth); *@left is what fail-nth read after the
+ * command, 0 if an allocation was failed, -1 if fail-nth is not there.
+ */
+long agent_call_faulted(struct agent *ag, int nth, int op, const long a[6],
+			long *left);
 int agent_wait(struct agent *ag, int timeout_ms);
 int agent_reap(struct agent *ag, int timeout_ms);
 int agent_stop(struct agent *ag);
@@ -85,6 +92,9 @@ void isolate_fds(int keep);
 /* Commands to the agent itself (sub 0) or to its sub-agent number sub. */
 #define ag_call(ag, op, ...)						\
 	agent_call((ag), 0, (op), (const long[6]) { __VA_ARGS__ })
+#define ag_call_fault(ag, nth, left, op, ...)				\
+	agent_call_faulted((ag), (nth), (op),				\
+			   (const long[6]) { __VA_ARGS__ }, (left))
 #define ag_call_sub(ag, sub, op, ...)					\
 	agent_call((ag), (sub), (op), (const long[6]) { __VA_ARGS__ })
 
@@ -92,6 +102,7 @@ void isolate_fds(int keep);
 struct ag_cmd {
 	int op;
 	int target;
+	int fail_nth;	/* fail the n-th allocation of the command; 0: none */
 	long a[6];
 };
 
@@ -99,6 +110,7 @@ struct ag_reply {
 	long ret;
 	long err;
 	long v[4];
+	long fail_left;	/* fail-nth after the command: 0 if it failed one */
 };
 
 /* agent_fds.c: the descriptors the child makes for some commands */

@@ -508,6 +508,40 @@ static void ag_do(const struct ag_cmd *c, struct ag_reply *rep)
 	rep->err = ret == -1 ? errno : 0;
 }
 
+/*
+ * ag_do() with the @c->fail_nth-th allocation of this thread failed
+ * (fault injection's /proc/thread-self/fail-nth), and what is left of the
+ * count after it in @rep->fail_left: 0 if an allocation was failed.
+ */
+static void ag_do_faulted(const struct ag_cmd *c, struct ag_reply *rep)
+{
+	char buf[24];
+	ssize_t n;
+	int fd;
+
+	rep->fail_left = -1;
+	fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		rep->ret = -1;
+		rep->err = errno;
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%d", c->fail_nth);
+	if (write(fd, buf, n) != n) {
+		rep->ret = -1;
+		rep->err = errno;
+		close(fd);
+		return;
+	}
+	ag_do(c, rep);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (write(fd, "0", 1) == 1 && n > 0) {
+		buf[n] = '\0';
+		rep->fail_left = atol(buf);
+	}
+	close(fd);
+}
+
 static void __attribute__((noreturn)) ag_loop(void)
 {
 	for (;;) {
@@ -529,6 +563,8 @@ static void __attribute__((noreturn)) ag_loop(void)
 			ag_relay(&c, &rep);
 		else if (c.op == AG_EXIT)
 			_exit(c.a[0]);
+		else if (c.fail_nth)
+			ag_do_faulted(&c, &rep);
 		else
 			ag_do(&c, &rep);
 		ag_reply(&rep);
