@@ -3,7 +3,9 @@
 # make check-debug: the in-VM suite on debug kernels.  x86_64 gets lockdep
 # with RCU checking, sleep-in-atomic checks, list debugging, hung task
 # detection, generic KASAN, UBSAN and kmemleak (scanned after the suites:
-# restrack must leak nothing); arm64 the lock, RCU and sleep checks.  Any
+# restrack must leak nothing); arm64 the lock, RCU and sleep checks.  Both
+# run the fault-injection suite (tests/faults: every allocation of
+# restrack's paths failed in turn) after the others.  Any
 # kernel report fails the run (scripts/tap-summary.sh).  Prints
 # "N passed, N failed" last and exits non-zero on any failure.
 # DEBUG_LINES (default: LINES, else 6.12) and DEBUG_ARCHES (default x86_64)
@@ -48,7 +50,7 @@ for line in $DEBUG_LINES; do
 		passed=$((passed + 1))
 		out=$OUT/vm-$line-$arch-debug-$DEBUG_MODE.out
 		RESTRACK_KERNEL=$(build_dir "$line" "$arch")-debug/$KIMAGE \
-			RESTRACK_APPEND="restrack.kmemleak=1" \
+			RESTRACK_APPEND="restrack.kmemleak=1 restrack.faults=1" \
 			RESTRACK_VM_TIMEOUT=${RESTRACK_VM_TIMEOUT:-2400} \
 			RESTRACK_FUZZ=$FUZZ_SECONDS RESTRACK_FUZZ_SEED=${FUZZ_SEED:-} \
 			"$TOP/scripts/run-vm.sh" "$line" "$arch" "$DEBUG_MODE" > "$out" 2>&1 || true

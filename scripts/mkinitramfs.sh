@@ -37,7 +37,7 @@ esac
 
 root=$obj/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/upstream,tests/fuzz}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/upstream,tests/fuzz,tests/faults}
 cp "$busybox" "$root/bin/busybox"
 cp "$TOP/tests/vm/init" "$root/init"
 chmod 755 "$root/init"
@@ -63,6 +63,9 @@ done
 $TARGET_CC $cflags "$TOP/tests/bench/bench.c" -o "$root/tests/bench"
 # The fuzzer runs when asked (restrack.fuzz=, tests/vm/init), not as a suite.
 $TARGET_CC $cflags "$TOP/tests/fuzz/restrack_fuzz.c" -o "$root/tests/fuzz/restrack_fuzz"
+# So does the fault-injection suite (restrack.faults=1, debug kernels).
+$TARGET_CC $cflags -I "$TOP/tests/selftests" "$TOP/tests/faults/restrack_faults.c" \
+	"${helpers[@]}" -o "$root/tests/faults/restrack_faults"
 $TARGET_CC $cflags "$TOP"/tools/restrack/*.c -o "$root/bin/restrack"
 for f in "$TOP"/tests/vm/*.sh; do
 	[ -e "$f" ] && install -m 755 "$f" "$root/tests/"

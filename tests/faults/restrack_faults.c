@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every allocation failure of restrack's paths, tried one at a time.
+ *
+ * For each operation -- the five system calls, the writes of restrack's
+ * cgroupfs files, mkdir and rmdir of a cgroup with the controller, enabling
+ * the controller over a charged cgroup, a migration, and in a charged
+ * process mmap, brk, descriptor creation, table growth, fork, a thread and
+ * exec (with and without a shared table) -- fail its 1st, 2nd, ...
+ * allocation (fault injection's /proc/thread-self/fail-nth) until it runs
+ * through without reaching the n-th.  After every try the call must have
+ * returned 0 or a clean error, and left a consistent state: no
+ * registration, cgroup or limit half made, and usage equal to the oracle
+ * (VmData and /proc/PID/fd) in every cgroup involved.  kmemleak, scanned
+ * after the run (restrack.kmemleak=1), finds what a failed path leaked.
+ *
+ * Needs CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC and
+ * FAULT_INJECTION_DEBUG_FS (tests/config/debug.config): without them the
+ * run fails, it does not skip.  make check-debug runs it
+ * (restrack.faults=1).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "restrack_test.h"
+
+/* More allocations than any of the calls makes, to end a runaway loop. */
+#define MAX_NTH		2000
+#define EXEC_CHILD_ARG	"--restrack-faults-exec"
+
+/* over all tests, each run in a process of its own (ksft_run()) */
+static struct {
+	long calls, failed;
+} *total;
+
+/* What a faulted call returned: 0, or the errno of a -1. */
+static int outcome(long r)
+{
+	return r == -1 ? errno : 0;
+}
+
+/* The errors an allocation failure may give; anything else is a bug. */
+static bool clean_error(int err)
+{
+	return err == ENOMEM || err == EAGAIN;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), saved;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/*
+ * Fault injection for GFP_KERNEL allocations, order 0 pages included, and
+ * silent: by default failslab and fail_page_alloc ignore allocations that
+ * may sleep and order-0 pages, and print a stack dump per failure.
+ */
+static int faults_setup(void)
+{
+	static const struct {
+		const char *file, *val;
+	} knobs[] = {
+		{ "failslab/ignore-gfp-wait", "N" },
+		{ "failslab/verbose", "0" },
+		{ "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "fail_page_alloc/min-order", "0" },
+		{ "fail_page_alloc/verbose", "0" },
+	};
+	const char *dbg = "/sys/kernel/debug";
+	char path[PATH_MAX];
+	size_t i;
+
+	if (access("/proc/thread-self/fail-nth", W_OK)) {
+		diag("/proc/thread-self/fail-nth: %s (no CONFIG_FAULT_INJECTION?)",
+		     strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/failslab", dbg);
+	if (access(path, F_OK))
+		mount("debugfs", dbg, "debugfs", 0, NULL);
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dbg, knobs[i].file);
+		if (write_file(path, knobs[i].val)) {
+			diag("%s: %s (no FAILSLAB, FAIL_PAGE_ALLOC or FAULT_INJECTION_DEBUG_FS?)",
+			     path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The faulted calls of the test process itself: fail its @nth allocation
+ * from here to fault_end(), which says whether one was failed.
+ */
+static int fail_fd = -1;
+
+static int fault_start(int nth)
+{
+	char buf[24];
+	int n;
+
+	if (fail_fd < 0)
+		fail_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (fail_fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%d", nth);
+	return write(fail_fd, buf, n) == n ? 0 : -1;
+}
+
+/* 1 if an allocation was failed since fault_start(), 0 if not, -1 error */
+static int fault_end(void)
+{
+	int saved = errno;
+	char buf[24];
+	ssize_t n;
+
+	n = pread(fail_fd, buf, sizeof(buf) - 1, 0);
+	if (write(fail_fd, "0", 1) != 1 || n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = saved;
+	return atol(buf) == 0;
+}
+
+/* Count a try and say whether the loop goes on (an allocation failed). */
+static bool tried(const char *what, int failed, long *calls, long *fails)
+{
+	(*calls)++;
+	total->calls++;
+	if (failed > 0) {
+		(*fails)++;
+		total->failed++;
+	}
+	return failed > 0;
+}
+
+static void summary(const char *what, long calls, long fails)
+{
+	diag("faults: %s: %ld calls, %ld allocations failed", what, calls,
+	     fails);
+}
+
+static char *reg_path(char *buf, size_t len, pid_t pid)
+{
+	snprintf(buf, len, "%s/restrack/%d", cg_mount(), pid);
+	return buf;
+}
+
+static bool is_registered(pid_t pid)
+{
+	struct per_proc_resource st;
+
+	return !restrack_fetch(&st, pid);
+}
+
+/* no registration and no restrack/<pid> cgroup of @pid left */
+static bool no_registration(pid_t pid)
+{
+	char dir[PATH_MAX];
+
+	return !is_registered(pid) && errno == EINVAL &&
+	       access(reg_path(dir, sizeof(dir), pid), F_OK) && errno == ENOENT;
+}
+
+/*
+ * register(), then deregister(), with each allocation of each failed in
+ * turn: a failed register leaves the process where it was, unregistered;
+ * a failed deregister leaves it registered, and a second one works.
+ */
+FIXTURE_TEST(test_register_deregister)
+{
+	long calls = 0, fails = 0, r;
+	char dir[PATH_MAX];
+	int nth, err, f1;
+
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		SETUP(fault_start(nth));
+		r = restrack_register(f->a.pid);
+		f1 = fault_end();
+		err = outcome(r);
+		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		if (err) {
+			EXPECT(f1 && clean_error(err), "nth %d: register: %s",
+			       nth, strerror(err));
+			EXPECT(no_registration(f->a.pid) &&
+			       cg_has_pid(f->cg, f->a.pid),
+			       "nth %d: a failed register left a trace", nth);
+		} else {
+			EXPECT(is_registered(f->a.pid) &&
+			       cg_has_pid(reg_path(dir, sizeof(dir), f->a.pid),
+					  f->a.pid), "nth %d: not registered", nth);
+			EXPECT(!restrack_deregister(f->a.pid),
+			       "deregister: %s", strerror(errno));
+		}
+		EXPECT(!rt_check(f->cg, "after register"), "nth %d", nth);
+		if (!tried("register", f1, &calls, &fails))
+			break;
+	}
+	EXPECT(nth < MAX_NTH, "register never ran through");
+	summary("register", calls, fails);
+
+	calls = fails = 0;
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		EXPECT(!restrack_register(f->a.pid), "register: %s",
+		       strerror(errno));
+		SETUP(fault_start(nth));
+		r = restrack_deregister(f->a.pid);
+		f1 = fault_end();
+		err = outcome(r);
+		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		if (err) {
+			EXPECT(f1 && clean_error(err), "nth %d: deregister: %s",
+			       nth, strerror(err));
+			EXPECT(is_registered(f->a.pid) &&
+			       cg_has_pid(reg_path(dir, sizeof(dir), f->a.pid),
+					  f->a.pid),
+			       "nth %d: a failed deregister left it half", nth);
+			EXPECT(!restrack_deregister(f->a.pid),
+			       "nth %d: deregister again: %s", nth,
+			       strerror(errno));
+		}
+		EXPECT(no_registration(f->a.pid) && cg_has_pid(f->cg, f->a.pid),
+		       "nth %d: not back", nth);
+		EXPECT(!rt_check(f->cg, "after deregister"), "nth %d", nth);
+		if (!tried("deregister", f1, &calls, &fails))
+			break;
+	}
+	EXPECT(nth < MAX_NTH, "deregister never ran through");
+	summary("deregister", calls, fails);
+	return KSFT_PASS;
+out:
+	fault_end();
+	restrack_deregister(f->a.pid);
+	return KSFT_FAIL;
+}
+
+/* resource_cap(), resource_reset() and fetch() of a registered process */
+FIXTURE_TEST(test_cap_reset_fetch)
+{
+	long calls = 0, fails = 0, r, heap, files;
+	struct per_proc_resource st;
+	char dir[PATH_MAX];
+	int nth, err, f1, op;
+	static const char * const names[] = { "cap", "reset", "fetch" };
+
+	reg_path(dir, sizeof(dir), f->a.pid);
+	EXPECT(!restrack_register(f->a.pid), "register: %s", strerror(errno));
+	for (op = 0; op < 3; op++) {
+		calls = fails = 0;
+		for (nth = 1; nth < MAX_NTH; nth++) {
+			if (op == 1)
+				EXPECT(!restrack_resource_cap(f->a.pid, 1024,
+							      1000),
+				       "cap: %s", strerror(errno));
+			SETUP(fault_start(nth));
+			r = op == 0 ? restrack_resource_cap(f->a.pid, 1024, 1000) :
+			    op == 1 ? restrack_resource_reset(f->a.pid) :
+				      restrack_fetch(&st, f->a.pid);
+			f1 = fault_end();
+			err = outcome(r);
+			EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+			EXPECT(!err || (f1 && clean_error(err)),
+			       "nth %d: %s: %s", nth, names[op], strerror(err));
+			heap = cg_read_max(dir, "restrack.heap.max");
+			files = cg_read_max(dir, "restrack.files.max");
+			if (op == 0 && !err)
+				EXPECT(heap == 1024L * MIB && files == 1000,
+				       "nth %d: cap left %ld %ld", nth, heap,
+				       files);
+			else if (op == 1 && err)
+				EXPECT(heap == 1024L * MIB && files == 1000,
+				       "nth %d: a failed reset changed the limits",
+				       nth);
+			else
+				EXPECT(heap == CG_MAX && files == CG_MAX,
+				       "nth %d: %s left %ld %ld", nth,
+				       names[op], heap, files);
+			if (op == 0 && !err)
+				EXPECT(!restrack_resource_reset(f->a.pid),
+				       "reset: %s", strerror(errno));
+			if (op == 1 && err)
+				EXPECT(!restrack_resource_reset(f->a.pid),
+				       "reset again: %s", strerror(errno));
+			EXPECT(is_registered(f->a.pid), "nth %d: unregistered",
+			       nth);
+			EXPECT(!rt_check(dir, names[op]), "nth %d", nth);
+			if (!tried(names[op], f1, &calls, &fails))
+				break;
+		}
+		EXPECT(nth < MAX_NTH, "%s never ran through", names[op]);
+		summary(names[op], calls, fails);
+	}
+	EXPECT(!restrack_deregister(f->a.pid), "deregister: %s",
+	       strerror(errno));
+	return KSFT_PASS;
+out:
+	fault_end();
+	restrack_deregister(f->a.pid);
+	return KSFT_FAIL;
+}
+
+/* the writes of restrack's files: the old value or the new one, no other */
+FIXTURE_TEST(test_cgroupfs_writes)
+{
+	static const struct {
+		const char *file, *val, *old;
+	} w[] = {
+		{ "restrack.heap.max", "67108864", "max" },
+		{ "restrack.files.max", "500", "max" },
+		{ "restrack.policy", "kill", "deny" },
+	};
+	long calls, fails;
+	char buf[64];
+	int nth, f1, err;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(w); i++) {
+		calls = fails = 0;
+		for (nth = 1; nth < MAX_NTH; nth++) {
+			SETUP(fault_start(nth));
+			err = cg_write_errno(f->cg, w[i].file, w[i].val);
+			f1 = fault_end();
+			EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+			EXPECT(!err || (f1 && clean_error(err)),
+			       "nth %d: %s: %s", nth, w[i].file, strerror(err));
+			EXPECT(cg_read(f->cg, w[i].file, buf, sizeof(buf)) > 0,
+			       "read %s", w[i].file);
+			buf[strcspn(buf, "\n")] = '\0';
+			EXPECT(!strcmp(buf, err ? w[i].old : w[i].val),
+			       "nth %d: %s reads %s after %s", nth, w[i].file,
+			       buf, err ? strerror(err) : "success");
+			EXPECT(!cg_write(f->cg, w[i].file, w[i].old),
+			       "restore %s", w[i].file);
+			EXPECT(!rt_check(f->cg, w[i].file), "nth %d", nth);
+			if (!tried(w[i].file, f1, &calls, &fails))
+				break;
+		}
+		EXPECT(nth < MAX_NTH, "%s never ran through", w[i].file);
+		summary(w[i].file, calls, fails);
+	}
+	return KSFT_PASS;
+out:
+	fault_end();
+	return KSFT_FAIL;
+}
+
+/*
+ * mkdir and rmdir of a cgroup under one with restrack enabled, and
+ * enabling restrack over a charged cgroup: the controller is on or off,
+ * never half, and the charges are where the oracle says.
+ */
+FIXTURE_TEST_NESTED(test_mkdir_enable)
+{
+	char sub[PATH_MAX];
+	long calls = 0, fails = 0;
+	int nth, f1, err;
+
+	EXPECT(!cg_name(sub, f->parent, "sub"), "name");
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		SETUP(fault_start(nth));
+		err = mkdir(sub, 0755) ? errno : 0;
+		f1 = fault_end();
+		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		EXPECT(!err || (f1 && clean_error(err)), "nth %d: mkdir: %s",
+		       nth, strerror(err));
+		if (err) {
+			EXPECT(access(sub, F_OK) && errno == ENOENT,
+			       "nth %d: a failed mkdir left %s", nth, sub);
+		} else {
+			EXPECT(cg_file_exists(sub, "restrack.heap.current"),
+			       "nth %d: made without the controller", nth);
+			EXPECT(!rmdir(sub), "rmdir: %s", strerror(errno));
+		}
+		EXPECT(!rt_check(f->parent, "mkdir"), "nth %d", nth);
+		if (!tried("mkdir", f1, &calls, &fails))
+			break;
+	}
+	EXPECT(nth < MAX_NTH, "mkdir never ran through");
+	summary("mkdir", calls, fails);
+
+	calls = fails = 0;
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		EXPECT(!mkdir(sub, 0755), "mkdir: %s", strerror(errno));
+		SETUP(fault_start(nth));
+		err = rmdir(sub) ? errno : 0;
+		f1 = fault_end();
+		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		EXPECT(!err || (f1 && clean_error(err)), "nth %d: rmdir: %s",
+		       nth, strerror(err));
+		if (err)
+			EXPECT(!rmdir(sub), "rmdir again: %s", strerror(errno));
+		EXPECT(access(sub, F_OK) && errno == ENOENT, "nth %d: left",
+		       nth);
+		if (!tried("rmdir", f1, &calls, &fails))
+			break;
+	}
+	EXPECT(nth < MAX_NTH, "rmdir never ran through");
+	summary("rmdir", calls, fails);
+
+	/* the agent holds charges: enabling restrack over it charges them */
+	EXPECT(ag_call(&f->a, AG_MMAP, 0, 4 * MIB, RW,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != -1,
+	       "mmap: %s", strerror(errno));
+	calls = fails = 0;
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		EXPECT(!cg_disable(f->parent, "restrack"), "disable: %s",
+		       strerror(errno));
+		SETUP(fault_start(nth));
+		err = cg_write_errno(f->parent, "cgroup.subtree_control",
+				     "+restrack");
+		f1 = fault_end();
+		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		EXPECT(!err || (f1 && clean_error(err)), "nth %d: enable: %s",
+		       nth, strerror(err));
+		EXPECT(cg_file_exists(f->cg, "restrack.heap.current") == !err,
+		       "nth %d: controller files after %s", nth,
+		       err ? strerror(err) : "success");
+		if (err)
+			EXPECT(!cg_enable(f->parent, "restrack"), "enable: %s",
+			       strerror(errno));
+		EXPECT(!rt_check(f->cg, "enable"), "nth %d", nth);
+		EXPECT(!rt_check(f->parent, "enable (parent)"), "nth %d", nth);
+		if (!tried("enable", f1, &calls, &fails))
+			break;
+	}
+	EXPECT(nth < MAX_NTH, "enabling never ran through");
+	summary("subtree_control +restrack", calls, fails);
+	return KSFT_PASS;
+out:
+	fault_end();
+	return KSFT_FAIL;
+}
+
+/* a charged process moved between two limited cgroups */
+FIXTURE_TEST(test_migrate)
+{
+	char other[PATH_MAX] = "", pid[16];
+	long calls = 0, fails = 0;
+	int nth, f1, err;
+	bool there;
+
+	EXPECT(!cg_make(other, f->root, "migrate-other"), "mkdir: %s",
+	       strerror(errno));
+	EXPECT(!cg_write(other, "restrack.heap.max", "1G") &&
+	       !cg_write(f->cg, "restrack.heap.max", "1G"), "limits");
+	EXPECT(ag_call(&f->a, AG_MMAP, 0, 4 * MIB, RW,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != -1 &&
+	       ag_call(&f->a, AG_PIPE, 0) == 0, "charge: %s", strerror(errno));
+	snprintf(pid, sizeof(pid), "%d", f->a.pid);
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		SETUP(fault_start(nth));
+		err = cg_write_errno(other, "cgroup.procs", pid);
+		f1 = fault_end();
+		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		EXPECT(!err || (f1 && clean_error(err)), "nth %d: move: %s",
+		       nth, strerror(err));
+		/* the mm's charge moves when the agent next runs: let it */
+		EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "agent: %s",
+		       strerror(errno));
+		there = cg_has_pid(other, f->a.pid);
+		EXPECT(there == !err && cg_has_pid(f->cg, f->a.pid) == !!err,
+		       "nth %d: in %s after %s", nth, there ? other : f->cg,
+		       err ? strerror(err) : "success");
+		EXPECT(!rt_check(f->cg, "from") && !rt_check(other, "to"),
+		       "nth %d", nth);
+		if (there)
+			EXPECT(!cg_write(f->cg, "cgroup.procs", pid), "back");
+		EXPECT(!rt_check(f->cg, "back") && !rt_check(other, "left"),
+		       "nth %d", nth);
+		if (!tried("migrate", f1, &calls, &fails))
+			break;
+	}
+	EXPECT(nth < MAX_NTH, "the move never ran through");
+	summary("migration", calls, fails);
+	cg_destroy(other);
+	return KSFT_PASS;
+out:
+	fault_end();
+	if (other[0]) {
+		cg_write(f->cg, "cgroup.procs", pid);
+		cg_destroy(other);
+	}
+	return KSFT_FAIL;
+}
+
+/*
+ * What a charged process does, faulted in the process: each call
+ * returns or fails cleanly, and usage equals the oracle after it.
+ */
+FIXTURE_TEST(test_process_calls)
+{
+	enum { MMAP, BRK, OPEN, PIPE, SOCKETS, GROW, FORK, THREAD, NR };
+	static const char * const names[NR] = {
+		"mmap", "brk", "open", "pipe", "socketpair", "dup2 (table growth)",
+		"fork", "thread",
+	};
+	long calls, fails, r = 0, left;
+	int op, nth, err;
+
+	EXPECT(!cg_write(f->cg, "restrack.heap.max", "1G") &&
+	       !cg_write(f->cg, "restrack.files.max", "5000"), "limits");
+	for (op = 0; op < NR; op++) {
+		calls = fails = 0;
+		for (nth = 1; nth < MAX_NTH; nth++) {
+			switch (op) {
+			case MMAP:
+				r = ag_call_fault(&f->a, nth, &left, AG_MMAP, 0,
+						  MIB, RW,
+						  MAP_PRIVATE | MAP_ANONYMOUS,
+						  -1, 0);
+				break;
+			case BRK:
+				r = ag_call_fault(&f->a, nth, &left, AG_SBRK,
+						  MIB);
+				break;
+			case OPEN:
+				r = ag_call_fault(&f->a, nth, &left, AG_OPEN, 0);
+				break;
+			case PIPE:
+				r = ag_call_fault(&f->a, nth, &left, AG_PIPE, 0);
+				break;
+			case SOCKETS:
+				r = ag_call_fault(&f->a, nth, &left,
+						  AG_SOCKETPAIR, SOCK_STREAM);
+				break;
+			case GROW:
+				r = ag_call_fault(&f->a, nth, &left, AG_DUP2, 0,
+						  4000);
+				break;
+			case FORK:
+				r = ag_call_fault(&f->a, nth, &left,
+						  AG_FORK_EXIT, 0);
+				break;
+			case THREAD:
+				r = ag_call_fault(&f->a, nth, &left,
+						  AG_THREADS, 1, 0, 4, 1);
+				break;
+			}
+			err = outcome(r);
+			EXPECT(!f->a.dead, "nth %d: %s: the agent died", nth,
+			       names[op]);
+			EXPECT(left >= 0, "fail-nth: %s", strerror(err));
+			EXPECT(!err || (!left && clean_error(err)),
+			       "nth %d: %s: %s", nth, names[op], strerror(err));
+			EXPECT(!rt_check(f->cg, names[op]), "nth %d: %s", nth,
+			       names[op]);
+			/* undo what succeeded */
+			if (!err) {
+				switch (op) {
+				case MMAP:
+					r = ag_call(&f->a, AG_MUNMAP, r, MIB);
+					break;
+				case BRK:
+					r = ag_call(&f->a, AG_SBRK, -MIB);
+					break;
+				case OPEN:
+				case GROW:
+					r = ag_call(&f->a, AG_CLOSE, r);
+					break;
+				case PIPE:
+				case SOCKETS:
+					r = ag_call(&f->a, AG_CLOSE, f->a.v[0]);
+					if (r != -1)
+						r = ag_call(&f->a, AG_CLOSE,
+							    f->a.v[1]);
+					break;
+				case THREAD:
+					r = ag_call(&f->a, AG_THREADS_STOP);
+					break;
+				default:
+					r = 0;
+				}
+				EXPECT(r != -1, "undo %s: %s", names[op],
+				       strerror(errno));
+				EXPECT(!rt_check(f->cg, "undone"), "nth %d: %s",
+				       nth, names[op]);
+			}
+			calls++;
+			total->calls++;
+			if (left)
+				break;
+			fails++;
+			total->failed++;
+		}
+		EXPECT(nth < MAX_NTH, "%s never ran through", names[op]);
+		summary(names[op], calls, fails);
+	}
+	return KSFT_PASS;
+out:
+	return KSFT_FAIL;
+}
+
+/*
+ * exec in a charged process, alone and with its descriptor table shared
+ * (the copy exec makes is charged before the point of no return).  A
+ * failure before it returns a clean error to a process whose usage is
+ * the oracle's; after it, the process dies of SIGSEGV or SIGKILL.  The
+ * exec'd image reports what was left of fail-nth.
+ */
+static int exec_child(const char *cg, bool shared, int nth, int rfd,
+		      int wfd)
+{
+	char arg[16];
+	char *argv[] = { "restrack-faults", EXEC_CHILD_ARG, arg, NULL };
+	pid_t peer = 0;
+	long err;
+
+	/* an inherited fail-nth is the parent's thread's */
+	if (fail_fd >= 0)
+		close(fail_fd);
+	fail_fd = -1;
+	if (cg_enter(cg, getpid()))
+		return 90;
+	if (shared) {
+		/* the test's child, which it kills and reaps */
+		peer = syscall(SYS_clone,
+			       (long)(CLONE_FILES | CLONE_PARENT | SIGCHLD),
+			       0L, 0L, 0L, 0L);
+		if (peer == 0)
+			for (;;)
+				pause();
+		if (peer < 0)
+			return 91;
+	}
+	snprintf(arg, sizeof(arg), "%d", wfd);
+	if (fault_start(nth))
+		return 92;
+	execv("/proc/self/exe", argv);
+	err = errno;
+	if (fault_end() < 0)
+		return 93;
+	/* failed cleanly: say so, and wait to be checked */
+	if (write(wfd, &err, sizeof(err)) != sizeof(err))
+		return 94;
+	if (read(rfd, &err, 1) < 0)
+		return 95;
+	return 0;
+}
+
+/*
+ * The exec'd image: -1 if an allocation was failed on the way (the open
+ * of fail-nth may be the one), 0 if not, -2 if it cannot tell.
+ */
+static void exec_child_hook(int argc, char **argv)
+{
+	long msg;
+
+	if (argc != 3 || strcmp(argv[1], EXEC_CHILD_ARG))
+		return;
+	fail_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (fail_fd < 0) {
+		msg = errno == ENOMEM ? -1 : -2;
+	} else {
+		int r = fault_end();
+
+		msg = r == 1 ? -1 : r == 0 ? 0 : -2;
+	}
+	if (write(atoi(argv[2]), &msg, sizeof(msg)) != sizeof(msg))
+		_exit(1);
+	_exit(0);
+}
+
+/* kill and reap what is left in @cg but @keep (a CLONE_PARENT peer) */
+static void kill_others(const char *cg, pid_t keep)
+{
+	pid_t pids[16];
+	int i, n = cg_read_pids(cg, pids, ARRAY_SIZE(pids));
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] == keep)
+			continue;
+		kill(pids[i], SIGKILL);
+		wait_exit(pids[i], 5000, NULL);
+	}
+}
+
+static int exec_faults(const char *cg, pid_t agent, bool shared)
+{
+	const char *what = shared ? "exec (shared table)" : "exec";
+	long calls = 0, fails = 0, msg;
+	int nth, status, to[2] = { -1, -1 }, from[2] = { -1, -1 };
+	pid_t pid = -1;
+	bool failed;
+	ssize_t n;
+
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		SETUP(pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC));
+		fflush(NULL);
+		pid = fork();
+		SETUP(pid < 0);
+		if (pid == 0) {
+			close(to[1]);
+			close(from[0]);
+			/* the exec'd image writes to @from: keep it open */
+			fcntl(from[1], F_SETFD, 0);
+			_exit(exec_child(cg, shared, nth, to[0], from[1]));
+		}
+		close(to[0]);
+		close(from[1]);
+		to[0] = from[1] = -1;
+		n = read_full_timeout(from[0], &msg, sizeof(msg), 20000);
+		failed = true;
+		if (n == sizeof(msg) && msg > 0) {
+			/* a clean error: the survivor's usage is the oracle's */
+			EXPECT(clean_error(msg), "nth %d: %s: %s", nth, what,
+			       strerror(msg));
+			EXPECT(!rt_check(cg, what), "nth %d: %s failed", nth,
+			       what);
+		} else if (n == sizeof(msg)) {
+			/* it ran: -1 if an allocation failed on the way */
+			EXPECT(msg != -2, "nth %d: %s: fail-nth unread", nth,
+			       what);
+			failed = msg == -1;
+		}
+		close(to[1]);
+		to[1] = -1;
+		EXPECT(!wait_exit(pid, 20000, &status), "nth %d: %s hangs",
+		       nth, what);
+		pid = -1;
+		EXPECT((WIFEXITED(status) && !WEXITSTATUS(status)) ||
+		       (n <= 0 && WIFSIGNALED(status) &&
+			(WTERMSIG(status) == SIGSEGV ||
+			 WTERMSIG(status) == SIGKILL)),
+		       "nth %d: %s: status %#x", nth, what, status);
+		close(from[0]);
+		from[0] = -1;
+		kill_others(cg, agent);
+		EXPECT(cg_nr_procs(cg) == 1, "nth %d: %s: strays", nth, what);
+		EXPECT(!rt_check(cg, what), "nth %d: %s", nth, what);
+		calls++;
+		total->calls++;
+		if (!failed)
+			break;
+		fails++;
+		total->failed++;
+	}
+	EXPECT(nth < MAX_NTH, "%s never ran through", what);
+	summary(what, calls, fails);
+	return 0;
+out:
+	if (to[0] >= 0)
+		close(to[0]);
+	if (to[1] >= 0)
+		close(to[1]);
+	if (from[0] >= 0)
+		close(from[0]);
+	if (from[1] >= 0)
+		close(from[1]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, 5000, NULL);
+	}
+	return -1;
+}
+
+FIXTURE_TEST(test_exec)
+{
+	EXPECT(!cg_write(f->cg, "restrack.heap.max", "1G") &&
+	       !cg_write(f->cg, "restrack.files.max", "5000"), "limits");
+	EXPECT(!exec_faults(f->cg, f->a.pid, false), "exec");
+	EXPECT(!exec_faults(f->cg, f->a.pid, true), "exec with a shared table");
+	return KSFT_PASS;
+out:
+	return KSFT_FAIL;
+}
+
+/* set up fault injection first: a run without it fails */
+static int test_fault_injection(const char *root)
+{
+	return faults_setup() ? KSFT_FAIL : KSFT_PASS;
+}
+
+static int test_totals(const char *root)
+{
+	diag("faults: %ld calls tried, %ld allocations failed", total->calls,
+	     total->failed);
+	return total->failed > 0 ? KSFT_PASS : KSFT_FAIL;
+}
+
+static const struct cg_test tests[] = {
+	TEST(test_fault_injection),
+	TEST(test_register_deregister),
+	TEST(test_cap_reset_fetch),
+	TEST(test_cgroupfs_writes),
+	TEST(test_mkdir_enable),
+	TEST(test_migrate),
+	TEST(test_process_calls),
+	TEST(test_exec),
+	TEST(test_totals),
+};
+
+int main(int argc, char **argv)
+{
+	exec_child_hook(argc, argv);
+	agent_exec_hook(argc, argv);
+	total = mmap(NULL, sizeof(*total), RW, MAP_SHARED | MAP_ANONYMOUS, -1,
+		     0);
+	if (total == MAP_FAILED)
+		return 1;
+	return ksft_main(argc, argv, "rt-faults", tests, ARRAY_SIZE(tests),
+			 900);
+}
