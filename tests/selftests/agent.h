@@ -58,6 +58,15 @@ enum ag_newfd {
 	NEWFD_TIMERFD,
 	NEWFD_SIGNALFD,
 	NEWFD_OPENAT2,
+	NEWFD_ACCEPT4,		/* a1: listening fd, accept4(SOCK_CLOEXEC) */
+	NEWFD_PIDFD_GETFD,	/* a1: pidfd of the agent, a2: fd to copy */
+	NEWFD_CLONE_PIDFD,	/* clone(CLONE_PIDFD) a child that exits */
+	NEWFD_PERF,		/* perf_event_open() of a software event */
+	NEWFD_FSOPEN,		/* fsopen("tmpfs") */
+	NEWFD_OPEN_TREE,	/* open_tree(OPEN_TREE_CLONE) of /tmp */
+	NEWFD_USERFAULTFD,
+	NEWFD_FANOTIFY,
+	NEWFD_IO_URING,		/* io_uring_setup() */
 };
 
 struct agent {

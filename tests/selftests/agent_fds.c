@@ -22,12 +22,52 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <linux/perf_event.h>
+#include <sched.h>
 
 #include "restrack_test.h"
 
 #define AG_MAX_SCM		16
 
 static int sock_seq;
+
+/* not in every libc's headers */
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD		0x00001000
+#endif
+#define RT_FSOPEN_CLOEXEC	0x00000001
+#define RT_OPEN_TREE_CLONE	1
+#define RT_FAN_CLASS_NOTIF	0x00000000
+#define RT_FAN_CLOEXEC		0x00000001
+
+/* the io_uring_setup() parameters: 120 bytes, zeroed, on every line */
+struct rt_io_uring_params {
+	uint32_t sq_entries, cq_entries, flags, sq_thread_cpu,
+		 sq_thread_idle, features, wq_fd, resv[3];
+	uint64_t sq_off[5], cq_off[5];
+};
+
+/*
+ * clone(CLONE_PIDFD) of a child that exits at once, reaped: the pidfd is
+ * the only descriptor left.  CLONE_FILES and CLONE_VFORK: the child
+ * copies no table (no charge of its own) and is gone when clone returns.
+ */
+static long clone_pidfd(void)
+{
+	int pidfd = -1;
+	long pid;
+
+	pid = syscall(SYS_clone, (long)(CLONE_PIDFD | CLONE_FILES |
+					CLONE_VFORK | SIGCHLD),
+		      0L, &pidfd, 0L, 0L);
+	if (pid == 0)
+		syscall(SYS_exit, 0);
+	if (pid < 0)
+		return -1;
+	waitpid(pid, NULL, 0);
+	return pidfd;
+}
 
 long ag_scm_send(const struct ag_cmd *c)
 {
@@ -119,6 +159,39 @@ long ag_newfd(const struct ag_cmd *c, const char *devnull)
 	case NEWFD_OPENAT2:
 		return syscall(__NR_openat2, AT_FDCWD, devnull, &how,
 			       sizeof(how));
+	case NEWFD_ACCEPT4:
+		return accept4(c->a[1], NULL, NULL, SOCK_CLOEXEC);
+	case NEWFD_PIDFD_GETFD:
+		return syscall(__NR_pidfd_getfd, (int)c->a[1], (int)c->a[2], 0);
+	case NEWFD_CLONE_PIDFD:
+		return clone_pidfd();
+	case NEWFD_PERF: {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.size = sizeof(attr),
+			.config = PERF_COUNT_SW_DUMMY,
+			.disabled = 1,
+		};
+
+		return syscall(__NR_perf_event_open, &attr, 0, -1, -1,
+			       PERF_FLAG_FD_CLOEXEC);
+	}
+	case NEWFD_FSOPEN:
+		return syscall(__NR_fsopen, "tmpfs", RT_FSOPEN_CLOEXEC);
+	case NEWFD_OPEN_TREE:
+		return syscall(__NR_open_tree, AT_FDCWD, "/tmp",
+			       RT_OPEN_TREE_CLONE | O_CLOEXEC);
+	case NEWFD_USERFAULTFD:
+		return syscall(__NR_userfaultfd, O_CLOEXEC);
+	case NEWFD_FANOTIFY:
+		return syscall(__NR_fanotify_init,
+			       RT_FAN_CLASS_NOTIF | RT_FAN_CLOEXEC, O_RDONLY);
+	case NEWFD_IO_URING: {
+		struct rt_io_uring_params p;
+
+		memset(&p, 0, sizeof(p));
+		return syscall(__NR_io_uring_setup, 4, &p);
+	}
 	}
 	errno = EINVAL;
 	return -1;

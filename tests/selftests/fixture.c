@@ -110,6 +110,7 @@ const struct fd_creator fd_creators[] = {
 	{ "socketpair dgram", AG_SOCKETPAIR, { SOCK_DGRAM }, 2 },
 	{ "socket", AG_NEWFD, { NEWFD_SOCKET }, 1 },
 	{ "accept", AG_ACCEPT, { FD_LISTEN }, 1 },
+	{ "accept4", AG_NEWFD, { NEWFD_ACCEPT4, FD_LISTEN }, 1 },
 	{ "eventfd", AG_NEWFD, { NEWFD_EVENTFD }, 1 },
 	{ "epoll_create1", AG_NEWFD, { NEWFD_EPOLL }, 1 },
 	{ "signalfd", AG_NEWFD, { NEWFD_SIGNALFD }, 1 },
@@ -117,6 +118,14 @@ const struct fd_creator fd_creators[] = {
 	{ "inotify_init1", AG_NEWFD, { NEWFD_INOTIFY }, 1 },
 	{ "memfd_create", AG_NEWFD, { NEWFD_MEMFD }, 1 },
 	{ "pidfd_open", AG_NEWFD, { NEWFD_PIDFD }, 1 },
+	{ "pidfd_getfd", AG_NEWFD, { NEWFD_PIDFD_GETFD, FD_PIDFD, FD_SRC }, 1 },
+	{ "clone CLONE_PIDFD", AG_NEWFD, { NEWFD_CLONE_PIDFD }, 1 },
+	{ "perf_event_open", AG_NEWFD, { NEWFD_PERF }, 1 },
+	{ "fsopen", AG_NEWFD, { NEWFD_FSOPEN }, 1 },
+	{ "open_tree", AG_NEWFD, { NEWFD_OPEN_TREE }, 1 },
+	{ "userfaultfd", AG_NEWFD, { NEWFD_USERFAULTFD }, 1 },
+	{ "fanotify_init", AG_NEWFD, { NEWFD_FANOTIFY }, 1 },
+	{ "io_uring_setup", AG_NEWFD, { NEWFD_IO_URING }, 1 },
 	{ "SCM_RIGHTS receipt", AG_SCM_RECV, { FD_SCM_RECV }, 1, true },
 };
 
@@ -132,7 +141,10 @@ int fd_env_setup(struct agent *a, struct fd_env *env)
 	env->hi = rl.rlim_cur > 902 ? 900 : (long)rl.rlim_cur - 3;
 	env->src = ag_call(a, AG_OPEN, 0);
 	env->listen = ag_call(a, AG_LISTEN, 0);
-	if (env->src < 0 || env->listen < 0 ||
+	env->pidfd = ag_call(a, AG_NEWFD, NEWFD_PIDFD);
+	/* a connection pending for accept, and one for accept4 */
+	if (env->src < 0 || env->listen < 0 || env->pidfd < 0 ||
+	    ag_call(a, AG_CONNECT, env->listen) < 0 ||
 	    ag_call(a, AG_CONNECT, env->listen) < 0 ||
 	    ag_call(a, AG_SOCKETPAIR, SOCK_DGRAM)) {
 		diag("%s: %s", __func__, strerror(errno));
@@ -151,6 +163,7 @@ static long fd_arg(long arg, const struct fd_env *env)
 	case FD_SCM_RECV:	return env->scm[1];
 	case FD_HI:		return env->hi;
 	case FD_HI1:		return env->hi + 1;
+	case FD_PIDFD:		return env->pidfd;
 	}
 	return arg;
 }

@@ -68,10 +68,14 @@ enum {
 	FD_SCM_RECV,	/* a datagram socket an fd was just sent to */
 	FD_HI,		/* an unused descriptor number */
 	FD_HI1,		/* another one, FD_HI + 1 */
+	FD_PIDFD,	/* a pidfd of the agent itself */
 };
 
+/* the descriptors fd_env_setup() makes, charged */
+#define FD_ENV_FDS	7
+
 struct fd_env {
-	long src, listen, scm[2], hi;
+	long src, listen, scm[2], hi, pidfd;
 };
 
 struct fd_creator {
@@ -85,7 +89,7 @@ struct fd_creator {
 extern const struct fd_creator fd_creators[];
 extern const int nr_fd_creators;
 
-/* Makes the descriptors the creators use (they are charged, 5 of them). */
+/* Makes the descriptors the creators use (charged, FD_ENV_FDS of them). */
 int fd_env_setup(struct agent *a, struct fd_env *env);
 /*
  * Runs @c in @a: the number of descriptors created, their numbers in

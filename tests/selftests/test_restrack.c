@@ -667,13 +667,13 @@ out:
 FIXTURE_TEST(test_files_creators)
 {
 	struct fd_env env;
-	long fds[32][2], n[32] = { 0 };
+	long fds[48][2], n[48] = { 0 };
 	int i, j;
 	bool trunc;
 
-	SETUP(nr_fd_creators > 32);
+	SETUP(nr_fd_creators > 48);
 	SETUP(fd_env_setup(&f->a, &env));
-	STEP(&f->t, "the descriptors the creators use", 0, 5);
+	STEP(&f->t, "the descriptors the creators use", 0, FD_ENV_FDS);
 
 	for (i = 0; i < nr_fd_creators; i++) {
 		const struct fd_creator *c = &fd_creators[i];
@@ -689,7 +689,8 @@ FIXTURE_TEST(test_files_creators)
 			       fds[i][j], fd_creators[i].name, strerror(errno));
 			STEP(&f->t, "close", 0, -1);
 		}
-	EXPECT(f->t.last.files == f->t.start.files + 5, "back to the start");
+	EXPECT(f->t.last.files == f->t.start.files + FD_ENV_FDS,
+	       "back to the start");
 	EXPECT(f->t.last.heap == f->t.start.heap, "heap unchanged");
 	return KSFT_PASS;
 out:
@@ -981,7 +982,7 @@ FIXTURE_TEST(test_deny_files)
 	bool trunc;
 
 	SETUP(fd_env_setup(&f->a, &env));
-	STEP(&f->t, "the descriptors the creators use", 0, 5);
+	STEP(&f->t, "the descriptors the creators use", 0, FD_ENV_FDS);
 	SETUP(set_headroom(f->cg, false, 2));
 
 	o1 = ag_open(&f->a);
