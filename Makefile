@@ -7,10 +7,13 @@
 #   make check-series  the tree of LINE/ARCH builds after each patch of it
 #   make check   apply, lint, build, boot and test every line (CI runs this);
 #                STRESS_SEED reruns the stress test's seed (check-debug too)
-#   make check-debug  the in-VM suite and the fuzzer on lockdep/KASAN/UBSAN/
-#                kmemleak kernels (LINES, DEBUG_ARCHES, FUZZ_SECONDS)
+#   make check-debug  the in-VM suite, the fault-injection suite and the
+#                fuzzer on lockdep/KASAN/UBSAN/kmemleak kernels (LINES,
+#                DEBUG_ARCHES, FUZZ_SECONDS)
 #   make fuzz    the fuzzer alone on the debug kernel of LINE/ARCH for
 #                SECONDS (default 600), SEED to rerun a seed
+#   make faults  the fault-injection suite alone on the debug kernel of
+#                LINE/ARCH: every allocation of restrack's paths failed
 #   make run     build and boot the 6.1 kernel and show restrack working
 #   make shell   boot the 6.1 kernel to a guest shell
 #   make bench   restrack's cost against the unpatched kernel (scripts/bench.sh)
@@ -27,7 +30,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
-.PHONY: all patch series check-series check check-debug check-systemd shell-systemd fuzz run shell bench kernel clean
+.PHONY: all patch series check-series check check-debug check-systemd shell-systemd fuzz faults run shell bench kernel clean
 
 all: patch
 
@@ -61,6 +64,10 @@ SECONDS	?= 600
 fuzz:
 	@DEBUG_MODE=fuzz DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \
 		FUZZ_SECONDS=$(SECONDS) FUZZ_SEED=$(SEED) $(S)/check-debug.sh
+
+faults:
+	@DEBUG_MODE=faults DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \
+		FUZZ_SECONDS=0 $(S)/check-debug.sh
 
 kernel:
 	$(S)/build-kernel.sh $(LINE) $(ARCH)

@@ -11,7 +11,8 @@
 # DEBUG_LINES (default: LINES, else 6.12) and DEBUG_ARCHES (default x86_64)
 # select the matrix.  The fuzzer (tests/fuzz) runs after the suites for
 # FUZZ_SECONDS (default 90; 0: not at all), with FUZZ_SEED if given.
-# DEBUG_MODE=fuzz runs only the fuzzer (make fuzz).
+# DEBUG_MODE=fuzz runs only the fuzzer (make fuzz), DEBUG_MODE=faults only
+# the fault-injection suite (make faults).
 . "$(dirname "$0")/lib.sh"
 DEBUG_LINES=${DEBUG_LINES:-${LINES:-6.12}}
 DEBUG_ARCHES=${DEBUG_ARCHES:-x86_64}
@@ -19,8 +20,8 @@ DEBUG_MODE=${DEBUG_MODE:-check}
 FUZZ_SECONDS=${FUZZ_SECONDS:-90}
 [ "$FUZZ_SECONDS" = 0 ] && FUZZ_SECONDS=
 case "$DEBUG_MODE" in
-check|fuzz) ;;
-*) die "DEBUG_MODE=$DEBUG_MODE: check or fuzz" ;;
+check|fuzz|faults) ;;
+*) die "DEBUG_MODE=$DEBUG_MODE: check, fuzz or faults" ;;
 esac
 [ "$DEBUG_MODE" = fuzz ] && [ -z "$FUZZ_SECONDS" ] && die "make fuzz needs SECONDS > 0"
 passed=0

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the kernel of LINE/ARCH under QEMU (TCG) with the test initramfs and
-# run MODE (check, run, bench, shell) in it.  For check, turn the guest's TAP
+# run MODE (check, fuzz, faults, run, bench, shell) in it.  For check, turn the guest's TAP
 # output into the exit status and print "N passed, N failed".  A guest that
 # hangs or panics fails within RESTRACK_VM_TIMEOUT seconds.
 # RESTRACK_KERNEL boots another kernel image with the same initramfs,
@@ -11,7 +11,8 @@
 # RESTRACK_FUZZ=SECONDS adds the fuzzer to check (mode fuzz runs only it,
 # 60 s by default) and RESTRACK_FUZZ_SEED fixes its seed; the fuzzer's time
 # is added to the timeout.  RESTRACK_STRESS_SEED fixes the stress test's
-# seed in check (make check STRESS_SEED=N).  The console shows kernel warnings (loglevel=5):
+# seed in check (make check STRESS_SEED=N); RESTRACK_APPEND=restrack.faults=1
+# adds the fault-injection suite to check (debug kernels).  The console shows kernel warnings (loglevel=5):
 # tap-summary.sh fails the run on any report.
 # Usage: scripts/run-vm.sh LINE ARCH [MODE]
 . "$(dirname "$0")/lib.sh"
@@ -58,11 +59,13 @@ suites=$(mktemp)
 trap 'rm -f "$suites"' EXIT
 case "$mode" in
 check)	cat "$obj/restrack-suites" > "$suites"
-	[ -z "$fuzz" ] || echo fuzz >> "$suites" ;;
+	[ -z "$fuzz" ] || echo fuzz >> "$suites"
+	case " $append " in *" restrack.faults=1 "*) echo faults >> "$suites" ;; esac ;;
 fuzz)	echo fuzz > "$suites" ;;
+faults)	echo faults > "$suites" ;;
 esac
 case "$mode" in
-check|fuzz)
+check|fuzz|faults)
 	RESTRACK_SUITES=$suites \
 	"$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
 upstream) "$TOP/scripts/tap-summary.sh" "$log" "$line/$arch" ${RESTRACK_BASELINE:-} ;;
