@@ -67,6 +67,8 @@ enum ag_newfd {
 	NEWFD_USERFAULTFD,
 	NEWFD_FANOTIFY,
 	NEWFD_IO_URING,		/* io_uring_setup() */
+	NEWFD_URING_RING,	/* the agent's ring for NEWFD_URING_OPENAT */
+	NEWFD_URING_OPENAT,	/* a1: that ring; openat in an io-wq worker */
 };
 
 struct agent {

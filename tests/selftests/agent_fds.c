@@ -23,7 +23,9 @@
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/io_uring.h>
 #include <linux/perf_event.h>
+#include <sys/mman.h>
 #include <sched.h>
 
 #include "restrack_test.h"
@@ -41,12 +43,102 @@ static int sock_seq;
 #define RT_FAN_CLASS_NOTIF	0x00000000
 #define RT_FAN_CLOEXEC		0x00000001
 
-/* the io_uring_setup() parameters: 120 bytes, zeroed, on every line */
-struct rt_io_uring_params {
-	uint32_t sq_entries, cq_entries, flags, sq_thread_cpu,
-		 sq_thread_idle, features, wq_fd, resv[3];
-	uint64_t sq_off[5], cq_off[5];
-};
+/* The agent's io_uring for asynchronous opens (NEWFD_URING_*): one. */
+static struct {
+	int fd;
+	unsigned int *sq_tail, *sq_mask, *sq_array;
+	unsigned int *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+} ring = { .fd = -1 };
+
+/* io_uring_setup() and the mappings of its rings (shared: not data) */
+static long uring_setup(void)
+{
+	struct io_uring_params p;
+	size_t sq_len, cq_len;
+	char *sq, *cq;
+	void *sqes;
+	int fd;
+
+	if (ring.fd >= 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	fd = syscall(__NR_io_uring_setup, 4, &p);
+	if (fd < 0)
+		return -1;
+	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
+	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe),
+		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		    IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	ring.sq_tail = (unsigned int *)(sq + p.sq_off.tail);
+	ring.sq_mask = (unsigned int *)(sq + p.sq_off.ring_mask);
+	ring.sq_array = (unsigned int *)(sq + p.sq_off.array);
+	ring.cq_head = (unsigned int *)(cq + p.cq_off.head);
+	ring.cq_tail = (unsigned int *)(cq + p.cq_off.tail);
+	ring.cq_mask = (unsigned int *)(cq + p.cq_off.ring_mask);
+	ring.cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	ring.sqes = sqes;
+	ring.fd = fd;
+	return fd;
+}
+
+/*
+ * An openat of @path through the ring, forced to an io-wq worker thread
+ * (IOSQE_ASYNC): the descriptor is made by that thread, not by the
+ * agent's own.  Returns it, or -1 with the completion's error.
+ */
+static long uring_openat(int fd, const char *path)
+{
+	struct io_uring_sqe *sqe;
+	unsigned int tail, head, idx;
+	int res;
+
+	if (fd != ring.fd || fd < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	tail = *ring.sq_tail;
+	idx = tail & *ring.sq_mask;
+	sqe = &ring.sqes[idx];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_OPENAT;
+	sqe->flags = IOSQE_ASYNC;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (uintptr_t)path;
+	sqe->open_flags = O_RDONLY | O_CLOEXEC;
+	ring.sq_array[idx] = idx;
+	__atomic_store_n(ring.sq_tail, tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS,
+		    NULL, 0) < 0)
+		return -1;
+	head = *ring.cq_head;
+	if (head == __atomic_load_n(ring.cq_tail, __ATOMIC_ACQUIRE)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	res = ring.cqes[head & *ring.cq_mask].res;
+	__atomic_store_n(ring.cq_head, head + 1, __ATOMIC_RELEASE);
+	if (res < 0) {
+		errno = -res;
+		return -1;
+	}
+	return res;
+}
 
 /*
  * clone(CLONE_PIDFD) of a child that exits at once, reaped: the pidfd is
@@ -187,11 +279,15 @@ long ag_newfd(const struct ag_cmd *c, const char *devnull)
 		return syscall(__NR_fanotify_init,
 			       RT_FAN_CLASS_NOTIF | RT_FAN_CLOEXEC, O_RDONLY);
 	case NEWFD_IO_URING: {
-		struct rt_io_uring_params p;
+		struct io_uring_params p;
 
 		memset(&p, 0, sizeof(p));
 		return syscall(__NR_io_uring_setup, 4, &p);
 	}
+	case NEWFD_URING_RING:
+		return uring_setup();
+	case NEWFD_URING_OPENAT:
+		return uring_openat(c->a[1], devnull);
 	}
 	errno = EINVAL;
 	return -1;

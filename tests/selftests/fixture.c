@@ -126,6 +126,8 @@ const struct fd_creator fd_creators[] = {
 	{ "userfaultfd", AG_NEWFD, { NEWFD_USERFAULTFD }, 1 },
 	{ "fanotify_init", AG_NEWFD, { NEWFD_FANOTIFY }, 1 },
 	{ "io_uring_setup", AG_NEWFD, { NEWFD_IO_URING }, 1 },
+	{ "io_uring openat in a worker", AG_NEWFD,
+	  { NEWFD_URING_OPENAT, FD_URING }, 1 },
 	{ "SCM_RIGHTS receipt", AG_SCM_RECV, { FD_SCM_RECV }, 1, true },
 };
 
@@ -142,8 +144,10 @@ int fd_env_setup(struct agent *a, struct fd_env *env)
 	env->src = ag_call(a, AG_OPEN, 0);
 	env->listen = ag_call(a, AG_LISTEN, 0);
 	env->pidfd = ag_call(a, AG_NEWFD, NEWFD_PIDFD);
+	env->uring = ag_call(a, AG_NEWFD, NEWFD_URING_RING);
 	/* a connection pending for accept, and one for accept4 */
 	if (env->src < 0 || env->listen < 0 || env->pidfd < 0 ||
+	    env->uring < 0 ||
 	    ag_call(a, AG_CONNECT, env->listen) < 0 ||
 	    ag_call(a, AG_CONNECT, env->listen) < 0 ||
 	    ag_call(a, AG_SOCKETPAIR, SOCK_DGRAM)) {
@@ -164,6 +168,7 @@ static long fd_arg(long arg, const struct fd_env *env)
 	case FD_HI:		return env->hi;
 	case FD_HI1:		return env->hi + 1;
 	case FD_PIDFD:		return env->pidfd;
+	case FD_URING:		return env->uring;
 	}
 	return arg;
 }

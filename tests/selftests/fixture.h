@@ -69,13 +69,14 @@ enum {
 	FD_HI,		/* an unused descriptor number */
 	FD_HI1,		/* another one, FD_HI + 1 */
 	FD_PIDFD,	/* a pidfd of the agent itself */
+	FD_URING,	/* the agent's io_uring */
 };
 
 /* the descriptors fd_env_setup() makes, charged */
-#define FD_ENV_FDS	7
+#define FD_ENV_FDS	8
 
 struct fd_env {
-	long src, listen, scm[2], hi, pidfd;
+	long src, listen, scm[2], hi, pidfd, uring;
 };
 
 struct fd_creator {
