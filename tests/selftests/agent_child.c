@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -28,6 +29,7 @@
 #include "restrack_test.h"
 
 #define AG_EXEC_ARG		"--restrack-agent"
+#define AG_EXIT_ARG		"--restrack-exit"	/* AG_SPAWN_EXIT */
 #define AG_MAX_SUB		8
 #define AG_MAX_THREADS		32
 
@@ -390,7 +392,7 @@ static long ag_exec(void)
 static void ag_do(const struct ag_cmd *c, struct ag_reply *rep)
 {
 	const long *a = c->a;
-	int fds[2];
+	int fds[2], st;
 	long ret;
 
 	errno = 0;
@@ -500,6 +502,30 @@ static void ag_do(const struct ag_cmd *c, struct ag_reply *rep)
 	case AG_EXEC:
 		ret = ag_exec();
 		break;
+	case AG_VFORK_EXIT:
+		ret = vfork();
+		if (ret == 0)
+			_exit(0);
+		if (ret > 0 && waitpid(ret, &st, 0) == ret)
+			rep->v[0] = st;
+		break;
+	case AG_SPAWN_EXIT: {
+		char *argv[] = { "restrack-agent", AG_EXIT_ARG, NULL };
+		pid_t pid;
+		int err;
+
+		err = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv,
+				  environ);
+		if (err) {
+			errno = err;
+			ret = -1;
+			break;
+		}
+		ret = pid;
+		if (waitpid(pid, &st, 0) == pid)
+			rep->v[0] = st;
+		break;
+	}
 	default:
 		errno = EINVAL;
 		ret = -1;
@@ -576,6 +602,8 @@ void agent_exec_hook(int argc, char **argv)
 {
 	struct ag_reply rep;
 
+	if (argc == 2 && !strcmp(argv[1], AG_EXIT_ARG))
+		_exit(0);
 	if (argc < 5 || strcmp(argv[1], AG_EXEC_ARG))
 		return;
 	ag_init(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));

@@ -899,6 +899,62 @@ out:
 	return KSFT_FAIL;
 }
 
+/*
+ * vfork() and posix_spawn() (glibc's clone(CLONE_VM | CLONE_VFORK)): the
+ * child shares the mm, so no heap is charged for it even at heap.max,
+ * where fork() is refused; its descriptor table is a copy, charged and
+ * refused at files.max like fork()'s.  Each refusal is one event.
+ */
+FIXTURE_TEST(test_vfork_spawn)
+{
+	long r, nf;
+
+	/* heap at the max: fork() copies the mm, vfork() does not */
+	SETUP(set_headroom(f->cg, true, 0));
+	r = ag_call(&f->a, AG_FORK_EXIT, 0);
+	EXPECT(r == -1 && errno == ENOMEM, "fork at heap.max: %ld (%s)", r,
+	       strerror(errno));
+	STEP(&f->t, "fork denied", 0, 0);
+	r = ag_call(&f->a, AG_VFORK_EXIT, 0);
+	EXPECT(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
+	       "vfork at heap.max: %ld (%s), status %#lx", r, strerror(errno),
+	       f->a.v[0]);
+	STEP(&f->t, "vfork + exit", 0, 0);
+	SETUP(cg_write(f->cg, "restrack.heap.max", "max"));
+
+	/* the table copied one descriptor over the max, then exactly */
+	nf = fd_count(f->a.pid);
+	SETUP(set_headroom(f->cg, false, nf - 1));
+	r = ag_call(&f->a, AG_VFORK_EXIT, 0);
+	EXPECT(r == -1 && errno == EMFILE, "vfork, table over files.max: %ld (%s)",
+	       r, strerror(errno));
+	STEP(&f->t, "vfork denied", 0, 0);
+	r = ag_call(&f->a, AG_SPAWN_EXIT, 0);
+	EXPECT(r == -1 && errno == EMFILE,
+	       "posix_spawn, table over files.max: %ld (%s)", r,
+	       strerror(errno));
+	STEP(&f->t, "posix_spawn denied", 0, 0);
+	EXPECT(cg_nr_procs(f->cg) == 1, "no child left");
+
+	SETUP(set_headroom(f->cg, false, nf));
+	r = ag_call(&f->a, AG_VFORK_EXIT, 0);
+	EXPECT(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
+	       "vfork whose table fits exactly: %ld (%s), status %#lx", r,
+	       strerror(errno), f->a.v[0]);
+	STEP(&f->t, "vfork + exit", 0, 0);
+	r = ag_call(&f->a, AG_SPAWN_EXIT, 0);
+	EXPECT(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
+	       "posix_spawn whose table fits exactly: %ld (%s), status %#lx",
+	       r, strerror(errno), f->a.v[0]);
+	STEP(&f->t, "posix_spawn + exit", 0, 0);
+
+	EXPECT(!expect_events(f->cg, "restrack.events.local", 1, 2, 0),
+	       "one heap and two files refusals counted");
+	return KSFT_PASS;
+out:
+	return KSFT_FAIL;
+}
+
 /* ------------------------------------------------------------------ */
 /* deny */
 
@@ -3104,6 +3160,7 @@ static const struct cg_test tests[] = {
 	TEST(test_files_close_range),
 	TEST(test_files_fork),
 	TEST(test_files_clone_files),
+	TEST(test_vfork_spawn),
 	TEST(test_deny_heap),
 	TEST(test_deny_files),
 	TEST(test_events),
