@@ -19,16 +19,67 @@
 
 #include "restrack_test.h"
 
-/* VmData of @pid in bytes; 0 for a process without an mm, -1 if gone */
+/*
+ * A live thread of process @pid other than its leader, for a process
+ * whose leader has exited while other threads go on: /proc/PID shows the
+ * leader, which has no mm and no descriptor table left, while the
+ * process still has both.  0 if there is none.
+ */
+static pid_t other_live_thread(pid_t pid)
+{
+	char path[80], buf[4096];
+	struct dirent *de;
+	pid_t tid = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!tid && (de = readdir(d))) {
+		pid_t t = atoi(de->d_name);
+
+		if (t <= 0 || t == pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, t);
+		if (read_text(path, buf, sizeof(buf)) > 0 &&
+		    strstr(buf, "\nVmData:"))
+			tid = t;
+	}
+	closedir(d);
+	return tid;
+}
+
+/* the status (@file "status") or "fd" path of @pid's process, as above */
+static void proc_path(char *path, size_t len, pid_t pid, const char *file,
+		      bool leader)
+{
+	pid_t tid = leader ? 0 : other_live_thread(pid);
+
+	if (tid)
+		snprintf(path, len, "/proc/%d/task/%d/%s", pid, tid, file);
+	else
+		snprintf(path, len, "/proc/%d/%s", pid, file);
+}
+
+/*
+ * VmData of @pid in bytes; 0 for a process without an mm, -1 if gone.
+ * A process whose leader exited is read through a live thread.
+ */
 long vmdata_bytes(pid_t pid)
 {
-	char path[64], buf[4096], *p;
+	char path[80], buf[4096], *p;
+	bool leader;
 	long kb;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, "\nVmData:");
+	for (leader = true;; leader = false) {
+		proc_path(path, sizeof(path), pid, "status", leader);
+		if (read_text(path, buf, sizeof(buf)) < 0)
+			return -1;
+		p = strstr(buf, "\nVmData:");
+		if (p || !leader)
+			break;
+	}
 	if (!p)
 		return 0;
 	if (sscanf(p + 8, "%ld", &kb) != 1)
@@ -55,10 +106,34 @@ long proc_count(pid_t pid, const char *dir)
 	return n;
 }
 
-/* Number of entries in /proc/PID/fd; -1 if the process is gone */
+/*
+ * Number of entries in /proc/PID/fd; -1 if the process is gone.  A
+ * process whose leader exited is read through a live thread.
+ */
 long fd_count(pid_t pid)
 {
-	return proc_count(pid, "fd");
+	char path[80];
+	struct dirent *de;
+	long n = 0;
+	pid_t tid;
+	DIR *d;
+
+	n = proc_count(pid, "fd");
+	if (n > 0)
+		return n;
+	tid = other_live_thread(pid);
+	if (!tid)
+		return n;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/fd", pid, tid);
+	d = opendir(path);
+	if (!d)
+		return n;
+	n = 0;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
 }
 
 int rt_current(const char *cg, struct rt_usage *u)

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -952,6 +953,123 @@ FIXTURE_TEST(test_vfork_spawn)
 	       "one heap and two files refusals counted");
 	return KSFT_PASS;
 out:
+	return KSFT_FAIL;
+}
+
+/*
+ * The group leader exits while its threads go on: the process keeps its
+ * mm and descriptor table, which /proc/PID no longer shows (the oracle
+ * reads them through a live thread).  Its charges stay exact, follow the
+ * process when it moves, and go when the last thread exits.
+ */
+struct leader_exit {
+	int go;			/* read end: EOF ends the threads */
+	int ready;		/* threads that have mapped and opened */
+};
+
+static void *leader_exit_thread(void *arg)
+{
+	struct leader_exit *le = arg;
+	char *p;
+	char c;
+
+	p = mmap(NULL, MIB, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || open("/dev/null", O_RDONLY) < 0 ||
+	    open("/dev/null", O_RDONLY) < 0)
+		return NULL;
+	memset(p, 1, MIB);
+	__atomic_add_fetch(&le->ready, 1, __ATOMIC_SEQ_CST);
+	while (read(le->go, &c, 1) > 0)
+		;
+	return NULL;
+}
+
+static int leader_exit_main(void *arg)
+{
+	struct leader_exit *le = arg;
+	pthread_t t[2];
+	int i;
+
+	isolate_fds(le->go);
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, leader_exit_thread, le))
+			return 1;
+	/* the leader alone: the threads keep the process */
+	syscall(SYS_exit, 0);
+	return 1;
+}
+
+static bool leader_is_zombie(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return false;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+FIXTURE_TEST(test_leader_exits)
+{
+	struct leader_exit *le;
+	char other[PATH_MAX] = "", num[16];
+	int go[2] = { -1, -1 }, st, i;
+	pid_t pid = -1;
+
+	le = mmap(NULL, sizeof(*le), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SETUP(le == MAP_FAILED);
+	SETUP(pipe(go));
+	SETUP(cg_make(other, f->root, "leader-other"));
+	le->go = go[0];
+	pid = cg_run_nowait(f->cg, leader_exit_main, le);
+	SETUP(pid < 0);
+	close(go[0]);
+	go[0] = -1;
+	for (i = 0; i < 500 && !(__atomic_load_n(&le->ready, __ATOMIC_SEQ_CST) == 2 &&
+				 leader_is_zombie(pid)); i++)
+		msleep(10);
+	EXPECT(le->ready == 2 && leader_is_zombie(pid),
+	       "threads ready %d, leader exited %d", le->ready,
+	       leader_is_zombie(pid));
+	EXPECT(vmdata_bytes(pid) >= 2 * MIB && fd_count(pid) >= 4,
+	       "the oracle reads the process through a thread: %ld bytes, %ld fds",
+	       vmdata_bytes(pid), fd_count(pid));
+	EXPECT(!rt_check(f->cg, "the leader exited, threads live"), "exact");
+
+	snprintf(num, sizeof(num), "%d", pid);
+	EXPECT(!cg_write(other, "cgroup.procs", num), "move: %s",
+	       strerror(errno));
+	EXPECT(cg_has_pid(other, pid), "moved");
+	EXPECT(!rt_check(f->cg, "after the move (from)") &&
+	       !rt_check(other, "after the move (to)"),
+	       "the charges followed the threads");
+	EXPECT(cg_read_long(other, "restrack.heap.current") >= 2 * MIB &&
+	       cg_read_long(other, "restrack.files.current") >= 4,
+	       "charged where the process went");
+
+	close(go[1]);
+	go[1] = -1;
+	EXPECT(!wait_exit(pid, 5000, &st), "the threads end");
+	pid = -1;
+	EXPECT(!rt_check(other, "the last thread exited"), "exact");
+	EXPECT(cg_read_long(other, "restrack.heap.current") == 0 &&
+	       cg_read_long(other, "restrack.files.current") == 0,
+	       "nothing left");
+	cg_destroy(other);
+	munmap(le, sizeof(*le));
+	return KSFT_PASS;
+out:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, 5000, NULL);
+	}
+	if (other[0])
+		cg_destroy(other);
 	return KSFT_FAIL;
 }
 
@@ -3161,6 +3279,7 @@ static const struct cg_test tests[] = {
 	TEST(test_files_fork),
 	TEST(test_files_clone_files),
 	TEST(test_vfork_spawn),
+	TEST(test_leader_exits),
 	TEST(test_deny_heap),
 	TEST(test_deny_files),
 	TEST(test_events),
