@@ -1304,6 +1304,85 @@ out:
 	return ret;
 }
 
+/*
+ * A thread that is not the leader registers its process, as a library
+ * would from a worker thread: the whole process moves, both threads, and
+ * deregister brings both back.
+ */
+struct thread_reg {
+	int go;			/* read end: EOF ends the process */
+	long ret, err;
+	int done;
+};
+
+static void *thread_reg_fn(void *arg)
+{
+	struct thread_reg *tr = arg;
+	char c;
+
+	errno = 0;
+	tr->ret = restrack_register(getpid());
+	tr->err = errno;
+	__atomic_store_n(&tr->done, 1, __ATOMIC_SEQ_CST);
+	while (read(tr->go, &c, 1) > 0)
+		;
+	return NULL;
+}
+
+static int thread_reg_main(void *arg)
+{
+	struct thread_reg *tr = arg;
+	pthread_t t;
+	char c;
+
+	isolate_fds(tr->go);
+	if (pthread_create(&t, NULL, thread_reg_fn, tr))
+		return 1;
+	while (read(tr->go, &c, 1) > 0)
+		;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+static int test_thread_registers(const char *root)
+{
+	char cg[PATH_MAX] = "", rel[64];
+	struct thread_reg *tr;
+	int go[2] = { -1, -1 }, i, ret = KSFT_FAIL;
+	pid_t pid = -1;
+
+	tr = mmap(NULL, sizeof(*tr), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SETUP(tr == MAP_FAILED);
+	SETUP(cg_make(cg, root, "thread-reg") || pipe(go));
+	tr->go = go[0];
+	pid = cg_run_nowait(cg, thread_reg_main, tr);
+	SETUP(pid < 0);
+	close(go[0]);
+	go[0] = -1;
+	for (i = 0; i < 500 && !__atomic_load_n(&tr->done, __ATOMIC_SEQ_CST); i++)
+		msleep(10);
+	EXPECT(tr->done, "the thread never registered");
+	EXPECT(tr->ret == 0, "register(getpid()) from a thread: %ld (%s)",
+	       tr->ret, errno_name(tr->err));
+	EXPECT(is_registered(pid), "registered");
+	snprintf(rel, sizeof(rel), "/restrack/%d", pid);
+	EXPECT(!threads_in_cgroup(pid, rel, 2), "both threads moved");
+	EXPECT_CALL(restrack_deregister(pid), 0);
+	EXPECT(!threads_in_cgroup(pid, cg_rel(cg), 2), "both threads back");
+	EXPECT(is_unregistered(pid), "gone");
+	ret = KSFT_PASS;
+out:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	if (pid > 0 && wait_exit(pid, 5000, NULL))
+		kill_reap(pid);
+	if (tr != MAP_FAILED)
+		munmap(tr, sizeof(*tr));
+	return ret;
+}
+
 /* deregister after the process' cgroup was removed: the nearest ancestor */
 static int test_deregister_origin_gone(const char *root)
 {
@@ -2983,6 +3062,7 @@ static const struct cg_test tests[] = {
 	TEST(test_privilege),
 	TEST(test_register_moves),
 	TEST(test_register_top_removed),
+	TEST(test_thread_registers),
 	TEST(test_deregister_origin_gone),
 	TEST(test_exit_cleanup),
 	TEST(test_fetch_values),
