@@ -1073,6 +1073,68 @@ out:
 	return KSFT_FAIL;
 }
 
+/* cgroup.events "frozen" of @cg reaches @want within 5 s */
+static bool wait_frozen(const char *cg, long want)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (cg_read_key_long(cg, "cgroup.events", "frozen") == want)
+			return true;
+		msleep(10);
+	}
+	return false;
+}
+
+/*
+ * cgroup.freeze and cgroup.kill with charges: a frozen process keeps its
+ * charges exactly, moves out of and back into the frozen cgroup with
+ * them (the writer moves the charge, the frozen task never runs), and
+ * cgroup.kill of a frozen cgroup leaves nothing charged.  No event.
+ */
+FIXTURE_TEST(test_freeze_kill)
+{
+	char other[PATH_MAX] = "", num[16];
+	long st;
+
+	SETUP(cg_make(other, f->root, "freeze-other"));
+	EXPECT(ag_mmap(&f->a, 256, RW, ANON) != -1 && ag_open(&f->a) >= 0,
+	       "charge: %s", strerror(errno));
+	EXPECT(!rt_check(f->cg, "charged"), "exact");
+
+	EXPECT(!cg_write(f->cg, "cgroup.freeze", "1") && wait_frozen(f->cg, 1),
+	       "frozen");
+	EXPECT(!rt_check(f->cg, "frozen"), "exact");
+	snprintf(num, sizeof(num), "%d", f->a.pid);
+	EXPECT(!cg_write(other, "cgroup.procs", num), "move out: %s",
+	       strerror(errno));
+	EXPECT(!rt_check(f->cg, "moved out (from)") &&
+	       !rt_check(other, "moved out (to)"), "the charges moved");
+	EXPECT(!cg_write(f->cg, "cgroup.procs", num), "move back: %s",
+	       strerror(errno));
+	EXPECT(wait_frozen(f->cg, 1), "frozen again");
+	EXPECT(!rt_check(f->cg, "moved back into the frozen cgroup") &&
+	       !rt_check(other, "left"), "the charges came back");
+	EXPECT(cg_read_long(other, "restrack.heap.current") == 0 &&
+	       cg_read_long(other, "restrack.files.current") == 0,
+	       "nothing left behind");
+
+	EXPECT(!cg_write(f->cg, "cgroup.kill", "1"), "cgroup.kill: %s",
+	       strerror(errno));
+	st = agent_wait(&f->a, 5000);
+	EXPECT(killed_by_sigkill(st), "killed by SIGKILL: %#lx", st);
+	EXPECT(!rt_wait_zero(f->cg, 5000), "nothing charged after the kill");
+	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, 0, 0),
+	       "no event");
+	cg_destroy(other);
+	return KSFT_PASS;
+out:
+	cg_write(f->cg, "cgroup.freeze", "0");
+	if (other[0])
+		cg_destroy(other);
+	return KSFT_FAIL;
+}
+
 /* ------------------------------------------------------------------ */
 /* deny */
 
@@ -3280,6 +3342,7 @@ static const struct cg_test tests[] = {
 	TEST(test_files_clone_files),
 	TEST(test_vfork_spawn),
 	TEST(test_leader_exits),
+	TEST(test_freeze_kill),
 	TEST(test_deny_heap),
 	TEST(test_deny_files),
 	TEST(test_events),
