@@ -1068,6 +1068,145 @@ static int become_nobody(unsigned long long keep)
 	return syscall(SYS_capset, &h, d);
 }
 
+/*
+ * A cgroup delegated to a user, as systemd's Delegate=yes does, under
+ * nsdelegate (the test VM mounts cgroup2 with it): the user's process,
+ * in a cgroup namespace rooted at the delegating cgroup D, owns D/c.  It
+ * may lift D/c's own limit, but D's still holds: exactly D's room opens,
+ * then EMFILE.  It cannot write D's limit, move itself out of D, or use
+ * the system calls to get out (EPERM).
+ */
+struct deleg {
+	int go, go_w;		/* EOF: the parent has set the limits */
+	int ready[2];		/* the child is in D/c, in its namespace */
+	long max_d, max_c, move_root, move_d, opened, open_err;
+	long reg, cap, reset;
+};
+
+static long errno_of(int r)
+{
+	return r ? errno : 0;
+}
+
+static int deleg_main(void *arg)
+{
+	struct deleg *d = arg;
+	char buf[16], top[PATH_MAX], c[PATH_MAX];
+	int fd;
+
+	/* @arg's paths: D is this process's cgroup now */
+	snprintf(top, sizeof(top), "%s", (char *)(d + 1));
+	if (cg_name(c, top, "c"))
+		return 4;
+	close(d->go_w);
+	close(d->ready[0]);
+	if (unshare(CLONE_NEWCGROUP) || cg_enter(c, getpid()) ||
+	    become_nobody(0))
+		return 2;
+	if (write(d->ready[1], "r", 1) != 1 || read(d->go, buf, 1) < 0)
+		return 3;
+
+	d->max_d = cg_write_errno(top, "restrack.files.max", "max");
+	d->max_c = cg_write_errno(c, "restrack.files.max", "max");
+	snprintf(buf, sizeof(buf), "%d", getpid());
+	d->move_root = cg_write_errno(cg_mount(), "cgroup.procs", buf);
+	d->move_d = cg_write_errno(top, "cgroup.procs", buf);
+	d->reg = errno_of(restrack_register(getpid()));
+	d->cap = errno_of(restrack_resource_cap(getpid(), 1000, 100000));
+	d->reset = errno_of(restrack_resource_reset(getpid()));
+	for (d->opened = 0; d->opened < 100; d->opened++) {
+		fd = open("/dev/null", O_RDONLY);
+		if (fd < 0) {
+			d->open_err = errno;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int chown_tree(const char *dir, uid_t uid)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dp;
+	int ret = 0;
+
+	if (chown(dir, uid, uid))
+		return -1;
+	dp = opendir(dir);
+	if (!dp)
+		return -1;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (chown(path, uid, uid))
+			ret = -1;
+	}
+	closedir(dp);
+	return ret;
+}
+
+static int test_delegated_user(const char *root)
+{
+	char top[PATH_MAX] = "", c[PATH_MAX];
+	int go[2] = { -1, -1 }, st = -1, ret = KSFT_FAIL;
+	struct deleg *d;
+	pid_t pid = -1;
+	char ch;
+
+	/* the struct, then D's path, shared with the child */
+	d = mmap(NULL, 4096, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SETUP(d == MAP_FAILED);
+	d->ready[0] = d->ready[1] = -1;
+	SETUP(cg_make(top, root, "deleg") || cg_make(c, top, "c") ||
+	      pipe(go) || pipe(d->ready));
+	snprintf((char *)(d + 1), 4096 - sizeof(*d), "%s", top);
+	d->go = go[0];
+	d->go_w = go[1];
+	SETUP(chown_tree(c, NOBODY));
+	pid = cg_run_nowait(top, deleg_main, d);
+	SETUP(pid < 0);
+	EXPECT(read_full_timeout(d->ready[0], &ch, 1, 5000) == 1,
+	       "the child never got to D/c");
+	/* D is empty now: the controller for D/c, and D's limit */
+	EXPECT(!cg_enable(top, "restrack"), "enable: %s", strerror(errno));
+	EXPECT(!chown_tree(c, NOBODY), "delegate D/c: %s", strerror(errno));
+	EXPECT(!cg_write(c, "restrack.files.max", "10"), "D/c's limit");
+	EXPECT(!set_headroom(top, false, 5), "D's limit");
+	close(go[1]);
+	go[1] = -1;
+	EXPECT(!wait_exit(pid, 10000, &st) && WIFEXITED(st) &&
+	       !WEXITSTATUS(st), "child status %#x", st);
+	pid = -1;
+
+	EXPECT(d->max_d == EACCES || d->max_d == EPERM,
+	       "writing D's files.max: %s", errno_name(d->max_d));
+	EXPECT(d->max_c == 0, "writing its own D/c files.max: %s",
+	       errno_name(d->max_c));
+	EXPECT(d->move_root != 0, "moving to the root cgroup succeeded");
+	EXPECT(d->move_d != 0, "moving to D succeeded");
+	EXPECT(d->reg == EPERM && d->cap == EPERM && d->reset == EPERM,
+	       "register %s, resource_cap %s, resource_reset %s",
+	       errno_name(d->reg), errno_name(d->cap), errno_name(d->reset));
+	EXPECT(d->opened == 5 && d->open_err == EMFILE,
+	       "%ld opens, then %s: D's room was 5", d->opened,
+	       errno_name(d->open_err));
+	ret = KSFT_PASS;
+out:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	if (d != MAP_FAILED && d->ready[0] >= 0) {
+		close(d->ready[0]);
+		close(d->ready[1]);
+	}
+	if (pid > 0)
+		kill_reap(pid);
+	return ret;
+}
+
 struct unpriv {
 	pid_t target;
 	bool registered;
@@ -3063,6 +3202,7 @@ static const struct cg_test tests[] = {
 	TEST(test_register_moves),
 	TEST(test_register_top_removed),
 	TEST(test_thread_registers),
+	TEST(test_delegated_user),
 	TEST(test_deregister_origin_gone),
 	TEST(test_exit_cleanup),
 	TEST(test_fetch_values),
