@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -33,6 +34,10 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 
 #include "restrack_test.h"
 
@@ -1132,6 +1137,151 @@ out:
 	cg_write(f->cg, "cgroup.freeze", "0");
 	if (other[0])
 		cg_destroy(other);
+	return KSFT_FAIL;
+}
+
+/*
+ * seccomp's SECCOMP_IOCTL_NOTIF_ADDFD: a supervisor outside the cgroup
+ * installs a descriptor into a process inside it, which makes the
+ * descriptor in its own context: charged to the target's cgroup, and
+ * refused there at files.max (the supervisor's ioctl gets EMFILE).
+ */
+#define ADDFD_ROUNDS	2
+
+static int addfd_target(void *arg)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = ARRAY_SIZE(filter), .filter = filter,
+	};
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "l", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	int sock = *(int *)arg, listener, i;
+	struct cmsghdr *cm;
+	char c;
+
+	isolate_fds(sock);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return 2;
+	listener = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+			   SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (listener < 0)
+		return 3;
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &listener, sizeof(int));
+	if (sendmsg(sock, &msg, 0) != 1)
+		return 4;
+	close(listener);
+	/* each getppid() waits for the supervisor's answer */
+	for (i = 0; i < ADDFD_ROUNDS; i++)
+		syscall(__NR_getppid);
+	while (read(sock, &c, 1) > 0)
+		;
+	return 0;
+}
+
+static int recv_one_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+FIXTURE_TEST(test_seccomp_addfd)
+{
+	int sv[2] = { -1, -1 }, listener = -1, src = -1, i, st;
+	struct seccomp_notif_resp resp;
+	struct seccomp_notif req;
+	pid_t pid = -1;
+	long r;
+
+	SETUP(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = cg_run_nowait(f->cg, addfd_target, &sv[1]);
+	SETUP(pid < 0);
+	close(sv[1]);
+	sv[1] = -1;
+	listener = recv_one_fd(sv[0]);
+	EXPECT(listener >= 0, "no listener from the target");
+	src = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	SETUP(src < 0);
+
+	for (i = 0; i < ADDFD_ROUNDS; i++) {
+		struct seccomp_notif_addfd addfd = {
+			.srcfd = src, .newfd_flags = O_CLOEXEC,
+		};
+
+		memset(&req, 0, sizeof(req));
+		EXPECT(!ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req),
+		       "NOTIF_RECV: %s", strerror(errno));
+		EXPECT(!rt_check(f->cg, "the target waits"), "exact");
+		/* round 0: room for none; round 1: room for one */
+		SETUP(set_headroom(f->cg, false, i));
+		addfd.id = req.id;
+		errno = 0;
+		r = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+		if (i == 0)
+			EXPECT(r == -1 && errno == EMFILE,
+			       "ADDFD at files.max: %ld (%s)", r,
+			       strerror(errno));
+		else
+			EXPECT(r >= 0, "ADDFD with room for one: %ld (%s)", r,
+			       strerror(errno));
+		EXPECT(!rt_check(f->cg, "after ADDFD"), "exact");
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		EXPECT(!ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp),
+		       "NOTIF_SEND: %s", strerror(errno));
+	}
+	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, 1, 0),
+	       "one files.max event");
+	close(sv[0]);
+	sv[0] = -1;
+	EXPECT(!wait_exit(pid, 5000, &st) && WIFEXITED(st) && !WEXITSTATUS(st),
+	       "target status %#x", st);
+	pid = -1;
+	EXPECT(!rt_check(f->cg, "the target exited"), "exact");
+	close(listener);
+	close(src);
+	return KSFT_PASS;
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (listener >= 0)
+		close(listener);
+	if (src >= 0)
+		close(src);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, 5000, NULL);
+	}
 	return KSFT_FAIL;
 }
 
@@ -3343,6 +3493,7 @@ static const struct cg_test tests[] = {
 	TEST(test_vfork_spawn),
 	TEST(test_leader_exits),
 	TEST(test_freeze_kill),
+	TEST(test_seccomp_addfd),
 	TEST(test_deny_heap),
 	TEST(test_deny_files),
 	TEST(test_events),
