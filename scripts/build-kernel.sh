@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the patched kernel of LINE for ARCH, out of tree, with ccache.
-# The config is tinyconfig plus tests/config/*.config; the build fails if a
-# requested symbol did not stick.  Extra fragments: RESTRACK_FRAGMENTS="f…"
-# (used for the CONFIG_CGROUP_RESTRACK=n and CONFIG_CGROUPS=n builds, which
-# then get their own build directory, named by BUILD_TAG).
+# The config is tinyconfig plus the fragments of the variant BUILD_TAG
+# names in tests/config/variants (the test kernel without it), in a build
+# directory of its own; the build fails if a requested symbol did not
+# stick.  RESTRACK_FRAGMENTS="f…" gives the extra fragments instead of the
+# table (make bench's variants).
 # BUILD_TAG=pristine[-…] builds the unpatched tree of the line instead, with
 # the same fragments minus the restrack symbols: the baseline of make bench.
 # That tree is only read (O=), never synced, patched or built in place.
@@ -28,7 +29,12 @@ build_lock
 obj=$(build_dir "$line" "$arch")${BUILD_TAG:+-$BUILD_TAG}
 mkdir -p "$obj"
 rm -f "$obj/.restrack-kconfig"
-frags="$TOP/tests/config/restrack.config $TOP/tests/config/$arch.config ${RESTRACK_FRAGMENTS:-}"
+frags="$TOP/tests/config/restrack.config $TOP/tests/config/$arch.config"
+if [ -n "${RESTRACK_FRAGMENTS+set}" ]; then
+	frags="$frags $RESTRACK_FRAGMENTS"
+else
+	frags="$frags $(variant_fragments "${BUILD_TAG:-}" "$arch" | tr '\n' ' ')"
+fi
 case "${BUILD_TAG:-}" in
 pristine*)
 	tree=$(pristine_tree "$line")

@@ -35,14 +35,11 @@ fail() { failed=$((failed + 1)); echo "FAIL $(elapsed) $*"; }
 for line in $DEBUG_LINES; do
 	for arch in $DEBUG_ARCHES; do
 		arch_setup "$arch"
-		frags=$TOP/tests/config/debug.config
-		[ -f "$TOP/tests/config/debug-$arch.config" ] &&
-			frags="$frags $TOP/tests/config/debug-$arch.config"
 		log=$OUT/build-$line-$arch-debug.log
 		# The test initramfs comes with the normal kernel's headers.
 		if ! { "$TOP/scripts/build-kernel.sh" "$line" "$arch" &&
 		       "$TOP/scripts/mkinitramfs.sh" "$line" "$arch" &&
-		       BUILD_TAG=debug RESTRACK_FRAGMENTS=$frags \
+		       BUILD_TAG=debug \
 		       "$TOP/scripts/build-kernel.sh" "$line" "$arch"; } > "$log" 2>&1; then
 			fail "$line/$arch: debug kernel build"; tail -40 "$log"
 			continue

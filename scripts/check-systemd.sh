@@ -30,7 +30,6 @@ command -v mmdebstrap >/dev/null || {
 
 export BUILD_TAG=systemd
 mkdir -p "$OUT"
-export RESTRACK_FRAGMENTS="$TOP/tests/config/systemd.config"
 obj=$(build_dir "$line" "$arch")-$BUILD_TAG
 kernel=$obj/$KIMAGE
 # RESTRACK_SKIP_BUILD=1 boots the kernel built last time without waiting

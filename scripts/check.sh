@@ -152,8 +152,7 @@ for line in $LINES; do
 		# Baseline for the upstream selftests: the same tree with the
 		# controller compiled out, booted with the same initramfs.
 		baseline=
-		if BUILD_TAG=norestrack RESTRACK_FRAGMENTS=$TOP/tests/config/no-restrack.config \
-			"$TOP/scripts/build-kernel.sh" "$line" "$arch" \
+		if BUILD_TAG=norestrack "$TOP/scripts/build-kernel.sh" "$line" "$arch" \
 			> "$OUT/build-$line-$arch-norestrack.log" 2>&1; then
 			pass "$line/$arch: kernel build with CONFIG_CGROUP_RESTRACK=n"
 			baseline=$(baseline_log "$line" "$arch")
@@ -164,8 +163,7 @@ for line in $LINES; do
 			tail -40 "$OUT/build-$line-$arch-norestrack.log"
 		fi
 		check "$line/$arch: kernel build with CONFIG_CGROUPS=n" \
-			env BUILD_TAG=nocgroups RESTRACK_FRAGMENTS="$TOP/tests/config/no-cgroups.config" \
-			"$TOP/scripts/build-kernel.sh" "$line" "$arch" vmlinux
+			env BUILD_TAG=nocgroups "$TOP/scripts/build-kernel.sh" "$line" "$arch" vmlinux
 		out=$OUT/vm-$line-$arch.out
 		RESTRACK_BASELINE=$baseline "$TOP/scripts/run-vm.sh" "$line" "$arch" check > "$out" 2>&1 || true
 		summary=$(tail -1 "$out")

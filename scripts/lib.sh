@@ -163,6 +163,25 @@ arch_setup() {
 }
 
 # Every line/arch pair gets its own source copy, build and initramfs.
+# variant_fragments TAG ARCH: the fragments of kernel variant TAG ("" is
+# the test kernel) from tests/config/variants, each followed by its
+# -ARCH.config where one exists.
+variant_fragments() {
+	local tag=${1:-test} arch=$2 row f
+	row=$(awk -v t="$tag" '{ sub(/#.*/, "") }
+		NF && ($1 == t || ($1 ~ /\*$/ && index(t, substr($1, 1, length($1) - 1)) == 1)) {
+			$1 = ""; print; found = 1; exit
+		}
+		END { exit !found }' "$TOP/tests/config/variants") ||
+		die "no kernel variant $tag in tests/config/variants"
+	for f in $row; do
+		[ "$f" = - ] && continue
+		echo "$TOP/tests/config/$f"
+		[ ! -f "$TOP/tests/config/${f%.config}-$arch.config" ] ||
+			echo "$TOP/tests/config/${f%.config}-$arch.config"
+	done
+}
+
 # RESTRACK_WS=NAME gives a second work tree of the repository its own trees,
 # build directories and line locks, so that it can build and boot beside this
 # one; pristine sources and ccache stay shared.
