@@ -762,14 +762,8 @@ static int exec_faults(const char *cg, pid_t agent, bool shared)
 	summary(what, calls, fails);
 	return 0;
 out:
-	if (to[0] >= 0)
-		close(to[0]);
-	if (to[1] >= 0)
-		close(to[1]);
-	if (from[0] >= 0)
-		close(from[0]);
-	if (from[1] >= 0)
-		close(from[1]);
+	close_pair(to);
+	close_pair(from);
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		wait_exit(pid, 5000, NULL);

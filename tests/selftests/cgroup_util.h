@@ -61,6 +61,8 @@ long now_us(void);
 /* @len bytes from @fd within @timeout_ms (-1: no limit); bytes read or -1 */
 ssize_t read_full_timeout(int fd, void *buf, size_t len, int timeout_ms);
 ssize_t write_full(int fd, const void *buf, size_t len);
+/* closes both ends of @p that are open (>= 0) and marks them closed */
+void close_pair(int p[2]);
 /* A whole file, NUL-terminated; its length, or -1 with errno set */
 ssize_t read_text(const char *path, char *buf, size_t len);
 /* The whole of a file, NUL-terminated, in malloc()ed memory; NULL on error */

@@ -1065,10 +1065,7 @@ FIXTURE_TEST(test_leader_exits)
 	munmap(le, sizeof(*le));
 	return KSFT_PASS;
 out:
-	if (go[0] >= 0)
-		close(go[0]);
-	if (go[1] >= 0)
-		close(go[1]);
+	close_pair(go);
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		wait_exit(pid, 5000, NULL);
@@ -1270,10 +1267,7 @@ FIXTURE_TEST(test_seccomp_addfd)
 	close(src);
 	return KSFT_PASS;
 out:
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	close_pair(sv);
 	if (listener >= 0)
 		close(listener);
 	if (src >= 0)

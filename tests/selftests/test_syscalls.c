@@ -1194,14 +1194,9 @@ static int test_delegated_user(const char *root)
 	       errno_name(d->open_err));
 	ret = KSFT_PASS;
 out:
-	if (go[0] >= 0)
-		close(go[0]);
-	if (go[1] >= 0)
-		close(go[1]);
-	if (d != MAP_FAILED && d->ready[0] >= 0) {
-		close(d->ready[0]);
-		close(d->ready[1]);
-	}
+	close_pair(go);
+	if (d != MAP_FAILED)
+		close_pair(d->ready);
 	if (pid > 0)
 		kill_reap(pid);
 	return ret;
@@ -1435,10 +1430,7 @@ FIXTURE_TEST(test_register_top_removed)
 	EXPECT(n_ok > 0, "no register succeeded");
 	ret = KSFT_PASS;
 out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
+	close_pair(fds);
 	kill_reap(remover);
 	return ret;
 }
@@ -1511,10 +1503,7 @@ static int test_thread_registers(const char *root)
 	EXPECT(is_unregistered(pid), "gone");
 	ret = KSFT_PASS;
 out:
-	if (go[0] >= 0)
-		close(go[0]);
-	if (go[1] >= 0)
-		close(go[1]);
+	close_pair(go);
 	if (pid > 0 && wait_exit(pid, 5000, NULL))
 		kill_reap(pid);
 	if (tr != MAP_FAILED)

@@ -48,6 +48,17 @@ long now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
+void close_pair(int p[2])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
+}
+
 ssize_t write_full(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
