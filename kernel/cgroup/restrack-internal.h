@@ -64,12 +64,28 @@ static inline struct restrack_cgroup *css_rc(struct cgroup_subsys_state *css)
 	return css ? container_of(css, struct restrack_cgroup, css) : NULL;
 }
 
+/*
+ * What the files and the events know of a resource, one row of
+ * restrack_res_desc[] each, as misc.c has misc_res_name[]: the name of its
+ * restrack.NAME.* files, the shift from its units to what they show
+ * (pages to bytes for the heap), how a max written there is parsed, the
+ * event its max counts, and the highest max other than RESTRACK_MAX.  A
+ * resource is a row, three cftypes and the hooks that charge it.
+ */
+struct restrack_res_desc {
+	const char *name;
+	unsigned int shift;
+	int (*parse)(char *buf, enum restrack_res res, long *max);
+	enum restrack_event event;
+	long max_limit;
+};
+
+extern const struct restrack_res_desc restrack_res_desc[RESTRACK_NR_RES];
+
 /* The highest max, other than RESTRACK_MAX, that restrack.*.max shows. */
 static inline long restrack_max_limit(enum restrack_res res)
 {
-	/* heap.max shows bytes: keep pages << PAGE_SHIFT within a u64 */
-	return res == RESTRACK_HEAP ? (long)(U64_MAX >> PAGE_SHIFT) :
-				      RESTRACK_MAX - 1;
+	return restrack_res_desc[res].max_limit;
 }
 
 void restrack_set_max(struct restrack_cgroup *rc, enum restrack_res res,

@@ -344,7 +344,7 @@ static void restrack_event(struct restrack_cgroup *rc, enum restrack_event ev,
 
 static u64 restrack_to_user(enum restrack_res res, long units)
 {
-	return res == RESTRACK_HEAP ? (u64)units << PAGE_SHIFT : units;
+	return (u64)units << restrack_res_desc[res].shift;
 }
 
 /*
@@ -365,7 +365,7 @@ static void restrack_log_kill(struct restrack_cgroup *rc,
 			      long killed)
 {
 	struct restrack_counter *c = &rc->res[res];
-	const char *limit = res == RESTRACK_HEAP ? "heap.max" : "files.max";
+	const char *limit = restrack_res_desc[res].name;
 	u64 usage = restrack_to_user(res, atomic_long_read(&c->usage));
 	u64 max = restrack_to_user(res, READ_ONCE(c->max));
 
@@ -375,11 +375,11 @@ static void restrack_log_kill(struct restrack_cgroup *rc,
 	cgroup_path(rc->css.cgroup, restrack_log_path,
 		    sizeof(restrack_log_path));
 	if (task)
-		pr_info("restrack: %s of %s: killed process %d (%s), usage %llu, max %llu\n",
+		pr_info("restrack: %s.max of %s: killed process %d (%s), usage %llu, max %llu\n",
 			limit, restrack_log_path, task_pid_nr(task), task->comm,
 			usage, max);
 	else
-		pr_info("restrack: %s of %s: killed %ld processes, usage %llu, max %llu\n",
+		pr_info("restrack: %s.max of %s: killed %ld processes, usage %llu, max %llu\n",
 			limit, restrack_log_path, killed, usage, max);
 	spin_unlock(&restrack_log_lock);
 }
@@ -396,8 +396,7 @@ static void restrack_limit_hit(struct restrack_cgroup *over,
 	if (fatal_signal_pending(current))
 		return;
 
-	restrack_event(over, res == RESTRACK_HEAP ? RESTRACK_EV_HEAP_MAX :
-						    RESTRACK_EV_FILES_MAX, 1);
+	restrack_event(over, restrack_res_desc[res].event, 1);
 
 	if (may_kill && READ_ONCE(over->policy) == RESTRACK_POLICY_KILL &&
 	    !(current->flags & PF_KTHREAD)) {
@@ -1549,11 +1548,12 @@ static int restrack_max_show(struct seq_file *sf, void *v)
 }
 
 /*
- * Parse a heap size: decimal bytes with an optional K, M, G, T, P or E
- * suffix, as memory.max takes, rounded down to pages.  Unlike memparse(),
- * reject overflow and anything after the suffix.
+ * Parse a size: decimal bytes with an optional K, M, G, T, P or E suffix,
+ * as memory.max takes, rounded down to the units of @res (pages for the
+ * heap).  Unlike memparse(), reject overflow and anything after the
+ * suffix.
  */
-static int restrack_parse_bytes(char *buf, long *pages)
+static int restrack_parse_bytes(char *buf, enum restrack_res res, long *pages)
 {
 	static const char suffixes[] = "KMGTPE";
 	unsigned int shift = 0;
@@ -1575,10 +1575,38 @@ static int restrack_parse_bytes(char *buf, long *pages)
 	if (kstrtou64(buf, 10, &bytes) || bytes > (U64_MAX >> shift))
 		return -EINVAL;
 
-	bytes = (bytes << shift) >> PAGE_SHIFT;
-	*pages = min_t(u64, bytes, restrack_max_limit(RESTRACK_HEAP));
+	bytes = (bytes << shift) >> restrack_res_desc[res].shift;
+	*pages = min_t(u64, bytes, restrack_max_limit(res));
 	return 0;
 }
+
+/* A count of descriptors: a decimal number, no suffix. */
+static int restrack_parse_count(char *buf, enum restrack_res res, long *max)
+{
+	unsigned long n;
+
+	if (kstrtoul(buf, 10, &n) || n >= RESTRACK_MAX)
+		return -EINVAL;
+	*max = n;
+	return 0;
+}
+
+const struct restrack_res_desc restrack_res_desc[RESTRACK_NR_RES] = {
+	[RESTRACK_HEAP] = {
+		.name		= "heap",
+		.shift		= PAGE_SHIFT,
+		.parse		= restrack_parse_bytes,
+		.event		= RESTRACK_EV_HEAP_MAX,
+		/* heap.max shows bytes: pages << PAGE_SHIFT within a u64 */
+		.max_limit	= (long)(U64_MAX >> PAGE_SHIFT),
+	},
+	[RESTRACK_FILES] = {
+		.name		= "files",
+		.parse		= restrack_parse_count,
+		.event		= RESTRACK_EV_FILES_MAX,
+		.max_limit	= RESTRACK_MAX - 1,
+	},
+};
 
 /**
  * restrack_parse_max - parse a value written to restrack.*.max
@@ -1590,19 +1618,11 @@ static int restrack_parse_bytes(char *buf, long *pages)
  */
 static int restrack_parse_max(char *buf, enum restrack_res res, long *max)
 {
-	unsigned long n;
-
 	if (!strcmp(buf, RESTRACK_MAX_STR)) {
 		*max = RESTRACK_MAX;
 		return 0;
 	}
-	if (res == RESTRACK_HEAP)
-		return restrack_parse_bytes(buf, max);
-
-	if (kstrtoul(buf, 10, &n) || n >= RESTRACK_MAX)
-		return -EINVAL;
-	*max = n;
-	return 0;
+	return restrack_res_desc[res].parse(buf, res, max);
 }
 
 /**
