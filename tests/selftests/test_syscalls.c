@@ -1383,6 +1383,8 @@ FIXTURE_TEST(test_register_top_removed)
 	pid_t remover = -1;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
+	/* registrations of earlier tests would keep restrack/ busy */
+	EXPECT(!wait_no_registrations(GONE_MS), "nothing registered before");
 	SETUP(pipe(fds));
 	fflush(NULL);
 	remover = fork();
