@@ -227,7 +227,8 @@ static struct dentry *restrack_top_dir(void)
 
 /*
  * May @cred write the file @name of @cgrp, as opening it through cgroupfs
- * would check?  0 or -EPERM.
+ * would check?  0, -EPERM, or -ENOMEM if its inode cannot be had: an
+ * allocation that fails is no answer about privilege.
  */
 static int restrack_may_write(const struct cred *cred, struct cgroup *cgrp,
 			      const char *name)
@@ -243,7 +244,7 @@ static int restrack_may_write(const struct cred *cred, struct cgroup *cgrp,
 	inode = kernfs_get_inode(restrack_mnt->mnt_sb, kn);
 	kernfs_put(kn);
 	if (!inode)
-		return -EPERM;
+		return -ENOMEM;
 	old_cred = override_creds(cred);
 	if (!inode_permission(RESTRACK_IDMAP, inode, MAY_WRITE))
 		err = 0;
@@ -257,7 +258,7 @@ static int restrack_may_write(const struct cred *cred, struct cgroup *cgrp,
  * cgroup.procs would let it (cgroup_procs_write_permission()): write
  * access to that file and to the cgroup.procs of the nearest common
  * ancestor.  Its namespace rule holds: callers are in the initial cgroup
- * namespace (restrack_may_manage()).  0 or -EPERM.
+ * namespace (restrack_may_manage()).  0, -EPERM or -ENOMEM.
  */
 static int restrack_may_migrate(const struct cred *cred, struct cgroup *src,
 				struct cgroup *dst)
@@ -307,18 +308,20 @@ static int restrack_may_register(struct task_struct *task)
 
 /*
  * May current write the limits and the policy of @reg's cgroup, as
- * writing them through cgroupfs would need?  0 or -EPERM.
+ * writing them through cgroupfs would need?  0, -EPERM or -ENOMEM.
  */
 static int restrack_may_limit(struct restrack_reg *reg)
 {
 	static const char * const files[] = {
 		"restrack.heap.max", "restrack.files.max", "restrack.policy",
 	};
-	int i;
+	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(files); i++)
-		if (restrack_may_write(current_cred(), reg->cgrp, files[i]))
-			return -EPERM;
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		err = restrack_may_write(current_cred(), reg->cgrp, files[i]);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -364,13 +367,14 @@ static int restrack_move_process(const struct cred *cred, struct pid *pid,
 
 /*
  * Move every process of @from to @to, or to an ancestor if it cannot, if
- * current may (restrack_may_migrate()): 0 or -EPERM.
+ * current may (restrack_may_migrate()): 0, -EPERM, or -ENOMEM if a check
+ * or a move ran out of memory, with what did not move left in @from.
  */
 static int restrack_empty(struct cgroup *from, struct cgroup *to)
 {
 	struct css_task_iter it;
 	struct task_struct *task;
-	int pass, err;
+	int pass, err, ret;
 
 	mutex_lock(&cgroup_mutex);
 	restrack_attach_lock();	/* and no fork adds one meanwhile */
@@ -388,8 +392,11 @@ static int restrack_empty(struct cgroup *from, struct cgroup *to)
 	/* A dying leader is listed while its threads live: bound the passes. */
 	for (pass = 0; pass < 2 && cgroup_is_populated(from); pass++) {
 		css_task_iter_start(&from->self, CSS_TASK_ITER_PROCS, &it);
-		while ((task = css_task_iter_next(&it)))
-			cgroup_attach_task(to, task, true);
+		while ((task = css_task_iter_next(&it))) {
+			ret = cgroup_attach_task(to, task, true);
+			if (ret == -ENOMEM)
+				err = ret;
+		}
 		css_task_iter_end(&it);
 	}
 out:
@@ -927,7 +934,7 @@ SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
  *
  * Return: 0; -EINVAL for @pid < 1, -EPERM without the privilege the
  * contract asks, -ESRCH if there is no such process (or it is exiting) or
- * it is not registered.
+ * it is not registered; -ENOMEM if memory ran out, the registration kept.
  */
 SYSCALL_DEFINE1(deregister, pid_t, pid)
 {
@@ -956,7 +963,7 @@ SYSCALL_DEFINE1(deregister, pid_t, pid)
  * Return: 0; -EINVAL for @pid < 1, a quota below -1 or a process not
  * registered; -EPERM without the privilege the contract asks; -ESRCH if
  * there is no such process; -ENFILE if quotas are set already
- * (resource_reset() first).
+ * (resource_reset() first); -ENOMEM if memory ran out, nothing changed.
  */
 SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
 		long, file_quota)
@@ -998,19 +1005,21 @@ SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mib,
  *
  * Return: 0; -EINVAL for @pid < 1 or a process not registered; -EPERM
  * without the privilege the contract asks; -ESRCH if there is no such
- * process.
+ * process; -ENOMEM if memory ran out, nothing changed.
  */
 SYSCALL_DEFINE1(resource_reset, pid_t, pid)
 {
 	struct restrack_reg *reg;
 	struct restrack_cgroup *rc;
+	int err;
 
 	reg = restrack_reg_get(pid, true, -EINVAL);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
-	if (restrack_may_limit(reg)) {
+	err = restrack_may_limit(reg);
+	if (err) {
 		mutex_unlock(&restrack_reg_mutex);
-		return -EPERM;
+		return err;
 	}
 
 	rc = reg->rc;
