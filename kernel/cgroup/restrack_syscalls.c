@@ -46,6 +46,7 @@
 #include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/fs_context.h>
 #include <linux/kernfs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
@@ -763,32 +764,49 @@ out_unlock:
  * which a system that never mounts it must not see change.  Called by
  * privileged callers only, who are in the initial cgroup namespace
  * (restrack_may_manage()): the mount is of the whole hierarchy.
- * 0 or -ENODEV.
+ *
+ * Every mount of cgroup2 applies its options to the hierarchy
+ * (apply_cgroup_root_flags()), so this one is made with the options in
+ * force: a mount without them would turn off nsdelegate, and the memory
+ * options, that the system's own mount set.  (At boot nothing had set
+ * them yet.)  0, -ENOMEM, or -ENODEV if cgroup2 cannot be mounted.
  */
 static int restrack_mount(void)
 {
 	struct file_system_type *type;
-	struct vfsmount *mnt;
+	struct vfsmount *mnt = NULL;
+	struct fs_context *fc;
 	int err = 0;
 
 	/* pairs with the release below: the mount is complete when seen */
 	if (smp_load_acquire(&restrack_mnt))
 		return 0;
 	mutex_lock(&restrack_mnt_mutex);
-	if (!restrack_mnt) {
-		type = get_fs_type("cgroup2");
-		mnt = type ? kern_mount(type) : ERR_PTR(-ENODEV);
-		if (type)
-			put_filesystem(type);
-		if (IS_ERR(mnt)) {
-			pr_err_once("restrack: cannot mount cgroup2: %ld\n",
-				    PTR_ERR(mnt));
-			err = -ENODEV;
-		} else {
-			/* pairs with the acquire above */
-			smp_store_release(&restrack_mnt, mnt);
-		}
+	if (restrack_mnt)
+		goto out;
+	type = get_fs_type("cgroup2");
+	if (!type) {
+		err = -ENODEV;
+		goto out;
 	}
+	fc = fs_context_for_mount(type, SB_KERNMOUNT);
+	put_filesystem(type);	/* @fc holds its own */
+	if (IS_ERR(fc)) {
+		mnt = ERR_CAST(fc);
+	} else {
+		cgroup_fc2context(fc)->flags = READ_ONCE(cgrp_dfl_root.flags);
+		mnt = fc_mount(fc);
+		put_fs_context(fc);
+	}
+	if (IS_ERR(mnt)) {
+		err = PTR_ERR(mnt) == -ENOMEM ? -ENOMEM : -ENODEV;
+		pr_err_ratelimited("restrack: cannot mount cgroup2: %ld\n",
+				   PTR_ERR(mnt));
+		goto out;
+	}
+	/* pairs with the acquire above */
+	smp_store_release(&restrack_mnt, mnt);
+out:
 	mutex_unlock(&restrack_mnt_mutex);
 	return err;
 }
@@ -811,8 +829,12 @@ static struct task_struct *restrack_get_process(pid_t nr, bool privileged,
 	if (privileged && !restrack_may_manage())
 		return ERR_PTR(-EPERM);
 	/* fetch needs no mount: nothing is registered without one */
-	if (privileged && restrack_mount())
-		return ERR_PTR(-ENODEV);
+	if (privileged) {
+		int err = restrack_mount();
+
+		if (err)
+			return ERR_PTR(err);
+	}
 
 	task = restrack_find_process(nr, pidp);
 	if (!task)
