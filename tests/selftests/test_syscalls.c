@@ -1513,6 +1513,36 @@ out:
 	return ret;
 }
 
+/*
+ * The calls mount cgroup2 internally at their first use, and a mount of
+ * cgroup2 applies its options to the whole hierarchy: the system's own
+ * options (/init mounts it with nsdelegate, as systemd does) must still
+ * be in force after a register and a deregister.
+ */
+FIXTURE_TEST(test_mount_options_kept)
+{
+	char *mounts = NULL, *line;
+	bool found = false;
+
+	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	mounts = read_text_alloc("/proc/self/mounts", NULL);
+	SETUP(!mounts);
+	for (line = strtok(mounts, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strstr(line, " cgroup2 "))
+			continue;
+		found = true;
+		EXPECT(strstr(line, "nsdelegate"), "nsdelegate is gone: %s",
+		       line);
+	}
+	EXPECT(found, "no cgroup2 mount in /proc/self/mounts");
+	free(mounts);
+	return KSFT_PASS;
+out:
+	free(mounts);
+	return KSFT_FAIL;
+}
+
 /* deregister after the process' cgroup was removed: the nearest ancestor */
 static int test_deregister_origin_gone(const char *root)
 {
@@ -3191,6 +3221,7 @@ static const struct cg_test tests[] = {
 	TEST(test_reset_errors),
 	TEST(test_privilege),
 	TEST(test_register_moves),
+	TEST(test_mount_options_kept),
 	TEST(test_register_top_removed),
 	TEST(test_thread_registers),
 	TEST(test_delegated_user),
