@@ -147,19 +147,25 @@ static struct dentry *restrack_lookup(struct dentry *dir, const char *name)
 
 /*
  * mkdir @name in @dir; return its dentry.  A directory that exists already
- * is returned if @exist_ok, else it is -EBUSY.
+ * is returned if @exist_ok, else it is -EBUSY.  One made here that cannot
+ * be looked up (no memory) is removed again: callers only clean up what
+ * they were given.
  */
 static struct dentry *restrack_mkdir(struct dentry *dir, const char *name,
 				     bool exist_ok)
 {
 	int err = restrack_vfs_mkdir(dir, name);
+	struct dentry *d;
 
 	if (err == -EEXIST && !exist_ok)
 		return ERR_PTR(-EBUSY);
 	if (err && err != -EEXIST)
 		return ERR_PTR(err);
 	/* kernfs leaves the dentry of a new directory negative: look again */
-	return restrack_lookup(dir, name);
+	d = restrack_lookup(dir, name);
+	if (IS_ERR(d) && !err)
+		restrack_vfs_rmdir(dir, name);
+	return d;
 }
 
 static int restrack_write_file(struct dentry *dir, const char *name,
