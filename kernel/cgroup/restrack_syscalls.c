@@ -381,7 +381,8 @@ static int restrack_empty(struct cgroup *from, struct cgroup *to)
 {
 	struct css_task_iter it;
 	struct task_struct *task;
-	int pass, err, ret;
+	bool nomem = false;
+	int pass, err;
 
 	mutex_lock(&cgroup_mutex);
 	restrack_attach_lock();	/* and no fork adds one meanwhile */
@@ -399,13 +400,14 @@ static int restrack_empty(struct cgroup *from, struct cgroup *to)
 	/* A dying leader is listed while its threads live: bound the passes. */
 	for (pass = 0; pass < 2 && cgroup_is_populated(from); pass++) {
 		css_task_iter_start(&from->self, CSS_TASK_ITER_PROCS, &it);
-		while ((task = css_task_iter_next(&it))) {
-			ret = cgroup_attach_task(to, task, true);
-			if (ret == -ENOMEM)
-				err = ret;
-		}
+		while ((task = css_task_iter_next(&it)))
+			if (cgroup_attach_task(to, task, true) == -ENOMEM)
+				nomem = true;
 		css_task_iter_end(&it);
 	}
+	/* a move that failed and was not made good by the next pass */
+	if (nomem && cgroup_is_populated(from))
+		err = -ENOMEM;
 out:
 	restrack_attach_unlock();
 	mutex_unlock(&cgroup_mutex);
