@@ -868,6 +868,14 @@ void __restrack_heap_release(struct mm_struct *mm)
 	struct restrack_cgroup *old;
 
 	spin_lock(&c->lock);
+	/*
+	 * No operation is under way: the charge is data_vm, as the "Heap"
+	 * comment has it.  A drift would end with the mm and be lost from
+	 * sight, so say so here.
+	 */
+	WARN_ONCE(c->rc && (c->reserving || c->charged != mm->data_vm),
+		  "restrack: mm released with %lu pages charged, data_vm %lu%s\n",
+		  c->charged, mm->data_vm, c->reserving ? ", reserving" : "");
 	old = restrack_release(c, RESTRACK_HEAP);
 	spin_unlock(&c->lock);
 	restrack_put(old);
@@ -1064,10 +1072,19 @@ int __restrack_files_dup(struct files_struct *files)
  */
 void __restrack_files_release(struct files_struct *files)
 {
+	struct restrack_charge *c = &files->restrack_files;
 	struct restrack_cgroup *old;
+	unsigned long n;
 
 	spin_lock(&files->file_lock);
-	old = restrack_release(&files->restrack_files, RESTRACK_FILES);
+	/* As for an mm: the charge is the descriptors allocated. */
+	if (c->rc) {
+		n = restrack_count_fds(files);
+		WARN_ONCE(c->charged != n,
+			  "restrack: table released with %lu charged, %lu open\n",
+			  c->charged, n);
+	}
+	old = restrack_release(c, RESTRACK_FILES);
 	spin_unlock(&files->file_lock);
 	restrack_put(old);
 }
