@@ -5,8 +5,10 @@
 #   make series  out/series-<LINE>/: the same as a patch series with a cover
 #                letter, for review (LINE=7.3 by default)
 #   make check-series  the tree of LINE/ARCH builds after each patch of it
-#   make check   apply, lint, build, boot and test every line (CI runs this);
-#                STRESS_SEED reruns the stress test's seed (check-debug too)
+#   make check   apply, lint, build, boot and test every line on x86_64, and
+#                the newest line on arm64 too (CI runs this); STRESS_SEED
+#                reruns the stress test's seed (check-debug too)
+#   make check-full  make check on both architectures for every line
 #   make check-debug  the in-VM suite, the fault-injection suite and the
 #                fuzzer on lockdep/KASAN/UBSAN/kmemleak kernels (LINES,
 #                DEBUG_ARCHES, FUZZ_SECONDS)
@@ -25,12 +27,12 @@
 LINES	?=
 LINE	?= 6.1
 ARCH	?= x86_64
-ARCHES	?= x86_64 arm64
+ARCHES	?=
 export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
-.PHONY: all patch series check-series check check-debug check-systemd shell-systemd fuzz faults run shell bench kernel clean
+.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd fuzz faults run shell bench kernel clean
 
 all: patch
 
@@ -47,6 +49,10 @@ check-series:
 
 check:
 	@RESTRACK_STRESS_SEED=$(STRESS_SEED) $(S)/check.sh
+
+check-full:
+	@RESTRACK_STRESS_SEED=$(STRESS_SEED) ARCHES="$(or $(ARCHES),x86_64 arm64)" \
+		$(S)/check.sh
 
 check-debug:
 	@RESTRACK_STRESS_SEED=$(STRESS_SEED) $(S)/check-debug.sh
@@ -82,7 +88,7 @@ shell: kernel
 # Lines 6.1 and 6.12 on x86_64 unless LINES or ARCHES are given.
 bench:
 	@LINES="$(or $(LINES),6.1 6.12)" \
-	 ARCHES="$(if $(filter file,$(origin ARCHES)),x86_64,$(ARCHES))" \
+	 ARCHES="$(or $(ARCHES),x86_64)" \
 	 $(S)/bench.sh
 
 clean:

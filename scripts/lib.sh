@@ -30,6 +30,7 @@ say() { echo "== $*"; }
 # into the cache without changing the host's apt sources.
 LINES_DEBIAN="6.1 6.12 7.3"
 LINES_ALL="6.1 6.12 6.13 7.3"
+LINE_NEWEST=${LINES_ALL##* }
 
 # pristine_tree LINE: path of the unpacked, never-modified source of LINE.
 # A tree given for the line wins: KSRC_<line> (KSRC_6_13=/path), or KSRC when
