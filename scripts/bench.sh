@@ -24,7 +24,8 @@
 # ran, else of the lowest rounds): off <= 1.005 and on3 <= 1.03 on every
 # loop, /proc/tracker_status with 10,000 registrations <= 11x with 1,000,
 # register+deregister >= 5,000 round trips per second.  Exits non-zero when
-# one is missed or a boot fails.
+# one is missed or a boot fails.  Each table also replaces its block in
+# docs/performance.md (BENCH_DOC=0: not).
 # LINES (default 6.1 6.12), ARCHES (default x86_64); BENCH_SCALE (percent of
 # the default iterations, 50), BENCH_ROUNDS (best of, 11), BENCH_PAIRS
 # (wall-clock boot pairs, 2; 0 skips them), BENCH_PROFILE_SCALE (percent of
@@ -111,6 +112,34 @@ wall_accel() {
 	else
 		echo tcg
 	fi
+}
+
+# doc_write LINE ARCH TABLE VERDICT: the table of LINE/ARCH into
+# docs/performance.md, in place of that block between its markers, or as a
+# new block before the end of the results.
+doc_write() {
+	local doc=$TOP/docs/performance.md body
+	local begin="<!-- make bench: $1 $2 -->" end="<!-- end of make bench: $1 $2 -->"
+	body=$(mktemp)
+	{
+		echo "$begin"
+		echo "#### $1 $2 ($(kernel_version "$(pristine_tree "$1")"))"
+		echo
+		echo "Written by \`make bench\` on $(date -u +%F) at" \
+		     "$(git -C "$TOP" describe --always --dirty): BENCH_SCALE=$scale" \
+		     "BENCH_ROUNDS=$rounds BENCH_PAIRS=$pairs BENCH_PROFILE_SCALE=$pscale" \
+		     "BENCH_FRAGMENTS=\"${BENCH_FRAGMENTS//$TOP\//}\"; targets: ${4%%;*}."
+		sed '1{/^### /d}' "$3"
+		echo "$end"
+	} > "$body"
+	awk -v begin="$begin" -v end="$end" -v body="$body" \
+	    -v last="<!-- make bench: end of results -->" '
+		function put(   l) { while ((getline l < body) > 0) print l; done = 1 }
+		$0 == begin { skip = 1; put(); next }
+		skip { if ($0 == end) skip = 0; next }
+		$0 == last && !done { put(); print "" }
+		{ print }' "$doc" > "$doc.new" && mv "$doc.new" "$doc"
+	rm -f "$body"
 }
 
 for line in $LINES; do
@@ -271,6 +300,7 @@ for arch in $ARCHES; do
 	}' > "$dir/table.md"
 	cat "$dir/table.md" | tee -a "$summary"
 	verdict=$(cat "$dir/verdict")
+	[ "${BENCH_DOC:-1}" = 0 ] || doc_write "$line" "$arch" "$dir/table.md" "$verdict"
 	echo "$line/$arch targets: $verdict"
 	[ "$verdict" = MET ] || bad=1
 done
