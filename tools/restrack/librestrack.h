@@ -8,7 +8,7 @@
  *  - cgroup v2 file system access: where it is mounted, reading and writing
  *    the restrack.* files, enabling the controller down a path;
  *  - a snapshot of every limited or registered cgroup and its printing as a
- *    table, JSON or Prometheus text (status.c).
+ *    table, JSON or Prometheus text (snapshot.c).
  *
  * Functions return 0 or a negative errno unless they say otherwise.
  */
