@@ -511,7 +511,7 @@ static bool have_syscalls(void)
 {
 	errno = 0;
 	/* register(0) is -EINVAL where the call exists */
-	return restrack_register(0) < 0 && errno == EINVAL;
+	return rt_register(0) < 0 && errno == EINVAL;
 }
 
 static void result(const char *config, const char *loop, double v,
@@ -574,7 +574,7 @@ static double read_tracker_status(long *lines)
 
 static void register_round_trip(pid_t pid)
 {
-	if (restrack_register(pid) || restrack_deregister(pid))
+	if (rt_register(pid) || rt_deregister(pid))
 		die("register/deregister %d", pid);
 }
 
@@ -708,7 +708,7 @@ static void bench_syscalls(void)
 
 		for (; done < at[k]; done++) {
 			kids[done] = spawn_waiter(p[0], p[1]);
-			if (restrack_register(kids[done]))
+			if (rt_register(kids[done]))
 				die("register %ld", done);
 		}
 		t = (uint64_t)read_tracker_status(&lines);

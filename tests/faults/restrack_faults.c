@@ -178,7 +178,7 @@ static bool is_registered(pid_t pid)
 {
 	struct per_proc_resource st;
 
-	return !restrack_fetch(&st, pid);
+	return !rt_fetch(&st, pid);
 }
 
 /* no registration and no restrack/<pid> cgroup of @pid left */
@@ -203,7 +203,7 @@ FIXTURE_TEST(test_register_deregister)
 
 	for (nth = 1; nth < MAX_NTH; nth++) {
 		SETUP(fault_start(nth));
-		r = restrack_register(f->a.pid);
+		r = rt_register(f->a.pid);
 		f1 = fault_end();
 		err = outcome(r);
 		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
@@ -213,7 +213,7 @@ FIXTURE_TEST(test_register_deregister)
 			if (!no_registration(f->a.pid) ||
 			    !cg_has_pid(f->cg, f->a.pid)) {
 				struct per_proc_resource st;
-				int fe = restrack_fetch(&st, f->a.pid) ? errno : 0;
+				int fe = rt_fetch(&st, f->a.pid) ? errno : 0;
 
 				diag("nth %d: register %s; fetch %s, %s %s, in %s %d",
 				     nth, strerror(err), strerror(fe),
@@ -227,7 +227,7 @@ FIXTURE_TEST(test_register_deregister)
 			EXPECT(is_registered(f->a.pid) &&
 			       cg_has_pid(reg_path(dir, sizeof(dir), f->a.pid),
 					  f->a.pid), "nth %d: not registered", nth);
-			EXPECT(!restrack_deregister(f->a.pid),
+			EXPECT(!rt_deregister(f->a.pid),
 			       "deregister: %s", strerror(errno));
 		}
 		EXPECT(!rt_check(f->cg, "after register"), "nth %d", nth);
@@ -239,10 +239,10 @@ FIXTURE_TEST(test_register_deregister)
 
 	calls = fails = 0;
 	for (nth = 1; nth < MAX_NTH; nth++) {
-		EXPECT(!restrack_register(f->a.pid), "register: %s",
+		EXPECT(!rt_register(f->a.pid), "register: %s",
 		       strerror(errno));
 		SETUP(fault_start(nth));
-		r = restrack_deregister(f->a.pid);
+		r = rt_deregister(f->a.pid);
 		f1 = fault_end();
 		err = outcome(r);
 		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
@@ -253,7 +253,7 @@ FIXTURE_TEST(test_register_deregister)
 			    !cg_has_pid(reg_path(dir, sizeof(dir), f->a.pid),
 					f->a.pid)) {
 				struct per_proc_resource st;
-				int fe = restrack_fetch(&st, f->a.pid) ? errno : 0;
+				int fe = rt_fetch(&st, f->a.pid) ? errno : 0;
 
 				diag("nth %d: deregister %s; fetch %s, %s %s, in it %d, in %s %d",
 				     nth, strerror(err), strerror(fe), dir,
@@ -263,7 +263,7 @@ FIXTURE_TEST(test_register_deregister)
 				EXPECT(0, "nth %d: a failed deregister left it half",
 				       nth);
 			}
-			EXPECT(!restrack_deregister(f->a.pid),
+			EXPECT(!rt_deregister(f->a.pid),
 			       "nth %d: deregister again: %s", nth,
 			       strerror(errno));
 		}
@@ -278,7 +278,7 @@ FIXTURE_TEST(test_register_deregister)
 	return KSFT_PASS;
 out:
 	fault_end();
-	restrack_deregister(f->a.pid);
+	rt_deregister(f->a.pid);
 	return KSFT_FAIL;
 }
 
@@ -292,18 +292,18 @@ FIXTURE_TEST(test_cap_reset_fetch)
 	static const char * const names[] = { "cap", "reset", "fetch" };
 
 	reg_path(dir, sizeof(dir), f->a.pid);
-	EXPECT(!restrack_register(f->a.pid), "register: %s", strerror(errno));
+	EXPECT(!rt_register(f->a.pid), "register: %s", strerror(errno));
 	for (op = 0; op < 3; op++) {
 		calls = fails = 0;
 		for (nth = 1; nth < MAX_NTH; nth++) {
 			if (op == 1)
-				EXPECT(!restrack_resource_cap(f->a.pid, 1024,
-							      1000),
+				EXPECT(!rt_resource_cap(f->a.pid, 1024,
+							1000),
 				       "cap: %s", strerror(errno));
 			SETUP(fault_start(nth));
-			r = op == 0 ? restrack_resource_cap(f->a.pid, 1024, 1000) :
-			    op == 1 ? restrack_resource_reset(f->a.pid) :
-				      restrack_fetch(&st, f->a.pid);
+			r = op == 0 ? rt_resource_cap(f->a.pid, 1024, 1000) :
+			    op == 1 ? rt_resource_reset(f->a.pid) :
+				      rt_fetch(&st, f->a.pid);
 			f1 = fault_end();
 			err = outcome(r);
 			EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
@@ -324,10 +324,10 @@ FIXTURE_TEST(test_cap_reset_fetch)
 				       "nth %d: %s left %ld %ld", nth,
 				       names[op], heap, files);
 			if (op == 0 && !err)
-				EXPECT(!restrack_resource_reset(f->a.pid),
+				EXPECT(!rt_resource_reset(f->a.pid),
 				       "reset: %s", strerror(errno));
 			if (op == 1 && err)
-				EXPECT(!restrack_resource_reset(f->a.pid),
+				EXPECT(!rt_resource_reset(f->a.pid),
 				       "reset again: %s", strerror(errno));
 			EXPECT(is_registered(f->a.pid), "nth %d: unregistered",
 			       nth);
@@ -338,12 +338,12 @@ FIXTURE_TEST(test_cap_reset_fetch)
 		EXPECT(nth < MAX_NTH, "%s never ran through", names[op]);
 		summary(names[op], calls, fails);
 	}
-	EXPECT(!restrack_deregister(f->a.pid), "deregister: %s",
+	EXPECT(!rt_deregister(f->a.pid), "deregister: %s",
 	       strerror(errno));
 	return KSFT_PASS;
 out:
 	fault_end();
-	restrack_deregister(f->a.pid);
+	rt_deregister(f->a.pid);
 	return KSFT_FAIL;
 }
 

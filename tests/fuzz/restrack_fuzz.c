@@ -1084,7 +1084,7 @@ static long reg_call(pid_t pid)
 	int err;
 
 	__atomic_add_fetch(&ctl->reg_started[b], 1, __ATOMIC_SEQ_CST);
-	ret = restrack_register(pid);
+	ret = rt_register(pid);
 	err = errno;
 	__atomic_add_fetch(&ctl->reg_finished[b], 1, __ATOMIC_SEQ_CST);
 	errno = err;
@@ -1104,13 +1104,13 @@ static long call(int nr, pid_t pid, void *ptr, long hq, long fq)
 		ret = reg_call(pid);
 		note(ret ? errno : 0, "register(%d) = %ld", pid, ret);
 		return ret;
-	case 1: return restrack_fetch(ptr, pid);
+	case 1: return rt_fetch(ptr, pid);
 	case 2:
-		ret = restrack_deregister(pid);
+		ret = rt_deregister(pid);
 		note(ret ? errno : 0, "deregister(%d) = %ld", pid, ret);
 		return ret;
-	case 3: return restrack_resource_cap(pid, hq, fq);
-	default: return restrack_resource_reset(pid);
+	case 3: return rt_resource_cap(pid, hq, fq);
+	default: return rt_resource_reset(pid);
 	}
 }
 
@@ -1293,17 +1293,17 @@ static void op_reuse(void)
 	stat_add(S_REUSE);
 	if (listed_in_status(y) && !reg_raced(y, done, own))
 		violation("pid %d reused: listed in /proc/tracker_status", y);
-	ret = restrack_fetch(&good_res, y);
+	ret = rt_fetch(&good_res, y);
 	err = errno;
 	if ((ret == 0 || err != EINVAL) && !reg_raced(y, done, own))
 		violation("pid %d reused: fetch() %ld errno %d, expected EINVAL",
 			  y, ret, ret ? err : 0);
-	ret = restrack_resource_cap(y, 1, 1);
+	ret = rt_resource_cap(y, 1, 1);
 	err = errno;
 	if ((ret == 0 || err != EINVAL) && !reg_raced(y, done, own))
 		violation("pid %d reused: resource_cap() %ld errno %d, expected EINVAL",
 			  y, ret, ret ? err : 0);
-	ret = restrack_deregister(y);
+	ret = rt_deregister(y);
 	err = errno;
 	note(ret ? err : 0, "reuse: deregister(%d) = %ld", y, ret);
 	if ((ret == 0 || err != ESRCH) && !reg_raced(y, done, own))
@@ -1317,7 +1317,7 @@ static void op_reuse(void)
 		violation("pid %d reused: register() %ld errno %d, expected 0",
 			  y, ret, err);
 	if (!ret && chance(50)) {
-		ret = restrack_deregister(y);
+		ret = rt_deregister(y);
 		note(ret ? errno : 0, "reuse: deregister(%d) = %ld", y, ret);
 	}
 	kill(y, SIGKILL);

@@ -660,7 +660,7 @@ static int fetch_check(pid_t pid, struct per_proc_resource *st)
 	struct rt_usage o, cur;
 
 	memset(st, 0xa5, sizeof(*st));
-	if (restrack_fetch(st, pid)) {
+	if (rt_fetch(st, pid)) {
 		diag("fetch(%d): %s", pid, errno_name(errno));
 		return -1;
 	}
@@ -708,11 +708,11 @@ static int test_present(const char *root)
 	int ret = KSFT_FAIL;
 
 	(void)root;
-	EXPECT_CALL(restrack_register(-1), EINVAL);
-	EXPECT_CALL(restrack_fetch(NULL, -1), EINVAL);
-	EXPECT_CALL(restrack_deregister(-1), EINVAL);
-	EXPECT_CALL(restrack_resource_cap(-1, -1, -1), EINVAL);
-	EXPECT_CALL(restrack_resource_reset(-1), EINVAL);
+	EXPECT_CALL(rt_register(-1), EINVAL);
+	EXPECT_CALL(rt_fetch(NULL, -1), EINVAL);
+	EXPECT_CALL(rt_deregister(-1), EINVAL);
+	EXPECT_CALL(rt_resource_cap(-1, -1, -1), EINVAL);
+	EXPECT_CALL(rt_resource_reset(-1), EINVAL);
 	EXPECT(status_read(0, NULL, NULL) >= 0, "%s is readable", STATUS_PATH);
 	ret = KSFT_PASS;
 out:
@@ -729,19 +729,19 @@ enum { RC_PID_LT1, RC_NO_PROCESS, RC_NOT_REGISTERED, RC_ALREADY, RC_NR };
 
 static long rc_register(pid_t pid)
 {
-	return restrack_register(pid);
+	return rt_register(pid);
 }
 
 static long rc_fetch(pid_t pid)
 {
 	struct per_proc_resource st;
 
-	return restrack_fetch(&st, pid);
+	return rt_fetch(&st, pid);
 }
 
 static long rc_cap(pid_t pid)
 {
-	return restrack_resource_cap(pid, 100, 100);
+	return rt_resource_cap(pid, 100, 100);
 }
 
 static const struct rc_row {
@@ -751,9 +751,9 @@ static const struct rc_row {
 } rc_table[] = {
 	{ "register", rc_register, { EINVAL, ESRCH, 0, ENFILE } },
 	{ "fetch", rc_fetch, { EINVAL, EINVAL, EINVAL, 0 } },
-	{ "deregister", restrack_deregister, { EINVAL, ESRCH, ESRCH, 0 } },
+	{ "deregister", rt_deregister, { EINVAL, ESRCH, ESRCH, 0 } },
 	{ "resource_cap", rc_cap, { EINVAL, ESRCH, EINVAL, ENFILE } },
-	{ "resource_reset", restrack_resource_reset,
+	{ "resource_reset", rt_resource_reset,
 	  { EINVAL, ESRCH, EINVAL, 0 } },
 };
 
@@ -785,12 +785,12 @@ static int test_return_codes(const char *root)
 			continue;
 		/* the call succeeds once, and is refused the second time */
 		if (row->call != rc_register)
-			EXPECT_CALL(restrack_register(f.a.pid), 0);
+			EXPECT_CALL(rt_register(f.a.pid), 0);
 		EXPECT_CALL(row->call(f.a.pid), 0);
 		EXPECT_CALL(row->call(f.a.pid), row->err[RC_ALREADY]);
 		EXPECT(is_registered(f.a.pid), "%s: still registered, once",
 		       row->name);
-		EXPECT_CALL(restrack_deregister(f.a.pid), 0);
+		EXPECT_CALL(rt_deregister(f.a.pid), 0);
 		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
 	}
 	ret = KSFT_PASS;
@@ -811,22 +811,22 @@ FIXTURE_TEST(test_register_errors)
 	/* an exited process, not yet reaped, is no process to track */
 	z = zombie();
 	EXPECT(z > 0, "a zombie");
-	EXPECT_CALL(restrack_register(z), ESRCH);
+	EXPECT_CALL(rt_register(z), ESRCH);
 	EXPECT(is_unregistered(z), "nothing created for zombie %d", z);
 	kill_reap(z);
 	z = -1;
 
 	if (is_kthread(2))
-		EXPECT_CALL(restrack_register(2), ESRCH);
+		EXPECT_CALL(rt_register(2), ESRCH);
 	else
 		diag("pid 2 is no kernel thread: not checked");
 
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(is_registered(f->a.pid), "registered");
-	EXPECT_CALL(restrack_register(f->a.pid), ENFILE);
+	EXPECT_CALL(rt_register(f->a.pid), ENFILE);
 	EXPECT(is_registered(f->a.pid), "still registered, once");
 	EXPECT(limits_are(f->a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back in %s", f->cg);
 	ret = KSFT_PASS;
 out:
@@ -847,37 +847,37 @@ FIXTURE_TEST(test_fetch_errors)
 
 	memset(&pattern, 0xa5, sizeof(pattern));
 	st = pattern;
-	EXPECT_CALL(restrack_fetch(&st, 0), EINVAL);
-	EXPECT_CALL(restrack_fetch(&st, -1), EINVAL);
-	EXPECT_CALL(restrack_fetch(&st, INT_MIN), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, 0), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, -1), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, INT_MIN), EINVAL);
 	gone = unused_pid();
 	EXPECT(gone > 0, "a free pid");
-	EXPECT_CALL(restrack_fetch(&st, gone), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, gone), EINVAL);
 
-	EXPECT_CALL(restrack_fetch(&st, f->a.pid), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, f->a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)),
 	       "failed fetches leave the buffer alone");
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "fetch registers nothing");
 
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
-	EXPECT_CALL(restrack_fetch(NULL, f->a.pid), EFAULT);
-	EXPECT_CALL(restrack_fetch((void *)1, f->a.pid), EFAULT);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
+	EXPECT_CALL(rt_fetch(NULL, f->a.pid), EFAULT);
+	EXPECT_CALL(rt_fetch((void *)1, f->a.pid), EFAULT);
 	ro = mmap(NULL, page_size, PROT_READ, ANON, -1, 0);
 	EXPECT(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT_CALL(restrack_fetch((void *)ro, f->a.pid), EFAULT);
+	EXPECT_CALL(rt_fetch((void *)ro, f->a.pid), EFAULT);
 	/* a buffer running into an unmapped page */
 	two = mmap(NULL, 2 * page_size, RW, ANON, -1, 0);
 	EXPECT(two != MAP_FAILED, "mmap: %s", strerror(errno));
 	EXPECT(!munmap(two + page_size, page_size), "munmap");
-	EXPECT_CALL(restrack_fetch((void *)(two + page_size - 8), f->a.pid),
+	EXPECT_CALL(rt_fetch((void *)(two + page_size - 8), f->a.pid),
 		    EFAULT);
 	EXPECT(is_registered(f->a.pid), "still registered");
 
 	EXPECT(!fetch_check(f->a.pid, &st), "a good fetch");
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	st = pattern;
-	EXPECT_CALL(restrack_fetch(&st, f->a.pid), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, f->a.pid), EINVAL);
 	EXPECT(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
 	ret = KSFT_PASS;
 out:
@@ -891,12 +891,12 @@ out:
 /* deregister, beyond test_return_codes: after a deregister, ESRCH again */
 FIXTURE_TEST(test_deregister_errors)
 {
-	EXPECT_CALL(restrack_deregister(f->a.pid), ESRCH);
+	EXPECT_CALL(rt_deregister(f->a.pid), ESRCH);
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
-	EXPECT_CALL(restrack_deregister(f->a.pid), ESRCH);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), ESRCH);
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "nothing changed");
 	return KSFT_PASS;
@@ -915,7 +915,7 @@ FIXTURE_TEST(test_cap_errors)
 	pid_t pid;
 
 	pid = f->a.pid;
-	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
+	EXPECT_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
 	EXPECT(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
 	       "nothing changed");
 	EXPECT(cg_read_max(f->cg, "restrack.heap.max") == CG_MAX &&
@@ -923,38 +923,38 @@ FIXTURE_TEST(test_cap_errors)
 	       !cg_read_strcmp(f->cg, "restrack.policy", "deny"),
 	       "the process' own cgroup is left alone");
 
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, -2, 100), EINVAL);
-	EXPECT_CALL(restrack_resource_cap(pid, 100, -5), EINVAL);
-	EXPECT_CALL(restrack_resource_cap(pid, LONG_MIN, -1), EINVAL);
-	EXPECT_CALL(restrack_resource_cap(pid, -1, LONG_MIN), EINVAL);
+	EXPECT_CALL(rt_register(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, -2, 100), EINVAL);
+	EXPECT_CALL(rt_resource_cap(pid, 100, -5), EINVAL);
+	EXPECT_CALL(rt_resource_cap(pid, LONG_MIN, -1), EINVAL);
+	EXPECT_CALL(rt_resource_cap(pid, -1, LONG_MIN), EINVAL);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing changed");
 
-	EXPECT_CALL(restrack_resource_cap(pid, 1024, 1000), 0);
+	EXPECT_CALL(rt_resource_cap(pid, 1024, 1000), 0);
 	EXPECT(!limits_are(pid, 1024 * MIB, 1000, "kill"), "capped");
 	EXPECT(!status_get(pid, &e) && e.heap_cap == 1024 &&
 	       e.file_cap == 1000 && !strcmp(e.policy, "kill"),
 	       "listed as capped");
-	EXPECT_CALL(restrack_resource_cap(pid, 512, 500), ENFILE);
-	EXPECT_CALL(restrack_resource_cap(pid, -1, -1), ENFILE);
-	EXPECT_CALL(restrack_resource_cap(pid, -2, 100), EINVAL);
+	EXPECT_CALL(rt_resource_cap(pid, 512, 500), ENFILE);
+	EXPECT_CALL(rt_resource_cap(pid, -1, -1), ENFILE);
+	EXPECT_CALL(rt_resource_cap(pid, -2, 100), EINVAL);
 	EXPECT(!limits_are(pid, 1024 * MIB, 1000, "kill"), "unchanged");
 
 	/* after a reset, quotas may be set again; -1 is no limit */
-	EXPECT_CALL(restrack_resource_reset(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, -1, 1000), 0);
+	EXPECT_CALL(rt_resource_reset(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, -1, 1000), 0);
 	EXPECT(!limits_are(pid, CG_MAX, 1000, "kill"), "files only");
-	EXPECT_CALL(restrack_resource_reset(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, 1024, -1), 0);
+	EXPECT_CALL(rt_resource_reset(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, 1024, -1), 0);
 	EXPECT(!limits_are(pid, 1024 * MIB, CG_MAX, "kill"), "heap only");
-	EXPECT_CALL(restrack_resource_reset(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, -1, -1), 0);
+	EXPECT_CALL(rt_resource_reset(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, -1, -1), 0);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "kill"), "neither");
-	EXPECT_CALL(restrack_resource_cap(pid, 10, 10), ENFILE);
+	EXPECT_CALL(rt_resource_cap(pid, 10, 10), ENFILE);
 
 	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives");
-	EXPECT_CALL(restrack_deregister(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
+	EXPECT_CALL(rt_deregister(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;
@@ -970,21 +970,21 @@ FIXTURE_TEST(test_reset_errors)
 	pid_t pid;
 
 	pid = f->a.pid;
-	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
+	EXPECT_CALL(rt_resource_reset(pid), EINVAL);
 	EXPECT(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
 	       "nothing changed");
 
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT_CALL(rt_register(pid), 0);
+	EXPECT_CALL(rt_resource_reset(pid), 0);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing to lift");
-	EXPECT_CALL(restrack_resource_cap(pid, 1024, 1000), 0);
-	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, 1024, 1000), 0);
+	EXPECT_CALL(rt_resource_reset(pid), 0);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
 	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
 	       e.file_cap == CG_MAX, "listed as max, max");
-	EXPECT_CALL(restrack_resource_reset(pid), 0);
-	EXPECT_CALL(restrack_deregister(pid), 0);
-	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
+	EXPECT_CALL(rt_resource_reset(pid), 0);
+	EXPECT_CALL(rt_deregister(pid), 0);
+	EXPECT_CALL(rt_resource_reset(pid), EINVAL);
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;
@@ -1111,9 +1111,9 @@ static int deleg_main(void *arg)
 	snprintf(buf, sizeof(buf), "%d", getpid());
 	d->move_root = cg_write_errno(cg_mount(), "cgroup.procs", buf);
 	d->move_d = cg_write_errno(top, "cgroup.procs", buf);
-	d->reg = errno_of(restrack_register(getpid()));
-	d->cap = errno_of(restrack_resource_cap(getpid(), 1000, 100000));
-	d->reset = errno_of(restrack_resource_reset(getpid()));
+	d->reg = errno_of(rt_register(getpid()));
+	d->cap = errno_of(rt_resource_cap(getpid(), 1000, 100000));
+	d->reset = errno_of(rt_resource_reset(getpid()));
 	for (d->opened = 0; d->opened < 100; d->opened++) {
 		fd = open("/dev/null", O_RDONLY);
 		if (fd < 0) {
@@ -1215,14 +1215,14 @@ static int unpriv_calls(const struct unpriv *u)
 	struct per_proc_resource st;
 	int ret = KSFT_FAIL;
 
-	EXPECT_CALL(restrack_register(u->target), EPERM);
-	EXPECT_CALL(restrack_deregister(u->target), EPERM);
-	EXPECT_CALL(restrack_resource_cap(u->target, 100, 100), EPERM);
-	EXPECT_CALL(restrack_resource_reset(u->target), EPERM);
+	EXPECT_CALL(rt_register(u->target), EPERM);
+	EXPECT_CALL(rt_deregister(u->target), EPERM);
+	EXPECT_CALL(rt_resource_cap(u->target, 100, 100), EPERM);
+	EXPECT_CALL(rt_resource_reset(u->target), EPERM);
 	if (!u->registered) {
-		EXPECT_CALL(restrack_fetch(&st, u->target), EINVAL);
+		EXPECT_CALL(rt_fetch(&st, u->target), EINVAL);
 	} else {
-		EXPECT_CALL(restrack_fetch(&st, u->target), 0);
+		EXPECT_CALL(rt_fetch(&st, u->target), 0);
 		EXPECT(st.pid == u->target &&
 		       st.heapsize == u->expect.heapsize &&
 		       st.openfile_count == u->expect.openfile_count,
@@ -1280,7 +1280,7 @@ FIXTURE_TEST(test_privilege)
 		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 		       "nothing changed");
 
-		EXPECT_CALL(restrack_register(f->a.pid), 0);
+		EXPECT_CALL(rt_register(f->a.pid), 0);
 		u.registered = true;
 		EXPECT(!fetch_check(f->a.pid, &u.expect), "fetch");
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
@@ -1289,14 +1289,14 @@ FIXTURE_TEST(test_privilege)
 		EXPECT(!limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
 		       "not capped");
 
-		EXPECT_CALL(restrack_resource_cap(f->a.pid, 1024, 1000), 0);
+		EXPECT_CALL(rt_resource_cap(f->a.pid, 1024, 1000), 0);
 		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
 		       "capped target");
 		EXPECT(is_registered(f->a.pid), "still registered");
 		EXPECT(!limits_are(f->a.pid, 1024 * MIB, 1000, "kill"),
 		       "still capped");
 
-		EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+		EXPECT_CALL(rt_deregister(f->a.pid), 0);
 		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back");
 	}
 	return KSFT_PASS;
@@ -1327,7 +1327,7 @@ FIXTURE_TEST(test_register_moves)
 		diag("rmdir %s: %s", top, strerror(errno));
 
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "started in %s", f->cg);
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(in_reg_cgroup(f->a.pid, f->a.pid), "moved");
 	reg_dir(dir, f->a.pid);
 	EXPECT(cg_has_pid(dir, f->a.pid) && !cg_has_pid(f->cg, f->a.pid),
@@ -1342,24 +1342,24 @@ FIXTURE_TEST(test_register_moves)
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
 	EXPECT(in_reg_cgroup(sub, f->a.pid), "a child starts in its cgroup");
 	EXPECT(status_has(sub) == 0, "but is not registered itself");
-	EXPECT_CALL(restrack_fetch(&st, sub), EINVAL);
-	EXPECT_CALL(restrack_deregister(sub), ESRCH);
-	EXPECT_CALL(restrack_resource_cap(sub, 100, 100), EINVAL);
-	EXPECT_CALL(restrack_resource_reset(sub), EINVAL);
-	EXPECT_CALL(restrack_register(sub), 0);
+	EXPECT_CALL(rt_fetch(&st, sub), EINVAL);
+	EXPECT_CALL(rt_deregister(sub), ESRCH);
+	EXPECT_CALL(rt_resource_cap(sub, 100, 100), EINVAL);
+	EXPECT_CALL(rt_resource_reset(sub), EINVAL);
+	EXPECT_CALL(rt_register(sub), 0);
 	EXPECT(is_registered(sub), "the child registers on its own");
-	EXPECT_CALL(restrack_deregister(sub), 0);
+	EXPECT_CALL(rt_deregister(sub), 0);
 	EXPECT(in_reg_cgroup(sub, f->a.pid), "and goes back to its parent's");
 
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back where it came from");
 	EXPECT(in_cgroup(sub, cg_rel(f->cg)), "with its child");
 	EXPECT(is_unregistered(f->a.pid), "cgroup and entry gone at once");
 	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives on");
 
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(is_registered(f->a.pid), "registered again");
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back again");
 	ret = KSFT_PASS;
 out:
@@ -1406,12 +1406,12 @@ FIXTURE_TEST(test_register_top_removed)
 		long r;
 
 		errno = 0;
-		r = restrack_register(f->a.pid);
+		r = rt_register(f->a.pid);
 		if (r == 0) {
 			n_ok++;
 			EXPECT(in_reg_cgroup(f->a.pid, f->a.pid),
 			       "round %d: registered but not moved", i);
-			EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+			EXPECT_CALL(rt_deregister(f->a.pid), 0);
 		} else {
 			EXPECT(errno == ENODEV, "round %d: register = %s", i,
 			       errno_name(errno));
@@ -1454,7 +1454,7 @@ static void *thread_reg_fn(void *arg)
 	char c;
 
 	errno = 0;
-	tr->ret = restrack_register(getpid());
+	tr->ret = rt_register(getpid());
 	tr->err = errno;
 	__atomic_store_n(&tr->done, 1, __ATOMIC_SEQ_CST);
 	while (read(tr->go, &c, 1) > 0)
@@ -1500,7 +1500,7 @@ static int test_thread_registers(const char *root)
 	EXPECT(is_registered(pid), "registered");
 	snprintf(rel, sizeof(rel), "/restrack/%d", pid);
 	EXPECT(!threads_in_cgroup(pid, rel, 2), "both threads moved");
-	EXPECT_CALL(restrack_deregister(pid), 0);
+	EXPECT_CALL(rt_deregister(pid), 0);
 	EXPECT(!threads_in_cgroup(pid, cg_rel(cg), 2), "both threads back");
 	EXPECT(is_unregistered(pid), "gone");
 	ret = KSFT_PASS;
@@ -1524,8 +1524,8 @@ FIXTURE_TEST(test_mount_options_kept)
 	char *mounts = NULL, *line;
 	bool found = false;
 
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	mounts = read_text_alloc("/proc/self/mounts", NULL);
 	SETUP(!mounts);
 	for (line = strtok(mounts, "\n"); line; line = strtok(NULL, "\n")) {
@@ -1555,15 +1555,15 @@ static int test_deregister_origin_gone(const char *root)
 	    cg_make(d, root, "d") || cg_make(e, d, "e") || cg_make(f, e, "f") ||
 	    agent_start(&a1, c) || agent_start(&a2, f))
 		goto out;
-	EXPECT_CALL(restrack_register(a1.pid), 0);
-	EXPECT_CALL(restrack_register(a2.pid), 0);
+	EXPECT_CALL(rt_register(a1.pid), 0);
+	EXPECT_CALL(rt_register(a2.pid), 0);
 	EXPECT(!rmdir(c), "rmdir %s: %s", c, strerror(errno));
 	EXPECT(!rmdir(f) && !rmdir(e), "rmdir %s, %s: %s", f, e,
 	       strerror(errno));
 
-	EXPECT_CALL(restrack_deregister(a1.pid), 0);
+	EXPECT_CALL(rt_deregister(a1.pid), 0);
 	EXPECT(in_cgroup(a1.pid, cg_rel(b)), "one level up");
-	EXPECT_CALL(restrack_deregister(a2.pid), 0);
+	EXPECT_CALL(rt_deregister(a2.pid), 0);
 	EXPECT(in_cgroup(a2.pid, cg_rel(d)), "two levels up");
 	EXPECT(is_unregistered(a1.pid) && is_unregistered(a2.pid), "gone");
 	EXPECT(ag_call(&a1, AG_NOP, 0) == 0 && ag_call(&a2, AG_NOP, 0) == 0,
@@ -1595,7 +1595,7 @@ static int test_exit_cleanup(const char *root)
 	    agent_start(&b, cg))
 		goto out;
 	pid = a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(rt_register(pid), 0);
 	sub = ag_call(&a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
 	EXPECT(in_reg_cgroup(sub, pid), "the child is in restrack/%d", pid);
@@ -1604,16 +1604,16 @@ static int test_exit_cleanup(const char *root)
 	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
 	EXPECT(!wait_unlisted(pid, GONE_MS), "entry vanished");
 	EXPECT(in_reg_cgroup(sub, pid), "the child stays in restrack/%d", pid);
-	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
-	EXPECT_CALL(restrack_deregister(pid), ESRCH);
+	EXPECT_CALL(rt_fetch(&st, pid), EINVAL);
+	EXPECT_CALL(rt_deregister(pid), ESRCH);
 	kill(sub, SIGKILL);
 	EXPECT(wait_exit(sub, 5000, NULL) >= 0, "child gone");
 	sub = -1;
 	EXPECT(!wait_unregistered(pid, GONE_MS), "cgroup removed once empty");
 
 	pid = b.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, 1024, 1000), 0);
+	EXPECT_CALL(rt_register(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, 1024, 1000), 0);
 	kill(pid, SIGKILL);
 	EXPECT(!expect_killed(&b, "kill -9"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
@@ -1640,7 +1640,7 @@ FIXTURE_TEST(test_fetch_values)
 	long sub = -1, subno, i;
 	int ret = KSFT_FAIL;
 
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(!fetch_check(f->a.pid, &st0), "fetch after register");
 	EXPECT(st0.openfile_count >= 3, "the process is counted: %lu files",
 	       st0.openfile_count);
@@ -1686,7 +1686,7 @@ FIXTURE_TEST(test_threads)
 	       f->a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
 	       strerror(errno));
 	EXPECT(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all in %s", f->cg);
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(!threads_in_cgroup(f->a.pid, rel, 5), "all moved");
 	EXPECT(!fetch_check(f->a.pid, &st0), "fetch with 4 threads");
 
@@ -1712,7 +1712,7 @@ FIXTURE_TEST(test_threads)
 	       "heap %lu -> %lu MiB, files %lu -> %lu", st1.heapsize,
 	       st2.heapsize, st1.openfile_count, st2.openfile_count);
 
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	EXPECT(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all moved back");
 	EXPECT(ag_call(&f->a, AG_THREADS_STOP, 0) == 0, "join");
 	return KSFT_PASS;
@@ -1737,11 +1737,11 @@ static int capped_agent(struct fixture *f, long dheap, long dfiles,
 	int ret = KSFT_FAIL;
 
 	pid = f->a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(rt_register(pid), 0);
 	EXPECT(!fetch_check(pid, st0), "fetch");
 	heap = dheap < 0 ? -1 : (long)st0->heapsize + dheap;
 	files = dfiles < 0 ? -1 : (long)st0->openfile_count + dfiles;
-	EXPECT_CALL(restrack_resource_cap(pid, heap, files), 0);
+	EXPECT_CALL(rt_resource_cap(pid, heap, files), 0);
 	EXPECT(!limits_are(pid, heap < 0 ? CG_MAX : heap * MIB,
 			   files < 0 ? CG_MAX : files, "kill"), "capped");
 	EXPECT(!status_get(pid, &e) &&
@@ -1772,7 +1772,7 @@ FIXTURE_TEST(test_cap_kill_heap)
 	       r, strerror(errno));
 	EXPECT(!expect_killed(&f->a, "over the heap quota"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
-	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, pid), EINVAL);
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;
@@ -1825,8 +1825,8 @@ static int test_cap_over_quota(const char *root)
 		goto out;
 	pid = a.pid;
 	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, 8, -1), 0);
+	EXPECT_CALL(rt_register(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, 8, -1), 0);
 	EXPECT(!expect_killed(&a, "capped below its heap"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
 
@@ -1836,8 +1836,8 @@ static int test_cap_over_quota(const char *root)
 	pid = a.pid;
 	for (i = 0; i < 10; i++)
 		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(restrack_register(pid), 0);
-	EXPECT_CALL(restrack_resource_cap(pid, -1, 4), 0);
+	EXPECT_CALL(rt_register(pid), 0);
+	EXPECT_CALL(rt_resource_cap(pid, -1, 4), 0);
 	EXPECT(!expect_killed(&a, "capped below its files"), "killed");
 	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
 
@@ -1845,10 +1845,10 @@ static int test_cap_over_quota(const char *root)
 	if (agent_start(&a, cg))
 		goto out;
 	pid = a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(rt_register(pid), 0);
 	EXPECT(!fetch_check(pid, &st), "fetch");
-	EXPECT_CALL(restrack_resource_cap(pid, st.heapsize + 1,
-					  st.openfile_count), 0);
+	EXPECT_CALL(rt_resource_cap(pid, st.heapsize + 1,
+				    st.openfile_count), 0);
 	msleep(50);
 	EXPECT(ag_call(&a, AG_NOP, 0) == 0 && is_registered(pid),
 	       "alive at the quota");
@@ -1876,7 +1876,7 @@ FIXTURE_TEST(test_reset_lifts)
 	int ret = KSFT_FAIL;
 
 	pid = f->a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(rt_register(pid), 0);
 	/* two children in the cgroup, to be killed over the quotas */
 	s1 = ag_call(&f->a, AG_FORK, 0);
 	n1 = f->a.v[0];
@@ -1885,8 +1885,8 @@ FIXTURE_TEST(test_reset_lifts)
 	n2 = f->a.v[0];
 	EXPECT(s2 > 0, "fork: %s", strerror(errno));
 	EXPECT(!fetch_check(pid, &st0), "fetch");
-	EXPECT_CALL(restrack_resource_cap(pid, st0.heapsize + 4,
-					  st0.openfile_count + 2), 0);
+	EXPECT_CALL(rt_resource_cap(pid, st0.heapsize + 4,
+				    st0.openfile_count + 2), 0);
 
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count;
@@ -1905,7 +1905,7 @@ FIXTURE_TEST(test_reset_lifts)
 	s1 = -1;
 	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process itself lives");
 
-	EXPECT_CALL(restrack_resource_reset(pid), 0);
+	EXPECT_CALL(rt_resource_reset(pid), 0);
 	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
 	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
 	       e.file_cap == CG_MAX, "listed as max, max");
@@ -1921,7 +1921,7 @@ FIXTURE_TEST(test_reset_lifts)
 	       st.openfile_count > st0.openfile_count + 2,
 	       "beyond the old quotas: %lu MiB, %lu files", st.heapsize,
 	       st.openfile_count);
-	EXPECT_CALL(restrack_deregister(pid), 0);
+	EXPECT_CALL(rt_deregister(pid), 0);
 	ret = KSFT_PASS;
 out:
 	kill_reap(s1);
@@ -1940,10 +1940,10 @@ static int check_fresh(pid_t pid, const char *own_cg)
 
 	EXPECT(is_unregistered(pid), "no entry, no cgroup");
 	EXPECT(in_cgroup(pid, own_cg), "in its parent's cgroup");
-	EXPECT_CALL(restrack_fetch(&st, pid), EINVAL);
-	EXPECT_CALL(restrack_deregister(pid), ESRCH);
-	EXPECT_CALL(restrack_resource_cap(pid, 100, 100), EINVAL);
-	EXPECT_CALL(restrack_resource_reset(pid), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, pid), EINVAL);
+	EXPECT_CALL(rt_deregister(pid), ESRCH);
+	EXPECT_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
+	EXPECT_CALL(rt_resource_reset(pid), EINVAL);
 	ret = 0;
 out:
 	return ret;
@@ -1964,18 +1964,18 @@ static pid_t reuse_pid(struct sleepers *s, const char *cg, bool wait)
 
 	live = p = sleeper_start(s, cg, NULL);
 	EXPECT(p > 0, "sleeper");
-	EXPECT_CALL(restrack_register(p), 0);
+	EXPECT_CALL(rt_register(p), 0);
 	kill(p, SIGKILL);
 	EXPECT(waitpid(p, &status, 0) == p && killed_by_sigkill(status),
 	       "killed");
 	live = -1;
 	if (wait) {
 		EXPECT(!wait_unregistered(p, GONE_MS), "vanished");
-		EXPECT_CALL(restrack_fetch(&st, p), EINVAL);
-		EXPECT_CALL(restrack_deregister(p), ESRCH);
-		EXPECT_CALL(restrack_resource_cap(p, 100, 100), ESRCH);
-		EXPECT_CALL(restrack_resource_reset(p), ESRCH);
-		EXPECT_CALL(restrack_register(p), ESRCH);
+		EXPECT_CALL(rt_fetch(&st, p), EINVAL);
+		EXPECT_CALL(rt_deregister(p), ESRCH);
+		EXPECT_CALL(rt_resource_cap(p, 100, 100), ESRCH);
+		EXPECT_CALL(rt_resource_reset(p), ESRCH);
+		EXPECT_CALL(rt_register(p), ESRCH);
 	}
 	q = sleeper_start_pid(s, p);
 	EXPECT(q == p, "clone3 gave pid %d, asked for %d: %s", q, p,
@@ -2012,13 +2012,13 @@ static int pid_reuse(const char *root, bool wait, int rounds)
 			EXPECT(!check_fresh(q, own),
 			       "the new process is not registered");
 		} else {
-			EXPECT_CALL(restrack_fetch(&st, q), EINVAL);
-			EXPECT_CALL(restrack_deregister(q), ESRCH);
+			EXPECT_CALL(rt_fetch(&st, q), EINVAL);
+			EXPECT_CALL(rt_deregister(q), ESRCH);
 		}
-		EXPECT_CALL(restrack_register(q), 0);
+		EXPECT_CALL(rt_register(q), 0);
 		EXPECT(is_registered(q), "round %d: registered", round);
 		EXPECT(!fetch_check(q, &st), "fetch");
-		EXPECT_CALL(restrack_deregister(q), 0);
+		EXPECT_CALL(rt_deregister(q), 0);
 		EXPECT(in_cgroup(q, own), "back");
 		kill_reap(q);
 		EXPECT(!wait_unregistered(q, GONE_MS), "vanished");
@@ -2075,7 +2075,7 @@ static int test_status_columns(const char *root)
 		goto out;
 	p = sleeper_start(&s, cg, "rt sys\ttest");
 	EXPECT(p > 0, "sleeper");
-	EXPECT_CALL(restrack_register(p), 0);
+	EXPECT_CALL(rt_register(p), 0);
 	snprintf(path, sizeof(path), "/proc/%d/comm", p);
 	EXPECT(read_text(path, comm, sizeof(comm)) > 0, "%s", path);
 	comm[strcspn(comm, "\n")] = '\0';
@@ -2096,7 +2096,7 @@ static int test_status_columns(const char *root)
 	       e.pid, e.comm, e.heap, e.heap_cap, e.files, e.file_cap,
 	       e.policy, e.cgroup, p, want, st.heapsize, st.openfile_count,
 	       path);
-	EXPECT_CALL(restrack_resource_cap(p, 1000, 500), 0);
+	EXPECT_CALL(rt_resource_cap(p, 1000, 500), 0);
 	EXPECT(!status_get(p, &e) && e.heap_cap == 1000 &&
 	       e.file_cap == 500 && !strcmp(e.policy, "kill"),
 	       "after cap: %ld %ld %s", e.heap_cap, e.file_cap, e.policy);
@@ -2107,15 +2107,15 @@ static int test_status_columns(const char *root)
 	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 10; i++)
 		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(rt_register(a.pid), 0);
 	EXPECT(!fetch_check(a.pid, &st), "fetch");
 	EXPECT(!status_get(a.pid, &e) && e.heap == (long)st.heapsize &&
 	       e.heap >= 40 && e.files == (long)st.openfile_count &&
 	       e.files >= 13, "heap %ld files %ld, fetch %lu %lu", e.heap,
 	       e.files, st.heapsize, st.openfile_count);
 
-	EXPECT_CALL(restrack_deregister(p), 0);
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(rt_deregister(p), 0);
+	EXPECT_CALL(rt_deregister(a.pid), 0);
 	EXPECT(status_has(p) == 0 && status_has(a.pid) == 0, "lines gone");
 	ret = KSFT_PASS;
 out:
@@ -2155,27 +2155,27 @@ static int pidns_inner(const struct pidns_ctx *c)
 	EXPECT(status_read_at(outer_status, c->outer, NULL, &found) >= 1 &&
 	       found, "the outer procfs lists the outer process by its pid");
 	/* the outer process has no pid here */
-	EXPECT_CALL(restrack_fetch(&st, c->outer), EINVAL);
-	EXPECT_CALL(restrack_deregister(c->outer), ESRCH);
-	EXPECT_CALL(restrack_resource_cap(c->outer, 100, 100), ESRCH);
-	EXPECT_CALL(restrack_resource_reset(c->outer), ESRCH);
-	EXPECT_CALL(restrack_register(c->outer), ESRCH);
+	EXPECT_CALL(rt_fetch(&st, c->outer), EINVAL);
+	EXPECT_CALL(rt_deregister(c->outer), ESRCH);
+	EXPECT_CALL(rt_resource_cap(c->outer, 100, 100), ESRCH);
+	EXPECT_CALL(rt_resource_reset(c->outer), ESRCH);
+	EXPECT_CALL(rt_register(c->outer), ESRCH);
 	EXPECT(status_read(0, NULL, NULL) == 0,
 	       "the outer registration is not listed here");
 
-	EXPECT_CALL(restrack_register(1), 0);
+	EXPECT_CALL(rt_register(1), 0);
 	EXPECT(!task_cgroup(0, 0, self, sizeof(self)) &&
 	       !strncmp(self, "/restrack/", 10), "in %s", self);
 	EXPECT(status_read(1, &e, &found) == 1 && found,
 	       "listed, alone, as pid 1");
 	EXPECT(!strcmp(e.cgroup, self), "cgroup %s, expected %s", e.cgroup,
 	       self);
-	EXPECT_CALL(restrack_fetch(&st, 1), 0);
+	EXPECT_CALL(rt_fetch(&st, 1), 0);
 	EXPECT(st.pid == 1, "fetch names pid %d", st.pid);
 	EXPECT(write(c->report, &x, 1) == 1, "report");
 	EXPECT(read_full_timeout(c->go, &x, 1, 10000) == 1, "go");
 
-	EXPECT_CALL(restrack_deregister(1), 0);
+	EXPECT_CALL(rt_deregister(1), 0);
 	EXPECT(status_read(0, NULL, NULL) == 0, "gone");
 	ret = KSFT_PASS;
 out:
@@ -2202,7 +2202,7 @@ static int test_status_pidns(const char *root)
 	if (cg_make(cg, root, "a") || agent_start(&a, cg) || pipe(gp) ||
 	    pipe(rep) || pipe(go))
 		goto out;
-	EXPECT_CALL(restrack_register(a.pid), 0);
+	EXPECT_CALL(rt_register(a.pid), 0);
 	ctx.outer = a.pid;
 	ctx.go = go[0];
 	ctx.report = rep[1];
@@ -2256,7 +2256,7 @@ static int test_status_pidns(const char *root)
 	       "listed as %d in %s", g, rel);
 	EXPECT(status_has(a.pid) == 1, "the outer process is listed");
 	EXPECT(in_reg_cgroup(g, g), "in its cgroup");
-	EXPECT_CALL(restrack_fetch(&st, g), 0);
+	EXPECT_CALL(rt_fetch(&st, g), 0);
 	EXPECT(st.pid == g, "fetch names pid %d", st.pid);
 	EXPECT(write(go[1], "D", 1) == 1, "go");
 
@@ -2267,7 +2267,7 @@ static int test_status_pidns(const char *root)
 	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS,
 	       "checks in the namespace failed: %#x", status);
 	EXPECT(!wait_unregistered(gpid, GONE_MS), "deregistered");
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
+	EXPECT_CALL(rt_deregister(a.pid), 0);
 	ret = KSFT_PASS;
 out:
 	kill_reap(g);
@@ -2368,22 +2368,22 @@ static void hammer_one(pid_t pid, unsigned int *seed)
 	errno = 0;
 	switch (op) {
 	case H_REGISTER:
-		ret = restrack_register(pid);
+		ret = rt_register(pid);
 		break;
 	case H_FETCH:
 		st.pid = -1;
-		ret = restrack_fetch(&st, pid);
+		ret = rt_fetch(&st, pid);
 		break;
 	case H_DEREGISTER:
-		ret = restrack_deregister(pid);
+		ret = rt_deregister(pid);
 		break;
 	case H_CAP:
 		heap = rand_r(seed) % 4 ? rand_r(seed) % 48 : -1;
 		files = rand_r(seed) % 4 ? rand_r(seed) % 24 : -1;
-		ret = restrack_resource_cap(pid, heap, files);
+		ret = rt_resource_cap(pid, heap, files);
 		break;
 	case H_RESET:
-		ret = restrack_resource_reset(pid);
+		ret = rt_resource_reset(pid);
 		break;
 	default:
 		ret = kill(pid, SIGKILL);
@@ -2629,7 +2629,7 @@ static int test_status_1000(const char *root)
 	diag("started %d processes in %ld ms", MANY, now_ms() - t);
 	t = now_ms();
 	for (i = 0; i < MANY; i++)
-		EXPECT_CALL(restrack_register(pids[i]), 0);
+		EXPECT_CALL(rt_register(pids[i]), 0);
 	diag("registered them in %ld ms", now_ms() - t);
 
 	us = now_us();
@@ -2659,7 +2659,7 @@ static int test_status_1000(const char *root)
 	/* half deregistered, half gone by exiting */
 	t = now_ms();
 	for (i = 0; i < MANY / 2; i++)
-		EXPECT_CALL(restrack_deregister(pids[i]), 0);
+		EXPECT_CALL(rt_deregister(pids[i]), 0);
 	diag("deregistered %d in %ld ms", MANY / 2, now_ms() - t);
 	sleepers_release(&s);
 	t = now_ms();
@@ -2747,13 +2747,13 @@ static int test_fork_exit_escape(const char *root)
 	for (i = 0; i < 500 && !cg_has_pid(cg, p); i++)
 		msleep(10);
 	EXPECT(cg_has_pid(cg, p), "%d started in %s", p, cg);
-	EXPECT_CALL(restrack_register(p), 0);
+	EXPECT_CALL(rt_register(p), 0);
 	SETUP(write(cmd[1], "f", 1) != 1);
 	SETUP(read_full_timeout(rep[0], &c, sizeof(c), 5000) != (ssize_t)sizeof(c));
 	EXPECT(in_reg_cgroup(c, p), "the child starts in restrack/%d", p);
 	EXPECT(!fetch_check(p, &st), "fetch");
 	quota = st.openfile_count + 8;
-	EXPECT_CALL(restrack_resource_cap(p, -1, quota), 0);
+	EXPECT_CALL(rt_resource_cap(p, -1, quota), 0);
 
 	kill(p, SIGKILL);
 	EXPECT(wait_exit(p, 5000, NULL) >= 0, "the registered process exits");
@@ -2797,11 +2797,11 @@ static int cgroupns_calls(void *p)
 	int ret = KSFT_FAIL;
 
 	SETUP(unshare(CLONE_NEWCGROUP));
-	EXPECT_CALL(restrack_register(getpid()), EPERM);
-	EXPECT_CALL(restrack_resource_cap(o->target, 0, 0), EPERM);
-	EXPECT_CALL(restrack_resource_reset(o->target), EPERM);
-	EXPECT_CALL(restrack_deregister(o->target), EPERM);
-	EXPECT_CALL(restrack_fetch(&st, o->target), 0);
+	EXPECT_CALL(rt_register(getpid()), EPERM);
+	EXPECT_CALL(rt_resource_cap(o->target, 0, 0), EPERM);
+	EXPECT_CALL(rt_resource_reset(o->target), EPERM);
+	EXPECT_CALL(rt_deregister(o->target), EPERM);
+	EXPECT_CALL(rt_fetch(&st, o->target), 0);
 	ret = KSFT_PASS;
 out:
 	return ret;
@@ -2822,10 +2822,10 @@ static int other_user_calls(void *p)
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
 	EXPECT(has_cap(CAP_SYS_RESOURCE) && !has_cap(CAP_KILL) &&
 	       !has_cap(CAP_DAC_OVERRIDE), "caps");
-	EXPECT_CALL(restrack_resource_cap(o->target, 0, 0), EPERM);
-	EXPECT_CALL(restrack_resource_reset(o->target), EPERM);
-	EXPECT_CALL(restrack_deregister(o->target), EPERM);
-	EXPECT_CALL(restrack_register(getpid()), EPERM);
+	EXPECT_CALL(rt_resource_cap(o->target, 0, 0), EPERM);
+	EXPECT_CALL(rt_resource_reset(o->target), EPERM);
+	EXPECT_CALL(rt_deregister(o->target), EPERM);
+	EXPECT_CALL(rt_register(getpid()), EPERM);
 	EXPECT(in_cgroup(getpid(), cg) && is_unregistered(getpid()),
 	       "still where it was");
 	ret = KSFT_PASS;
@@ -2843,12 +2843,12 @@ static int dac_override_calls(void *p)
 
 	(void)p;
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE) | CAP(CAP_DAC_OVERRIDE)));
-	EXPECT_CALL(restrack_register(getpid()), 0);
+	EXPECT_CALL(rt_register(getpid()), 0);
 	EXPECT(in_reg_cgroup(getpid(), getpid()), "registered itself");
-	EXPECT_CALL(restrack_resource_cap(getpid(), -1, 1000), 0);
+	EXPECT_CALL(rt_resource_cap(getpid(), -1, 1000), 0);
 	EXPECT(!limits_are(getpid(), CG_MAX, 1000, "kill"), "capped");
-	EXPECT_CALL(restrack_resource_reset(getpid()), 0);
-	EXPECT_CALL(restrack_deregister(getpid()), 0);
+	EXPECT_CALL(rt_resource_reset(getpid()), 0);
+	EXPECT_CALL(rt_deregister(getpid()), 0);
 	EXPECT(is_unregistered(getpid()), "deregistered");
 	ret = KSFT_PASS;
 out:
@@ -2865,12 +2865,12 @@ static int capped_self_calls(void *p)
 	int ret = KSFT_FAIL;
 
 	(void)p;
-	EXPECT_CALL(restrack_register(getpid()), 0);
-	EXPECT_CALL(restrack_resource_cap(getpid(), -1, 1000), 0);
+	EXPECT_CALL(rt_register(getpid()), 0);
+	EXPECT_CALL(rt_resource_cap(getpid(), -1, 1000), 0);
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
-	EXPECT_CALL(restrack_resource_reset(getpid()), EPERM);
-	EXPECT_CALL(restrack_deregister(getpid()), EPERM);
-	EXPECT_CALL(restrack_resource_cap(getpid(), -1, -1), EPERM);
+	EXPECT_CALL(rt_resource_reset(getpid()), EPERM);
+	EXPECT_CALL(rt_deregister(getpid()), EPERM);
+	EXPECT_CALL(rt_resource_cap(getpid(), -1, -1), EPERM);
 	EXPECT(is_registered(getpid()) &&
 	       !limits_are(getpid(), CG_MAX, 1000, "kill"), "still capped");
 	ret = KSFT_PASS;
@@ -2884,7 +2884,7 @@ static int other_user_register(void *p)
 	int ret = KSFT_FAIL;
 
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
-	EXPECT_CALL(restrack_register(o->target), EPERM);
+	EXPECT_CALL(rt_register(o->target), EPERM);
 	ret = KSFT_PASS;
 out:
 	return ret;
@@ -2904,7 +2904,7 @@ FIXTURE_TEST(test_privilege_scope)
 	       KSFT_PASS, "refused");
 	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
 	       "nothing changed");
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(in_child(cgroupns_calls, &o, "cgroup namespace") == KSFT_PASS,
 	       "refused");
 	EXPECT(in_child(other_user_calls, &o, "nobody with CAP_SYS_RESOURCE") ==
@@ -2912,7 +2912,7 @@ FIXTURE_TEST(test_privilege_scope)
 	EXPECT(is_registered(f->a.pid) && !limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
 	       "nothing changed");
 	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	EXPECT(in_child(dac_override_calls, NULL,
 			"nobody with CAP_SYS_RESOURCE and CAP_DAC_OVERRIDE") ==
 	       KSFT_PASS, "allowed");
@@ -2935,7 +2935,7 @@ static int files_max_16_calls(void *p)
 	before = fd_count(getpid()) - 1;
 	SETUP(before < 0);
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
-	EXPECT_CALL(restrack_register(getpid()), EPERM);
+	EXPECT_CALL(rt_register(getpid()), EPERM);
 	while (n < 64 && (fd = open("/dev/null", O_RDONLY)) >= 0) {
 		last = fd;
 		n++;
@@ -2986,7 +2986,7 @@ static int hidepid_calls(void *p)
 	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	      mount("proc", "/proc", "proc", 0, "hidepid=2"));
 	SETUP(become_nobody(0));
-	EXPECT_CALL(restrack_fetch(&st, o->target), EPERM);
+	EXPECT_CALL(rt_fetch(&st, o->target), EPERM);
 	EXPECT(status_has(o->target) == 0, "not listed");
 	ret = KSFT_PASS;
 out:
@@ -3006,9 +3006,9 @@ static int no_procfs_calls(void *p)
 	SETUP(unshare(CLONE_NEWNS) ||
 	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	      mount("tmpfs", "/proc", "tmpfs", 0, NULL));
-	EXPECT_CALL(restrack_fetch(&st, getpid()), EINVAL);
+	EXPECT_CALL(rt_fetch(&st, getpid()), EINVAL);
 	SETUP(become_nobody(0));
-	EXPECT_CALL(restrack_fetch(&st, o->target), EPERM);
+	EXPECT_CALL(rt_fetch(&st, o->target), EPERM);
 	ret = KSFT_PASS;
 out:
 	return ret;
@@ -3019,10 +3019,10 @@ FIXTURE_TEST(test_fetch_no_procfs)
 	struct outsider o;
 
 	o.target = f->a.pid;
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(in_child(no_procfs_calls, &o, "tmpfs over /proc") == KSFT_PASS,
 	       "refused");
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;
@@ -3033,11 +3033,11 @@ FIXTURE_TEST(test_fetch_hidepid)
 	struct outsider o;
 
 	o.target = f->a.pid;
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	EXPECT(status_has(f->a.pid) == 1, "listed for root");
 	EXPECT(in_child(hidepid_calls, &o, "hidepid=2") == KSFT_PASS,
 	       "hidden");
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;
@@ -3076,20 +3076,20 @@ FIXTURE_TEST(test_cap_huge)
 
 	snprintf(top, sizeof(top), "%llu",
 		 (unsigned long long)(UINT64_MAX / page_size * page_size));
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(f->a.pid, 1L << 44, LONG_MAX), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
+	EXPECT_CALL(rt_resource_cap(f->a.pid, 1L << 44, LONG_MAX), 0);
 	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", top), "2^44 MiB");
 	EXPECT(!max_reads(f->a.pid, "restrack.files.max", "9223372036854775806"),
 	       "LONG_MAX files");
-	EXPECT_CALL(restrack_resource_reset(f->a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(f->a.pid, LONG_MAX, -1), 0);
+	EXPECT_CALL(rt_resource_reset(f->a.pid), 0);
+	EXPECT_CALL(rt_resource_cap(f->a.pid, LONG_MAX, -1), 0);
 	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
-	EXPECT_CALL(restrack_resource_reset(f->a.pid), 0);
-	EXPECT_CALL(restrack_resource_cap(f->a.pid, 1L << 43, -1), 0);
+	EXPECT_CALL(rt_resource_reset(f->a.pid), 0);
+	EXPECT_CALL(rt_resource_cap(f->a.pid, 1L << 43, -1), 0);
 	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", "9223372036854775808"),
 	       "2^43 MiB");
 	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;
@@ -3109,9 +3109,9 @@ FIXTURE_TEST(test_cap_kill_once)
 	EXPECT(ag_map(&f->a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 10; i++)
 		EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	before = cg_read_key_long(top, "restrack.events", "kill");
-	EXPECT_CALL(restrack_resource_cap(f->a.pid, 8, 4), 0);
+	EXPECT_CALL(rt_resource_cap(f->a.pid, 8, 4), 0);
 	EXPECT(!expect_killed(&f->a, "over both quotas"), "killed");
 	after = cg_read_key_long(top, "restrack.events", "kill");
 	EXPECT(before >= 0 && after == before + 1, "kill %ld -> %ld", before,
@@ -3135,18 +3135,18 @@ static int test_register_busy(const char *root)
 	dir[0] = '\0';
 	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg) ||
 	      agent_start(&b, cg));
-	EXPECT_CALL(restrack_register(b.pid), 0);	/* makes restrack/ */
+	EXPECT_CALL(rt_register(b.pid), 0);	/* makes restrack/ */
 	reg_dir(dir, a.pid);
 	SETUP(mkdir(dir, 0755));
-	EXPECT_CALL(restrack_register(a.pid), EBUSY);
+	EXPECT_CALL(rt_register(a.pid), EBUSY);
 	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && status_has(a.pid) == 0,
 	       "nothing changed");
 	EXPECT(cg_nr_procs(dir) == 0, "nothing moved in");
 	SETUP(rmdir(dir));
 	dir[0] = '\0';
-	EXPECT_CALL(restrack_register(a.pid), 0);
-	EXPECT_CALL(restrack_deregister(a.pid), 0);
-	EXPECT_CALL(restrack_deregister(b.pid), 0);
+	EXPECT_CALL(rt_register(a.pid), 0);
+	EXPECT_CALL(rt_deregister(a.pid), 0);
+	EXPECT_CALL(rt_deregister(b.pid), 0);
 	ret = KSFT_PASS;
 out:
 	if (dir[0])
@@ -3171,7 +3171,7 @@ FIXTURE_TEST(test_controller_disabled)
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
 	pid = f->a.pid;
-	EXPECT_CALL(restrack_register(pid), 0);
+	EXPECT_CALL(rt_register(pid), 0);
 	sub = ag_call(&f->a, AG_FORK, 0);
 	EXPECT(sub > 0, "fork: %s", strerror(errno));
 	EXPECT(!cg_disable(top, "restrack"), "disable restrack in %s: %s",
@@ -3198,12 +3198,12 @@ FIXTURE_TEST(test_fetch_padding)
 	unsigned char *b = (unsigned char *)&st;
 	size_t i, pad = offsetof(struct per_proc_resource, heapsize);
 
-	EXPECT_CALL(restrack_register(f->a.pid), 0);
+	EXPECT_CALL(rt_register(f->a.pid), 0);
 	memset(&st, 0xa5, sizeof(st));
-	EXPECT_CALL(restrack_fetch(&st, f->a.pid), 0);
+	EXPECT_CALL(rt_fetch(&st, f->a.pid), 0);
 	for (i = sizeof(st.pid); i < pad; i++)
 		EXPECT(b[i] == 0, "padding byte %zu is %#x", i, b[i]);
-	EXPECT_CALL(restrack_deregister(f->a.pid), 0);
+	EXPECT_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
 out:
 	return KSFT_FAIL;

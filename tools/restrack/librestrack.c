@@ -19,10 +19,10 @@
 #define CGROUP2_SUPER_MAGIC	0x63677270
 #endif
 
-const char *const restrack_event_names[RESTRACK_NR_EVENT] = {
-	[RESTRACK_EVENT_HEAP_MAX]	= "heap.max",
-	[RESTRACK_EVENT_FILES_MAX]	= "files.max",
-	[RESTRACK_EVENT_KILL]		= "kill",
+const char *const rt_event_names[RT_NR_EVENTS] = {
+	[RT_EVENT_HEAP_MAX]	= "heap.max",
+	[RT_EVENT_FILES_MAX]	= "files.max",
+	[RT_EVENT_KILL]		= "kill",
 };
 
 /* Digits into *v; -ERANGE past INT64_MAX.  Returns the end. */
@@ -52,7 +52,7 @@ int restrack_parse_size(const char *s, uint64_t *bytes)
 	int shift = 0, err = 0;
 
 	if (restrack_is_unlimited(s)) {
-		*bytes = RESTRACK_MAX;
+		*bytes = RT_LIMIT_MAX;
 		return 0;
 	}
 	if (!isdigit((unsigned char)*p))
@@ -99,7 +99,7 @@ int restrack_parse_count(const char *s, uint64_t *n)
 	int err = 0;
 
 	if (restrack_is_unlimited(s)) {
-		*n = RESTRACK_MAX;
+		*n = RT_LIMIT_MAX;
 		return 0;
 	}
 	if (!isdigit((unsigned char)*s))
@@ -175,7 +175,7 @@ const char *restrack_format_size(uint64_t bytes, char buf[RESTRACK_SIZE_BUFSZ])
 	unsigned __int128 tenths;
 	int u = 0;
 
-	if (bytes == RESTRACK_MAX)
+	if (bytes == RT_LIMIT_MAX)
 		return strcpy(buf, "max");
 	if (bytes == 0)
 		return strcpy(buf, "0");
@@ -201,7 +201,7 @@ const char *restrack_format_size(uint64_t bytes, char buf[RESTRACK_SIZE_BUFSZ])
 
 const char *restrack_format_count(uint64_t n, char buf[RESTRACK_SIZE_BUFSZ])
 {
-	if (n == RESTRACK_MAX)
+	if (n == RT_LIMIT_MAX)
 		return strcpy(buf, "max");
 	snprintf(buf, RESTRACK_SIZE_BUFSZ, "%llu", (unsigned long long)n);
 	return buf;
@@ -432,14 +432,14 @@ int restrack_cg_own_limit(const char *dir, char *what, size_t len)
 }
 
 int restrack_cg_read_events(const char *dir, const char *file,
-			    uint64_t events[RESTRACK_NR_EVENT])
+			    uint64_t events[RT_NR_EVENTS])
 {
 	char buf[512], *line, *save;
 	int n = restrack_cg_read(dir, file, buf, sizeof(buf)), i;
 
 	if (n < 0)
 		return n;
-	for (i = 0; i < RESTRACK_NR_EVENT; i++)
+	for (i = 0; i < RT_NR_EVENTS; i++)
 		events[i] = 0;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -448,8 +448,8 @@ int restrack_cg_read_events(const char *dir, const char *file,
 		if (!sp)
 			return -EINVAL;
 		*sp = '\0';
-		for (i = 0; i < RESTRACK_NR_EVENT; i++)
-			if (!strcmp(line, restrack_event_names[i]) &&
+		for (i = 0; i < RT_NR_EVENTS; i++)
+			if (!strcmp(line, rt_event_names[i]) &&
 			    restrack_parse_count(sp + 1, &events[i]))
 				return -EINVAL;
 	}
@@ -514,9 +514,9 @@ int restrack_parse_tracker_line(const char *line, struct restrack_proc *p)
 		   p->command, heap, hcap, files, fcap, p->policy, p->cgroup,
 		   extra);
 	if (n != 8 || restrack_parse_pid(pid, &p->pid) ||
-	    parse_limit(heap, &p->heap_mib) || p->heap_mib == RESTRACK_MAX ||
+	    parse_limit(heap, &p->heap_mib) || p->heap_mib == RT_LIMIT_MAX ||
 	    parse_limit(hcap, &p->heap_cap_mib) ||
-	    parse_limit(files, &p->files) || p->files == RESTRACK_MAX ||
+	    parse_limit(files, &p->files) || p->files == RT_LIMIT_MAX ||
 	    parse_limit(fcap, &p->file_cap))
 		return -EINVAL;
 	return 0;

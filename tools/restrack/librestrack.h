@@ -3,7 +3,7 @@
  * librestrack: what the restrack tool, the tests and the bench share.
  *
  *  - sizes and counts in the units people type and read: "64M", "1.5G",
- *    "max" (no limit, RESTRACK_MAX);
+ *    "max" (no limit, RT_LIMIT_MAX);
  *  - errno values explained in words;
  *  - cgroup v2 file system access: where it is mounted, reading and writing
  *    the restrack.* files, enabling the controller down a path;
@@ -11,6 +11,10 @@
  *    table, JSON or Prometheus text (snapshot.c).
  *
  * Functions return 0 or a negative errno unless they say otherwise.
+ *
+ * What the kernel defines under the same name with another meaning is rt_*
+ * here: RT_LIMIT_MAX (bytes or a count; the kernel's RESTRACK_MAX counts
+ * pages), enum rt_event, and the system call wrappers of restrack_sys.h.
  */
 #ifndef LIBRESTRACK_H
 #define LIBRESTRACK_H
@@ -27,8 +31,8 @@
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
 
-/* "max" in restrack.*.max: no limit. */
-#define RESTRACK_MAX		UINT64_MAX
+/* "max" in restrack.*.max: no limit, whatever the unit (bytes, files). */
+#define RT_LIMIT_MAX		UINT64_MAX
 #define RESTRACK_SIZE_BUFSZ	32
 
 /* Where run puts its cgroups unless --parent says otherwise. */
@@ -78,7 +82,7 @@ int restrack_controller_available(const char *mnt);
 /* DIR/FILE into BUF, without the trailing newline. Returns the length. */
 int restrack_cg_read(const char *dir, const char *file, char *buf, size_t len);
 int restrack_cg_write(const char *dir, const char *file, const char *val);
-/* A number or "max" (RESTRACK_MAX). */
+/* A number or "max" (RT_LIMIT_MAX). */
 int restrack_cg_read_u64(const char *dir, const char *file, uint64_t *v);
 /* Whether the whitespace-separated DIR/FILE contains WORD. */
 bool restrack_cg_has_word(const char *dir, const char *file, const char *word);
@@ -95,17 +99,17 @@ bool restrack_cg_has_procs(const char *dir);
  */
 int restrack_cg_own_limit(const char *dir, char *what, size_t len);
 
-enum restrack_event {
-	RESTRACK_EVENT_HEAP_MAX,
-	RESTRACK_EVENT_FILES_MAX,
-	RESTRACK_EVENT_KILL,
-	RESTRACK_NR_EVENT,
+enum rt_event {
+	RT_EVENT_HEAP_MAX,
+	RT_EVENT_FILES_MAX,
+	RT_EVENT_KILL,
+	RT_NR_EVENTS,
 };
-extern const char *const restrack_event_names[RESTRACK_NR_EVENT];
+extern const char *const rt_event_names[RT_NR_EVENTS];
 
 /* restrack.events or restrack.events.local: "heap.max N" lines. */
 int restrack_cg_read_events(const char *dir, const char *file,
-			    uint64_t events[RESTRACK_NR_EVENT]);
+			    uint64_t events[RT_NR_EVENTS]);
 
 /*
  * Enable restrack for the children of MNT/REL: "+restrack" in the
@@ -121,7 +125,7 @@ int restrack_enable_path(const char *mnt, const char *rel, char *bad,
 struct restrack_proc {
 	pid_t pid;
 	char command[64];
-	uint64_t heap_mib, heap_cap_mib;	/* cap RESTRACK_MAX: none */
+	uint64_t heap_mib, heap_cap_mib;	/* cap RT_LIMIT_MAX: none */
 	uint64_t files, file_cap;
 	char policy[8];
 	char cgroup[PATH_MAX];
@@ -130,7 +134,7 @@ struct restrack_proc {
 int restrack_parse_tracker_line(const char *line, struct restrack_proc *p);
 
 struct restrack_usage {
-	uint64_t current, max, peak;		/* max RESTRACK_MAX: none */
+	uint64_t current, max, peak;		/* max RT_LIMIT_MAX: none */
 };
 
 /*
@@ -160,8 +164,8 @@ struct restrack_cgroup_stat {
 	char path[PATH_MAX];		/* "/a/b", relative to the mount */
 	struct restrack_usage heap, files;
 	char policy[8];
-	uint64_t events[RESTRACK_NR_EVENT];
-	uint64_t events_local[RESTRACK_NR_EVENT];
+	uint64_t events[RT_NR_EVENTS];
+	uint64_t events_local[RT_NR_EVENTS];
 	struct restrack_kill last_kill;	/* the newest logged, if valid */
 };
 
@@ -212,7 +216,7 @@ int restrack_find_unit(const char *mnt, const char *name, char *out,
 struct restrack_task {
 	pid_t pid;
 	uint64_t vmdata;	/* VmData, bytes */
-	uint64_t fds;		/* entries of /proc/PID/fd; RESTRACK_MAX if unreadable */
+	uint64_t fds;		/* entries of /proc/PID/fd; RT_LIMIT_MAX if unreadable */
 	char cmdline[256];	/* arguments joined by spaces, or [comm] */
 };
 
@@ -291,7 +295,7 @@ void restrack_prom_label(FILE *f, const char *str);
 
 struct restrack_decl {
 	bool present;		/* the section is in one of the files */
-	uint64_t heap, files;	/* RESTRACK_MAX: no limit */
+	uint64_t heap, files;	/* RT_LIMIT_MAX: no limit */
 	char policy[8];
 };
 

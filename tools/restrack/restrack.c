@@ -520,11 +520,11 @@ static int set_limits(const struct run_opts *o, const char *dir)
 	char num[32];
 	int err = 0;
 
-	if (o->heap != RESTRACK_MAX) {
+	if (o->heap != RT_LIMIT_MAX) {
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->heap);
 		err = restrack_cg_write(dir, "restrack.heap.max", num);
 	}
-	if (!err && o->files != RESTRACK_MAX) {
+	if (!err && o->files != RT_LIMIT_MAX) {
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->files);
 		err = restrack_cg_write(dir, "restrack.files.max", num);
 	}
@@ -562,7 +562,7 @@ static int remove_cgroup(const char *dir)
 
 static void report_run(const struct run_opts *o, const char *dir, int status)
 {
-	uint64_t heap_peak = 0, files_peak = 0, ev[RESTRACK_NR_EVENT] = { 0 };
+	uint64_t heap_peak = 0, files_peak = 0, ev[RT_NR_EVENTS] = { 0 };
 	char b[4][RESTRACK_SIZE_BUFSZ];
 
 	restrack_cg_read_u64(dir, "restrack.heap.peak", &heap_peak);
@@ -578,7 +578,7 @@ static void report_run(const struct run_opts *o, const char *dir, int status)
 
 		say("%s killed by signal %d (SIG%s)%s", o->argv[0], sig,
 		    abbrev ? abbrev : "?",
-		    sig == SIGKILL && ev[RESTRACK_EVENT_KILL] ?
+		    sig == SIGKILL && ev[RT_EVENT_KILL] ?
 		    " for going over a limit (policy kill)" : "");
 	}
 	say("heap peak %s (max %s), files peak %s (max %s), events heap.max %llu, files.max %llu, kill %llu",
@@ -586,9 +586,9 @@ static void report_run(const struct run_opts *o, const char *dir, int status)
 	    restrack_format_size(o->heap, b[1]),
 	    restrack_format_count(files_peak, b[2]),
 	    restrack_format_count(o->files, b[3]),
-	    (unsigned long long)ev[RESTRACK_EVENT_HEAP_MAX],
-	    (unsigned long long)ev[RESTRACK_EVENT_FILES_MAX],
-	    (unsigned long long)ev[RESTRACK_EVENT_KILL]);
+	    (unsigned long long)ev[RT_EVENT_HEAP_MAX],
+	    (unsigned long long)ev[RT_EVENT_FILES_MAX],
+	    (unsigned long long)ev[RT_EVENT_KILL]);
 }
 
 /* Wait for PID, passing on the signals sent to us; its wait status. */
@@ -621,8 +621,8 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	int i, r;
 
 	memset(o, 0, sizeof(*o));
-	o->heap = RESTRACK_MAX;
-	o->files = RESTRACK_MAX;
+	o->heap = RT_LIMIT_MAX;
+	o->files = RT_LIMIT_MAX;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 
@@ -1961,11 +1961,11 @@ static int print_processes(FILE *f, const char *mnt,
 				snprintf(hs, sizeof(hs), "%llu%%",
 					 (unsigned long long)(t[j].vmdata * 100 /
 							      c->heap.current));
-			if (c->files.current && t[j].fds != RESTRACK_MAX)
+			if (c->files.current && t[j].fds != RT_LIMIT_MAX)
 				snprintf(fs, sizeof(fs), "%llu%%",
 					 (unsigned long long)(t[j].fds * 100 /
 							      c->files.current));
-			if (t[j].fds == RESTRACK_MAX)
+			if (t[j].fds == RT_LIMIT_MAX)
 				snprintf(fds, sizeof(fds), "?");
 			else
 				snprintf(fds, sizeof(fds), "%llu",
@@ -2193,7 +2193,7 @@ static int cmd_status(int argc, char **argv)
 			if (!v)
 				return usage_error("option '%s' needs a count", a);
 			if (restrack_parse_count(v, &iterations) ||
-			    iterations == 0 || iterations == RESTRACK_MAX)
+			    iterations == 0 || iterations == RT_LIMIT_MAX)
 				return usage_error("bad count '%s': expected a positive number", v);
 		} else if (is_opt(a, "--output") || !strcmp(a, "-o")) {
 			v = opt_arg(argc, argv, &i);
@@ -2604,11 +2604,11 @@ static void top_draw(FILE *f, const struct restrack_snapshot *snap,
 		int e;
 
 		ev[0] = '\0';
-		for (e = 0; pe && e < RESTRACK_NR_EVENT; e++)
+		for (e = 0; pe && e < RT_NR_EVENTS; e++)
 			if (c->events[e] > pe[e] && off < sizeof(ev))
 				off += snprintf(ev + off, sizeof(ev) - off,
 						"%s%s+%llu", off ? " " : "",
-						restrack_event_names[e],
+						rt_event_names[e],
 						(unsigned long long)(c->events[e] - pe[e]));
 		if (!off)
 			snprintf(ev, sizeof(ev), "-");
@@ -2665,7 +2665,7 @@ static int cmd_top(int argc, char **argv)
 		} else if (is_opt(a, "--iterations") || !strcmp(a, "-n")) {
 			val = opt_arg(argc, argv, &i);
 			if (!val || restrack_parse_count(val, &iterations) ||
-			    !iterations || iterations == RESTRACK_MAX)
+			    !iterations || iterations == RT_LIMIT_MAX)
 				return usage_error("bad count '%s': expected a positive number",
 						   val ? val : "");
 		} else if (!strcmp(a, "-b") || !strcmp(a, "--batch")) {
@@ -2832,7 +2832,7 @@ static int cmd_syscall(int argc, char **argv, const char *help)
 		return usage_error("'%s' is not a process id (a positive number)",
 				   argv[1]);
 	if (!strcmp(cmd, "cap")) {
-		uint64_t files = RESTRACK_MAX;
+		uint64_t files = RT_LIMIT_MAX;
 
 		r = restrack_parse_quota_mib(argv[2], &heap_mib);
 		if (r == -EDOM)
@@ -2845,7 +2845,7 @@ static int cmd_syscall(int argc, char **argv, const char *help)
 		r = strcmp(argv[3], "-1") ? restrack_parse_count(argv[3], &files) : 0;
 		if (r)
 			return bad_count("file quota", argv[3], r);
-		nfiles = files == RESTRACK_MAX ? RESTRACK_UNLIMITED : (long)files;
+		nfiles = files == RT_LIMIT_MAX ? RESTRACK_UNLIMITED : (long)files;
 	}
 
 	/*
@@ -2860,17 +2860,17 @@ static int cmd_syscall(int argc, char **argv, const char *help)
 	}
 
 	if (!strcmp(cmd, "register")) {
-		ret = restrack_register(pid);
+		ret = rt_register(pid);
 	} else if (!strcmp(cmd, "deregister")) {
-		ret = restrack_deregister(pid);
+		ret = rt_deregister(pid);
 	} else if (!strcmp(cmd, "reset")) {
-		ret = restrack_resource_reset(pid);
+		ret = rt_resource_reset(pid);
 	} else if (!strcmp(cmd, "cap")) {
-		ret = restrack_resource_cap(pid, heap_mib, nfiles);
+		ret = rt_resource_cap(pid, heap_mib, nfiles);
 	} else {
 		struct per_proc_resource res;
 
-		ret = restrack_fetch(&res, pid);
+		ret = rt_fetch(&res, pid);
 		if (!ret)
 			printf("pid %d heap %luM files %lu\n", res.pid,
 			       res.heapsize, res.openfile_count);

@@ -52,30 +52,35 @@ struct per_proc_resource {
 #define __NR_resource_reset	1004
 #endif
 
-/* Every argument is passed as a long: syscall(2) reads whole registers. */
-static inline long restrack_register(pid_t pid)
+/*
+ * The wrappers are rt_*, not restrack_*: the kernel has a restrack_register()
+ * of its own, which does something else (a part of the system call), and
+ * one name for both would send a reader of one side to the wrong function.
+ * Every argument is passed as a long: syscall(2) reads whole registers.
+ */
+static inline long rt_register(pid_t pid)
 {
 	return syscall(__NR_register, (long)pid);
 }
 
-static inline long restrack_fetch(struct per_proc_resource *stats, pid_t pid)
+static inline long rt_fetch(struct per_proc_resource *stats, pid_t pid)
 {
 	return syscall(__NR_fetch, (long)stats, (long)pid);
 }
 
-static inline long restrack_deregister(pid_t pid)
+static inline long rt_deregister(pid_t pid)
 {
 	return syscall(__NR_deregister, (long)pid);
 }
 
-static inline long restrack_resource_cap(pid_t pid, long heap_quota_mib,
-					 long file_quota)
+static inline long rt_resource_cap(pid_t pid, long heap_quota_mib,
+				   long file_quota)
 {
 	return syscall(__NR_resource_cap, (long)pid, heap_quota_mib,
 		       file_quota);
 }
 
-static inline long restrack_resource_reset(pid_t pid)
+static inline long rt_resource_reset(pid_t pid)
 {
 	return syscall(__NR_resource_reset, (long)pid);
 }

@@ -133,8 +133,8 @@ static int consider(struct restrack_snapshot *snap, size_t *alloc,
 	if (restrack_cg_read_u64(dir, "restrack.heap.max", &st.heap.max) ||
 	    restrack_cg_read_u64(dir, "restrack.files.max", &st.files.max))
 		return 0;	/* no controller here, or gone meanwhile */
-	if (!want && st.heap.max == RESTRACK_MAX &&
-	    st.files.max == RESTRACK_MAX && !registered_in(snap, rel))
+	if (!want && st.heap.max == RT_LIMIT_MAX &&
+	    st.files.max == RT_LIMIT_MAX && !registered_in(snap, rel))
 		return 0;
 	if (restrack_cg_read_u64(dir, "restrack.heap.current", &st.heap.current) ||
 	    restrack_cg_read_u64(dir, "restrack.heap.peak", &st.heap.peak) ||
@@ -363,7 +363,7 @@ static int task_read(pid_t pid, struct restrack_task *t)
 				t->fds++;
 		closedir(d);
 	} else {
-		t->fds = RESTRACK_MAX;
+		t->fds = RT_LIMIT_MAX;
 	}
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
@@ -556,10 +556,10 @@ static void format_events(const uint64_t *ev, char *buf, size_t len)
 	int i;
 
 	buf[0] = '\0';
-	for (i = 0; i < RESTRACK_NR_EVENT; i++)
+	for (i = 0; i < RT_NR_EVENTS; i++)
 		if (ev[i] && off < len)
 			off += snprintf(buf + off, len - off, "%s%s=%llu",
-					off ? " " : "", restrack_event_names[i],
+					off ? " " : "", rt_event_names[i],
 					(unsigned long long)ev[i]);
 	if (!off)
 		snprintf(buf, len, "-");
@@ -881,7 +881,7 @@ void restrack_json_string(FILE *f, const char *s)
 
 static void json_number(FILE *f, uint64_t v)
 {
-	if (v == RESTRACK_MAX)
+	if (v == RT_LIMIT_MAX)
 		fputs("null", f);
 	else
 		fprintf(f, "%llu", (unsigned long long)v);
@@ -901,9 +901,9 @@ static void json_events(FILE *f, const char *name, const uint64_t *ev)
 	int i;
 
 	fprintf(f, "      \"%s\": {", name);
-	for (i = 0; i < RESTRACK_NR_EVENT; i++)
+	for (i = 0; i < RT_NR_EVENTS; i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "",
-			restrack_event_names[i], (unsigned long long)ev[i]);
+			rt_event_names[i], (unsigned long long)ev[i]);
 	fputs("},\n", f);
 }
 
@@ -1065,7 +1065,7 @@ struct prom_row {
 	char unit[256];
 	bool has_unit;
 	uint64_t v[PROM_CGROUPS + 1];
-	uint64_t events[RESTRACK_NR_EVENT];
+	uint64_t events[RT_NR_EVENTS];
 };
 
 /* All digits */
@@ -1111,7 +1111,7 @@ int restrack_prom_fold(const char *path, char *buf, size_t len)
 
 static void prom_value(FILE *f, uint64_t v)
 {
-	if (v == RESTRACK_MAX)
+	if (v == RT_LIMIT_MAX)
 		fputs(" +Inf\n", f);
 	else
 		fprintf(f, " %llu\n", (unsigned long long)v);
@@ -1129,7 +1129,7 @@ static void prom_labels(FILE *f, const struct prom_row *r)
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
-	return a > RESTRACK_MAX - b ? RESTRACK_MAX - 1 : a + b;
+	return a > RT_LIMIT_MAX - b ? RT_LIMIT_MAX - 1 : a + b;
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -1182,7 +1182,7 @@ void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap)
 		r->v[PROM_HEAP_PEAK] = max_u64(r->v[PROM_HEAP_PEAK], c->heap.peak);
 		r->v[PROM_FDS_PEAK] = max_u64(r->v[PROM_FDS_PEAK], c->files.peak);
 		r->v[PROM_CGROUPS]++;
-		for (e = 0; e < RESTRACK_NR_EVENT; e++)
+		for (e = 0; e < RT_NR_EVENTS; e++)
 			r->events[e] = add_sat(r->events[e], c->events[e]);
 	}
 	for (m = 0; m < ARRAY_SIZE(prom_metrics); m++) {
@@ -1199,10 +1199,10 @@ void restrack_print_prometheus(FILE *f, const struct restrack_snapshot *snap)
 	fputs("# HELP restrack_events_total Charges refused at restrack.heap.max or restrack.files.max and processes killed for it, in the cgroup and its descendants (restrack.events).\n"
 	      "# TYPE restrack_events_total counter\n", f);
 	for (i = 0; i < nr; i++)
-		for (e = 0; e < RESTRACK_NR_EVENT; e++) {
+		for (e = 0; e < RT_NR_EVENTS; e++) {
 			fputs("restrack_events_total", f);
 			prom_labels(f, &rows[i]);
-			fprintf(f, ",event=\"%s\"}", restrack_event_names[e]);
+			fprintf(f, ",event=\"%s\"}", rt_event_names[e]);
 			prom_value(f, rows[i].events[e]);
 		}
 	free(rows);

@@ -14,8 +14,8 @@
 void restrack_decl_init(struct restrack_decl *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->heap = RESTRACK_MAX;
-	d->files = RESTRACK_MAX;
+	d->heap = RT_LIMIT_MAX;
+	d->files = RT_LIMIT_MAX;
 	snprintf(d->policy, sizeof(d->policy), "deny");
 }
 
@@ -41,14 +41,14 @@ static int decl_set(struct restrack_decl *d, const char *key, const char *val,
 	int err;
 
 	if (!strcmp(key, "HeapMax")) {
-		d->heap = RESTRACK_MAX;
+		d->heap = RT_LIMIT_MAX;
 		err = *val ? restrack_parse_size(val, &d->heap) : 0;
 		if (err)
 			snprintf(why, whylen, "bad HeapMax=%s: %s", val,
 				 err == -ERANGE ? "too large" :
 				 "expected a size with an optional K, M, G or T suffix, or max");
 	} else if (!strcmp(key, "FilesMax")) {
-		d->files = RESTRACK_MAX;
+		d->files = RT_LIMIT_MAX;
 		err = *val ? restrack_parse_count(val, &d->files) : 0;
 		if (err)
 			snprintf(why, whylen, "bad FilesMax=%s: %s", val,

@@ -39,8 +39,8 @@ static const struct {
 	{ "0.5K", 0, 512 },
 	{ "2T", 0, 2ULL << 40 },
 	{ "1P", 0, 1ULL << 50 },
-	{ "max", 0, RESTRACK_MAX },
-	{ "infinity", 0, RESTRACK_MAX },
+	{ "max", 0, RT_LIMIT_MAX },
+	{ "infinity", 0, RT_LIMIT_MAX },
 	{ "1E", 0, 1ULL << 60 },
 	{ "7E", 0, 7ULL << 60 },
 	{ "8E", -ERANGE, 0 },
@@ -81,8 +81,8 @@ static const struct {
 	{ (1ULL << 30) + (1ULL << 20) * 51, "1G" },
 	{ (1ULL << 30) + (1ULL << 20) * 52, "1.1G" },
 	{ 5ULL << 40, "5T" },
-	{ RESTRACK_MAX, "max" },
-	{ RESTRACK_MAX - 1, "16E" },
+	{ RT_LIMIT_MAX, "max" },
+	{ RT_LIMIT_MAX - 1, "16E" },
 };
 
 static const struct {
@@ -90,8 +90,8 @@ static const struct {
 	int err;
 	uint64_t n;
 } counts[] = {
-	{ "0", 0, 0 }, { "16", 0, 16 }, { "max", 0, RESTRACK_MAX },
-	{ "infinity", 0, RESTRACK_MAX },
+	{ "0", 0, 0 }, { "16", 0, 16 }, { "max", 0, RT_LIMIT_MAX },
+	{ "infinity", 0, RT_LIMIT_MAX },
 	{ "-1", -EINVAL, 0 }, { "1K", -EINVAL, 0 }, { "", -EINVAL, 0 },
 	{ "1.0", -EINVAL, 0 }, { "99999999999999999999", -ERANGE, 0 },
 };
@@ -188,7 +188,7 @@ static void test_counts_pids(void)
 		check(err == counts[i].err && (err || v == counts[i].n),
 		      "parse count '%s'", counts[i].in);
 	}
-	check(!strcmp(restrack_format_count(RESTRACK_MAX, buf), "max"),
+	check(!strcmp(restrack_format_count(RT_LIMIT_MAX, buf), "max"),
 	      "format count %s", "max");
 	check(!strcmp(restrack_format_count(42, buf), "42"),
 	      "format count %s", "42");
@@ -218,11 +218,11 @@ static void test_tracker(void)
 	check(!restrack_parse_tracker_line("58 sleep 2 64 3 max kill /restrack/58\n", &p) &&
 	      p.pid == 58 && !strcmp(p.command, "sleep") && p.heap_mib == 2 &&
 	      p.heap_cap_mib == 64 && p.files == 3 &&
-	      p.file_cap == RESTRACK_MAX && !strcmp(p.policy, "kill") &&
+	      p.file_cap == RT_LIMIT_MAX && !strcmp(p.policy, "kill") &&
 	      !strcmp(p.cgroup, "/restrack/58"),
 	      "tracker line %s", "with a heap cap");
 	check(!restrack_parse_tracker_line("7 a_b 0 max 0 16 deny /x", &p) &&
-	      p.heap_cap_mib == RESTRACK_MAX && p.file_cap == 16,
+	      p.heap_cap_mib == RT_LIMIT_MAX && p.file_cap == 16,
 	      "tracker line %s", "without a newline");
 	check(restrack_parse_tracker_line("PID COMMAND HEAP_MIB HEAP_CAP_MIB FILES FILE_CAP POLICY CGROUP\n", &p) == -EINVAL,
 	      "tracker %s is not an entry", "header");
