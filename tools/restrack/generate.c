@@ -6,7 +6,6 @@
  * for any other unit.  See librestrack.h and restrack(8).
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -67,24 +66,30 @@ static const char *base(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* A copy of S at the end of the array *V of *NR strings. */
+static int strv_add(char ***v, size_t *nr, const char *s)
+{
+	char **n = realloc(*v, (*nr + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	*v = n;
+	n[*nr] = strdup(s);
+	if (!n[*nr])
+		return -ENOMEM;
+	(*nr)++;
+	return 0;
+}
+
 /* A drop-in of a higher-priority directory hides one of the same name. */
 static int gen_add_dropin(struct gen_unit *u, const char *path)
 {
-	char **n;
 	size_t i;
 
 	for (i = 0; i < u->nr_dropins; i++)
 		if (!strcmp(base(u->dropins[i]), base(path)))
 			return 0;
-	n = realloc(u->dropins, (u->nr_dropins + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	u->dropins = n;
-	u->dropins[u->nr_dropins] = strdup(path);
-	if (!u->dropins[u->nr_dropins])
-		return -ENOMEM;
-	u->nr_dropins++;
-	return 0;
+	return strv_add(&u->dropins, &u->nr_dropins, path);
 }
 
 static bool gen_type(const char *name)
@@ -181,7 +186,6 @@ struct gen_scan {
 
 static int exec_add(struct gen_exec *e, const char *val)
 {
-	char **n;
 	size_t i;
 
 	if (!*val) {
@@ -190,15 +194,7 @@ static int exec_add(struct gen_exec *e, const char *val)
 		e->nr = 0;
 		return 0;
 	}
-	n = realloc(e->lines, (e->nr + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	e->lines = n;
-	e->lines[e->nr] = strdup(val);
-	if (!e->lines[e->nr])
-		return -ENOMEM;
-	e->nr++;
-	return 0;
+	return strv_add(&e->lines, &e->nr, val);
 }
 
 static void exec_free(struct gen_exec *e)
@@ -208,22 +204,10 @@ static void exec_free(struct gen_exec *e)
 	e->lines = NULL;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static int gen_scan_file(const char *path, struct gen_scan *sc)
 {
 	FILE *f = fopen(path, "re");
-	char line[8192], *s, *eq;
+	char line[8192], *s, *eq, *val;
 	bool service = false;
 	int err = 0;
 
@@ -241,7 +225,7 @@ static int gen_scan_file(const char *path, struct gen_scan *sc)
 				break;
 			len = strlen(line);
 		}
-		s = trim(line);
+		s = restrack_trim(line);
 		if (*s == '[') {
 			service = !strcmp(s, "[Service]");
 			continue;
@@ -249,12 +233,14 @@ static int gen_scan_file(const char *path, struct gen_scan *sc)
 		if (!service || *s == '#' || *s == ';' || !(eq = strchr(s, '=')))
 			continue;
 		*eq = '\0';
-		if (!strcmp(trim(s), "Slice"))
-			snprintf(sc->slice, sizeof(sc->slice), "%s", trim(eq + 1));
-		else if (!strcmp(trim(s), "ExecStartPre"))
-			err = exec_add(&sc->pre, trim(eq + 1));
-		else if (!strcmp(trim(s), "ExecCondition"))
-			err = exec_add(&sc->cond, trim(eq + 1));
+		s = restrack_trim(s);
+		val = restrack_trim(eq + 1);
+		if (!strcmp(s, "Slice"))
+			snprintf(sc->slice, sizeof(sc->slice), "%s", val);
+		else if (!strcmp(s, "ExecStartPre"))
+			err = exec_add(&sc->pre, val);
+		else if (!strcmp(s, "ExecCondition"))
+			err = exec_add(&sc->cond, val);
 	}
 	fclose(f);
 	return err;
@@ -340,11 +326,23 @@ static void gen_exec_block(FILE *f, const char *key, const char *apply,
 		fprintf(f, "%s=%s\n", key, e->lines[i]);
 }
 
+/* OUT/UNIT.d/RESTRACK_GEN_DROPIN, created for writing; NULL with errno. */
+static FILE *gen_dropin(const char *out, const char *unit)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s.d", out, unit);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s.d/" RESTRACK_GEN_DROPIN, out, unit);
+	return fopen(path, "we");
+}
+
 static int gen_write(const char *out, const struct gen_unit *u,
 		     const struct gen_unit *type, const char *sbindir,
 		     const char *why)
 {
-	char path[PATH_MAX + 64], apply[PATH_MAX + 64];
+	char apply[PATH_MAX + 64];
 	struct gen_scan sc = { 0 };
 	FILE *f;
 	size_t i;
@@ -360,14 +358,7 @@ static int gen_write(const char *out, const struct gen_unit *u,
 			err = gen_scan_file(u->dropins[i], &sc);
 	if (err)
 		goto out;
-	snprintf(path, sizeof(path), "%s/%s.d", out, u->name);
-	if (mkdir(path, 0755) && errno != EEXIST) {
-		err = -errno;
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/%s.d/" RESTRACK_GEN_DROPIN, out,
-		 u->name);
-	f = fopen(path, "we");
+	f = gen_dropin(out, u->name);
 	if (!f) {
 		err = -errno;
 		goto out;
@@ -433,14 +424,8 @@ static int gen_write_template(const char *out, const char *sbindir)
 
 static int gen_write_slice(const char *out, const char *slice, const char *why)
 {
-	char path[PATH_MAX + 64];
-	FILE *f;
+	FILE *f = gen_dropin(out, slice);
 
-	snprintf(path, sizeof(path), "%s/%s.d", out, slice);
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%s.d/" RESTRACK_GEN_DROPIN, out, slice);
-	f = fopen(path, "we");
 	if (!f)
 		return -errno;
 	fprintf(f, "# Written by restrack-generator: %s (restrack(8)).\n"

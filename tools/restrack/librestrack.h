@@ -257,6 +257,15 @@ extern const char *const restrack_sort_names[3];
 void restrack_snapshot_sort(struct restrack_snapshot *snap,
 			    enum restrack_sort sort);
 
+/*
+ * The columns of a cgroup's line in status's table and top's screen: heap
+ * current, max and peak, then files current, max and peak, "max" for none.
+ */
+#define RESTRACK_USAGE_COLUMNS	6
+void restrack_format_usage(const struct restrack_cgroup_stat *c,
+			   char b[RESTRACK_USAGE_COLUMNS][RESTRACK_SIZE_BUFSZ]);
+/* The width of the CGROUP column: the longest unit name or path, or WIDTH. */
+int restrack_name_width(const struct restrack_snapshot *snap, int width);
 void restrack_print_table(FILE *f, const struct restrack_snapshot *snap);
 void restrack_print_json(FILE *f, const struct restrack_snapshot *snap);
 /* The same document on one line, for NDJSON (status --json --watch). */
@@ -309,6 +318,8 @@ struct restrack_unit_info {
 };
 
 void restrack_decl_init(struct restrack_decl *d);
+/* S without its leading and trailing white space (cut off in place). */
+char *restrack_trim(char *s);
 /*
  * The [X-Restrack] section of the unit file F (NAME for messages) into D.
  * -EINVAL with the file, line and reason in WHY for a bad declaration.

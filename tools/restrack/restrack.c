@@ -2570,7 +2570,8 @@ static void top_draw(FILE *f, const struct restrack_snapshot *snap,
 		     const struct view *v, double delay, bool tty, int rows,
 		     int cols)
 {
-	char b[6][RESTRACK_SIZE_BUFSZ], ev[128], line[1024], date[32];
+	char b[RESTRACK_USAGE_COLUMNS][RESTRACK_SIZE_BUFSZ], ev[128];
+	char line[1024], date[32];
 	time_t now = time(NULL);
 	int width = 24, n = 0;
 	size_t i;
@@ -2583,13 +2584,7 @@ static void top_draw(FILE *f, const struct restrack_snapshot *snap,
 		 restrack_sort_names[v->sort],
 		 tty ? "  (h heap, f files, n name, q quit)" : "");
 	fprintf(f, "%.*s\n\n", cols, line);
-	for (i = 0; i < snap->nr_cgroups; i++) {
-		const char *name = restrack_unit_name(snap->cgroups[i].path);
-		int len = strlen(name ? name : snap->cgroups[i].path);
-
-		if (len > width)
-			width = len;
-	}
+	width = restrack_name_width(snap, width);
 	if (width > cols - 62 && cols - 62 >= 16)
 		width = cols - 62;
 	snprintf(line, sizeof(line), "%-*s %7s %7s %7s %6s %6s %6s %s", width,
@@ -2612,15 +2607,11 @@ static void top_draw(FILE *f, const struct restrack_snapshot *snap,
 						(unsigned long long)(c->events[e] - pe[e]));
 		if (!off)
 			snprintf(ev, sizeof(ev), "-");
+		restrack_format_usage(c, b);
 		snprintf(line, sizeof(line),
 			 "%-*.*s %7s %7s %7s %6s %6s %6s %s", width, width,
-			 name ? name : c->path,
-			 restrack_format_size(c->heap.current, b[0]),
-			 restrack_format_size(c->heap.peak, b[1]),
-			 restrack_format_size(c->heap.max, b[2]),
-			 restrack_format_count(c->files.current, b[3]),
-			 restrack_format_count(c->files.peak, b[4]),
-			 restrack_format_count(c->files.max, b[5]), ev);
+			 name ? name : c->path, b[0], b[2], b[1], b[3], b[5],
+			 b[4], ev);
 		fprintf(f, "%.*s\n", cols, line);
 	}
 	if (!tty)

@@ -771,11 +771,9 @@ static void kill_text(FILE *f, const struct restrack_kill *k)
 		(unsigned long long)k->max);
 }
 
-void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
+int restrack_name_width(const struct restrack_snapshot *snap, int width)
 {
-	char b[6][RESTRACK_SIZE_BUFSZ], ev[128];
-	int width = 6;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < snap->nr_cgroups; i++) {
 		const char *name = restrack_unit_name(snap->cgroups[i].path);
@@ -784,6 +782,26 @@ void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
 		if (len > width)
 			width = len;
 	}
+	return width;
+}
+
+void restrack_format_usage(const struct restrack_cgroup_stat *c,
+			   char b[RESTRACK_USAGE_COLUMNS][RESTRACK_SIZE_BUFSZ])
+{
+	restrack_format_size(c->heap.current, b[0]);
+	restrack_format_size(c->heap.max, b[1]);
+	restrack_format_size(c->heap.peak, b[2]);
+	restrack_format_count(c->files.current, b[3]);
+	restrack_format_count(c->files.max, b[4]);
+	restrack_format_count(c->files.peak, b[5]);
+}
+
+void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
+{
+	char b[RESTRACK_USAGE_COLUMNS][RESTRACK_SIZE_BUFSZ], ev[128];
+	int width = restrack_name_width(snap, 6);
+	size_t i, j;
+
 	fprintf(f, "%-*s %7s %7s %7s %6s %6s %6s %-6s %s\n", width, "CGROUP",
 		"HEAP", "MAX", "PEAK", "FILES", "MAX", "PEAK", "POLICY",
 		"EVENTS");
@@ -792,15 +810,10 @@ void restrack_print_table(FILE *f, const struct restrack_snapshot *snap)
 		const char *name = restrack_unit_name(c->path);
 
 		format_events(c->events, ev, sizeof(ev));
+		restrack_format_usage(c, b);
 		fprintf(f, "%-*s %7s %7s %7s %6s %6s %6s %-6s %s\n", width,
-			name ? name : c->path,
-			restrack_format_size(c->heap.current, b[0]),
-			restrack_format_size(c->heap.max, b[1]),
-			restrack_format_size(c->heap.peak, b[2]),
-			restrack_format_count(c->files.current, b[3]),
-			restrack_format_count(c->files.max, b[4]),
-			restrack_format_count(c->files.peak, b[5]),
-			c->policy, ev);
+			name ? name : c->path, b[0], b[1], b[2], b[3], b[4],
+			b[5], c->policy, ev);
 		if (c->last_kill.valid) {
 			fprintf(f, "%*s last kill: ", width, "");
 			kill_text(f, &c->last_kill);

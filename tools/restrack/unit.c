@@ -19,7 +19,7 @@ void restrack_decl_init(struct restrack_decl *d)
 	snprintf(d->policy, sizeof(d->policy), "deny");
 }
 
-static char *trim(char *s)
+char *restrack_trim(char *s)
 {
 	char *e;
 
@@ -81,7 +81,7 @@ int restrack_decl_parse(FILE *f, const char *name, struct restrack_decl *d,
 	int lineno = 0, err = 0;
 
 	while (fgets(line, sizeof(line), f)) {
-		char *s = trim(line), *eq;
+		char *s = restrack_trim(line), *eq;
 
 		lineno++;
 		if (!*s || *s == '#' || *s == ';')
@@ -101,7 +101,8 @@ int restrack_decl_parse(FILE *f, const char *name, struct restrack_decl *d,
 			return -EINVAL;
 		}
 		*eq = '\0';
-		if (decl_set(d, trim(s), trim(eq + 1), msg, sizeof(msg))) {
+		if (decl_set(d, restrack_trim(s), restrack_trim(eq + 1), msg,
+			     sizeof(msg))) {
 			snprintf(why, whylen, "%s:%d: %s", name, lineno, msg);
 			err = -EINVAL;
 			break;
