@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,24 +55,59 @@ bool is_help(const char *a)
 	return !strcmp(a, "--help") || !strcmp(a, "-h");
 }
 
-/* Whether A is option NAME, as "--name" or "--name=VALUE". */
-bool is_opt(const char *a, const char *name)
+void opt_start(void)
 {
-	size_t len = strlen(name);
-
-	return !strncmp(a, name, len) && (!a[len] || a[len] == '=');
+	optind = 0;	/* glibc: start again, as set's apply does */
+	opterr = 0;
 }
 
-/* The value of the option at argv[*i], moving past it; NULL if missing. */
-const char *opt_arg(int argc, char **argv, int *i)
+/* ARG, "--name[=value]", is LONGOPTS' option VAL or an abbreviation of it */
+static bool long_opt_is(const char *arg, const struct option *longopts,
+			int val)
 {
-	const char *eq = strchr(argv[*i], '=');
+	size_t n = strcspn(arg + 2, "=");
 
-	if (eq && argv[*i][1] == '-')
-		return eq + 1;
-	if (*i + 1 >= argc)
+	for (; longopts->name; longopts++)
+		if (longopts->val == val && !strncmp(longopts->name, arg + 2, n))
+			return true;
+	return false;
+}
+
+int opt_unknown(char **argv, const struct option *longopts)
+{
+	const char *a = argv[optind - 1];
+
+	/* "--frob", or "--all=x" (optopt 'a'); else a short one, "-x" */
+	if (!optopt || (!strncmp(a, "--", 2) &&
+			long_opt_is(a, longopts, optopt)))
+		return usage_error("unknown option '%s'", a);
+	return usage_error("unknown option '-%c'", optopt);
+}
+
+const char *opt_spelling(char **argv, int c)
+{
+	static char buf[3];
+	const char *a = argv[optind - 1];
+
+	if (optarg && a == optarg && optind >= 2)
+		a = argv[optind - 2];	/* "-o FILE": the option before */
+	if (!strncmp(a, "--", 2))
+		return a;
+	snprintf(buf, sizeof(buf), "-%c", c == ':' ? optopt : c);
+	return buf;
+}
+
+const char *unit_arg(int argc, char **argv)
+{
+	if (optind + 1 < argc) {
+		usage_error("too many arguments");
 		return NULL;
-	return argv[++*i];
+	}
+	if (optind >= argc || !*argv[optind]) {
+		usage_error("no unit given");
+		return NULL;
+	}
+	return argv[optind];
 }
 
 int bad_size(const char *what, const char *s, int err)

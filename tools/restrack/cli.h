@@ -8,6 +8,7 @@
 #ifndef RESTRACK_CLI_H
 #define RESTRACK_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,8 +43,22 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "--help" or "-h" */
 bool is_help(const char *a);
-bool is_opt(const char *a, const char *name);
-const char *opt_arg(int argc, char **argv, int *i);
+/*
+ * The options of each command are read by getopt_long(): call opt_start()
+ * first, and give it an OPTSTRING beginning with ":" (after "+" for those
+ * that stop at the first argument), so that it says nothing itself and
+ * returns ':' for a missing value, '?' for an unknown option.
+ */
+void opt_start(void);
+/* The usage error for '?': "unknown option '--frob'" (or '-x') */
+int opt_unknown(char **argv, const struct option *longopts);
+/*
+ * The option getopt_long() returned as C (':': the one without its value)
+ * as it was given: "-n", "--iterations" or "--output=".
+ */
+const char *opt_spelling(char **argv, int c);
+/* The one UNIT argument after the options, or NULL after a usage error */
+const char *unit_arg(int argc, char **argv);
 /* The usage errors of a bad size or count WHAT (S), ERR from the parser */
 int bad_size(const char *what, const char *s, int err);
 int bad_count(const char *what, const char *s, int err);
@@ -59,8 +74,20 @@ void sleep_seconds(double interval);
 /* view.c */
 int view_init(struct view *v, int argc);
 void view_free(struct view *v);
-int view_opt(struct view *v, int argc, char **argv, int *i);
-int view_resolve(struct view *v, const char **mntp);
+/*
+ * The options every view takes, for getopt_long(): -a, -s KEY, -d N.
+ * view_opt() acts on what getopt_long() returned, C: 0 when it took it,
+ * else a usage error's exit status (for '?', ':' and anything else: the
+ * command handles its own options first).
+ */
+#define VIEW_OPTSTRING	"as:d:"
+#define VIEW_LONGOPTS	{ "all", no_argument, NULL, 'a' }, \
+			{ "sort", required_argument, NULL, 's' }, \
+			{ "depth", required_argument, NULL, 'd' }
+int view_opt(struct view *v, int c, char **argv,
+	     const struct option *longopts);
+/* The UNIT|CGROUP arguments ARGV[optind...]: 0 or an exit status */
+int view_resolve(struct view *v, int argc, char **argv, const char **mntp);
 int view_snapshot(const struct view *v, const char *mnt,
 		  struct restrack_snapshot *snap, bool kills);
 

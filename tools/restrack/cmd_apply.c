@@ -101,6 +101,17 @@ static void leave_cgroup(void)
 	restrack_cg_write(mnt, "cgroup.procs", buf);
 }
 
+enum { OPT_CONDITION = 256, OPT_CREATE };
+
+static const struct option apply_options[] = {
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "condition", no_argument, NULL, OPT_CONDITION },
+	{ "create", no_argument, NULL, OPT_CREATE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_apply(int argc, char **argv)
 {
 	struct restrack_unit_info *units = NULL;
@@ -110,38 +121,34 @@ int cmd_apply(int argc, char **argv)
 	bool dry = false, quiet = false, any = false, condition = false;
 	bool create = false, created = false;
 	size_t nr = 0, nr_steps = 0, i, j, deepest = 0;
-	const char *unit = NULL, *mnt = NULL;
-	int ret = EXIT_FAILURE, err, k;
+	const char *unit, *mnt = NULL;
+	int ret = EXIT_FAILURE, err, c;
 
-	for (k = 1; k < argc; k++) {
-		const char *a = argv[k];
-
-		if (is_help(a)) {
+	opt_start();
+	while ((c = getopt_long(argc, argv, ":hnq", apply_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			fputs(usage_apply, stdout);
 			return 0;
-		} else if (!strcmp(a, "-n") || !strcmp(a, "--dry-run")) {
+		case 'n':
 			dry = true;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			break;
+		case 'q':
 			quiet = true;
-		} else if (!strcmp(a, "--condition")) {
+			break;
+		case OPT_CONDITION:
 			condition = true;
-		} else if (!strcmp(a, "--create")) {
+			break;
+		case OPT_CREATE:
 			create = true;
-		} else if (!strcmp(a, "--")) {
-			if (k + 1 < argc && !unit)
-				unit = argv[++k];
-			if (k + 1 < argc)
-				return usage_error("too many arguments");
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("unknown option '%s'", a);
-		} else if (unit) {
-			return usage_error("too many arguments");
-		} else {
-			unit = a;
+			break;
+		default:
+			return opt_unknown(argv, apply_options);
 		}
 	}
-	if (!unit || !*unit)
-		return usage_error("no unit given");
+	unit = unit_arg(argc, argv);
+	if (!unit)
+		return EXIT_USAGE;
 	if (create && (strlen(unit) <= 6 ||
 		       strcmp(unit + strlen(unit) - 6, ".slice")))
 		return usage_error("--create: %s is not a slice", unit);

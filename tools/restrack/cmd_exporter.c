@@ -210,6 +210,13 @@ static void exporter_serve(int fd, const struct view *v, const char *mnt)
 	}
 }
 
+static const struct option exporter_options[] = {
+	VIEW_LONGOPTS,
+	{ "listen", required_argument, NULL, 'l' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_exporter(int argc, char **argv)
 {
 	const char *mnt, *listen_addr = "127.0.0.1:" EXPORTER_DEFAULT_PORT;
@@ -218,38 +225,44 @@ int cmd_exporter(int argc, char **argv)
 	socklen_t sl = sizeof(ss);
 	unsigned int port;
 	struct view view;
-	int i, r, fd, one = 1, ret = EXIT_FAILURE;
+	int c, fd, one = 1, ret = EXIT_FAILURE;
 
 	if (view_init(&view, argc))
 		return EXIT_FAILURE;
 	view.sel.all = true;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (is_help(a)) {
+	opt_start();
+	while ((c = getopt_long(argc, argv, ":hl:" VIEW_OPTSTRING,
+				exporter_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			fputs(usage_exporter, stdout);
-			view_free(&view);
-			return 0;
+			ret = 0;
+			goto out;
+		case 'l':
+		case ':':
+			if (c == 'l' ? !*optarg : optopt == 'l') {
+				ret = usage_error("option '%s' needs an address, e.g. 127.0.0.1:" EXPORTER_DEFAULT_PORT,
+						  opt_spelling(argv, c));
+				goto out;
+			}
+			if (c == 'l') {
+				listen_addr = optarg;
+				continue;
+			}
 		}
-		r = view_opt(&view, argc, argv, &i);
-		if (r > 1) {
-			view_free(&view);
-			return r - 1;
-		}
-		if (r)
-			continue;
-		if (is_opt(a, "--listen") || !strcmp(a, "-l")) {
-			listen_addr = opt_arg(argc, argv, &i);
-			if (!listen_addr || !*listen_addr)
-				return usage_error("option '%s' needs an address, e.g. 127.0.0.1:" EXPORTER_DEFAULT_PORT, a);
-		} else {
-			return usage_error("unknown option '%s'", a);
-		}
+		ret = view_opt(&view, c, argv, exporter_options);
+		if (ret)
+			goto out;
 	}
-	if (exporter_addr(listen_addr, &ss, &sl))
-		return usage_error("bad address '%s': expected [HOST]:PORT, [IPV6]:PORT or PORT", listen_addr);
-	if (view_resolve(&view, &mnt))
+	if (exporter_addr(listen_addr, &ss, &sl)) {
+		ret = usage_error("bad address '%s': expected [HOST]:PORT, [IPV6]:PORT or PORT",
+				  listen_addr);
 		goto out;
+	}
+	ret = view_resolve(&view, argc, argv, &mnt);
+	if (ret)
+		goto out;
+	ret = EXIT_FAILURE;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

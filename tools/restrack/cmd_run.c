@@ -268,59 +268,70 @@ static int wait_forwarding(pid_t pid, const sigset_t *set)
 	}
 }
 
+enum { OPT_HEAP = 256, OPT_FILES, OPT_POLICY, OPT_PARENT };
+
+static const struct option run_options[] = {
+	{ "heap", required_argument, NULL, OPT_HEAP },
+	{ "files", required_argument, NULL, OPT_FILES },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "parent", required_argument, NULL, OPT_PARENT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 0, -1 after --help, or a usage error's status */
 static int run_parse(int argc, char **argv, struct run_opts *o)
 {
-	int i, r;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->heap = RT_LIMIT_MAX;
 	o->files = RT_LIMIT_MAX;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || !a[1])
-			break;
-		if (is_help(a)) {
+	opt_start();
+	/* "+": the options end at CMD, whose own follow it */
+	while ((c = getopt_long(argc, argv, "+:hq", run_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			fputs(usage_run, stdout);
 			return -1;
-		}
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+		case 'q':
 			o->quiet = true;
-		} else if (is_opt(a, "--heap")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v)
-				return usage_error("option '--heap' needs a size");
-			r = restrack_parse_size(v, &o->heap);
+			break;
+		case OPT_HEAP:
+			r = restrack_parse_size(optarg, &o->heap);
 			if (r)
-				return bad_size("heap size", v, r);
-		} else if (is_opt(a, "--files")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v)
-				return usage_error("option '--files' needs a count");
-			r = restrack_parse_count(v, &o->files);
+				return bad_size("heap size", optarg, r);
+			break;
+		case OPT_FILES:
+			r = restrack_parse_count(optarg, &o->files);
 			if (r)
-				return bad_count("file count", v, r);
-		} else if (is_opt(a, "--policy")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v || (strcmp(v, "deny") && strcmp(v, "kill")))
+				return bad_count("file count", optarg, r);
+			break;
+		case OPT_POLICY:
+			if (strcmp(optarg, "deny") && strcmp(optarg, "kill"))
 				return usage_error("option '--policy' needs deny or kill");
-			o->policy = v;
-		} else if (is_opt(a, "--parent")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v || !*v)
+			o->policy = optarg;
+			break;
+		case OPT_PARENT:
+			if (!*optarg)
 				return usage_error("option '--parent' needs a cgroup");
-			o->parent = v;
-		} else {
-			return usage_error("unknown option '%s'", a);
+			o->parent = optarg;
+			break;
+		case ':':
+			return usage_error("option '--%s' needs %s",
+					   run_options[optopt - OPT_HEAP].name,
+					   optopt == OPT_HEAP ? "a size" :
+					   optopt == OPT_FILES ? "a count" :
+					   optopt == OPT_POLICY ? "deny or kill" :
+					   "a cgroup");
+		default:
+			return opt_unknown(argv, run_options);
 		}
 	}
-	if (i >= argc)
+	if (optind >= argc)
 		return usage_error("no command to run");
-	o->argv = argv + i;
+	o->argv = argv + optind;
 	return 0;
 }
 

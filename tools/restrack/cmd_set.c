@@ -108,59 +108,70 @@ static int set_write(const char *dir, const char *unit, char val[3][64],
 	return 0;
 }
 
+enum { OPT_HEAP = 256, OPT_FILES, OPT_POLICY, OPT_RUNTIME };
+
+static const struct option set_options[] = {
+	{ "heap", required_argument, NULL, OPT_HEAP },
+	{ "files", required_argument, NULL, OPT_FILES },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "runtime", no_argument, NULL, OPT_RUNTIME },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_set(int argc, char **argv)
 {
-	const char *unit = NULL, *dir, *env, *v, *systemctl;
+	const char *unit, *dir, *env, *systemctl;
 	char name[256], val[3][64], given[3][64], path[PATH_MAX];
 	char why[PATH_MAX + 256], *names[1], *reload[3];
 	struct restrack_unit_info *info = NULL;
 	struct restrack_decl decl;
 	bool runtime = false, any = false;
 	uint64_t n;
-	int i, r, status, ret = EXIT_FAILURE;
+	int c, i, r, status, ret = EXIT_FAILURE;
 	size_t nr;
 
 	for (i = 0; i < 3; i++)
 		given[i][0] = '\0';
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (is_help(a)) {
+	opt_start();
+	while ((c = getopt_long(argc, argv, ":h", set_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			fputs(usage_set, stdout);
 			return 0;
-		} else if (!strcmp(a, "--runtime")) {
+		case OPT_RUNTIME:
 			runtime = true;
-		} else if (is_opt(a, "--heap")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v)
-				return usage_error("option '--heap' needs a size");
-			r = restrack_parse_size(v, &n);
+			break;
+		case OPT_HEAP:
+			r = restrack_parse_size(optarg, &n);
 			if (r)
-				return bad_size("heap size", v, r);
-			snprintf(given[0], sizeof(given[0]), "%s", v);
-		} else if (is_opt(a, "--files")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v)
-				return usage_error("option '--files' needs a count");
-			r = restrack_parse_count(v, &n);
+				return bad_size("heap size", optarg, r);
+			snprintf(given[0], sizeof(given[0]), "%s", optarg);
+			break;
+		case OPT_FILES:
+			r = restrack_parse_count(optarg, &n);
 			if (r)
-				return bad_count("file count", v, r);
-			snprintf(given[1], sizeof(given[1]), "%s", v);
-		} else if (is_opt(a, "--policy")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v || (strcmp(v, "deny") && strcmp(v, "kill")))
+				return bad_count("file count", optarg, r);
+			snprintf(given[1], sizeof(given[1]), "%s", optarg);
+			break;
+		case OPT_POLICY:
+			if (strcmp(optarg, "deny") && strcmp(optarg, "kill"))
 				return usage_error("option '--policy' needs deny or kill");
-			snprintf(given[2], sizeof(given[2]), "%s", v);
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("unknown option '%s'", a);
-		} else if (unit) {
-			return usage_error("too many arguments");
-		} else {
-			unit = a;
+			snprintf(given[2], sizeof(given[2]), "%s", optarg);
+			break;
+		case ':':
+			return usage_error("option '--%s' needs %s",
+					   set_options[optopt - OPT_HEAP].name,
+					   optopt == OPT_HEAP ? "a size" :
+					   optopt == OPT_FILES ? "a count" :
+					   "deny or kill");
+		default:
+			return opt_unknown(argv, set_options);
 		}
 	}
-	if (!unit || !*unit)
-		return usage_error("no unit given");
+	unit = unit_arg(argc, argv);
+	if (!unit)
+		return EXIT_USAGE;
 	if (strchr(unit, '/') || unit[0] == '.' || strlen(unit) > 240)
 		return usage_error("bad unit name '%s'", unit);
 	for (i = 0; i < 3; i++)

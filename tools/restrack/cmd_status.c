@@ -149,67 +149,83 @@ static int write_output(const char *file, enum status_format fmt,
 	return 0;
 }
 
+enum { OPT_JSON = 256, OPT_PROMETHEUS };
+
+static const struct option status_options[] = {
+	VIEW_LONGOPTS,
+	{ "processes", no_argument, NULL, 'p' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
+	{ "watch", optional_argument, NULL, 'w' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_status(int argc, char **argv)
 {
 	enum status_format fmt = STATUS_TABLE;
-	const char *mnt, *output = NULL, *v;
+	const char *mnt, *output = NULL;
 	uint64_t iterations = 0, iter;
 	double interval = 2;
 	bool watch = false, tty, processes = false;
 	struct view view;
-	int i, r, ret = EXIT_FAILURE;
+	int c, ret = EXIT_FAILURE;
 
 	if (view_init(&view, argc))
 		return EXIT_FAILURE;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (is_help(a)) {
+	opt_start();
+	while ((c = getopt_long(argc, argv, ":hpw::n:o:" VIEW_OPTSTRING,
+				status_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			fputs(usage_status, stdout);
-			view_free(&view);
-			return 0;
-		}
-		r = view_opt(&view, argc, argv, &i);
-		if (r > 1) {
-			view_free(&view);
-			return r - 1;
-		}
-		if (r)
-			continue;
-		if (!strcmp(a, "-p") || !strcmp(a, "--processes")) {
+			ret = 0;
+			goto out;
+		case 'p':
 			processes = true;
-		} else if (!strcmp(a, "--json") || !strcmp(a, "--prometheus")) {
+			continue;
+		case OPT_JSON:
+		case OPT_PROMETHEUS:
 			if (fmt != STATUS_TABLE)
 				return usage_error("--json and --prometheus exclude each other");
-			fmt = a[2] == 'j' ? STATUS_JSON : STATUS_PROMETHEUS;
-		} else if (!strcmp(a, "-w") || !strcmp(a, "--watch")) {
+			fmt = c == OPT_JSON ? STATUS_JSON : STATUS_PROMETHEUS;
+			continue;
+		case 'w':
 			watch = true;
 			/* SECONDS is optional: a number, not a unit or cgroup */
-			if (i + 1 < argc && strchr("0123456789.", argv[i + 1][0]) &&
-			    argv[i + 1][0] &&
-			    restrack_parse_seconds(argv[++i], &interval))
+			if (!optarg && optind < argc && argv[optind][0] &&
+			    strchr("0123456789.", argv[optind][0]))
+				optarg = argv[optind++];
+			if (optarg && restrack_parse_seconds(optarg, &interval))
 				return usage_error("bad interval '%s': expected seconds, e.g. 2 or 0.5",
-						   argv[i]);
-		} else if (!strncmp(a, "--watch=", 8)) {
-			watch = true;
-			if (restrack_parse_seconds(a + 8, &interval))
-				return usage_error("bad interval '%s': expected seconds, e.g. 2 or 0.5",
-						   a + 8);
-		} else if (is_opt(a, "--iterations") || !strcmp(a, "-n")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v)
-				return usage_error("option '%s' needs a count", a);
-			if (restrack_parse_count(v, &iterations) ||
+						   optarg);
+			continue;
+		case 'n':
+			if (restrack_parse_count(optarg, &iterations) ||
 			    iterations == 0 || iterations == RT_LIMIT_MAX)
-				return usage_error("bad count '%s': expected a positive number", v);
-		} else if (is_opt(a, "--output") || !strcmp(a, "-o")) {
-			v = opt_arg(argc, argv, &i);
-			if (!v || !*v)
-				return usage_error("option '%s' needs a file", a);
-			output = v;
-		} else {
-			return usage_error("unknown option '%s'", a);
+				return usage_error("bad count '%s': expected a positive number",
+						   optarg);
+			continue;
+		case 'o':
+			if (!*optarg)
+				return usage_error("option '%s' needs a file",
+						   opt_spelling(argv, c));
+			output = optarg;
+			continue;
+		case ':':
+			if (optopt == 'n')
+				return usage_error("option '%s' needs a count",
+						   opt_spelling(argv, c));
+			if (optopt == 'o')
+				return usage_error("option '%s' needs a file",
+						   opt_spelling(argv, c));
+			break;
 		}
+		ret = view_opt(&view, c, argv, status_options);
+		if (ret)
+			goto out;
 	}
 	if (iterations && !watch)
 		watch = true;
@@ -219,8 +235,10 @@ int cmd_status(int argc, char **argv)
 	if (fmt == STATUS_JSON && watch && !output)
 		fmt = STATUS_NDJSON;
 
-	if (view_resolve(&view, &mnt))
+	ret = view_resolve(&view, argc, argv, &mnt);
+	if (ret)
 		goto out;
+	ret = EXIT_FAILURE;
 	tty = !output && fmt != STATUS_NDJSON && isatty(STDOUT_FILENO);
 
 	for (iter = 0; ; iter++) {

@@ -120,54 +120,69 @@ static void top_draw(FILE *f, const struct restrack_snapshot *snap,
 	fflush(f);
 }
 
+enum { OPT_DELAY = 256 };
+
+static const struct option top_options[] = {
+	VIEW_LONGOPTS,
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_top(int argc, char **argv)
 {
-	const char *mnt, *val;
+	const char *mnt;
 	struct restrack_snapshot snap = { 0 }, prev = { 0 };
 	uint64_t iterations = 0, iter = 0;
 	double delay = 1;
 	bool batch = false, tty, keys, have_prev = false;
 	struct view view;
-	int i, r, ret = EXIT_FAILURE;
+	int c, ret = EXIT_FAILURE;
 
 	if (view_init(&view, argc))
 		return EXIT_FAILURE;
 	view.sel.all = true;
 	view.sort = RESTRACK_SORT_HEAP;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	opt_start();
+	while ((c = getopt_long(argc, argv, ":hbn:" VIEW_OPTSTRING,
+				top_options, NULL)) != -1) {
+		/* a missing value: as a bad one, "" */
+		const char *val = c == ':' ? "" : optarg;
 
-		if (is_help(a)) {
+		switch (c == ':' ? optopt : c) {
+		case 'h':
 			fputs(usage_top, stdout);
-			view_free(&view);
-			return 0;
-		}
-		r = view_opt(&view, argc, argv, &i);
-		if (r > 1) {
-			view_free(&view);
-			return r - 1;
-		}
-		if (r)
-			continue;
-		if (is_opt(a, "--delay")) {
-			val = opt_arg(argc, argv, &i);
-			if (!val || restrack_parse_seconds(val, &delay))
-				return usage_error("bad interval '%s': expected seconds, e.g. 1 or 0.5",
-						   val ? val : "");
-		} else if (is_opt(a, "--iterations") || !strcmp(a, "-n")) {
-			val = opt_arg(argc, argv, &i);
-			if (!val || restrack_parse_count(val, &iterations) ||
-			    !iterations || iterations == RT_LIMIT_MAX)
-				return usage_error("bad count '%s': expected a positive number",
-						   val ? val : "");
-		} else if (!strcmp(a, "-b") || !strcmp(a, "--batch")) {
+			ret = 0;
+			goto out;
+		case 'b':
 			batch = true;
-		} else {
-			return usage_error("unknown option '%s'", a);
+			continue;
+		case OPT_DELAY:
+			if (c == ':' || restrack_parse_seconds(val, &delay)) {
+				ret = usage_error("bad interval '%s': expected seconds, e.g. 1 or 0.5",
+						  val);
+				goto out;
+			}
+			continue;
+		case 'n':
+			if (c == ':' || restrack_parse_count(val, &iterations) ||
+			    !iterations || iterations == RT_LIMIT_MAX) {
+				ret = usage_error("bad count '%s': expected a positive number",
+						  val);
+				goto out;
+			}
+			continue;
 		}
+		ret = view_opt(&view, c, argv, top_options);
+		if (ret)
+			goto out;
 	}
-	if (view_resolve(&view, &mnt))
+	ret = view_resolve(&view, argc, argv, &mnt);
+	if (ret)
 		goto out;
+	ret = EXIT_FAILURE;
 	tty = !batch && isatty(STDOUT_FILENO);
 	keys = tty && isatty(STDIN_FILENO);
 	/* a screen in one write: never half of one on the terminal */

@@ -28,45 +28,55 @@ void view_free(struct view *v)
 	free(v->roots);
 }
 
-/*
- * argv[*i] if it is one of the view's options or arguments: 1 when taken
- * (with its value), 0 when not, or a usage error's exit status (2) + 1.
- */
-int view_opt(struct view *v, int argc, char **argv, int *i)
+int view_opt(struct view *v, int c, char **argv,
+	     const struct option *longopts)
 {
-	const char *a = argv[*i], *val;
 	uint64_t n;
 
-	if (!strcmp(a, "-a") || !strcmp(a, "--all")) {
+	switch (c) {
+	case 'a':
 		v->sel.all = true;
-	} else if (a[0] != '-' && a[0]) {
-		v->args[v->nargs++] = a;
-	} else if (is_opt(a, "--sort") || !strcmp(a, "-s")) {
-		val = opt_arg(argc, argv, i);
-		if (!val)
-			return 1 + usage_error("option '%s' needs heap, files or name", a);
-		if (restrack_parse_sort(val, &v->sort))
-			return 1 + usage_error("bad sort '%s': expected heap, files or name", val);
-	} else if (is_opt(a, "--depth") || !strcmp(a, "-d")) {
-		val = opt_arg(argc, argv, i);
-		if (!val)
-			return 1 + usage_error("option '%s' needs a number of levels", a);
-		if (restrack_parse_count(val, &n) || n > 4096)
-			return 1 + usage_error("bad depth '%s': expected a number of levels, 0 or more", val);
+		return 0;
+	case 's':
+		if (restrack_parse_sort(optarg, &v->sort))
+			return usage_error("bad sort '%s': expected heap, files or name", optarg);
+		return 0;
+	case 'd':
+		if (restrack_parse_count(optarg, &n) || n > 4096)
+			return usage_error("bad depth '%s': expected a number of levels, 0 or more", optarg);
 		v->sel.depth_limited = true;
 		v->sel.max_depth = (unsigned int)n;
-	} else {
 		return 0;
+	case ':':
+		if (optopt == 's')
+			return usage_error("option '%s' needs heap, files or name",
+					   opt_spelling(argv, c));
+		if (optopt == 'd')
+			return usage_error("option '%s' needs a number of levels",
+					   opt_spelling(argv, c));
+		return usage_error("option '%s' needs a value",
+				   opt_spelling(argv, c));
 	}
-	return 1;
+	return opt_unknown(argv, longopts);
 }
 
-/* The mount, and the arguments resolved to cgroups: 0, or exit status 1. */
-int view_resolve(struct view *v, const char **mntp)
+/*
+ * The mount, and the UNIT|CGROUP arguments, ARGV[optind...], resolved to
+ * cgroups: 0, a usage error's exit status, or 1.
+ */
+int view_resolve(struct view *v, int argc, char **argv, const char **mntp)
 {
-	const char *mnt = restrack_mount();
+	const char *mnt;
 	size_t i;
+	int a;
 
+	for (a = optind; a < argc; a++) {
+		/* "-" and "" name no unit or cgroup */
+		if (!argv[a][0] || !strcmp(argv[a], "-"))
+			return usage_error("unknown option '%s'", argv[a]);
+		v->args[v->nargs++] = argv[a];
+	}
+	mnt = restrack_mount();
 	if (!mnt)
 		return 1;
 	*mntp = mnt;
