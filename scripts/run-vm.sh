@@ -5,6 +5,7 @@
 # output into the exit status and print "N passed, N failed".  A guest that
 # hangs or panics fails within RESTRACK_VM_TIMEOUT seconds.
 # RESTRACK_KERNEL boots another kernel image with the same initramfs,
+# RESTRACK_INITRD another initramfs (a test binary appended for a try),
 # RESTRACK_APPEND adds to its command line, and RESTRACK_BASELINE names the
 # log of a baseline run (see tap-summary.sh).  RESTRACK_QEMU_OPTS adds QEMU
 # options (-icount, -accel), RESTRACK_SMP and RESTRACK_MEM size the guest.
@@ -22,7 +23,7 @@ mode=${3:-check}
 arch_setup "$arch"
 obj=$(build_dir "$line" "$arch")
 kernel=${RESTRACK_KERNEL:-$obj/$KIMAGE}
-initrd=$obj/restrack-initramfs.cpio.gz
+initrd=${RESTRACK_INITRD:-$obj/restrack-initramfs.cpio.gz}
 [ -f "$kernel" ] || die "no $kernel: run scripts/build-kernel.sh $line $arch"
 [ -f "$initrd" ] || die "no $initrd: run scripts/mkinitramfs.sh $line $arch"
 
