@@ -255,12 +255,13 @@ long cg_read_long(const char *cg, const char *file)
 long cg_read_max(const char *cg, const char *file)
 {
 	char buf[64];
+	long val;
 
 	if (cg_read(cg, file, buf, sizeof(buf)) < 0)
 		return -1;
 	if (!strcmp(buf, "max\n") || !strcmp(buf, "max"))
 		return CG_MAX;
-	return cg_read_long(cg, file);
+	return parse_long(buf, &val) ? -1 : val;
 }
 
 long cg_read_key_long(const char *cg, const char *file, const char *key)
@@ -310,23 +311,46 @@ int cg_disable(const char *cg, const char *controller)
 	return cg_write(cg, "cgroup.subtree_control", buf);
 }
 
+/*
+ * The pids of @cg's cgroup.procs, at most @max of them stored; their
+ * number, or -1 if the file cannot be opened.  A read that fails ends the
+ * list.  Without malloc() (no stdio), for the fuzzer's processes.
+ */
 int cg_read_pids(const char *cg, pid_t *pids, int max)
 {
-	char path[PATH_MAX];
-	FILE *f;
-	int n = 0, pid;
+	char path[PATH_MAX], buf[4096], *p, *end;
+	size_t len = 0;
+	int fd, n = 0;
+	ssize_t r;
 
 	if (cg_name(path, cg, "cgroup.procs"))
 		return -1;
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	while (fscanf(f, "%d", &pid) == 1) {
-		if (n < max)
-			pids[n] = pid;
-		n++;
+	for (;;) {
+		r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0)
+			len += r;
+		buf[len] = '\0';
+		/* a number that ends the buffer may go on in the next read */
+		for (p = buf;; p = end) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p || (r > 0 && !*end))
+				break;
+			if (n < max)
+				pids[n] = v;
+			n++;
+		}
+		len -= p - buf;
+		memmove(buf, p, len);
+		if (r <= 0 || len == sizeof(buf) - 1)
+			break;
 	}
-	fclose(f);
+	close(fd);
 	return n;
 }
 

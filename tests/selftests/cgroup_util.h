@@ -51,6 +51,7 @@ pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg);
 /* processes */
 int wait_exit(pid_t pid, int timeout_ms, int *status);
 bool pid_alive(pid_t pid);
+pid_t parent_of(pid_t pid);
 bool killed_by_sigkill(int status);
 void reap_zombies(void);
 void kill_strays(void);
@@ -71,5 +72,9 @@ char *read_text_alloc(const char *path, size_t *lenp);
 long committed_kb(void);
 /* A whole decimal number, allowing one trailing newline */
 int parse_long(const char *s, long *val);
+/* @fn for each entry of a directory, without malloc() (util.c) */
+int dir_each(const char *path,
+	     int (*fn)(const char *name, unsigned char type, void *arg),
+	     void *arg);
 
 #endif /* RESTRACK_CGROUP_UTIL_H */

@@ -25,29 +25,32 @@
  * leader, which has no mm and no descriptor table left, while the
  * process still has both.  0 if there is none.
  */
+struct live_thread {
+	pid_t pid, tid;
+};
+
+static int live_thread(const char *name, unsigned char type, void *arg)
+{
+	struct live_thread *lt = arg;
+	char path[80], buf[4096];
+	pid_t t = atoi(name);
+
+	if (t <= 0 || t == lt->pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", lt->pid, t);
+	if (read_text(path, buf, sizeof(buf)) > 0 && strstr(buf, "\nVmData:"))
+		lt->tid = t;
+	return lt->tid;
+}
+
 static pid_t other_live_thread(pid_t pid)
 {
-	char path[80], buf[4096];
-	struct dirent *de;
-	pid_t tid = 0;
-	DIR *d;
+	char path[80];
+	struct live_thread lt = { pid, 0 };
 
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while (!tid && (de = readdir(d))) {
-		pid_t t = atoi(de->d_name);
-
-		if (t <= 0 || t == pid)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, t);
-		if (read_text(path, buf, sizeof(buf)) > 0 &&
-		    strstr(buf, "\nVmData:"))
-			tid = t;
-	}
-	closedir(d);
-	return tid;
+	dir_each(path, live_thread, &lt);
+	return lt.tid;
 }
 
 /* the status (@file "status") or "fd" path of @pid's process, as above */
@@ -87,23 +90,30 @@ long vmdata_bytes(pid_t pid)
 	return kb * 1024;
 }
 
-/* Number of entries in /proc/PID/@dir ("fd", "task"); -1 if PID is gone */
+static int count_one(const char *name, unsigned char type, void *arg)
+{
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* Entries of the directory @path; -1 if it cannot be read */
+static long dir_count(const char *path)
+{
+	long n = 0;
+
+	return dir_each(path, count_one, &n) ? -1 : n;
+}
+
+/*
+ * Number of entries in /proc/PID/@dir ("fd", "task"); -1 if PID is gone.
+ * /proc/self/fd lists the descriptor that reads it.  No malloc().
+ */
 long proc_count(pid_t pid, const char *dir)
 {
 	char path[64];
-	struct dirent *de;
-	long n = 0;
-	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, dir);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	return dir_count(path);
 }
 
 /*
@@ -113,10 +123,8 @@ long proc_count(pid_t pid, const char *dir)
 long fd_count(pid_t pid)
 {
 	char path[80];
-	struct dirent *de;
-	long n = 0;
+	long n, m;
 	pid_t tid;
-	DIR *d;
 
 	n = proc_count(pid, "fd");
 	if (n > 0)
@@ -125,15 +133,21 @@ long fd_count(pid_t pid)
 	if (!tid)
 		return n;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/fd", pid, tid);
-	d = opendir(path);
-	if (!d)
-		return n;
-	n = 0;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	m = dir_count(path);
+	return m < 0 ? n : m;
+}
+
+/*
+ * Adds what process @pid holds by the oracle to @u: its VmData and its
+ * entries of /proc/PID/fd.  A process that exited under us holds nothing.
+ */
+void rt_oracle_add(struct rt_usage *u, pid_t pid)
+{
+	long heap = vmdata_bytes(pid);
+	long files = fd_count(pid);
+
+	u->heap += heap > 0 ? heap : 0;
+	u->files += files > 0 ? files : 0;
 }
 
 int rt_current(const char *cg, struct rt_usage *u)
@@ -186,14 +200,8 @@ static int oracle_walk(const char *cg, struct rt_usage *u, int depth)
 	n = cg_read_pids(cg, pids, 1024);
 	if (n < 0 || n > 1024)
 		return -1;
-	for (i = 0; i < n; i++) {
-		long heap = vmdata_bytes(pids[i]);
-		long files = fd_count(pids[i]);
-
-		/* a process that exited under us has nothing left */
-		u->heap += heap > 0 ? heap : 0;
-		u->files += files > 0 ? files : 0;
-	}
+	for (i = 0; i < n; i++)
+		rt_oracle_add(u, pids[i]);
 	d = opendir(cg);
 	if (!d)
 		return -1;

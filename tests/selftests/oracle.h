@@ -22,6 +22,7 @@ struct rt_usage {
 };
 
 int rt_current(const char *cg, struct rt_usage *u);
+void rt_oracle_add(struct rt_usage *u, pid_t pid);
 int rt_oracle(const char *cg, struct rt_usage *u);
 int rt_check(const char *cg, const char *label);
 int rt_check_expect(const char *cg, const char *label, long heap, long files);

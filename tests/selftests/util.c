@@ -241,6 +241,58 @@ int wait_exit(pid_t pid, int timeout_ms, int *status)
 	}
 }
 
+/*
+ * Calls @fn(name, type, @arg) for each entry of the directory @path but "."
+ * and "..", until one returns nonzero, which it returns; 0 after the last,
+ * -1 with errno set if @path cannot be opened.  With getdents64() on a
+ * stack buffer: no malloc() (opendir() allocates), for the processes that
+ * must not, the fuzzer's (their heap is the test's).
+ */
+int dir_each(const char *path,
+	     int (*fn)(const char *name, unsigned char type, void *arg),
+	     void *arg)
+{
+	struct linux_dirent64 {
+		uint64_t d_ino;
+		int64_t d_off;
+		unsigned short d_reclen;
+		unsigned char d_type;
+		char d_name[];
+	} *d;
+	char buf[4096] __attribute__((aligned(8)));
+	int fd, n, off, ret = 0, saved;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (!ret && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; !ret && off < n; off += d->d_reclen) {
+			d = (void *)(buf + off);
+			if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+				ret = fn(d->d_name, d->d_type, arg);
+		}
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
+/* The parent of @pid (PPid in /proc/PID/status); 0 if it is gone. */
+pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "\nPPid:");
+	if (!p || sscanf(p + 6, "%d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
 bool pid_alive(pid_t pid)
 {
 	char path[64], buf[512], *p;
@@ -270,10 +322,9 @@ void reap_zombies(void)
  */
 void kill_strays(void)
 {
-	char path[64], buf[512], *p;
 	struct dirent *de;
 	pid_t self = getpid();
-	int ppid, n = 0;
+	int n = 0;
 	DIR *d = opendir("/proc");
 
 	if (!d)
@@ -281,13 +332,7 @@ void kill_strays(void)
 	while ((de = readdir(d))) {
 		pid_t pid = atoi(de->d_name);
 
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		if (read_text(path, buf, sizeof(buf)) <= 0)
-			continue;
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+		if (pid > 0 && parent_of(pid) == self) {
 			kill(pid, SIGKILL);
 			n++;
 		}
