@@ -44,6 +44,32 @@ void diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+void violation_add(struct violations *v, const char *fmt, ...)
+{
+	int n = __atomic_fetch_add(&v->n, 1, __ATOMIC_SEQ_CST);
+	va_list ap;
+
+	if (n >= VIOLATIONS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v->msg[n], sizeof(v->msg[n]), fmt, ap);
+	va_end(ap);
+}
+
+int violations_report(struct violations *v, const char *prefix,
+		      const char *more)
+{
+	int n = __atomic_exchange_n(&v->n, 0, __ATOMIC_SEQ_CST);
+	int i;
+
+	for (i = 0; i < n && i < VIOLATIONS_MAX; i++)
+		diag("%s%s", prefix, v->msg[i]);
+	if (n > VIOLATIONS_MAX)
+		diag("%s... and %d more%s%s", prefix, n - VIOLATIONS_MAX,
+		     more ? " " : "", more ? more : "");
+	return n;
+}
+
 int ksft_skip(const char *fmt, ...)
 {
 	va_list ap;

@@ -24,6 +24,26 @@ int ksft_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ksft_run(const char *rootname, const struct cg_test *tests, int ntests,
 	     const char *only, int timeout_s);
 void ksft_list(const struct cg_test *tests, int ntests);
+/*
+ * What the processes of a randomized test (the stress test, the fuzzer)
+ * found broken, recorded where the one that checks reads it: in memory
+ * they share (MAP_SHARED).  violation_add() takes no lock and does not
+ * allocate; violations_report() prints the first VIOLATIONS_MAX of them,
+ * each after @prefix, then how many more (and @more, what they are: NULL
+ * for nothing), clears them and returns how many there were.
+ */
+#define VIOLATIONS_MAX	24
+
+struct violations {
+	int n;
+	char msg[VIOLATIONS_MAX][256];
+};
+
+void violation_add(struct violations *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int violations_report(struct violations *v, const char *prefix,
+		      const char *more);
+
 /* main() of a test program: -l lists the tests, -t TEST runs one. */
 int ksft_main(int argc, char **argv, const char *rootname,
 	      const struct cg_test *tests, int ntests, int timeout);

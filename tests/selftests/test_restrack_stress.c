@@ -32,7 +32,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -70,7 +69,6 @@ enum { PH_START, PH_RUN, PH_PARK, PH_EXIT };
 enum { CG_S, CG_A, CG_B, CG_N, CG_C, CG_K, NR_CG };
 
 enum { R_HEAP, R_FILES, NR_RES };
-#define NMSG		8
 
 /* Shared between the test and the workers (MAP_SHARED: not heap). */
 struct ctl {
@@ -103,8 +101,7 @@ struct ctl {
 	long explained[NR_RES];		/* refusals explained by a level */
 	long excused[NR_RES];		/* raced with a change of unknown size */
 	long unchecked;			/* fork refusals: events only */
-	int violations;
-	char msg[NMSG][200];
+	struct violations violations;	/* unexplained refusals */
 };
 
 static struct ctl *ctl;
@@ -209,17 +206,7 @@ static void dec_end(int level, int res, long n)
 		add(&ctl->dec_finished[level][res], n);
 }
 
-static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...)
-{
-	int n = __atomic_fetch_add(&ctl->violations, 1, __ATOMIC_SEQ_CST);
-	va_list ap;
-
-	if (n >= NMSG)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ctl->msg[n], sizeof(ctl->msg[n]), fmt, ap);
-	va_end(ap);
-}
+#define violation(...)	violation_add(&ctl->violations, __VA_ARGS__)
 
 /*
  * What was finished before a charge of @res of @c units (bytes,
@@ -990,7 +977,8 @@ static int check_limits(int round, long ceiling[NR_CG][NR_RES], long kills,
 	long want[NR_RES] = { ctl->child_enomem,
 			      ctl->child_emfile + probe_refusals };
 	long got[NR_RES] = { 0, 0 }, k;
-	int fails = 0, res, w, n;
+	int fails = 0, res, w;
+	char prefix[32];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(limited); i++) {
@@ -1040,13 +1028,9 @@ static int check_limits(int round, long ceiling[NR_CG][NR_RES], long kills,
 		     round, k, kills);
 		fails++;
 	}
-	n = __atomic_exchange_n(&ctl->violations, 0, __ATOMIC_SEQ_CST);
-	for (w = 0; w < n && w < NMSG; w++)
-		diag("round %d: %s", round, ctl->msg[w]);
-	if (n > NMSG)
-		diag("round %d: ... and %d more unexplained refusals", round,
-		     n - NMSG);
-	fails += n;
+	snprintf(prefix, sizeof(prefix), "round %d: ", round);
+	fails += violations_report(&ctl->violations, prefix,
+				   "unexplained refusals");
 	diag("round %d: refusals explained by a level's usage: %ld heap, %ld files; raced with a move, max write or fork: %ld, %ld; forks refused: %ld; events %ld heap.max, %ld files.max",
 	     round, ctl->explained[R_HEAP], ctl->explained[R_FILES],
 	     ctl->excused[R_HEAP], ctl->excused[R_FILES], ctl->unchecked,
