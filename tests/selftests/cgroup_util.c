@@ -290,6 +290,31 @@ bool cg_file_exists(const char *cg, const char *file)
 	return !cg_name(path, cg, file) && access(path, F_OK) == 0;
 }
 
+/* The v2 cgroup of @pid (0: of the caller), or of its thread @tid. */
+int task_cgroup(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[96], text[4096], *line, *save = NULL;
+
+	if (!pid)
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	else if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/cgroup", pid,
+			 tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_text(path, text, sizeof(text)) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "0::", 3)) {
+			snprintf(buf, len, "%s", line + 3);
+			return 0;
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
 int cg_enter(const char *cg, pid_t pid)
 {
 	return cg_write_numeric(cg, "cgroup.procs", pid);

@@ -40,6 +40,8 @@ long cg_read_long(const char *cg, const char *file);
 long cg_read_max(const char *cg, const char *file);
 long cg_read_key_long(const char *cg, const char *file, const char *key);
 bool cg_file_exists(const char *cg, const char *file);
+/* @pid's (0: the caller's) or its thread @tid's v2 cgroup, as /proc shows it */
+int task_cgroup(pid_t pid, pid_t tid, char *buf, size_t len);
 int cg_enter(const char *cg, pid_t pid);
 int cg_enable(const char *cg, const char *controller);
 int cg_disable(const char *cg, const char *controller);
