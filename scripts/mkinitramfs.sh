@@ -62,7 +62,8 @@ for src in "$TOP"/tests/selftests/test_*.c; do
 done
 $TARGET_CC $cflags "$TOP/tests/bench/bench.c" -o "$root/tests/bench"
 # The fuzzer runs when asked (restrack.fuzz=, tests/vm/init), not as a suite.
-$TARGET_CC $cflags "$TOP/tests/fuzz/restrack_fuzz.c" -o "$root/tests/fuzz/restrack_fuzz"
+$TARGET_CC $cflags -I "$TOP/tests/selftests" "$TOP/tests/fuzz/restrack_fuzz.c" \
+	"${helpers[@]}" -o "$root/tests/fuzz/restrack_fuzz"
 # So does the fault-injection suite (restrack.faults=1, debug kernels).
 $TARGET_CC $cflags -I "$TOP/tests/selftests" "$TOP/tests/faults/restrack_faults.c" \
 	"${helpers[@]}" -o "$root/tests/faults/restrack_faults"

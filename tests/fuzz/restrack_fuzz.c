@@ -81,7 +81,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -91,10 +90,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "restrack_sys.h"
+/*
+ * The selftests' helpers (tests/selftests, linked as for every test): the
+ * ones a worker calls do not allocate (no malloc() in workers, see
+ * op_brk()): cg_read(), cg_read_long(), cg_read_max(), cg_read_pids(),
+ * cg_write_raw(), task_cgroup(), dir_each(), read_text(), violation_add().
+ */
+#include "restrack_test.h"
 #include "../seeded.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define CGROOT		"/sys/fs/cgroup"
 #define FUZZ_ROOT	CGROOT "/restrack-fuzz"
@@ -107,7 +110,6 @@
 #define MAX_SLEEPERS	3
 #define MAX_ZOMBIES	3
 #define NOFILE		2048
-#define NMSG		24
 #define SETTLE_MS	5000	/* bound of every wait for the kernel */
 #define MIN_WORKER_OPS	20	/* a round's operations of a busy worker */
 #define FIRST_OPS	24	/* operations shown of each first worker */
@@ -175,8 +177,7 @@ struct ctl {
 	long stats[NR_STATS];
 	long wops[MAX_WORKERS];		/* ops of each worker's processes */
 	char first_ops[MAX_WORKERS][FIRST_OPS + 1]; /* of its generation 1 */
-	int violations;
-	char msg[NMSG][256];
+	struct violations violations;
 	long t0;			/* the conductor's start, ms */
 	int nev;			/* events recorded, see note() */
 	struct event ev[NEV];
@@ -194,7 +195,6 @@ static unsigned long seed;
 static int duration_s = 60, nworkers = 4, nrounds;
 static const char *self_exe = "/proc/self/exe";
 static pid_t conductor;
-static long page_size;
 static int pid_max = 32768;
 
 static int worker_id = -1;	/* -1: the conductor, else the worker's */
@@ -296,21 +296,6 @@ static void stat_add(enum stat_id id)
 	__atomic_add_fetch(&ctl->stats[id], 1, __ATOMIC_RELAXED);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static const char phase_char[] = "RPXS";
 
 /* Record an event (see struct event).  No malloc here. */
@@ -337,17 +322,7 @@ static void __attribute__((format(printf, 2, 3))) note(int err, const char *fmt,
 }
 
 /* A broken promise of the kernel: fails the round.  No malloc here. */
-static void __attribute__((format(printf, 1, 2))) violation(const char *fmt, ...)
-{
-	int n = __atomic_fetch_add(&ctl->violations, 1, __ATOMIC_RELAXED);
-	va_list ap;
-
-	if (n >= NMSG)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ctl->msg[n], sizeof(ctl->msg[n]), fmt, ap);
-	va_end(ap);
-}
+#define violation(...)	violation_add(&ctl->violations, __VA_ARGS__)
 
 static void count_err(int err)
 {
@@ -357,27 +332,21 @@ static void count_err(int err)
 		stat_add(S_EMFILE);
 }
 
-/* Write @len bytes of @buf to @dir/@file; 0 or an errno. */
+/*
+ * Write @len bytes of @buf to @dir/@file (cg_write_raw()); 0 or an errno.
+ * What moves charges or changes a limit is recorded (note()).
+ */
 static int file_write(const char *dir, const char *file, const void *buf,
 		      size_t len)
 {
-	char path[CG_LEN + 64];
-	ssize_t n;
-	int fd, err = 0;
+	int err, i;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	err = cg_write_raw(dir, file, buf, len) ? errno : 0;
 	/* at our own descriptor limit: make room, or no write is tried */
-	for (n = 0; fd < 0 && errno == EMFILE && nfds && n < 4; n++) {
+	for (i = 0; err == EMFILE && nfds && i < 4; i++) {
 		close(fds[--nfds]);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+		err = cg_write_raw(dir, file, buf, len) ? errno : 0;
 	}
-	if (fd < 0)
-		return errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = errno;
-	close(fd);
 	if (!strcmp(file, "cgroup.procs") ||
 	    !strcmp(file, "cgroup.subtree_control") ||
 	    strstr(file, ".max") || strstr(file, ".policy"))
@@ -391,108 +360,38 @@ static int file_write_str(const char *dir, const char *file, const char *s)
 	return file_write(dir, file, s, strlen(s));
 }
 
-/* Read @dir/@file (or @dir if @file is NULL) into @buf; length or -1. */
-static ssize_t file_read(const char *dir, const char *file, char *buf,
-			 size_t size)
-{
-	char path[CG_LEN + 64];
-	ssize_t n = 0, len = 0;
-	int fd;
-
-	if (file)
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-	else
-		snprintf(path, sizeof(path), "%s", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while ((size_t)len < size - 1 &&
-	       (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = '\0';
-	/* ENODEV: the cgroup was removed after the open */
-	return n < 0 && !len ? -1 : len;
-}
-
-/* A number from a cgroup file; LONG_MAX for "max", -1 on error. */
-static long file_long(const char *dir, const char *file)
-{
-	char buf[64], *end;
-	long v;
-
-	if (file_read(dir, file, buf, sizeof(buf)) <= 0)
-		return -1;
-	if (!strncmp(buf, "max", 3))
-		return LONG_MAX;
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf)
-		return -1;
-	return v;
-}
-
-/* The pids of @cg's cgroup.procs; their number (at most @max stored). */
-static int cg_pids(const char *cg, pid_t *pids, int max)
-{
-	static char buf[16384];
-	char *p, *end;
-	int n = 0;
-
-	if (file_read(cg, "cgroup.procs", buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; *p; p = end) {
-		long v = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (n < max)
-			pids[n] = v;
-		n++;
-	}
-	return n;
-}
-
 /* ------------------------------------------------------------------ */
 /* the cgroups: the fuzzed tree and restrack/ of the system calls */
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+static void scan_cgs(const char *dir, int level);
+
+struct scan {
+	const char *dir;
+	int level;
 };
 
-/* Subdirectories with getdents64(): no malloc (opendir() allocates). */
+static int scan_sub(const char *name, unsigned char type, void *arg)
+{
+	const struct scan *sc = arg;
+	char sub[CG_LEN];
+
+	if (type == DT_DIR && name[0] != '.' &&
+	    snprintf(sub, sizeof(sub), "%s/%s", sc->dir, name) < (int)sizeof(sub))
+		scan_cgs(sub, sc->level + 1);
+	return 0;
+}
+
+/* @dir and its subdirectories, parents first: no malloc (dir_each()). */
 static void scan_cgs(const char *dir, int level)
 {
-	char buf[4096];
-	int fd, n, off;
+	struct scan sc = { dir, level };
 
 	if (ncgs >= MAX_CGS)
 		return;
 	snprintf(cgs[ncgs++], CG_LEN, "%s", dir);
 	if (level >= 5)
 		return;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n;) {
-			struct linux_dirent64 *d = (void *)(buf + off);
-			char sub[CG_LEN];
-
-			off += d->d_reclen;
-			if (d->d_type != DT_DIR || d->d_name[0] == '.')
-				continue;
-			if (snprintf(sub, sizeof(sub), "%s/%s", dir,
-				     d->d_name) >= (int)sizeof(sub))
-				continue;
-			scan_cgs(sub, level + 1);
-		}
-	}
-	close(fd);
+	dir_each(dir, scan_sub, &sc);
 }
 
 static void refresh_cgs(bool force)
@@ -549,15 +448,12 @@ static const char *pick_dst_cg(void)
 /* The cgroup of the calling process. */
 static void own_cg(char *buf, size_t size)
 {
-	char line[CG_LEN - sizeof(CGROOT)];
-	ssize_t n = file_read("/proc/self/cgroup", NULL, line, sizeof(line));
+	char rel[CG_LEN - sizeof(CGROOT)];
 
-	if (n < 4 || strncmp(line, "0::", 3)) {
+	if (task_cgroup(0, 0, rel, sizeof(rel)))
 		snprintf(buf, size, "%s", FUZZ_ROOT);
-		return;
-	}
-	line[strcspn(line, "\n")] = '\0';
-	snprintf(buf, size, "%s%s", CGROOT, line + 3);
+	else
+		snprintf(buf, size, "%s%s", CGROOT, rel);
 }
 
 static int move_pid(const char *cg, pid_t pid)
@@ -578,65 +474,12 @@ static bool protected_pid(pid_t pid)
 static pid_t pick_cg_pid(void)
 {
 	pid_t pids[32], pid;
-	int n = cg_pids(pick_cg(), pids, 32);
+	int n = cg_read_pids(pick_cg(), pids, 32);
 
 	if (n <= 0)
 		return 0;
 	pid = pids[rnd(0, (n < 32 ? n : 32) - 1)];
 	return protected_pid(pid) ? 0 : pid;
-}
-
-static long vmdata_bytes(pid_t pid)
-{
-	char path[64], buf[4096], *p;
-	long kb;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (file_read(path, NULL, buf, sizeof(buf)) < 0)
-		return 0;	/* gone: nothing left */
-	p = strstr(buf, "\nVmData:");
-	if (!p || sscanf(p + 8, "%ld", &kb) != 1)
-		return 0;
-	return kb * 1024;
-}
-
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[4096], *p;
-	int ppid;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (file_read(path, NULL, buf, sizeof(buf)) < 0)
-		return 0;
-	p = strstr(buf, "\nPPid:");
-	if (!p || sscanf(p + 6, "%d", &ppid) != 1)
-		return 0;
-	return ppid;
-}
-
-/* Entries of /proc/PID/fd, with getdents64(): no malloc (for the heads). */
-static long fd_count(pid_t pid)
-{
-	char path[64], buf[4096];
-	long count = 0;
-	int fd, n, off;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n;) {
-			struct linux_dirent64 *d = (void *)(buf + off);
-
-			off += d->d_reclen;
-			if (d->d_name[0] != '.')
-				count++;
-		}
-	}
-	close(fd);
-	/* not the one that listed them */
-	return pid == getpid() ? count - 1 : count;
 }
 
 /* ------------------------------------------------------------------ */
@@ -679,8 +522,8 @@ static long heap_room(void)
 	long max, cur;
 
 	own_cg(cg, sizeof(cg));
-	max = file_long(cg, "restrack.heap.max");
-	cur = file_long(cg, "restrack.heap.current");
+	max = cg_read_max(cg, "restrack.heap.max");
+	cur = cg_read_long(cg, "restrack.heap.current");
 	if (max < 0 || max == LONG_MAX || cur < 0)
 		return -1;
 	return max - cur;
@@ -856,31 +699,31 @@ static void op_brk(void)
 		((volatile char *)brk_cur)[-1] = 1;
 }
 
+/* What made descriptor @fd: kept and counted granted, or its errno counted */
+static bool got_fd(int fd)
+{
+	if (fd < 0) {
+		count_err(errno);
+		return false;
+	}
+	stat_add(S_GRANTED);
+	add_fd(fd);
+	return true;
+}
+
 static void op_open(void)
 {
-	int i, n, fd;
+	int i, n;
 
 	if (chance(15)) {
 		/* a burst to and over the limit, then back */
 		n = rnd(8, 200);
-		for (i = 0; i < n; i++) {
-			fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			if (fd < 0) {
-				count_err(errno);
+		for (i = 0; i < n; i++)
+			if (!got_fd(open("/dev/null", O_RDONLY | O_CLOEXEC)))
 				break;
-			}
-			stat_add(S_GRANTED);
-			add_fd(fd);
-		}
 		return;
 	}
-	fd = open(chance(50) ? "/dev/null" : "/", O_RDONLY);
-	if (fd < 0) {
-		count_err(errno);
-		return;
-	}
-	stat_add(S_GRANTED);
-	add_fd(fd);
+	got_fd(open(chance(50) ? "/dev/null" : "/", O_RDONLY));
 }
 
 static void op_dup(void)
@@ -916,12 +759,7 @@ static void op_dup(void)
 		fd = dup2(old, old);
 		return;
 	}
-	if (fd < 0) {
-		count_err(errno);
-		return;
-	}
-	stat_add(S_GRANTED);
-	add_fd(fd);
+	got_fd(fd);
 }
 
 static void op_close(void)
@@ -961,13 +799,7 @@ static void op_pair(void)
 		r = socketpair(AF_UNIX, SOCK_STREAM, 0, p);
 		break;
 	default:
-		p[0] = eventfd(0, 0);
-		if (p[0] < 0) {
-			count_err(errno);
-			return;
-		}
-		stat_add(S_GRANTED);
-		add_fd(p[0]);
+		got_fd(eventfd(0, 0));
 		return;
 	}
 	if (r) {
@@ -1202,17 +1034,6 @@ static void op_unpriv(void)
 	waitpid(pid, NULL, 0);
 }
 
-static pid_t clone3_tid(pid_t tid)
-{
-	struct clone_args args;
-
-	memset(&args, 0, sizeof(args));
-	args.exit_signal = SIGCHLD;
-	args.set_tid = (uintptr_t)&tid;
-	args.set_tid_size = 1;
-	return syscall(SYS_clone3, &args, sizeof(args));
-}
-
 /*
  * @pid has a line of a live process in /proc/tracker_status (an ended
  * registration the reaper has not removed yet shows "-" as command).
@@ -1223,7 +1044,7 @@ static bool listed_in_status(pid_t pid)
 	char key[16], *p;
 	int n = snprintf(key, sizeof(key), "\n%d ", pid);
 
-	if (file_read("/proc/tracker_status", NULL, buf, sizeof(buf)) < 0)
+	if (read_text("/proc/tracker_status", buf, sizeof(buf)) < 0)
 		return false;
 	p = strstr(buf, key);
 	return p && p[n] != '-';
@@ -1282,7 +1103,7 @@ static void op_reuse(void)
 	/* before y exists: a register() finished by then cannot be y's */
 	done = __atomic_load_n(&ctl->reg_finished[x % REG_BUCKETS],
 			       __ATOMIC_SEQ_CST);
-	y = clone3_tid(x);
+	y = sys_clone3(0, -1, &x);
 	if (y < 0)
 		return;		/* taken meanwhile, or no clone3 */
 	if (y == 0) {
@@ -1415,8 +1236,8 @@ static void op_cg_write(void)
 			err = file_write_str(cg, file, "max");
 			break;
 		}
-		cur = file_long(cg, heap ? "restrack.heap.current" :
-				"restrack.files.current");
+		cur = cg_read_long(cg, heap ? "restrack.heap.current" :
+				   "restrack.files.current");
 		cur += heap ? rnd(-2, 4) * page_size : rnd(-1, 3);
 		if (cur < 0)
 			cur = 0;
@@ -1466,7 +1287,7 @@ static void op_cg_read(void)
 	for (i = 0; i < ARRAY_SIZE(rt_files); i++) {
 		const char *f = rt_files[i];
 
-		if (file_read(cg, f, buf, sizeof(buf)) < 0)
+		if (cg_read(cg, f, buf, sizeof(buf)) < 0)
 			continue;	/* the controller is off there, or gone */
 		if (strstr(f, "events")) {
 			long a, b, c;
@@ -1498,7 +1319,7 @@ static void op_cg_read(void)
 	if (chance(20)) {
 		static char st[65536];
 
-		if (file_read("/proc/tracker_status", NULL, st, sizeof(st)) >= 0 &&
+		if (read_text("/proc/tracker_status", st, sizeof(st)) >= 0 &&
 		    strncmp(st, "PID COMMAND ", 12))
 			violation("/proc/tracker_status reads \"%.60s\"", st);
 	}
@@ -1943,10 +1764,12 @@ static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed,
 #define ROOM_FILES	32
 
 /*
- * @cg and each ancestor up to the root leave @need of each resource
- * (heap bytes, descriptors); a level with the controller off has no limit.
+ * Whether @cg and each ancestor up to the root leave @need of each
+ * resource (heap bytes, descriptors); a level with the controller off has
+ * no limit.  With @make, raises to "max" each limit that leaves less, and
+ * says so.
  */
-static bool has_room(const char *cg, const long need[2])
+static bool room(const char *cg, const long need[2], bool make)
 {
 	char path[CG_LEN], *slash;
 	long cur, max;
@@ -1955,37 +1778,19 @@ static bool has_room(const char *cg, const long need[2])
 	snprintf(path, sizeof(path), "%s", cg);
 	while (strlen(path) > strlen(CGROOT)) {
 		for (r = 0; r < 2; r++) {
-			cur = file_long(path, cur_file[r]);
-			max = file_long(path, max_file[r]);
-			if (cur >= 0 && max >= 0 && max != LONG_MAX &&
-			    max - cur < need[r])
+			cur = cg_read_long(path, cur_file[r]);
+			max = cg_read_max(path, max_file[r]);
+			if (cur < 0 || max < 0 || max == LONG_MAX ||
+			    max - cur >= need[r])
+				continue;
+			if (!make)
 				return false;
+			file_write_str(path, max_file[r], "max");
 		}
 		slash = strrchr(path, '/');
 		*slash = '\0';
 	}
 	return true;
-}
-
-/* Raise the limits of @cg and its ancestors that leave less than @need. */
-static void make_room(const char *cg, const long need[2])
-{
-	char path[CG_LEN], *slash;
-	long cur, max;
-	int r;
-
-	snprintf(path, sizeof(path), "%s", cg);
-	while (strlen(path) > strlen(CGROOT)) {
-		for (r = 0; r < 2; r++) {
-			cur = file_long(path, cur_file[r]);
-			max = file_long(path, max_file[r]);
-			if (cur >= 0 && max >= 0 && max != LONG_MAX &&
-			    max - cur < need[r])
-				file_write_str(path, max_file[r], "max");
-		}
-		slash = strrchr(path, '/');
-		*slash = '\0';
-	}
 }
 
 /*
@@ -2004,27 +1809,29 @@ static void place_head(void)
 	long need[2];
 	int i;
 
+	/* no malloc() in a head: vmdata_bytes() and fd_count() do none */
 	need[0] = 2 * vmdata_bytes(getpid()) + ROOM_HEAP;
-	need[1] = 2 * fd_count(getpid()) + ROOM_FILES;
+	/* not the descriptor that listed them */
+	need[1] = 2 * (fd_count(getpid()) - 1) + ROOM_FILES;
 	refresh_cgs(true);
 	for (i = 0; i < 8; i++) {
 		cg = pick_fuzz_cg();
 		if (!strcmp(cg, FUZZ_ROOT))
 			continue;
 		/* a move is never refused at a limit, but EBUSY, ENOENT, ... */
-		if (has_room(cg, need) && !move_pid(cg, getpid()))
+		if (room(cg, need, false) && !move_pid(cg, getpid()))
 			return;
 	}
 	stat_add(S_ROOM);
 	if (!cg || !strcmp(cg, FUZZ_ROOT))
 		cg = FUZZ_ROOT "/g0";
-	make_room(cg, need);
+	room(cg, need, true);
 	if (move_pid(cg, getpid())) {
-		make_room(FUZZ_ROOT "/g0", need);
+		room(FUZZ_ROOT "/g0", need, true);
 		move_pid(FUZZ_ROOT "/g0", getpid());
 	}
 	own_cg(own, sizeof(own));
-	make_room(own, need);
+	room(own, need, true);
 }
 
 /* The head: the worker's parent, in a cgroup of the tree. */
@@ -2103,35 +1910,24 @@ static void __attribute__((format(printf, 2, 3))) tap(bool ok, const char *fmt, 
 		tap_failed++;
 }
 
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-/* The oracle: the processes of @cg's subtree (cgs[] from @i on). */
-static void oracle(int i, long *heap, long *files, int *procs)
+/*
+ * The oracle (rt_oracle_add()) over the processes of @cg's subtree (cgs[]
+ * from @i on).
+ */
+static void oracle(int i, struct rt_usage *u, int *procs)
 {
 	size_t len = strlen(cgs[i]);
 	pid_t pids[256];
 	int j, k, n;
 
-	*heap = *files = 0;
+	u->heap = u->files = 0;
 	*procs = 0;
 	for (j = i; j < ncgs; j++) {
 		if (j > i && (strncmp(cgs[j], cgs[i], len) || cgs[j][len] != '/'))
 			continue;
-		n = cg_pids(cgs[j], pids, 256);
-		for (k = 0; k < n && k < 256; k++) {
-			*heap += vmdata_bytes(pids[k]);
-			*files += fd_count(pids[k]);
-		}
+		n = cg_read_pids(cgs[j], pids, 256);
+		for (k = 0; k < n && k < 256; k++)
+			rt_oracle_add(u, pids[k]);
 		if (n > 0)
 			*procs += n;
 	}
@@ -2155,32 +1951,33 @@ static int check_usage(bool want_zero, int *checked)
 		bad = 0;
 		*checked = 0;
 		for (i = 0; i < ncgs; i++) {
-			long heap, files, hc, fc, hp, fp;
+			long hc, fc, hp, fp;
+			struct rt_usage o;
 			int procs;
 
-			hc = file_long(cgs[i], "restrack.heap.current");
-			fc = file_long(cgs[i], "restrack.files.current");
+			hc = cg_read_long(cgs[i], "restrack.heap.current");
+			fc = cg_read_long(cgs[i], "restrack.files.current");
 			if (hc < 0 || fc < 0)
 				continue;	/* controller off, or gone */
-			oracle(i, &heap, &files, &procs);
-			hp = file_long(cgs[i], "restrack.heap.peak");
-			fp = file_long(cgs[i], "restrack.files.peak");
+			oracle(i, &o, &procs);
+			hp = cg_read_long(cgs[i], "restrack.heap.peak");
+			fp = cg_read_long(cgs[i], "restrack.files.peak");
 			/* read again: the oracle must agree with one reading */
-			if (hc != heap || fc != files) {
-				hc = file_long(cgs[i], "restrack.heap.current");
-				fc = file_long(cgs[i], "restrack.files.current");
+			if (hc != o.heap || fc != o.files) {
+				hc = cg_read_long(cgs[i], "restrack.heap.current");
+				fc = cg_read_long(cgs[i], "restrack.files.current");
 			}
 			if (hc < 0 || fc < 0)
 				continue;
 			(*checked)++;
-			if (hc == heap && fc == files && hp >= hc && fp >= fc &&
+			if (hc == o.heap && fc == o.files && hp >= hc && fp >= fc &&
 			    (!want_zero || (!hc && !fc)))
 				continue;
 			bad++;
 			if (last)
 				diag("%s: heap.current %ld, VmData sum %ld (diff %ld); files.current %ld, fd sum %ld (diff %ld); peaks %ld %ld; %d processes",
-				     cgs[i], hc, heap, hc - heap, fc, files,
-				     fc - files, hp, fp, procs);
+				     cgs[i], hc, o.heap, hc - o.heap, fc, o.files,
+				     fc - o.files, hp, fp, procs);
 		}
 		if (!bad || last)
 			return bad;
@@ -2199,7 +1996,7 @@ static void tree_events(long ev[3])
 	char buf[256];
 
 	ev[0] = ev[1] = ev[2] = -1;
-	if (file_read(FUZZ_ROOT, "restrack.events", buf, sizeof(buf)) > 0)
+	if (cg_read(FUZZ_ROOT, "restrack.events", buf, sizeof(buf)) > 0)
 		sscanf(buf, "heap.max %ld\nfiles.max %ld\nkill %ld", &ev[0],
 		       &ev[1], &ev[2]);
 }
@@ -2219,14 +2016,7 @@ static void dump_stats(void)
 /* Print and clear the violations; their number. */
 static int report_violations(void)
 {
-	int n = __atomic_exchange_n(&ctl->violations, 0, __ATOMIC_ACQ_REL);
-	int i;
-
-	for (i = 0; i < n && i < NMSG; i++)
-		diag("contract: %s", ctl->msg[i]);
-	if (n > NMSG)
-		diag("contract: ... and %d more", n - NMSG);
-	return n;
+	return violations_report(&ctl->violations, "contract: ", NULL);
 }
 
 static pid_t heads[MAX_WORKERS];
@@ -2260,15 +2050,20 @@ static void spawn(int w)
 		heads[w] = pid;
 }
 
-static int wait_parked(int seq, long deadline)
+/*
+ * Until every live worker has answered @seq in @seen (ctl->parked,
+ * ctl->steady); -1, after saying which did not @what, past @deadline.
+ */
+static int wait_workers(const int *seen, int seq, long deadline,
+			const char *what)
 {
 	int w;
 
 	for (w = 0; w < nworkers; w++) {
 		while (heads[w] &&
-		       __atomic_load_n(&ctl->parked[w], __ATOMIC_ACQUIRE) != seq) {
+		       __atomic_load_n(&seen[w], __ATOMIC_ACQUIRE) != seq) {
 			if (now_ms() > deadline) {
-				diag("worker %d did not stop within 60 s", w);
+				diag("worker %d did not %s within 60 s", w, what);
 				return -1;
 			}
 			reap_children();
@@ -2276,6 +2071,11 @@ static int wait_parked(int seq, long deadline)
 		}
 	}
 	return 0;
+}
+
+static int wait_parked(int seq, long deadline)
+{
+	return wait_workers(ctl->parked, seq, deadline, "stop");
 }
 
 static int barrier_respawns;	/* park_all()'s in the round */
@@ -2382,22 +2182,12 @@ static int start_steady(void)
 {
 	long deadline = now_ms() + 60000;
 	int seq = __atomic_add_fetch(&ctl->park_seq, 1, __ATOMIC_ACQ_REL);
-	int w;
 
 	steady_t = now_ms() - ctl->t0;
 	steady_ev = __atomic_load_n(&ctl->nev, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&ctl->phase, PH_STEADY, __ATOMIC_RELEASE);
-	for (w = 0; w < nworkers; w++) {
-		while (heads[w] &&
-		       __atomic_load_n(&ctl->steady[w], __ATOMIC_ACQUIRE) != seq) {
-			if (now_ms() > deadline) {
-				diag("worker %d did not turn steady within 60 s", w);
-				return -1;
-			}
-			reap_children();
-			msleep(5);
-		}
-	}
+	if (wait_workers(ctl->steady, seq, deadline, "turn steady"))
+		return -1;
 	stragglers += reap_stragglers();
 	record_ceilings();
 	return 0;
@@ -2437,8 +2227,8 @@ static void record_ceilings(void)
 		long v[2][2];
 
 		for (r = 0; r < 2; r++) {
-			v[r][0] = file_long(cgs[i], cur_file[r]);
-			v[r][1] = file_long(cgs[i], max_file[r]);
+			v[r][0] = cg_read_long(cgs[i], cur_file[r]);
+			v[r][1] = cg_read_max(cgs[i], max_file[r]);
 		}
 		if (v[0][0] < 0 || v[0][1] < 0 || v[1][0] < 0 || v[1][1] < 0)
 			continue;	/* controller off, or gone */
@@ -2512,7 +2302,7 @@ static void proc_line(pid_t pid, const char *file, const char *key,
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	buf[0] = '\0';
-	if (file_read(path, NULL, all, sizeof(all)) <= 0)
+	if (read_text(path, all, sizeof(all)) <= 0)
 		return;
 	p = key ? strstr(all, key) : all;
 	if (!p)
@@ -2533,26 +2323,26 @@ static void dump_subtree(const char *cg)
 		if (strncmp(cgs[i], cg, len) ||
 		    (cgs[i][len] && cgs[i][len] != '/'))
 			continue;
-		n = cg_pids(cgs[i], pids, 16);
-		if (file_read(cgs[i], "restrack.policy", pol, sizeof(pol)) < 0)
+		n = cg_read_pids(cgs[i], pids, 16);
+		if (cg_read(cgs[i], "restrack.policy", pol, sizeof(pol)) < 0)
 			strcpy(pol, "-");
 		pol[strcspn(pol, "\n")] = '\0';
-		if (file_read(cgs[i], "restrack.events", ev, sizeof(ev)) < 0)
+		if (cg_read(cgs[i], "restrack.events", ev, sizeof(ev)) < 0)
 			strcpy(ev, "-");
 		for (k = 0; ev[k]; k++)
 			if (ev[k] == '\n')
 				ev[k] = ev[k + 1] ? ',' : '\0';
-		if (file_read(cgs[i], "cgroup.subtree_control", sc,
-			      sizeof(sc)) < 0)
+		if (cg_read(cgs[i], "cgroup.subtree_control", sc,
+			    sizeof(sc)) < 0)
 			strcpy(sc, "-");
 		sc[strcspn(sc, "\n")] = '\0';
 		diag("  %s: heap %ld of %ld (peak %ld), files %ld of %ld (peak %ld), policy %s, events %s, subtree_control \"%s\"%s",
-		     cgs[i], file_long(cgs[i], cur_file[0]),
-		     file_long(cgs[i], max_file[0]),
-		     file_long(cgs[i], "restrack.heap.peak"),
-		     file_long(cgs[i], cur_file[1]),
-		     file_long(cgs[i], max_file[1]),
-		     file_long(cgs[i], "restrack.files.peak"),
+		     cgs[i], cg_read_long(cgs[i], cur_file[0]),
+		     cg_read_max(cgs[i], max_file[0]),
+		     cg_read_long(cgs[i], "restrack.heap.peak"),
+		     cg_read_long(cgs[i], cur_file[1]),
+		     cg_read_max(cgs[i], max_file[1]),
+		     cg_read_long(cgs[i], "restrack.files.peak"),
 		     pol, ev, sc,
 		     n > 0 ? ", processes:" : "");
 		for (k = 0; k < n && k < 16; k++) {
@@ -2584,7 +2374,7 @@ static int check_limits(int *checked)
 		long cur[2];
 
 		for (r = 0; r < 2; r++)
-			cur[r] = file_long(steady_cgs[i], cur_file[r]);
+			cur[r] = cg_read_long(steady_cgs[i], cur_file[r]);
 		if (cur[0] < 0 || cur[1] < 0)
 			continue;	/* gone (a registration reaped) */
 		(*checked)++;
@@ -2609,7 +2399,7 @@ static int kill_tree(void)
 
 	refresh_cgs(true);
 	for (i = 0; i < ncgs; i++) {
-		n = cg_pids(cgs[i], pids, 256);
+		n = cg_read_pids(cgs[i], pids, 256);
 		for (k = 0; k < n && k < 256; k++) {
 			if (pids[k] == conductor || pids[k] == 1)
 				continue;
@@ -2618,6 +2408,18 @@ static int kill_tree(void)
 		}
 	}
 	return total;
+}
+
+/* @text a diag() line each, after @what: diag() takes 1 KiB at a time */
+static void dump_lines(const char *what, const char *text)
+{
+	size_t len;
+
+	diag("%s:", what);
+	for (; *text; text += len + !!text[len]) {
+		len = strcspn(text, "\n");
+		diag("%.*s", (int)len, text);
+	}
 }
 
 /* restrack/ has no <pid> child left and no registration is listed. */
@@ -2635,7 +2437,7 @@ static int check_registrations(char *what, size_t size)
 		if (!access(REG_ROOT, F_OK))
 			scan_cgs(REG_ROOT, 0);
 		lines = 0;
-		if (file_read("/proc/tracker_status", NULL, st, sizeof(st)) < 0) {
+		if (read_text("/proc/tracker_status", st, sizeof(st)) < 0) {
 			snprintf(what, size, "cannot read /proc/tracker_status");
 			return -1;
 		}
@@ -2648,7 +2450,7 @@ static int check_registrations(char *what, size_t size)
 				 ncgs ? ncgs - 1 : 0, REG_ROOT,
 				 ncgs > 1 ? cgs[1] : "-", lines);
 			if (lines)
-				diag("/proc/tracker_status:\n%s", st);
+				dump_lines("/proc/tracker_status", st);
 			return -1;
 		}
 		msleep(100);
@@ -2723,7 +2525,7 @@ static int kill_trap(int res, char *what, size_t size)
 	close(go[0]);
 	what[0] = '\0';
 	i = move_pid(cg, pid);
-	cur = file_long(cg, cur_file[res]);
+	cur = cg_read_long(cg, cur_file[res]);
 	snprintf(num, sizeof(num), "%ld", cur);
 	if (i)
 		snprintf(what, size, "%s: moving the child: %s", name[res],
@@ -2735,7 +2537,7 @@ static int kill_trap(int res, char *what, size_t size)
 		 (i = file_write_str(cg, "restrack.policy", "kill")))
 		snprintf(what, size, "%s: setting the trap: %s", name[res],
 			 strerror(i));
-	else if ((again = file_long(cg, cur_file[res])) != cur)
+	else if ((again = cg_read_long(cg, cur_file[res])) != cur)
 		snprintf(what, size, "%s: usage moved from %ld to %ld before the trap sprang",
 			 name[res], cur, again);
 	if (what[0]) {
@@ -2747,8 +2549,8 @@ static int kill_trap(int res, char *what, size_t size)
 	}
 	close(go[1]);
 	waitpid(pid, &st, 0);
-	if (!what[0] && file_read(cg, "restrack.events.local", buf,
-				  sizeof(buf)) > 0)
+	if (!what[0] && cg_read(cg, "restrack.events.local", buf,
+				sizeof(buf)) > 0)
 		sscanf(buf, "heap.max %ld\nfiles.max %ld\nkill %ld", &ev[0],
 		       &ev[1], &ev[2]);
 	if (what[0])
