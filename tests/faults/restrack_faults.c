@@ -62,20 +62,6 @@ static bool clean_error(int err)
 	return err == ENOMEM || err == EAGAIN || err == ENFILE;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), saved;
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /*
  * Fault injection for GFP_KERNEL allocations, order 0 pages included, and
  * silent: by default failslab and fail_page_alloc ignore allocations that
@@ -106,10 +92,9 @@ static int faults_setup(void)
 	if (access(path, F_OK))
 		mount("debugfs", dbg, "debugfs", 0, NULL);
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dbg, knobs[i].file);
-		if (write_file(path, knobs[i].val)) {
-			diag("%s: %s (no FAILSLAB, FAIL_PAGE_ALLOC or FAULT_INJECTION_DEBUG_FS?)",
-			     path, strerror(errno));
+		if (cg_write(dbg, knobs[i].file, knobs[i].val)) {
+			diag("%s/%s: %s (no FAILSLAB, FAIL_PAGE_ALLOC or FAULT_INJECTION_DEBUG_FS?)",
+			     dbg, knobs[i].file, strerror(errno));
 			return -1;
 		}
 	}
@@ -150,8 +135,28 @@ static int fault_end(void)
 	return atol(buf) == 0;
 }
 
+/*
+ * @call (an expression: 0, or -1 with errno set) made with the @nth
+ * allocation of the test process failed: its errno, or 0.  @f1 is set to
+ * whether an allocation was failed (fault_end()).  The test fails (goto
+ * out) if fail-nth cannot be used, or if the call failed otherwise than
+ * cleanly or without a failed allocation.
+ */
+#define FAULTED(nth, what, f1, call)					\
+	({								\
+		int __err;						\
+									\
+		SETUP(fault_start(nth));				\
+		__err = outcome(call);					\
+		(f1) = fault_end();					\
+		EXPECT((f1) >= 0, "fail-nth: %s", strerror(errno));	\
+		EXPECT(!__err || ((f1) && clean_error(__err)),		\
+		       "nth %d: %s: %s", nth, what, strerror(__err));	\
+		__err;							\
+	})
+
 /* Count a try and say whether the loop goes on (an allocation failed). */
-static bool tried(const char *what, int failed, long *calls, long *fails)
+static bool tried(int failed, long *calls, long *fails)
 {
 	(*calls)++;
 	total->calls++;
@@ -191,35 +196,42 @@ static bool no_registration(pid_t pid)
 }
 
 /*
+ * After the @nth try of @call failed with @err: what fetch() says of @pid,
+ * whether its restrack/<pid> exists and holds it, and whether @cg does.
+ */
+static void show_reg_state(int nth, const char *call, int err, pid_t pid,
+			   const char *cg)
+{
+	struct per_proc_resource st;
+	int fe = rt_fetch(&st, pid) ? errno : 0;
+	char dir[PATH_MAX];
+
+	reg_path(dir, sizeof(dir), pid);
+	diag("nth %d: %s %s; fetch %s, %s %s, in it %d, in %s %d", nth, call,
+	     strerror(err), strerror(fe), dir,
+	     access(dir, F_OK) ? "absent" : "exists", cg_has_pid(dir, pid),
+	     cg, cg_has_pid(cg, pid));
+}
+
+/*
  * register(), then deregister(), with each allocation of each failed in
  * turn: a failed register leaves the process where it was, unregistered;
  * a failed deregister leaves it registered, and a second one works.
  */
 FIXTURE_TEST(test_register_deregister)
 {
-	long calls = 0, fails = 0, r;
+	long calls = 0, fails = 0;
 	char dir[PATH_MAX];
 	int nth, err, f1;
 
 	for (nth = 1; nth < MAX_NTH; nth++) {
-		SETUP(fault_start(nth));
-		r = rt_register(f->a.pid);
-		f1 = fault_end();
-		err = outcome(r);
-		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		err = FAULTED(nth, "register", f1,
+			      rt_register(f->a.pid));
 		if (err) {
-			EXPECT(f1 && clean_error(err), "nth %d: register: %s",
-			       nth, strerror(err));
 			if (!no_registration(f->a.pid) ||
 			    !cg_has_pid(f->cg, f->a.pid)) {
-				struct per_proc_resource st;
-				int fe = rt_fetch(&st, f->a.pid) ? errno : 0;
-
-				diag("nth %d: register %s; fetch %s, %s %s, in %s %d",
-				     nth, strerror(err), strerror(fe),
-				     reg_path(dir, sizeof(dir), f->a.pid),
-				     access(dir, F_OK) ? "absent" : "exists",
-				     f->cg, cg_has_pid(f->cg, f->a.pid));
+				show_reg_state(nth, "register", err, f->a.pid,
+					       f->cg);
 				EXPECT(0, "nth %d: a failed register left a trace",
 				       nth);
 			}
@@ -231,7 +243,7 @@ FIXTURE_TEST(test_register_deregister)
 			       "deregister: %s", strerror(errno));
 		}
 		EXPECT(!rt_check(f->cg, "after register"), "nth %d", nth);
-		if (!tried("register", f1, &calls, &fails))
+		if (!tried(f1, &calls, &fails))
 			break;
 	}
 	EXPECT(nth < MAX_NTH, "register never ran through");
@@ -241,25 +253,14 @@ FIXTURE_TEST(test_register_deregister)
 	for (nth = 1; nth < MAX_NTH; nth++) {
 		EXPECT(!rt_register(f->a.pid), "register: %s",
 		       strerror(errno));
-		SETUP(fault_start(nth));
-		r = rt_deregister(f->a.pid);
-		f1 = fault_end();
-		err = outcome(r);
-		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
+		err = FAULTED(nth, "deregister", f1,
+			      rt_deregister(f->a.pid));
 		if (err) {
-			EXPECT(f1 && clean_error(err), "nth %d: deregister: %s",
-			       nth, strerror(err));
 			if (!is_registered(f->a.pid) ||
 			    !cg_has_pid(reg_path(dir, sizeof(dir), f->a.pid),
 					f->a.pid)) {
-				struct per_proc_resource st;
-				int fe = rt_fetch(&st, f->a.pid) ? errno : 0;
-
-				diag("nth %d: deregister %s; fetch %s, %s %s, in it %d, in %s %d",
-				     nth, strerror(err), strerror(fe), dir,
-				     access(dir, F_OK) ? "absent" : "exists",
-				     cg_has_pid(dir, f->a.pid), f->cg,
-				     cg_has_pid(f->cg, f->a.pid));
+				show_reg_state(nth, "deregister", err, f->a.pid,
+					       f->cg);
 				EXPECT(0, "nth %d: a failed deregister left it half",
 				       nth);
 			}
@@ -270,7 +271,7 @@ FIXTURE_TEST(test_register_deregister)
 		EXPECT(no_registration(f->a.pid) && cg_has_pid(f->cg, f->a.pid),
 		       "nth %d: not back", nth);
 		EXPECT(!rt_check(f->cg, "after deregister"), "nth %d", nth);
-		if (!tried("deregister", f1, &calls, &fails))
+		if (!tried(f1, &calls, &fails))
 			break;
 	}
 	EXPECT(nth < MAX_NTH, "deregister never ran through");
@@ -282,11 +283,20 @@ out:
 	return KSFT_FAIL;
 }
 
+/* op 0: resource_cap(@pid, 1024, 1000), 1: resource_reset(), 2: fetch() */
+static long cap_reset_fetch(int op, pid_t pid)
+{
+	struct per_proc_resource st;
+
+	return op == 0 ? rt_resource_cap(pid, 1024, 1000) :
+	       op == 1 ? rt_resource_reset(pid) :
+			 rt_fetch(&st, pid);
+}
+
 /* resource_cap(), resource_reset() and fetch() of a registered process */
 FIXTURE_TEST(test_cap_reset_fetch)
 {
-	long calls = 0, fails = 0, r, heap, files;
-	struct per_proc_resource st;
+	long calls = 0, fails = 0, heap, files;
 	char dir[PATH_MAX];
 	int nth, err, f1, op;
 	static const char * const names[] = { "cap", "reset", "fetch" };
@@ -298,17 +308,10 @@ FIXTURE_TEST(test_cap_reset_fetch)
 		for (nth = 1; nth < MAX_NTH; nth++) {
 			if (op == 1)
 				EXPECT(!rt_resource_cap(f->a.pid, 1024,
-							1000),
+							      1000),
 				       "cap: %s", strerror(errno));
-			SETUP(fault_start(nth));
-			r = op == 0 ? rt_resource_cap(f->a.pid, 1024, 1000) :
-			    op == 1 ? rt_resource_reset(f->a.pid) :
-				      rt_fetch(&st, f->a.pid);
-			f1 = fault_end();
-			err = outcome(r);
-			EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
-			EXPECT(!err || (f1 && clean_error(err)),
-			       "nth %d: %s: %s", nth, names[op], strerror(err));
+			err = FAULTED(nth, names[op], f1,
+				      cap_reset_fetch(op, f->a.pid));
 			heap = cg_read_max(dir, "restrack.heap.max");
 			files = cg_read_max(dir, "restrack.files.max");
 			if (op == 0 && !err)
@@ -332,7 +335,7 @@ FIXTURE_TEST(test_cap_reset_fetch)
 			EXPECT(is_registered(f->a.pid), "nth %d: unregistered",
 			       nth);
 			EXPECT(!rt_check(dir, names[op]), "nth %d", nth);
-			if (!tried(names[op], f1, &calls, &fails))
+			if (!tried(f1, &calls, &fails))
 				break;
 		}
 		EXPECT(nth < MAX_NTH, "%s never ran through", names[op]);
@@ -365,12 +368,8 @@ FIXTURE_TEST(test_cgroupfs_writes)
 	for (i = 0; i < ARRAY_SIZE(w); i++) {
 		calls = fails = 0;
 		for (nth = 1; nth < MAX_NTH; nth++) {
-			SETUP(fault_start(nth));
-			err = cg_write_errno(f->cg, w[i].file, w[i].val);
-			f1 = fault_end();
-			EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
-			EXPECT(!err || (f1 && clean_error(err)),
-			       "nth %d: %s: %s", nth, w[i].file, strerror(err));
+			err = FAULTED(nth, w[i].file, f1,
+				      cg_write(f->cg, w[i].file, w[i].val));
 			EXPECT(cg_read(f->cg, w[i].file, buf, sizeof(buf)) > 0,
 			       "read %s", w[i].file);
 			buf[strcspn(buf, "\n")] = '\0';
@@ -380,7 +379,7 @@ FIXTURE_TEST(test_cgroupfs_writes)
 			EXPECT(!cg_write(f->cg, w[i].file, w[i].old),
 			       "restore %s", w[i].file);
 			EXPECT(!rt_check(f->cg, w[i].file), "nth %d", nth);
-			if (!tried(w[i].file, f1, &calls, &fails))
+			if (!tried(f1, &calls, &fails))
 				break;
 		}
 		EXPECT(nth < MAX_NTH, "%s never ran through", w[i].file);
@@ -405,12 +404,7 @@ FIXTURE_TEST_NESTED(test_mkdir_enable)
 
 	EXPECT(!cg_name(sub, f->parent, "sub"), "name");
 	for (nth = 1; nth < MAX_NTH; nth++) {
-		SETUP(fault_start(nth));
-		err = mkdir(sub, 0755) ? errno : 0;
-		f1 = fault_end();
-		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
-		EXPECT(!err || (f1 && clean_error(err)), "nth %d: mkdir: %s",
-		       nth, strerror(err));
+		err = FAULTED(nth, "mkdir", f1, mkdir(sub, 0755));
 		if (err) {
 			EXPECT(access(sub, F_OK) && errno == ENOENT,
 			       "nth %d: a failed mkdir left %s", nth, sub);
@@ -420,7 +414,7 @@ FIXTURE_TEST_NESTED(test_mkdir_enable)
 			EXPECT(!rmdir(sub), "rmdir: %s", strerror(errno));
 		}
 		EXPECT(!rt_check(f->parent, "mkdir"), "nth %d", nth);
-		if (!tried("mkdir", f1, &calls, &fails))
+		if (!tried(f1, &calls, &fails))
 			break;
 	}
 	EXPECT(nth < MAX_NTH, "mkdir never ran through");
@@ -429,17 +423,12 @@ FIXTURE_TEST_NESTED(test_mkdir_enable)
 	calls = fails = 0;
 	for (nth = 1; nth < MAX_NTH; nth++) {
 		EXPECT(!mkdir(sub, 0755), "mkdir: %s", strerror(errno));
-		SETUP(fault_start(nth));
-		err = rmdir(sub) ? errno : 0;
-		f1 = fault_end();
-		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
-		EXPECT(!err || (f1 && clean_error(err)), "nth %d: rmdir: %s",
-		       nth, strerror(err));
+		err = FAULTED(nth, "rmdir", f1, rmdir(sub));
 		if (err)
 			EXPECT(!rmdir(sub), "rmdir again: %s", strerror(errno));
 		EXPECT(access(sub, F_OK) && errno == ENOENT, "nth %d: left",
 		       nth);
-		if (!tried("rmdir", f1, &calls, &fails))
+		if (!tried(f1, &calls, &fails))
 			break;
 	}
 	EXPECT(nth < MAX_NTH, "rmdir never ran through");
@@ -453,13 +442,9 @@ FIXTURE_TEST_NESTED(test_mkdir_enable)
 	for (nth = 1; nth < MAX_NTH; nth++) {
 		EXPECT(!cg_disable(f->parent, "restrack"), "disable: %s",
 		       strerror(errno));
-		SETUP(fault_start(nth));
-		err = cg_write_errno(f->parent, "cgroup.subtree_control",
-				     "+restrack");
-		f1 = fault_end();
-		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
-		EXPECT(!err || (f1 && clean_error(err)), "nth %d: enable: %s",
-		       nth, strerror(err));
+		err = FAULTED(nth, "enable", f1,
+			      cg_write(f->parent, "cgroup.subtree_control",
+				       "+restrack"));
 		EXPECT(cg_file_exists(f->cg, "restrack.heap.current") == !err,
 		       "nth %d: controller files after %s", nth,
 		       err ? strerror(err) : "success");
@@ -468,7 +453,7 @@ FIXTURE_TEST_NESTED(test_mkdir_enable)
 			       strerror(errno));
 		EXPECT(!rt_check(f->cg, "enable"), "nth %d", nth);
 		EXPECT(!rt_check(f->parent, "enable (parent)"), "nth %d", nth);
-		if (!tried("enable", f1, &calls, &fails))
+		if (!tried(f1, &calls, &fails))
 			break;
 	}
 	EXPECT(nth < MAX_NTH, "enabling never ran through");
@@ -496,12 +481,8 @@ FIXTURE_TEST(test_migrate)
 	       ag_call(&f->a, AG_PIPE, 0) == 0, "charge: %s", strerror(errno));
 	snprintf(pid, sizeof(pid), "%d", f->a.pid);
 	for (nth = 1; nth < MAX_NTH; nth++) {
-		SETUP(fault_start(nth));
-		err = cg_write_errno(other, "cgroup.procs", pid);
-		f1 = fault_end();
-		EXPECT(f1 >= 0, "fail-nth: %s", strerror(errno));
-		EXPECT(!err || (f1 && clean_error(err)), "nth %d: move: %s",
-		       nth, strerror(err));
+		err = FAULTED(nth, "move", f1,
+			      cg_write(other, "cgroup.procs", pid));
 		/* the mm's charge moves when the agent next runs: let it */
 		EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "agent: %s",
 		       strerror(errno));
@@ -515,7 +496,7 @@ FIXTURE_TEST(test_migrate)
 			EXPECT(!cg_write(f->cg, "cgroup.procs", pid), "back");
 		EXPECT(!rt_check(f->cg, "back") && !rt_check(other, "left"),
 		       "nth %d", nth);
-		if (!tried("migrate", f1, &calls, &fails))
+		if (!tried(f1, &calls, &fails))
 			break;
 	}
 	EXPECT(nth < MAX_NTH, "the move never ran through");
@@ -629,12 +610,8 @@ FIXTURE_TEST(test_process_calls)
 				EXPECT(!rt_check(f->cg, "undone"), "nth %d: %s",
 				       nth, names[op]);
 			}
-			calls++;
-			total->calls++;
-			if (left)
+			if (!tried(!left, &calls, &fails))
 				break;
-			fails++;
-			total->failed++;
 		}
 		EXPECT(nth < MAX_NTH, "%s never ran through", names[op]);
 		summary(names[op], calls, fails);
@@ -819,12 +796,8 @@ static int exec_faults(const char *cg, pid_t agent, bool shared)
 		kill_others(cg, agent);
 		EXPECT(cg_nr_procs(cg) == 1, "nth %d: %s: strays", nth, what);
 		EXPECT(!rt_check(cg, what), "nth %d: %s", nth, what);
-		calls++;
-		total->calls++;
-		if (!failed)
+		if (!tried(failed, &calls, &fails))
 			break;
-		fails++;
-		total->failed++;
 	}
 	EXPECT(nth < MAX_NTH, "%s never ran through", what);
 	summary(what, calls, fails);
