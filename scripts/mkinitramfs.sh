@@ -44,8 +44,9 @@ chmod 755 "$root/init"
 mknod -m 600 "$root/dev/console" c 5 1
 
 cflags="-static -O2 -Wall -pthread -isystem $hdr -I $TOP/tools/restrack"
-# The helpers every test links: the .c files of tests/selftests that are
-# not a test (restrack_test.h lists them).
+# The helpers every test links, the fuzzer and the fault-injection suite
+# too: the .c files of tests/selftests that are not a test
+# (restrack_test.h lists them).
 helpers=()
 for src in "$TOP"/tests/selftests/*.c; do
 	case "$src" in */test_*.c) ;; *) helpers+=("$src") ;; esac

@@ -3,7 +3,8 @@
  * The one header of the restrack selftests: the constants and system call
  * numbers they share, and the helpers, each from its own file:
  *
- *   ksft.h          the TAP runner and EXPECT()/SETUP()
+ *   ksft.h          the TAP runner, EXPECT()/SETUP(), and the record of
+ *                   violations of the randomized tests
  *   cgroup_util.h   cgroup files (cgroup_util.c) and small process
  *                   helpers (util.c)
  *   oracle.h        VmData and /proc/PID/fd, checked against restrack
