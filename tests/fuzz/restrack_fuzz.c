@@ -81,6 +81,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -126,6 +127,9 @@ static const char *const cur_file[2] = {
 };
 static const char *const max_file[2] = {
 	"restrack.heap.max", "restrack.files.max",
+};
+static const char *const peak_file[2] = {
+	"restrack.heap.peak", "restrack.files.peak",
 };
 
 /* ------------------------------------------------------------------ */
@@ -632,22 +636,33 @@ static void op_mremap(void)
 	m->len = len;
 }
 
+/*
+ * Between the data protections (RW, RWX, W only) data_vm dips and comes
+ * back for each VMA mprotect() walks: a whole mapping, that earlier calls
+ * split into many VMAs, one time in three, so that the walk is long and
+ * the other workers charge while it runs.
+ */
 static void op_mprotect(void)
 {
 	static const int prots[] = {
 		PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
-		PROT_READ | PROT_WRITE | PROT_EXEC,
+		PROT_READ | PROT_WRITE | PROT_EXEC, PROT_WRITE,
 	};
 	struct map *m;
-	long pages, off;
+	long pages, off, len;
 
 	if (!nmaps)
 		return;
 	m = &maps[rnd(0, nmaps - 1)];
 	pages = m->len / page_size;
-	off = rnd(0, pages - 1);
-	if (mprotect(m->addr + off * page_size,
-		     rnd(1, pages - off) * page_size,
+	if (chance(33)) {
+		off = 0;
+		len = pages;
+	} else {
+		off = rnd(0, pages - 1);
+		len = rnd(1, pages - off);
+	}
+	if (mprotect(m->addr + off * page_size, len * page_size,
 		     prots[rnd(0, ARRAY_SIZE(prots) - 1)]))
 		count_err(errno);
 }
@@ -1012,9 +1027,40 @@ static void op_sys(bool unpriv)
 	check_call(nr, pid, kind, pk, hq, fq, unpriv, ret, errno);
 }
 
-/* The calls from a process without privilege: a child that drops it. */
+/*
+ * nobody with CAP_SYS_RESOURCE, the capability the calls ask for, but no
+ * write access to any cgroup.procs: a cgroupfs write could move nobody,
+ * so register() must move nobody either, itself included, out of its
+ * cgroup and the limits there (a service with AmbientCapabilities=).
+ */
+static void cap_register(void)
+{
+	char before[512], after[512];
+	pid_t pids[2] = { getpid(), getppid() };
+	long ret;
+	int i;
+
+	if (read_text("/proc/self/cgroup", before, sizeof(before)) < 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		ret = call(0, pids[i], NULL, 0, 0);
+		if (!ret || (errno != EPERM && !(i && errno == ESRCH)))
+			violation("register(%d) by nobody with CAP_SYS_RESOURCE: %ld, errno %d, expected EPERM",
+				  pids[i], ret, ret ? errno : 0);
+	}
+	if (read_text("/proc/self/cgroup", after, sizeof(after)) >= 0 &&
+	    strcmp(before, after))
+		violation("nobody with CAP_SYS_RESOURCE left its cgroup: %s is now %s",
+			  before, after);
+}
+
+/*
+ * The calls from a process without privilege: a child that drops it, and
+ * keeps CAP_SYS_RESOURCE one time in four.
+ */
 static void op_unpriv(void)
 {
+	bool keep = chance(25);
 	pid_t pid = fork();
 	int i;
 
@@ -1024,11 +1070,13 @@ static void op_unpriv(void)
 	}
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
+		if (become_nobody(keep ? CAP(CAP_SYS_RESOURCE) : 0))
 			_exit(1);
-		for (i = rnd(1, 8); i > 0; i--)
-			op_sys(true);
+		if (keep)
+			cap_register();
+		else
+			for (i = rnd(1, 8); i > 0; i--)
+				op_sys(true);
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
@@ -1433,7 +1481,17 @@ static void op_fork(void)
 		count_err(errno);
 		return;
 	}
-	pid = fork();
+	/*
+	 * how 9: a child that shares the table, CLONE_FILES, and execs at
+	 * once, so that exec() copies the table: a copy that would not fit
+	 * must fail the exec (or kill it), not go past files.max.  The raw
+	 * system call: glibc's clone() wants a stack, and this one needs
+	 * none (no CLONE_VM).
+	 */
+	if (how == 9)
+		pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+	else
+		pid = fork();
 	if (pid < 0) {
 		count_err(errno);
 		munmap((void *)asleep, page_size);
@@ -1443,13 +1501,15 @@ static void op_fork(void)
 	stat_add(S_GRANTED);
 	if (pid == 0) {
 		child_start(parent);
-		light_ops(rnd(0, 12));
+		/* the table is the parent's: no operation on it */
+		if (how != 9)
+			light_ops(rnd(0, 12));
 		if (how < 3) {		/* a sleeper: holds its charges */
 			*asleep = 1;
 			for (;;)
 				pause();
 		}
-		if (how < 5) {		/* exec, with a tail of the seed */
+		if (how < 5 || how == 9) {	/* exec, a tail of the seed */
 			char s[24], c[16];
 
 			snprintf(s, sizeof(s), "%lu", (unsigned long)rnd_next());
@@ -2119,6 +2179,7 @@ static int park_all(void)
  */
 static char steady_cgs[MAX_CGS][CG_LEN];
 static long steady_ceil[MAX_CGS][2];
+static long steady_peak[MAX_CGS][2];	/* peaks when the ceilings were read */
 static int nsteady;
 static long steady_t, ceil_t;	/* ms: PH_STEADY set, ceilings last read */
 static int stragglers;		/* reap_stragglers()'s in the round */
@@ -2224,18 +2285,22 @@ static void record_ceilings(void)
 	ceil_t = now_ms() - ctl->t0;
 	nsteady = 0;
 	for (i = 0; i < ncgs; i++) {
-		long v[2][2];
+		long v[2][2], pk[2];
 
 		for (r = 0; r < 2; r++) {
 			v[r][0] = cg_read_long(cgs[i], cur_file[r]);
 			v[r][1] = cg_read_max(cgs[i], max_file[r]);
+			pk[r] = cg_read_long(cgs[i], peak_file[r]);
 		}
-		if (v[0][0] < 0 || v[0][1] < 0 || v[1][0] < 0 || v[1][1] < 0)
+		if (v[0][0] < 0 || v[0][1] < 0 || v[1][0] < 0 || v[1][1] < 0 ||
+		    pk[0] < 0 || pk[1] < 0)
 			continue;	/* controller off, or gone */
 		memcpy(steady_cgs[nsteady], cgs[i], CG_LEN);
-		for (r = 0; r < 2; r++)
+		for (r = 0; r < 2; r++) {
 			steady_ceil[nsteady][r] = v[r][0] > v[r][1] ?
 						  v[r][0] : v[r][1];
+			steady_peak[nsteady][r] = pk[r];
+		}
 		nsteady++;
 	}
 }
@@ -2362,8 +2427,12 @@ static void dump_subtree(const char *cg)
 }
 
 /*
- * At the barrier: no cgroup's usage above its steady ceiling.  Returns the
- * number over; *checked the number compared.
+ * At the barrier: no cgroup's usage above its steady ceiling, now or at
+ * any time since the ceilings were read: its peak may have risen only to
+ * the ceiling.  A charge that went past max for a moment (and was gone by
+ * the barrier: an exec'd child's copy of a table, a settle after
+ * mprotect()) shows there.  Returns the number over; *checked the number
+ * compared.
  */
 static int check_limits(int *checked)
 {
@@ -2371,19 +2440,27 @@ static int check_limits(int *checked)
 
 	*checked = 0;
 	for (i = 0; i < nsteady; i++) {
-		long cur[2];
+		long cur[2], pk[2], top[2];
+		bool ok = true;
 
-		for (r = 0; r < 2; r++)
+		for (r = 0; r < 2; r++) {
 			cur[r] = cg_read_long(steady_cgs[i], cur_file[r]);
-		if (cur[0] < 0 || cur[1] < 0)
+			pk[r] = cg_read_long(steady_cgs[i], peak_file[r]);
+			top[r] = steady_peak[i][r] > steady_ceil[i][r] ?
+				 steady_peak[i][r] : steady_ceil[i][r];
+		}
+		if (cur[0] < 0 || cur[1] < 0 || pk[0] < 0 || pk[1] < 0)
 			continue;	/* gone (a registration reaped) */
 		(*checked)++;
-		if (cur[0] <= steady_ceil[i][0] && cur[1] <= steady_ceil[i][1])
+		for (r = 0; r < 2; r++)
+			ok = ok && cur[r] <= steady_ceil[i][r] && pk[r] <= top[r];
+		if (ok)
 			continue;
 		over++;
-		diag("%s: heap.current %ld, files.current %ld: over max and over what they were when the steady phase began (heap %ld, files %ld)",
-		     steady_cgs[i], cur[0], cur[1], steady_ceil[i][0],
-		     steady_ceil[i][1]);
+		diag("%s: heap.current %ld (peak %ld), files.current %ld (peak %ld): over max and over what they were when the steady phase began (heap %ld, peak %ld; files %ld, peak %ld)",
+		     steady_cgs[i], cur[0], pk[0], cur[1], pk[1],
+		     steady_ceil[i][0], steady_peak[i][0], steady_ceil[i][1],
+		     steady_peak[i][1]);
 		dump_subtree(steady_cgs[i]);
 	}
 	if (over)

@@ -57,6 +57,10 @@ pid_t parent_of(pid_t pid);
 bool killed_by_sigkill(int status);
 void reap_zombies(void);
 void kill_strays(void);
+#define NOBODY		65534
+#define CAP(c)		(1ULL << (c))
+/* setgroups(), uid and gid nobody, keeping the capabilities of @keep (CAP()) */
+int become_nobody(unsigned long long keep);
 void msleep(int ms);
 long now_ms(void);
 long now_us(void);

@@ -42,7 +42,6 @@
 
 #include "restrack_test.h"
 
-#define NOBODY		65534
 /* How long an exited process' registration may take to vanish. */
 #define GONE_MS		2500
 
@@ -1018,30 +1017,6 @@ static int in_child(int (*fn)(void *), void *arg, const char *what)
 	return KSFT_PASS;
 }
 
-#define CAP(c)		(1ULL << (c))
-
-/* Become nobody, keeping the capabilities of the mask @keep (CAP(c)). */
-static int become_nobody(unsigned long long keep)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2] = { { 0 } };
-	int i;
-
-	if (keep && prctl(PR_SET_KEEPCAPS, 1))
-		return -1;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	if (!keep)
-		return 0;
-	for (i = 0; i < 2; i++) {
-		d[i].effective = keep >> (32 * i);
-		d[i].permitted = keep >> (32 * i);
-	}
-	return syscall(SYS_capset, &h, d);
-}
 
 /*
  * A cgroup delegated to a user, as systemd's Delegate=yes does, under

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -362,4 +365,27 @@ pid_t sys_clone3(unsigned long long flags, int cgroup_fd, pid_t *set_tid)
 
 	fflush(NULL);
 	return syscall(__NR_clone3, &args, sizeof(args));
+}
+
+/* Become nobody, keeping the capabilities of the mask @keep (CAP(c)). */
+int become_nobody(unsigned long long keep)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	int i;
+
+	if (keep && prctl(PR_SET_KEEPCAPS, 1))
+		return -1;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	if (!keep)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		d[i].effective = keep >> (32 * i);
+		d[i].permitted = keep >> (32 * i);
+	}
+	return syscall(SYS_capset, &h, d);
 }
