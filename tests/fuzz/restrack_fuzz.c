@@ -563,12 +563,24 @@ static void op_mmap(void)
 	case 3:
 		flags |= MAP_GROWSDOWN;
 		break;
+	case 4:		/* striped: see below */
+		len = rnd(16, 64) * page_size;
+		prot = PROT_READ | PROT_WRITE;
+		break;
 	}
 	p = mmap(NULL, len, prot, flags, -1, 0);
 	if (p == MAP_FAILED) {
 		count_err(errno);
 		return;
 	}
+	/*
+	 * Every other page VM_DONTCOPY: a VMA a page, which no later
+	 * mprotect() of the whole mapping merges, so that op_mprotect()
+	 * walks many VMAs while the other workers charge.
+	 */
+	if (len >= 16 * page_size && chance(50))
+		for (room = 0; room < len; room += 2 * page_size)
+			madvise((char *)p + room, page_size, MADV_DONTFORK);
 	if ((prot & PROT_WRITE) && len < (64L << 20))
 		((volatile char *)p)[len - 1] = 1;
 	if ((prot & PROT_WRITE) && (flags & MAP_PRIVATE))
@@ -1482,13 +1494,13 @@ static void op_fork(void)
 		return;
 	}
 	/*
-	 * how 9: a child that shares the table, CLONE_FILES, and execs at
+	 * how 8, 9: a child that shares the table, CLONE_FILES, and execs at
 	 * once, so that exec() copies the table: a copy that would not fit
 	 * must fail the exec (or kill it), not go past files.max.  The raw
 	 * system call: glibc's clone() wants a stack, and this one needs
 	 * none (no CLONE_VM).
 	 */
-	if (how == 9)
+	if (how >= 8)
 		pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
 	else
 		pid = fork();
@@ -1502,14 +1514,14 @@ static void op_fork(void)
 	if (pid == 0) {
 		child_start(parent);
 		/* the table is the parent's: no operation on it */
-		if (how != 9)
+		if (how < 8)
 			light_ops(rnd(0, 12));
 		if (how < 3) {		/* a sleeper: holds its charges */
 			*asleep = 1;
 			for (;;)
 				pause();
 		}
-		if (how < 5 || how == 9) {	/* exec, a tail of the seed */
+		if (how < 5 || how >= 8) {	/* exec, a tail of the seed */
 			char s[24], c[16];
 
 			snprintf(s, sizeof(s), "%lu", (unsigned long)rnd_next());
