@@ -10,16 +10,19 @@
  *    pid_max, self, parent, a zombie, a kernel thread, a pid just reused
  *    (clone3() with set_tid), a random process of the fuzzed cgroups;
  *    quotas -2, -1, 0, 1, LONG_MAX, LONG_MIN; NULL, unmapped, kernel,
- *    read-only and page-straddling pointers; the calls unprivileged;
+ *    read-only and page-straddling pointers; the calls unprivileged, and
+ *    register() by nobody with CAP_SYS_RESOURCE, which must move nobody;
  *  - writes of edge values and random junk to every restrack.* file of
  *    every fuzzed cgroup, bad buffer pointers, reads of all of them and of
  *    /proc/tracker_status;
  *  - cgroup mkdir, rmdir and moves, "+restrack" / "-restrack" in
  *    cgroup.subtree_control while processes hold charges, limits set just
  *    at and around the current usage;
- *  - fork, threads, exec, exit, zombies, and mmap, munmap, mremap,
- *    mprotect, brk, open, dup, dup2, dup3, F_DUPFD, close, close_range,
- *    pipe, socketpair, eventfd at and over the limits.
+ *  - fork, threads, exec (also of a child sharing the table, so that exec
+ *    copies it), exit, zombies, and mmap (also striped into a VMA a page),
+ *    munmap, mremap, mprotect (also of a whole striped mapping), brk,
+ *    open, dup, dup2, dup3, F_DUPFD, close, close_range, pipe, socketpair,
+ *    eventfd at and over the limits.
  *
  * The run is cut into rounds.  At the end of each, every worker stops at a
  * barrier (its children finished or asleep) and in every cgroup of the
@@ -27,7 +30,8 @@
  * VmData and restrack.files.current the sum of /proc/PID/fd entries of
  * the processes of its subtree, with peaks not below currents, and no
  * cgroup's usage may be above the greater of its max and its usage when
- * the round's steady last quarter began.  The round must also have done
+ * the round's steady last quarter began, nor have been since: its peak
+ * may not have risen above that either.  The round must also have done
  * something: a worker at the barrier, at least half of the workers with
  * MIN_WORKER_OPS operations in the round, and charges granted (so neither
  * workers killed as they start nor a kernel that refuses every charge
