@@ -1550,7 +1550,7 @@ static void op_fork(void)
 				violation("a child did not finish 12 operations in 30 s");
 				kill(pid, SIGKILL);
 			}
-			msleep(1);
+			sleep_ms(1);
 		}
 		sleepers[slot] = pid;
 	} else {
@@ -1812,7 +1812,7 @@ static void __attribute__((noreturn)) worker_main(int w, uint64_t wseed,
 			       PH_PARK &&
 			       __atomic_load_n(&ctl->park_seq,
 					       __ATOMIC_ACQUIRE) == seq)
-				msleep(2);
+				sleep_ms(2);
 			refresh_cgs(true);
 			continue;
 		}
@@ -2057,7 +2057,7 @@ static int check_usage(bool want_zero, int *checked)
 		}
 		if (!bad || last)
 			return bad;
-		msleep(100);
+		sleep_ms(100);
 	}
 }
 
@@ -2143,7 +2143,7 @@ static int wait_workers(const int *seen, int seq, long deadline,
 				return -1;
 			}
 			reap_children();
-			msleep(5);
+			sleep_ms(5);
 		}
 	}
 	return 0;
@@ -2286,7 +2286,7 @@ static void respawn_steady(int w)
 			break;
 		}
 		reap_children();
-		msleep(1);
+		sleep_ms(1);
 	}
 	stragglers += reap_stragglers();
 	record_ceilings();
@@ -2546,7 +2546,7 @@ static int check_registrations(char *what, size_t size)
 				dump_lines("/proc/tracker_status", st);
 			return -1;
 		}
-		msleep(100);
+		sleep_ms(100);
 	}
 }
 
@@ -2661,7 +2661,7 @@ static int kill_trap(int res, char *what, size_t size)
 		stat_add(S_KILLED);
 	/* empty now; its events stay counted in restrack-fuzz's */
 	for (i = 0; rmdir(cg) && errno == EBUSY && i < SETTLE_MS / 10; i++)
-		msleep(10);
+		sleep_ms(10);
 	return what[0] ? -1 : 0;
 }
 
@@ -2735,7 +2735,7 @@ static int run(void)
 					respawn_steady(w);
 				else if (!heads[w])
 					spawn(w);
-			msleep(20);
+			sleep_ms(20);
 		}
 		if (park_all()) {
 			tap(false, "round %d: every worker stops", round);
@@ -2786,13 +2786,13 @@ static int run(void)
 			;
 		if (w == nworkers || now_ms() > end)
 			break;
-		msleep(20);
+		sleep_ms(20);
 	}
 	/* what is left (sleepers of killed workers, ...) goes, reaped here */
 	end = now_ms() + SETTLE_MS;
 	while ((n = kill_tree()) && now_ms() < end) {
 		reap_children();
-		msleep(50);
+		sleep_ms(50);
 	}
 	reap_children();
 	if (n)
@@ -2842,7 +2842,7 @@ static int setup(void)
 	/* a tree left by an earlier run */
 	if (!access(FUZZ_ROOT, F_OK)) {
 		kill_tree();
-		msleep(200);
+		sleep_ms(200);
 		remove_tree();
 	}
 	if (mkdir(FUZZ_ROOT, 0755) && errno != EEXIST) {

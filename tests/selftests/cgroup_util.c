@@ -105,7 +105,7 @@ int cg_killall(const char *cg)
 		if (cg_read(cg, "cgroup.procs", buf, sizeof(buf)) <= 0)
 			return 0;
 		reap_zombies();
-		msleep(10);
+		sleep_ms(10);
 	}
 	return -1;
 }
@@ -154,7 +154,7 @@ int cg_destroy(const char *cg)
 			return -1;
 		}
 		cg_killall(cg);
-		msleep(10);
+		sleep_ms(10);
 	}
 	return 0;
 }

@@ -61,7 +61,7 @@ void kill_strays(void);
 #define CAP(c)		(1ULL << (c))
 /* setgroups(), uid and gid nobody, keeping the capabilities of @keep (CAP()) */
 int become_nobody(unsigned long long keep);
-void msleep(int ms);
+void sleep_ms(int ms);
 long now_ms(void);
 long now_us(void);
 

@@ -272,7 +272,7 @@ int rt_wait_zero(const char *cg, int timeout_ms)
 			     cg, timeout_ms, u.heap, u.files);
 			return -1;
 		}
-		msleep(5);
+		sleep_ms(5);
 	}
 }
 

@@ -122,7 +122,7 @@ static int wait_tasks(pid_t pid, long n)
 	int i;
 
 	for (i = 0; i < 500 && count_tasks(pid) != n; i++)
-		msleep(10);
+		sleep_ms(10);
 	if (count_tasks(pid) == n)
 		return 0;
 	diag("%d has %ld threads, expected %ld", pid, count_tasks(pid), n);
@@ -1033,7 +1033,7 @@ FIXTURE_TEST(test_leader_exits)
 	go[0] = -1;
 	for (i = 0; i < 500 && !(__atomic_load_n(&le->ready, __ATOMIC_SEQ_CST) == 2 &&
 				 leader_is_zombie(pid)); i++)
-		msleep(10);
+		sleep_ms(10);
 	EXPECT(le->ready == 2 && leader_is_zombie(pid),
 	       "threads ready %d, leader exited %d", le->ready,
 	       leader_is_zombie(pid));
@@ -1065,7 +1065,7 @@ static bool wait_frozen(const char *cg, long want)
 	for (i = 0; i < 500; i++) {
 		if (cg_read_key_long(cg, "cgroup.events", "frozen") == want)
 			return true;
-		msleep(10);
+		sleep_ms(10);
 	}
 	return false;
 }
@@ -1745,7 +1745,7 @@ FIXTURE_TEST(test_deny_lower_max)
 	cur = cg_read_long(f->cg, "restrack.files.current");
 	EXPECT(!cg_write_numeric(f->cg, "restrack.files.max", cur - 2),
 	       "files.max below usage: %s", strerror(errno));
-	msleep(50);
+	sleep_ms(50);
 	EXPECT(pid_alive(f->a.pid) && !ag_call(&f->a, AG_NOP, 0), "still alive");
 	STEP(&t, "limits lowered", 0, 0);
 	r = ag_mmap_rw(&f->a, 1);
@@ -2762,7 +2762,7 @@ static int test_owner_mm_busy(const char *root)
 	p = -1;
 	flags[0] = 1;
 	for (deadline = now_ms() + 5000; !flags[1] && now_ms() < deadline; )
-		msleep(2);
+		sleep_ms(2);
 	EXPECT(flags[1], "the sharer stops mapping");
 	EXPECT(!usage_is(y, true, vmdata_bytes(c), "handed over, busy"),
 	       "exact where the sharer is");
@@ -2841,7 +2841,7 @@ static int test_kill_logged(const char *root)
 	rel = cg + strlen(cg_mount());
 	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	SETUP(fd < 0 || lseek(fd, 0, SEEK_END) < 0);
-	msleep(5200);
+	sleep_ms(5200);
 
 	a = cg_run_nowait(cg, fill_fds, NULL);
 	SETUP(a < 0);
@@ -2857,7 +2857,7 @@ static int test_kill_logged(const char *root)
 	a = cg_run_nowait(cg, hold_heap, NULL);
 	b = cg_run_nowait(cg, hold_heap, NULL);
 	SETUP(a < 0 || b < 0);
-	for (deadline = now_ms() + 5000; now_ms() < deadline; msleep(10))
+	for (deadline = now_ms() + 5000; now_ms() < deadline; sleep_ms(10))
 		if (vmdata_bytes(a) > 64 * page_size &&
 		    vmdata_bytes(b) > 64 * page_size)
 			break;
@@ -3020,7 +3020,7 @@ static int test_move_holder_stalls_nobody(const char *root)
 	SETUP(f < 0);
 
 	/* the sharer is populating: its page tables grow */
-	for (deadline = now_ms() + 10000; now_ms() < deadline; msleep(10))
+	for (deadline = now_ms() + 10000; now_ms() < deadline; sleep_ms(10))
 		if (flags[0] == 1 && vmpte_kb(p) >= 256)
 			break;
 	EXPECT(flags[0] == 1 && vmpte_kb(p) >= 256,
@@ -3035,7 +3035,7 @@ static int test_move_holder_stalls_nobody(const char *root)
 	 * after it.
 	 */
 	SETUP(write(gw[1], "g", 1) != 1);
-	for (deadline = now_ms() + 5000; now_ms() < deadline; msleep(10))
+	for (deadline = now_ms() + 5000; now_ms() < deadline; sleep_ms(10))
 		if (cg_has_pid(y, p) && (w_blocked = task_state(w)) == 'D')
 			break;
 	SETUP(write(gf[1], "g", 1) != 1);
@@ -3247,7 +3247,7 @@ static int exec_sharers(const char *cg, const char *policy, long max, int fds,
 		sharers_parent(cg, fds, NR_SHARERS, sh);
 	for (i = 0; i < 1000 && !__atomic_load_n(&sh->ready, __ATOMIC_ACQUIRE);
 	     i++)
-		msleep(10);
+		sleep_ms(10);
 	if (!sh->ready) {
 		diag("%s: the sharers did not finish", policy);
 		goto out;
@@ -3396,7 +3396,7 @@ static int test_mprotect_keeps_charge(const char *root)
 	}
 	SETUP(flipper < 0);
 	for (i = 0; i < 500 && !__atomic_load_n(&got[0], __ATOMIC_ACQUIRE); i++)
-		msleep(10);
+		sleep_ms(10);
 	EXPECT(got[0] == 1, "the flipper mapped its 40M");
 
 	mapper = fork();
@@ -3416,7 +3416,7 @@ static int test_mprotect_keeps_charge(const char *root)
 	SETUP(mapper < 0);
 	deadline = now_ms() + 3000;
 	while (now_ms() < deadline && !got[2])
-		msleep(50);
+		sleep_ms(50);
 	kill(mapper, SIGKILL);
 	wait_exit(mapper, 5000, &st);
 	mapper = -1;

@@ -670,7 +670,7 @@ static void *worker_thread(void *arg)
 					 __atomic_load_n(&ctl->park_seq,
 							 __ATOMIC_ACQUIRE),
 					 __ATOMIC_RELEASE);
-		msleep(1);
+		sleep_ms(1);
 	}
 }
 
@@ -721,7 +721,7 @@ static void __attribute__((noreturn)) worker_main(int w, const char *cg)
 				__atomic_store_n(&ctl->parked[w], seq,
 						 __ATOMIC_RELEASE);
 		}
-		msleep(1);
+		sleep_ms(1);
 	}
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(threads[i].tid, NULL);
@@ -752,7 +752,7 @@ static pid_t spawn_victim(uint64_t *rng)
 		else
 			open("/dev/null", O_RDONLY);
 		if (!rnd(&vrng, 0, 3))
-			msleep(1);
+			sleep_ms(1);
 	}
 	_exit(0);
 }
@@ -840,7 +840,7 @@ static int park_all(long timeout_ms)
 				diag("worker %d did not reach the barrier", w);
 				return -1;
 			}
-			msleep(1);
+			sleep_ms(1);
 		}
 	}
 	return 0;
@@ -1162,7 +1162,7 @@ static int test_stress(const char *root)
 			EXPECT(now_ms() - t0 < 10000, "worker %d starts", w);
 			EXPECT(!waitpid(workers[w], &st, WNOHANG),
 			       "worker %d died at start: %#x", w, st);
-			msleep(1);
+			sleep_ms(1);
 		}
 	}
 	EXPECT(check_barrier(0, true, 0) == 0, "exact before the start");
@@ -1234,7 +1234,7 @@ victims:
 				if (!victims[i] && now < end - 200)
 					victims[i] = spawn_victim(&rng);
 			}
-			msleep(5);
+			sleep_ms(5);
 		}
 
 		/* quiesce: victims finish, parked */

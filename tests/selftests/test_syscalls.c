@@ -352,7 +352,7 @@ static int wait_unregistered(pid_t pid, int timeout_ms)
 			return 0;
 		if (listed < 0 || now_ms() > deadline)
 			break;
-		msleep(5);
+		sleep_ms(5);
 	}
 	diag("%d still registered after %d ms:%s%s", pid, timeout_ms,
 	     listed ? " listed in " STATUS_PATH : "",
@@ -367,7 +367,7 @@ static int wait_unlisted(pid_t pid, int timeout_ms)
 	int listed;
 
 	while ((listed = status_has(pid)) == 1 && now_ms() < deadline)
-		msleep(5);
+		sleep_ms(5);
 	if (listed)
 		diag("%d still listed after %d ms", pid, timeout_ms);
 	return listed ? -1 : 0;
@@ -414,7 +414,7 @@ static int wait_no_registrations(int timeout_ms)
 			return 0;
 		if (entries < 0 || dirs < 0 || now_ms() > deadline)
 			break;
-		msleep(10);
+		sleep_ms(10);
 	}
 	diag("after %d ms: %d entries in %s, %d cgroups in restrack/",
 	     timeout_ms, entries, STATUS_PATH, dirs);
@@ -1443,7 +1443,7 @@ static int test_thread_registers(const char *root)
 	close(go[0]);
 	go[0] = -1;
 	for (i = 0; i < 500 && !__atomic_load_n(&tr->done, __ATOMIC_SEQ_CST); i++)
-		msleep(10);
+		sleep_ms(10);
 	EXPECT(tr->done, "the thread never registered");
 	EXPECT(tr->ret == 0, "register(getpid()) from a thread: %ld (%s)",
 	       tr->ret, errno_name(tr->err));
@@ -1799,7 +1799,7 @@ static int test_cap_over_quota(const char *root)
 	EXPECT(!fetch_check(pid, &st), "fetch");
 	EXPECT_CALL(rt_resource_cap(pid, st.heapsize + 1,
 				    st.openfile_count), 0);
-	msleep(50);
+	sleep_ms(50);
 	EXPECT(ag_call(&a, AG_NOP, 0) == 0 && is_registered(pid),
 	       "alive at the quota");
 	r = ag_open(&a);
@@ -2431,7 +2431,7 @@ static int hammer_worker_main(int id, const char *cg)
 		if (pid == 0)
 			hammer_child(seed);
 		if (pid < 0) {
-			msleep(1);
+			sleep_ms(1);
 			continue;
 		}
 		__atomic_fetch_add(&hammer->children, 1, __ATOMIC_RELAXED);
@@ -2503,7 +2503,7 @@ static int test_hammer(const char *root)
 			continue;
 		}
 		EXPECT(now_ms() < deadline, "%d workers hang", left);
-		msleep(5);
+		sleep_ms(5);
 	}
 
 	diag("%ld children", hammer->children);
@@ -2695,7 +2695,7 @@ static int test_fork_exit_escape(const char *root)
 	reg = p;
 	/* it enters @cg itself: register it only then */
 	for (i = 0; i < 500 && !cg_has_pid(cg, p); i++)
-		msleep(10);
+		sleep_ms(10);
 	EXPECT(cg_has_pid(cg, p), "%d started in %s", p, cg);
 	EXPECT_CALL(rt_register(p), 0);
 	SETUP(write(cmd[1], "f", 1) != 1);

@@ -27,7 +27,7 @@
 
 long page_size;
 
-void msleep(int ms)
+void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -240,7 +240,7 @@ int wait_exit(pid_t pid, int timeout_ms, int *status)
 		}
 		if (now_ms() > deadline)
 			return -1;
-		msleep(2);
+		sleep_ms(2);
 	}
 }
 
@@ -342,7 +342,7 @@ void kill_strays(void)
 	}
 	closedir(d);
 	if (n)
-		msleep(20);
+		sleep_ms(20);
 	reap_zombies();
 }
 
