@@ -136,7 +136,6 @@ long ag_listen(void);
 long ag_connect(int lfd);
 
 /* agent_child.c: the forked child of agent_start_keep() */
-void __attribute__((noreturn)) agent_child(int in, int out, int keepfd,
-					   const char *cg);
+void __noreturn agent_child(int in, int out, int keepfd, const char *cg);
 
 #endif /* RESTRACK_AGENT_H */

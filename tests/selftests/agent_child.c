@@ -55,7 +55,7 @@ static struct {
 	int thr_failed;
 } ag = { .in = -1, .out = -1, .stop_pipe = { -1, -1 } };
 
-static void __attribute__((noreturn)) ag_loop(void);
+static void __noreturn ag_loop(void);
 
 static void ag_init(int in, int out, bool top)
 {
@@ -568,7 +568,7 @@ static void ag_do_faulted(const struct ag_cmd *c, struct ag_reply *rep)
 	close(fd);
 }
 
-static void __attribute__((noreturn)) ag_loop(void)
+static void __noreturn ag_loop(void)
 {
 	for (;;) {
 		struct ag_reply rep;

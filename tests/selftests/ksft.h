@@ -6,6 +6,21 @@
 #ifndef RESTRACK_KSFT_H
 #define RESTRACK_KSFT_H
 
+/*
+ * The attribute macros of the kernel's compiler_attributes.h, which
+ * kselftest.h and tools/include define for the other selftests.
+ */
+#define __ksft_attribute(...)	__attribute__((__VA_ARGS__))
+#ifndef __printf
+#define __printf(a, b)		__ksft_attribute(format(printf, a, b))
+#endif
+#ifndef __noreturn
+#define __noreturn		__ksft_attribute(noreturn)
+#endif
+#ifndef __aligned
+#define __aligned(x)		__ksft_attribute(aligned(x))
+#endif
+
 #define KSFT_PASS	0
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
@@ -19,8 +34,8 @@ struct cg_test {
 };
 
 /* TAP output */
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int ksft_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__printf(1, 2) void diag(const char *fmt, ...);
+__printf(1, 2) int ksft_skip(const char *fmt, ...);
 int ksft_run(const char *rootname, const struct cg_test *tests, int ntests,
 	     const char *only, int timeout_s);
 void ksft_list(const struct cg_test *tests, int ntests);
@@ -39,8 +54,7 @@ struct violations {
 	char msg[VIOLATIONS_MAX][256];
 };
 
-void violation_add(struct violations *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+__printf(2, 3) void violation_add(struct violations *v, const char *fmt, ...);
 int violations_report(struct violations *v, const char *prefix,
 		      const char *more);
 

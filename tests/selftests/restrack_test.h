@@ -3,8 +3,9 @@
  * The one header of the restrack selftests: the constants and system call
  * numbers they share, and the helpers, each from its own file:
  *
- *   ksft.h          the TAP runner, EXPECT()/SETUP(), and the record of
- *                   violations of the randomized tests
+ *   ksft.h          the TAP runner, EXPECT()/SETUP(), the record of
+ *                   violations of the randomized tests, and the attribute
+ *                   macros (__printf(), __noreturn, __aligned())
  *   cgroup_util.h   cgroup files (cgroup_util.c) and small process
  *                   helpers (util.c)
  *   oracle.h        VmData and /proc/PID/fd, checked against restrack

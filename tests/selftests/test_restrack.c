@@ -2555,7 +2555,7 @@ static int test_map_fixed_kill(const char *root)
  * charge follows the sharer that is left.  Usage returns to 0 exactly and
  * the cgroups the sharers left can be removed.
  */
-static char sharer_stack[64 << 10] __attribute__((aligned(16)));
+static char sharer_stack[64 << 10] __aligned(16);
 
 static int sharer_sleep(void *arg)
 {
@@ -3189,7 +3189,7 @@ struct sharers {
  * each of which execs at once; their wait statuses go to @sh.  Then wait
  * to be killed, so that its table stays for the checks.
  */
-static void __attribute__((noreturn))
+static void __noreturn
 sharers_parent(const char *cg, int fds, int nr, struct sharers *sh)
 {
 	char *argv[] = { "test_restrack", EXIT_AT_ONCE, NULL };

@@ -674,7 +674,7 @@ static void *worker_thread(void *arg)
 	}
 }
 
-static void __attribute__((noreturn)) worker_main(int w, const char *cg)
+static void __noreturn worker_main(int w, const char *cg)
 {
 	pthread_attr_t attr;
 	int i;

@@ -528,7 +528,7 @@ static void sleepers_close(struct sleepers *s)
 }
 
 /* Uses only system calls: it also runs in a child of a raw clone3(). */
-static void __attribute__((noreturn))
+static void __noreturn
 sleeper_main(struct sleepers *s, const char *cg, const char *comm,
 	     pid_t parent)
 {
@@ -2382,7 +2382,7 @@ static void *hammer_helper(void *arg)
  * A short life: maybe map, open, fork a short-lived child; then exit.  One
  * in four lives up to 50 ms, long enough for a slow kernel's register.
  */
-static void __attribute__((noreturn)) hammer_child(unsigned int seed)
+static void __noreturn hammer_child(unsigned int seed)
 {
 	int i, n;
 

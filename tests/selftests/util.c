@@ -262,7 +262,7 @@ int dir_each(const char *path,
 		unsigned char d_type;
 		char d_name[];
 	} *d;
-	char buf[4096] __attribute__((aligned(8)));
+	char buf[4096] __aligned(8);
 	int fd, n, off, ret = 0, saved;
 
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
