@@ -2710,14 +2710,29 @@ static int test_owner_files_owner_leaves(const char *root)
  * four runs of 100 and 1,000 moves under TCG.
  */
 struct busy_arg {
-	volatile int *stop, *idle;	/* in memory shared with the test */
+	int *stop, *idle;	/* in memory shared with the test */
 };
+
+/*
+ * The flags a test shares with the processes it starts (MAP_SHARED): each
+ * read and write is one access the compiler keeps, as READ_ONCE() and
+ * WRITE_ONCE() are in the kernel.
+ */
+static int flag_get(const int *flag)
+{
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+}
+
+static void flag_set(int *flag, int val)
+{
+	__atomic_store_n(flag, val, __ATOMIC_RELEASE);
+}
 
 static int busy_sharer(void *p)
 {
 	struct busy_arg *ba = p;
 
-	while (!*ba->stop) {
+	while (!flag_get(ba->stop)) {
 		char *m = mmap(NULL, 16 * page_size, RW, ANON, -1, 0);
 
 		if (m == MAP_FAILED)
@@ -2727,7 +2742,7 @@ static int busy_sharer(void *p)
 		munmap(m + 4 * page_size, 4 * page_size);
 		munmap(m, 16 * page_size);
 	}
-	*ba->idle = 1;
+	flag_set(ba->idle, 1);
 	for (;;)
 		pause();
 	return 0;
@@ -2736,7 +2751,7 @@ static int busy_sharer(void *p)
 static int test_owner_mm_busy(const char *root)
 {
 	char x[PATH_MAX] = "", y[PATH_MAX] = "", z[PATH_MAX] = "";
-	volatile int *flags;
+	int *flags;
 	struct busy_arg ba;
 	struct sharer_arg sa = { .vm = true, .sharer = busy_sharer,
 				 .sharer_arg = &ba };
@@ -2760,10 +2775,11 @@ static int test_owner_mm_busy(const char *root)
 	kill(p, SIGKILL);
 	EXPECT(wait_exit(p, 5000, NULL) >= 0, "the owner exits");
 	p = -1;
-	flags[0] = 1;
-	for (deadline = now_ms() + 5000; !flags[1] && now_ms() < deadline; )
+	flag_set(&flags[0], 1);
+	deadline = now_ms() + 5000;
+	while (!flag_get(&flags[1]) && now_ms() < deadline)
 		sleep_ms(2);
-	EXPECT(flags[1], "the sharer stops mapping");
+	EXPECT(flag_get(&flags[1]), "the sharer stops mapping");
 	EXPECT(!usage_is(y, true, vmdata_bytes(c), "handed over, busy"),
 	       "exact where the sharer is");
 	EXPECT(!usage_is(x, true, 0, "the owner left"), "nothing left");
@@ -2776,7 +2792,7 @@ static int test_owner_mm_busy(const char *root)
 out:
 	end_sharers(p, c, fds);
 	if (flags != MAP_FAILED)
-		munmap((void *)flags, page_size);
+		munmap(flags, page_size);
 	if (z[0])
 		cg_destroy(z);
 	if (y[0])
@@ -2913,16 +2929,16 @@ out:
 
 static int stall_sharer(void *p)
 {
-	volatile int *started = p;
+	int *started = p;
 	void *m;
 
 	m = mmap(NULL, STALL_BYTES, PROT_READ, ANON | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		return 1;
 	madvise(m, STALL_BYTES, MADV_NOHUGEPAGE);
-	*started = 1;
+	flag_set(started, 1);
 	madvise(m, STALL_BYTES, MADV_POPULATE_READ);
-	*started = 2;
+	flag_set(started, 2);
 	for (;;)
 		pause();
 	return 0;
@@ -2994,7 +3010,7 @@ static int stall_fork(void *p)
 static int test_move_holder_stalls_nobody(const char *root)
 {
 	char x[PATH_MAX] = "", y[PATH_MAX] = "";
-	volatile int *flags;
+	int *flags;
 	struct sharer_arg sa = { .vm = true, .sharer = stall_sharer };
 	struct stall_move mv;
 	pid_t p = -1, c = -1, w = -1, f = -1;
@@ -3008,7 +3024,7 @@ static int test_move_holder_stalls_nobody(const char *root)
 	SETUP(flags == MAP_FAILED);
 	SETUP(cg_make(x, root, "stall_x") || cg_make(y, root, "stall_y") ||
 	      pipe(fds) || pipe(gw) || pipe(gf) || pipe(done));
-	sa.sharer_arg = (void *)flags;
+	sa.sharer_arg = flags;
 	sa.report = fds[1];
 	p = cg_run_nowait(x, sharer_main, &sa);
 	SETUP(p < 0);
@@ -3021,11 +3037,11 @@ static int test_move_holder_stalls_nobody(const char *root)
 
 	/* the sharer is populating: its page tables grow */
 	for (deadline = now_ms() + 10000; now_ms() < deadline; sleep_ms(10))
-		if (flags[0] == 1 && vmpte_kb(p) >= 256)
+		if (flag_get(&flags[0]) == 1 && vmpte_kb(p) >= 256)
 			break;
-	EXPECT(flags[0] == 1 && vmpte_kb(p) >= 256,
+	EXPECT(flag_get(&flags[0]) == 1 && vmpte_kb(p) >= 256,
 	       "the sharer holds the mmap_lock (started %d, VmPTE %ld kB)",
-	       flags[0], vmpte_kb(p));
+	       flag_get(&flags[0]), vmpte_kb(p));
 
 	/*
 	 * From here until the sharer dies, the test must not fork, exit or
@@ -3041,7 +3057,7 @@ static int test_move_holder_stalls_nobody(const char *root)
 	SETUP(write(gf[1], "g", 1) != 1);
 	forked = read_full_timeout(done[0], &b, 1, 10000) == 1;
 	w_after = task_state(w);
-	holding = flags[0] == 1 && pid_alive(c);
+	holding = flag_get(&flags[0]) == 1 && pid_alive(c);
 	kill(c, SIGKILL);
 
 	EXPECT(w_blocked == 'D',
@@ -3083,7 +3099,7 @@ out:
 			close(done[i]);
 	}
 	if (flags != MAP_FAILED)
-		munmap((void *)flags, page_size);
+		munmap(flags, page_size);
 	if (y[0])
 		cg_destroy(y);
 	if (x[0])

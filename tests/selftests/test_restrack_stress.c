@@ -366,8 +366,8 @@ static void op_mmap(struct thread_state *t)
 	win_close(&w);
 	if (p == MAP_FAILED)
 		return;
-	if (prot & PROT_WRITE)
-		((volatile char *)p)[0] = 1;
+	if (prot & PROT_WRITE)	/* a store the compiler keeps: fault it in */
+		__atomic_store_n((char *)p, 1, __ATOMIC_RELAXED);
 	t->maps[t->nmaps].addr = p;
 	t->maps[t->nmaps].len = pages * page_size;
 	t->nmaps++;
