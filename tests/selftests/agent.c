@@ -27,7 +27,8 @@ int agent_start_keep(struct agent *a, const char *cg, int keepfd)
 	ssize_t n;
 
 	a->pid = -1;
-	a->wfd = a->rfd = -1;
+	a->wfd = -1;
+	a->rfd = -1;
 	a->dead = false;
 	if (pipe(to))
 		return -1;
@@ -122,7 +123,8 @@ static void agent_close(struct agent *a)
 		close(a->wfd);
 	if (a->rfd >= 0)
 		close(a->rfd);
-	a->wfd = a->rfd = -1;
+	a->wfd = -1;
+	a->rfd = -1;
 	a->dead = true;
 }
 

@@ -65,7 +65,8 @@ static void ag_init(int in, int out, bool top)
 	ag.devnull = access("/dev/null", R_OK) ? "/" : "/dev/null";
 	memset(ag.sub, 0, sizeof(ag.sub));
 	ag.nthreads = 0;
-	ag.stop_pipe[0] = ag.stop_pipe[1] = -1;
+	ag.stop_pipe[0] = -1;
+	ag.stop_pipe[1] = -1;
 	if (!page_size)
 		page_size = sysconf(_SC_PAGESIZE);
 }
@@ -200,7 +201,8 @@ static long ag_threads(const struct ag_cmd *c, struct ag_reply *rep)
 
 		close(ag.stop_pipe[0]);
 		close(ag.stop_pipe[1]);
-		ag.stop_pipe[0] = ag.stop_pipe[1] = -1;
+		ag.stop_pipe[0] = -1;
+		ag.stop_pipe[1] = -1;
 		sem_destroy(&ag.ready);
 		errno = saved;
 	}
@@ -219,7 +221,8 @@ static long ag_threads_stop(void)
 	for (i = 0; i < ag.nthreads; i++)
 		pthread_join(ag.tid[i], NULL);
 	close(ag.stop_pipe[0]);
-	ag.stop_pipe[0] = ag.stop_pipe[1] = -1;
+	ag.stop_pipe[0] = -1;
+	ag.stop_pipe[1] = -1;
 	ag.nthreads = 0;
 	return 0;
 }

@@ -724,7 +724,8 @@ static int test_files_scm_rights(const char *root)
 	SETUP(agent_start_keep(&s, cs, sv[0]) || agent_start_keep(&r, cr, sv[1]));
 	close(sv[0]);
 	close(sv[1]);
-	sv[0] = sv[1] = -1;
+	sv[0] = -1;
+	sv[1] = -1;
 	SETUP(rt_track_start(&ts, cs) || rt_track_start(&tr, cr));
 
 	f = ag_open(&s);
@@ -3051,9 +3052,13 @@ static int test_move_holder_stalls_nobody(const char *root)
 	 * after it.
 	 */
 	SETUP(write(gw[1], "g", 1) != 1);
-	for (deadline = now_ms() + 5000; now_ms() < deadline; sleep_ms(10))
-		if (cg_has_pid(y, p) && (w_blocked = task_state(w)) == 'D')
+	for (deadline = now_ms() + 5000; now_ms() < deadline; sleep_ms(10)) {
+		if (!cg_has_pid(y, p))
+			continue;
+		w_blocked = task_state(w);
+		if (w_blocked == 'D')
 			break;
+	}
 	SETUP(write(gf[1], "g", 1) != 1);
 	forked = read_full_timeout(done[0], &b, 1, 10000) == 1;
 	w_after = task_state(w);
@@ -3382,7 +3387,9 @@ static int test_mprotect_keeps_charge(const char *root)
 
 	got = mmap(NULL, page_size, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	SETUP(got == MAP_FAILED);
-	got[0] = got[1] = got[2] = 0;
+	got[0] = 0;
+	got[1] = 0;
+	got[2] = 0;
 	SETUP(cg_make(cg, root, "mprotect_keep") ||
 	      cg_write_numeric(cg, "restrack.heap.max", max));
 

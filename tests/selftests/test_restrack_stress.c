@@ -1077,9 +1077,11 @@ static int probe_a_files_max(int round, long *refusals)
 	}
 	close(go[0]);
 	close(res[1]);
-	if (pid < 0 || read(res[0], &ready, 1) != 1 ||
-	    cg_enter(cgs[CG_A], pid) ||
-	    (cur = cg_read_long(cgs[CG_A], "restrack.files.current")) < 0) {
+	cur = -1;
+	if (pid >= 0 && read(res[0], &ready, 1) == 1 &&
+	    !cg_enter(cgs[CG_A], pid))
+		cur = cg_read_long(cgs[CG_A], "restrack.files.current");
+	if (cur < 0) {
 		diag("round %d: probe: %s", round, strerror(errno));
 		fails++;
 	} else if (rt_oracle(cgs[CG_A], &want) || want.files != cur) {
@@ -1139,8 +1141,10 @@ static int test_stress(const char *root)
 		if (i == CG_S || i == CG_N)
 			SETUP(cg_enable(cgs[i], "restrack"));
 	}
-	for (i = 0; i < NR_CG; i++)
-		ctl->max_of[i][R_HEAP] = ctl->max_of[i][R_FILES] = LONG_MAX;
+	for (i = 0; i < NR_CG; i++) {
+		ctl->max_of[i][R_HEAP] = LONG_MAX;
+		ctl->max_of[i][R_FILES] = LONG_MAX;
+	}
 	SETUP(a_limits() ||
 	      set_max(CG_N, R_HEAP, 12288 * ps) ||
 	      set_max(CG_N, R_FILES, 160) ||

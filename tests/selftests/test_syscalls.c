@@ -1108,7 +1108,8 @@ static int test_delegated_user(const char *root)
 	/* the struct, then D's path, shared with the child */
 	d = mmap(NULL, 4096, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	SETUP(d == MAP_FAILED);
-	d->ready[0] = d->ready[1] = -1;
+	d->ready[0] = -1;
+	d->ready[1] = -1;
 	SETUP(cg_make(top, root, "deleg") || cg_make(c, top, "c") ||
 	      pipe(go) || pipe(d->ready));
 	snprintf((char *)(d + 1), 4096 - sizeof(*d), "%s", top);
@@ -1912,7 +1913,8 @@ static pid_t reuse_pid(struct sleepers *s, const char *cg, bool wait)
 	pid_t p, live, q = -1;
 	int status;
 
-	live = p = sleeper_start(s, cg, NULL);
+	p = sleeper_start(s, cg, NULL);
+	live = p;
 	EXPECT(p > 0, "sleeper");
 	EXPECT_CALL(rt_register(p), 0);
 	kill(p, SIGKILL);
