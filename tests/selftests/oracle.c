@@ -241,7 +241,7 @@ int rt_check_expect(const char *cg, const char *label, long heap, long files)
 		return -1;
 	if (cur.heap == heap && cur.files == files)
 		return 0;
-	diag("%s: %s: heap.current %ld, oracle %ld (diff %ld); files.current %ld, oracle %ld (diff %ld)",
+	diag("%s: %s: heap.current %ld, oracle %ld (%+ld); files.current %ld, oracle %ld (%+ld)",
 	     label, cg, cur.heap, heap, cur.heap - heap, cur.files, files,
 	     cur.files - files);
 	oracle_dump(cg, 0);

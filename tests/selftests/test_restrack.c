@@ -405,8 +405,9 @@ FIXTURE_TEST(test_heap_refused_after_charge)
 	       strerror(errno));
 	STEP(&f->t, "mprotect refused by the commit limit", 0, 0);
 	EXPECT(ag_call(&f->a, AG_SBRK, n * ps) == -1 && errno == ENOMEM &&
-	       f->a.v[0] == brk0, "sbrk 64 MiB over the commit limit: %s, "
-	       "break %#lx -> %#lx", strerror(errno), brk0, f->a.v[0]);
+	       f->a.v[0] == brk0,
+	       "sbrk 64 MiB over the commit limit: %s, break %#lx -> %#lx",
+	       strerror(errno), brk0, f->a.v[0]);
 	STEP(&f->t, "brk refused by the commit limit", 0, 0);
 
 	/* The same calls within the limit: they were refused for it. */

@@ -290,7 +290,7 @@ static void explain(struct thread_state *t, const struct window *w,
 		add(&ctl->explained[w->res], 1);
 		return;
 	}
-	violation("worker %d in %s: %s of %ld %s refused, but %s's usage %ld + %ld (+ %ld in flight) fits its max %ld",
+	violation("worker %d in %s: %s of %ld %s refused; %s: %ld + %ld + %ld in flight <= max %ld",
 		  t->worker, cg_names[where], what, w->c,
 		  w->res == R_HEAP ? "bytes" : "fds",
 		  level < 0 ? "no level" : cg_names[level], cur, w->c, d,
@@ -987,7 +987,8 @@ static int check_limits(int round, long ceiling[NR_CG][NR_RES], long kills,
 			long cur = cg_read_long(cgs[cg], cur_files[res]);
 
 			if (cur < 0 || cur > ceiling[cg][res]) {
-				diag("round %d: %s's %s %ld, over its max %ld and over what it was when the last change ended",
+				diag("round %d: %s's %s %ld, over its max %ld\n"
+				     "and over what it was when the last change ended",
 				     round, cg_names[cg], cur_files[res], cur,
 				     ctl->max_of[cg][res]);
 				fails++;
@@ -1017,7 +1018,8 @@ static int check_limits(int round, long ceiling[NR_CG][NR_RES], long kills,
 		got[R_FILES] += f;
 	}
 	if (got[R_HEAP] != want[R_HEAP] || got[R_FILES] != want[R_FILES]) {
-		diag("round %d: the workers' levels count %ld heap.max and %ld files.max events; the workers saw %ld ENOMEM and %ld EMFILE",
+		diag("round %d: the workers' levels count %ld heap.max and %ld files.max events;\n"
+		     "the workers saw %ld ENOMEM and %ld EMFILE",
 		     round, got[R_HEAP], got[R_FILES], want[R_HEAP],
 		     want[R_FILES]);
 		fails++;
@@ -1031,7 +1033,9 @@ static int check_limits(int round, long ceiling[NR_CG][NR_RES], long kills,
 	snprintf(prefix, sizeof(prefix), "round %d: ", round);
 	fails += violations_report(&ctl->violations, prefix,
 				   "unexplained refusals");
-	diag("round %d: refusals explained by a level's usage: %ld heap, %ld files; raced with a move, max write or fork: %ld, %ld; forks refused: %ld; events %ld heap.max, %ld files.max",
+	diag("round %d: refusals explained by a level's usage: %ld heap, %ld files;\n"
+	     "raced with a move, max write or fork: %ld, %ld; forks refused: %ld;\n"
+	     "events %ld heap.max, %ld files.max",
 	     round, ctl->explained[R_HEAP], ctl->explained[R_FILES],
 	     ctl->excused[R_HEAP], ctl->excused[R_FILES], ctl->unchecked,
 	     got[R_HEAP], got[R_FILES]);
@@ -1265,7 +1269,8 @@ victims:
 			emfile += ctl->emfile[w];
 			forks += ctl->forks[w];
 		}
-		diag("round %d: %ld ops (%ld ENOMEM, %ld EMFILE, %ld forks), %ld moves, %ld victims (%ld killed), %ld toggles, %ld limit rewrites",
+		diag("round %d: %ld ops (%ld ENOMEM, %ld EMFILE, %ld forks), %ld moves,\n"
+		     "%ld victims (%ld killed), %ld toggles, %ld limit rewrites",
 		     round, ops, enomem, emfile, forks, moves, victims_done,
 		     kills, toggles, rewrites);
 		fails += check_barrier(round, !toggled, kills);
@@ -1317,7 +1322,7 @@ static const struct cg_test tests[] = {
 	TEST(test_stress),
 };
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr, "usage: %s [-s SEED] [-d SECONDS] [-r ROUNDS]\n", prog);
 }
@@ -1333,7 +1338,7 @@ int main(int argc, char **argv)
 		     nrounds > 100))
 		ret = 2;
 	if (ret) {
-		usage();
+		print_usage();
 		return ret == 1 ? 0 : 2;
 	}
 	return ksft_run("restrack-stress", tests, ARRAY_SIZE(tests), NULL,

@@ -644,7 +644,9 @@ static int fetch_check(pid_t pid, struct per_proc_resource *st)
 	if (st->pid != pid || st->heapsize != (unsigned long)(o.heap >> 20) ||
 	    st->openfile_count != (unsigned long)o.files ||
 	    cur.heap != o.heap || cur.files != o.files) {
-		diag("fetch(%d): pid %d heapsize %lu MiB openfile_count %lu; oracle: %ld MiB (%ld bytes), %ld files; restrack.heap.current %ld, restrack.files.current %ld",
+		diag("fetch(%d): pid %d heapsize %lu MiB openfile_count %lu;\n"
+		     "oracle: %ld MiB (%ld bytes), %ld files;\n"
+		     "restrack.heap.current %ld, restrack.files.current %ld",
 		     pid, st->pid, st->heapsize, st->openfile_count,
 		     o.heap >> 20, o.heap, o.files, cur.heap, cur.files);
 		return -1;
