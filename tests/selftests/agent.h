@@ -46,10 +46,10 @@ enum ag_op {
 	AG_THREADS,	/* a0 n, a1 stack size, a2 pages each maps, a3 open? */
 	AG_THREADS_STOP, /* join them (each unmaps and closes its own) */
 	AG_EXEC,	/* execve(/proc/self/exe) into a fresh agent -> 0, v0 */
-	AG_VFORK_EXIT,	/* vfork a child that exits at once, reap it -> pid;
-			 * v0 = its wait status */
-	AG_SPAWN_EXIT,	/* posix_spawn /proc/self/exe that exits at once,
-			 * reap it -> pid; v0 = its wait status */
+	/* vfork a child that exits at once, reap it -> pid; v0 = its status */
+	AG_VFORK_EXIT,
+	/* posix_spawn /proc/self/exe that exits at once, reap it -> pid; v0 as */
+	AG_SPAWN_EXIT,
 };
 
 enum ag_newfd {

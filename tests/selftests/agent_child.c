@@ -102,8 +102,8 @@ static void close_other_fds(int k1, int k2, int k3)
 
 		if (i < 3 && keep[i] < (int)first)
 			continue;
-		if (last >= first &&
-		    syscall(__NR_close_range, first, last, 0) && errno == ENOSYS)
+		/* a kernel without close_range() (before 5.9) fails it */
+		if (last >= first && syscall(__NR_close_range, first, last, 0))
 			goto slow;
 		if (i < 3)
 			first = keep[i] + 1;
@@ -376,7 +376,7 @@ died:
 static long ag_exec(void)
 {
 	char in[16], out[16], top[4];
-	char *argv[] = { "restrack-agent", AG_EXEC_ARG, in, out, top, NULL };
+	char *const argv[] = { "restrack-agent", AG_EXEC_ARG, in, out, top, NULL };
 	int i;
 
 	for (i = 0; i < AG_MAX_SUB; i++) {
@@ -513,7 +513,7 @@ static void ag_do(const struct ag_cmd *c, struct ag_reply *rep)
 			rep->v[0] = st;
 		break;
 	case AG_SPAWN_EXIT: {
-		char *argv[] = { "restrack-agent", AG_EXIT_ARG, NULL };
+		char *const argv[] = { "restrack-agent", AG_EXIT_ARG, NULL };
 		pid_t pid;
 		int err;
 

@@ -235,8 +235,8 @@ bool cg_read_has_word(const char *cg, const char *file, const char *word)
 
 	if (cg_read(cg, file, buf, sizeof(buf)) < 0)
 		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save))
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, word))
 			return true;
 	return false;

@@ -35,7 +35,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define RW		(PROT_READ | PROT_WRITE)
 #define ANON		(MAP_PRIVATE | MAP_ANONYMOUS)
-#define MIB		(1L << 20)
+#define MIB		(1024L * 1024)
 
 /*
  * The tests are built against the uapi headers of the kernel they test
@@ -56,10 +56,10 @@
 #define __NR_openat2		437
 #endif
 #ifndef CLOSE_RANGE_UNSHARE
-#define CLOSE_RANGE_UNSHARE	(1U << 1)
+#define CLOSE_RANGE_UNSHARE	2U
 #endif
 #ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC	(1U << 2)
+#define CLOSE_RANGE_CLOEXEC	4U
 #endif
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP	4

@@ -51,7 +51,7 @@ static int has_ac(void *addr)
 	eol = strchr(flags, '\n');
 	if (eol)
 		*eol = '\0';
-	return strstr(flags, " ac") != NULL;
+	return !!strstr(flags, " ac");
 }
 
 struct mprotect_case {

@@ -3214,7 +3214,7 @@ struct sharers {
 static void __noreturn
 sharers_parent(const char *cg, int fds, int nr, struct sharers *sh)
 {
-	char *argv[] = { "test_restrack", EXIT_AT_ONCE, NULL };
+	char *const argv[] = { "test_restrack", EXIT_AT_ONCE, NULL };
 	pid_t pid;
 	int i;
 

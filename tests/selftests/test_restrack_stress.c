@@ -153,6 +153,7 @@ static struct thread_state threads[NTHREADS];
 static int cur_fd[NR_CG][NR_RES] = {
 	[0 ... NR_CG - 1] = { -1, -1 },
 };
+
 static const char *const cur_files[NR_RES] = {
 	"restrack.heap.current", "restrack.files.current",
 };

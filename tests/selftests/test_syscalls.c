@@ -62,7 +62,6 @@ static const char *errno_name(int err)
 	case ENODEV:	return "ENODEV";
 	case EINVAL:	return "EINVAL";
 	case ENFILE:	return "ENFILE";
-	case ENOSYS:	return "ENOSYS";
 	}
 	return strerror(err);
 }
@@ -73,18 +72,19 @@ static const char *errno_name(int err)
  */
 #define EXPECT_CALL(expr, want)						\
 	do {								\
+		int w_ = (want);					\
 		long r_;						\
 		int e_;							\
 									\
 		errno = 0;						\
 		r_ = (expr);						\
 		e_ = errno;						\
-		if ((want) ? (r_ != -1 || e_ != (want)) : r_ != 0) {	\
+		if (w_ ? (r_ != -1 || e_ != w_) : r_ != 0) {		\
 			diag("%s:%d: %s = %ld (%s), expected %s%s",	\
 			     __func__, __LINE__, #expr, r_,		\
 			     r_ == -1 ? errno_name(e_) : "no error",	\
-			     (want) ? "-1 " : "0",			\
-			     (want) ? errno_name(want) : "");		\
+			     w_ ? "-1 " : "0",				\
+			     w_ ? errno_name(w_) : "");			\
 			goto out;					\
 		}							\
 	} while (0)
@@ -1018,7 +1018,6 @@ static int in_child(int (*fn)(void *), void *arg, const char *what)
 	}
 	return KSFT_PASS;
 }
-
 
 /*
  * A cgroup delegated to a user, as systemd's Delegate=yes does, under

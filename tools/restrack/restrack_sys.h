@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #if defined(__has_include)
-#if __has_include(<linux/restrack.h>)
+/* "": the quoted form finds what <> does, with no file of that name here */
+#if __has_include("linux/restrack.h")
 #include <linux/restrack.h>
 #define RESTRACK_HAVE_UAPI_HEADER 1
 #endif
