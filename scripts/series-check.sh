@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Check the series of LINE (scripts/mkseries.sh): its patches apply in order
-# to a pristine tree (git apply), the first four are checkpatch --strict
-# clean, and after them the tree is exactly what out/restrack-LINE.patch
-# makes it (the selftests of patch 5 only add files).  make check runs this
-# for every line.
+# to a pristine tree (git apply), each is checkpatch --strict clean, and
+# after the first four the tree is exactly what out/restrack-LINE.patch
+# makes it (the selftests of patch 5 only add files).  The one warning
+# patch 5 may have is MACRO_WITH_FLOW_CONTROL: EXPECT(), SETUP(), STEP()
+# and EXPECT_CALL() end a test with a goto to its cleanup, at some 1,400
+# places.  make check runs this for every line.
 # With ARCH, also build the tree after each patch (bisectable), in a tree
 # and build directory of their own (make check-series LINE=… ARCH=…).
 # Usage: scripts/series-check.sh LINE [ARCH]
@@ -26,16 +28,16 @@ for p in $patches; do
 	(cd "$stage" && git apply --whitespace=error-all "$p") || die "patch $k/$n does not apply: $p"
 	diff -r "$stage" "$dest/states/s$k" > /dev/null ||
 		die "after patch $k/$n the tree is not what mkseries.sh meant"
-	if [ "$k" -lt 5 ]; then
-		out=$("$src/scripts/checkpatch.pl" --strict --no-tree -q "$p" 2>&1) ||
-			die "checkpatch --strict, patch $k/$n: $out"
-	fi
+	ignore=
+	[ "$k" = 5 ] && ignore=--ignore=MACRO_WITH_FLOW_CONTROL
+	out=$("$src/scripts/checkpatch.pl" --strict --no-tree -q $ignore "$p" 2>&1) ||
+		die "checkpatch --strict, patch $k/$n: $out"
 	if [ "$k" = 4 ] && ! diff -r "$stage" "$dest/states/single" > /dev/null; then
 		diff -r "$stage" "$dest/states/single" | head -20
 		die "after patch 4/$n the tree differs from out/restrack-$line.patch's"
 	fi
 done
-echo "series $line: $n patches apply in order, 1-4 checkpatch clean, 1-4 = out/restrack-$line.patch"
+echo "series $line: $n patches apply in order, 1-$n checkpatch clean, 1-4 = out/restrack-$line.patch"
 [ -n "$arch" ] || exit 0
 
 # The tree after each patch: a hard-linked copy of the pristine one whose
