@@ -363,14 +363,17 @@ int restrack_cg_read_u64(const char *dir, const char *file, uint64_t *v)
 
 bool restrack_cg_has_word(const char *dir, const char *file, const char *word)
 {
-	char buf[4096], *tok, *save;
+	size_t len = strlen(word), n;
+	const char *p;
+	char buf[4096];
 
 	if (restrack_cg_read(dir, file, buf, sizeof(buf)) < 0)
 		return false;
-	for (tok = strtok_r(buf, "\n ", &save); tok;
-	     tok = strtok_r(NULL, "\n ", &save))
-		if (!strcmp(tok, word))
+	for (p = buf + strspn(buf, " \n"); *p; p += n + strspn(p + n, " \n")) {
+		n = strcspn(p, " \n");
+		if (n == len && !memcmp(p, word, len))
 			return true;
+	}
 	return false;
 }
 
