@@ -32,6 +32,20 @@ LINES_DEBIAN="6.1 6.12 7.3"
 LINES_ALL="6.1 6.12 6.13 7.3"
 LINE_NEWEST=${LINES_ALL##* }
 
+# stage_patched PATCH SRC BEFORE AFTER: the files of SRC that PATCH
+# touches, into BEFORE as they are and into AFTER with PATCH applied.
+stage_patched() {
+	local f
+	for f in $(sed -n 's|^+++ b/||p' "$1" | sort -u); do
+		[ -f "$2/$f" ] || continue
+		mkdir -p "$3/$(dirname "$f")" "$4/$(dirname "$f")"
+		cp "$2/$f" "$3/$f"
+		cp "$2/$f" "$4/$f"
+	done
+	patch -s -p1 -d "$4" --no-backup-if-mismatch < "$1" ||
+		die "$1 does not apply to $2"
+}
+
 # pristine_tree LINE: path of the unpacked, never-modified source of LINE.
 # A tree given for the line wins: KSRC_<line> (KSRC_6_13=/path), or KSRC when
 # one line is built; else Debian's source package; else the tree recorded in

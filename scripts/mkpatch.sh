@@ -26,13 +26,7 @@ rebase() {
 	local src stage f
 	src=$(pristine_tree "$line")
 	stage=$(mktemp -d)
-	for f in $(sed -n 's|^+++ b/||p' "$1"); do
-		mkdir -p "$stage/a/$(dirname "$f")" "$stage/b/$(dirname "$f")"
-		cp "$src/$f" "$stage/a/$f"
-		cp "$src/$f" "$stage/b/$f"
-	done
-	patch -s -p1 -d "$stage/b" --no-backup-if-mismatch < "$1" ||
-		die "$1 does not apply to $src"
+	stage_patched "$1" "$src" "$stage/a" "$stage/b"
 	for f in $(sed -n 's|^+++ b/||p' "$1"); do
 		echo "diff --git a/$f b/$f"
 		diff -up --label "a/$f" --label "b/$f" "$stage/a/$f" "$stage/b/$f" || true

@@ -33,15 +33,7 @@ trap 'rm -rf "$work"' EXIT
 # The final content of every file the patch touches, and the pristine one.
 files=$(sed -n 's|^+++ b/||p' "$patch" | sort -u)
 mkdir -p "$work/pristine" "$work/final"
-for f in $files; do
-	if [ -f "$src/$f" ]; then
-		mkdir -p "$work/pristine/$(dirname "$f")" "$work/final/$(dirname "$f")"
-		cp "$src/$f" "$work/pristine/$f"
-		cp "$src/$f" "$work/final/$f"
-	fi
-done
-patch -s -p1 -d "$work/final" --no-backup-if-mismatch < "$patch" ||
-	die "$patch does not apply to $src"
+stage_patched "$patch" "$src" "$work/pristine" "$work/final"
 
 # step_of FILE: the patch of the series that brings FILE to its final
 # content (kernel/cgroup/Makefile: 1 adds restrack.o, 4 restrack_syscalls.o)
