@@ -3,6 +3,8 @@
 # Build the test initramfs of LINE/ARCH: static busybox, tests/vm/init, the
 # restrack selftests, the fuzzer and the upstream cgroup selftests of the same tree, all
 # statically linked against the uapi headers of the patched kernel.
+# When the host has stress-ng and ARCH is the host's, also the stress-ng
+# overlay of make check-debug (restrack-stressng.cpio.gz, see below).
 # Usage: scripts/mkinitramfs.sh LINE ARCH
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH}
@@ -90,3 +92,30 @@ done
 (cd "$root/tests" && ls test_* upstream/test_* 2>/dev/null) > "$obj/restrack-suites"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$obj/restrack-initramfs.cpio.gz"
 echo "$obj/restrack-initramfs.cpio.gz"
+
+# The stress-ng lane (tests/stress, make check-debug and make stressng):
+# Debian's stress-ng is dynamically linked, so it comes with the libraries
+# ldd lists and the dynamic loader, at their paths, in an overlay of its own
+# (32 MiB unpacked, 11 MiB compressed) that scripts/run-vm.sh appends to the
+# initramfs only for that lane: make check's guests do without.  Only for
+# the host's architecture (ldd runs the host's loader); arm64 would need
+# stress-ng:arm64 and its libraries unpacked (docs/testing.md).
+over=$obj/initramfs-stressng
+rm -rf "$over" "$obj/restrack-stressng.cpio.gz"
+host_arch=$(uname -m)
+[ "$host_arch" = aarch64 ] && host_arch=arm64
+stressng=$(command -v stress-ng || true)
+if [ -n "$stressng" ] && [ "$arch" = "$host_arch" ]; then
+	mkdir -p "$over/bin" "$over/tests/stress"
+	cp -L "$stressng" "$over/bin/stress-ng"
+	for lib in $(ldd "$stressng" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+					       $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$over$(dirname "$lib")"
+		cp -L "$lib" "$over$lib"
+	done
+	$TARGET_CC $cflags -I "$TOP/tests/selftests" \
+		"$TOP/tests/stress/restrack_stressng.c" "${helpers[@]}" \
+		-o "$over/tests/stress/restrack_stressng"
+	(cd "$over" && find . | cpio -o -H newc --quiet | gzip -1) > "$obj/restrack-stressng.cpio.gz"
+	echo "$obj/restrack-stressng.cpio.gz"
+fi
