@@ -16,6 +16,8 @@
 #                SECONDS (default 600), SEED to rerun a seed
 #   make faults  the fault-injection suite alone on the debug kernel of
 #                LINE/ARCH: every allocation of restrack's paths failed
+#   make stressng  the stress-ng suite alone on the debug kernel of
+#                LINE/ARCH: real programs at and over the limits
 #   make run     build and boot the 6.1 kernel and show restrack working
 #   make shell   boot the 6.1 kernel to a guest shell
 #   make bench   restrack's cost against the unpatched kernel (scripts/bench.sh)
@@ -32,7 +34,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
-.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd fuzz faults run shell bench kernel clean
+.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd fuzz faults stressng run shell bench kernel clean
 
 all: patch
 
@@ -73,6 +75,10 @@ fuzz:
 
 faults:
 	@DEBUG_MODE=faults DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \
+		FUZZ_SECONDS=0 $(S)/check-debug.sh
+
+stressng:
+	@DEBUG_MODE=stressng DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \
 		FUZZ_SECONDS=0 $(S)/check-debug.sh
 
 kernel:
