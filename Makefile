@@ -9,8 +9,8 @@
 #                the newest line on arm64 too (CI runs this); STRESS_SEED
 #                reruns the stress test's seed (check-debug too)
 #   make check-full  make check on both architectures for every line
-#   make check-debug  the in-VM suite, the fault-injection suite and the
-#                fuzzer on lockdep/KASAN/UBSAN/kmemleak kernels (LINES,
+#   make check-debug  the in-VM suite, the fault-injection suite, the
+#                stress-ng suite and the fuzzer on lockdep/KASAN/UBSAN/kmemleak kernels (LINES,
 #                DEBUG_ARCHES, FUZZ_SECONDS)
 #   make fuzz    the fuzzer alone on the debug kernel of LINE/ARCH for
 #                SECONDS (default 600), SEED to rerun a seed
