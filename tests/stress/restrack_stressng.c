@@ -254,7 +254,7 @@ static int wait_frozen(const char *cg, int want, int timeout_ms)
 	while (cg_read_key_long(cg, "cgroup.events", "frozen") != want) {
 		if (now_ms() > deadline)
 			return -1;
-		msleep(10);
+		sleep_ms(10);
 	}
 	return 0;
 }
@@ -381,7 +381,7 @@ static int run_stressng(const char *top, const char *parent, const char *name,
 			break;
 		}
 		if (r->freezes >= FREEZES || compared_bad || now_ms() < next) {
-			msleep(50);
+			sleep_ms(50);
 			continue;
 		}
 		if (cg_write(cg, "cgroup.freeze", "1")) {
@@ -424,7 +424,7 @@ static int run_stressng(const char *top, const char *parent, const char *name,
 
 	/* stress-ng waits for its workers; orphans would be ours (subreaper) */
 	for (next = now_ms() + 20000; cg_nr_procs(cg) > 0 && now_ms() < next;)
-		msleep(50);
+		sleep_ms(50);
 	r->stragglers = cg_nr_procs(cg);
 	if (r->stragglers > 0) {
 		diag("%s: %d processes left after stress-ng exited", cg,
