@@ -1,15 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
 # The TAP helpers of the shell suites (tests/vm/test_tool.sh,
-# tests/systemd/test_*.sh), sourced by them from their own directory.
-# POSIX sh: busybox ash in the test initramfs, bash in the Debian guest.
+# tests/systemd/test_*.sh, and the tool's host tests,
+# tools/restrack/tests/run.sh), sourced by them.
+# POSIX sh: busybox ash in the test initramfs, bash in the Debian guest,
+# the host's sh.
 #
-#   tap_start DIR PLAN  empties the suite's scratch directory DIR and
-#                       prints the plan
+#   tap_start DIR [PLAN]  empties the suite's scratch directory DIR and
+#                       prints the plan, if there is one
 #   result ST DESC...   "ok" when ST is 0, else "not ok"
 #   check DESC CMD...   ok when CMD succeeds; when not, shows DIR/out and
 #                       DIR/err, what the suite's last command printed
 #   eq DESC GOT WANT    ok when GOT is WANT, else shows both
 #   tap_end             the count; true when all PLAN ran and passed
+#   tap_summary         "N passed, N failed" (the last line make check
+#                       reads); true when none failed
+#   rt ARGS...          the tool ($RT_TOOL, else restrack) with stdout in
+#                       DIR/out, stderr in DIR/err, its status in $rc
+#   has TEXT FILE       FILE has TEXT;  one_line: DIR/err is one line
 n=0
 failed=0
 tap_plan=0
@@ -17,10 +24,10 @@ tap_dir=
 
 tap_start() {
 	tap_dir=$1
-	tap_plan=$2
+	tap_plan=${2:-}
 	rm -rf "$tap_dir"
 	mkdir -p "$tap_dir"
-	echo "1..$tap_plan"
+	[ -z "$tap_plan" ] || echo "1..$tap_plan"
 }
 
 result() {
@@ -64,3 +71,12 @@ tap_end() {
 	echo "# $n tests, $failed failed"
 	[ "$failed" = 0 ] && [ "$n" = "$tap_plan" ]
 }
+
+tap_summary() {
+	echo "$((n - failed)) passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+rt() { ${RT_TOOL:-restrack} "$@" > "$tap_dir/out" 2> "$tap_dir/err"; rc=$?; }
+has() { grep -q -- "$1" "$2"; }
+one_line() { [ "$(wc -l < "$tap_dir/err")" = 1 ]; }

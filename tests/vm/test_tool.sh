@@ -11,10 +11,7 @@ T=/tmp/test_tool
 . "$(dirname "$0")/tap.sh"
 tap_start $T 66
 
-# rt ARGS...: restrack with stdout in $T/out, stderr in $T/err, status in $rc
-rt() { restrack "$@" > $T/out 2> $T/err; rc=$?; }
-has() { grep -q -- "$1" "$2"; }
-one_line() { [ "$(wc -l < $T/err)" = 1 ]; }
+# rt, has and one_line: tap.sh's
 no_run_cgroups() { [ -z "$(find $runp -mindepth 1 -type d 2>/dev/null)" ]; }
 cgv() { cat "$1/restrack.$2"; }
 # ev FILE NAME: the count of event NAME in a restrack.events file

@@ -11,27 +11,14 @@
 cd "$(dirname "$0")/.." || exit 1
 tool=$PWD/restrack
 T=$PWD/tests/tmp
-pass=0
-fail=0
-[ -n "$KEEP" ] || rm -rf "$T"
-mkdir -p "$T"
-
-result() {	# result STATUS DESC
-	if [ "$1" = 0 ]; then
-		pass=$((pass + 1))
-		echo "ok - $2"
-	else
-		fail=$((fail + 1))
-		echo "not ok - $2"
-		for f in "$T/out" "$T/err"; do
-			[ -s "$f" ] && sed "s/^/# $(basename "$f"): /" "$f" | head -20
-		done
-	fi
-}
-check() { d=$1; shift; "$@"; result $? "$d"; }
-rt() { "$tool" "$@" > "$T/out" 2> "$T/err"; rc=$?; }
-one_line() { [ "$(wc -l < "$T/err")" = 1 ]; }
-has() { grep -q -- "$1" "$2"; }
+RT_TOOL=$tool
+. ../../tests/tap.sh
+if [ -n "$KEEP" ]; then
+	tap_dir=$T
+	mkdir -p "$T"
+else
+	tap_start "$T"
+fi
 
 # Debian's python3 when there, whatever python3 is first in PATH otherwise
 py=python3
@@ -924,5 +911,4 @@ if command -v man > /dev/null; then
 fi
 
 [ -n "$KEEP" ] || rm -rf "$T"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+tap_summary
