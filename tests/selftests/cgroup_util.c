@@ -411,3 +411,16 @@ pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg)
 	}
 	return pid;
 }
+
+/* cgroup.events "frozen" of @cg reads @want within @timeout_ms: 0, else -1 */
+int cg_wait_frozen(const char *cg, int want, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	while (cg_read_key_long(cg, "cgroup.events", "frozen") != want) {
+		if (now_ms() > deadline)
+			return -1;
+		sleep_ms(10);
+	}
+	return 0;
+}

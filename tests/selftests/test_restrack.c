@@ -1059,19 +1059,6 @@ out:
 	return KSFT_FAIL;
 }
 
-/* cgroup.events "frozen" of @cg reaches @want within 5 s */
-static bool wait_frozen(const char *cg, long want)
-{
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (cg_read_key_long(cg, "cgroup.events", "frozen") == want)
-			return true;
-		sleep_ms(10);
-	}
-	return false;
-}
-
 /*
  * cgroup.freeze and cgroup.kill with charges: a frozen process keeps its
  * charges exactly, moves out of and back into the frozen cgroup with
@@ -1088,7 +1075,8 @@ FIXTURE_TEST(test_freeze_kill)
 	       "charge: %s", strerror(errno));
 	EXPECT(!rt_check(f->cg, "charged"), "exact");
 
-	EXPECT(!cg_write(f->cg, "cgroup.freeze", "1") && wait_frozen(f->cg, 1),
+	EXPECT(!cg_write(f->cg, "cgroup.freeze", "1") &&
+	       !cg_wait_frozen(f->cg, 1, 5000),
 	       "frozen");
 	EXPECT(!rt_check(f->cg, "frozen"), "exact");
 	snprintf(num, sizeof(num), "%d", f->a.pid);
@@ -1098,7 +1086,7 @@ FIXTURE_TEST(test_freeze_kill)
 	       !rt_check(other, "moved out (to)"), "the charges moved");
 	EXPECT(!cg_write(f->cg, "cgroup.procs", num), "move back: %s",
 	       strerror(errno));
-	EXPECT(wait_frozen(f->cg, 1), "frozen again");
+	EXPECT(!cg_wait_frozen(f->cg, 1, 5000), "frozen again");
 	EXPECT(!rt_check(f->cg, "moved back into the frozen cgroup") &&
 	       !rt_check(other, "left"), "the charges came back");
 	EXPECT(cg_read_long(other, "restrack.heap.current") == 0 &&

@@ -247,18 +247,6 @@ static int compare_levels(const char *cg, const char *top, const char *label,
 	return ret;
 }
 
-static int wait_frozen(const char *cg, int want, int timeout_ms)
-{
-	long deadline = now_ms() + timeout_ms;
-
-	while (cg_read_key_long(cg, "cgroup.events", "frozen") != want) {
-		if (now_ms() > deadline)
-			return -1;
-		sleep_ms(10);
-	}
-	return 0;
-}
-
 static void exec_stressng(const char *cg, const char *log,
 			  const struct stressor *s)
 {
@@ -389,7 +377,7 @@ static int run_stressng(const char *top, const char *parent, const char *name,
 			ret = -1;
 			break;
 		}
-		if (wait_frozen(cg, 1, 20000)) {
+		if (cg_wait_frozen(cg, 1, 20000)) {
 			diag("%s: not frozen after 20 s", cg);
 			ret = -1;
 		} else if (cg_nr_procs(cg) > 0) {
@@ -405,7 +393,7 @@ static int run_stressng(const char *top, const char *parent, const char *name,
 			r->freezes++;
 		}
 		if (cg_write(cg, "cgroup.freeze", "0") ||
-		    wait_frozen(cg, 0, 20000)) {
+		    cg_wait_frozen(cg, 0, 20000)) {
 			diag("%s: thaw failed", cg);
 			ret = -1;
 		}
