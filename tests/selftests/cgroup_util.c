@@ -379,6 +379,46 @@ int cg_read_pids(const char *cg, pid_t *pids, int max)
 	return n;
 }
 
+static int subtree_pids(const char *cg, pid_t *pids, int n, int max,
+			int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int got;
+	DIR *d;
+
+	if (depth > 16)
+		return -1;
+	got = cg_read_pids(cg, pids + n, max - n);
+	if (got < 0 || got > max - n)
+		return -1;
+	n += got;
+	d = opendir(cg);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (cg_name(path, cg, de->d_name) ||
+		    (n = subtree_pids(path, pids, n, max, depth + 1)) < 0) {
+			n = -1;
+			break;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * The processes of @cg and of every cgroup below it, at most @max, into
+ * @pids: how many, or -1 if a cgroup of the subtree cannot be read, the
+ * subtree is more than 16 levels deep or holds more than @max processes.
+ */
+int cg_subtree_pids(const char *cg, pid_t *pids, int max)
+{
+	return subtree_pids(cg, pids, 0, max, 0);
+}
+
 int cg_nr_procs(const char *cg)
 {
 	pid_t dummy;

@@ -46,6 +46,7 @@ int cg_enter(const char *cg, pid_t pid);
 int cg_enable(const char *cg, const char *controller);
 int cg_disable(const char *cg, const char *controller);
 int cg_read_pids(const char *cg, pid_t *pids, int max);
+int cg_subtree_pids(const char *cg, pid_t *pids, int max);
 int cg_nr_procs(const char *cg);
 int cg_wait_frozen(const char *cg, int want, int timeout_ms);
 bool cg_has_pid(const char *cg, pid_t pid);

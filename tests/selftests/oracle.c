@@ -187,34 +187,8 @@ static void oracle_dump(const char *cg, int depth)
 	closedir(d);
 }
 
-static int oracle_walk(const char *cg, struct rt_usage *u, int depth)
-{
-	char path[PATH_MAX];
-	pid_t pids[1024];
-	struct dirent *de;
-	int n, i, ret = 0;
-	DIR *d;
-
-	if (depth > 16)
-		return -1;
-	n = cg_read_pids(cg, pids, 1024);
-	if (n < 0 || n > 1024)
-		return -1;
-	for (i = 0; i < n; i++)
-		rt_oracle_add(u, pids[i]);
-	d = opendir(cg);
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (cg_name(path, cg, de->d_name) ||
-		    oracle_walk(path, u, depth + 1))
-			ret = -1;
-	}
-	closedir(d);
-	return ret;
-}
+/* processes of a subtree the oracle sums, at most */
+#define ORACLE_PIDS	8192
 
 /*
  * Sum of VmData and of /proc/PID/fd entries over the processes of @cg and
@@ -224,9 +198,15 @@ static int oracle_walk(const char *cg, struct rt_usage *u, int depth)
  */
 int rt_oracle(const char *cg, struct rt_usage *u)
 {
+	pid_t *pids = malloc(ORACLE_PIDS * sizeof(*pids));
+	int n = pids ? cg_subtree_pids(cg, pids, ORACLE_PIDS) : -1, i;
+
 	u->heap = 0;
 	u->files = 0;
-	if (oracle_walk(cg, u, 0)) {
+	for (i = 0; i < n; i++)
+		rt_oracle_add(u, pids[i]);
+	free(pids);
+	if (n < 0) {
 		diag("walking %s failed", cg);
 		return -1;
 	}

@@ -24,7 +24,6 @@
  * architecture); make stressng runs it alone.  Needs CONFIG_KCMP.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -108,33 +107,6 @@ static int kcmp(pid_t a, pid_t b, int type)
 	return syscall(SYS_kcmp, a, b, type, 0, 0);
 }
 
-static int collect_pids(const char *cg, pid_t *pids, int n, int depth)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	int got;
-	DIR *d;
-
-	if (depth > 8)
-		return -1;
-	got = cg_read_pids(cg, pids + n, MAX_PIDS - n);
-	if (got < 0 || n + got > MAX_PIDS)
-		return -1;
-	n += got;
-	d = opendir(cg);
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (cg_name(path, cg, de->d_name) ||
-		    (n = collect_pids(path, pids, n, depth + 1)) < 0)
-			break;
-	}
-	closedir(d);
-	return n;
-}
-
 /*
  * The oracle of a frozen subtree: VmData and /proc/PID/fd summed over its
  * processes, an mm or a table that kcmp() finds in an earlier process not
@@ -146,7 +118,7 @@ static int oracle_dedup(const char *cg, struct rt_usage *u, struct run *r)
 	static long heap[MAX_PIDS], files[MAX_PIDS];
 	int n, i, j;
 
-	n = collect_pids(cg, pids, 0, 0);
+	n = cg_subtree_pids(cg, pids, MAX_PIDS);
 	if (n < 0) {
 		diag("%s: cannot list its processes", cg);
 		return -1;
@@ -183,7 +155,7 @@ static void dump_procs(const char *cg)
 	char path[64], comm[32];
 	int n, i;
 
-	n = collect_pids(cg, pids, 0, 0);
+	n = cg_subtree_pids(cg, pids, MAX_PIDS);
 	for (i = 0; i < n && i < 40; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/comm", pids[i]);
 		if (read_text(path, comm, sizeof(comm)) < 0)
