@@ -22,7 +22,13 @@
  *    copies it), exit, zombies, and mmap (also striped into a VMA a page),
  *    munmap, mremap, mprotect (also of a whole striped mapping), brk,
  *    open, dup, dup2, dup3, F_DUPFD, close, close_range, pipe, socketpair,
- *    eventfd at and over the limits.
+ *    eventfd at and over the limits;
+ *  - the two ways past a limit that got through before, aimed at: the exec
+ *    of a child sharing the table just after the files limit refused an
+ *    open (op_exec_full()), and mprotect() of a mapping that fills the
+ *    heap limit while a child tries to take what a dip of the charge
+ *    would free (op_flip_race()); what they let through is kept, asleep,
+ *    until the barrier.
  *
  * The run is cut into rounds.  At the end of each, every worker stops at a
  * barrier (its children finished or asleep) and in every cgroup of the
@@ -150,7 +156,8 @@ enum { PH_RUN, PH_PARK, PH_EXIT, PH_STEADY };
 enum stat_id {
 	S_OPS, S_SYS, S_SYS_OK, S_ENOMEM, S_EMFILE, S_CGW, S_CGW_OK, S_MKDIR,
 	S_RMDIR, S_MOVE, S_TOGGLE, S_FORK, S_EXEC, S_THREAD, S_REUSE,
-	S_KILLED, S_ROOM, S_GRANTED, S_RACED, NR_STATS
+	S_KILLED, S_ROOM, S_GRANTED, S_RACED, S_FULL_EXEC, S_FULL_EXEC_OK,
+	S_FLIP_RACE, S_FLIP_GRAB, NR_STATS
 };
 
 static const char *const stat_names[NR_STATS] = {
@@ -158,6 +165,8 @@ static const char *const stat_names[NR_STATS] = {
 	"limit writes ok", "mkdir", "rmdir", "moves", "toggles", "forks",
 	"execs", "threads", "pid reuses", "SIGKILLed", "rooms made",
 	"charges granted", "reuse answers excused",
+	"shared-table execs at files.max", "of them refused",
+	"mprotect races at heap.max", "of them grabbed",
 };
 
 /*
@@ -179,6 +188,8 @@ struct event {
 struct ctl {
 	int phase;
 	int park_seq;
+	int sealed;			/* see files_refusal_explained() */
+	int seal_no;
 	int parked[MAX_WORKERS];
 	int steady[MAX_WORKERS];	/* the park_seq a worker is steady for */
 	int placed[MAX_WORKERS];	/* the generation whose head moved */
@@ -212,6 +223,9 @@ static long op_index;		/* operations it ran */
 static int depth;		/* 0: the worker; >0: a child of it */
 static bool execd;		/* an exec'd child: its ctl is not shared */
 static int op_phase;		/* the phase the running operation began in */
+static int op_sealed;		/* and ctl->sealed then */
+static int lim_sealed;		/* the ctl->sealed lim_files was read in */
+static bool lim_files;		/* a files.max on the way from us up */
 static int head_of = -1;	/* a head: its worker's slot */
 static pid_t head;		/* the worker's parent */
 static uint64_t rng;
@@ -735,11 +749,62 @@ static void op_brk(void)
 		((volatile char *)brk_cur)[-1] = 1;
 }
 
+/*
+ * Whether a files.max is set in our cgroup or one above it: 1 or 0, or -1
+ * if it could not be read (a read needs a descriptor: not at the limit).
+ */
+static int path_files_limited(void)
+{
+	char rel[CG_LEN - sizeof(CGROOT)], cg[CG_LEN], *slash;
+	long max;
+
+	if (task_cgroup(0, 0, rel, sizeof(rel)))
+		return -1;
+	snprintf(cg, sizeof(cg), "%s%s", CGROOT, rel);
+	for (;;) {
+		errno = 0;
+		max = cg_read_max(cg, "restrack.files.max");
+		if (max >= 0 && max != LONG_MAX)
+			return 1;
+		if (errno == EMFILE || errno == ENFILE)
+			return -1;
+		slash = strrchr(cg, '/');
+		if (!slash || slash - cg <= (long)strlen(CGROOT))
+			return 0;
+		*slash = 0;
+	}
+}
+
+/*
+ * An EMFILE must come from a files.max of our cgroup or of one above it
+ * (RLIMIT_NOFILE is NOFILE, far above the descriptors a worker holds).
+ * Checked where nobody changes a limit or moves us: the operation began
+ * after the conductor read the steady ceilings (ctl->sealed, set after
+ * every worker turned steady and the stragglers were reaped, cleared
+ * before the next round writes limits again), and the limits on our way
+ * up were read since (random_op(), as the refused open leaves no
+ * descriptor to read them with).  A kernel that refuses opens under no
+ * limit fails the round.
+ */
+static void files_refusal_explained(void)
+{
+	if (!op_sealed || execd || lim_sealed != op_sealed || lim_files)
+		return;
+	if (__atomic_load_n(&ctl->sealed, __ATOMIC_ACQUIRE) == op_sealed)
+		violation("EMFILE in steady operation %ld, with no files.max on the way up",
+			  op_index);
+}
+
 /* What made descriptor @fd: kept and counted granted, or its errno counted */
 static bool got_fd(int fd)
 {
+	int err = errno;
+
 	if (fd < 0) {
-		count_err(errno);
+		count_err(err);
+		if (err == EMFILE)
+			files_refusal_explained();
+		errno = err;
 		return false;
 	}
 	stat_add(S_GRANTED);
@@ -1658,6 +1723,356 @@ static void op_threads(void)
 	pthread_attr_destroy(&attr);
 }
 
+/*
+ * The two ways past a limit that got through before, aimed at, each in a
+ * leaf of its own, TIGHT_ROOT/<worker>-<n>, outside the fuzzed tree: no
+ * other worker picks it, so only the operation's processes charge there,
+ * nobody writes its limits, and what it must hold is known exactly.  The
+ * worker moves in, sets the limit just above what it holds, runs the
+ * race, checks the leaf, and moves back (to a fuzzed cgroup if its own
+ * was removed meanwhile).  They run in PH_RUN only, as every move does.
+ */
+#define TIGHT_ROOT	CGROOT "/restrack-fuzz-tight"
+
+static char tight_home[CG_LEN];
+
+/* Move in to a new leaf of TIGHT_ROOT, @leaf; 0 or -1 */
+static int tight_enter(char *leaf, size_t size)
+{
+	own_cg(tight_home, sizeof(tight_home));
+	snprintf(leaf, size, "%s/%d-%d-%ld", TIGHT_ROOT, worker_id,
+		 generation_no, op_index);
+	if (mkdir(leaf, 0755))
+		return -1;
+	if (move_pid(leaf, getpid())) {
+		rmdir(leaf);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A finding in @leaf, unless the worker is no longer there: another
+ * worker's move or register() of a pid it read before we moved in can
+ * take us out (never in: nobody else picks the leaf), and what we hold
+ * goes with us, making room in the leaf.  Counted as excused then.
+ */
+static bool in_leaf(const char *leaf)
+{
+	char cg[CG_LEN];
+
+	own_cg(cg, sizeof(cg));
+	return !strcmp(cg, leaf);
+}
+
+#define tight_violation(leaf, ...)			\
+	do {						\
+		if (in_leaf(leaf))			\
+			violation(__VA_ARGS__);		\
+		else					\
+			stat_add(S_RACED);		\
+	} while (0)
+
+/* Back to where we came from, or elsewhere in the tree; the leaf removed */
+static void tight_leave(const char *leaf)
+{
+	int i;
+
+	if (move_pid(tight_home, getpid()))
+		for (i = 0; i < 8; i++)
+			if (!move_pid(pick_dst_cg(), getpid()))
+				break;
+	if (rmdir(leaf) && errno != ENOENT && errno != EBUSY)
+		violation("rmdir %s: errno %d", leaf, errno);
+}
+
+/*
+ * The leaf's usage of @r within its max, now and at its peak: only the
+ * operation's processes charge there (see above), and the levels above
+ * have no limit, so the peak is exact.
+ */
+static void tight_check(const char *leaf, int r, const char *what)
+{
+	long cur = cg_read_long(leaf, cur_file[r]);
+	long max = cg_read_max(leaf, max_file[r]);
+	long peak = cg_read_long(leaf, peak_file[r]);
+
+	if (cur < 0 || max < 0 || peak < 0)
+		tight_violation(leaf, "%s: cannot read %s's %s", what, leaf,
+				cur_file[r]);
+	else if (cur > max || peak > max)
+		tight_violation(leaf, "%s: %s %ld (peak %ld), max %ld", what,
+				cur_file[r], cur, peak, max);
+}
+
+/* Wait for @pid: its wait status, or -1 */
+static int reap(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = pid;
+	return st;
+}
+
+/*
+ * The exec of a child that shares a table which cannot be copied: in the
+ * leaf, files.max is set k above what the table holds, k opens must go
+ * through and the next one fail with EMFILE; then a child that shares the
+ * table (clone(CLONE_FILES)) execs, and exec() must copy the table, which
+ * cannot fit beside the one it shares.  Under "deny" the exec must fail
+ * with EMFILE, under "kill" the child must die of SIGKILL, and the worker
+ * must live; the leaf never above its max.  An exec that went through
+ * says so on a pipe (opened before, so that nothing needs a descriptor at
+ * the limit) and sleeps.  What is found is judged once the table is below
+ * the limit again, as reading /proc or a cgroup file takes a descriptor.
+ */
+static void op_exec_full(void)
+{
+	int k = rnd(1, 8), i, st = 0, opened[MAX_FDS], n = 0, err = 0;
+	int pp[2] = { -1, -1 }, pfd = -1;
+	bool kill_policy = chance(50), ok = false;
+	pid_t pid = -1, parent = getpid();
+	char leaf[CG_LEN], why[200] = "", c[16], w[16], byte, path[CG_LEN + 20];
+	long cur = -1, deadline;
+
+	if (nfds + k + 2 > MAX_FDS || pipe2(pp, O_NONBLOCK))
+		return;
+	fcntl(pp[0], F_SETFD, FD_CLOEXEC);
+	if (tight_enter(leaf, sizeof(leaf)))
+		goto out;
+	stat_add(S_FULL_EXEC);
+	/*
+	 * The policy is set once the table is full, or the refused open
+	 * would kill us; with a descriptor opened now, as nothing can be
+	 * opened then.
+	 */
+	snprintf(path, sizeof(path), "%s/restrack.policy", leaf);
+	pfd = open(path, O_WRONLY | O_CLOEXEC);
+	/* less the descriptor the read takes */
+	cur = cg_read_long(leaf, "restrack.files.current") - 1;
+	if (pfd < 0 || cur < 0 ||
+	    cg_write_numeric(leaf, "restrack.files.max", cur + k)) {
+		snprintf(why, sizeof(why), "cannot set the limits of %s", leaf);
+		goto judge;
+	}
+	for (i = 0; i <= k; i++) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		opened[n++] = fd;
+	}
+	if (n != k || err != EMFILE) {
+		snprintf(why, sizeof(why),
+			 "files.max %ld with %ld open: %d opens went through, then errno %d",
+			 cur + k, cur, n, err);
+		goto judge;
+	}
+	if (kill_policy && write(pfd, "kill", 4) != 4) {
+		snprintf(why, sizeof(why), "policy kill at files.max: errno %d",
+			 errno);
+		goto judge;
+	}
+	snprintf(c, sizeof(c), "%d", conductor);
+	snprintf(w, sizeof(w), "%d", pp[1]);
+	pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+	if (pid < 0) {
+		count_err(errno);
+		goto judge;
+	}
+	if (pid == 0) {
+		child_start(parent);
+		execl(self_exe, "restrack_fuzz", "--exec-sleeper", c, w,
+		      (char *)NULL);
+		_exit(errno & 0x7f);
+	}
+	stat_add(S_EXEC);
+	deadline = now_ms() + 30000;
+	while (waitpid(pid, &st, WNOHANG) != pid) {
+		if (read(pp[0], &byte, 1) == 1 || now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			snprintf(why, sizeof(why),
+				 "the exec of a child sharing a table of %ld at files.max %ld went through (%s)",
+				 cur + k, cur + k,
+				 kill_policy ? "kill" : "deny");
+			goto judge;
+		}
+		sleep_ms(1);
+	}
+	reaped[rnd(0, ARRAY_SIZE(reaped) - 1)] = pid;
+	if (kill_policy ? !(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) :
+			  !(WIFEXITED(st) && WEXITSTATUS(st) == EMFILE))
+		snprintf(why, sizeof(why),
+			 "exec of a shared table at files.max under %s: wait status 0x%x",
+			 kill_policy ? "kill" : "deny", st);
+	else
+		ok = true;
+judge:
+	for (i = 0; i < n; i++)
+		close(opened[i]);
+	if (pfd >= 0)
+		close(pfd);
+	if (why[0])
+		tight_violation(leaf, "exec at files.max: %s", why);
+	else if (ok)
+		stat_add(S_FULL_EXEC_OK);
+	tight_check(leaf, 1, "exec at files.max");
+	tight_leave(leaf);
+out:
+	close(pp[0]);
+	close(pp[1]);
+}
+
+/*
+ * --exec-sleeper CONDUCTOR FD: what op_exec_full()'s child runs if its
+ * execve() goes through: it writes a byte to FD and holds its table.
+ */
+static int exec_sleeper(const char *c, const char *fd)
+{
+	(void)c;
+	if (write(atoi(fd), "x", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/*
+ * The mprotect() window: in the leaf, a child is forked, heap.max set
+ * @room above what both hold, and a mapping that fills it, a large VMA
+ * followed by FLIP_STRIPES one-page VMAs (every other page VM_DONTCOPY),
+ * is flipped whole between two data protections (write-only and
+ * read-write) while the child tries to map half of the large VMA.
+ * mprotect() takes the pages of each VMA away and puts them back: if the
+ * charge dipped with them, the child would get what the first VMA's dip
+ * freed while the walk goes over the stripes, and the charge that came
+ * back would go past the max.  The child must get nothing, and the leaf
+ * stay within its max.
+ */
+#define FLIP_STRIPES	64
+#define FLIP_ROUNDS	64
+
+static void op_flip_race(void)
+{
+	long room = rnd(256, 4096) * page_size, big, off, cur;
+	long *sh;		/* [0] go, [1] stop, [2] got */
+	pid_t pid, parent = getpid();
+	char leaf[CG_LEN];
+	char *p = MAP_FAILED;
+	int k = 0;
+
+	sh = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		count_err(errno);
+		return;
+	}
+	if (tight_enter(leaf, sizeof(leaf))) {
+		munmap(sh, page_size);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		count_err(errno);
+		goto out;
+	}
+	if (pid == 0) {
+		void *q = MAP_FAILED;
+		long len;
+
+		child_start(parent);
+		while (!__atomic_load_n(&sh[0], __ATOMIC_ACQUIRE))
+			sleep_ms(1);
+		len = __atomic_load_n(&sh[0], __ATOMIC_ACQUIRE);
+		while (len > 0 && q == MAP_FAILED &&
+		       !__atomic_load_n(&sh[1], __ATOMIC_ACQUIRE))
+			q = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (q != MAP_FAILED)
+			__atomic_store_n(&sh[2], 1, __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
+	stat_add(S_FORK);
+	big = room - FLIP_STRIPES * page_size;
+	cur = cg_read_long(leaf, "restrack.heap.current");
+	if (cur < 0 || cg_write_numeric(leaf, "restrack.heap.max", cur + room)) {
+		tight_violation(leaf, "mprotect race: cannot set heap.max of %s", leaf);
+		goto out;
+	}
+	p = mmap(NULL, room, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		tight_violation(leaf,
+				"mprotect race: a map of %ld at heap.max %ld with %ld held: errno %d",
+				room, cur + room, cur, errno);
+		goto out;
+	}
+	for (off = big; off < room; off += 2 * page_size)
+		madvise(p + off, page_size, MADV_DONTFORK);
+	stat_add(S_FLIP_RACE);
+	__atomic_store_n(&sh[0], big / 2, __ATOMIC_RELEASE);
+	for (k = 0; k < FLIP_ROUNDS && !__atomic_load_n(&sh[2], __ATOMIC_ACQUIRE);
+	     k++)
+		if (mprotect(p, room, PROT_WRITE) ||
+		    mprotect(p, room, PROT_READ | PROT_WRITE))
+			tight_violation(leaf, "mprotect race: flip %d: errno %d", k, errno);
+	__atomic_store_n(&sh[1], 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&sh[2], __ATOMIC_ACQUIRE)) {
+		stat_add(S_FLIP_GRAB);
+		tight_violation(leaf,
+				"mprotect race: %ld mapped beside %ld held at heap.max %ld, in %d flips",
+				big / 2, room + cur, cur + room, k);
+	}
+	tight_check(leaf, 0, "mprotect race");
+out:
+	if (pid > 0) {
+		__atomic_store_n(&sh[0], -1, __ATOMIC_RELEASE);
+		kill(pid, SIGKILL);
+		reap(pid);
+	}
+	if (p != MAP_FAILED)
+		munmap(p, room);
+	munmap(sh, page_size);
+	tight_leave(leaf);
+}
+
+/* TIGHT_ROOT's leaves: their processes killed, rmdir'd; how many are left */
+static int tight_rmdir(const char *name, unsigned char type, void *arg)
+{
+	char leaf[CG_LEN];
+	pid_t pids[16];
+	long deadline = now_ms() + SETTLE_MS;
+	int n, i;
+
+	if (type != DT_DIR || name[0] == '.')
+		return 0;
+	snprintf(leaf, sizeof(leaf), "%s/%s", TIGHT_ROOT, name);
+	while ((n = cg_read_pids(leaf, pids, 16)) > 0 && now_ms() < deadline) {
+		for (i = 0; i < n && i < 16; i++)
+			kill(pids[i], SIGKILL);
+		sleep_ms(20);
+	}
+	if (rmdir(leaf) && errno != ENOENT) {
+		diag("rmdir %s: %s", leaf, strerror(errno));
+		(*(int *)arg)++;
+	}
+	return 0;
+}
+
+static int tight_remove(void)
+{
+	int left = 0;
+
+	dir_each(TIGHT_ROOT, tight_rmdir, &left);
+	return left;
+}
+
 static void op_bad_exec(void)
 {
 	static char *const argv[] = { NULL };
@@ -1694,6 +2109,7 @@ static const struct op ops[] = {
 	{ op_mprotect, 2, true, true }, { op_brk, 4, true, true },
 	{ op_open, 6, true, true }, { op_dup, 4, true, true },
 	{ op_close, 6, true, true }, { op_pair, 2, true, true },
+	{ op_exec_full, 2, false }, { op_flip_race, 2, false },
 };
 
 static bool op_ok(size_t i, bool light, bool steady)
@@ -1736,6 +2152,15 @@ static void random_op(bool light)
 
 	op_index++;
 	op_phase = __atomic_load_n(&ctl->phase, __ATOMIC_ACQUIRE);
+	op_sealed = __atomic_load_n(&ctl->sealed, __ATOMIC_ACQUIRE);
+	if (op_sealed && !execd && lim_sealed != op_sealed) {
+		int lim = path_files_limited();
+
+		if (lim >= 0) {
+			lim_files = lim;
+			lim_sealed = op_sealed;
+		}
+	}
 	rng = mix64(op_base ^ mix64(op_index)) | 1;
 	u = rnd_next();
 	i = pick_op(u, false, false);
@@ -2272,6 +2697,7 @@ static int start_steady(void)
 		return -1;
 	stragglers += reap_stragglers();
 	record_ceilings();
+	__atomic_store_n(&ctl->sealed, ++ctl->seal_no, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -2678,7 +3104,7 @@ static int run(void)
 	bool steady;
 	char what[512], line[256];
 
-	printf("1..%d\n", 2 * nrounds + 5);
+	printf("1..%d\n", 2 * nrounds + 6);
 	diag("seed %lu, %d s, %d workers, %d rounds (rerun: restrack_fuzz -s %lu -d %d -w %d -r %d)",
 	     seed, duration_s, nworkers, nrounds, seed, duration_s, nworkers,
 	     nrounds);
@@ -2694,6 +3120,8 @@ static int run(void)
 	    v ? ": " : "", what);
 
 	for (round = 1; round <= nrounds; round++) {
+		/* limits are written again from here on */
+		__atomic_store_n(&ctl->sealed, 0, __ATOMIC_RELEASE);
 		end = now_ms() + round_ms;
 		rng = stream_seed(STREAM_ROUND, -1, round);
 		ops0 = stat_get(S_OPS);
@@ -2783,6 +3211,7 @@ static int run(void)
 		    round, n, nworkers, busy, MIN_WORKER_OPS, ops, granted);
 	}
 
+	__atomic_store_n(&ctl->sealed, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&ctl->phase, PH_EXIT, __ATOMIC_RELEASE);
 	end = now_ms() + 10000;
 	for (;;) {
@@ -2820,8 +3249,12 @@ static int run(void)
 	    "the run reached the limits: %ld SIGKILLs, %ld ENOMEM, %ld EMFILE; the tree's restrack.events: heap.max %ld, files.max %ld, kill %ld",
 	    stat_get(S_KILLED), stat_get(S_ENOMEM), stat_get(S_EMFILE),
 	    ev[0], ev[1], ev[2]);
+	tap(stat_get(S_FULL_EXEC) > 0 && stat_get(S_FLIP_RACE) > 0,
+	    "the aimed races ran: %ld execs of a shared table at files.max (%ld refused as the policy says), %ld mprotect races at heap.max (%ld grabbed)",
+	    stat_get(S_FULL_EXEC), stat_get(S_FULL_EXEC_OK),
+	    stat_get(S_FLIP_RACE), stat_get(S_FLIP_GRAB));
 	v = report_violations();
-	tap(!remove_tree() && !v &&
+	tap(!remove_tree() && !tight_remove() && !rmdir(TIGHT_ROOT) && !v &&
 	    __atomic_load_n(&ctl->stats[S_OPS], __ATOMIC_RELAXED) > 100,
 	    "the tree is removed, %ld ops done, %d late contract violations",
 	    __atomic_load_n(&ctl->stats[S_OPS], __ATOMIC_RELAXED), v);
@@ -2860,6 +3293,12 @@ static int setup(void)
 	file_write_str(FUZZ_ROOT "/g1", "cgroup.subtree_control", "+restrack");
 	mkdir(FUZZ_ROOT "/g1/g0", 0755);
 	mkdir(FUZZ_ROOT "/g1/g1", 0755);
+	tight_remove();
+	if (mkdir(TIGHT_ROOT, 0755) && errno != EEXIST) {
+		perror(TIGHT_ROOT);
+		return 1;
+	}
+	file_write_str(TIGHT_ROOT, "cgroup.subtree_control", "+restrack");
 	setrlimit(RLIMIT_NOFILE, &rl);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	f = fopen("/proc/sys/kernel/pid_max", "r");
@@ -2883,6 +3322,8 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "--exec-sleeper"))
+		return exec_sleeper(argv[2], argv[3]);
 	ret = seeded_getopt(argc, argv, &seed, &duration_s, &nrounds, &nworkers);
 	if (!ret && !nrounds)
 		nrounds = duration_s / 20 > 1 ? duration_s / 20 : 1;
