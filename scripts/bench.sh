@@ -130,8 +130,8 @@ doc_write() {
 		echo "$begin"
 		echo "#### $1 $2 ($(kernel_version "$(pristine_tree "$1")"))"
 		echo
-		echo "Written by \`make bench\` on $(date -u +%F) at" \
-		     "$(git -C "$TOP" describe --always --dirty): BENCH_SCALE=$scale" \
+		echo "Written by \`make bench\` on $(cut -d' ' -f1 "$dir/run-info") at" \
+		     "$(cut -d' ' -f2 "$dir/run-info")$judged: BENCH_SCALE=$scale" \
 		     "BENCH_ROUNDS=$rounds BENCH_PAIRS=$pairs BENCH_PROFILE_SCALE=$pscale" \
 		     "BENCH_FRAGMENTS=\"${BENCH_FRAGMENTS//$TOP\//}\"; targets: ${4%%;*}."
 		sed '1{/^### /d}' "$3"
@@ -155,9 +155,12 @@ for arch in $ARCHES; do
 	if [ "${BENCH_REUSE:-0}" = 1 ]; then
 		[ -f "$dir/accel" ] || { echo "FAIL $line/$arch: no run to judge in $dir"; bad=1; continue; }
 		accel=$(cat "$dir/accel")
+		judged=" (judged again at $(git -C "$TOP" describe --always --dirty))"
 	else
+		judged=
 		rm -rf "$dir"
 		mkdir -p "$dir"
+		echo "$(date -u +%F) $(git -C "$TOP" describe --always --dirty)" > "$dir/run-info"
 		say "$(elapsed) building $line/$arch, patched and pristine"
 		if [ "${BENCH_BUILD:-1}" = 0 ]; then
 			:
