@@ -70,8 +70,8 @@ for line in $DEBUG_LINES; do
 			"$TOP/scripts/run-vm.sh" "$line" "$arch" "$DEBUG_MODE" > "$out" 2>&1 || true
 		summary=$(tail -1 "$out")
 		echo "VM $(elapsed) $line/$arch debug: $summary"
-		# the fuzzer's seed and figures, stress-ng's runs
-		grep -E "^# (seed |fuzz: |stressng: )" "$out" || true
+		# the fuzzer's seed and figures, stress-ng's runs, the fault totals
+		grep -E "^# (seed |fuzz: |stressng: |faults: [0-9]+ calls)" "$out" || true
 		# the reasons of failures, from scripts/tap-summary.sh
 		grep -E "^(FAIL|SKIP|    )" "$out" || true
 		read -r p f <<< "$(tap_counts "$summary")"
