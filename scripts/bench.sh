@@ -31,7 +31,7 @@
 # boot fails.  Each table also replaces its block in docs/performance.md
 # (BENCH_DOC=0: not).  BENCH_REUSE=1 judges the logs of the last run
 # again, without building or booting.
-# LINES (default 6.1 6.12), ARCHES (default x86_64); BENCH_SCALE (percent of
+# LINES (default 6.12 and the newest line), ARCHES (default x86_64); BENCH_SCALE (percent of
 # the default iterations, 50), BENCH_ROUNDS (best of, 11), BENCH_PAIRS
 # (wall-clock boot pairs, 2; 0 skips them), BENCH_PROFILE_SCALE (percent of
 # the default iterations in the profile boots, 10); BENCH_FRAGMENTS, config
@@ -41,7 +41,7 @@
 # "bench-" and "pristine-" with the fragments' names.  BENCH_BUILD=0 boots
 # the kernels built last time instead of (re)building them.
 . "$(dirname "$0")/lib.sh"
-LINES=${LINES:-6.1 6.12}
+LINES=${LINES:-6.12 $LINE_NEWEST}
 ARCHES=${ARCHES:-x86_64}
 # fragments named relative to the repository, as the README writes them
 frags=
@@ -180,6 +180,11 @@ for arch in $ARCHES; do
 		boot "$dir/icount-pristine.log" "$pristine" bench 2 "$icount" || continue
 		boot "$dir/icount-patched.log" "$patched" bench 2 "$icount" || continue
 		boot "$dir/icount-smp4.log" "$patched" bench-smp 4 "$icount" || continue
+	# stress-ng, where mkinitramfs.sh made its overlay (the host's arch)
+	if [ -f "$obj/restrack-stressng.cpio.gz" ]; then
+		boot "$dir/macro-pristine.log" "$pristine" bench-macro 2 "$icount" || continue
+		boot "$dir/macro-patched.log" "$patched" bench-macro 2 "$icount" || continue
+	fi
 		if profile pristine "$pristine_build" && profile patched "$patched_build"; then
 			"$TOP/scripts/bench-profile.sh" "$dir" "$arch" "$pristine_build" "$patched_build" \
 				> "$dir/profile.out" || bad=1
@@ -228,9 +233,12 @@ for arch in $ARCHES; do
 	$2 != "result" { next }
 	{ src = $1; cfg = $3; loop = $4; v = $5 }
 	src == "icount-pristine" && cfg == "off" { base[loop] = v; order[++nl] = loop }
+	src == "icount-pristine" { pic[cfg, loop] = v }
 	src == "icount-patched" { ic[cfg, loop] = v }
 	src == "icount-patched" && cfg == "root" { sys[loop] = v }
 	src == "icount-smp4" { smp[cfg] = v }
+	src == "macro-pristine" && cfg == "off" { mbase[loop] = v; morder[++nm] = loop }
+	src == "macro-patched" { mac[cfg, loop] = v }
 	src ~ /^wall-pristine/ && cfg == "off" { wp[loop, ++nwp[loop]] = v }
 	src ~ /^wall-patched/ { w[cfg, loop, ++nw[cfg, loop]] = v }
 	END {
@@ -328,6 +336,39 @@ for arch in $ARCHES; do
 		}
 		if (nl == 0 || !(rd > 0) || !(t1k > 0)) { fails++; miss = miss "figures missing; " }
 		printf "\n"
+		# what a user would use instead, in the same boots (not checked)
+		if (("memcg3", order[1]) in ic) {
+			printf "Against the peers (lowest rounds, ratios against the unpatched kernel'"'"'s off): memcg3, three levels down with memory.max and pids.max at each, without restrack; both3, the same with restrack'"'"'s limits; rlimit, the root cgroup with RLIMIT_DATA and RLIMIT_NOFILE set.  restrack / memcg: what on3 costs over off, over what memcg3 costs over off, both on the patched kernel (below 1: restrack'"'"'s exact limits cost less than memcg'"'"'s accounting three levels deep).\n\n"
+			printf "| loop | unpatched: memcg3 | rlimit | patched: on3 | memcg3 | both3 | rlimit | restrack / memcg |\n"
+			printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+			for (i = 1; i <= nl; i++) {
+				l = order[i]
+				rc = ic["on3", l] - ic["off", l]; mc = ic["memcg3", l] - ic["off", l]
+				if (mc > 0.002 * base[l])
+					rel = sprintf("%.2f%s", rc / mc, rc > mc ? " (more)" : "")
+				else
+					rel = sprintf("memcg %+.0f, restrack %+.0f instructions%s", mc, rc, rc > mc ? " (more)" : "")
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", l,
+					r(pic["memcg3", l] / base[l]), r(pic["rlimit", l] / base[l]),
+					r(ic["on3", l] / base[l]), r(ic["memcg3", l] / base[l]),
+					r(ic["both3", l] / base[l]), r(ic["rlimit", l] / base[l]), rel
+			}
+			printf "\n"
+		}
+		# programs nobody here wrote (a goal, shown, not checked)
+		if (nm > 0) {
+			printf "Real programs: Debian'"'"'s stress-ng, one stressor at a time with a fixed number of bogo operations, the whole run in guest ns (instructions), lowest of 3; goal: on3 at most 1.01.\n\n"
+			printf "| stress-ng | unpatched (instructions) | off | on3 |\n|---|---:|---:|---:|\n"
+			for (i = 1; i <= nm; i++) {
+				l = morder[i]
+				m3 = mac["on3", l] / mbase[l]
+				printf "| %s | %.0f | %s | %s%s |\n", substr(l, 7), mbase[l],
+					r(mac["off", l] / mbase[l]), r(m3), m3 <= 1.01 ? "" : " (over the goal)"
+			}
+			printf "\n"
+		} else {
+			printf "Real programs: not run (no stress-ng overlay: apt-get install stress-ng; the host'"'"'s architecture only).\n\n"
+		}
 		print (fails ? "MISSED " miss : "MET") > out
 	}' > "$dir/table.md"
 	cat "$dir/table.md" | tee -a "$summary"

@@ -44,7 +44,7 @@ fi
 # The stress-ng lane: the initramfs and the overlay, one after the other
 # (the kernel unpacks concatenated archives), in a file of this run's.
 case "$mode $append " in
-stressng*|*" restrack.stressng=1 "*)
+stressng*|bench-macro*|*" restrack.stressng=1 "*)
 	[ -f "$obj/restrack-stressng.cpio.gz" ] ||
 		die "no $obj/restrack-stressng.cpio.gz: stress-ng is not installed, or not for $arch"
 	stressng_initrd=$OUT/initrd-$line-$arch-stressng.cpio.gz

@@ -8,10 +8,19 @@
  *   on1  a cgroup one level down with the controller, no limits
  *   on3  three levels down, the controller and limits at every level
  *
+ * and, for what a user would use instead, in the same boot (the loops'
+ * rounds only, not in the profile or the -smp 4 figures):
+ *
+ *   memcg3  three levels down with the memory and pids controllers and
+ *           memory.max and pids.max at every level, without restrack
+ *   both3   the same with restrack's limits too (on3 + memcg3)
+ *   rlimit  the root cgroup, RLIMIT_DATA and RLIMIT_NOFILE set
+ *
  * Each round of each loop runs in a process forked for it, and a figure is
  * the lowest of the rounds (see best()).  On a kernel without restrack (the
  * unpatched baseline) the same cgroups are made and entered without the
- * controller and only "off" is reported, the others as n/a; so are the
+ * controller and only off, memcg3 and rlimit are reported, the others as
+ * n/a; so are the
  * system call figures when the calls are absent (ENOSYS).  Then, with the
  * system calls: register + deregister round trips per second, and what
  * they are made of (a cgroup made and removed, with and without the
@@ -19,7 +28,8 @@
  * /proc/tracker_status with 1,000 and 10,000 registrations.
  *
  * "bench smp" instead runs NR_WORKERS processes charging the same cgroup at
- * once, off and on3 (for the -smp 4 boot).
+ * once, off and on3 (for the -smp 4 boot); "bench macro" Debian's stress-ng
+ * stressors, off and on3 (see bench_macro()).
  *
  * Output, one figure a line, for scripts/bench.sh:
  *   bench: result CONFIG LOOP VALUE UNIT
@@ -45,6 +55,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,6 +73,7 @@
 #define NR_WORKERS	4
 
 #define MAX_ROUNDS	64
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int rounds = 11;
 static bool verbose;		/* every round's figure, restrack.bench_verbose */
@@ -335,7 +348,7 @@ static const struct loop {
 	{ "thread_create+join",	loop_thread,	1000 },
 	{ "execve",		loop_execve,	60 },
 };
-#define NR_LOOPS (sizeof(loops) / sizeof(loops[0]))
+#define NR_LOOPS ARRAY_SIZE(loops)
 
 static long iters(const struct loop *l)
 {
@@ -432,12 +445,21 @@ static void enter(const char *cg)
 	write_file(path, pid);
 }
 
-/* Configurations. */
-enum { OFF, ON1, ON3, NR_CONFIGS };
-static const char *const config_name[] = { "off", "on1", "on3" };
-static const char *const config_cg[] = {
-	CG, CG "/b1", CG "/b1/b2/b3"
+/* Configurations: restrack's (NR_RT_CONFIGS), then its peers'. */
+enum { OFF, ON1, ON3, NR_RT_CONFIGS, MEMCG3 = NR_RT_CONFIGS, BOTH3, RLIMIT,
+	NR_CONFIGS };
+static const char *const config_name[] = {
+	"off", "on1", "on3", "memcg3", "both3", "rlimit",
 };
+static const char *const config_cg[] = {
+	CG, CG "/b1", CG "/b1/b2/b3", CG "/b1/b2/b3", CG "/b1/b2/b3", CG,
+};
+
+/* the configuration measures restrack: n/a on a kernel without it */
+static bool needs_restrack(int config)
+{
+	return config == ON1 || config == ON3 || config == BOTH3;
+}
 
 static bool controller;		/* the kernel has restrack */
 
@@ -447,32 +469,59 @@ static bool controller;		/* the kernel has restrack */
  * are dropped: the unpatched kernel goes through the same work between
  * its rounds as the patched one.
  */
+/* @dir/@file = @val */
+static void write_in(const char *dir, const char *file, const char *val)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	write_file(path, val);
+}
+
+static struct rlimit saved_data, saved_nofile;
+
 static void setup(int config)
 {
 	static const char *const heap[] = { "8G", "4G", "2G" };
 	static const char *const files[] = { "1000000", "100000", "10000" };
-	char dir[128] = CG, path[192];
+	static const char *const pids[] = { "100000", "10000", "1000" };
+	bool rt = controller && needs_restrack(config);
+	bool memcg = config == MEMCG3 || config == BOTH3;
+	const char *ctl = rt && memcg ? "+restrack +memory +pids" :
+			  memcg ? "+memory +pids" : "+restrack";
+	char dir[128] = CG;
 
 	if (config == OFF)
 		return;
-	if (controller)
-		write_file(CG "/cgroup.subtree_control", "+restrack");
+	if (config == RLIMIT) {
+		struct rlimit data = { 8UL << 30, 8UL << 30 };
+		struct rlimit nofile = { 65536, 65536 };
+
+		if (getrlimit(RLIMIT_DATA, &saved_data) ||
+		    getrlimit(RLIMIT_NOFILE, &saved_nofile) ||
+		    setrlimit(RLIMIT_DATA, &data) ||
+		    setrlimit(RLIMIT_NOFILE, &nofile))
+			die("setrlimit");
+		return;
+	}
+	if (rt || memcg)
+		write_in(CG, "cgroup.subtree_control", ctl);
 	for (int level = 0; level < (config == ON1 ? 1 : 3); level++) {
 		strcat(dir, level == 0 ? "/b1" : level == 1 ? "/b2" : "/b3");
 		if (mkdir(dir, 0755))
 			die("mkdir %s", dir);
 		if (config == ON1)
 			break;
-		if (!controller)
-			continue;
-		snprintf(path, sizeof(path), "%s/restrack.heap.max", dir);
-		write_file(path, heap[level]);
-		snprintf(path, sizeof(path), "%s/restrack.files.max", dir);
-		write_file(path, files[level]);
-		if (level < 2) {
-			snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-			write_file(path, "+restrack");
+		if (rt) {
+			write_in(dir, "restrack.heap.max", heap[level]);
+			write_in(dir, "restrack.files.max", files[level]);
 		}
+		if (memcg) {
+			write_in(dir, "memory.max", heap[level]);
+			write_in(dir, "pids.max", pids[level]);
+		}
+		if (level < 2 && (rt || memcg))
+			write_in(dir, "cgroup.subtree_control", ctl);
 	}
 	enter(config_cg[config]);
 }
@@ -482,8 +531,14 @@ static void teardown(int config)
 {
 	if (config == OFF)
 		return;
+	if (config == RLIMIT) {
+		if (setrlimit(RLIMIT_DATA, &saved_data) ||
+		    setrlimit(RLIMIT_NOFILE, &saved_nofile))
+			die("setrlimit");
+		return;
+	}
 	enter(CG);
-	if (config == ON3) {
+	if (config != ON1) {
 		rmdir(CG "/b1/b2/b3");
 		rmdir(CG "/b1/b2");
 	}
@@ -493,7 +548,9 @@ static void teardown(int config)
 			die("rmdir b1");
 		usleep(10000);
 	}
-	if (controller)
+	if (config == MEMCG3 || config == BOTH3)
+		write_file(CG "/cgroup.subtree_control", "-memory -pids");
+	if (controller && needs_restrack(config))
 		write_file(CG "/cgroup.subtree_control", "-restrack");
 	usleep(200000);		/* css_free, and the static key, follow RCU */
 }
@@ -764,7 +821,7 @@ static void bench_smp(void)
 {
 	long n = 4000L * scale / 100 + 1;
 
-	for (int c = OFF; c < NR_CONFIGS; c++) {
+	for (int c = OFF; c < NR_RT_CONFIGS; c++) {
 		double t[MAX_ROUNDS];
 
 		if (c != OFF && !controller) {
@@ -798,7 +855,7 @@ static void bench_profile(void)
 	pid_t pid;
 	long n;
 
-	for (int c = 0; c < NR_CONFIGS; c++) {
+	for (int c = 0; c < NR_RT_CONFIGS; c++) {
 		setup(c);
 		for (unsigned int i = 0; i < NR_LOOPS; i++) {
 			const struct loop *l = &loops[i];
@@ -838,6 +895,123 @@ static void bench_profile(void)
 		die("waitpid");
 	printf("bench: profile extra %d root register+deregister %ld %.0f\n",
 	       window, n, 1e9 / rate);
+}
+
+/*
+ * One CPU for the loops and their children: a process that ran on another
+ * CPU makes every later munmap() flush the TLB there too (an IPI, counted
+ * in the guest's time), whatever the kernel.
+ */
+static void pin_cpu0(void)
+{
+	cpu_set_t cpu0;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
+		die("sched_setaffinity");
+}
+
+/*
+ * "bench macro": programs nobody here wrote, Debian's stress-ng (in the
+ * initramfs overlay of the stress-ng suite, scripts/mkinitramfs.sh), one
+ * stressor at a time with a fixed number of bogo operations, off and on3:
+ * the guest ns of the whole run, lowest of MACRO_ROUNDS.
+ */
+#define STRESS_NG	"/bin/stress-ng"
+#define MACRO_ROUNDS	3
+
+static const struct macro {
+	const char *name;
+	long ops;		/* at BENCH_SCALE 100 */
+	const char *extra[3];
+} macros[] = {
+	{ "brk",	6000,	{ NULL } },
+	{ "mmap",	400,	{ "--mmap-bytes", "1M", NULL } },
+	{ "mremap",	400,	{ "--mremap-bytes", "1M", NULL } },
+	{ "fork",	1000,	{ "--fork-max", "4", NULL } },
+	{ "clone",	1000,	{ "--clone-max", "32", NULL } },
+	{ "open",	20000,	{ "--open-max", "512", NULL } },
+	{ "dup",	400,	{ NULL } },
+	{ "pipe",	50000,	{ NULL } },
+	{ "sockpair",	2000,	{ NULL } },
+};
+
+/* One run of stress-ng's @m: guest ns */
+static double macro_run(const struct macro *m)
+{
+	char stressor[32], opsflag[40], ops[24];
+	const char *argv[16];
+	int n = 0, status, i;
+	uint64_t t;
+	pid_t pid;
+
+	snprintf(stressor, sizeof(stressor), "--%s", m->name);
+	snprintf(opsflag, sizeof(opsflag), "--%s-ops", m->name);
+	snprintf(ops, sizeof(ops), "%ld", m->ops * scale / 100 + 1);
+	argv[n++] = STRESS_NG;
+	argv[n++] = stressor;
+	argv[n++] = "1";
+	argv[n++] = opsflag;
+	argv[n++] = ops;
+	for (i = 0; m->extra[i]; i++)
+		argv[n++] = m->extra[i];
+	argv[n++] = "--timeout";
+	argv[n++] = "120s";
+	argv[n++] = "--temp-path";
+	argv[n++] = "/tmp";
+	argv[n++] = "-q";
+	argv[n] = NULL;
+	t = now_ns();
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		setpgid(0, 0);
+		execv(STRESS_NG, (char **)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || status != 0)
+		die("stress-ng %s: status %#x", m->name, status);
+	t = now_ns() - t;
+	/*
+	 * What it left (the clone stressor's last children) is ours, the
+	 * subreaper's: killed and reaped before the cgroups go.
+	 */
+	kill(-pid, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	return (double)t;
+}
+
+static void bench_macro(void)
+{
+	static const int configs[] = { OFF, ON3 };
+	double t[MACRO_ROUNDS];
+	char name[48];
+
+	if (access(STRESS_NG, X_OK))
+		die("no %s: the stress-ng overlay is missing", STRESS_NG);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		die("PR_SET_CHILD_SUBREAPER");
+	for (unsigned int c = 0; c < ARRAY_SIZE(configs); c++) {
+		int config = configs[c];
+
+		for (unsigned int i = 0; i < ARRAY_SIZE(macros); i++) {
+			snprintf(name, sizeof(name), "macro:%s", macros[i].name);
+			if (needs_restrack(config) && !controller) {
+				na(config_name[config], name, "no-controller");
+				continue;
+			}
+			for (int r = 0; r < MACRO_ROUNDS; r++) {
+				setup(config);
+				t[r] = macro_run(&macros[i]);
+				teardown(config);
+			}
+			result(config_name[config], name, best(t, MACRO_ROUNDS),
+			       "ns");
+		}
+	}
 }
 
 static void parse_cmdline(void)
@@ -896,18 +1070,13 @@ int main(int argc, char **argv)
 		bench_smp();
 		return 0;
 	}
+	if (argc > 1 && !strcmp(argv[1], "macro")) {
+		pin_cpu0();
+		bench_macro();
+		return 0;
+	}
 
-	/*
-	 * One CPU for the loops and their children: a process that ran on
-	 * another CPU makes every later munmap() flush the TLB there too (an
-	 * IPI, counted in the guest's time), whatever the kernel.
-	 */
-	cpu_set_t cpu0;
-
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
-		die("sched_setaffinity");
+	pin_cpu0();
 
 	/*
 	 * Interleaved rounds, so that drift of the host hits all of them.
@@ -932,7 +1101,7 @@ int main(int argc, char **argv)
 	}
 	for (int c = 0; c < NR_CONFIGS; c++)
 		for (unsigned int l = 0; l < NR_LOOPS; l++) {
-			if (c != OFF && !controller)
+			if (needs_restrack(c) && !controller)
 				na(config_name[c], loops[l].name, "no-controller");
 			else
 				result(config_name[c], loops[l].name,
