@@ -11,6 +11,8 @@
 # That tree is only read (O=), never synced, patched or built in place.
 # RESTRACK_TREE=DIR builds DIR as it is instead of pristine + the patch
 # (scripts/series-check.sh: the tree after each patch of the series).
+# RESTRACK_BASE_CONFIG=FILE starts from FILE, a whole .config (make deb:
+# the user's), instead of tinyconfig, and adds RESTRACK_FRAGMENTS only.
 # Usage: scripts/build-kernel.sh LINE ARCH [make targets…]
 . "$(dirname "$0")/lib.sh"
 line=${1:?usage: $0 LINE ARCH}
@@ -29,8 +31,11 @@ build_lock
 obj=$(build_dir "$line" "$arch")${BUILD_TAG:+-$BUILD_TAG}
 mkdir -p "$obj"
 rm -f "$obj/.restrack-kconfig"
+base=${RESTRACK_BASE_CONFIG:-}
 frags="$TOP/tests/config/restrack.config $TOP/tests/config/$arch.config"
-if [ -n "${RESTRACK_FRAGMENTS+set}" ]; then
+if [ -n "$base" ]; then
+	frags=${RESTRACK_FRAGMENTS:?RESTRACK_BASE_CONFIG needs RESTRACK_FRAGMENTS}
+elif [ -n "${RESTRACK_FRAGMENTS+set}" ]; then
 	frags="$frags $RESTRACK_FRAGMENTS"
 else
 	frags="$frags $(variant_fragments "${BUILD_TAG:-}" "$arch" | tr '\n' ' ')"
@@ -82,11 +87,15 @@ config_missing() {
 
 # Regenerate .config when a fragment changed, or when it lost a symbol
 # (kbuild's syncconfig drops symbols a Kconfig file no longer defines).
-sum=$(cat $frags | sha1sum | cut -c1-40)
+sum=$(cat $base $frags | sha1sum | cut -c1-40)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.restrack-config" 2>/dev/null)" != "$sum" ] ||
    [ -n "$(config_missing)" ]; then
 	say "configuring $line/$arch${BUILD_TAG:+ ($BUILD_TAG)}"
-	kmake tinyconfig >/dev/null
+	if [ -n "$base" ]; then
+		cp "$base" "$obj/.config"
+	else
+		kmake tinyconfig >/dev/null
+	fi
 	(cd "$tree" && ARCH=$KARCH CROSS_COMPILE=$CROSS \
 		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
 	kmake olddefconfig >/dev/null
