@@ -27,7 +27,8 @@ fi
 pkgs="linux-source-6.1 linux-source-6.12 build-essential bc bison flex
       libelf-dev libssl-dev cpio xz-utils kmod rsync file ccache sparse perl
       python3 busybox-static qemu-system-x86 qemu-system-arm tmux
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap stress-ng"
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap stress-ng
+      debhelper"
 missing=
 for p in $pkgs; do
 	case "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" in
