@@ -23,6 +23,9 @@
 #   make bench   restrack's cost against the unpatched kernel (scripts/bench.sh)
 #   make check-systemd  restrack under a Debian guest's systemd and libcgroup
 #                (SUITE=bookworm|trixie, SUITES="bookworm trixie"; LINE=6.12)
+#   make deb     Debian packages of the patched kernel (bindeb-pkg) from
+#                CONFIG (default /boot/config-$(uname -r); CONFIG=test: the
+#                kernel of check-install) into out/deb-<line>-<arch>/ (LINE=6.12)
 #
 # LINES, ARCHES, ARCH, LINE and KSRC select what to build (see README.md).
 
@@ -34,7 +37,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
-.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd fuzz faults stressng run shell bench kernel clean
+.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd deb fuzz faults stressng run shell bench kernel clean
 
 all: patch
 
@@ -68,6 +71,9 @@ check-systemd:
 
 shell-systemd:
 	@$(SYSTEMD_ENV) RESTRACK_MODE=shell $(S)/check-systemd.sh
+
+deb:
+	@CONFIG="$(CONFIG)" $(S)/build-deb.sh $(if $(filter command line,$(origin LINE)),$(LINE),6.12) $(ARCH)
 SECONDS	?= 600
 fuzz:
 	@DEBUG_MODE=fuzz DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \
