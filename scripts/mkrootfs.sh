@@ -7,10 +7,15 @@
 # file system driver for it, and nothing is decompressed at boot.
 # The result is cached under $CACHE/rootfs, keyed by suite, architecture,
 # package list and this script; a key that changes builds a new one.
-# Usage: scripts/mkrootfs.sh SUITE [ARCH]   (prints the cpio's path)
+# FLAVOUR install (make check-install) adds initramfs-tools, so that a
+# kernel package installed into it makes its own initrd, and is packed as a
+# tar: check-install unpacks it, installs the package there and makes a
+# disk image of it.
+# Usage: scripts/mkrootfs.sh SUITE [ARCH [install]]   (prints the archive's path)
 . "$(dirname "$0")/lib.sh"
 suite=${1:?usage: $0 SUITE [ARCH]}
 arch=${2:-x86_64}
+flavour=${3:-}
 case "$arch" in
 x86_64) darch=amd64 ;;
 arm64)	darch=arm64 ;;
@@ -21,10 +26,16 @@ mirror=${RESTRACK_MIRROR:-http://deb.debian.org/debian}
 # (JSON::PP, the tests' JSON oracle: trixie's minbase has perl-base only);
 # nothing else beyond minbase.
 pkgs="systemd systemd-sysv cgroup-tools perl"
+ext=cpio
+case "$flavour" in
+"") ;;
+install) pkgs="$pkgs initramfs-tools zstd"; ext=tar ;;
+*) die "unknown rootfs flavour $flavour" ;;
+esac
 command -v mmdebstrap >/dev/null || die "no mmdebstrap (scripts/setup.sh, or apt-get install mmdebstrap)"
 
 key=$( { echo "$suite $darch $mirror $pkgs"; cat "$0"; } | sha1sum | cut -c1-12)
-out=$CACHE/rootfs/$suite-$darch-$key.cpio
+out=$CACHE/rootfs/$suite-$darch${flavour:+-$flavour}-$key.$ext
 if [ -f "$out" ]; then
 	echo "$out"
 	exit 0
@@ -48,7 +59,11 @@ mmdebstrap --variant=minbase --architectures="$darch" \
 	--dpkgopt='path-exclude=/usr/share/info/*' \
 	--customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
 	"$suite" "$dir/root" "$mirror" >&2
-(cd "$dir/root" && find . | cpio -o -H newc --quiet) > "$dir/rootfs.cpio"
-mv "$dir/rootfs.cpio" "$out"
+if [ "$ext" = tar ]; then
+	tar -C "$dir/root" --numeric-owner -cf "$dir/rootfs.$ext" .
+else
+	(cd "$dir/root" && find . | cpio -o -H newc --quiet) > "$dir/rootfs.$ext"
+fi
+mv "$dir/rootfs.$ext" "$out"
 say "rootfs $suite/$darch: $(du -m "$out" | cut -f1) MiB in $(( $(date +%s) - t0 ))s" >&2
 echo "$out"
