@@ -3,6 +3,7 @@
 # The Debian guest's test runner (restrack-tests.service): waits for the
 # boot to finish, reports its time, runs the suites with the framing
 # scripts/tap-summary.sh reads, and reboots (QEMU runs with -no-reboot).
+# Usage: run.sh [SUITE...]   (the suites named, else all of them)
 T=/usr/local/libexec/restrack-tests
 echo "restrack-vm: $(uname -r) $(uname -m), $(. /etc/os-release; echo "$PRETTY_NAME"), systemd $(systemctl --version | sed -n 's/^systemd \([0-9]*\).*/\1/p')"
 systemctl is-system-running --wait > /dev/null
@@ -23,6 +24,15 @@ run_suite() {
 case "$(sed -n 's/.*restrack.mode=\([a-z]*\).*/\1/p' /proc/cmdline)" in
 shell)	exit 0 ;;
 esac
+# named suites only (make check-install: test_install)
+if [ $# -gt 0 ]; then
+	for s; do
+		run_suite "$s" "$T/$s.sh"
+	done
+	echo "restrack-vm: done"
+	systemctl reboot -ff
+	exit 0
+fi
 # the unit of the image started at boot first, then libcgroup: it looks
 # at the root while nothing has restrack enabled
 run_suite test_boot $T/test_boot.sh
