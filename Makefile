@@ -26,6 +26,8 @@
 #   make deb     Debian packages of the patched kernel (bindeb-pkg) from
 #                CONFIG (default /boot/config-$(uname -r); CONFIG=test: the
 #                kernel of check-install) into out/deb-<line>-<arch>/ (LINE=6.12)
+#   make check-install  the test package installed with dpkg -i into a
+#                Debian guest and booted from its /boot (SUITE, SUITES; LINE=6.12)
 #
 # LINES, ARCHES, ARCH, LINE and KSRC select what to build (see README.md).
 
@@ -37,7 +39,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
-.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd deb fuzz faults stressng run shell bench kernel clean
+.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd deb check-install fuzz faults stressng run shell bench kernel clean
 
 all: patch
 
@@ -74,6 +76,9 @@ shell-systemd:
 
 deb:
 	@CONFIG="$(CONFIG)" $(S)/build-deb.sh $(if $(filter command line,$(origin LINE)),$(LINE),6.12) $(ARCH)
+
+check-install:
+	@$(SYSTEMD_ENV) $(S)/check-install.sh
 SECONDS	?= 600
 fuzz:
 	@DEBUG_MODE=fuzz DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \

@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-install: the patched kernel as a Debian package, installed and
+# booted the way users install kernels.  Builds the packages of the test
+# kernel with the kernel's bindeb-pkg (scripts/build-deb.sh, CONFIG=test:
+# the "install" variant of tests/config/variants), unpacks a Debian root
+# file system with initramfs-tools (scripts/mkrootfs.sh SUITE x86_64
+# install), installs linux-image and linux-headers there with dpkg -i in a
+# chroot, so that the package's postinst has the guest's initramfs-tools
+# make /boot/initrd.img-<release>, makes an ext4 disk image of it
+# (mkfs.ext4 -d, no mount), and boots QEMU (TCG) from the installed
+# /boot/vmlinuz-<release> and /boot/initrd.img-<release> with
+# root=/dev/vda.  The guest runs tests/systemd/test_install.sh.  Prints
+# "N passed, N failed" (the host's checks of the installation and the
+# guest's) and exits non-zero on a failure.
+#
+# SUITE=bookworm|trixie (default bookworm), SUITES="bookworm trixie";
+# LINE (default 6.12), x86_64 only.  RESTRACK_SKIP_BUILD=1 installs the
+# packages built last time without waiting for the machine's build lock;
+# RESTRACK_APPEND adds to the guest kernel's command line.
+. "$(dirname "$0")/lib.sh"
+line=${LINE:-6.12}
+arch=${ARCH:-x86_64}
+suites=${SUITES:-${SUITE:-bookworm}}
+[ "$arch" = x86_64 ] || die "check-install: x86_64 only for now (ARCH=$arch)"
+[ "$(id -u)" = 0 ] || die "check-install: run as root (dpkg -i in a chroot)"
+arch_setup "$arch"
+command -v mkfs.ext4 >/dev/null || die "no mkfs.ext4: apt-get install e2fsprogs"
+start=$(date +%s)
+
+mkdir -p "$OUT"
+debs=$OUT/deb-$line-$arch-test
+if [ -n "${RESTRACK_SKIP_BUILD:-}" ] && [ -f "$debs/release" ]; then
+	say "not rebuilding the packages in $debs (RESTRACK_SKIP_BUILD)"
+else
+	CONFIG=test "$TOP/scripts/build-deb.sh" "$line" "$arch" > "$OUT/install-deb.log" 2>&1 ||
+		{ tail -30 "$OUT/install-deb.log"; die "make deb CONFIG=test failed (log: $OUT/install-deb.log)"; }
+fi
+krel=$(cat "$debs/release")
+image=$(ls "$debs/linux-image-${krel}_"*.deb)
+headers=$(ls "$debs/linux-headers-${krel}_"*.deb)
+say "packages of $krel ($(( $(date +%s) - start ))s): $(cd "$debs" && echo *.deb)"
+
+# What the image gets besides the package, as make install-systemd
+# installs it: the tool (static), the generator, the test runner and its
+# suite, and a unit with limits enabled at boot.
+obj=$(build_dir "$line" "$arch")-install
+ov=$obj/install-overlay
+rm -rf "$ov"
+libexec=$ov/usr/local/libexec/restrack-tests
+wants=$ov/etc/systemd/system/multi-user.target.wants
+mkdir -p "$ov/usr/local/sbin" "$libexec" "$wants"
+cflags="-static -O2 -Wall"
+$TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
+install -m 755 "$TOP/tests/systemd/run.sh" "$TOP/tests/systemd/test_install.sh" "$libexec/"
+install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+make -s -C "$TOP/tools/restrack" install-systemd DESTDIR="$ov" PREFIX=/usr/local \
+	SBINDIR=/usr/local/sbin > "$tmp/log" 2>&1 || { cat "$tmp/log"; die "make install-systemd failed"; }
+$TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
+	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
+cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
+[Unit]
+Description=restrack tests
+After=multi-user.target
+[Service]
+Type=simple
+ExecStart=/usr/local/libexec/restrack-tests/run.sh test_install
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/$CONSOLE
+TTYReset=no
+TTYVHangup=no
+UNIT
+ln -s ../restrack-tests.service "$wants/"
+cat > "$ov/etc/systemd/system/rt-install.service" <<UNIT
+[Unit]
+Description=restrack test: limits of a unit started at boot on the installed kernel
+[Service]
+ExecStart=/usr/local/libexec/restrack-tests/rt-hold --files 300 --report /run/rt-install.out --hold
+[Install]
+WantedBy=multi-user.target
+[X-Restrack]
+FilesMax=200
+UNIT
+ln -s ../rt-install.service "$wants/"
+# the console is the tests': no login prompts on it; e2scrub_reap needs
+# LVM tools the guest does not have
+for u in serial-getty@$CONSOLE.service getty@tty1.service e2scrub_reap.service; do
+	ln -s /dev/null "$ov/etc/systemd/system/$u"
+done
+echo restrack-vm > "$ov/etc/hostname"
+
+total_passed=0
+total_failed=0
+for suite in $suites; do
+	t0=$(date +%s)
+	p=0
+	f=0
+	host() {	# host DESC CMD...: one of the host's checks
+		if "${@:2}"; then
+			echo "ok $suite/$line/$arch: host: $1"
+			p=$((p + 1))
+		else
+			echo "FAIL $suite/$line/$arch: host: $1"
+			f=$((f + 1))
+		fi
+	}
+	tarball=$("$TOP/scripts/mkrootfs.sh" "$suite" "$arch" install)
+	root=$obj/install-$suite
+	rm -rf "$root"
+	mkdir -p "$root"
+	tar -C "$root" --numeric-owner -xf "$tarball"
+	cp "$image" "$headers" "$root/tmp/"
+	# dpkg -i in a chroot with /proc, /sys and /dev, in a mount namespace
+	# of its own: the mounts go with it
+	log=$OUT/install-dpkg-$suite.log
+	rc=0
+	# shellcheck disable=SC2016
+	unshare --mount --propagation private sh -c '
+		mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" &&
+		mount --bind /dev "$1/dev" &&
+		chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+			dpkg -i "/tmp/${2##*/}" "/tmp/${3##*/}"' sh "$root" "$image" "$headers" \
+		> "$log" 2>&1 || rc=$?
+	host "dpkg -i linux-image-$krel linux-headers-$krel: exit $rc" [ "$rc" = 0 ]
+	[ "$rc" = 0 ] || sed 's/^/    /' "$log" | tail -20
+	rm -f "$root/tmp/"*.deb
+	host "the package's postinst ran update-initramfs (log: $log)" \
+		grep -q "update-initramfs: Generating /boot/initrd.img-$krel" "$log"
+	host "/boot/vmlinuz-$krel and /boot/config-$krel installed" \
+		test -f "$root/boot/vmlinuz-$krel" -a -f "$root/boot/config-$krel"
+	host "the package has /lib/modules/$krel with configs.ko and modules.dep" \
+		test -f "$root/lib/modules/$krel/kernel/kernel/configs.ko" -a -f "$root/lib/modules/$krel/modules.dep"
+	initrd=$root/boot/initrd.img-$krel
+	chroot "$root" lsinitramfs "/boot/initrd.img-$krel" > "$tmp/initrd.list" 2>&1 || true
+	host "initramfs-tools made /boot/initrd.img-$krel, with its init and modules.dep" \
+		eval "[ -f '$initrd' ] && grep -qx init '$tmp/initrd.list' && grep -Eq '^(usr/)?lib/modules/$krel/modules.dep\$' '$tmp/initrd.list'"
+	# the kernel and initrd the guest's boot loader would load, copied out
+	kernel=$obj/install-$suite.vmlinuz
+	cp "$root/boot/vmlinuz-$krel" "$kernel"
+	cp "$initrd" "$obj/install-$suite.initrd" 2>/dev/null || : > "$obj/install-$suite.initrd"
+	cp -a "$ov/." "$root/"
+	disk=$obj/install-$suite.ext4
+	rm -f "$disk"
+	truncate -s $(( $(du -sm "$root" | cut -f1) + 1024 ))M "$disk"
+	mkfs.ext4 -q -F -L root -d "$root" "$disk" || die "mkfs.ext4 -d $root failed"
+	rm -rf "$root"
+	say "disk $disk: $(du -m "$disk" | cut -f1) MiB used ($(( $(date +%s) - t0 ))s)"
+
+	vlog=$OUT/vm-install-$suite-$line-$arch.log
+	qemu=( "$QEMU" $QEMU_ARGS -m 1G -smp 2 -nographic -no-reboot
+		-kernel "$kernel" -initrd "$obj/install-$suite.initrd"
+		-drive "file=$disk,if=virtio,format=raw"
+		-append "root=/dev/vda rw console=$CONSOLE panic=-1 oops=panic loglevel=5 systemd.show_status=false restrack.release=$krel ${RESTRACK_APPEND:-}" )
+	say "booting $suite from the installed /boot/vmlinuz-$krel, log in $vlog"
+	tq=$(date +%s.%N)
+	set +e
+	timeout --foreground -k 10 "${RESTRACK_VM_TIMEOUT:-900}" "${qemu[@]}" < /dev/null 2>&1 |
+		tr -d '\r' | while IFS= read -r l; do
+			printf '%s\n' "$l"
+			case "$l" in
+			"restrack-vm: booted"*)
+				echo "restrack-vm: host: booted $(echo "$(date +%s.%N) - $tq" | bc | cut -c1-5)s after QEMU started" ;;
+			esac
+		done | tee "$vlog"
+	set -e
+	echo test_install > "$obj/install-suites"
+	# (not tee /dev/stderr: when stderr is a file, that reopens and
+	# truncates it)
+	results=$(RESTRACK_SUITES=$obj/install-suites "$TOP/scripts/tap-summary.sh" "$vlog" "$suite/$line/$arch") || true
+	printf '%s\n' "$results"
+	summary=$(tail -1 <<< "$results")
+	read -r gp gf <<< "$(tap_counts "$summary")"
+	p=$((p + ${gp:-0}))
+	f=$((f + ${gf:-1}))
+	total_passed=$((total_passed + p))
+	total_failed=$((total_failed + f))
+	say "$suite: $p passed, $f failed (guest: $summary); boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$vlog" | head -1), $(( $(date +%s) - t0 ))s"
+done
+say "check-install: $suites on $line/$arch ($krel) in $(( $(date +%s) - start ))s"
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" = 0 ]
