@@ -396,14 +396,11 @@ static int subtree_pids(const char *cg, pid_t *pids, int n, int max,
 	d = opendir(cg);
 	if (!d)
 		return -1;
-	while ((de = readdir(d))) {
+	while (n >= 0 && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		if (cg_name(path, cg, de->d_name) ||
-		    (n = subtree_pids(path, pids, n, max, depth + 1)) < 0) {
-			n = -1;
-			break;
-		}
+		n = cg_name(path, cg, de->d_name) ? -1 :
+		    subtree_pids(path, pids, n, max, depth + 1);
 	}
 	closedir(d);
 	return n;
