@@ -155,16 +155,8 @@ for suite in $suites; do
 		-drive "file=$disk,if=virtio,format=raw"
 		-append "root=/dev/vda rw console=$CONSOLE panic=-1 oops=panic loglevel=5 systemd.show_status=false restrack.release=$krel ${RESTRACK_APPEND:-}" )
 	say "booting $suite from the installed /boot/vmlinuz-$krel, log in $vlog"
-	tq=$(date +%s.%N)
 	set +e
-	timeout --foreground -k 10 "${RESTRACK_VM_TIMEOUT:-900}" "${qemu[@]}" < /dev/null 2>&1 |
-		tr -d '\r' | while IFS= read -r l; do
-			printf '%s\n' "$l"
-			case "$l" in
-			"restrack-vm: booted"*)
-				echo "restrack-vm: host: booted $(echo "$(date +%s.%N) - $tq" | bc | cut -c1-5)s after QEMU started" ;;
-			esac
-		done | tee "$vlog"
+	boot_logged "$vlog" "${RESTRACK_VM_TIMEOUT:-900}" "${qemu[@]}"
 	set -e
 	echo test_install > "$obj/install-suites"
 	# (not tee /dev/stderr: when stderr is a file, that reopens and

@@ -119,20 +119,16 @@ for suite in $suites; do
 		exec "${qemu[@]}"
 	fi
 	say "booting $suite on $line/$arch, log in $log"
-	tq=$(date +%s.%N)
 	set +e
-	timeout --foreground -k 10 "${RESTRACK_VM_TIMEOUT:-1200}" "${qemu[@]}" < /dev/null 2>&1 |
-		tr -d '\r' | while IFS= read -r l; do
-			printf '%s\n' "$l"
-			case "$l" in
-			"restrack-vm: booted"*)
-				echo "restrack-vm: host: booted $(echo "$(date +%s.%N) - $tq" | bc | cut -c1-5)s after QEMU started" ;;
-			esac
-		done | tee "$log"
+	boot_logged "$log" "${RESTRACK_VM_TIMEOUT:-1200}" "${qemu[@]}"
 	set -e
 	tv=$(( $(date +%s) - t0 ))
 	printf '%s\n' test_boot test_libcgroup test_systemd test_generator test_run test_set test_slice test_killlog test_status > "$obj/systemd-suites"
-	summary=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch" | tee /dev/stderr | tail -1) || true
+	# (not tee /dev/stderr: when stderr is a file, that reopens and
+	# truncates it)
+	results=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch") || true
+	printf '%s\n' "$results"
+	summary=$(tail -1 <<< "$results")
 	read -r p f <<< "$(tap_counts "$summary")"
 	# test_status prints its Prometheus text for promtool, which the guest
 	# lacks: checked here, the copy first (checksum and line count)

@@ -19,6 +19,23 @@ die() { echo "restrack: $*" >&2; exit 1; }
 KERNEL_REPORT_RE='(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)'
 
 
+# boot_logged LOG SECONDS QEMU...: run a guest for at most SECONDS, its
+# console to stdout and to LOG, with the host's seconds from QEMU's start
+# to the guest's "restrack-vm: booted" added as a line of its own.
+boot_logged() {
+	local log=$1 limit=$2 tq
+	shift 2
+	tq=$(date +%s.%N)
+	timeout --foreground -k 10 "$limit" "$@" < /dev/null 2>&1 |
+		tr -d '\r' | while IFS= read -r l; do
+			printf '%s\n' "$l"
+			case "$l" in
+			"restrack-vm: booted"*)
+				echo "restrack-vm: host: booted $(echo "$(date +%s.%N) - $tq" | bc | cut -c1-5)s after QEMU started" ;;
+			esac
+		done | tee "$log"
+}
+
 # tap_counts LINE: "P F" from an "N passed, N failed" line; empty if not one.
 tap_counts() {
 	echo "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p'
