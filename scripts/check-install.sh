@@ -41,56 +41,16 @@ image=$(ls "$debs/linux-image-${krel}_"*.deb)
 headers=$(ls "$debs/linux-headers-${krel}_"*.deb)
 say "packages of $krel ($(( $(date +%s) - start ))s): $(cd "$debs" && echo *.deb)"
 
-# What the image gets besides the package, as make install-systemd
-# installs it: the tool (static), the generator, the test runner and its
-# suite, and a unit with limits enabled at boot.
+# What the image gets besides the package (guest_overlay in lib.sh): the
+# tool, the generator, the test runner with test_install.sh, and
+# rt-install.service, a unit with limits enabled at boot.
 obj=$(build_dir "$line" "$arch")-install
 ov=$obj/install-overlay
-rm -rf "$ov"
-libexec=$ov/usr/local/libexec/restrack-tests
-wants=$ov/etc/systemd/system/multi-user.target.wants
-mkdir -p "$ov/usr/local/sbin" "$libexec" "$wants"
-cflags="-static -O2 -Wall"
-$TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
-install -m 755 "$TOP/tests/systemd/run.sh" "$TOP/tests/systemd/test_install.sh" "$libexec/"
-install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
+guest_overlay "$ov" rt-install \
+	"restrack test: limits of a unit started at boot on the installed kernel" \
+	test_install "$TOP/tests/systemd/test_install.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-make -s -C "$TOP/tools/restrack" install-systemd DESTDIR="$ov" PREFIX=/usr/local \
-	SBINDIR=/usr/local/sbin > "$tmp/log" 2>&1 || { cat "$tmp/log"; die "make install-systemd failed"; }
-$TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
-	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
-cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
-[Unit]
-Description=restrack tests
-After=multi-user.target
-[Service]
-Type=simple
-ExecStart=/usr/local/libexec/restrack-tests/run.sh test_install
-StandardOutput=tty
-StandardError=tty
-TTYPath=/dev/$CONSOLE
-TTYReset=no
-TTYVHangup=no
-UNIT
-ln -s ../restrack-tests.service "$wants/"
-cat > "$ov/etc/systemd/system/rt-install.service" <<UNIT
-[Unit]
-Description=restrack test: limits of a unit started at boot on the installed kernel
-[Service]
-ExecStart=/usr/local/libexec/restrack-tests/rt-hold --files 300 --report /run/rt-install.out --hold
-[Install]
-WantedBy=multi-user.target
-[X-Restrack]
-FilesMax=200
-UNIT
-ln -s ../rt-install.service "$wants/"
-# the console is the tests': no login prompts on it; e2scrub_reap needs
-# LVM tools the guest does not have
-for u in serial-getty@$CONSOLE.service getty@tty1.service e2scrub_reap.service; do
-	ln -s /dev/null "$ov/etc/systemd/system/$u"
-done
-echo restrack-vm > "$ov/etc/hostname"
 
 total_passed=0
 total_failed=0

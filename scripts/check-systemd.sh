@@ -42,60 +42,15 @@ else
 fi
 say "kernel $kernel ($(( $(date +%s) - start ))s)"
 
-# The overlay: the tool, the tests and the units, appended to the cached
-# rootfs as a second cpio (the kernel unpacks them in order).
+# The overlay (guest_overlay in lib.sh): the tool, the tests and the
+# units, appended to the cached rootfs as a second cpio (the kernel unpacks
+# them in order).  rt-boot.service is a unit with limits started at boot:
+# tests/systemd/test_boot.sh checks them, the case of every reboot.  The
+# kernel has no modules to load.
 ov=$obj/systemd-overlay
-rm -rf "$ov"
-libexec=$ov/usr/local/libexec/restrack-tests
-mkdir -p "$ov/usr/local/sbin" "$libexec" \
-	"$ov/etc/systemd/system/multi-user.target.wants"
-cflags="-static -O2 -Wall"
-$TARGET_CC $cflags "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
-install -m 755 "$TOP"/tests/systemd/run.sh "$TOP"/tests/systemd/test_*.sh "$libexec/"
-install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
-# the generator and the units, as make install-systemd installs them
-# (nothing enabled); its own build of the tool is replaced by the static one
-bin=$(mktemp -d)
-make -s -C "$TOP/tools/restrack" install-systemd DESTDIR="$ov" PREFIX=/usr/local \
-	SBINDIR=/usr/local/sbin > "$bin/log" 2>&1 || { cat "$bin/log"; die "make install-systemd failed"; }
-rm -rf "$bin"
-$TARGET_CC $cflags -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
-	"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
-cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
-[Unit]
-Description=restrack tests
-After=multi-user.target
-[Service]
-Type=simple
-ExecStart=/usr/local/libexec/restrack-tests/run.sh
-StandardOutput=tty
-StandardError=tty
-TTYPath=/dev/$CONSOLE
-TTYReset=no
-TTYVHangup=no
-UNIT
-ln -s ../restrack-tests.service "$ov/etc/systemd/system/multi-user.target.wants/"
-# A unit with limits started at boot: tests/systemd/test_boot.sh checks
-# them, the case of every reboot.
-cat > "$ov/etc/systemd/system/rt-boot.service" <<UNIT
-[Unit]
-Description=restrack test: limits of a unit started at boot
-[Service]
-ExecStart=/usr/local/libexec/restrack-tests/rt-hold --files 300 --report /run/rt-boot.out --hold
-[Install]
-WantedBy=multi-user.target
-[X-Restrack]
-FilesMax=200
-UNIT
-ln -s ../rt-boot.service "$ov/etc/systemd/system/multi-user.target.wants/"
-# the console is the tests': no login prompts on it
-# e2scrub_reap needs LVM tools the guest does not have; the kernel has no
-# modules to load
-for u in serial-getty@$CONSOLE.service getty@tty1.service e2scrub_reap.service \
-	systemd-modules-load.service; do
-	ln -s /dev/null "$ov/etc/systemd/system/$u"
-done
-echo restrack-vm > "$ov/etc/hostname"
+guest_overlay "$ov" rt-boot "restrack test: limits of a unit started at boot" \
+	"" "$TOP"/tests/systemd/test_*.sh
+ln -s /dev/null "$ov/etc/systemd/system/systemd-modules-load.service"
 if [ "$mode" = shell ]; then
 	mkdir -p "$ov/etc/systemd/system/serial-getty@$CONSOLE.service.d"
 	rm "$ov/etc/systemd/system/serial-getty@$CONSOLE.service"

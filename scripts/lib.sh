@@ -19,6 +19,64 @@ die() { echo "restrack: $*" >&2; exit 1; }
 KERNEL_REPORT_RE='(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unreferenced object|INFO: task .* blocked|rcu: INFO:|INFO: rcu_)'
 
 
+# guest_overlay DIR BOOT_UNIT DESCRIPTION RUN_ARGS SCRIPT...: into DIR, what
+# a Debian guest gets besides its packages (make check-systemd, make
+# check-install): the generator and units as make install-systemd installs
+# them, with the static tool in place of its build; rt-hold, the test
+# runner tests/systemd/run.sh, started at boot on the console with
+# RUN_ARGS, and the suites SCRIPT...; BOOT_UNIT.service (DESCRIPTION), a
+# unit with FilesMax=200 enabled at boot, whose rt-hold reports in
+# /run/BOOT_UNIT.out what it could open; no login prompt on the console.
+guest_overlay() {
+	local ov=$1 unit=$2 desc=$3 args=$4 libexec wants log
+	shift 4
+	libexec=$ov/usr/local/libexec/restrack-tests
+	wants=$ov/etc/systemd/system/multi-user.target.wants
+	rm -rf "$ov"
+	mkdir -p "$ov/usr/local/sbin" "$libexec" "$wants"
+	$TARGET_CC -static -O2 -Wall "$TOP/tests/systemd/rt-hold.c" -o "$libexec/rt-hold"
+	install -m 755 "$TOP/tests/systemd/run.sh" "$@" "$libexec/"
+	install -m 644 "$TOP/tests/tap.sh" "$TOP/tests/systemd/units.sh" "$libexec/"
+	log=$(mktemp)
+	make -s -C "$TOP/tools/restrack" install-systemd DESTDIR="$ov" PREFIX=/usr/local \
+		SBINDIR=/usr/local/sbin > "$log" 2>&1 ||
+		{ cat "$log"; rm -f "$log"; die "make install-systemd failed"; }
+	rm -f "$log"
+	$TARGET_CC -static -O2 -Wall -DRESTRACK_SBINDIR='"/usr/local/sbin"' \
+		"$TOP"/tools/restrack/*.c -o "$ov/usr/local/sbin/restrack"
+	cat > "$ov/etc/systemd/system/restrack-tests.service" <<UNIT
+[Unit]
+Description=restrack tests
+After=multi-user.target
+[Service]
+Type=simple
+ExecStart=/usr/local/libexec/restrack-tests/run.sh${args:+ $args}
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/$CONSOLE
+TTYReset=no
+TTYVHangup=no
+UNIT
+	ln -s ../restrack-tests.service "$wants/"
+	cat > "$ov/etc/systemd/system/$unit.service" <<UNIT
+[Unit]
+Description=$desc
+[Service]
+ExecStart=/usr/local/libexec/restrack-tests/rt-hold --files 300 --report /run/$unit.out --hold
+[Install]
+WantedBy=multi-user.target
+[X-Restrack]
+FilesMax=200
+UNIT
+	ln -s "../$unit.service" "$wants/"
+	# e2scrub_reap needs LVM tools the guests do not have
+	for unit in "serial-getty@$CONSOLE.service" getty@tty1.service \
+		    e2scrub_reap.service; do
+		ln -s /dev/null "$ov/etc/systemd/system/$unit"
+	done
+	echo restrack-vm > "$ov/etc/hostname"
+}
+
 # boot_logged LOG SECONDS QEMU...: run a guest for at most SECONDS, its
 # console to stdout and to LOG, with the host's seconds from QEMU's start
 # to the guest's "restrack-vm: booted" added as a line of its own.
