@@ -1421,7 +1421,7 @@ static void op_cg_read(void)
 	for (i = 0; i < ARRAY_SIZE(rt_files); i++) {
 		const char *f = rt_files[i];
 
-		if (cg_read(cg, f, buf, sizeof(buf)) < 0)
+		if (cg_read(cg, f, buf, sizeof(buf)))
 			continue;	/* the controller is off there, or gone */
 		if (strstr(f, "events")) {
 			long a, b, c;
@@ -2502,7 +2502,7 @@ static void tree_events(long ev[3])
 	char buf[256];
 
 	ev[0] = ev[1] = ev[2] = -1;
-	if (cg_read(FUZZ_ROOT, "restrack.events", buf, sizeof(buf)) > 0)
+	if (!cg_read(FUZZ_ROOT, "restrack.events", buf, sizeof(buf)))
 		sscanf(buf, "heap.max %ld\nfiles.max %ld\nkill %ld", &ev[0],
 		       &ev[1], &ev[2]);
 }
@@ -2836,16 +2836,16 @@ static void dump_subtree(const char *cg)
 		    (cgs[i][len] && cgs[i][len] != '/'))
 			continue;
 		n = cg_read_pids(cgs[i], pids, 16);
-		if (cg_read(cgs[i], "restrack.policy", pol, sizeof(pol)) < 0)
+		if (cg_read(cgs[i], "restrack.policy", pol, sizeof(pol)))
 			strcpy(pol, "-");
 		pol[strcspn(pol, "\n")] = '\0';
-		if (cg_read(cgs[i], "restrack.events", ev, sizeof(ev)) < 0)
+		if (cg_read(cgs[i], "restrack.events", ev, sizeof(ev)))
 			strcpy(ev, "-");
 		for (k = 0; ev[k]; k++)
 			if (ev[k] == '\n')
 				ev[k] = ev[k + 1] ? ',' : '\0';
 		if (cg_read(cgs[i], "cgroup.subtree_control", sc,
-			    sizeof(sc)) < 0)
+			    sizeof(sc)))
 			strcpy(sc, "-");
 		sc[strcspn(sc, "\n")] = '\0';
 		diag("  %s: heap %ld of %ld (peak %ld), files %ld of %ld (peak %ld), policy %s, events %s, subtree_control \"%s\"%s",
@@ -3073,8 +3073,8 @@ static int kill_trap(int res, char *what, size_t size)
 	}
 	close(go[1]);
 	waitpid(pid, &st, 0);
-	if (!what[0] && cg_read(cg, "restrack.events.local", buf,
-				sizeof(buf)) > 0)
+	if (!what[0] && !cg_read(cg, "restrack.events.local", buf,
+				 sizeof(buf)))
 		sscanf(buf, "heap.max %ld\nfiles.max %ld\nkill %ld", &ev[0],
 		       &ev[1], &ev[2]);
 	if (what[0])

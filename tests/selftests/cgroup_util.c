@@ -59,7 +59,11 @@ const char *cg_mount(void)
 	return NULL;
 }
 
-int cg_name(char *buf, const char *parent, const char *name)
+/*
+ * @parent/@name into @buf, a PATH_MAX buffer; -1 if it does not fit.
+ * (Upstream's cg_name() returns it in malloc()ed memory instead.)
+ */
+int cg_path(char *buf, const char *parent, const char *name)
 {
 	int n = snprintf(buf, PATH_MAX, "%s/%s", parent, name);
 
@@ -68,7 +72,7 @@ int cg_name(char *buf, const char *parent, const char *name)
 
 int cg_make(char *buf, const char *parent, const char *name)
 {
-	if (cg_name(buf, parent, name))
+	if (cg_path(buf, parent, name))
 		return -1;
 	if (cg_create(buf)) {
 		diag("mkdir %s: %s", buf, strerror(errno));
@@ -93,7 +97,7 @@ int cg_killall(const char *cg)
 		FILE *f;
 		int pid;
 
-		cg_name(path, cg, "cgroup.procs");
+		cg_path(path, cg, "cgroup.procs");
 		f = fopen(path, "re");
 		if (f) {
 			while (fscanf(f, "%d", &pid) == 1)
@@ -102,7 +106,7 @@ int cg_killall(const char *cg)
 		}
 	}
 	while (now_ms() < deadline) {
-		if (cg_read(cg, "cgroup.procs", buf, sizeof(buf)) <= 0)
+		if (cg_read(cg, "cgroup.procs", buf, sizeof(buf)) || !buf[0])
 			return 0;
 		reap_zombies();
 		sleep_ms(10);
@@ -124,7 +128,7 @@ int cg_destroy_children(const char *cg)
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (cg_name(path, cg, de->d_name))
+		if (cg_path(path, cg, de->d_name))
 			continue;
 		if (de->d_type != DT_DIR &&
 		    (de->d_type != DT_UNKNOWN || stat(path, &st) ||
@@ -166,7 +170,7 @@ int cg_write_raw(const char *cg, const char *file, const char *buf,
 	int fd, saved;
 	ssize_t n;
 
-	if (cg_name(path, cg, file)) {
+	if (cg_path(path, cg, file)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -205,35 +209,37 @@ int cg_write_numeric(const char *cg, const char *file, long val)
 	return cg_write(cg, file, buf);
 }
 
-ssize_t cg_read(const char *cg, const char *file, char *buf, size_t len)
+/* As upstream's: @cg/@file into @buf, NUL-terminated; 0, or -1 */
+int cg_read(const char *cg, const char *file, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 
-	if (cg_name(path, cg, file)) {
+	if (cg_path(path, cg, file)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return read_text(path, buf, len);
+	return read_text(path, buf, len) < 0 ? -1 : 0;
 }
 
-/* 0 if the file reads exactly @expected (a trailing newline ignored) */
+/*
+ * As upstream's: 0 if @cg/@file reads @expected, its newline included;
+ * -1 if it cannot be read.  Unlike upstream's, the whole file is compared,
+ * not its first strlen(@expected) bytes.
+ */
 int cg_read_strcmp(const char *cg, const char *file, const char *expected)
 {
 	char buf[4096];
-	ssize_t n = cg_read(cg, file, buf, sizeof(buf));
 
-	if (n < 0)
+	if (cg_read(cg, file, buf, sizeof(buf)))
 		return -1;
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return strcmp(buf, expected) ? 1 : 0;
+	return strcmp(expected, buf);
 }
 
 bool cg_read_has_word(const char *cg, const char *file, const char *word)
 {
 	char buf[4096], *tok, *save = NULL;
 
-	if (cg_read(cg, file, buf, sizeof(buf)) < 0)
+	if (cg_read(cg, file, buf, sizeof(buf)))
 		return false;
 	for (tok = strtok_r(buf, "\n ", &save); tok;
 	     tok = strtok_r(NULL, "\n ", &save))
@@ -247,7 +253,7 @@ long cg_read_long(const char *cg, const char *file)
 	char buf[64];
 	long val;
 
-	if (cg_read(cg, file, buf, sizeof(buf)) < 0 || parse_long(buf, &val))
+	if (cg_read(cg, file, buf, sizeof(buf)) || parse_long(buf, &val))
 		return -1;
 	return val;
 }
@@ -257,7 +263,7 @@ long cg_read_max(const char *cg, const char *file)
 	char buf[64];
 	long val;
 
-	if (cg_read(cg, file, buf, sizeof(buf)) < 0)
+	if (cg_read(cg, file, buf, sizeof(buf)))
 		return -1;
 	if (!strcmp(buf, "max\n") || !strcmp(buf, "max"))
 		return CG_MAX;
@@ -270,7 +276,7 @@ long cg_read_key_long(const char *cg, const char *file, const char *key)
 	size_t klen = strlen(key);
 	long val;
 
-	if (cg_read(cg, file, buf, sizeof(buf)) < 0)
+	if (cg_read(cg, file, buf, sizeof(buf)))
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -287,7 +293,7 @@ bool cg_file_exists(const char *cg, const char *file)
 {
 	char path[PATH_MAX];
 
-	return !cg_name(path, cg, file) && access(path, F_OK) == 0;
+	return !cg_path(path, cg, file) && access(path, F_OK) == 0;
 }
 
 /* The v2 cgroup of @pid (0: of the caller), or of its thread @tid. */
@@ -348,7 +354,7 @@ int cg_read_pids(const char *cg, pid_t *pids, int max)
 	int fd, n = 0;
 	ssize_t r;
 
-	if (cg_name(path, cg, "cgroup.procs"))
+	if (cg_path(path, cg, "cgroup.procs"))
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -399,7 +405,7 @@ static int subtree_pids(const char *cg, pid_t *pids, int n, int max,
 	while (n >= 0 && (de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		n = cg_name(path, cg, de->d_name) ? -1 :
+		n = cg_path(path, cg, de->d_name) ? -1 :
 		    subtree_pids(path, pids, n, max, depth + 1);
 	}
 	closedir(d);
@@ -434,7 +440,9 @@ bool cg_has_pid(const char *cg, pid_t pid)
 	return false;
 }
 
-pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg)
+/* As upstream's: @fn(@cg, @arg) in a child in @cg; its pid, or -1 */
+pid_t cg_run_nowait(const char *cg, int (*fn)(const char *cg, void *arg),
+		    void *arg)
 {
 	pid_t pid;
 
@@ -444,7 +452,7 @@ pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (cg_enter(cg, getpid()))
 			_exit(126);
-		_exit(fn(arg));
+		_exit(fn(cg, arg));
 	}
 	return pid;
 }

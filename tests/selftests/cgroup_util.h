@@ -4,8 +4,10 @@
  * tools/testing/selftests/cgroup/cgroup_util.h names them, and the small
  * I/O and process helpers (util.c) they and the tests use.
  *
- * Unlike upstream, cg_name() writes into the caller's PATH_MAX buffer, so
- * that no test needs a free() on each of its error paths.
+ * A helper named as one of upstream's behaves as upstream's does (the
+ * differences are written at the helper).  cg_path() is upstream's
+ * cg_name() writing into the caller's PATH_MAX buffer, so that no test
+ * needs a free() on each of its error paths.
  */
 #ifndef RESTRACK_CGROUP_UTIL_H
 #define RESTRACK_CGROUP_UTIL_H
@@ -22,7 +24,7 @@ extern long page_size;
 
 /* cgroup files */
 const char *cg_mount(void);
-int cg_name(char *buf, const char *parent, const char *name);
+int cg_path(char *buf, const char *parent, const char *name);
 int cg_make(char *buf, const char *parent, const char *name);
 int cg_create(const char *cg);
 int cg_destroy(const char *cg);
@@ -33,7 +35,7 @@ int cg_write_raw(const char *cg, const char *file, const char *buf,
 		 size_t len);
 int cg_write_errno(const char *cg, const char *file, const char *buf);
 int cg_write_numeric(const char *cg, const char *file, long val);
-ssize_t cg_read(const char *cg, const char *file, char *buf, size_t len);
+int cg_read(const char *cg, const char *file, char *buf, size_t len);
 int cg_read_strcmp(const char *cg, const char *file, const char *expected);
 bool cg_read_has_word(const char *cg, const char *file, const char *word);
 long cg_read_long(const char *cg, const char *file);
@@ -50,7 +52,8 @@ int cg_subtree_pids(const char *cg, pid_t *pids, int max);
 int cg_nr_procs(const char *cg);
 int cg_wait_frozen(const char *cg, int want, int timeout_ms);
 bool cg_has_pid(const char *cg, pid_t pid);
-pid_t cg_run_nowait(const char *cg, int (*fn)(void *), void *arg);
+pid_t cg_run_nowait(const char *cg, int (*fn)(const char *cg, void *arg),
+		    void *arg);
 
 /* processes */
 int wait_exit(pid_t pid, int timeout_ms, int *status);

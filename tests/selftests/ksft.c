@@ -109,7 +109,7 @@ static int setup_root(const char *rootname, char *root)
 		     strerror(errno));
 		return -1;
 	}
-	cg_name(root, mnt, rootname);
+	cg_path(root, mnt, rootname);
 	if (access(root, F_OK) == 0 && cg_destroy(root))
 		diag("stale %s could not be removed", root);
 	if (cg_create(root)) {

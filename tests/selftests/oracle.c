@@ -181,7 +181,7 @@ static void oracle_dump(const char *cg, int depth)
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		if (!cg_name(path, cg, de->d_name))
+		if (!cg_path(path, cg, de->d_name))
 			oracle_dump(path, depth + 1);
 	}
 	closedir(d);

@@ -171,9 +171,9 @@ static int test_interface(const char *root)
 	for (i = 0; i < ARRAY_SIZE(files); i++)
 		EXPECT(cg_file_exists(cg, files[i]), "%s/%s exists", cg,
 		       files[i]);
-	EXPECT(!cg_read_strcmp(cg, "restrack.heap.max", "max"), "default");
-	EXPECT(!cg_read_strcmp(cg, "restrack.files.max", "max"), "default");
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny"), "default");
+	EXPECT(!cg_read_strcmp(cg, "restrack.heap.max", "max\n"), "default");
+	EXPECT(!cg_read_strcmp(cg, "restrack.files.max", "max\n"), "default");
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "default");
 	EXPECT(cg_read_long(cg, "restrack.heap.current") == 0, "empty");
 	EXPECT(cg_read_long(cg, "restrack.files.current") == 0, "empty");
 	EXPECT(cg_read_long(cg, "restrack.heap.peak") == 0, "empty");
@@ -993,7 +993,7 @@ static void *leader_exit_thread(void *arg)
 	return NULL;
 }
 
-static int leader_exit_main(void *arg)
+static int leader_exit_main(const char *cg, void *arg)
 {
 	struct leader_exit *le = arg;
 	pthread_t t[2];
@@ -1117,7 +1117,7 @@ out:
  */
 #define ADDFD_ROUNDS	2
 
-static int addfd_target(void *arg)
+static int addfd_target(const char *cg, void *arg)
 {
 	struct sock_filter filter[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -1486,12 +1486,12 @@ FIXTURE_TEST_NESTED(test_events_notify)
 	watched[1] = f->cg;
 	watched[2] = f->parent;
 	for (i = 0; i < 3; i++) {
-		cg_name(path, watched[i], i == 1 ? "restrack.events.local" :
+		cg_path(path, watched[i], i == 1 ? "restrack.events.local" :
 						    "restrack.events");
 		wd[i] = inotify_add_watch(ifd, path, IN_MODIFY);
 		EXPECT(wd[i] >= 0, "watch %s: %s", path, strerror(errno));
 	}
-	cg_name(path, f->cg, "restrack.events");
+	cg_path(path, f->cg, "restrack.events");
 	pfd = open(path, O_RDONLY | O_CLOEXEC);
 	EXPECT(pfd >= 0, "open %s: %s", path, strerror(errno));
 	EXPECT(read(pfd, buf, sizeof(buf)) > 0, "read events");
@@ -2305,24 +2305,24 @@ static int test_policy_writes(const char *root)
 	size_t i;
 
 	SETUP(cg_make(cg, root, "policy_writes"));
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny"), "default deny");
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "default deny");
 	EXPECT(!cg_write(cg, "restrack.policy", "kill"), "kill: %s",
 	       strerror(errno));
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill"), "reads kill");
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill\n"), "reads kill");
 	EXPECT(!cg_write(cg, "restrack.policy", "deny\n"), "deny\\n: %s",
 	       strerror(errno));
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny"), "reads deny");
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "reads deny");
 	EXPECT(!cg_write(cg, "restrack.policy", "kill\n"), "kill\\n: %s",
 	       strerror(errno));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err = cg_write_errno(cg, "restrack.policy", bad[i]);
 		EXPECT(err == EINVAL, "\"%s\": %s", bad[i],
 		       err ? strerror(err) : "accepted");
-		EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill"),
+		EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill\n"),
 		       "\"%s\" left the policy unchanged", bad[i]);
 	}
 	cg_write_raw(cg, "restrack.policy", "", 0);
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill"),
+	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill\n"),
 	       "an empty write changes nothing");
 	ret = KSFT_PASS;
 out:
@@ -2562,7 +2562,7 @@ struct sharer_arg {
 };
 
 /* In its cgroup: map 256 pages, make the sharer, report its pid, sleep. */
-static int sharer_main(void *p)
+static int sharer_main(const char *cg, void *p)
 {
 	struct sharer_arg *sa = p;
 	pid_t c;
@@ -2815,7 +2815,7 @@ static bool kmsg_find(int fd, const char *needle, char *line, size_t len)
 	}
 }
 
-static int fill_fds(void *arg)
+static int fill_fds(const char *cg, void *arg)
 {
 	prctl(PR_SET_NAME, "rt-kill-log");
 	for (;;)
@@ -2823,7 +2823,7 @@ static int fill_fds(void *arg)
 			return 1;
 }
 
-static int hold_heap(void *arg)
+static int hold_heap(const char *cg, void *arg)
 {
 	char *p = mmap(NULL, 64 * page_size, RW, ANON | MAP_POPULATE, -1, 0);
 

@@ -671,14 +671,15 @@ static int fetch_check(pid_t pid, struct per_proc_resource *st)
  */
 static int limits_are(pid_t pid, long heap, long files, const char *policy)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], line[16];
 	long h, f;
 
 	reg_dir(dir, pid);
 	h = cg_read_max(dir, "restrack.heap.max");
 	f = cg_read_max(dir, "restrack.files.max");
+	snprintf(line, sizeof(line), "%s\n", policy ? policy : "");
 	if (h != heap || f != files ||
-	    (policy && cg_read_strcmp(dir, "restrack.policy", policy))) {
+	    (policy && cg_read_strcmp(dir, "restrack.policy", line))) {
 		diag("%s: heap.max %ld, files.max %ld, expected %ld, %ld and policy %s",
 		     dir, h, f, heap, files, policy ? policy : "any");
 		return -1;
@@ -906,7 +907,7 @@ FIXTURE_TEST(test_cap_errors)
 	       "nothing changed");
 	EXPECT(cg_read_max(f->cg, "restrack.heap.max") == CG_MAX &&
 	       cg_read_max(f->cg, "restrack.files.max") == CG_MAX &&
-	       !cg_read_strcmp(f->cg, "restrack.policy", "deny"),
+	       !cg_read_strcmp(f->cg, "restrack.policy", "deny\n"),
 	       "the process' own cgroup is left alone");
 
 	EXPECT_CALL(rt_register(pid), 0);
@@ -1049,7 +1050,7 @@ static long errno_of(int r)
 	return r ? errno : 0;
 }
 
-static int deleg_main(void *arg)
+static int deleg_main(const char *cg, void *arg)
 {
 	struct deleg *d = arg;
 	char buf[16], top[PATH_MAX], c[PATH_MAX];
@@ -1057,7 +1058,7 @@ static int deleg_main(void *arg)
 
 	/* @arg's paths: D is this process's cgroup now */
 	snprintf(top, sizeof(top), "%s", (char *)(d + 1));
-	if (cg_name(c, top, "c"))
+	if (cg_path(c, top, "c"))
 		return 4;
 	close(d->go_w);
 	close(d->ready[0]);
@@ -1444,7 +1445,7 @@ static void *thread_reg_fn(void *arg)
 	return NULL;
 }
 
-static int thread_reg_main(void *arg)
+static int thread_reg_main(const char *cg, void *arg)
 {
 	struct thread_reg *tr = arg;
 	pthread_t t;
@@ -2691,7 +2692,7 @@ out:
  * leaves in restrack/<pid> keeps the limits and the kill policy, and the
  * cgroup goes once the child has gone.
  */
-static int escape_main(void *p)
+static int escape_main(const char *cg, void *p)
 {
 	int *fds = p;	/* cmd read end, report write end, go read end */
 	char c;
@@ -3038,14 +3039,14 @@ static int max_reads(pid_t pid, const char *file, const char *want)
 	char dir[PATH_MAX], buf[64];
 
 	reg_dir(dir, pid);
-	if (cg_read(dir, file, buf, sizeof(buf)) < 0)
+	if (cg_read(dir, file, buf, sizeof(buf)))
 		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (strcmp(buf, want)) {
 		diag("%s/%s reads %s, expected %s", dir, file, buf, want);
 		return -1;
 	}
-	if (cg_write(dir, file, buf) || cg_read(dir, file, buf, sizeof(buf)) < 0)
+	if (cg_write(dir, file, buf) || cg_read(dir, file, buf, sizeof(buf)))
 		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (strcmp(buf, want)) {

@@ -536,7 +536,7 @@ STRESSOR_TEST(pipe, 7)
 STRESSOR_TEST(sockfd, 8)
 STRESSOR_TEST(sockpair, 9)
 
-static int bystander(void *arg)
+static int bystander(const char *cg, void *arg)
 {
 	char *p = malloc(MIB);
 
