@@ -63,7 +63,8 @@ for src in "$TOP"/tests/selftests/test_*.c; do
 	$TARGET_CC $cflags -I "$TOP/tests/selftests" "$src" \
 		"${helpers[@]}" -o "$dest"
 done
-$TARGET_CC $cflags "$TOP/tests/bench/bench.c" -o "$root/tests/bench"
+$TARGET_CC $cflags -I "$TOP/tests/selftests" "$TOP/tests/bench/bench.c" \
+	"${helpers[@]}" -o "$root/tests/bench"
 # The fuzzer runs when asked (restrack.fuzz=, tests/vm/init), not as a suite.
 $TARGET_CC $cflags -I "$TOP/tests/selftests" "$TOP/tests/fuzz/restrack_fuzz.c" \
 	"${helpers[@]}" -o "$root/tests/fuzz/restrack_fuzz"

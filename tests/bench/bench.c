@@ -64,6 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup_util.h"	/* tests/selftests: the cgroup file helpers */
 #include "restrack_sys.h"	/* tools/restrack: the system call numbers */
 
 #define CG		"/sys/fs/cgroup"
@@ -415,34 +416,17 @@ static double run_loop(const struct loop *l)
 	return ns;
 }
 
-/* Read the small file @path into @buf, a string; false if it cannot. */
-static bool read_file(const char *path, char *buf, size_t size)
+/* @dir/@file = @val, or the run fails */
+static void write_in(const char *dir, const char *file, const char *val)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t len = fd < 0 ? -1 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[len < 0 ? 0 : len] = 0;
-	return len >= 0;
-}
-
-static void write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0 || write(fd, val, strlen(val)) < 0)
-		die("write %s to %s", val, path);
-	close(fd);
+	if (cg_write(dir, file, val))
+		die("write %s to %s/%s", val, dir, file);
 }
 
 static void enter(const char *cg)
 {
-	char path[256], pid[32];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	write_file(path, pid);
+	if (cg_enter(cg, getpid()))
+		die("enter %s", cg);
 }
 
 /* Configurations: restrack's (NR_RT_CONFIGS), then its peers'. */
@@ -462,6 +446,7 @@ static bool needs_restrack(int config)
 }
 
 static bool controller;		/* the kernel has restrack */
+static struct rlimit saved_data, saved_nofile;	/* RLIMIT's, see setup() */
 
 /*
  * Enter the cgroup of @config.  On a kernel without restrack the same
@@ -469,17 +454,6 @@ static bool controller;		/* the kernel has restrack */
  * are dropped: the unpatched kernel goes through the same work between
  * its rounds as the patched one.
  */
-/* @dir/@file = @val */
-static void write_in(const char *dir, const char *file, const char *val)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	write_file(path, val);
-}
-
-static struct rlimit saved_data, saved_nofile;
-
 static void setup(int config)
 {
 	static const char *const heap[] = { "8G", "4G", "2G" };
@@ -549,9 +523,9 @@ static void teardown(int config)
 		usleep(10000);
 	}
 	if (config == MEMCG3 || config == BOTH3)
-		write_file(CG "/cgroup.subtree_control", "-memory -pids");
+		write_in(CG, "cgroup.subtree_control", "-memory -pids");
 	if (controller && needs_restrack(config))
-		write_file(CG "/cgroup.subtree_control", "-restrack");
+		write_in(CG, "cgroup.subtree_control", "-restrack");
 	usleep(200000);		/* css_free, and the static key, follow RCU */
 }
 
@@ -559,7 +533,7 @@ static bool have_controller(void)
 {
 	char buf[256];
 
-	if (!read_file(CG "/cgroup.controllers", buf, sizeof(buf)))
+	if (cg_read(CG, "cgroup.controllers", buf, sizeof(buf)))
 		die("read cgroup.controllers");
 	return strstr(buf, "restrack") != NULL;
 }
@@ -672,7 +646,7 @@ static bool cgroup_mounted_with(const char *opt)
 {
 	char buf[8192], *l;
 
-	if (!read_file("/proc/mounts", buf, sizeof(buf)))
+	if (read_text("/proc/mounts", buf, sizeof(buf)) < 0)
 		die("read /proc/mounts");
 	for (l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
 		char dir[256], type[32], opts[512];
@@ -695,7 +669,7 @@ static void bench_syscalls(void)
 	uint64_t t;
 
 	/* 10,000 processes: more than a tinyconfig kernel's default */
-	write_file("/proc/sys/kernel/pid_max", "32768");
+	write_in("/proc/sys/kernel", "pid_max", "32768");
 	if (pipe(p))
 		die("pipe");
 	/*
@@ -749,8 +723,8 @@ static void bench_syscalls(void)
 	snprintf(procs, sizeof(procs), "%d", pid);
 	t = now_ns();
 	for (long i = 0; i < n; i++) {
-		write_file(CG "/restrack/bench/cgroup.procs", procs);
-		write_file(CG "/cgroup.procs", procs);
+		write_in(CG "/restrack/bench", "cgroup.procs", procs);
+		write_in(CG, "cgroup.procs", procs);
 	}
 	result("root", "migrate_in+out", n * 1e9 / (now_ns() - t), "/s");
 	if (rmdir(CG "/restrack/bench"))
@@ -1018,7 +992,8 @@ static void parse_cmdline(void)
 {
 	char buf[4096], *s;
 
-	read_file("/proc/cmdline", buf, sizeof(buf));
+	if (read_text("/proc/cmdline", buf, sizeof(buf)) < 0)
+		die("read /proc/cmdline");
 	s = strstr(buf, "restrack.bench_scale=");
 	if (s)
 		scale = atoi(s + strlen("restrack.bench_scale="));
@@ -1052,8 +1027,8 @@ int main(int argc, char **argv)
 	printf("bench: kernel controller=%s syscalls=%s rounds=%d scale=%d%%\n",
 	       controller ? "yes" : "no", syscalls ? "yes" : "no", rounds, scale);
 	/* the clock the figures are in: wall-clock ones need more than jiffies */
-	if (read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		      cs, sizeof(cs)) && cs[0])
+	if (read_text("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		      cs, sizeof(cs)) > 0)
 		printf("bench: clocksource %s", cs);
 
 	spare_fd = open("/dev/null", O_RDONLY);
