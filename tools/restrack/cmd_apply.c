@@ -53,6 +53,13 @@ static const char *const apply_files[3] = {
 	"restrack.policy", "restrack.heap.max", "restrack.files.max",
 };
 
+static bool is_slice(const char *unit)
+{
+	size_t len = strlen(unit);
+
+	return len > 6 && !strcmp(unit + len - 6, ".slice");
+}
+
 /* Where apply remembers which units it limited: /run/restrack/applied. */
 static int applied_mark(const char *unit, int op)
 {
@@ -149,8 +156,7 @@ int cmd_apply(int argc, char **argv)
 	unit = unit_arg(argc, argv);
 	if (!unit)
 		return EXIT_USAGE;
-	if (create && (strlen(unit) <= 6 ||
-		       strcmp(unit + strlen(unit) - 6, ".slice")))
+	if (create && !is_slice(unit))
 		return usage_error("--create: %s is not a slice", unit);
 
 	if (!apply_stay)
@@ -257,12 +263,14 @@ int cmd_apply(int argc, char **argv)
 			say("%s%s: declaration removed: lifting the limits of %s",
 			    dry ? "dry run: " : "", s->info->id, s->info->cgroup);
 		else
-			say("%s%s: %s heap %s files %s policy %s",
+			say("%s%s: %s heap %s files %s policy %s%s",
 			    dry ? "dry run: " : "", s->info->id,
 			    s->info->cgroup,
 			    restrack_format_size(s->decl.heap, b[0]),
 			    restrack_format_count(s->decl.files, b[1]),
-			    s->decl.policy);
+			    s->decl.policy,
+			    s->decl.subtree && is_slice(s->info->id) ?
+			    ", restrack in its subtree_control" : "");
 	}
 	if (dry) {
 		ret = 0;
@@ -321,6 +329,25 @@ int cmd_apply(int argc, char **argv)
 		} else if (errno != EEXIST) {
 			say("cannot create %s: %s", steps[deepest].dir,
 			    restrack_strerror(-errno));
+			goto out;
+		}
+	}
+
+	/*
+	 * SubtreeControl=yes: restrack in the slice's own subtree_control,
+	 * for the scopes a container runtime starts in it (systemd enables
+	 * its own controllers down to a delegated unit, never restrack).  A
+	 * slice holds no processes, so this is allowed.  The slices above a
+	 * unit already have it, from the path enabled down to its parent.
+	 */
+	if (is_slice(steps[nr_steps - 1].info->id) &&
+	    steps[nr_steps - 1].decl.subtree) {
+		err = restrack_enable_path(mnt, steps[nr_steps - 1].info->cgroup,
+					   bad, sizeof(bad));
+		if (err) {
+			say("cannot enable restrack in %s: %s", bad,
+			    err == -EBUSY ? "it holds processes" :
+			    restrack_strerror(err));
 			goto out;
 		}
 	}

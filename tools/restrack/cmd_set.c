@@ -15,7 +15,7 @@
 
 const char usage_set[] =
 "Usage: restrack set UNIT|SLICE [--heap SIZE] [--files N] [--policy deny|kill]\n"
-"                    [--runtime]\n"
+"                    [--subtree-control yes|no] [--runtime]\n"
 "\n"
 "Change the restrack limits of a unit or slice as systemctl set-property\n"
 "changes its other ones: write them, as an [X-Restrack] drop-in,\n"
@@ -31,6 +31,11 @@ const char usage_set[] =
 "  --heap SIZE            HeapMax=, e.g. 200M, 1.5G, max\n"
 "  --files N              FilesMax=, a count or max\n"
 "  --policy deny|kill     Policy=\n"
+"  --subtree-control yes|no\n"
+"                         SubtreeControl=, of a slice: restrack enabled in\n"
+"                         the slice's own cgroup.subtree_control, so that\n"
+"                         the scopes a container runtime starts in it can\n"
+"                         be given limits (podman --cgroup-conf)\n"
 "  --runtime              /run/systemd/system.control instead: gone at the\n"
 "                         next boot (remove the file and daemon-reload to\n"
 "                         drop it earlier; the running cgroup keeps its\n"
@@ -43,17 +48,20 @@ const char usage_set[] =
 /* set */
 
 /* The [X-Restrack] keys set writes, in this order */
-static const char *const set_keys[3] = { "HeapMax", "FilesMax", "Policy" };
+enum { KEY_HEAP, KEY_FILES, KEY_POLICY, KEY_SUBTREE, NR_KEYS };
+static const char *const set_keys[NR_KEYS] = {
+	"HeapMax", "FilesMax", "Policy", "SubtreeControl",
+};
 
 /* The values of set_keys in FILE, written by an earlier set; "" if none. */
-static void set_read(const char *file, char val[3][64])
+static void set_read(const char *file, char val[NR_KEYS][64])
 {
 	char line[512], *eq;
 	bool in = false;
 	FILE *f = fopen(file, "re");
 	size_t i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_KEYS; i++)
 		val[i][0] = '\0';
 	if (!f)
 		return;
@@ -67,7 +75,7 @@ static void set_read(const char *file, char val[3][64])
 		if (!in || !eq)
 			continue;
 		*eq = '\0';
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < NR_KEYS; i++)
 			if (!strcmp(line, set_keys[i]))
 				snprintf(val[i], sizeof(val[i]), "%s", eq + 1);
 	}
@@ -75,7 +83,7 @@ static void set_read(const char *file, char val[3][64])
 }
 
 /* DIR/UNIT.d/RESTRACK_SET_DROPIN with VAL, replaced atomically */
-static int set_write(const char *dir, const char *unit, char val[3][64],
+static int set_write(const char *dir, const char *unit, char val[NR_KEYS][64],
 		     char *path, size_t len)
 {
 	char d[PATH_MAX], tmp[PATH_MAX + 16];
@@ -96,7 +104,7 @@ static int set_write(const char *dir, const char *unit, char val[3][64],
 		return -errno;
 	fprintf(f, "# Written by restrack set (restrack(8)); edit with it or by hand.\n"
 		"[" RESTRACK_UNIT_SECTION "]\n");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_KEYS; i++)
 		if (val[i][0])
 			fprintf(f, "%s=%s\n", set_keys[i], val[i]);
 	if (fflush(f) || ferror(f) || fsync(fileno(f)) || fclose(f) ||
@@ -108,12 +116,13 @@ static int set_write(const char *dir, const char *unit, char val[3][64],
 	return 0;
 }
 
-enum { OPT_HEAP = 256, OPT_FILES, OPT_POLICY, OPT_RUNTIME };
+enum { OPT_HEAP = 256, OPT_FILES, OPT_POLICY, OPT_SUBTREE, OPT_RUNTIME };
 
 static const struct option set_options[] = {
 	{ "heap", required_argument, NULL, OPT_HEAP },
 	{ "files", required_argument, NULL, OPT_FILES },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "subtree-control", required_argument, NULL, OPT_SUBTREE },
 	{ "runtime", no_argument, NULL, OPT_RUNTIME },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -122,16 +131,16 @@ static const struct option set_options[] = {
 int cmd_set(int argc, char **argv)
 {
 	const char *unit, *dir, *env, *systemctl;
-	char name[256], val[3][64], given[3][64], path[PATH_MAX];
-	char why[PATH_MAX + 256], *names[1], *reload[3];
+	char name[256], val[NR_KEYS][64], given[NR_KEYS][64], path[PATH_MAX];
+	char why[PATH_MAX + 256], *names[1], *reload[3], keys[NR_KEYS * 96];
 	struct restrack_unit_info *info = NULL;
 	struct restrack_decl decl;
-	bool runtime = false, any = false;
+	bool runtime = false, any = false, yes;
 	uint64_t n;
 	int c, i, r, status, ret = EXIT_FAILURE;
 	size_t nr;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_KEYS; i++)
 		given[i][0] = '\0';
 	opt_start();
 	while ((c = getopt_long(argc, argv, ":h", set_options, NULL)) != -1) {
@@ -159,12 +168,19 @@ int cmd_set(int argc, char **argv)
 				return usage_error("option '--policy' needs deny or kill");
 			snprintf(given[2], sizeof(given[2]), "%s", optarg);
 			break;
+		case OPT_SUBTREE:
+			if (restrack_parse_bool(optarg, &yes))
+				return usage_error("option '--subtree-control' needs yes or no");
+			snprintf(given[KEY_SUBTREE], sizeof(given[0]), "%s",
+				 yes ? "yes" : "no");
+			break;
 		case ':':
 			return usage_error("option '--%s' needs %s",
 					   set_options[optopt - OPT_HEAP].name,
 					   optopt == OPT_HEAP ? "a size" :
 					   optopt == OPT_FILES ? "a count" :
-					   "deny or kill");
+					   optopt == OPT_POLICY ? "deny or kill" :
+					   "yes or no");
 		default:
 			return opt_unknown(argv, set_options);
 		}
@@ -174,10 +190,10 @@ int cmd_set(int argc, char **argv)
 		return EXIT_USAGE;
 	if (strchr(unit, '/') || unit[0] == '.' || strlen(unit) > 240)
 		return usage_error("bad unit name '%s'", unit);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_KEYS; i++)
 		any |= given[i][0] != '\0';
 	if (!any)
-		return usage_error("nothing to set: give --heap, --files or --policy");
+		return usage_error("nothing to set: give --heap, --files, --policy or --subtree-control");
 	/* "web" is web.service, as systemctl has it */
 	snprintf(name, sizeof(name), "%s%s", unit,
 		 strrchr(unit, '.') ? "" : ".service");
@@ -187,7 +203,7 @@ int cmd_set(int argc, char **argv)
 		"/etc/systemd/system.control";
 	snprintf(path, sizeof(path), "%s/%s.d/" RESTRACK_SET_DROPIN, dir, name);
 	set_read(path, val);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_KEYS; i++)
 		if (given[i][0])
 			memcpy(val[i], given[i], sizeof(val[i]));
 	r = set_write(dir, name, val, path, sizeof(path));
@@ -195,11 +211,13 @@ int cmd_set(int argc, char **argv)
 		say("cannot write %s: %s", path, restrack_strerror(r));
 		return EXIT_FAILURE;
 	}
-	say("%s: %s%s%s%s%s%s in %s", name,
-	    val[0][0] ? "HeapMax=" : "", val[0],
-	    val[1][0] ? (val[0][0] ? " FilesMax=" : "FilesMax=") : "", val[1],
-	    val[2][0] ? (val[0][0] || val[1][0] ? " Policy=" : "Policy=") : "", val[2],
-	    path);
+	keys[0] = '\0';
+	for (i = 0; i < NR_KEYS; i++)
+		if (val[i][0])
+			snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
+				 "%s%s=%s", keys[0] ? " " : "", set_keys[i],
+				 val[i]);
+	say("%s: %s in %s", name, keys, path);
 
 	/* the generator reads it at daemon-reload, as set-property's own */
 	systemctl = getenv("RESTRACK_SYSTEMCTL");
@@ -239,7 +257,9 @@ int cmd_set(int argc, char **argv)
 		restrack_parse_count(val[1][0] ? val[1] : "max", &want[1]);
 		if ((given[0][0] && decl.heap != want[0]) ||
 		    (given[1][0] && decl.files != want[1]) ||
-		    (given[2][0] && strcmp(decl.policy, val[2]))) {
+		    (given[2][0] && strcmp(decl.policy, val[2])) ||
+		    (given[KEY_SUBTREE][0] &&
+		     decl.subtree != !strcmp(val[KEY_SUBTREE], "yes"))) {
 			const char *later = strstr(info->dropins, RESTRACK_SET_DROPIN);
 
 			later = later ? later + strlen(RESTRACK_SET_DROPIN) : "";

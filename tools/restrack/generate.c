@@ -269,7 +269,8 @@ static bool gen_decl(const struct gen_unit *u, const struct gen_unit *type,
 	for (i = 0; i < u->nr_dropins; i++)
 		if (restrack_decl_parse_file(u->dropins[i], &d, why, sizeof(why)))
 			goto bad;
-	return d.present && (d.heap != RT_LIMIT_MAX || d.files != RT_LIMIT_MAX);
+	return d.present && (d.heap != RT_LIMIT_MAX || d.files != RT_LIMIT_MAX ||
+			     d.subtree);
 bad:
 	fprintf(log, "restrack-generator: %s: %s\n", u->name, why);
 	return true;

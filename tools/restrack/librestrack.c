@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -108,6 +109,25 @@ int restrack_parse_count(const char *s, uint64_t *n)
 	if (*end)
 		return -EINVAL;
 	return err;
+}
+
+int restrack_parse_bool(const char *s, bool *b)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t" };
+	static const char *const no[] = { "no", "false", "off", "0", "n", "f" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*b = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*b = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 int restrack_parse_quota_mib(const char *s, long *mib)

@@ -48,6 +48,8 @@
 int restrack_parse_size(const char *s, uint64_t *bytes);
 /* A decimal count, or "max" or "infinity"; same errors. */
 int restrack_parse_count(const char *s, uint64_t *n);
+/* A boolean as systemd's unit files spell one: yes/no, true/false, on/off, 1/0 */
+int restrack_parse_bool(const char *s, bool *b);
 /*
  * A heap quota for resource_cap(), in MiB: a bare number is MiB, as the
  * system call takes it; a size with a unit must be a whole number of MiB
@@ -306,6 +308,12 @@ struct restrack_decl {
 	bool present;		/* the section is in one of the files */
 	uint64_t heap, files;	/* RT_LIMIT_MAX: no limit */
 	char policy[8];
+	/*
+	 * SubtreeControl=yes, of a slice: restrack in the slice's own
+	 * cgroup.subtree_control too, so that what starts in it (a container
+	 * runtime's scopes) has restrack's files and can be given limits
+	 */
+	bool subtree;
 };
 
 /* What "systemctl show -p Id -p ControlGroup ..." says of one unit. */

@@ -65,10 +65,16 @@ static int decl_set(struct restrack_decl *d, const char *key, const char *val,
 		} else {
 			snprintf(d->policy, sizeof(d->policy), "%s", val);
 		}
+	} else if (!strcmp(key, "SubtreeControl")) {
+		err = restrack_parse_bool(*val ? val : "no", &d->subtree);
+		if (err)
+			snprintf(why, whylen,
+				 "bad SubtreeControl=%s: expected yes or no", val);
 	} else {
 		err = -EINVAL;
 		snprintf(why, whylen,
-			 "unknown key %s= (HeapMax=, FilesMax=, Policy=)", key);
+			 "unknown key %s= (HeapMax=, FilesMax=, Policy=, SubtreeControl=)",
+			 key);
 	}
 	return err;
 }

@@ -636,7 +636,8 @@ check "apply: ... an undeclared parent with processes: the slice's limit still s
 # bad declarations: reported with file and line, nothing written
 for bad in "HeapMax=12Q|bad HeapMax=12Q" "FilesMax=-1|bad FilesMax=-1" \
 	"Policy=maybe|bad Policy=maybe" "HeapMax=99999999999999999999|bad HeapMax=99999999999999999999: too large" \
-	"Files=3|unknown key Files=" "FilesMax|not Key=Value"; do
+	"Files=3|unknown key Files=" "FilesMax|not Key=Value" \
+	"SubtreeControl=maybe|bad SubtreeControl=maybe: expected yes or no"; do
 	decl=${bad%%|*}
 	printf '[Unit]\nDescription=web\n[X-Restrack]\nFilesMax=7\n%s\n' "$decl" > "$A/units/web.service"
 	echo init > "$ufake/app.slice/restrack.files.max"
@@ -689,6 +690,30 @@ ua --create new-sub.slice
 check "apply --create of a slice whose cgroup exists: its limits, nothing created" \
 	eval '[ $rc = 0 ] && [ "$(cgv new.slice/new-sub.slice)" = "deny max 8" ] && ! has "created" "$T/err" && [ -e "$A/state/new-sub.slice" ]'
 rm -r "$ufake/new.slice"
+# SubtreeControl=yes: restrack in the slice's own subtree_control as well,
+# for the scopes a container runtime starts there
+printf '[X-Restrack]\nSubtreeControl=yes\n' > "$A/units/app-web.slice"
+printf '[Unit]\nDescription=web\n' > "$A/units/web.service"
+ua app-web.slice
+check "apply: SubtreeControl=yes, the slice holding a process: exit 1, says which" \
+	eval '[ $rc = 1 ] && has "cannot enable restrack in .*app-web.slice: it holds processes" "$T/err"'
+: > "$ufake/app.slice/app-web.slice/cgroup.procs"
+sed -i /restrack/d "$ufake/cgroup.subtree_control" "$ufake/app.slice/cgroup.subtree_control"
+ua app-web.slice
+check "apply: SubtreeControl=yes: restrack from the root down to the slice itself" \
+	eval '[ $rc = 0 ] && grep -qx +restrack "$ufake/cgroup.subtree_control" &&
+	      grep -qx +restrack "$ufake/app.slice/cgroup.subtree_control" &&
+	      grep -qx +restrack "$ufake/app.slice/app-web.slice/cgroup.subtree_control" &&
+	      [ ! -s "$ufake/$W/cgroup.subtree_control" ]'
+check "apply: SubtreeControl=yes: says so" \
+	has "app-web.slice: /app.slice/app-web.slice heap max files max policy deny, restrack in its subtree_control" "$T/err"
+printf '[X-Restrack]\nSubtreeControl=yes\nSubtreeControl=\n' > "$A/units/app-web.slice"
+sed -i /restrack/d "$ufake/app.slice/app-web.slice/cgroup.subtree_control"
+ua app-web.slice
+check "apply: SubtreeControl= empty is no: restrack down to the slice's parent only" \
+	eval '[ $rc = 0 ] && [ ! -s "$ufake/app.slice/app-web.slice/cgroup.subtree_control" ]'
+printf '[Unit]\nDescription=no limits\n' > "$A/units/app-web.slice"
+rm -f "$A/state/app-web.slice"
 
 # --- set: a drop-in in system.control, daemon-reload, apply ---
 : > "$ufake/app.slice/app-web.slice/cgroup.procs"
@@ -717,7 +742,12 @@ check "set max: lifts the limits" eval '[ $rc = 0 ] && [ "$(cgv $W)" = "deny max
 RUNTIME=$A/units us app-web.slice --files 50 --runtime
 check "set --runtime SLICE: the runtime directory, the slice's cgroup at once" \
 	eval '[ $rc = 0 ] && [ -f "$A/units/app-web.slice.d/50-restrack.conf" ] && [ "$(cgv app.slice/app-web.slice)" = "deny max 50" ]'
+RUNTIME=$A/units us app-web.slice --subtree-control yes --runtime
+check "set --subtree-control yes: SubtreeControl=yes kept beside FilesMax=, restrack in the slice's subtree_control at once" \
+	eval '[ $rc = 0 ] && [ "$(grep -v "^#" "$A/units/app-web.slice.d/50-restrack.conf")" = "$(printf "[X-Restrack]\nFilesMax=50\nSubtreeControl=yes")" ] &&
+	      grep -qx +restrack "$ufake/app.slice/app-web.slice/cgroup.subtree_control"'
 rm -r "$A/units/app-web.slice.d"
+sed -i /restrack/d "$ufake/app.slice/app-web.slice/cgroup.subtree_control"
 printf '[X-Restrack]\nFilesMax=3\n' > "$A/units/web.service.d/90-local.conf"
 us web --files 20
 check "set: a drop-in sorting after it wins: exit 1, named" \
@@ -778,6 +808,7 @@ cap 1 1.5M 3|bad heap quota '1.5M': not a whole number of MiB
 cap 1 1M x|bad file quota 'x'
 set|no unit given
 set web.service|nothing to set
+set x.slice --subtree-control maybe|needs yes or no
 set web.service --heap 12Q|bad heap size '12Q'
 set web.service --policy maybe|deny or kill
 set a/b --files 1|bad unit name 'a/b'
@@ -827,6 +858,7 @@ printf '[Service]\nExecStartPre=/bin/pre\nExecStart=/bin/true\n' > "$G/lib/plain
 printf '[Service]\nExecCondition=/bin/cond\nExecStart=/bin/true\n[X-Restrack]\nFilesMax=9\n' > "$G/lib/cond.service"
 printf '[Service]\nSlice=rt-sub.slice\nExecStart=/bin/true\n' > "$G/lib/inslice.service"
 printf '[X-Restrack]\nFilesMax=100\n' > "$G/etc/rt.slice"
+printf '[X-Restrack]\nSubtreeControl=yes\n' > "$G/etc/ctr.slice"
 printf '[X-Restrack]\nFilesMax=100\n' > "$G/etc/-.slice"
 printf '[X-Restrack]\nFilesMax=100\n' > "$G/lib/masked.slice"
 ln -s /dev/null "$G/etc/masked.slice"
@@ -854,7 +886,9 @@ check "generate: a template with a bad declaration gets it (apply refuses it)" \
 check "generate: a service limited before gets it (apply lifts its limits)" \
 	eval 'gd was.service | grep -q "restrack apply %n"'
 check "generate: nothing for undeclared, masked, aliased or reset services, -.slice or a masked slice" \
-	eval '[ "$(cd "$G/out" && ls | tr "\n" " ")" = "a.service.d bad@.service.d cond.service.d inslice.service.d restrack-slice@.service rt.slice.d was.service.d " ]'
+	eval '[ "$(cd "$G/out" && ls | tr "\n" " ")" = "a.service.d bad@.service.d cond.service.d ctr.slice.d inslice.service.d restrack-slice@.service rt.slice.d was.service.d " ]'
+check "generate: a slice declaring SubtreeControl=yes alone gets its oneshot too" \
+	eval 'grep -qx "Requires=restrack-slice@ctr.slice.service" "$G/out/ctr.slice.d/zz-restrack.conf"'
 check "generate: a declaring slice requires its oneshot, ordered after it" \
 	eval '[ "$(grep -v "^#" "$G/out/rt.slice.d/zz-restrack.conf")" = "$(printf "[Unit]\nRequires=restrack-slice@rt.slice.service\nAfter=restrack-slice@rt.slice.service")" ]'
 check "generate: the oneshot applies the slice before systemd starts it, from -.slice" \
