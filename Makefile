@@ -28,6 +28,8 @@
 #                kernel of check-install) into out/deb-<line>-<arch>/ (LINE=6.12)
 #   make check-install  the test package installed with dpkg -i into a
 #                Debian guest and booted from its /boot (SUITE, SUITES; LINE=6.12)
+#   make check-containers  restrack limits on podman (crun, runc, rootless)
+#                and containerd containers in a Debian trixie guest (LINE=6.12)
 #
 # LINES, ARCHES, ARCH, LINE and KSRC select what to build (see README.md).
 
@@ -39,7 +41,7 @@ export LINES ARCHES KSRC KSRC_6_1 KSRC_6_12 KSRC_6_13 KSRC_7_3
 
 S := scripts
 
-.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd deb check-install fuzz faults stressng run shell bench kernel clean
+.PHONY: all patch series check-series check check-full check-debug check-systemd shell-systemd deb check-install check-containers fuzz faults stressng run shell bench kernel clean
 
 all: patch
 
@@ -79,6 +81,9 @@ deb:
 
 check-install:
 	@$(SYSTEMD_ENV) $(S)/check-install.sh
+
+check-containers:
+	@$(SYSTEMD_ENV) SUITE=$(or $(SUITE),trixie) $(S)/check-containers.sh
 SECONDS	?= 600
 fuzz:
 	@DEBUG_MODE=fuzz DEBUG_LINES=$(LINE) DEBUG_ARCHES=$(ARCH) \

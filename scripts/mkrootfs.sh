@@ -10,8 +10,11 @@
 # FLAVOUR install (make check-install) adds initramfs-tools, so that a
 # kernel package installed into it makes its own initrd, and is packed as a
 # tar: check-install unpacks it, installs the package there and makes a
-# disk image of it.
-# Usage: scripts/mkrootfs.sh SUITE [ARCH [install]]   (prints the archive's path)
+# disk image of it.  FLAVOUR containers (make check-containers) adds
+# podman, crun, runc, containerd, uidmap and D-Bus (system and user: the
+# systemd cgroup manager), and busybox-static for the containers' root
+# file system; a tar too, made into a disk image.
+# Usage: scripts/mkrootfs.sh SUITE [ARCH [install|containers]]   (prints the archive's path)
 . "$(dirname "$0")/lib.sh"
 suite=${1:?usage: $0 SUITE [ARCH]}
 arch=${2:-x86_64}
@@ -30,6 +33,9 @@ ext=cpio
 case "$flavour" in
 "") ;;
 install) pkgs="$pkgs initramfs-tools zstd"; ext=tar ;;
+containers)
+	pkgs="$pkgs podman crun runc containerd uidmap dbus dbus-user-session libpam-systemd busybox-static"
+	ext=tar ;;
 *) die "unknown rootfs flavour $flavour" ;;
 esac
 command -v mmdebstrap >/dev/null || die "no mmdebstrap (scripts/setup.sh, or apt-get install mmdebstrap)"
