@@ -20,7 +20,7 @@ R=/run/rt-containers
 T=/usr/local/libexec/restrack-tests
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/units.sh"
-tap_start $R 44
+tap_start $R 46
 ctr=/srv/ctr
 
 # mkroot DIR: the containers' root file system
@@ -201,4 +201,16 @@ for m in cgroupfs systemd; do
 	[ "$rc" = 137 ] && klog_has $kcg || { diag "exit $rc"; dmesg | grep "restrack:" | tail -2 | sed 's/^/# /'; show; }
 done
 podman rm -f bystander > /dev/null 2>&1
+
+# --- restrack broken: containers that ask for no limit still run ---
+# machine.slice only wants its oneshot (SubtreeControl=yes declares no
+# limit): with the tool gone the oneshot fails, and the slice starts.
+systemctl stop machine.slice
+mv /usr/local/sbin/restrack /usr/local/sbin/restrack.off
+pr --rootfs $ctr /bin/echo ran
+eq "restrack's tool gone: a container without restrack limits runs (exit $rc)" "$rc $(cat $R/out)" "0 ran"
+eq "... while machine.slice's oneshot failed" \
+	"$(systemctl is-failed restrack-slice@machine.slice.service) $(systemctl is-active machine.slice)" "failed active"
+[ "$rc" = 0 ] || { show; systemctl status --no-pager machine.slice restrack-slice@machine.slice.service 2>&1 | sed 's/^/# /' | head -30; cat /run/systemd/generator/machine.slice.d/zz-restrack.conf | sed 's/^/# /'; }
+mv /usr/local/sbin/restrack.off /usr/local/sbin/restrack
 tap_end

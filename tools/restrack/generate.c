@@ -247,12 +247,16 @@ static int gen_scan_file(const char *path, struct gen_scan *sc)
 }
 
 /*
- * Whether the files of U declare a limit: an [X-Restrack] section whose
- * keys are all reset to no limit declares none.  A bad declaration counts:
- * the unit gets the hook all the same, and apply refuses it, saying why.
+ * What the files of U declare: a limit (DECL_LIMITS), only
+ * SubtreeControl=yes (DECL_SUBTREE), or nothing: an [X-Restrack] section
+ * whose keys are all reset to no limit declares none.  A bad declaration
+ * counts as a limit: the unit gets the hook all the same, and apply
+ * refuses it, saying why.
  */
-static bool gen_decl(const struct gen_unit *u, const struct gen_unit *type,
-		     FILE *log)
+enum gen_decl_kind { DECL_NONE, DECL_SUBTREE, DECL_LIMITS };
+
+static enum gen_decl_kind gen_decl(const struct gen_unit *u,
+				   const struct gen_unit *type, FILE *log)
 {
 	char why[PATH_MAX + 256];
 	struct restrack_decl d;
@@ -269,34 +273,46 @@ static bool gen_decl(const struct gen_unit *u, const struct gen_unit *type,
 	for (i = 0; i < u->nr_dropins; i++)
 		if (restrack_decl_parse_file(u->dropins[i], &d, why, sizeof(why)))
 			goto bad;
-	return d.present && (d.heap != RT_LIMIT_MAX || d.files != RT_LIMIT_MAX ||
-			     d.subtree);
+	if (!d.present)
+		return DECL_NONE;
+	if (d.heap != RT_LIMIT_MAX || d.files != RT_LIMIT_MAX)
+		return DECL_LIMITS;
+	return d.subtree ? DECL_SUBTREE : DECL_NONE;
 bad:
 	fprintf(log, "restrack-generator: %s: %s\n", u->name, why);
-	return true;
+	return DECL_LIMITS;
 }
 
-static bool gen_declares(struct gen_units *us, const char *name,
-			 const char *state_dir, FILE *log)
+static enum gen_decl_kind gen_declares(struct gen_units *us, const char *name,
+				       const char *state_dir, FILE *log)
 {
+	enum gen_decl_kind kind = DECL_NONE;
 	struct gen_unit *u = NULL, *type;
 	char mark[PATH_MAX];
 	size_t i;
 
-	snprintf(mark, sizeof(mark), "%s/%s", state_dir, name);
-	if (!access(mark, F_OK))
-		return true;	/* declared when applied: apply lifts it */
 	/* first: gen_get() may move the array */
 	type = gen_get(us, ends_with(name, ".slice") ? "slice" : "service");
 	for (i = 0; i < us->nr; i++)
 		if (!strcmp(us->u[i].name, name))
 			u = &us->u[i];
-	if (!u || u->masked)
-		return false;
-	return gen_decl(u, type, log);
+	if (u && !u->masked)
+		kind = gen_decl(u, type, log);
+	/*
+	 * Declared when applied, and no more: apply lifts its limits.  A
+	 * slice that now declares only SubtreeControl=yes keeps wanting its
+	 * oneshot, whose apply lifts them too.
+	 */
+	snprintf(mark, sizeof(mark), "%s/%s", state_dir, name);
+	if (kind != DECL_SUBTREE && !access(mark, F_OK))
+		return DECL_LIMITS;
+	return kind;
 }
 
-/* The slices above SLICE, itself included: a-b.slice, then a.slice. */
+/*
+ * Whether one of the slices above SLICE, itself included (a-b.slice, then
+ * a.slice), declares limits, which its services must apply.
+ */
 static bool gen_slice_declares(struct gen_units *us, const char *slice,
 			       const char *state_dir, FILE *log)
 {
@@ -304,7 +320,7 @@ static bool gen_slice_declares(struct gen_units *us, const char *slice,
 
 	snprintf(s, sizeof(s), "%s", slice);
 	while (ends_with(s, ".slice") && strcmp(s, "-.slice")) {
-		if (gen_declares(us, s, state_dir, log))
+		if (gen_declares(us, s, state_dir, log) == DECL_LIMITS)
 			return true;
 		s[strlen(s) - 6] = '\0';
 		dash = strrchr(s, '-');
@@ -423,20 +439,37 @@ static int gen_write_template(const char *out, const char *sbindir)
 	return fclose(f) ? -errno : 0;
 }
 
-static int gen_write_slice(const char *out, const char *slice, const char *why)
+/*
+ * A slice with limits requires its oneshot: when the limits cannot be
+ * set, the slice and its units are refused rather than run without them.
+ * A slice that declares only SubtreeControl=yes wants it: nothing of the
+ * slice asked for a limit, so a failure (restrack disabled, the tool
+ * gone) must not stop the slice; whoever sets a limit in it gets the
+ * error of the missing restrack files instead.
+ */
+static int gen_write_slice(const char *out, const char *slice, bool limits)
 {
 	FILE *f = gen_dropin(out, slice);
 
 	if (!f)
 		return -errno;
-	fprintf(f, "# Written by restrack-generator: %s (restrack(8)).\n"
-		"# restrack-slice@%s.service sets them on the slice's cgroup before\n"
-		"# systemd starts the slice, before any unit of it runs; when it fails,\n"
-		"# the slice and its units are refused.\n"
-		"[Unit]\n"
-		"Requires=" RESTRACK_SLICE_PREFIX "%s.service\n"
-		"After=" RESTRACK_SLICE_PREFIX "%s.service\n",
-		why, slice, slice, slice);
+	if (limits)
+		fprintf(f, "# Written by restrack-generator: %s declares limits (restrack(8)).\n"
+			"# restrack-slice@%s.service sets them on the slice's cgroup before\n"
+			"# systemd starts the slice, before any unit of it runs; when it fails,\n"
+			"# the slice and its units are refused.\n"
+			"[Unit]\n"
+			"Requires=" RESTRACK_SLICE_PREFIX "%s.service\n",
+			slice, slice, slice);
+	else
+		fprintf(f, "# Written by restrack-generator: %s declares SubtreeControl=yes\n"
+			"# (restrack(8)).  restrack-slice@%s.service enables restrack in the\n"
+			"# slice's cgroup.subtree_control before systemd starts the slice; when\n"
+			"# it fails, the slice starts all the same.\n"
+			"[Unit]\n"
+			"Wants=" RESTRACK_SLICE_PREFIX "%s.service\n",
+			slice, slice, slice);
+	fprintf(f, "After=" RESTRACK_SLICE_PREFIX "%s.service\n", slice);
 	return fclose(f) ? -errno : 0;
 }
 
@@ -491,7 +524,7 @@ int restrack_generate(const char *const *unit_path, size_t nr_path,
 			continue;
 		type = gen_get(&us, "service");
 		u = &us.u[i];		/* gen_get may have moved the array */
-		if (gen_declares(&us, u->name, state_dir, log)) {
+		if (gen_declares(&us, u->name, state_dir, log) == DECL_LIMITS) {
 			snprintf(why, sizeof(why), "%s declares limits", u->name);
 		} else {
 			err = gen_scan_file(u->fragment, &sc);
@@ -521,7 +554,8 @@ int restrack_generate(const char *const *unit_path, size_t nr_path,
 			(*written)++;
 	}
 	for (i = 0; i < us.nr && !err; i++) {
-		char name[256], cg[PATH_MAX], why[600];
+		enum gen_decl_kind kind;
+		char name[256], cg[PATH_MAX];
 
 		snprintf(name, sizeof(name), "%s", us.u[i].name);
 		if (!ends_with(name, ".slice") || us.u[i].masked ||
@@ -529,15 +563,15 @@ int restrack_generate(const char *const *unit_path, size_t nr_path,
 		    !strcmp(cg, "/") ||
 		    strlen(name) + strlen(RESTRACK_SLICE_PREFIX ".service") > 255)
 			continue;
-		if (!gen_declares(&us, name, state_dir, log))
+		kind = gen_declares(&us, name, state_dir, log);
+		if (kind == DECL_NONE)
 			continue;
-		snprintf(why, sizeof(why), "%s declares limits", name);
 		if (!template) {
 			err = gen_write_template(out, sbindir);
 			template = !err;
 		}
 		if (!err)
-			err = gen_write_slice(out, name, why);
+			err = gen_write_slice(out, name, kind == DECL_LIMITS);
 		if (err)
 			fprintf(log, "restrack-generator: %s: cannot write its drop-in: %s\n",
 				name, strerror(-err));
