@@ -25,15 +25,9 @@ arch_setup "$arch"
 start=$(date +%s)
 
 export BUILD_TAG=containers
-mkdir -p "$OUT"
 obj=$(build_dir "$line" "$arch")-$BUILD_TAG
 kernel=$obj/$KIMAGE
-if [ -n "${RESTRACK_SKIP_BUILD:-}" ] && [ -f "$kernel" ]; then
-	say "not rebuilding $kernel (RESTRACK_SKIP_BUILD)"
-else
-	"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$OUT/containers-kernel.log" 2>&1 ||
-		{ tail -30 "$OUT/containers-kernel.log"; die "kernel build failed (log: $OUT/containers-kernel.log)"; }
-fi
+guest_kernel "$line" "$arch"
 say "kernel $kernel ($(( $(date +%s) - start ))s)"
 
 # The overlay (guest_overlay in lib.sh): the tool, the generator, the
@@ -68,16 +62,10 @@ for suite in $suites; do
 	set +e
 	boot_logged "$log" "${RESTRACK_VM_TIMEOUT:-1500}" "${qemu[@]}"
 	set -e
-	echo test_containers > "$obj/containers-suites"
-	# (not tee /dev/stderr: when stderr is a file, that reopens and
-	# truncates it)
-	results=$(RESTRACK_SUITES=$obj/containers-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch") || true
-	printf '%s\n' "$results"
-	summary=$(tail -1 <<< "$results")
-	read -r p f <<< "$(tap_counts "$summary")"
-	total_passed=$((total_passed + ${p:-0}))
-	total_failed=$((total_failed + ${f:-1}))
-	say "$suite: $summary; boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$log" | head -1), $(( $(date +%s) - t0 ))s"
+	guest_results "$log" "$suite/$line/$arch" test_containers
+	total_passed=$((total_passed + guest_p))
+	total_failed=$((total_failed + guest_f))
+	say "$suite: $guest_summary; boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$log" | head -1), $(( $(date +%s) - t0 ))s"
 done
 say "check-containers: $suites on $line/$arch in $(( $(date +%s) - start ))s"
 echo "$total_passed passed, $total_failed failed"

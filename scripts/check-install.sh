@@ -118,15 +118,10 @@ for suite in $suites; do
 	set +e
 	boot_logged "$vlog" "${RESTRACK_VM_TIMEOUT:-900}" "${qemu[@]}"
 	set -e
-	echo test_install > "$obj/install-suites"
-	# (not tee /dev/stderr: when stderr is a file, that reopens and
-	# truncates it)
-	results=$(RESTRACK_SUITES=$obj/install-suites "$TOP/scripts/tap-summary.sh" "$vlog" "$suite/$line/$arch") || true
-	printf '%s\n' "$results"
-	summary=$(tail -1 <<< "$results")
-	read -r gp gf <<< "$(tap_counts "$summary")"
-	p=$((p + ${gp:-0}))
-	f=$((f + ${gf:-1}))
+	guest_results "$vlog" "$suite/$line/$arch" test_install
+	p=$((p + guest_p))
+	f=$((f + guest_f))
+	summary=$guest_summary
 	total_passed=$((total_passed + p))
 	total_failed=$((total_failed + f))
 	say "$suite: $p passed, $f failed (guest: $summary); boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$vlog" | head -1), $(( $(date +%s) - t0 ))s"

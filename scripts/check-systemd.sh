@@ -32,14 +32,8 @@ export BUILD_TAG=systemd
 mkdir -p "$OUT"
 obj=$(build_dir "$line" "$arch")-$BUILD_TAG
 kernel=$obj/$KIMAGE
-# RESTRACK_SKIP_BUILD=1 boots the kernel built last time without waiting
-# for the machine's build lock (only when the kernel sources did not change).
-if [ -n "${RESTRACK_SKIP_BUILD:-}" ] && [ -f "$kernel" ]; then
-	say "not rebuilding $kernel (RESTRACK_SKIP_BUILD)"
-else
-	"$TOP/scripts/build-kernel.sh" "$line" "$arch" > "$OUT/systemd-kernel.log" 2>&1 ||
-		{ tail -30 "$OUT/systemd-kernel.log"; die "kernel build failed"; }
-fi
+# RESTRACK_SKIP_BUILD=1 boots the kernel built last time (guest_kernel)
+guest_kernel "$line" "$arch"
 say "kernel $kernel ($(( $(date +%s) - start ))s)"
 
 # The overlay (guest_overlay in lib.sh): the tool, the tests and the
@@ -78,13 +72,12 @@ for suite in $suites; do
 	boot_logged "$log" "${RESTRACK_VM_TIMEOUT:-1200}" "${qemu[@]}"
 	set -e
 	tv=$(( $(date +%s) - t0 ))
-	printf '%s\n' test_boot test_libcgroup test_systemd test_generator test_run test_set test_slice test_killlog test_status > "$obj/systemd-suites"
-	# (not tee /dev/stderr: when stderr is a file, that reopens and
-	# truncates it)
-	results=$(RESTRACK_SUITES=$obj/systemd-suites "$TOP/scripts/tap-summary.sh" "$log" "$suite/$line/$arch") || true
-	printf '%s\n' "$results"
-	summary=$(tail -1 <<< "$results")
-	read -r p f <<< "$(tap_counts "$summary")"
+	guest_results "$log" "$suite/$line/$arch" test_boot test_libcgroup \
+		test_systemd test_generator test_run test_set test_slice \
+		test_killlog test_status
+	p=$guest_p
+	f=$guest_f
+	summary=$guest_summary
 	# test_status prints its Prometheus text for promtool, which the guest
 	# lacks: checked here, the copy first (checksum and line count)
 	prom=$OUT/vm-systemd-$suite-status.prom

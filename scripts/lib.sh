@@ -77,6 +77,43 @@ UNIT
 	echo restrack-vm > "$ov/etc/hostname"
 }
 
+# guest_kernel LINE ARCH: the kernel of variant $BUILD_TAG for a Debian
+# guest (make check-systemd, check-containers), its log in
+# $OUT/$BUILD_TAG-kernel.log; with RESTRACK_SKIP_BUILD=1 the one built last
+# time, without waiting for the machine's build lock (only when the kernel
+# sources did not change).
+guest_kernel() {
+	local kernel log=$OUT/$BUILD_TAG-kernel.log
+	kernel=$(build_dir "$1" "$2")-$BUILD_TAG/$KIMAGE
+	if [ -n "${RESTRACK_SKIP_BUILD:-}" ] && [ -f "$kernel" ]; then
+		say "not rebuilding $kernel (RESTRACK_SKIP_BUILD)"
+		return
+	fi
+	mkdir -p "$OUT"
+	"$TOP/scripts/build-kernel.sh" "$1" "$2" > "$log" 2>&1 ||
+		{ tail -30 "$log"; die "kernel build failed (log: $log)"; }
+}
+
+# guest_results LOG LABEL SUITE...: the TAP results of a Debian guest's
+# LOG (scripts/tap-summary.sh), which must report each SUITE; printed,
+# and their counts in guest_p and guest_f (a run without a summary counts
+# as one failure).
+guest_results() {
+	local log=$1 label=$2 results list
+	shift 2
+	list=$(mktemp)
+	printf '%s\n' "$@" > "$list"
+	# (not tee /dev/stderr: when stderr is a file, that reopens and
+	# truncates it)
+	results=$(RESTRACK_SUITES=$list "$TOP/scripts/tap-summary.sh" "$log" "$label") || true
+	rm -f "$list"
+	printf '%s\n' "$results"
+	guest_summary=$(tail -1 <<< "$results")
+	read -r guest_p guest_f <<< "$(tap_counts "$guest_summary")"
+	guest_p=${guest_p:-0}
+	guest_f=${guest_f:-1}
+}
+
 # boot_logged LOG SECONDS QEMU...: run a guest for at most SECONDS, its
 # console to stdout and to LOG, with the host's seconds from QEMU's start
 # to the guest's "restrack-vm: booted" added as a line of its own.
