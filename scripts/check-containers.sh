@@ -48,10 +48,7 @@ for suite in $suites; do
 	tar -C "$root" --numeric-owner -xf "$tarball"
 	cp -a "$ov/." "$root/"
 	disk=$obj/containers-$suite.ext4
-	rm -f "$disk"
-	truncate -s $(( $(du -sm "$root" | cut -f1) + 1536 ))M "$disk"
-	mkfs.ext4 -q -F -L root -d "$root" "$disk" || die "mkfs.ext4 -d $root failed"
-	rm -rf "$root"
+	guest_disk "$root" "$disk" 1536
 	say "disk $disk ($(( $(date +%s) - t0 ))s)"
 
 	log=$OUT/vm-containers-$suite-$line-$arch.log

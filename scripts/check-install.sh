@@ -103,10 +103,7 @@ for suite in $suites; do
 	cp "$initrd" "$obj/install-$suite.initrd" 2>/dev/null || : > "$obj/install-$suite.initrd"
 	cp -a "$ov/." "$root/"
 	disk=$obj/install-$suite.ext4
-	rm -f "$disk"
-	truncate -s $(( $(du -sm "$root" | cut -f1) + 1024 ))M "$disk"
-	mkfs.ext4 -q -F -L root -d "$root" "$disk" || die "mkfs.ext4 -d $root failed"
-	rm -rf "$root"
+	guest_disk "$root" "$disk" 1024
 	say "disk $disk: $(du -m "$disk" | cut -f1) MiB used ($(( $(date +%s) - t0 ))s)"
 
 	vlog=$OUT/vm-install-$suite-$line-$arch.log

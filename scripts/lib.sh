@@ -94,6 +94,16 @@ guest_kernel() {
 		{ tail -30 "$log"; die "kernel build failed (log: $log)"; }
 }
 
+# guest_disk ROOT DISK SPARE_MIB: an ext4 image of the directory ROOT
+# (mkfs.ext4 -d, no mount) with SPARE_MIB free, labelled root; ROOT is
+# removed.
+guest_disk() {
+	rm -f "$2"
+	truncate -s $(( $(du -sm "$1" | cut -f1) + $3 ))M "$2"
+	mkfs.ext4 -q -F -L root -d "$1" "$2" || die "mkfs.ext4 -d $1 failed"
+	rm -rf "$1"
+}
+
 # guest_results LOG LABEL SUITE...: the TAP results of a Debian guest's
 # LOG (scripts/tap-summary.sh), which must report each SUITE; printed,
 # and their counts in guest_p and guest_f (a run without a summary counts
