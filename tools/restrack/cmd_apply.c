@@ -53,11 +53,10 @@ static const char *const apply_files[3] = {
 	"restrack.policy", "restrack.heap.max", "restrack.files.max",
 };
 
+/* a slice's name: a.slice (not ".slice" alone) */
 static bool is_slice(const char *unit)
 {
-	size_t len = strlen(unit);
-
-	return len > 6 && !strcmp(unit + len - 6, ".slice");
+	return strlen(unit) > 6 && restrack_ends_with(unit, ".slice");
 }
 
 /* Where apply remembers which units it limited: /run/restrack/applied. */
@@ -197,8 +196,7 @@ int cmd_apply(int argc, char **argv)
 	for (tok = strtok_r(cg, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 		const char *u = restrack_unit_name(tok);
 
-		if (!u || strcmp(u + strlen(u) - 6, ".slice") ||
-		    !strcmp(u, units[0].id))
+		if (!u || !is_slice(u) || !strcmp(u, units[0].id))
 			continue;
 		if (nr_steps + 2 > APPLY_MAX_UNITS) {
 			say("%s: too many slices", unit);

@@ -29,13 +29,6 @@ struct gen_units {
 	size_t nr, cap;
 };
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
 static struct gen_unit *gen_get(struct gen_units *us, const char *name)
 {
 	size_t i;
@@ -94,7 +87,8 @@ static int gen_add_dropin(struct gen_unit *u, const char *path)
 
 static bool gen_type(const char *name)
 {
-	return ends_with(name, ".service") || ends_with(name, ".slice");
+	return restrack_ends_with(name, ".service") ||
+	       restrack_ends_with(name, ".slice");
 }
 
 /* One directory of the unit search path. */
@@ -119,7 +113,7 @@ static int gen_scan_dir(struct gen_units *us, const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, n);
 		if (stat(path, &st))
 			continue;
-		if (S_ISDIR(st.st_mode) && ends_with(n, ".d")) {
+		if (S_ISDIR(st.st_mode) && restrack_ends_with(n, ".d")) {
 			snprintf(name, sizeof(name), "%.*s", (int)strlen(n) - 2, n);
 			/* the unit's own, or every service's (service.d) */
 			if (!gen_type(name) && strcmp(name, "service") &&
@@ -134,7 +128,7 @@ static int gen_scan_dir(struct gen_units *us, const char *dir)
 				break;
 			}
 			while (!err && (ce = readdir(cd)))
-				if (ends_with(ce->d_name, ".conf") &&
+				if (restrack_ends_with(ce->d_name, ".conf") &&
 				    ce->d_name[0] != '.') {
 					snprintf(conf, sizeof(conf), "%s/%s",
 						 path, ce->d_name);
@@ -292,7 +286,8 @@ static enum gen_decl_kind gen_declares(struct gen_units *us, const char *name,
 	size_t i;
 
 	/* first: gen_get() may move the array */
-	type = gen_get(us, ends_with(name, ".slice") ? "slice" : "service");
+	type = gen_get(us, restrack_ends_with(name, ".slice") ? "slice" :
+		       "service");
 	for (i = 0; i < us->nr; i++)
 		if (!strcmp(us->u[i].name, name))
 			u = &us->u[i];
@@ -319,7 +314,7 @@ static bool gen_slice_declares(struct gen_units *us, const char *slice,
 	char s[256], *dash;
 
 	snprintf(s, sizeof(s), "%s", slice);
-	while (ends_with(s, ".slice") && strcmp(s, "-.slice")) {
+	while (restrack_ends_with(s, ".slice") && strcmp(s, "-.slice")) {
 		if (gen_declares(us, s, state_dir, log) == DECL_LIMITS)
 			return true;
 		s[strlen(s) - 6] = '\0';
@@ -519,7 +514,7 @@ int restrack_generate(const char *const *unit_path, size_t nr_path,
 		char why[600];
 		size_t k;
 
-		if (!ends_with(u->name, ".service") || u->masked ||
+		if (!restrack_ends_with(u->name, ".service") || u->masked ||
 		    !u->fragment[0])
 			continue;
 		type = gen_get(&us, "service");
@@ -558,7 +553,7 @@ int restrack_generate(const char *const *unit_path, size_t nr_path,
 		char name[256], cg[PATH_MAX];
 
 		snprintf(name, sizeof(name), "%s", us.u[i].name);
-		if (!ends_with(name, ".slice") || us.u[i].masked ||
+		if (!restrack_ends_with(name, ".slice") || us.u[i].masked ||
 		    restrack_slice_cgroup(name, cg, sizeof(cg)) ||
 		    !strcmp(cg, "/") ||
 		    strlen(name) + strlen(RESTRACK_SLICE_PREFIX ".service") > 255)

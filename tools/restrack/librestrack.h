@@ -328,6 +328,8 @@ struct restrack_unit_info {
 void restrack_decl_init(struct restrack_decl *d);
 /* S without its leading and trailing white space (cut off in place). */
 char *restrack_trim(char *s);
+/* Whether S ends with SUFFIX (a unit's type: ".slice") */
+bool restrack_ends_with(const char *s, const char *suffix);
 /*
  * The [X-Restrack] section of the unit file F (NAME for messages) into D.
  * -EINVAL with the file, line and reason in WHY for a bad declaration.

@@ -19,6 +19,13 @@ void restrack_decl_init(struct restrack_decl *d)
 	snprintf(d->policy, sizeof(d->policy), "deny");
 }
 
+bool restrack_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 char *restrack_trim(char *s)
 {
 	char *e;
