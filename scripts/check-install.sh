@@ -121,7 +121,7 @@ for suite in $suites; do
 	summary=$guest_summary
 	total_passed=$((total_passed + p))
 	total_failed=$((total_failed + f))
-	say "$suite: $p passed, $f failed (guest: $summary); boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$vlog" | head -1), $(( $(date +%s) - t0 ))s"
+	say "$suite: $p passed, $f failed (guest: $summary); boot $guest_boot, $(( $(date +%s) - t0 ))s"
 done
 say "check-install: $suites on $line/$arch ($krel) in $(( $(date +%s) - start ))s"
 echo "$total_passed passed, $total_failed failed"

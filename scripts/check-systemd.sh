@@ -29,7 +29,6 @@ command -v mmdebstrap >/dev/null || {
 }
 
 export BUILD_TAG=systemd
-mkdir -p "$OUT"
 obj=$(build_dir "$line" "$arch")-$BUILD_TAG
 kernel=$obj/$KIMAGE
 # RESTRACK_SKIP_BUILD=1 boots the kernel built last time (guest_kernel)
@@ -99,7 +98,7 @@ for suite in $suites; do
 	fi
 	total_passed=$((total_passed + ${p:-0}))
 	total_failed=$((total_failed + ${f:-1}))
-	say "$suite: $p passed, $f failed (guest: $summary, and promtool on the host); boot $(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$log" | head -1), guest run ${tv}s"
+	say "$suite: $p passed, $f failed (guest: $summary, and promtool on the host); boot $guest_boot, guest run ${tv}s"
 done
 say "check-systemd: $suites on $line/$arch in $(( $(date +%s) - start ))s"
 echo "$total_passed passed, $total_failed failed"

@@ -20,8 +20,8 @@ KERNEL_REPORT_RE='(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unrefer
 
 
 # guest_overlay DIR BOOT_UNIT DESCRIPTION RUN_ARGS SCRIPT...: into DIR, what
-# a Debian guest gets besides its packages (make check-systemd, make
-# check-install): the generator and units as make install-systemd installs
+# a Debian guest gets besides its packages (make check-systemd,
+# check-install, check-containers): the generator and units as make install-systemd installs
 # them, with the static tool in place of its build; rt-hold, the test
 # runner tests/systemd/run.sh, started at boot on the console with
 # RUN_ARGS, and the suites SCRIPT...; BOOT_UNIT.service (DESCRIPTION), a
@@ -85,11 +85,11 @@ UNIT
 guest_kernel() {
 	local kernel log=$OUT/$BUILD_TAG-kernel.log
 	kernel=$(build_dir "$1" "$2")-$BUILD_TAG/$KIMAGE
+	mkdir -p "$OUT"		# for the guest's log too
 	if [ -n "${RESTRACK_SKIP_BUILD:-}" ] && [ -f "$kernel" ]; then
 		say "not rebuilding $kernel (RESTRACK_SKIP_BUILD)"
 		return
 	fi
-	mkdir -p "$OUT"
 	"$TOP/scripts/build-kernel.sh" "$1" "$2" > "$log" 2>&1 ||
 		{ tail -30 "$log"; die "kernel build failed (log: $log)"; }
 }
@@ -106,8 +106,9 @@ guest_disk() {
 
 # guest_results LOG LABEL SUITE...: the TAP results of a Debian guest's
 # LOG (scripts/tap-summary.sh), which must report each SUITE; printed,
-# and their counts in guest_p and guest_f (a run without a summary counts
-# as one failure).
+# their counts in guest_p and guest_f (a run without a summary counts as
+# one failure), the summary line in guest_summary and the boot's time
+# (boot_logged's line) in guest_boot.
 guest_results() {
 	local log=$1 label=$2 results list
 	shift 2
@@ -122,6 +123,7 @@ guest_results() {
 	read -r guest_p guest_f <<< "$(tap_counts "$guest_summary")"
 	guest_p=${guest_p:-0}
 	guest_f=${guest_f:-1}
+	guest_boot=$(sed -n 's/^restrack-vm: host: booted \([0-9.]*s\).*/\1/p' "$log" | head -1)
 }
 
 # boot_logged LOG SECONDS QEMU...: run a guest for at most SECONDS, its

@@ -34,9 +34,10 @@ mkroot() {
 mkroot $ctr
 diag "podman $(podman --version 2>&1 | awk '{print $3}'), crun $(crun --version 2>&1 | awk 'NR==1 {print $3}'), runc $(runc --version 2>&1 | awk 'NR==1 {print $3}')"
 
-# pr ARGS...: podman run of the test root, output in $R/out, status in $rc
+# pr ARGS...: podman run of the test root, output in $R/out, status in $rc;
+# as the user tester (rootless) with PR_AS=ur
 pr() {
-	podman run --rm --network none "$@" > $R/out 2> $R/err
+	${PR_AS:-} podman run --rm --network none "$@" > $R/out 2> $R/err
 	rc=$?
 }
 show() { sed 's/^/# /' $R/out $R/err | head -"${1:-10}"; }
@@ -139,23 +140,21 @@ ur systemctl --user start user.slice
 ur sh -c "echo +restrack > $ug/cgroup.subtree_control && echo +restrack > $ug/user.slice/cgroup.subtree_control"
 check "rootless setup: the user enables restrack in user@$u.service and its user.slice" \
 	eval 'has_restrack $ug && has_restrack $ug/user.slice'
-ur podman run --rm --network none --cgroup-conf restrack.files.max=50 \
+PR_AS=ur pr --cgroup-conf restrack.files.max=50 \
 	--cgroup-conf restrack.heap.max=512M --rootfs /home/tester/ctr \
-	/bin/rt-hold --total 100 --heap 1073741824 > $R/out 2> $R/err
-rc=$?
+	/bin/rt-hold --total 100 --heap 1073741824
 eq "rootless: deny: EMFILE at files.max 50, ENOMEM at heap.max 512M (exit $rc)" \
 	"$rc $(report)" "1 50 EMFILE heap ENOMEM"
 [ "$rc" = 1 ] || show
-ur podman run --rm --network none --cgroup-conf restrack.files.max=50 \
+PR_AS=ur pr --cgroup-conf restrack.files.max=50 \
 	--cgroup-conf restrack.policy=kill --rootfs /home/tester/ctr \
-	/bin/rt-hold --total 100 > $R/out 2> $R/err
-rc=$?
+	/bin/rt-hold --total 100
 eq "rootless: kill: over files.max 50 the container dies of SIGKILL (137)" "$rc" 137
 [ "$rc" = 137 ] || show
 check "rootless: the kernel's log names a scope of the user's" \
 	eval 'dmesg | grep -q "restrack: files.max of /user.slice/user-$u.slice/user@$u.service/user.slice/libpod-"'
-ur podman run --rm --network none --cgroup-conf restrack.files.max=50 --rootfs /home/tester/ctr \
-	/bin/sh -c 'echo 100 > /sys/fs/cgroup/restrack.files.max || echo refused; cat /sys/fs/cgroup/restrack.files.max' > $R/out 2> $R/err
+PR_AS=ur pr --cgroup-conf restrack.files.max=50 --rootfs /home/tester/ctr \
+	/bin/sh -c 'echo 100 > /sys/fs/cgroup/restrack.files.max || echo refused; cat /sys/fs/cgroup/restrack.files.max'
 eq "rootless: inside, its limit, which it cannot raise" "$(tr '\n' ' ' < $R/out)" "refused 50 "
 check "rootless: the bystander container lives on" running bystander
 
