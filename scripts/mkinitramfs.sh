@@ -45,7 +45,9 @@ cp "$TOP/tests/vm/init" "$root/init"
 chmod 755 "$root/init"
 mknod -m 600 "$root/dev/console" c 5 1
 
+# The tests run on kselftest_harness.h, the line's own (restrack_harness.h).
 cflags="-static -O2 -Wall -pthread -isystem $hdr -I $TOP/tools/restrack"
+cflags+=" -I $tree/tools/testing/selftests"
 # The helpers every test links, the fuzzer and the fault-injection suite
 # too: the .c files of tests/selftests that are not a test
 # (restrack_test.h lists them).

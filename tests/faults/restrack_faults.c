@@ -35,7 +35,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "restrack_test.h"
+#define RT_TIMEOUT	900
+#include "restrack_harness.h"
 
 /* More allocations than any of the calls makes, to end a runaway loop. */
 #define MAX_NTH		2000
@@ -149,9 +150,9 @@ static int fault_end(void)
 		SETUP(fault_start(nth));				\
 		__err = outcome(call);					\
 		(f1) = fault_end();					\
-		EXPECT((f1) >= 0, "fail-nth: %s", strerror(errno));	\
-		EXPECT(!__err || ((f1) && clean_error(__err)),		\
-		       "nth %d: %s: %s", nth, what, strerror(__err));	\
+		CHECK((f1) >= 0, "fail-nth: %s", strerror(errno));	\
+		CHECK(!__err || ((f1) && clean_error(__err)),		\
+		      "nth %d: %s: %s", nth, what, strerror(__err));	\
 		__err;							\
 	})
 
@@ -213,12 +214,18 @@ static void show_reg_state(int nth, const char *call, int err, pid_t pid,
 	     cg, cg_has_pid(cg, pid));
 }
 
+/* set up fault injection first: a run without it fails */
+RT_TEST(fault_injection)
+{
+	return faults_setup() ? KSFT_FAIL : KSFT_PASS;
+}
+
 /*
  * register(), then deregister(), with each allocation of each failed in
  * turn: a failed register leaves the process where it was, unregistered;
  * a failed deregister leaves it registered, and a second one works.
  */
-FIXTURE_TEST(test_register_deregister)
+RT_FIXTURE_TEST(register_deregister)
 {
 	long calls = 0, fails = 0;
 	char dir[PATH_MAX];
@@ -232,27 +239,27 @@ FIXTURE_TEST(test_register_deregister)
 			    !cg_has_pid(f->cg, f->a.pid)) {
 				show_reg_state(nth, "register", err, f->a.pid,
 					       f->cg);
-				EXPECT(0, "nth %d: a failed register left a trace",
-				       nth);
+				CHECK(0, "nth %d: a failed register left a trace",
+				      nth);
 			}
 		} else {
-			EXPECT(is_registered(f->a.pid) &&
-			       cg_has_pid(reg_path(dir, sizeof(dir), f->a.pid),
-					  f->a.pid), "nth %d: not registered", nth);
-			EXPECT(!rt_deregister(f->a.pid),
-			       "deregister: %s", strerror(errno));
+			CHECK(is_registered(f->a.pid) &&
+			      cg_has_pid(reg_path(dir, sizeof(dir), f->a.pid),
+					 f->a.pid), "nth %d: not registered", nth);
+			CHECK(!rt_deregister(f->a.pid),
+			      "deregister: %s", strerror(errno));
 		}
-		EXPECT(!rt_check(f->cg, "after register"), "nth %d", nth);
+		CHECK(!rt_check(f->cg, "after register"), "nth %d", nth);
 		if (!tried(f1, &calls, &fails))
 			break;
 	}
-	EXPECT(nth < MAX_NTH, "register never ran through");
+	CHECK(nth < MAX_NTH, "register never ran through");
 	summary("register", calls, fails);
 
 	calls = fails = 0;
 	for (nth = 1; nth < MAX_NTH; nth++) {
-		EXPECT(!rt_register(f->a.pid), "register: %s",
-		       strerror(errno));
+		CHECK(!rt_register(f->a.pid), "register: %s",
+		      strerror(errno));
 		err = FAULTED(nth, "deregister", f1,
 			      rt_deregister(f->a.pid));
 		if (err) {
@@ -261,26 +268,22 @@ FIXTURE_TEST(test_register_deregister)
 					f->a.pid)) {
 				show_reg_state(nth, "deregister", err, f->a.pid,
 					       f->cg);
-				EXPECT(0, "nth %d: a failed deregister left it half",
-				       nth);
+				CHECK(0, "nth %d: a failed deregister left it half",
+				      nth);
 			}
-			EXPECT(!rt_deregister(f->a.pid),
-			       "nth %d: deregister again: %s", nth,
-			       strerror(errno));
+			CHECK(!rt_deregister(f->a.pid),
+			      "nth %d: deregister again: %s", nth,
+			      strerror(errno));
 		}
-		EXPECT(no_registration(f->a.pid) && cg_has_pid(f->cg, f->a.pid),
-		       "nth %d: not back", nth);
-		EXPECT(!rt_check(f->cg, "after deregister"), "nth %d", nth);
+		CHECK(no_registration(f->a.pid) && cg_has_pid(f->cg, f->a.pid),
+		      "nth %d: not back", nth);
+		CHECK(!rt_check(f->cg, "after deregister"), "nth %d", nth);
 		if (!tried(f1, &calls, &fails))
 			break;
 	}
-	EXPECT(nth < MAX_NTH, "deregister never ran through");
+	CHECK(nth < MAX_NTH, "deregister never ran through");
 	summary("deregister", calls, fails);
 	return KSFT_PASS;
-out:
-	fault_end();
-	rt_deregister(f->a.pid);
-	return KSFT_FAIL;
 }
 
 /* op 0: resource_cap(@pid, 1024, 1000), 1: resource_reset(), 2: fetch() */
@@ -294,7 +297,7 @@ static long cap_reset_fetch(int op, pid_t pid)
 }
 
 /* resource_cap(), resource_reset() and fetch() of a registered process */
-FIXTURE_TEST(test_cap_reset_fetch)
+RT_FIXTURE_TEST(cap_reset_fetch)
 {
 	long calls = 0, fails = 0, heap, files;
 	char dir[PATH_MAX];
@@ -302,56 +305,52 @@ FIXTURE_TEST(test_cap_reset_fetch)
 	static const char * const names[] = { "cap", "reset", "fetch" };
 
 	reg_path(dir, sizeof(dir), f->a.pid);
-	EXPECT(!rt_register(f->a.pid), "register: %s", strerror(errno));
+	CHECK(!rt_register(f->a.pid), "register: %s", strerror(errno));
 	for (op = 0; op < 3; op++) {
 		calls = fails = 0;
 		for (nth = 1; nth < MAX_NTH; nth++) {
 			if (op == 1)
-				EXPECT(!rt_resource_cap(f->a.pid, 1024,
-							      1000),
-				       "cap: %s", strerror(errno));
+				CHECK(!rt_resource_cap(f->a.pid, 1024,
+							     1000),
+				      "cap: %s", strerror(errno));
 			err = FAULTED(nth, names[op], f1,
 				      cap_reset_fetch(op, f->a.pid));
 			heap = cg_read_max(dir, "restrack.heap.max");
 			files = cg_read_max(dir, "restrack.files.max");
 			if (op == 0 && !err)
-				EXPECT(heap == 1024L * MIB && files == 1000,
-				       "nth %d: cap left %ld %ld", nth, heap,
-				       files);
+				CHECK(heap == 1024L * MIB && files == 1000,
+				      "nth %d: cap left %ld %ld", nth, heap,
+				      files);
 			else if (op == 1 && err)
-				EXPECT(heap == 1024L * MIB && files == 1000,
-				       "nth %d: a failed reset changed the limits",
-				       nth);
+				CHECK(heap == 1024L * MIB && files == 1000,
+				      "nth %d: a failed reset changed the limits",
+				      nth);
 			else
-				EXPECT(heap == CG_MAX && files == CG_MAX,
-				       "nth %d: %s left %ld %ld", nth,
-				       names[op], heap, files);
+				CHECK(heap == CG_MAX && files == CG_MAX,
+				      "nth %d: %s left %ld %ld", nth,
+				      names[op], heap, files);
 			if (op == 0 && !err)
-				EXPECT(!rt_resource_reset(f->a.pid),
-				       "reset: %s", strerror(errno));
+				CHECK(!rt_resource_reset(f->a.pid),
+				      "reset: %s", strerror(errno));
 			if (op == 1 && err)
-				EXPECT(!rt_resource_reset(f->a.pid),
-				       "reset again: %s", strerror(errno));
-			EXPECT(is_registered(f->a.pid), "nth %d: unregistered",
-			       nth);
-			EXPECT(!rt_check(dir, names[op]), "nth %d", nth);
+				CHECK(!rt_resource_reset(f->a.pid),
+				      "reset again: %s", strerror(errno));
+			CHECK(is_registered(f->a.pid), "nth %d: unregistered",
+			      nth);
+			CHECK(!rt_check(dir, names[op]), "nth %d", nth);
 			if (!tried(f1, &calls, &fails))
 				break;
 		}
-		EXPECT(nth < MAX_NTH, "%s never ran through", names[op]);
+		CHECK(nth < MAX_NTH, "%s never ran through", names[op]);
 		summary(names[op], calls, fails);
 	}
-	EXPECT(!rt_deregister(f->a.pid), "deregister: %s",
-	       strerror(errno));
+	CHECK(!rt_deregister(f->a.pid), "deregister: %s",
+	      strerror(errno));
 	return KSFT_PASS;
-out:
-	fault_end();
-	rt_deregister(f->a.pid);
-	return KSFT_FAIL;
 }
 
 /* the writes of restrack's files: the old value or the new one, no other */
-FIXTURE_TEST(test_cgroupfs_writes)
+RT_FIXTURE_TEST(cgroupfs_writes)
 {
 	static const struct {
 		const char *file, *val, *old;
@@ -370,25 +369,22 @@ FIXTURE_TEST(test_cgroupfs_writes)
 		for (nth = 1; nth < MAX_NTH; nth++) {
 			err = FAULTED(nth, w[i].file, f1,
 				      cg_write(f->cg, w[i].file, w[i].val));
-			EXPECT(!cg_read(f->cg, w[i].file, buf, sizeof(buf)) && buf[0],
-			       "read %s", w[i].file);
+			CHECK(!cg_read(f->cg, w[i].file, buf, sizeof(buf)) && buf[0],
+			      "read %s", w[i].file);
 			buf[strcspn(buf, "\n")] = '\0';
-			EXPECT(!strcmp(buf, err ? w[i].old : w[i].val),
-			       "nth %d: %s reads %s after %s", nth, w[i].file,
-			       buf, err ? strerror(err) : "success");
-			EXPECT(!cg_write(f->cg, w[i].file, w[i].old),
-			       "restore %s", w[i].file);
-			EXPECT(!rt_check(f->cg, w[i].file), "nth %d", nth);
+			CHECK(!strcmp(buf, err ? w[i].old : w[i].val),
+			      "nth %d: %s reads %s after %s", nth, w[i].file,
+			      buf, err ? strerror(err) : "success");
+			CHECK(!cg_write(f->cg, w[i].file, w[i].old),
+			      "restore %s", w[i].file);
+			CHECK(!rt_check(f->cg, w[i].file), "nth %d", nth);
 			if (!tried(f1, &calls, &fails))
 				break;
 		}
-		EXPECT(nth < MAX_NTH, "%s never ran through", w[i].file);
+		CHECK(nth < MAX_NTH, "%s never ran through", w[i].file);
 		summary(w[i].file, calls, fails);
 	}
 	return KSFT_PASS;
-out:
-	fault_end();
-	return KSFT_FAIL;
 }
 
 /*
@@ -396,127 +392,117 @@ out:
  * enabling restrack over a charged cgroup: the controller is on or off,
  * never half, and the charges are where the oracle says.
  */
-FIXTURE_TEST_NESTED(test_mkdir_enable)
+RT_FIXTURE_TEST_NESTED(mkdir_enable)
 {
 	char sub[PATH_MAX];
 	long calls = 0, fails = 0;
 	int nth, f1, err;
 
-	EXPECT(!cg_path(sub, f->parent, "sub"), "name");
+	CHECK(!cg_path(sub, f->parent, "sub"), "name");
 	for (nth = 1; nth < MAX_NTH; nth++) {
 		err = FAULTED(nth, "mkdir", f1, mkdir(sub, 0755));
 		if (err) {
-			EXPECT(access(sub, F_OK) && errno == ENOENT,
-			       "nth %d: a failed mkdir left %s", nth, sub);
+			CHECK(access(sub, F_OK) && errno == ENOENT,
+			      "nth %d: a failed mkdir left %s", nth, sub);
 		} else {
-			EXPECT(cg_file_exists(sub, "restrack.heap.current"),
-			       "nth %d: made without the controller", nth);
-			EXPECT(!rmdir(sub), "rmdir: %s", strerror(errno));
+			CHECK(cg_file_exists(sub, "restrack.heap.current"),
+			      "nth %d: made without the controller", nth);
+			CHECK(!rmdir(sub), "rmdir: %s", strerror(errno));
 		}
-		EXPECT(!rt_check(f->parent, "mkdir"), "nth %d", nth);
+		CHECK(!rt_check(f->parent, "mkdir"), "nth %d", nth);
 		if (!tried(f1, &calls, &fails))
 			break;
 	}
-	EXPECT(nth < MAX_NTH, "mkdir never ran through");
+	CHECK(nth < MAX_NTH, "mkdir never ran through");
 	summary("mkdir", calls, fails);
 
 	calls = fails = 0;
 	for (nth = 1; nth < MAX_NTH; nth++) {
-		EXPECT(!mkdir(sub, 0755), "mkdir: %s", strerror(errno));
+		CHECK(!mkdir(sub, 0755), "mkdir: %s", strerror(errno));
 		err = FAULTED(nth, "rmdir", f1, rmdir(sub));
 		if (err)
-			EXPECT(!rmdir(sub), "rmdir again: %s", strerror(errno));
-		EXPECT(access(sub, F_OK) && errno == ENOENT, "nth %d: left",
-		       nth);
+			CHECK(!rmdir(sub), "rmdir again: %s", strerror(errno));
+		CHECK(access(sub, F_OK) && errno == ENOENT, "nth %d: left",
+		      nth);
 		if (!tried(f1, &calls, &fails))
 			break;
 	}
-	EXPECT(nth < MAX_NTH, "rmdir never ran through");
+	CHECK(nth < MAX_NTH, "rmdir never ran through");
 	summary("rmdir", calls, fails);
 
 	/* the agent holds charges: enabling restrack over it charges them */
-	EXPECT(ag_call(&f->a, AG_MMAP, 0, 4 * MIB, RW,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != -1,
-	       "mmap: %s", strerror(errno));
+	CHECK(ag_call(&f->a, AG_MMAP, 0, 4 * MIB, RW,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != -1,
+	      "mmap: %s", strerror(errno));
 	calls = fails = 0;
 	for (nth = 1; nth < MAX_NTH; nth++) {
-		EXPECT(!cg_disable(f->parent, "restrack"), "disable: %s",
-		       strerror(errno));
+		CHECK(!cg_disable(f->parent, "restrack"), "disable: %s",
+		      strerror(errno));
 		err = FAULTED(nth, "enable", f1,
 			      cg_write(f->parent, "cgroup.subtree_control",
 				       "+restrack"));
-		EXPECT(cg_file_exists(f->cg, "restrack.heap.current") == !err,
-		       "nth %d: controller files after %s", nth,
-		       err ? strerror(err) : "success");
+		CHECK(cg_file_exists(f->cg, "restrack.heap.current") == !err,
+		      "nth %d: controller files after %s", nth,
+		      err ? strerror(err) : "success");
 		if (err)
-			EXPECT(!cg_enable(f->parent, "restrack"), "enable: %s",
-			       strerror(errno));
-		EXPECT(!rt_check(f->cg, "enable"), "nth %d", nth);
-		EXPECT(!rt_check(f->parent, "enable (parent)"), "nth %d", nth);
+			CHECK(!cg_enable(f->parent, "restrack"), "enable: %s",
+			      strerror(errno));
+		CHECK(!rt_check(f->cg, "enable"), "nth %d", nth);
+		CHECK(!rt_check(f->parent, "enable (parent)"), "nth %d", nth);
 		if (!tried(f1, &calls, &fails))
 			break;
 	}
-	EXPECT(nth < MAX_NTH, "enabling never ran through");
+	CHECK(nth < MAX_NTH, "enabling never ran through");
 	summary("subtree_control +restrack", calls, fails);
 	return KSFT_PASS;
-out:
-	fault_end();
-	return KSFT_FAIL;
 }
 
 /* a charged process moved between two limited cgroups */
-FIXTURE_TEST(test_migrate)
+RT_FIXTURE_TEST(migrate)
 {
 	char other[PATH_MAX] = "", pid[16];
 	long calls = 0, fails = 0;
 	int nth, f1, err;
 	bool there;
 
-	EXPECT(!cg_make(other, f->root, "migrate-other"), "mkdir: %s",
-	       strerror(errno));
-	EXPECT(!cg_write(other, "restrack.heap.max", "1G") &&
-	       !cg_write(f->cg, "restrack.heap.max", "1G"), "limits");
-	EXPECT(ag_call(&f->a, AG_MMAP, 0, 4 * MIB, RW,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != -1 &&
-	       ag_call(&f->a, AG_PIPE, 0) == 0, "charge: %s", strerror(errno));
+	CHECK(!cg_make(other, f->root, "migrate-other"), "mkdir: %s",
+	      strerror(errno));
+	CHECK(!cg_write(other, "restrack.heap.max", "1G") &&
+	      !cg_write(f->cg, "restrack.heap.max", "1G"), "limits");
+	CHECK(ag_call(&f->a, AG_MMAP, 0, 4 * MIB, RW,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != -1 &&
+	      ag_call(&f->a, AG_PIPE, 0) == 0, "charge: %s", strerror(errno));
 	snprintf(pid, sizeof(pid), "%d", f->a.pid);
 	for (nth = 1; nth < MAX_NTH; nth++) {
 		err = FAULTED(nth, "move", f1,
 			      cg_write(other, "cgroup.procs", pid));
 		/* the mm's charge moves when the agent next runs: let it */
-		EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "agent: %s",
-		       strerror(errno));
+		CHECK(ag_call(&f->a, AG_NOP, 0) == 0, "agent: %s",
+		      strerror(errno));
 		there = cg_has_pid(other, f->a.pid);
-		EXPECT(there == !err && cg_has_pid(f->cg, f->a.pid) == !!err,
-		       "nth %d: in %s after %s", nth, there ? other : f->cg,
-		       err ? strerror(err) : "success");
-		EXPECT(!rt_check(f->cg, "from") && !rt_check(other, "to"),
-		       "nth %d", nth);
+		CHECK(there == !err && cg_has_pid(f->cg, f->a.pid) == !!err,
+		      "nth %d: in %s after %s", nth, there ? other : f->cg,
+		      err ? strerror(err) : "success");
+		CHECK(!rt_check(f->cg, "from") && !rt_check(other, "to"),
+		      "nth %d", nth);
 		if (there)
-			EXPECT(!cg_write(f->cg, "cgroup.procs", pid), "back");
-		EXPECT(!rt_check(f->cg, "back") && !rt_check(other, "left"),
-		       "nth %d", nth);
+			CHECK(!cg_write(f->cg, "cgroup.procs", pid), "back");
+		CHECK(!rt_check(f->cg, "back") && !rt_check(other, "left"),
+		      "nth %d", nth);
 		if (!tried(f1, &calls, &fails))
 			break;
 	}
-	EXPECT(nth < MAX_NTH, "the move never ran through");
+	CHECK(nth < MAX_NTH, "the move never ran through");
 	summary("migration", calls, fails);
 	cg_destroy(other);
 	return KSFT_PASS;
-out:
-	fault_end();
-	if (other[0]) {
-		cg_write(f->cg, "cgroup.procs", pid);
-		cg_destroy(other);
-	}
-	return KSFT_FAIL;
 }
 
 /*
  * What a charged process does, faulted in the process: each call
  * returns or fails cleanly, and usage equals the oracle after it.
  */
-FIXTURE_TEST(test_process_calls)
+RT_FIXTURE_TEST(process_calls)
 {
 	enum { MMAP, BRK, OPEN, PIPE, SOCKETS, GROW, FORK, THREAD, NR };
 	static const char * const names[NR] = {
@@ -526,10 +512,10 @@ FIXTURE_TEST(test_process_calls)
 	long calls, fails, r = 0, left, src;
 	int op, nth, err;
 
-	EXPECT(!cg_write(f->cg, "restrack.heap.max", "1G") &&
-	       !cg_write(f->cg, "restrack.files.max", "5000"), "limits");
+	CHECK(!cg_write(f->cg, "restrack.heap.max", "1G") &&
+	      !cg_write(f->cg, "restrack.files.max", "5000"), "limits");
 	src = ag_call(&f->a, AG_OPEN, 0);
-	EXPECT(src >= 0, "open: %s", strerror(errno));
+	CHECK(src >= 0, "open: %s", strerror(errno));
 	for (op = 0; op < NR; op++) {
 		calls = fails = 0;
 		for (nth = 1; nth < MAX_NTH; nth++) {
@@ -569,13 +555,13 @@ FIXTURE_TEST(test_process_calls)
 				break;
 			}
 			err = outcome(r);
-			EXPECT(!f->a.dead, "nth %d: %s: the agent died", nth,
-			       names[op]);
-			EXPECT(left >= 0, "fail-nth: %s", strerror(err));
-			EXPECT(!err || (!left && clean_error(err)),
-			       "nth %d: %s: %s", nth, names[op], strerror(err));
-			EXPECT(!rt_check(f->cg, names[op]), "nth %d: %s", nth,
-			       names[op]);
+			CHECK(!f->a.dead, "nth %d: %s: the agent died", nth,
+			      names[op]);
+			CHECK(left >= 0, "fail-nth: %s", strerror(err));
+			CHECK(!err || (!left && clean_error(err)),
+			      "nth %d: %s: %s", nth, names[op], strerror(err));
+			CHECK(!rt_check(f->cg, names[op]), "nth %d: %s", nth,
+			      names[op]);
 			/* undo what succeeded */
 			if (!err) {
 				switch (op) {
@@ -605,20 +591,18 @@ FIXTURE_TEST(test_process_calls)
 				default:
 					r = 0;
 				}
-				EXPECT(r != -1, "undo %s: %s", names[op],
-				       strerror(errno));
-				EXPECT(!rt_check(f->cg, "undone"), "nth %d: %s",
-				       nth, names[op]);
+				CHECK(r != -1, "undo %s: %s", names[op],
+				      strerror(errno));
+				CHECK(!rt_check(f->cg, "undone"), "nth %d: %s",
+				      nth, names[op]);
 			}
 			if (!tried(!left, &calls, &fails))
 				break;
 		}
-		EXPECT(nth < MAX_NTH, "%s never ran through", names[op]);
+		CHECK(nth < MAX_NTH, "%s never ran through", names[op]);
 		summary(names[op], calls, fails);
 	}
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
@@ -729,7 +713,8 @@ static void kill_others(const char *cg, pid_t keep)
 	}
 }
 
-static int exec_faults(const char *cg, pid_t agent, bool shared)
+static int exec_faults(struct __test_metadata *_metadata,
+		       const char *cg, pid_t agent, bool shared)
 {
 	const char *what = shared ? "exec (shared table)" : "exec";
 	long calls = 0, fails = 0, msg;
@@ -762,21 +747,21 @@ static int exec_faults(const char *cg, pid_t agent, bool shared)
 			 * (a page of the new stack, copy_strings()), ENOEXEC
 			 * (a page of the file's head, which then reads short).
 			 */
-			EXPECT(clean_error(msg) || msg == E2BIG ||
-			       msg == ENOEXEC, "nth %d: %s: %s", nth, what,
-			       strerror(msg));
-			EXPECT(!check_survivor(cg, agent, pid), "nth %d: %s failed",
-			       nth, what);
+			CHECK(clean_error(msg) || msg == E2BIG ||
+			      msg == ENOEXEC, "nth %d: %s: %s", nth, what,
+			      strerror(msg));
+			CHECK(!check_survivor(cg, agent, pid), "nth %d: %s failed",
+			      nth, what);
 		} else if (n == sizeof(msg)) {
 			/* it ran: -1 if an allocation failed on the way */
-			EXPECT(msg != -2, "nth %d: %s: fail-nth unread", nth,
-			       what);
+			CHECK(msg != -2, "nth %d: %s: fail-nth unread", nth,
+			      what);
 			failed = msg == -1;
 		}
 		close(to[1]);
 		to[1] = -1;
-		EXPECT(!wait_exit(pid, 20000, &status), "nth %d: %s hangs",
-		       nth, what);
+		CHECK(!wait_exit(pid, 20000, &status), "nth %d: %s hangs",
+		      nth, what);
 		pid = -1;
 		/*
 		 * Without a word from it, the process died past exec's point
@@ -784,73 +769,46 @@ static int exec_faults(const char *cg, pid_t agent, bool shared)
 		 * failure in its own start: static glibc exits 127 when brk()
 		 * cannot give it its TLS block.
 		 */
-		EXPECT((WIFEXITED(status) && !WEXITSTATUS(status)) ||
-		       (n <= 0 && WIFSIGNALED(status) &&
-			(WTERMSIG(status) == SIGSEGV ||
-			 WTERMSIG(status) == SIGKILL)) ||
-		       (n <= 0 && WIFEXITED(status) &&
-			WEXITSTATUS(status) == 127),
-		       "nth %d: %s: status %#x", nth, what, status);
+		CHECK((WIFEXITED(status) && !WEXITSTATUS(status)) ||
+		      (n <= 0 && WIFSIGNALED(status) &&
+		       (WTERMSIG(status) == SIGSEGV ||
+			WTERMSIG(status) == SIGKILL)) ||
+		      (n <= 0 && WIFEXITED(status) &&
+		       WEXITSTATUS(status) == 127),
+		      "nth %d: %s: status %#x", nth, what, status);
 		close(from[0]);
 		from[0] = -1;
 		kill_others(cg, agent);
-		EXPECT(cg_nr_procs(cg) == 1, "nth %d: %s: strays", nth, what);
-		EXPECT(!rt_check(cg, what), "nth %d: %s", nth, what);
+		CHECK(cg_nr_procs(cg) == 1, "nth %d: %s: strays", nth, what);
+		CHECK(!rt_check(cg, what), "nth %d: %s", nth, what);
 		if (!tried(failed, &calls, &fails))
 			break;
 	}
-	EXPECT(nth < MAX_NTH, "%s never ran through", what);
+	CHECK(nth < MAX_NTH, "%s never ran through", what);
 	summary(what, calls, fails);
 	return 0;
-out:
-	close_pair(to);
-	close_pair(from);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		wait_exit(pid, 5000, NULL);
-	}
-	return -1;
 }
 
-FIXTURE_TEST(test_exec)
+RT_FIXTURE_TEST(exec)
 {
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 
 	SETUP(n <= 0);
 	self_path[n] = '\0';
-	EXPECT(!cg_write(f->cg, "restrack.heap.max", "1G") &&
-	       !cg_write(f->cg, "restrack.files.max", "5000"), "limits");
-	EXPECT(!exec_faults(f->cg, f->a.pid, false), "exec");
-	EXPECT(!exec_faults(f->cg, f->a.pid, true), "exec with a shared table");
+	CHECK(!cg_write(f->cg, "restrack.heap.max", "1G") &&
+	      !cg_write(f->cg, "restrack.files.max", "5000"), "limits");
+	CHECK(!exec_faults(_metadata, f->cg, f->a.pid, false), "exec");
+	CHECK(!exec_faults(_metadata, f->cg, f->a.pid, true),
+	      "exec with a shared table");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
-/* set up fault injection first: a run without it fails */
-static int test_fault_injection(const char *root)
-{
-	return faults_setup() ? KSFT_FAIL : KSFT_PASS;
-}
-
-static int test_totals(const char *root)
+RT_TEST(totals)
 {
 	diag("faults: %ld calls tried, %ld allocations failed", total->calls,
 	     total->failed);
 	return total->failed > 0 ? KSFT_PASS : KSFT_FAIL;
 }
-
-static const struct cg_test tests[] = {
-	TEST(test_fault_injection),
-	TEST(test_register_deregister),
-	TEST(test_cap_reset_fetch),
-	TEST(test_cgroupfs_writes),
-	TEST(test_mkdir_enable),
-	TEST(test_migrate),
-	TEST(test_process_calls),
-	TEST(test_exec),
-	TEST(test_totals),
-};
 
 int main(int argc, char **argv)
 {
@@ -860,6 +818,5 @@ int main(int argc, char **argv)
 		     0);
 	if (total == MAP_FAILED)
 		return 1;
-	return ksft_main(argc, argv, "rt-faults", tests, ARRAY_SIZE(tests),
-			 900);
+	return rt_harness_main(argc, argv, "rt-faults");
 }

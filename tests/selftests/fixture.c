@@ -41,17 +41,18 @@ void fixture_teardown(struct fixture *f)
 	cg_destroy(f->parent[0] ? f->parent : f->cg);
 }
 
-int fixture_run(const char *root, const char *fn, bool nested,
-		int (*body)(struct fixture *f))
+int fixture_run(struct __test_metadata *_metadata, const char *root,
+		const char *name, bool nested,
+		int (*body)(struct __test_metadata *_metadata,
+			    struct fixture *f))
 {
 	struct fixture f = FIXTURE_INIT;
-	const char *name = strncmp(fn, "test_", 5) ? fn : fn + 5;
 	int ret = KSFT_FAIL;
 
 	f.root = root;
 	if (!(nested ? fixture_setup_nested(&f, root, name) :
 		       fixture_setup(&f, root, name)))
-		ret = body(&f);
+		ret = body(_metadata, &f);
 	fixture_teardown(&f);
 	return ret;
 }

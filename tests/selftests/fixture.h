@@ -33,27 +33,17 @@ int fixture_setup_nested(struct fixture *f, const char *root,
 /* stops the agent and removes the cgroup(s); safe after a failed setup */
 void fixture_teardown(struct fixture *f);
 
-/*
- * Runs @body on a fixture named after @fn (test_x: "x") under @root,
- * @nested or not, and tears it down: a failed setup is KSFT_FAIL.
- */
-int fixture_run(const char *root, const char *fn, bool nested,
-		int (*body)(struct fixture *f));
+struct __test_metadata;
 
 /*
- * FIXTURE_TEST(test_x) { ... } defines test_x(root) for a test table: its
- * body runs with @f, "a cgroup with an agent in it", set up before and torn
- * down after.  FIXTURE_TEST_NESTED: the fixture one level down.
+ * Runs @body on a fixture named @name under @root, @nested or not, and
+ * tears it down; a failed setup is KSFT_FAIL.  The RT_FIXTURE_TEST()s of
+ * restrack_harness.h run on it.
  */
-#define FIXTURE_TEST_(fn, nested)					\
-	static int fn##_body(struct fixture *f);			\
-	static int fn(const char *root)					\
-	{								\
-		return fixture_run(root, #fn, nested, fn##_body);	\
-	}								\
-	static int fn##_body(struct fixture *f)
-#define FIXTURE_TEST(fn)		FIXTURE_TEST_(fn, false)
-#define FIXTURE_TEST_NESTED(fn)		FIXTURE_TEST_(fn, true)
+int fixture_run(struct __test_metadata *_metadata, const char *root,
+		const char *name, bool nested,
+		int (*body)(struct __test_metadata *_metadata,
+			    struct fixture *f));
 
 /* Bytes of data a thread with a default stack adds; -1 on error */
 long thread_stack_bytes(void);

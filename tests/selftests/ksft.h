@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The TAP runner of the restrack selftests (ksft.c), in the shape of
- * kselftest: a table of tests, -l to list them, -t TEST to run one.
+ * What the restrack tests share beside kselftest_harness.h (ksft.c): TAP
+ * diagnostics, the program's cgroup, the record of violations of the
+ * randomized tests, and the attribute macros of the kernel.
  */
 #ifndef RESTRACK_KSFT_H
 #define RESTRACK_KSFT_H
@@ -11,6 +12,7 @@
  * kselftest.h and tools/include define for the other selftests.
  */
 #define __ksft_attribute(...)	__attribute__((__VA_ARGS__))
+/* kselftest.h, which the test programs include first, has its own */
 #ifndef __printf
 #define __printf(a, b)		__ksft_attribute(format(printf, a, b))
 #endif
@@ -25,20 +27,14 @@
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
 
-/* An entry of a test table: the function and its name */
-#define TEST(fn)	{ #fn, fn }
-
-struct cg_test {
-	const char *name;
-	int (*fn)(const char *root);
-};
-
-/* TAP output */
+/* A TAP diagnostic: "# " before each line, flushed */
 __printf(1, 2) void diag(const char *fmt, ...);
-__printf(1, 2) int ksft_skip(const char *fmt, ...);
-int ksft_run(const char *rootname, const struct cg_test *tests, int ntests,
-	     const char *only, int timeout_s);
-void ksft_list(const struct cg_test *tests, int ntests);
+/*
+ * Makes @rootname, a cgroup with restrack enabled in its subtree, at the
+ * top of the cgroup2 mount, removing a stale one first; its path in @root
+ * (PATH_MAX).  0, or -1 after a diagnostic.
+ */
+int rt_setup_root(const char *rootname, char *root);
 /*
  * What the processes of a randomized test (the stress test, the fuzzer)
  * found broken, recorded where the one that checks reads it: in memory
@@ -57,28 +53,5 @@ struct violations {
 __printf(2, 3) void violation_add(struct violations *v, const char *fmt, ...);
 int violations_report(struct violations *v, const char *prefix,
 		      const char *more);
-
-/* main() of a test program: -l lists the tests, -t TEST runs one. */
-int ksft_main(int argc, char **argv, const char *rootname,
-	      const struct cg_test *tests, int ntests, int timeout);
-
-#define EXPECT(cond, fmt, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			diag("%s:%d: expected %s: " fmt, __func__,	\
-			     __LINE__, #cond, ##__VA_ARGS__);		\
-			goto out;					\
-		}							\
-	} while (0)
-
-/* For the setup steps of a test: a failure is reported with its errno. */
-#define SETUP(cond)							\
-	do {								\
-		if (cond) {						\
-			diag("%s:%d: setup failed: %s", __func__,	\
-			     __LINE__, strerror(errno));		\
-			goto out;					\
-		}							\
-	} while (0)
 
 #endif /* RESTRACK_KSFT_H */

@@ -41,12 +41,5 @@ struct rt_track {
 
 int rt_track_start(struct rt_track *t, const char *cg);
 int rt_track(struct rt_track *t, const char *label, long dheap, long dfiles);
-#define STEP(t, label, dheap, dfiles)					\
-	do {								\
-		if (rt_track((t), (label), (dheap), (dfiles))) {	\
-			diag("%s:%d: step failed", __func__, __LINE__);	\
-			goto out;					\
-		}							\
-	} while (0)
 
 #endif /* RESTRACK_ORACLE_H */

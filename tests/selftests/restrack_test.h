@@ -3,7 +3,7 @@
  * The one header of the restrack selftests: the constants and system call
  * numbers they share, and the helpers, each from its own file:
  *
- *   ksft.h          the TAP runner, EXPECT()/SETUP(), the record of
+ *   ksft.h          diag(), the program's cgroup, the record of
  *                   violations of the randomized tests, and the attribute
  *                   macros (__printf(), __noreturn, __aligned())
  *   cgroup_util.h   cgroup files (cgroup_util.c) and small process
@@ -13,6 +13,9 @@
  *                   (agent.c, agent_child.c, agent_fds.c)
  *   fixture.h       "a cgroup with an agent in it", and the tables of
  *                   descriptor creators and heap growers
+ *
+ * The test programs include restrack_harness.h instead, which adds
+ * kselftest_harness.h and the tests' CHECK() and fixture to this.
  *
  * The five restrack system call numbers and their wrappers come from
  * tools/restrack/restrack_sys.h, the one place that defines them for the
@@ -32,7 +35,9 @@
 #include "agent.h"
 #include "fixture.h"
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define RW		(PROT_READ | PROT_WRITE)
 #define ANON		(MAP_PRIVATE | MAP_ANONYMOUS)
 #define MIB		(1024L * 1024)

@@ -24,7 +24,8 @@
 #include <limits.h>
 #include <sys/mman.h>
 
-#include "restrack_test.h"
+#define RT_TIMEOUT	60
+#include "restrack_harness.h"
 
 #define MAP_MIB		64
 /* Committed_AS moves with everything else the guest does: a margin. */
@@ -61,11 +62,12 @@ struct mprotect_case {
 	bool touch;		/* fault the pages in first */
 };
 
-static int mprotect_keeps_commit(const struct mprotect_case *mc)
+static int mprotect_keeps_commit(struct __test_metadata *_metadata,
+				 const struct mprotect_case *mc)
 {
 	long size = MAP_MIB << 20, before, after;
 	long off = mc->upper_half ? size / 2 : 0;
-	int ret = KSFT_FAIL, ac;
+	int ac;
 	char *m;
 
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -74,24 +76,22 @@ static int mprotect_keeps_commit(const struct mprotect_case *mc)
 	if (mc->touch)
 		memset(m, 1, size);
 	ac = has_ac(m);
-	EXPECT(ac == 1, "%s: a new private writable mapping is accounted: %d",
-	       mc->name, ac);
+	CHECK(ac == 1, "%s: a new private writable mapping is accounted: %d",
+	      mc->name, ac);
 	before = committed_kb();
 	SETUP(before < 0);
 
 	SETUP(mprotect(m + off, size - off, mc->prot));
 	after = committed_kb();
 	ac = has_ac(m + off);
-	EXPECT(ac == 1, "%s: still accounted after mprotect: %d", mc->name,
-	       ac);
-	EXPECT(after > before - SLACK_KB,
-	       "%s: Committed_AS %ld kB -> %ld kB: the commit charge dropped",
-	       mc->name, before, after);
-	ret = KSFT_PASS;
-out:
+	CHECK(ac == 1, "%s: still accounted after mprotect: %d", mc->name,
+	      ac);
+	CHECK(after > before - SLACK_KB,
+	      "%s: Committed_AS %ld kB -> %ld kB: the commit charge dropped",
+	      mc->name, before, after);
 	if (m != MAP_FAILED)
 		munmap(m, size);
-	return ret;
+	return KSFT_PASS;
 }
 
 static const struct mprotect_case cases[] = {
@@ -102,12 +102,12 @@ static const struct mprotect_case cases[] = {
 	  true, false },
 };
 
-static int test_mprotect_keeps_commit(const char *root)
+RT_TEST(mprotect_keeps_commit)
 {
 	int i;
 
 	for (i = 0; i < (int)ARRAY_SIZE(cases); i++)
-		if (mprotect_keeps_commit(&cases[i]) != KSFT_PASS)
+		if (mprotect_keeps_commit(_metadata, &cases[i]) != KSFT_PASS)
 			return KSFT_FAIL;
 	return KSFT_PASS;
 }
@@ -116,46 +116,37 @@ static int test_mprotect_keeps_commit(const char *root)
  * The same in a cgroup with a heap limit, where restrack charges the
  * mappings and holds the charge across mprotect() (restrack_heap_keep()):
  * in the root cgroup it charges nothing, so that path never ran there.
- * Usage must equal VmData after each case.  Only on a kernel with
- * restrack (the test is not in the plan of the CONFIG_CGROUP_RESTRACK=n
- * kernel's run).
+ * Usage must equal VmData after each case.  Skipped on a kernel without
+ * restrack (CONFIG_CGROUP_RESTRACK=n, where it runs with the upstream
+ * tests).
  */
-static int test_mprotect_keeps_commit_limited(const char *root)
+RT_TEST(mprotect_keeps_commit_limited)
 {
 	char cg[PATH_MAX] = "", self[16];
-	int ret = KSFT_FAIL, i;
+	int i;
 
+	if (!cg_read_has_word(cg_mount(), "cgroup.controllers", "restrack"))
+		SKIP(return KSFT_SKIP, "no restrack in this kernel");
 	snprintf(self, sizeof(self), "%d", getpid());
 	SETUP(cg_enable(cg_mount(), "restrack"));
 	SETUP(cg_make(cg, cg_mount(), "rt-overcommit"));
 	SETUP(cg_enter(cg, getpid()));
 	SETUP(set_headroom(cg, true, 4 * (MAP_MIB << 20)));
 	for (i = 0; i < (int)ARRAY_SIZE(cases); i++) {
-		EXPECT(mprotect_keeps_commit(&cases[i]) == KSFT_PASS,
-		       "%s, limited", cases[i].name);
-		EXPECT(!rt_check(cg, cases[i].name), "exact");
+		CHECK(mprotect_keeps_commit(_metadata, &cases[i]) == KSFT_PASS,
+		      "%s, limited", cases[i].name);
+		CHECK(!rt_check(cg, cases[i].name), "exact");
 	}
-	EXPECT(cg_read_key_long(cg, "restrack.events.local", "heap.max") == 0,
-	       "nothing refused");
-	ret = KSFT_PASS;
-out:
+	CHECK(cg_read_key_long(cg, "restrack.events.local", "heap.max") == 0,
+	      "nothing refused");
 	if (cg[0]) {
 		cg_write(cg_mount(), "cgroup.procs", self);
 		cg_destroy(cg);
 	}
-	return ret;
+	return KSFT_PASS;
 }
-
-static const struct cg_test tests[] = {
-	TEST(test_mprotect_keeps_commit),
-	TEST(test_mprotect_keeps_commit_limited),
-};
 
 int main(int argc, char **argv)
 {
-	/* the limited run is there only where restrack is */
-	int n = cg_read_has_word(cg_mount(), "cgroup.controllers", "restrack") ?
-		ARRAY_SIZE(tests) : 1;
-
-	return ksft_main(argc, argv, NULL, tests, n, 60);
+	return rt_harness_main(argc, argv, NULL);
 }

@@ -39,7 +39,8 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 
-#include "restrack_test.h"
+#define RT_TIMEOUT	120
+#include "restrack_harness.h"
 
 static long ag_mmap(struct agent *a, long pages, int prot, int flags)
 {
@@ -140,7 +141,7 @@ static int wait_tasks(pid_t pid, long n)
  * is enabled for has the restrack.* files with their defaults, the root
  * cgroup has none, and the read-only files refuse writes.
  */
-static int test_interface(const char *root)
+RT_TEST(interface)
 {
 	static const char *const files[] = {
 		"restrack.heap.current", "restrack.heap.max",
@@ -156,42 +157,39 @@ static int test_interface(const char *root)
 	const char *mnt = cg_mount();
 	char cg[PATH_MAX] = "";
 	struct rt_events e, zero = { 0, 0, 0 };
-	int ret = KSFT_FAIL;
 	size_t i;
 
-	EXPECT(mnt, "cgroup2 is mounted");
-	EXPECT(cg_read_has_word(mnt, "cgroup.controllers", "restrack"),
-	       "restrack listed in %s/cgroup.controllers", mnt);
-	EXPECT(!cg_file_exists(mnt, "restrack.heap.current") &&
-	       !cg_file_exists(mnt, "restrack.policy"),
-	       "the root cgroup has no restrack.* files");
+	CHECK(mnt, "cgroup2 is mounted");
+	CHECK(cg_read_has_word(mnt, "cgroup.controllers", "restrack"),
+	      "restrack listed in %s/cgroup.controllers", mnt);
+	CHECK(!cg_file_exists(mnt, "restrack.heap.current") &&
+	      !cg_file_exists(mnt, "restrack.policy"),
+	      "the root cgroup has no restrack.* files");
 	SETUP(cg_make(cg, root, "interface"));
-	EXPECT(cg_read_has_word(cg, "cgroup.controllers", "restrack"),
-	       "restrack in %s/cgroup.controllers", cg);
+	CHECK(cg_read_has_word(cg, "cgroup.controllers", "restrack"),
+	      "restrack in %s/cgroup.controllers", cg);
 	for (i = 0; i < ARRAY_SIZE(files); i++)
-		EXPECT(cg_file_exists(cg, files[i]), "%s/%s exists", cg,
-		       files[i]);
-	EXPECT(!cg_read_strcmp(cg, "restrack.heap.max", "max\n"), "default");
-	EXPECT(!cg_read_strcmp(cg, "restrack.files.max", "max\n"), "default");
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "default");
-	EXPECT(cg_read_long(cg, "restrack.heap.current") == 0, "empty");
-	EXPECT(cg_read_long(cg, "restrack.files.current") == 0, "empty");
-	EXPECT(cg_read_long(cg, "restrack.heap.peak") == 0, "empty");
-	EXPECT(cg_read_long(cg, "restrack.files.peak") == 0, "empty");
+		CHECK(cg_file_exists(cg, files[i]), "%s/%s exists", cg,
+		      files[i]);
+	CHECK(!cg_read_strcmp(cg, "restrack.heap.max", "max\n"), "default");
+	CHECK(!cg_read_strcmp(cg, "restrack.files.max", "max\n"), "default");
+	CHECK(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "default");
+	CHECK(cg_read_long(cg, "restrack.heap.current") == 0, "empty");
+	CHECK(cg_read_long(cg, "restrack.files.current") == 0, "empty");
+	CHECK(cg_read_long(cg, "restrack.heap.peak") == 0, "empty");
+	CHECK(cg_read_long(cg, "restrack.files.peak") == 0, "empty");
 	SETUP(read_events(cg, "restrack.events", &e));
-	EXPECT(events_eq(&e, &zero), "no events in a new cgroup");
+	CHECK(events_eq(&e, &zero), "no events in a new cgroup");
 	SETUP(read_events(cg, "restrack.events.local", &e));
-	EXPECT(events_eq(&e, &zero), "no local events in a new cgroup");
+	CHECK(events_eq(&e, &zero), "no local events in a new cgroup");
 	for (i = 0; i < ARRAY_SIZE(readonly); i++) {
-		EXPECT(cg_write(cg, readonly[i], "4096") != 0,
-		       "writing %s fails", readonly[i]);
+		CHECK(cg_write(cg, readonly[i], "4096") != 0,
+		      "writing %s fails", readonly[i]);
 	}
-	EXPECT(cg_read_long(cg, "restrack.heap.current") == 0, "unchanged");
-	EXPECT(cg_read_long(cg, "restrack.files.current") == 0, "unchanged");
-	ret = KSFT_PASS;
-out:
+	CHECK(cg_read_long(cg, "restrack.heap.current") == 0, "unchanged");
+	CHECK(cg_read_long(cg, "restrack.files.current") == 0, "unchanged");
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -202,293 +200,308 @@ out:
  * munmap uncharges exactly what it removes, also from the middle of a
  * mapping, across holes and when MAP_FIXED replaces pages.
  */
-FIXTURE_TEST(test_heap_mmap)
+RT_FIXTURE_TEST(heap_mmap)
 {
 	long ps = page_size, rw, ro, sh, mfd, msh, mpriv, none, gd, r;
 
 	rw = ag_mmap_rw(&f->a, 16);
-	EXPECT(rw != -1, "mmap: %s", strerror(errno));
+	CHECK(rw != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap 16 pages private rw", 16 * ps, 0);
 	ro = ag_mmap(&f->a, 16, PROT_READ, ANON);
-	EXPECT(ro != -1, "mmap: %s", strerror(errno));
+	CHECK(ro != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap private read-only", 0, 0);
 	sh = ag_mmap(&f->a, 16, RW, MAP_SHARED | MAP_ANONYMOUS);
-	EXPECT(sh != -1, "mmap: %s", strerror(errno));
+	CHECK(sh != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap shared anonymous rw", 0, 0);
 	mfd = ag_call(&f->a, AG_NEWFD, NEWFD_MEMFD, 16 * ps);
-	EXPECT(mfd >= 0, "memfd_create: %s", strerror(errno));
+	CHECK(mfd >= 0, "memfd_create: %s", strerror(errno));
 	STEP(&f->t, "memfd_create", 0, 1);
 	msh = ag_call(&f->a, AG_MMAP, 0, 16 * ps, RW, MAP_SHARED, mfd, 0);
-	EXPECT(msh != -1, "mmap: %s", strerror(errno));
+	CHECK(msh != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap memfd shared rw", 0, 0);
 	mpriv = ag_call(&f->a, AG_MMAP, 0, 16 * ps, RW, MAP_PRIVATE, mfd, 0);
-	EXPECT(mpriv != -1, "mmap: %s", strerror(errno));
+	CHECK(mpriv != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap memfd private rw", 16 * ps, 0);
 	none = ag_mmap(&f->a, 16, PROT_NONE, ANON);
-	EXPECT(none != -1, "mmap: %s", strerror(errno));
+	CHECK(none != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap PROT_NONE", 0, 0);
 	gd = ag_mmap(&f->a, 4, RW, ANON | MAP_GROWSDOWN);
-	EXPECT(gd != -1, "mmap: %s", strerror(errno));
+	CHECK(gd != -1, "mmap: %s", strerror(errno));
 	/* a stack (VM_GROWSDOWN), not data */
 	STEP(&f->t, "mmap MAP_GROWSDOWN", 0, 0);
 
-	EXPECT(!ag_call(&f->a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MUNMAP, rw + 4 * ps, 4 * ps), "munmap: %s",
+	      strerror(errno));
 	STEP(&f->t, "munmap 4 pages in the middle", -4 * ps, 0);
-	EXPECT(!ag_munmap(&f->a, rw, 2), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, rw, 2), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap the first 2 pages", -2 * ps, 0);
 	r = ag_call(&f->a, AG_MMAP, rw + 10 * ps, 2 * ps, PROT_READ,
 		    ANON | MAP_FIXED, -1, 0);
-	EXPECT(r == rw + 10 * ps, "mmap MAP_FIXED: %s", strerror(errno));
+	CHECK(r == rw + 10 * ps, "mmap MAP_FIXED: %s", strerror(errno));
 	STEP(&f->t, "MAP_FIXED read-only over 2 rw pages", -2 * ps, 0);
 	/* left: rw pages 2-3, 8-9 and 12-15 and read-only 10-11 */
-	EXPECT(!ag_munmap(&f->a, rw, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, rw, 16), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap across holes and pieces", -8 * ps, 0);
 
-	EXPECT(!ag_munmap(&f->a, mpriv, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, mpriv, 16), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap memfd private", -16 * ps, 0);
-	EXPECT(!ag_munmap(&f->a, msh, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, msh, 16), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap memfd shared", 0, 0);
-	EXPECT(!ag_close(&f->a, mfd), "close: %s", strerror(errno));
+	CHECK(!ag_close(&f->a, mfd), "close: %s", strerror(errno));
 	STEP(&f->t, "close memfd", 0, -1);
-	EXPECT(!ag_munmap(&f->a, sh, 16), "munmap: %s", strerror(errno));
-	EXPECT(!ag_munmap(&f->a, ro, 16), "munmap: %s", strerror(errno));
-	EXPECT(!ag_munmap(&f->a, none, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, sh, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, ro, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, none, 16), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap uncounted mappings", 0, 0);
-	EXPECT(!ag_munmap(&f->a, gd, 4), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, gd, 4), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap MAP_GROWSDOWN", 0, 0);
-	EXPECT(f->t.last.heap == f->t.start.heap, "back to the start: %ld vs %ld",
-	       f->t.last.heap, f->t.start.heap);
+	CHECK(f->t.last.heap == f->t.start.heap, "back to the start: %ld vs %ld",
+	      f->t.last.heap, f->t.start.heap);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* brk charges what it adds to the heap and uncharges what it gives back. */
-FIXTURE_TEST(test_heap_brk)
+RT_FIXTURE_TEST(heap_brk)
 {
 	long ps = page_size, kb0;
 
-	EXPECT(ag_call(&f->a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
 	kb0 = f->a.v[0];
-	EXPECT(ag_call(&f->a, AG_SBRK, 8 * ps) != -1, "sbrk: %s",
-	       strerror(errno));
-	EXPECT(f->a.v[0] == kb0 + 8 * ps, "break moved to %#lx", f->a.v[0]);
+	CHECK(ag_call(&f->a, AG_SBRK, 8 * ps) != -1, "sbrk: %s",
+	      strerror(errno));
+	CHECK(f->a.v[0] == kb0 + 8 * ps, "break moved to %#lx", f->a.v[0]);
 	STEP(&f->t, "brk +8 pages", 8 * ps, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, 3 * ps) != -1, "sbrk: %s",
-	       strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, 3 * ps) != -1, "sbrk: %s",
+	      strerror(errno));
 	STEP(&f->t, "brk +3 pages", 3 * ps, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, -5 * ps) != -1, "sbrk: %s",
-	       strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, -5 * ps) != -1, "sbrk: %s",
+	      strerror(errno));
 	STEP(&f->t, "brk -5 pages", -5 * ps, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, -6 * ps) != -1, "sbrk: %s",
-	       strerror(errno));
-	EXPECT(f->a.v[0] == kb0, "break back at %#lx, is %#lx", kb0, f->a.v[0]);
+	CHECK(ag_call(&f->a, AG_SBRK, -6 * ps) != -1, "sbrk: %s",
+	      strerror(errno));
+	CHECK(f->a.v[0] == kb0, "break back at %#lx, is %#lx", kb0, f->a.v[0]);
 	STEP(&f->t, "brk -6 pages", -6 * ps, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, 256 * ps) != -1, "sbrk: %s",
-	       strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, 256 * ps) != -1, "sbrk: %s",
+	      strerror(errno));
 	STEP(&f->t, "brk +256 pages", 256 * ps, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, -256 * ps) != -1, "sbrk: %s",
-	       strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, -256 * ps) != -1, "sbrk: %s",
+	      strerror(errno));
 	STEP(&f->t, "brk -256 pages", -256 * ps, 0);
-	EXPECT(f->t.last.heap == f->t.start.heap, "back to the start");
+	CHECK(f->t.last.heap == f->t.start.heap, "back to the start");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* mremap: grow (moving), shrink in place, move onto a reservation, DONTUNMAP. */
-FIXTURE_TEST(test_heap_mremap)
+RT_FIXTURE_TEST(heap_mremap)
 {
 	long ps = page_size, m, res, d = -1, r;
 
 	m = ag_mmap_rw(&f->a, 8);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap 8 pages", 8 * ps, 0);
 	m = ag_call(&f->a, AG_MREMAP, m, 8 * ps, 16 * ps, MREMAP_MAYMOVE, 0);
-	EXPECT(m != -1, "mremap grow: %s", strerror(errno));
+	CHECK(m != -1, "mremap grow: %s", strerror(errno));
 	STEP(&f->t, "mremap 8 -> 16 pages", 8 * ps, 0);
 	r = ag_call(&f->a, AG_MREMAP, m, 16 * ps, 4 * ps, 0, 0);
-	EXPECT(r == m, "mremap shrink: %s", strerror(errno));
+	CHECK(r == m, "mremap shrink: %s", strerror(errno));
 	STEP(&f->t, "mremap 16 -> 4 pages", -12 * ps, 0);
 	res = ag_mmap(&f->a, 16, PROT_NONE, ANON);
-	EXPECT(res != -1, "mmap: %s", strerror(errno));
+	CHECK(res != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "reserve 16 pages PROT_NONE", 0, 0);
 	r = ag_call(&f->a, AG_MREMAP, m, 4 * ps, 4 * ps,
 		    MREMAP_MAYMOVE | MREMAP_FIXED, res + 4 * ps);
-	EXPECT(r == res + 4 * ps, "mremap move: %s", strerror(errno));
+	CHECK(r == res + 4 * ps, "mremap move: %s", strerror(errno));
 	STEP(&f->t, "mremap move onto the reservation", 0, 0);
 	m = r;
 	d = ag_call(&f->a, AG_MREMAP, m, 4 * ps, 4 * ps,
 		    MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
 	/* every supported line has it (5.7+) */
-	EXPECT(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
+	CHECK(d != -1, "mremap DONTUNMAP: %s", strerror(errno));
 	/* the old range stays mapped (and writable) */
 	STEP(&f->t, "mremap MREMAP_DONTUNMAP", 4 * ps, 0);
 	m = d;
 	r = ag_call(&f->a, AG_MREMAP, m, 4 * ps, 64 * ps, MREMAP_MAYMOVE, 0);
-	EXPECT(r != -1, "mremap grow: %s", strerror(errno));
+	CHECK(r != -1, "mremap grow: %s", strerror(errno));
 	STEP(&f->t, "mremap 4 -> 64 pages", 60 * ps, 0);
 	m = r;
-	EXPECT(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap 64 pages", -64 * ps, 0);
-	EXPECT(!ag_munmap(&f->a, res, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, res, 16), "munmap: %s", strerror(errno));
 	/* with the 4 writable pages DONTUNMAP left in it */
 	STEP(&f->t, "munmap the reservation", -4 * ps, 0);
-	EXPECT(f->t.last.heap == f->t.start.heap, "back to the start");
+	CHECK(f->t.last.heap == f->t.start.heap, "back to the start");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* mprotect: PROT_NONE reservations count once writable, and stop again. */
-FIXTURE_TEST(test_heap_mprotect)
+RT_FIXTURE_TEST(heap_mprotect)
 {
 	long ps = page_size, r;
 
 	r = ag_mmap(&f->a, 16, PROT_NONE, ANON);
-	EXPECT(r != -1, "mmap: %s", strerror(errno));
+	CHECK(r != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "reserve 16 pages PROT_NONE", 0, 0);
-	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, 8 * ps, RW), "mprotect: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MPROTECT, r, 8 * ps, RW), "mprotect: %s",
+	      strerror(errno));
 	STEP(&f->t, "mprotect 8 pages rw", 8 * ps, 0);
-	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, 16 * ps, RW), "mprotect: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MPROTECT, r, 16 * ps, RW), "mprotect: %s",
+	      strerror(errno));
 	STEP(&f->t, "mprotect all 16 pages rw", 8 * ps, 0);
-	EXPECT(!ag_call(&f->a, AG_MPROTECT, r + 4 * ps, 4 * ps, PROT_READ),
-	       "mprotect: %s", strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MPROTECT, r + 4 * ps, 4 * ps, PROT_READ),
+	      "mprotect: %s", strerror(errno));
 	STEP(&f->t, "mprotect 4 pages read-only", -4 * ps, 0);
-	EXPECT(!ag_call(&f->a, AG_MPROTECT, r + 4 * ps, 4 * ps, RW),
-	       "mprotect: %s", strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MPROTECT, r + 4 * ps, 4 * ps, RW),
+	      "mprotect: %s", strerror(errno));
 	STEP(&f->t, "mprotect them rw again", 4 * ps, 0);
-	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, 16 * ps, PROT_NONE),
-	       "mprotect: %s", strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MPROTECT, r, 16 * ps, PROT_NONE),
+	      "mprotect: %s", strerror(errno));
 	STEP(&f->t, "mprotect all PROT_NONE", -16 * ps, 0);
-	EXPECT(!ag_munmap(&f->a, r, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, r, 16), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap", 0, 0);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 #define VM_SYSCTL	"/proc/sys/vm"	/* a directory the cg_*() helpers take */
+
+struct overcommit {
+	long mode, ratio, kbytes;
+};
+
+static int overcommit_save(struct overcommit *o)
+{
+	o->mode = cg_read_long(VM_SYSCTL, "overcommit_memory");
+	o->ratio = cg_read_long(VM_SYSCTL, "overcommit_ratio");
+	o->kbytes = cg_read_long(VM_SYSCTL, "overcommit_kbytes");
+	return o->mode < 0 || o->ratio < 0 || o->kbytes < 0 ? -1 : 0;
+}
+
+static void overcommit_restore(const struct overcommit *o)
+{
+	/* overcommit_ratio clears overcommit_kbytes, and the reverse */
+	if (o->kbytes > 0)
+		cg_write_numeric(VM_SYSCTL, "overcommit_kbytes", o->kbytes);
+	else
+		cg_write_numeric(VM_SYSCTL, "overcommit_ratio", o->ratio);
+	cg_write_numeric(VM_SYSCTL, "overcommit_memory", o->mode);
+}
 
 /*
  * mprotect() and brk() charge their growth before the commit limit
  * (vm.overcommit_memory=2) is checked: when that check refuses it, the
  * call fails and its charge must be gone.  A limit a little above what is
- * committed now refuses a mapping four times the room.
+ * committed now refuses a mapping four times the room.  Nothing is checked
+ * until the sysctls are back: a failed check ends the test, and the tests
+ * after it must not run under that limit.
  */
-FIXTURE_TEST(test_heap_refused_after_charge)
+RT_FIXTURE_TEST(heap_refused_after_charge)
 {
 	long ps = page_size, n = (64L << 20) / ps, r, committed, brk0;
-	long mode = -1, ratio = -1, kbytes = -1;
-	int ret = KSFT_FAIL;
+	long prot_ret = 0, prot_err = 0, brk_ret = 0, brk_err = 0;
+	long brk_after = 0;
+	int prot_step = 0, brk_step = 0, limit_err;
+	struct overcommit saved;
 
 	r = ag_mmap(&f->a, n, PROT_NONE, ANON);
-	EXPECT(r != -1, "mmap: %s", strerror(errno));
+	CHECK(r != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "reserve 64 MiB PROT_NONE", 0, 0);
 	brk0 = ag_call(&f->a, AG_SBRK, 0);
-	EXPECT(brk0 != -1, "sbrk: %s", strerror(errno));
+	CHECK(brk0 != -1, "sbrk: %s", strerror(errno));
 
-	mode = cg_read_long(VM_SYSCTL, "overcommit_memory");
-	ratio = cg_read_long(VM_SYSCTL, "overcommit_ratio");
-	kbytes = cg_read_long(VM_SYSCTL, "overcommit_kbytes");
 	committed = committed_kb();
-	SETUP(mode < 0 || ratio < 0 || kbytes < 0 || committed < 0);
-	SETUP(cg_write_numeric(VM_SYSCTL, "overcommit_kbytes",
-			       committed + (n * ps >> 10) / 4));
-	SETUP(cg_write(VM_SYSCTL, "overcommit_memory", "2"));
-
-	EXPECT(ag_call(&f->a, AG_MPROTECT, r, n * ps, RW) == -1 &&
-	       errno == ENOMEM, "mprotect 64 MiB rw over the commit limit: %s",
-	       strerror(errno));
-	STEP(&f->t, "mprotect refused by the commit limit", 0, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, n * ps) == -1 && errno == ENOMEM &&
-	       f->a.v[0] == brk0,
-	       "sbrk 64 MiB over the commit limit: %s, break %#lx -> %#lx",
-	       strerror(errno), brk0, f->a.v[0]);
-	STEP(&f->t, "brk refused by the commit limit", 0, 0);
+	SETUP(overcommit_save(&saved) || committed < 0);
+	limit_err = cg_write_numeric(VM_SYSCTL, "overcommit_kbytes",
+				     committed + (n * ps >> 10) / 4) ||
+		    cg_write(VM_SYSCTL, "overcommit_memory", "2");
+	if (!limit_err) {
+		prot_ret = ag_call(&f->a, AG_MPROTECT, r, n * ps, RW);
+		prot_err = errno;
+		prot_step = rt_track(&f->t,
+				     "mprotect refused by the commit limit",
+				     0, 0);
+		brk_ret = ag_call(&f->a, AG_SBRK, n * ps);
+		brk_err = errno;
+		brk_after = f->a.v[0];
+		brk_step = rt_track(&f->t, "brk refused by the commit limit",
+				    0, 0);
+	}
+	overcommit_restore(&saved);
+	SETUP(limit_err);
+	CHECK(prot_ret == -1 && prot_err == ENOMEM,
+	      "mprotect 64 MiB rw over the commit limit: %s",
+	      strerror(prot_err));
+	CHECK(!prot_step, "mprotect refused by the commit limit");
+	CHECK(brk_ret == -1 && brk_err == ENOMEM && brk_after == brk0,
+	      "sbrk 64 MiB over the commit limit: %s, break %#lx -> %#lx",
+	      strerror(brk_err), brk0, brk_after);
+	CHECK(!brk_step, "brk refused by the commit limit");
 
 	/* The same calls within the limit: they were refused for it. */
-	SETUP(cg_write_numeric(VM_SYSCTL, "overcommit_memory", mode));
-	EXPECT(!ag_call(&f->a, AG_MPROTECT, r, n * ps, RW), "mprotect: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MPROTECT, r, n * ps, RW), "mprotect: %s",
+	      strerror(errno));
 	STEP(&f->t, "mprotect 64 MiB rw within the limit", n * ps, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, n * ps) == brk0, "sbrk: %s",
-	       strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, n * ps) == brk0, "sbrk: %s",
+	      strerror(errno));
 	STEP(&f->t, "sbrk 64 MiB within the limit", n * ps, 0);
-	EXPECT(ag_call(&f->a, AG_SBRK, -n * ps) != -1, "sbrk: %s",
-	       strerror(errno));
-	EXPECT(!ag_munmap(&f->a, r, n), "munmap: %s", strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, -n * ps) != -1, "sbrk: %s",
+	      strerror(errno));
+	CHECK(!ag_munmap(&f->a, r, n), "munmap: %s", strerror(errno));
 	STEP(&f->t, "shrink brk, munmap", -2 * n * ps, 0);
-	ret = KSFT_PASS;
-out:
-	/* overcommit_ratio clears overcommit_kbytes, and the reverse */
-	if (kbytes > 0)
-		cg_write_numeric(VM_SYSCTL, "overcommit_kbytes", kbytes);
-	else if (ratio >= 0)
-		cg_write_numeric(VM_SYSCTL, "overcommit_ratio", ratio);
-	if (mode >= 0)
-		cg_write_numeric(VM_SYSCTL, "overcommit_memory", mode);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
  * fork charges the child's copy of the address space (without
  * MADV_DONTFORK areas); both processes are members and counted separately.
  */
-FIXTURE_TEST(test_heap_fork)
+RT_FIXTURE_TEST(heap_fork)
 {
 	long ps = page_size, m, dn, sm, pid, sub, vd, nf, st;
 
 	m = ag_mmap_rw(&f->a, 64);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap 64 pages", 64 * ps, 0);
 	dn = ag_mmap_rw(&f->a, 32);
-	EXPECT(dn != -1, "mmap: %s", strerror(errno));
-	EXPECT(!ag_call(&f->a, AG_MADVISE, dn, 32 * ps, MADV_DONTFORK),
-	       "madvise: %s", strerror(errno));
+	CHECK(dn != -1, "mmap: %s", strerror(errno));
+	CHECK(!ag_call(&f->a, AG_MADVISE, dn, 32 * ps, MADV_DONTFORK),
+	      "madvise: %s", strerror(errno));
 	STEP(&f->t, "mmap 32 pages MADV_DONTFORK", 32 * ps, 0);
 
 	pid = ag_call(&f->a, AG_FORK, 0);
-	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	CHECK(pid > 0, "fork: %s", strerror(errno));
 	sub = f->a.v[0];
-	EXPECT(cg_nr_procs(f->cg) == 2 && cg_has_pid(f->cg, pid) &&
-	       cg_has_pid(f->cg, f->a.pid), "parent and child are members");
+	CHECK(cg_nr_procs(f->cg) == 2 && cg_has_pid(f->cg, pid) &&
+	      cg_has_pid(f->cg, f->a.pid), "parent and child are members");
 	/* the child copies all but the MADV_DONTFORK range; +2 pipe ends */
 	vd = vmdata_bytes(f->a.pid) - 32 * ps;
 	STEP(&f->t, "fork", vd, 2 + fd_count(pid));
 
 	sm = ag_call_sub(&f->a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0);
-	EXPECT(sm != -1, "mmap in child: %s", strerror(errno));
+	CHECK(sm != -1, "mmap in child: %s", strerror(errno));
 	STEP(&f->t, "child mmaps 16 pages", 16 * ps, 0);
-	EXPECT(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
 	STEP(&f->t, "parent unmaps 64 pages (child keeps its copy)", -64 * ps, 0);
-	EXPECT(!ag_call_sub(&f->a, sub, AG_MUNMAP, sm, 16 * ps), "munmap: %s",
-	       strerror(errno));
+	CHECK(!ag_call_sub(&f->a, sub, AG_MUNMAP, sm, 16 * ps), "munmap: %s",
+	      strerror(errno));
 	STEP(&f->t, "child unmaps 16 pages", -16 * ps, 0);
 	vd = vmdata_bytes(pid);
 	nf = fd_count(pid);
 	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
-	EXPECT(st >= 0 && WIFEXITED(st) && !WEXITSTATUS(st),
-	       "child exit status %#lx", st);
+	CHECK(st >= 0 && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "child exit status %#lx", st);
 	STEP(&f->t, "child exited", -vd, -nf - 2);
-	EXPECT(cg_nr_procs(f->cg) == 1, "one process left");
+	CHECK(cg_nr_procs(f->cg) == 1, "one process left");
 
 	pid = ag_call(&f->a, AG_FORK_EXIT, 0);
-	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	CHECK(pid > 0, "fork: %s", strerror(errno));
 	STEP(&f->t, "fork + exit + wait", 0, 0);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
  * exec replaces the charge of the old image with the new image's VmData and
  * drops the O_CLOEXEC descriptors, also from a multi-threaded process.
  */
-FIXTURE_TEST(test_exec)
+RT_FIXTURE_TEST(exec)
 {
 	struct rt_usage before;
 	long ps = page_size, m, i, big;
@@ -496,82 +509,78 @@ FIXTURE_TEST(test_exec)
 
 	big = (8L << 20) / ps;
 	m = ag_mmap_rw(&f->a, big);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap 8M", big * ps, 0);
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_call(&f->a, AG_OPEN, O_CLOEXEC) >= 0, "open: %s",
-		       strerror(errno));
+		CHECK(ag_call(&f->a, AG_OPEN, O_CLOEXEC) >= 0, "open: %s",
+		      strerror(errno));
 	for (i = 0; i < 2; i++)
-		EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+		CHECK(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
 	STEP(&f->t, "open 3 O_CLOEXEC + 2", 0, 5);
 	/* two threads, each with an O_CLOEXEC fd, plus an O_CLOEXEC pipe */
-	EXPECT(!ag_call(&f->a, AG_THREADS, 2, 0, 4, 1) && !f->a.v[0],
-	       "threads: %s", strerror(errno));
+	CHECK(!ag_call(&f->a, AG_THREADS, 2, 0, 4, 1) && !f->a.v[0],
+	      "threads: %s", strerror(errno));
 	STEP(&f->t, "2 threads", 2 * (thread_stack_bytes() + 4 * ps), 4);
 	before = f->t.last;
 
-	EXPECT(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
-	EXPECT(f->a.v[0] == f->a.pid, "same process after exec");
-	EXPECT(!wait_tasks(f->a.pid, 1), "other threads gone");
+	CHECK(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	CHECK(f->a.v[0] == f->a.pid, "same process after exec");
+	CHECK(!wait_tasks(f->a.pid, 1), "other threads gone");
 	STEP(&f->t, "exec", ANY, -7);
-	EXPECT(f->t.last.heap < before.heap - (4L << 20),
-	       "old image's heap gone: %ld before, %ld after", before.heap,
-	       f->t.last.heap);
+	CHECK(f->t.last.heap < before.heap - (4L << 20),
+	      "old image's heap gone: %ld before, %ld after", before.heap,
+	      f->t.last.heap);
 	m = ag_mmap_rw(&f->a, 16);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "new image mmaps 16 pages", 16 * ps, 0);
 
-	EXPECT(!ag_call(&f->a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&f->a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
+	      strerror(errno));
 	/* the new image has no cached stacks */
 	STEP(&f->t, "3 threads", 3 * thread_stack_bytes(), 2);
-	EXPECT(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	CHECK(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
 	STEP(&f->t, "exec from a multi-threaded process", ANY, -2);
 
 	st = agent_stop(&f->a);
-	EXPECT(st != -1 && WIFEXITED(st), "agent exit status %#x", st);
-	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0");
+	CHECK(st != -1 && WIFEXITED(st), "agent exit status %#x", st);
+	CHECK(!rt_wait_zero(f->cg, 1000), "back to 0");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
  * Threads share one mm and one fd table: counted once.  Their stacks and
  * what each thread maps or opens are charged to the process.
  */
-FIXTURE_TEST(test_threads)
+RT_FIXTURE_TEST(threads)
 {
 	long ps = page_size, m, stack;
 
 	stack = thread_stack_bytes();
 	SETUP(stack <= 0);
-	EXPECT(!ag_call(&f->a, AG_THREADS, 4, 0, 8, 1) && !f->a.v[0],
-	       "threads: %s", strerror(errno));
-	EXPECT(count_tasks(f->a.pid) == 5, "5 threads, got %ld",
-	       count_tasks(f->a.pid));
-	EXPECT(cg_nr_procs(f->cg) == 1, "one process");
+	CHECK(!ag_call(&f->a, AG_THREADS, 4, 0, 8, 1) && !f->a.v[0],
+	      "threads: %s", strerror(errno));
+	CHECK(count_tasks(f->a.pid) == 5, "5 threads, got %ld",
+	      count_tasks(f->a.pid));
+	CHECK(cg_nr_procs(f->cg) == 1, "one process");
 	/* each thread opened one fd; the agent made a pipe */
 	STEP(&f->t, "4 threads, each mapping 8 pages and opening a file",
 	     4 * (stack + 8 * ps), 4 + 2);
 	m = ag_mmap_rw(&f->a, 16);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	STEP(&f->t, "mmap while threads run", 16 * ps, 0);
-	EXPECT(!ag_call(&f->a, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
-	EXPECT(!wait_tasks(f->a.pid, 1), "threads gone");
+	CHECK(!ag_call(&f->a, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
+	CHECK(!wait_tasks(f->a.pid, 1), "threads gone");
 	/* glibc keeps the stacks of joined threads for new ones */
 	STEP(&f->t, "threads unmapped, closed and exited", -4 * 8 * ps, -6);
-	EXPECT(!ag_munmap(&f->a, m, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, m, 16), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap", -16 * ps, 0);
-	EXPECT(!ag_call(&f->a, AG_THREADS, 3, 256 << 10, 0, 0), "threads: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&f->a, AG_THREADS, 3, 256 << 10, 0, 0), "threads: %s",
+	      strerror(errno));
 	/* too small for the cached 8M stacks: 3 new ones */
 	STEP(&f->t, "3 threads with 256K stacks", 3 * (256 << 10), 2);
-	EXPECT(agent_stop(&f->a) != -1, "agent exits");
-	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0 after exit with threads");
+	CHECK(agent_stop(&f->a) != -1, "agent exits");
+	CHECK(!rt_wait_zero(f->cg, 1000), "back to 0 after exit with threads");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* @g grows the heap of @f's agent by @need bytes, charged exactly. */
@@ -589,7 +598,7 @@ static int grow_exactly(struct fixture *f, const struct heap_grower *g,
  * Every heap grower of the table is charged exactly what it adds, and an
  * exit gives it all back.
  */
-FIXTURE_TEST(test_heap_growers)
+RT_FIXTURE_TEST(heap_growers)
 {
 	long need, state;
 	int i;
@@ -600,20 +609,18 @@ FIXTURE_TEST(test_heap_growers)
 		SETUP(heap_grow_prep(g, &f->a, GROW_PAGES, &state));
 		STEP(&f->t, g->name, g->prep_pages * page_size, 0);
 		need = heap_grow_need(g, &f->a, GROW_PAGES);
-		EXPECT(!grow_exactly(f, g, need, &state), "%s", g->name);
+		CHECK(!grow_exactly(f, g, need, &state), "%s", g->name);
 	}
-	EXPECT(agent_stop(&f->a) != -1, "agent exits");
-	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0");
+	CHECK(agent_stop(&f->a) != -1, "agent exits");
+	CHECK(!rt_wait_zero(f->cg, 1000), "back to 0");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
 /* files exactness */
 
 /* open, dup, dup2 (new and existing target), dup3, F_DUPFD*, close. */
-FIXTURE_TEST(test_files_dup)
+RT_FIXTURE_TEST(files_dup)
 {
 	struct rlimit rl;
 	long fd, d1, hi, r, f5, f6;
@@ -623,55 +630,53 @@ FIXTURE_TEST(test_files_dup)
 	hi = rl.rlim_cur > 1001 ? 1000 : (long)rl.rlim_cur - 1;
 
 	fd = ag_open(&f->a);
-	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	CHECK(fd >= 0, "open: %s", strerror(errno));
 	STEP(&f->t, "open", 0, 1);
 	d1 = ag_call(&f->a, AG_DUP, fd);
-	EXPECT(d1 >= 0, "dup: %s", strerror(errno));
+	CHECK(d1 >= 0, "dup: %s", strerror(errno));
 	STEP(&f->t, "dup", 0, 1);
 	r = ag_call(&f->a, AG_DUP2, fd, hi);
-	EXPECT(r == hi, "dup2: %s", strerror(errno));
+	CHECK(r == hi, "dup2: %s", strerror(errno));
 	STEP(&f->t, "dup2 to a new high fd (table grows)", 0, 1);
 	r = ag_call(&f->a, AG_DUP2, d1, hi);
-	EXPECT(r == hi, "dup2: %s", strerror(errno));
+	CHECK(r == hi, "dup2: %s", strerror(errno));
 	STEP(&f->t, "dup2 onto an open fd", 0, 0);
 	r = ag_call(&f->a, AG_DUP2, fd, fd);
-	EXPECT(r == fd, "dup2: %s", strerror(errno));
+	CHECK(r == fd, "dup2: %s", strerror(errno));
 	STEP(&f->t, "dup2 onto itself", 0, 0);
 	r = ag_call(&f->a, AG_DUP3, fd, hi - 1, O_CLOEXEC);
-	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
+	CHECK(r == hi - 1, "dup3: %s", strerror(errno));
 	STEP(&f->t, "dup3", 0, 1);
 	r = ag_call(&f->a, AG_DUP3, d1, hi - 1, 0);
-	EXPECT(r == hi - 1, "dup3: %s", strerror(errno));
+	CHECK(r == hi - 1, "dup3: %s", strerror(errno));
 	STEP(&f->t, "dup3 onto an open fd", 0, 0);
 	f5 = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD, 500);
-	EXPECT(f5 >= 500, "F_DUPFD: %s", strerror(errno));
+	CHECK(f5 >= 500, "F_DUPFD: %s", strerror(errno));
 	STEP(&f->t, "F_DUPFD", 0, 1);
 	f6 = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
-	EXPECT(f6 >= 0, "F_DUPFD_CLOEXEC: %s", strerror(errno));
+	CHECK(f6 >= 0, "F_DUPFD_CLOEXEC: %s", strerror(errno));
 	STEP(&f->t, "F_DUPFD_CLOEXEC", 0, 1);
 
-	EXPECT(!ag_close(&f->a, f6) && !ag_close(&f->a, f5), "close: %s",
-	       strerror(errno));
+	CHECK(!ag_close(&f->a, f6) && !ag_close(&f->a, f5), "close: %s",
+	      strerror(errno));
 	STEP(&f->t, "close 2", 0, -2);
-	EXPECT(!ag_close(&f->a, hi) && !ag_close(&f->a, hi - 1), "close: %s",
-	       strerror(errno));
+	CHECK(!ag_close(&f->a, hi) && !ag_close(&f->a, hi - 1), "close: %s",
+	      strerror(errno));
 	STEP(&f->t, "close the high fds", 0, -2);
-	EXPECT(ag_close(&f->a, hi) == -1 && errno == EBADF, "double close");
+	CHECK(ag_close(&f->a, hi) == -1 && errno == EBADF, "double close");
 	STEP(&f->t, "close of a closed fd", 0, 0);
-	EXPECT(!ag_close(&f->a, d1) && !ag_close(&f->a, fd), "close: %s",
-	       strerror(errno));
+	CHECK(!ag_close(&f->a, d1) && !ag_close(&f->a, fd), "close: %s",
+	      strerror(errno));
 	STEP(&f->t, "close 2", 0, -2);
-	EXPECT(f->t.last.files == f->t.start.files, "back to the start");
+	CHECK(f->t.last.files == f->t.start.files, "back to the start");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
  * Every descriptor creator of the table is charged exactly, and close
  * uncharges.
  */
-FIXTURE_TEST(test_files_creators)
+RT_FIXTURE_TEST(files_creators)
 {
 	struct fd_env env;
 	long fds[48][2], n[48] = { 0 };
@@ -686,34 +691,32 @@ FIXTURE_TEST(test_files_creators)
 		const struct fd_creator *c = &fd_creators[i];
 
 		n[i] = fd_create(&f->a, c, &env, fds[i], &trunc);
-		EXPECT(n[i] == c->nfds && !trunc, "%s: %ld (%s)", c->name,
-		       n[i], strerror(errno));
+		CHECK(n[i] == c->nfds && !trunc, "%s: %ld (%s)", c->name,
+		      n[i], strerror(errno));
 		STEP(&f->t, c->name, 0, c->nfds);
 	}
 	for (i = 0; i < nr_fd_creators; i++)
 		for (j = 0; j < n[i]; j++) {
-			EXPECT(!ag_close(&f->a, fds[i][j]), "close %ld (%s): %s",
-			       fds[i][j], fd_creators[i].name, strerror(errno));
+			CHECK(!ag_close(&f->a, fds[i][j]), "close %ld (%s): %s",
+			      fds[i][j], fd_creators[i].name, strerror(errno));
 			STEP(&f->t, "close", 0, -1);
 		}
-	EXPECT(f->t.last.files == f->t.start.files + FD_ENV_FDS,
-	       "back to the start");
-	EXPECT(f->t.last.heap == f->t.start.heap, "heap unchanged");
+	CHECK(f->t.last.files == f->t.start.files + FD_ENV_FDS,
+	      "back to the start");
+	CHECK(f->t.last.heap == f->t.start.heap, "heap unchanged");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
  * Descriptors passed with SCM_RIGHTS are charged to the receiver when it
  * receives them, not to the sender and not while in flight.
  */
-static int test_files_scm_rights(const char *root)
+RT_TEST(files_scm_rights)
 {
 	char p[PATH_MAX] = "", cs[PATH_MAX], cr[PATH_MAX];
 	struct agent s = AGENT_INIT, r = AGENT_INIT;
 	struct rt_track ts, tr;
-	int sv[2] = { -1, -1 }, ret = KSFT_FAIL, i;
+	int sv[2] = { -1, -1 }, i;
 	long ssock, rsock, f, n, got[3];
 
 	SETUP(cg_make(p, root, "scm") || cg_enable(p, "restrack") ||
@@ -730,24 +733,22 @@ static int test_files_scm_rights(const char *root)
 	SETUP(rt_track_start(&ts, cs) || rt_track_start(&tr, cr));
 
 	f = ag_open(&s);
-	EXPECT(f >= 0, "open: %s", strerror(errno));
+	CHECK(f >= 0, "open: %s", strerror(errno));
 	STEP(&ts, "sender opens", 0, 1);
-	EXPECT(!ag_call(&s, AG_SCM_SEND, ssock, f, 3), "sendmsg: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&s, AG_SCM_SEND, ssock, f, 3), "sendmsg: %s",
+	      strerror(errno));
 	STEP(&ts, "sender sends 3 copies", 0, 0);
 	STEP(&tr, "in flight", 0, 0);
 	n = ag_call(&r, AG_SCM_RECV, rsock);
-	EXPECT(n == 3, "received %ld fds: %s", n, strerror(errno));
-	EXPECT(!(r.v[0] & MSG_CTRUNC), "no MSG_CTRUNC");
+	CHECK(n == 3, "received %ld fds: %s", n, strerror(errno));
+	CHECK(!(r.v[0] & MSG_CTRUNC), "no MSG_CTRUNC");
 	memcpy(got, &r.v[1], sizeof(got));
 	STEP(&tr, "receiver got 3 fds", 0, 3);
 	STEP(&ts, "sender unchanged", 0, 0);
 	for (i = 0; i < 3; i++)
-		EXPECT(!ag_close(&r, got[i]), "close: %s", strerror(errno));
+		CHECK(!ag_close(&r, got[i]), "close: %s", strerror(errno));
 	STEP(&tr, "receiver closes them", 0, -3);
-	EXPECT(!rt_check(p, "parent"), "parent exact");
-	ret = KSFT_PASS;
-out:
+	CHECK(!rt_check(p, "parent"), "parent exact");
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)
@@ -755,86 +756,82 @@ out:
 	agent_stop(&s);
 	agent_stop(&r);
 	cg_destroy(p);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* close_range closes (and uncharges) exactly the open fds in the range. */
-FIXTURE_TEST(test_files_close_range)
+RT_FIXTURE_TEST(files_close_range)
 {
 	long fd, r, i;
 
 	fd = ag_open(&f->a);
-	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	CHECK(fd >= 0, "open: %s", strerror(errno));
 	for (i = 0; i < 5; i++) {
 		r = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD, 100);
-		EXPECT(r == 100 + i, "F_DUPFD gave %ld: %s", r,
-		       strerror(errno));
+		CHECK(r == 100 + i, "F_DUPFD gave %ld: %s", r,
+		      strerror(errno));
 	}
 	STEP(&f->t, "open + 5 fds at 100-104", 0, 6);
 	r = ag_call(&f->a, AG_CLOSE_RANGE, 101, 103, 0);
-	EXPECT(!r, "close_range: %s", strerror(errno));
+	CHECK(!r, "close_range: %s", strerror(errno));
 	STEP(&f->t, "close_range(101, 103)", 0, -3);
 	r = ag_call(&f->a, AG_CLOSE_RANGE, 100, 104, CLOSE_RANGE_CLOEXEC);
-	EXPECT(!r, "close_range CLOEXEC: %s", strerror(errno));
+	CHECK(!r, "close_range CLOEXEC: %s", strerror(errno));
 	STEP(&f->t, "close_range CLOSE_RANGE_CLOEXEC closes nothing", 0, 0);
 	r = ag_call(&f->a, AG_CLOSE_RANGE, 100, ~0U, 0);
-	EXPECT(!r, "close_range: %s", strerror(errno));
+	CHECK(!r, "close_range: %s", strerror(errno));
 	STEP(&f->t, "close_range(100, ~0) with holes", 0, -2);
 	for (i = 0; i < 4; i++) {
 		r = ag_call(&f->a, AG_FCNTL, fd, F_DUPFD, 200);
-		EXPECT(r == 200 + i, "F_DUPFD gave %ld: %s", r,
-		       strerror(errno));
+		CHECK(r == 200 + i, "F_DUPFD gave %ld: %s", r,
+		      strerror(errno));
 	}
 	STEP(&f->t, "4 fds at 200-203", 0, 4);
 	r = ag_call(&f->a, AG_CLOSE_RANGE, 200, 203, CLOSE_RANGE_UNSHARE);
-	EXPECT(!r, "close_range UNSHARE: %s", strerror(errno));
+	CHECK(!r, "close_range UNSHARE: %s", strerror(errno));
 	STEP(&f->t, "close_range CLOSE_RANGE_UNSHARE (table copied)", 0, -4);
 	r = ag_call(&f->a, AG_UNSHARE, CLONE_FILES);
-	EXPECT(!r, "unshare: %s", strerror(errno));
+	CHECK(!r, "unshare: %s", strerror(errno));
 	STEP(&f->t, "unshare(CLONE_FILES) of an unshared table", 0, 0);
-	EXPECT(!ag_close(&f->a, fd), "close: %s", strerror(errno));
+	CHECK(!ag_close(&f->a, fd), "close: %s", strerror(errno));
 	STEP(&f->t, "close", 0, -1);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* fork charges the child's copy of the fd table; its opens are its own. */
-FIXTURE_TEST(test_files_fork)
+RT_FIXTURE_TEST(files_fork)
 {
 	long pid, sub, f1, f2, st, nf, vd, fds[3];
 	int i;
 
 	for (i = 0; i < 3; i++) {
 		fds[i] = ag_open(&f->a);
-		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
+		CHECK(fds[i] >= 0, "open: %s", strerror(errno));
 	}
 	SETUP(rt_track_start(&f->t, f->cg));
 
 	pid = ag_call(&f->a, AG_FORK, 0);
-	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	CHECK(pid > 0, "fork: %s", strerror(errno));
 	sub = f->a.v[0];
 	/* parent: +2 pipe ends to the child; child: its copy */
 	STEP(&f->t, "fork", vmdata_bytes(f->a.pid), 2 + fd_count(pid));
 	f1 = ag_call_sub(&f->a, sub, AG_OPEN, 0);
 	f2 = ag_call_sub(&f->a, sub, AG_DUP, f1);
-	EXPECT(f1 >= 0 && f2 >= 0, "open/dup in child: %s", strerror(errno));
+	CHECK(f1 >= 0 && f2 >= 0, "open/dup in child: %s", strerror(errno));
 	STEP(&f->t, "child opens 2", 0, 2);
-	EXPECT(!ag_call_sub(&f->a, sub, AG_CLOSE, fds[1]), "close: %s",
-	       strerror(errno));
+	CHECK(!ag_call_sub(&f->a, sub, AG_CLOSE, fds[1]), "close: %s",
+	      strerror(errno));
 	STEP(&f->t, "child closes an inherited fd", 0, -1);
-	EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	CHECK(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
 	STEP(&f->t, "parent opens 1", 0, 1);
 	nf = fd_count(pid);
 	vd = vmdata_bytes(pid);
 	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
-	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
+	CHECK(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
 	STEP(&f->t, "child exited", -vd, -nf - 2);
-	EXPECT(ag_call(&f->a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
+	CHECK(ag_call(&f->a, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
 	STEP(&f->t, "fork + exit + wait", 0, 0);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* Expected usage when @a and @sub (if > 0) share one fd table or not. */
@@ -862,49 +859,47 @@ static int check_pair(const char *cg, const char *label, pid_t a, pid_t sub,
  * A table shared with CLONE_FILES is counted once, until one side unshares
  * it; the exit of one sharer uncharges nothing.
  */
-FIXTURE_TEST(test_files_clone_files)
+RT_FIXTURE_TEST(files_clone_files)
 {
 	long pid, sub, st, before;
 
-	EXPECT(!rt_check(f->cg, "start"), "exact");
+	CHECK(!rt_check(f->cg, "start"), "exact");
 
 	pid = ag_call(&f->a, AG_FORK, CLONE_FILES);
-	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
+	CHECK(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
 	sub = f->a.v[0];
-	EXPECT(!check_pair(f->cg, "clone(CLONE_FILES)", f->a.pid, pid, true),
-	       "shared table counted once");
-	EXPECT(ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0 &&
-	       ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0, "open: %s",
-	       strerror(errno));
-	EXPECT(!check_pair(f->cg, "child opens 2", f->a.pid, pid, true), "exact");
-	EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!check_pair(f->cg, "parent opens 1", f->a.pid, pid, true), "exact");
-	EXPECT(!ag_call_sub(&f->a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
-	       strerror(errno));
-	EXPECT(!check_pair(f->cg, "child unshares", f->a.pid, pid, false),
-	       "two tables now");
-	EXPECT(ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0, "open: %s",
-	       strerror(errno));
-	EXPECT(!check_pair(f->cg, "child opens 1", f->a.pid, pid, false), "exact");
+	CHECK(!check_pair(f->cg, "clone(CLONE_FILES)", f->a.pid, pid, true),
+	      "shared table counted once");
+	CHECK(ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0 &&
+	      ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	      strerror(errno));
+	CHECK(!check_pair(f->cg, "child opens 2", f->a.pid, pid, true), "exact");
+	CHECK(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	CHECK(!check_pair(f->cg, "parent opens 1", f->a.pid, pid, true), "exact");
+	CHECK(!ag_call_sub(&f->a, sub, AG_UNSHARE, CLONE_FILES), "unshare: %s",
+	      strerror(errno));
+	CHECK(!check_pair(f->cg, "child unshares", f->a.pid, pid, false),
+	      "two tables now");
+	CHECK(ag_call_sub(&f->a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	      strerror(errno));
+	CHECK(!check_pair(f->cg, "child opens 1", f->a.pid, pid, false), "exact");
 	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
-	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
-	EXPECT(!rt_check(f->cg, "unshared child exited"), "exact");
+	CHECK(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
+	CHECK(!rt_check(f->cg, "unshared child exited"), "exact");
 
 	pid = ag_call(&f->a, AG_FORK, CLONE_FILES);
-	EXPECT(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
+	CHECK(pid > 0, "clone(CLONE_FILES): %s", strerror(errno));
 	sub = f->a.v[0];
-	EXPECT(!check_pair(f->cg, "clone(CLONE_FILES) again", f->a.pid, pid, true),
-	       "exact");
+	CHECK(!check_pair(f->cg, "clone(CLONE_FILES) again", f->a.pid, pid, true),
+	      "exact");
 	before = cg_read_long(f->cg, "restrack.files.current");
 	st = ag_call_sub(&f->a, sub, AG_EXIT, 0);
-	EXPECT(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
+	CHECK(st >= 0 && WIFEXITED(st), "child exit status %#lx", st);
 	/* the parent closed its 4 pipe ends to the child, nothing else */
-	EXPECT(!rt_check(f->cg, "sharing child exited"), "exact");
-	EXPECT(cg_read_long(f->cg, "restrack.files.current") == before - 4,
-	       "the exit of a sharer does not uncharge the shared table");
+	CHECK(!rt_check(f->cg, "sharing child exited"), "exact");
+	CHECK(cg_read_long(f->cg, "restrack.files.current") == before - 4,
+	      "the exit of a sharer does not uncharge the shared table");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
@@ -913,20 +908,20 @@ out:
  * where fork() is refused; its descriptor table is a copy, charged and
  * refused at files.max like fork()'s.  Each refusal is one event.
  */
-FIXTURE_TEST(test_vfork_spawn)
+RT_FIXTURE_TEST(vfork_spawn)
 {
 	long r, nf;
 
 	/* heap at the max: fork() copies the mm, vfork() does not */
 	SETUP(set_headroom(f->cg, true, 0));
 	r = ag_call(&f->a, AG_FORK_EXIT, 0);
-	EXPECT(r == -1 && errno == ENOMEM, "fork at heap.max: %ld (%s)", r,
-	       strerror(errno));
+	CHECK(r == -1 && errno == ENOMEM, "fork at heap.max: %ld (%s)", r,
+	      strerror(errno));
 	STEP(&f->t, "fork denied", 0, 0);
 	r = ag_call(&f->a, AG_VFORK_EXIT, 0);
-	EXPECT(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
-	       "vfork at heap.max: %ld (%s), status %#lx", r, strerror(errno),
-	       f->a.v[0]);
+	CHECK(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
+	      "vfork at heap.max: %ld (%s), status %#lx", r, strerror(errno),
+	      f->a.v[0]);
 	STEP(&f->t, "vfork + exit", 0, 0);
 	SETUP(cg_write(f->cg, "restrack.heap.max", "max"));
 
@@ -934,33 +929,31 @@ FIXTURE_TEST(test_vfork_spawn)
 	nf = fd_count(f->a.pid);
 	SETUP(set_headroom(f->cg, false, nf - 1));
 	r = ag_call(&f->a, AG_VFORK_EXIT, 0);
-	EXPECT(r == -1 && errno == EMFILE, "vfork, table over files.max: %ld (%s)",
-	       r, strerror(errno));
+	CHECK(r == -1 && errno == EMFILE, "vfork, table over files.max: %ld (%s)",
+	      r, strerror(errno));
 	STEP(&f->t, "vfork denied", 0, 0);
 	r = ag_call(&f->a, AG_SPAWN_EXIT, 0);
-	EXPECT(r == -1 && errno == EMFILE,
-	       "posix_spawn, table over files.max: %ld (%s)", r,
-	       strerror(errno));
+	CHECK(r == -1 && errno == EMFILE,
+	      "posix_spawn, table over files.max: %ld (%s)", r,
+	      strerror(errno));
 	STEP(&f->t, "posix_spawn denied", 0, 0);
-	EXPECT(cg_nr_procs(f->cg) == 1, "no child left");
+	CHECK(cg_nr_procs(f->cg) == 1, "no child left");
 
 	SETUP(set_headroom(f->cg, false, nf));
 	r = ag_call(&f->a, AG_VFORK_EXIT, 0);
-	EXPECT(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
-	       "vfork whose table fits exactly: %ld (%s), status %#lx", r,
-	       strerror(errno), f->a.v[0]);
+	CHECK(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
+	      "vfork whose table fits exactly: %ld (%s), status %#lx", r,
+	      strerror(errno), f->a.v[0]);
 	STEP(&f->t, "vfork + exit", 0, 0);
 	r = ag_call(&f->a, AG_SPAWN_EXIT, 0);
-	EXPECT(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
-	       "posix_spawn whose table fits exactly: %ld (%s), status %#lx",
-	       r, strerror(errno), f->a.v[0]);
+	CHECK(r > 0 && WIFEXITED(f->a.v[0]) && !WEXITSTATUS(f->a.v[0]),
+	      "posix_spawn whose table fits exactly: %ld (%s), status %#lx",
+	      r, strerror(errno), f->a.v[0]);
 	STEP(&f->t, "posix_spawn + exit", 0, 0);
 
-	EXPECT(!expect_events(f->cg, "restrack.events.local", 1, 2, 0),
-	       "one heap and two files refusals counted");
+	CHECK(!expect_events(f->cg, "restrack.events.local", 1, 2, 0),
+	      "one heap and two files refusals counted");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
@@ -1019,7 +1012,7 @@ static bool leader_is_zombie(pid_t pid)
 	return p && p[1] == ' ' && p[2] == 'Z';
 }
 
-FIXTURE_TEST(test_leader_exits)
+RT_FIXTURE_TEST(leader_exits)
 {
 	struct leader_exit *le;
 	int go[2] = { -1, -1 }, st, i;
@@ -1036,27 +1029,20 @@ FIXTURE_TEST(test_leader_exits)
 	for (i = 0; i < 500 && !(__atomic_load_n(&le->ready, __ATOMIC_SEQ_CST) == 2 &&
 				 leader_is_zombie(pid)); i++)
 		sleep_ms(10);
-	EXPECT(le->ready == 2 && leader_is_zombie(pid),
-	       "threads ready %d, leader exited %d", le->ready,
-	       leader_is_zombie(pid));
-	EXPECT(vmdata_bytes(pid) >= 2 * MIB && fd_count(pid) >= 4,
-	       "the oracle reads the process through a thread: %ld bytes, %ld fds",
-	       vmdata_bytes(pid), fd_count(pid));
-	EXPECT(!rt_check(f->cg, "the leader exited, threads live"), "exact");
+	CHECK(le->ready == 2 && leader_is_zombie(pid),
+	      "threads ready %d, leader exited %d", le->ready,
+	      leader_is_zombie(pid));
+	CHECK(vmdata_bytes(pid) >= 2 * MIB && fd_count(pid) >= 4,
+	      "the oracle reads the process through a thread: %ld bytes, %ld fds",
+	      vmdata_bytes(pid), fd_count(pid));
+	CHECK(!rt_check(f->cg, "the leader exited, threads live"), "exact");
 	close(go[1]);
 	go[1] = -1;
-	EXPECT(!wait_exit(pid, 5000, &st), "the threads end");
+	CHECK(!wait_exit(pid, 5000, &st), "the threads end");
 	pid = -1;
-	EXPECT(!rt_check(f->cg, "the last thread exited"), "exact");
+	CHECK(!rt_check(f->cg, "the last thread exited"), "exact");
 	munmap(le, sizeof(*le));
 	return KSFT_PASS;
-out:
-	close_pair(go);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		wait_exit(pid, 5000, NULL);
-	}
-	return KSFT_FAIL;
 }
 
 /*
@@ -1065,48 +1051,43 @@ out:
  * them (the writer moves the charge, the frozen task never runs), and
  * cgroup.kill of a frozen cgroup leaves nothing charged.  No event.
  */
-FIXTURE_TEST(test_freeze_kill)
+RT_FIXTURE_TEST(freeze_kill)
 {
 	char other[PATH_MAX] = "", num[16];
 	long st;
 
 	SETUP(cg_make(other, f->root, "freeze-other"));
-	EXPECT(ag_mmap(&f->a, 256, RW, ANON) != -1 && ag_open(&f->a) >= 0,
-	       "charge: %s", strerror(errno));
-	EXPECT(!rt_check(f->cg, "charged"), "exact");
+	CHECK(ag_mmap(&f->a, 256, RW, ANON) != -1 && ag_open(&f->a) >= 0,
+	      "charge: %s", strerror(errno));
+	CHECK(!rt_check(f->cg, "charged"), "exact");
 
-	EXPECT(!cg_write(f->cg, "cgroup.freeze", "1") &&
-	       !cg_wait_frozen(f->cg, 1, 5000),
-	       "frozen");
-	EXPECT(!rt_check(f->cg, "frozen"), "exact");
+	CHECK(!cg_write(f->cg, "cgroup.freeze", "1") &&
+	      !cg_wait_frozen(f->cg, 1, 5000),
+	      "frozen");
+	CHECK(!rt_check(f->cg, "frozen"), "exact");
 	snprintf(num, sizeof(num), "%d", f->a.pid);
-	EXPECT(!cg_write(other, "cgroup.procs", num), "move out: %s",
-	       strerror(errno));
-	EXPECT(!rt_check(f->cg, "moved out (from)") &&
-	       !rt_check(other, "moved out (to)"), "the charges moved");
-	EXPECT(!cg_write(f->cg, "cgroup.procs", num), "move back: %s",
-	       strerror(errno));
-	EXPECT(!cg_wait_frozen(f->cg, 1, 5000), "frozen again");
-	EXPECT(!rt_check(f->cg, "moved back into the frozen cgroup") &&
-	       !rt_check(other, "left"), "the charges came back");
-	EXPECT(cg_read_long(other, "restrack.heap.current") == 0 &&
-	       cg_read_long(other, "restrack.files.current") == 0,
-	       "nothing left behind");
+	CHECK(!cg_write(other, "cgroup.procs", num), "move out: %s",
+	      strerror(errno));
+	CHECK(!rt_check(f->cg, "moved out (from)") &&
+	      !rt_check(other, "moved out (to)"), "the charges moved");
+	CHECK(!cg_write(f->cg, "cgroup.procs", num), "move back: %s",
+	      strerror(errno));
+	CHECK(!cg_wait_frozen(f->cg, 1, 5000), "frozen again");
+	CHECK(!rt_check(f->cg, "moved back into the frozen cgroup") &&
+	      !rt_check(other, "left"), "the charges came back");
+	CHECK(cg_read_long(other, "restrack.heap.current") == 0 &&
+	      cg_read_long(other, "restrack.files.current") == 0,
+	      "nothing left behind");
 
-	EXPECT(!cg_write(f->cg, "cgroup.kill", "1"), "cgroup.kill: %s",
-	       strerror(errno));
+	CHECK(!cg_write(f->cg, "cgroup.kill", "1"), "cgroup.kill: %s",
+	      strerror(errno));
 	st = agent_wait(&f->a, 5000);
-	EXPECT(killed_by_sigkill(st), "killed by SIGKILL: %#lx", st);
-	EXPECT(!rt_wait_zero(f->cg, 5000), "nothing charged after the kill");
-	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, 0, 0),
-	       "no event");
+	CHECK(killed_by_sigkill(st), "killed by SIGKILL: %#lx", st);
+	CHECK(!rt_wait_zero(f->cg, 5000), "nothing charged after the kill");
+	CHECK(!expect_events(f->cg, "restrack.events.local", 0, 0, 0),
+	      "no event");
 	cg_destroy(other);
 	return KSFT_PASS;
-out:
-	cg_write(f->cg, "cgroup.freeze", "0");
-	if (other[0])
-		cg_destroy(other);
-	return KSFT_FAIL;
 }
 
 /*
@@ -1182,7 +1163,7 @@ static int recv_one_fd(int sock)
 	return fd;
 }
 
-FIXTURE_TEST(test_seccomp_addfd)
+RT_FIXTURE_TEST(seccomp_addfd)
 {
 	int sv[2] = { -1, -1 }, listener = -1, src = -1, i, st;
 	struct seccomp_notif_resp resp;
@@ -1196,7 +1177,7 @@ FIXTURE_TEST(test_seccomp_addfd)
 	close(sv[1]);
 	sv[1] = -1;
 	listener = recv_one_fd(sv[0]);
-	EXPECT(listener >= 0, "no listener from the target");
+	CHECK(listener >= 0, "no listener from the target");
 	src = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	SETUP(src < 0);
 
@@ -1206,49 +1187,38 @@ FIXTURE_TEST(test_seccomp_addfd)
 		};
 
 		memset(&req, 0, sizeof(req));
-		EXPECT(!ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req),
-		       "NOTIF_RECV: %s", strerror(errno));
-		EXPECT(!rt_check(f->cg, "the target waits"), "exact");
+		CHECK(!ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req),
+		      "NOTIF_RECV: %s", strerror(errno));
+		CHECK(!rt_check(f->cg, "the target waits"), "exact");
 		/* round 0: room for none; round 1: room for one */
 		SETUP(set_headroom(f->cg, false, i));
 		addfd.id = req.id;
 		errno = 0;
 		r = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 		if (i == 0)
-			EXPECT(r == -1 && errno == EMFILE,
-			       "ADDFD at files.max: %ld (%s)", r,
-			       strerror(errno));
+			CHECK(r == -1 && errno == EMFILE,
+			      "ADDFD at files.max: %ld (%s)", r,
+			      strerror(errno));
 		else
-			EXPECT(r >= 0, "ADDFD with room for one: %ld (%s)", r,
-			       strerror(errno));
-		EXPECT(!rt_check(f->cg, "after ADDFD"), "exact");
+			CHECK(r >= 0, "ADDFD with room for one: %ld (%s)", r,
+			      strerror(errno));
+		CHECK(!rt_check(f->cg, "after ADDFD"), "exact");
 		memset(&resp, 0, sizeof(resp));
 		resp.id = req.id;
-		EXPECT(!ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp),
-		       "NOTIF_SEND: %s", strerror(errno));
+		CHECK(!ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp),
+		      "NOTIF_SEND: %s", strerror(errno));
 	}
-	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, 1, 0),
-	       "one files.max event");
+	CHECK(!expect_events(f->cg, "restrack.events.local", 0, 1, 0),
+	      "one files.max event");
 	close(sv[0]);
 	sv[0] = -1;
-	EXPECT(!wait_exit(pid, 5000, &st) && WIFEXITED(st) && !WEXITSTATUS(st),
-	       "target status %#x", st);
+	CHECK(!wait_exit(pid, 5000, &st) && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "target status %#x", st);
 	pid = -1;
-	EXPECT(!rt_check(f->cg, "the target exited"), "exact");
+	CHECK(!rt_check(f->cg, "the target exited"), "exact");
 	close(listener);
 	close(src);
 	return KSFT_PASS;
-out:
-	close_pair(sv);
-	if (listener >= 0)
-		close(listener);
-	if (src >= 0)
-		close(src);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		wait_exit(pid, 5000, NULL);
-	}
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1261,7 +1231,7 @@ out:
  * brk leaves the break unchanged, and moving a mapping at the limit is no
  * growth.
  */
-FIXTURE_TEST(test_deny_heap)
+RT_FIXTURE_TEST(deny_heap)
 {
 	long ps = page_size, r, m, res, kb, need, state, denials = 0;
 	int i;
@@ -1274,49 +1244,47 @@ FIXTURE_TEST(test_deny_heap)
 		need = heap_grow_need(g, &f->a, GROW_PAGES);
 		SETUP(set_headroom(f->cg, true, need - ps));
 		r = g->grow(&f->a, GROW_PAGES, &state);
-		EXPECT(r == -1 && errno == g->deny_errno,
-		       "%s one page over the limit: %ld (%s)", g->name, r,
-		       strerror(errno));
-		EXPECT(cg_nr_procs(f->cg) == 1, "%s: no child", g->name);
+		CHECK(r == -1 && errno == g->deny_errno,
+		      "%s one page over the limit: %ld (%s)", g->name, r,
+		      strerror(errno));
+		CHECK(cg_nr_procs(f->cg) == 1, "%s: no child", g->name);
 		STEP(&f->t, g->name, 0, 0);
 		denials++;
 		SETUP(set_headroom(f->cg, true, need));
-		EXPECT(!grow_exactly(f, g, need, &state), "%s that fits exactly",
-		       g->name);
-		EXPECT(g->transient || cg_read_long(f->cg, "restrack.heap.current") ==
-		       cg_read_max(f->cg, "restrack.heap.max"), "at the limit");
+		CHECK(!grow_exactly(f, g, need, &state), "%s that fits exactly",
+		      g->name);
+		CHECK(g->transient || cg_read_long(f->cg, "restrack.heap.current") ==
+		      cg_read_max(f->cg, "restrack.heap.max"), "at the limit");
 		SETUP(cg_write(f->cg, "restrack.heap.max", "max"));
 	}
 
 	SETUP(set_headroom(f->cg, true, 16 * ps));
-	EXPECT(ag_call(&f->a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
+	CHECK(ag_call(&f->a, AG_SBRK, 0) != -1, "sbrk: %s", strerror(errno));
 	kb = f->a.v[0];
 	r = ag_call(&f->a, AG_SBRK, 17 * ps);
-	EXPECT(r == -1 && errno == ENOMEM, "brk over the limit: %s",
-	       strerror(errno));
-	EXPECT(f->a.v[0] == kb, "break unchanged: %#lx, was %#lx", f->a.v[0],
-	       kb);
+	CHECK(r == -1 && errno == ENOMEM, "brk over the limit: %s",
+	      strerror(errno));
+	CHECK(f->a.v[0] == kb, "break unchanged: %#lx, was %#lx", f->a.v[0],
+	      kb);
 	STEP(&f->t, "brk denied", 0, 0);
 	denials++;
 
 	m = ag_mmap_rw(&f->a, 16);
-	EXPECT(m != -1, "mmap that fits exactly: %s", strerror(errno));
+	CHECK(m != -1, "mmap that fits exactly: %s", strerror(errno));
 	STEP(&f->t, "mmap exactly up to the limit", 16 * ps, 0);
 	res = ag_mmap(&f->a, 16, PROT_NONE, ANON);
-	EXPECT(res != -1, "mmap: %s", strerror(errno));
+	CHECK(res != -1, "mmap: %s", strerror(errno));
 	r = ag_call(&f->a, AG_MREMAP, m, 16 * ps, 16 * ps,
 		    MREMAP_MAYMOVE | MREMAP_FIXED, res);
-	EXPECT(r == res, "moving a mapping at the limit (no growth) is not denied: %s",
-	       strerror(errno));
+	CHECK(r == res, "moving a mapping at the limit (no growth) is not denied: %s",
+	      strerror(errno));
 	STEP(&f->t, "mremap move at the limit", 0, 0);
-	EXPECT(!ag_munmap(&f->a, res, 16), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, res, 16), "munmap: %s", strerror(errno));
 	STEP(&f->t, "munmap", -16 * ps, 0);
 
-	EXPECT(!expect_events(f->cg, "restrack.events.local", denials, 0, 0),
-	       "%ld denials counted, nothing else", denials);
+	CHECK(!expect_events(f->cg, "restrack.events.local", denials, 0, 0),
+	      "%ld denials counted, nothing else", denials);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
@@ -1326,7 +1294,7 @@ out:
  * half left); replacing an open fd needs no charge; fork fails when the
  * table copy does not fit.  Each denial is one files.max event.
  */
-FIXTURE_TEST(test_deny_files)
+RT_FIXTURE_TEST(deny_files)
 {
 	struct fd_env env;
 	long fds[2], o1, o2, r, nf, denials = 0;
@@ -1339,11 +1307,11 @@ FIXTURE_TEST(test_deny_files)
 
 	o1 = ag_open(&f->a);
 	o2 = ag_open(&f->a);
-	EXPECT(o1 >= 0 && o2 >= 0, "opens within the limit: %s",
-	       strerror(errno));
+	CHECK(o1 >= 0 && o2 >= 0, "opens within the limit: %s",
+	      strerror(errno));
 	STEP(&f->t, "open 2 up to the limit", 0, 2);
-	EXPECT(cg_read_long(f->cg, "restrack.files.current") ==
-	       cg_read_max(f->cg, "restrack.files.max"), "at the limit");
+	CHECK(cg_read_long(f->cg, "restrack.files.current") ==
+	      cg_read_max(f->cg, "restrack.files.max"), "at the limit");
 
 	for (room = 0; room < 2; room++) {
 		for (i = 0; i < nr_fd_creators; i++) {
@@ -1353,61 +1321,59 @@ FIXTURE_TEST(test_deny_files)
 				continue;
 			r = fd_create(&f->a, c, &env, fds, &trunc);
 			if (c->truncates)
-				EXPECT(r == 0 && trunc,
-				       "%s with room for %d: %ld fds, %s",
-				       c->name, room, r,
-				       trunc ? "truncated" : "not truncated");
+				CHECK(r == 0 && trunc,
+				      "%s with room for %d: %ld fds, %s",
+				      c->name, room, r,
+				      trunc ? "truncated" : "not truncated");
 			else
-				EXPECT(r == -1 && errno == EMFILE,
-				       "%s with room for %d: returned %ld (%s)",
-				       c->name, room, r, strerror(errno));
+				CHECK(r == -1 && errno == EMFILE,
+				      "%s with room for %d: returned %ld (%s)",
+				      c->name, room, r, strerror(errno));
 			STEP(&f->t, c->name, 0, 0);
 			denials++;
 		}
 		if (room)
 			break;
 		r = ag_call(&f->a, AG_DUP2, env.src, o1);
-		EXPECT(r == o1, "dup2 onto an open fd at the limit: %s",
-		       strerror(errno));
+		CHECK(r == o1, "dup2 onto an open fd at the limit: %s",
+		      strerror(errno));
 		STEP(&f->t, "dup2 onto an open fd", 0, 0);
-		EXPECT(!ag_close(&f->a, o2), "close: %s", strerror(errno));
+		CHECK(!ag_close(&f->a, o2), "close: %s", strerror(errno));
 		STEP(&f->t, "close 1: room for one", 0, -1);
 	}
 
-	EXPECT(!ag_call(&f->a, AG_SCM_SEND, env.scm[0], env.src, 3),
-	       "sendmsg: %s", strerror(errno));
+	CHECK(!ag_call(&f->a, AG_SCM_SEND, env.scm[0], env.src, 3),
+	      "sendmsg: %s", strerror(errno));
 	r = ag_call(&f->a, AG_SCM_RECV, env.scm[1]);
-	EXPECT(r == 1, "received %ld of 3 fds with room for one (%s)", r,
-	       strerror(errno));
-	EXPECT(f->a.v[0] & MSG_CTRUNC, "MSG_CTRUNC set");
+	CHECK(r == 1, "received %ld of 3 fds with room for one (%s)", r,
+	      strerror(errno));
+	CHECK(f->a.v[0] & MSG_CTRUNC, "MSG_CTRUNC set");
 	STEP(&f->t, "SCM_RIGHTS truncated", 0, 1);
 	denials++;
-	EXPECT(!ag_close(&f->a, f->a.v[1]), "close: %s", strerror(errno));
+	CHECK(!ag_close(&f->a, f->a.v[1]), "close: %s", strerror(errno));
 	STEP(&f->t, "close", 0, -1);
 
 	nf = fd_count(f->a.pid);
 	SETUP(set_headroom(f->cg, false, nf - 1));
 	r = ag_call(&f->a, AG_FORK_EXIT, 0);
-	EXPECT(r == -1 && errno == EMFILE, "fork with the table over the limit: %s",
-	       strerror(errno));
-	EXPECT(cg_nr_procs(f->cg) == 1, "no child");
+	CHECK(r == -1 && errno == EMFILE, "fork with the table over the limit: %s",
+	      strerror(errno));
+	CHECK(cg_nr_procs(f->cg) == 1, "no child");
 	STEP(&f->t, "fork denied", 0, 0);
 	denials++;
 	SETUP(set_headroom(f->cg, false, nf));
 	r = ag_call(&f->a, AG_FORK_EXIT, 0);
-	EXPECT(r > 0, "fork whose table fits exactly: %s", strerror(errno));
+	CHECK(r > 0, "fork whose table fits exactly: %s", strerror(errno));
 	STEP(&f->t, "fork + exit", 0, 0);
 
-	EXPECT(!cg_write(f->cg, "restrack.files.max", "max"), "unlimit: %s",
-	       strerror(errno));
-	EXPECT(ag_open(&f->a) >= 0, "open without limit: %s", strerror(errno));
+	CHECK(!cg_write(f->cg, "restrack.files.max", "max"), "unlimit: %s",
+	      strerror(errno));
+	CHECK(ag_open(&f->a) >= 0, "open without limit: %s", strerror(errno));
 	STEP(&f->t, "open after raising the limit", 0, 1);
 
-	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, denials, 0),
-	       "%ld denials counted, nothing else", denials);
+	CHECK(!expect_events(f->cg, "restrack.events.local", 0, denials, 0),
+	      "%ld denials counted, nothing else", denials);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1418,7 +1384,7 @@ out:
  * hit: in its events.local and in restrack.events of it and every
  * ancestor, never in a descendant.
  */
-FIXTURE_TEST_NESTED(test_events)
+RT_FIXTURE_TEST_NESTED(events)
 {
 	struct rt_events r0, r1;
 	long ps = page_size, r, fd;
@@ -1427,61 +1393,59 @@ FIXTURE_TEST_NESTED(test_events)
 
 	SETUP(set_headroom(f->cg, true, 4 * ps));
 	r = ag_mmap_rw(&f->a, 8);
-	EXPECT(r == -1 && errno == ENOMEM, "mmap over the child's max: %s",
-	       strerror(errno));
-	EXPECT(!expect_events(f->cg, "restrack.events", 1, 0, 0) &&
-	       !expect_events(f->cg, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(f->parent, "restrack.events", 1, 0, 0) &&
-	       !expect_events(f->parent, "restrack.events.local", 0, 0, 0),
-	       "one heap event at the child");
+	CHECK(r == -1 && errno == ENOMEM, "mmap over the child's max: %s",
+	      strerror(errno));
+	CHECK(!expect_events(f->cg, "restrack.events", 1, 0, 0) &&
+	      !expect_events(f->cg, "restrack.events.local", 1, 0, 0) &&
+	      !expect_events(f->parent, "restrack.events", 1, 0, 0) &&
+	      !expect_events(f->parent, "restrack.events.local", 0, 0, 0),
+	      "one heap event at the child");
 
 	fd = ag_open(&f->a);
-	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	CHECK(fd >= 0, "open: %s", strerror(errno));
 	SETUP(set_headroom(f->cg, false, 0));
 	r = ag_open(&f->a);
-	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
+	CHECK(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
 	r = ag_call(&f->a, AG_DUP, fd);
-	EXPECT(r == -1 && errno == EMFILE, "dup: %s", strerror(errno));
-	EXPECT(!expect_events(f->cg, "restrack.events", 1, 2, 0) &&
-	       !expect_events(f->cg, "restrack.events.local", 1, 2, 0) &&
-	       !expect_events(f->parent, "restrack.events", 1, 2, 0) &&
-	       !expect_events(f->parent, "restrack.events.local", 0, 0, 0),
-	       "two files events at the child");
+	CHECK(r == -1 && errno == EMFILE, "dup: %s", strerror(errno));
+	CHECK(!expect_events(f->cg, "restrack.events", 1, 2, 0) &&
+	      !expect_events(f->cg, "restrack.events.local", 1, 2, 0) &&
+	      !expect_events(f->parent, "restrack.events", 1, 2, 0) &&
+	      !expect_events(f->parent, "restrack.events.local", 0, 0, 0),
+	      "two files events at the child");
 
 	r = ag_mmap_rw(&f->a, 2);
-	EXPECT(r != -1, "mmap within the limit: %s", strerror(errno));
-	EXPECT(!cg_write(f->cg, "restrack.heap.max", "max") &&
-	       !cg_write(f->cg, "restrack.files.max", "max"), "unlimit");
+	CHECK(r != -1, "mmap within the limit: %s", strerror(errno));
+	CHECK(!cg_write(f->cg, "restrack.heap.max", "max") &&
+	      !cg_write(f->cg, "restrack.files.max", "max"), "unlimit");
 	SETUP(set_headroom(f->parent, true, 4 * ps));
 	r = ag_mmap_rw(&f->a, 8);
-	EXPECT(r == -1 && errno == ENOMEM, "mmap over the parent's max: %s",
-	       strerror(errno));
-	EXPECT(!expect_events(f->parent, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(f->parent, "restrack.events", 2, 2, 0) &&
-	       !expect_events(f->cg, "restrack.events", 1, 2, 0) &&
-	       !expect_events(f->cg, "restrack.events.local", 1, 2, 0),
-	       "the parent's event counts at the parent only");
+	CHECK(r == -1 && errno == ENOMEM, "mmap over the parent's max: %s",
+	      strerror(errno));
+	CHECK(!expect_events(f->parent, "restrack.events.local", 1, 0, 0) &&
+	      !expect_events(f->parent, "restrack.events", 2, 2, 0) &&
+	      !expect_events(f->cg, "restrack.events", 1, 2, 0) &&
+	      !expect_events(f->cg, "restrack.events.local", 1, 2, 0),
+	      "the parent's event counts at the parent only");
 
 	SETUP(read_events(f->root, "restrack.events", &r1));
-	EXPECT(r1.heap - r0.heap == 2 && r1.files - r0.files == 2 &&
-	       r1.kill == r0.kill, "grandparent counts them too: +%ld +%ld +%ld",
-	       r1.heap - r0.heap, r1.files - r0.files, r1.kill - r0.kill);
+	CHECK(r1.heap - r0.heap == 2 && r1.files - r0.files == 2 &&
+	      r1.kill == r0.kill, "grandparent counts them too: +%ld +%ld +%ld",
+	      r1.heap - r0.heap, r1.files - r0.files, r1.kill - r0.kill);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* Counting an event notifies inotify (IN_MODIFY) and poll() waiters. */
-FIXTURE_TEST_NESTED(test_events_notify)
+RT_FIXTURE_TEST_NESTED(events_notify)
 {
 	char path[PATH_MAX], buf[4096];
 	const char *watched[3];
-	int ifd = -1, pfd = -1, wd[3], seen = 0, ret = KSFT_FAIL, i;
+	int ifd = -1, pfd = -1, wd[3], seen = 0, i;
 	struct pollfd pl;
 	long deadline, r;
 
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	EXPECT(ifd >= 0, "inotify_init1: %s", strerror(errno));
+	CHECK(ifd >= 0, "inotify_init1: %s", strerror(errno));
 	watched[0] = f->cg;
 	watched[1] = f->cg;
 	watched[2] = f->parent;
@@ -1489,18 +1453,18 @@ FIXTURE_TEST_NESTED(test_events_notify)
 		cg_path(path, watched[i], i == 1 ? "restrack.events.local" :
 						    "restrack.events");
 		wd[i] = inotify_add_watch(ifd, path, IN_MODIFY);
-		EXPECT(wd[i] >= 0, "watch %s: %s", path, strerror(errno));
+		CHECK(wd[i] >= 0, "watch %s: %s", path, strerror(errno));
 	}
 	cg_path(path, f->cg, "restrack.events");
 	pfd = open(path, O_RDONLY | O_CLOEXEC);
-	EXPECT(pfd >= 0, "open %s: %s", path, strerror(errno));
-	EXPECT(read(pfd, buf, sizeof(buf)) > 0, "read events");
+	CHECK(pfd >= 0, "open %s: %s", path, strerror(errno));
+	CHECK(read(pfd, buf, sizeof(buf)) > 0, "read events");
 	while (read(ifd, buf, sizeof(buf)) > 0)
 		;
 
 	SETUP(set_headroom(f->cg, false, 0));
 	r = ag_open(&f->a);
-	EXPECT(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
+	CHECK(r == -1 && errno == EMFILE, "open: %s", strerror(errno));
 
 	deadline = now_ms() + 2000;
 	while (seen != 7 && now_ms() < deadline) {
@@ -1520,21 +1484,19 @@ FIXTURE_TEST_NESTED(test_events_notify)
 			q += sizeof(*ev) + ev->len;
 		}
 	}
-	EXPECT(seen & 1, "IN_MODIFY on child restrack.events");
-	EXPECT(seen & 2, "IN_MODIFY on child restrack.events.local");
-	EXPECT(seen & 4, "IN_MODIFY on parent restrack.events");
+	CHECK(seen & 1, "IN_MODIFY on child restrack.events");
+	CHECK(seen & 2, "IN_MODIFY on child restrack.events.local");
+	CHECK(seen & 4, "IN_MODIFY on parent restrack.events");
 	pl.fd = pfd;
 	pl.events = POLLPRI;
 	pl.revents = 0;
-	EXPECT(poll(&pl, 1, 2000) == 1 && (pl.revents & (POLLPRI | POLLERR)),
-	       "poll() wakes up: revents %#x", pl.revents);
-	ret = KSFT_PASS;
-out:
+	CHECK(poll(&pl, 1, 2000) == 1 && (pl.revents & (POLLPRI | POLLERR)),
+	      "poll() wakes up: revents %#x", pl.revents);
 	if (ifd >= 0)
 		close(ifd);
 	if (pfd >= 0)
 		close(pfd);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1584,57 +1546,57 @@ static int kill_victim(const char *cg, bool heap, int i, struct agent *v)
 	return 0;
 }
 
-static int kill_table(const char *root, bool heap)
+static int kill_table(struct __test_metadata *_metadata,
+		      const char *root, bool heap)
 {
 	int n = heap ? nr_heap_growers : nr_fd_creators;
 	struct agent v = AGENT_INIT, b = AGENT_INIT;
 	char cg[PATH_MAX] = "";
-	int ret = KSFT_FAIL, st, i;
+	int st, i;
 
 	SETUP(cg_make(cg, root, heap ? "kill_heap" : "kill_files") ||
 	      cg_write(cg, "restrack.policy", "kill") || agent_start(&b, cg));
 	for (i = 0; i < n; i++) {
-		EXPECT(!kill_victim(cg, heap, i, &v), "victim %d killed", i);
-		EXPECT(!rt_check(cg, "after the kill"), "exact");
+		CHECK(!kill_victim(cg, heap, i, &v), "victim %d killed", i);
+		CHECK(!rt_check(cg, "after the kill"), "exact");
 	}
-	EXPECT(!expect_events(cg, "restrack.events", heap ? n : 0,
-			      heap ? 0 : n, n),
-	       "%d kills counted, one event each", n);
+	CHECK(!expect_events(cg, "restrack.events", heap ? n : 0,
+			     heap ? 0 : n, n),
+	      "%d kills counted, one event each", n);
 
 	SETUP(cg_write(cg, "restrack.heap.max", "max") ||
 	      cg_write(cg, "restrack.files.max", "max"));
-	EXPECT(!ag_call(&b, AG_NOP, 0), "bystander alive");
-	EXPECT(!rt_check(cg, "bystander"), "exact");
+	CHECK(!ag_call(&b, AG_NOP, 0), "bystander alive");
+	CHECK(!rt_check(cg, "bystander"), "exact");
 	SETUP(set_headroom(cg, heap, heap ? 4 * page_size : 1));
-	EXPECT(heap ? ag_mmap_rw(&b, 2) != -1 : ag_open(&b) >= 0,
-	       "bystander charges within the limit: %s", strerror(errno));
-	EXPECT(!rt_check(cg, "bystander charged"), "exact");
+	CHECK(heap ? ag_mmap_rw(&b, 2) != -1 : ag_open(&b) >= 0,
+	      "bystander charges within the limit: %s", strerror(errno));
+	CHECK(!rt_check(cg, "bystander charged"), "exact");
 	st = agent_stop(&b);
-	EXPECT(st != -1 && WIFEXITED(st), "bystander exits normally");
-	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
-	ret = KSFT_PASS;
-out:
+	CHECK(st != -1 && WIFEXITED(st), "bystander exits normally");
+	CHECK(!rt_wait_zero(cg, 1000), "back to 0");
 	agent_stop(&v);
 	agent_stop(&b);
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
-static int test_kill_heap(const char *root)
+RT_TEST(kill_heap)
 {
-	return kill_table(root, true);
+	return kill_table(_metadata, root, true);
 }
 
-static int test_kill_files(const char *root)
+RT_TEST(kill_files)
 {
-	return kill_table(root, false);
+	return kill_table(_metadata, root, false);
 }
 
 /*
  * Policy kill: writing a max below the current usage kills every process
  * of the cgroup's subtree (a forked grandchild too), and nothing outside.
  */
-static int kill_lower(const char *root, const char *name, bool heap)
+static int kill_lower(struct __test_metadata *_metadata,
+		      const char *root, const char *name, bool heap)
 {
 	const char *maxfile = heap ? "restrack.heap.max" : "restrack.files.max";
 	const char *curfile = heap ? "restrack.heap.current" :
@@ -1643,7 +1605,7 @@ static int kill_lower(const char *root, const char *name, bool heap)
 	struct agent a[4] = { AGENT_INIT, AGENT_INIT, AGENT_INIT, AGENT_INIT };
 	struct rt_events e;
 	long cur, newmax, sub = -1;
-	int ret = KSFT_FAIL, st, i;
+	int st, i;
 	char qname[64];
 
 	snprintf(qname, sizeof(qname), "%s_outside", name);
@@ -1654,67 +1616,65 @@ static int kill_lower(const char *root, const char *name, bool heap)
 	SETUP(agent_start(&a[0], c1) || agent_start(&a[1], c1) ||
 	      agent_start(&a[2], c2) || agent_start(&a[3], q));
 	for (i = 0; i < 4; i++) {
-		EXPECT(ag_mmap_rw(&a[i], 32) != -1, "mmap: %s",
-		       strerror(errno));
-		EXPECT(ag_open(&a[i]) >= 0 && ag_open(&a[i]) >= 0, "open: %s",
-		       strerror(errno));
+		CHECK(ag_mmap_rw(&a[i], 32) != -1, "mmap: %s",
+		      strerror(errno));
+		CHECK(ag_open(&a[i]) >= 0 && ag_open(&a[i]) >= 0, "open: %s",
+		      strerror(errno));
 	}
 	sub = ag_call(&a[0], AG_FORK, 0);
-	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	EXPECT(!rt_check(p, "before") && !rt_check(q, "before"), "exact");
+	CHECK(sub > 0, "fork: %s", strerror(errno));
+	CHECK(!rt_check(p, "before") && !rt_check(q, "before"), "exact");
 
 	cur = cg_read_long(p, curfile);
 	newmax = heap ? cur / 2 / page_size * page_size : cur / 2;
-	EXPECT(!cg_write_numeric(p, maxfile, newmax),
-	       "writing %s %ld below usage %ld: %s", maxfile, newmax, cur,
-	       strerror(errno));
+	CHECK(!cg_write_numeric(p, maxfile, newmax),
+	      "writing %s %ld below usage %ld: %s", maxfile, newmax, cur,
+	      strerror(errno));
 	for (i = 0; i < 3; i++) {
 		st = agent_reap(&a[i], 2000);
-		EXPECT(killed_by_sigkill(st),
-		       "member %d killed by SIGKILL: %s, status %#x", i,
-		       st == -1 ? "still alive" : "exited", st);
+		CHECK(killed_by_sigkill(st),
+		      "member %d killed by SIGKILL: %s, status %#x", i,
+		      st == -1 ? "still alive" : "exited", st);
 	}
-	EXPECT(wait_exit(sub, 2000, &st) == 0 && killed_by_sigkill(st),
-	       "forked grandchild killed by SIGKILL: %#x", st);
+	CHECK(wait_exit(sub, 2000, &st) == 0 && killed_by_sigkill(st),
+	      "forked grandchild killed by SIGKILL: %#x", st);
 	sub = -1;
-	EXPECT(cg_nr_procs(c1) == 0 && cg_nr_procs(c2) == 0, "no members left");
-	EXPECT(!rt_wait_zero(p, 1000), "back to 0");
-	EXPECT(cg_read_long(p, maxfile) == newmax, "%s is %ld", maxfile,
-	       newmax);
+	CHECK(cg_nr_procs(c1) == 0 && cg_nr_procs(c2) == 0, "no members left");
+	CHECK(!rt_wait_zero(p, 1000), "back to 0");
+	CHECK(cg_read_long(p, maxfile) == newmax, "%s is %ld", maxfile,
+	      newmax);
 	SETUP(read_events(p, "restrack.events", &e));
 	events_diag("events", &e);
 	/* three members and the grandchild: one kill each */
-	EXPECT(e.kill == 4, "4 kills counted");
+	CHECK(e.kill == 4, "4 kills counted");
 
-	EXPECT(!ag_call(&a[3], AG_NOP, 0), "the process outside lives");
-	EXPECT(!rt_check(q, "outside"), "exact");
-	EXPECT(!expect_events(q, "restrack.events", 0, 0, 0), "no events");
-	ret = KSFT_PASS;
-out:
+	CHECK(!ag_call(&a[3], AG_NOP, 0), "the process outside lives");
+	CHECK(!rt_check(q, "outside"), "exact");
+	CHECK(!expect_events(q, "restrack.events", 0, 0, 0), "no events");
 	if (sub > 0)
 		kill(sub, SIGKILL);
 	for (i = 0; i < 4; i++)
 		agent_stop(&a[i]);
 	cg_destroy(p);
 	cg_destroy(q);
-	return ret;
+	return KSFT_PASS;
 }
 
-static int test_kill_lower_heap_max(const char *root)
+RT_TEST(kill_lower_heap_max)
 {
-	return kill_lower(root, "kill_lower_heap", true);
+	return kill_lower(_metadata, root, "kill_lower_heap", true);
 }
 
-static int test_kill_lower_files_max(const char *root)
+RT_TEST(kill_lower_files_max)
 {
-	return kill_lower(root, "kill_lower_files", false);
+	return kill_lower(_metadata, root, "kill_lower_files", false);
 }
 
 /*
  * Policy deny: writing a max below the usage kills nothing and uncharges
  * nothing; further charges fail, frees work.
  */
-FIXTURE_TEST(test_deny_lower_max)
+RT_FIXTURE_TEST(deny_lower_max)
 {
 	struct rt_track t;
 	struct rt_events e;
@@ -1722,39 +1682,37 @@ FIXTURE_TEST(test_deny_lower_max)
 	int i;
 
 	m = ag_mmap_rw(&f->a, 64);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 4; i++) {
 		fds[i] = ag_open(&f->a);
-		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
+		CHECK(fds[i] >= 0, "open: %s", strerror(errno));
 	}
 	SETUP(rt_track_start(&t, f->cg));
 
 	cur = cg_read_long(f->cg, "restrack.heap.current");
-	EXPECT(!cg_write_numeric(f->cg, "restrack.heap.max", cur / 2 / ps * ps),
-	       "heap.max below usage: %s", strerror(errno));
+	CHECK(!cg_write_numeric(f->cg, "restrack.heap.max", cur / 2 / ps * ps),
+	      "heap.max below usage: %s", strerror(errno));
 	cur = cg_read_long(f->cg, "restrack.files.current");
-	EXPECT(!cg_write_numeric(f->cg, "restrack.files.max", cur - 2),
-	       "files.max below usage: %s", strerror(errno));
+	CHECK(!cg_write_numeric(f->cg, "restrack.files.max", cur - 2),
+	      "files.max below usage: %s", strerror(errno));
 	sleep_ms(50);
-	EXPECT(pid_alive(f->a.pid) && !ag_call(&f->a, AG_NOP, 0), "still alive");
+	CHECK(pid_alive(f->a.pid) && !ag_call(&f->a, AG_NOP, 0), "still alive");
 	STEP(&t, "limits lowered", 0, 0);
 	r = ag_mmap_rw(&f->a, 1);
-	EXPECT(r == -1 && errno == ENOMEM, "mmap over the limit: %s",
-	       strerror(errno));
+	CHECK(r == -1 && errno == ENOMEM, "mmap over the limit: %s",
+	      strerror(errno));
 	r = ag_open(&f->a);
-	EXPECT(r == -1 && errno == EMFILE, "open over the limit: %s",
-	       strerror(errno));
+	CHECK(r == -1 && errno == EMFILE, "open over the limit: %s",
+	      strerror(errno));
 	STEP(&t, "denied", 0, 0);
-	EXPECT(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
-	EXPECT(!ag_close(&f->a, fds[0]), "close: %s", strerror(errno));
+	CHECK(!ag_munmap(&f->a, m, 64), "munmap: %s", strerror(errno));
+	CHECK(!ag_close(&f->a, fds[0]), "close: %s", strerror(errno));
 	STEP(&t, "freeing over the limit works", -64 * ps, -1);
 	SETUP(read_events(f->cg, "restrack.events", &e));
-	EXPECT(e.kill == 0 && e.heap == 1 && e.files == 1,
-	       "one event per denial, no kill");
-	EXPECT(pid_alive(f->a.pid), "still alive");
+	CHECK(e.kill == 0 && e.heap == 1 && e.files == 1,
+	      "one event per denial, no kill");
+	CHECK(pid_alive(f->a.pid), "still alive");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1779,71 +1737,68 @@ static int check_sum(const char *parent, const char *a, const char *b)
  * ancestor: a parent's max limits the sum of its children, a middle
  * cgroup's max its own subtree only.
  */
-static int test_hierarchy(const char *root)
+RT_TEST(hierarchy)
 {
 	char p[PATH_MAX] = "", c1[PATH_MAX], m[PATH_MAX], d[PATH_MAX];
 	struct agent a1 = AGENT_INIT, a2 = AGENT_INIT;
 	long ps = page_size, x1, r;
-	int ret = KSFT_FAIL;
 
 	SETUP(cg_make(p, root, "hierarchy") || cg_enable(p, "restrack") ||
 	      cg_make(c1, p, "c1") || cg_make(m, p, "mid") ||
 	      cg_enable(m, "restrack") || cg_make(d, m, "leaf") ||
 	      agent_start(&a1, c1) || agent_start(&a2, d));
-	EXPECT(!rt_check(p, "P") && !rt_check(c1, "C1") && !rt_check(m, "M") &&
-	       !rt_check(d, "D"), "exact");
-	EXPECT(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
+	CHECK(!rt_check(p, "P") && !rt_check(c1, "C1") && !rt_check(m, "M") &&
+	      !rt_check(d, "D"), "exact");
+	CHECK(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
 
 	SETUP(set_headroom(p, true, 32 * ps));
 	x1 = ag_mmap_rw(&a1, 20);
-	EXPECT(x1 != -1, "mmap under the parent's max: %s", strerror(errno));
+	CHECK(x1 != -1, "mmap under the parent's max: %s", strerror(errno));
 	r = ag_mmap_rw(&a2, 20);
-	EXPECT(r == -1 && errno == ENOMEM,
-	       "grandchild denied by the grandparent's max: %s",
-	       strerror(errno));
+	CHECK(r == -1 && errno == ENOMEM,
+	      "grandchild denied by the grandparent's max: %s",
+	      strerror(errno));
 	r = ag_mmap_rw(&a2, 12);
-	EXPECT(r != -1, "mmap that fits the rest: %s", strerror(errno));
-	EXPECT(cg_read_long(p, "restrack.heap.current") ==
-	       cg_read_max(p, "restrack.heap.max"), "parent at its max");
-	EXPECT(!rt_check(p, "P") && !rt_check(m, "M") && !rt_check(d, "D"),
-	       "exact");
-	EXPECT(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
-	EXPECT(!expect_events(p, "restrack.events.local", 1, 0, 0) &&
-	       !expect_events(m, "restrack.events", 0, 0, 0) &&
-	       !expect_events(d, "restrack.events", 0, 0, 0),
-	       "event counted at the parent");
+	CHECK(r != -1, "mmap that fits the rest: %s", strerror(errno));
+	CHECK(cg_read_long(p, "restrack.heap.current") ==
+	      cg_read_max(p, "restrack.heap.max"), "parent at its max");
+	CHECK(!rt_check(p, "P") && !rt_check(m, "M") && !rt_check(d, "D"),
+	      "exact");
+	CHECK(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
+	CHECK(!expect_events(p, "restrack.events.local", 1, 0, 0) &&
+	      !expect_events(m, "restrack.events", 0, 0, 0) &&
+	      !expect_events(d, "restrack.events", 0, 0, 0),
+	      "event counted at the parent");
 
-	EXPECT(!ag_munmap(&a1, x1, 20), "munmap: %s", strerror(errno));
-	EXPECT(ag_mmap_rw(&a2, 16) != -1, "room freed by a sibling: %s",
-	       strerror(errno));
+	CHECK(!ag_munmap(&a1, x1, 20), "munmap: %s", strerror(errno));
+	CHECK(ag_mmap_rw(&a2, 16) != -1, "room freed by a sibling: %s",
+	      strerror(errno));
 	SETUP(set_headroom(m, true, 0));
 	r = ag_mmap_rw(&a2, 1);
-	EXPECT(r == -1 && errno == ENOMEM, "denied by the middle max: %s",
-	       strerror(errno));
-	EXPECT(ag_mmap_rw(&a1, 1) != -1, "outside the middle cgroup: %s",
-	       strerror(errno));
-	EXPECT(!expect_events(m, "restrack.events.local", 1, 0, 0),
-	       "event at the middle cgroup");
+	CHECK(r == -1 && errno == ENOMEM, "denied by the middle max: %s",
+	      strerror(errno));
+	CHECK(ag_mmap_rw(&a1, 1) != -1, "outside the middle cgroup: %s",
+	      strerror(errno));
+	CHECK(!expect_events(m, "restrack.events.local", 1, 0, 0),
+	      "event at the middle cgroup");
 
 	SETUP(set_headroom(p, false, 3));
-	EXPECT(ag_open(&a1) >= 0 && ag_open(&a1) >= 0, "opens: %s",
-	       strerror(errno));
-	EXPECT(ag_open(&a2) >= 0, "open: %s", strerror(errno));
+	CHECK(ag_open(&a1) >= 0 && ag_open(&a1) >= 0, "opens: %s",
+	      strerror(errno));
+	CHECK(ag_open(&a2) >= 0, "open: %s", strerror(errno));
 	r = ag_open(&a2);
-	EXPECT(r == -1 && errno == EMFILE, "open over the parent's max: %s",
-	       strerror(errno));
+	CHECK(r == -1 && errno == EMFILE, "open over the parent's max: %s",
+	      strerror(errno));
 	r = ag_open(&a1);
-	EXPECT(r == -1 && errno == EMFILE, "open over the parent's max: %s",
-	       strerror(errno));
-	EXPECT(!rt_check(p, "P") && !rt_check(c1, "C1") && !rt_check(m, "M") &&
-	       !rt_check(d, "D"), "exact");
-	EXPECT(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
-	ret = KSFT_PASS;
-out:
+	CHECK(r == -1 && errno == EMFILE, "open over the parent's max: %s",
+	      strerror(errno));
+	CHECK(!rt_check(p, "P") && !rt_check(c1, "C1") && !rt_check(m, "M") &&
+	      !rt_check(d, "D"), "exact");
+	CHECK(!check_sum(p, c1, m) && !check_sum(m, d, NULL), "sums");
 	agent_stop(&a1);
 	agent_stop(&a2);
 	cg_destroy(p);
-	return ret;
+	return KSFT_PASS;
 }
 
 struct ev_snap {
@@ -1866,7 +1821,7 @@ static int snap_events(const char *const cgs[4], struct ev_snap *s)
  * (and up their ancestors), is never refused for limits and counts no
  * events; afterwards charges go to the destination.
  */
-static int test_move(const char *root)
+RT_TEST(move)
 {
 	char p[PATH_MAX] = "", s1[PATH_MAX], s2[PATH_MAX], q[PATH_MAX] = "";
 	const char *cgs[4] = { p, s1, s2, q };
@@ -1874,81 +1829,79 @@ static int test_move(const char *root)
 	struct rt_usage us2, up, uq, ux, cur;
 	struct ev_snap ev0, ev1;
 	long ps = page_size, m, r;
-	int ret = KSFT_FAIL, i;
+	int i;
 
 	SETUP(cg_make(p, root, "move") || cg_enable(p, "restrack") ||
 	      cg_make(s1, p, "s1") || cg_make(s2, p, "s2") ||
 	      cg_make(q, root, "move_outside") ||
 	      agent_start(&x, s1) || agent_start(&y, s2));
-	EXPECT(!ag_call(&x, AG_THREADS, 2, 256 << 10, 4, 1), "threads: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&x, AG_THREADS, 2, 256 << 10, 4, 1), "threads: %s",
+	      strerror(errno));
 	m = ag_mmap_rw(&x, 64);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_open(&x) >= 0, "open: %s", strerror(errno));
-	EXPECT(ag_mmap_rw(&y, 8) != -1 && ag_open(&y) >= 0, "y: %s",
-	       strerror(errno));
+		CHECK(ag_open(&x) >= 0, "open: %s", strerror(errno));
+	CHECK(ag_mmap_rw(&y, 8) != -1 && ag_open(&y) >= 0, "y: %s",
+	      strerror(errno));
 	for (i = 0; i < 4; i++)
-		EXPECT(!rt_check(cgs[i], "before"), "exact");
+		CHECK(!rt_check(cgs[i], "before"), "exact");
 	SETUP(set_headroom(s2, true, ps) || set_headroom(s2, false, 1));
 	SETUP(snap_events(cgs, &ev0) || rt_current(s2, &us2) ||
 	      rt_current(p, &up) || rt_current(q, &uq));
 	ux.heap = vmdata_bytes(x.pid);
 	ux.files = fd_count(x.pid);
 
-	EXPECT(!cg_enter(s2, x.pid),
-	       "move over the destination's max is not refused: %s",
-	       strerror(errno));
-	EXPECT(!rt_check_expect(s1, "source after the move", 0, 0),
-	       "source back to 0");
-	EXPECT(!rt_check_expect(s2, "destination after the move",
-				us2.heap + ux.heap, us2.files + ux.files),
-	       "destination gained the process's usage");
-	EXPECT(!rt_check(s2, "destination"), "exact");
-	EXPECT(!rt_check_expect(p, "parent", up.heap, up.files),
-	       "parent unchanged");
+	CHECK(!cg_enter(s2, x.pid),
+	      "move over the destination's max is not refused: %s",
+	      strerror(errno));
+	CHECK(!rt_check_expect(s1, "source after the move", 0, 0),
+	      "source back to 0");
+	CHECK(!rt_check_expect(s2, "destination after the move",
+			       us2.heap + ux.heap, us2.files + ux.files),
+	      "destination gained the process's usage");
+	CHECK(!rt_check(s2, "destination"), "exact");
+	CHECK(!rt_check_expect(p, "parent", up.heap, up.files),
+	      "parent unchanged");
 	SETUP(snap_events(cgs, &ev1));
-	EXPECT(!memcmp(&ev0, &ev1, sizeof(ev0)), "the move counted no events");
+	CHECK(!memcmp(&ev0, &ev1, sizeof(ev0)), "the move counted no events");
 
 	r = ag_mmap_rw(&x, 2);
-	EXPECT(r == -1 && errno == ENOMEM, "charged to the destination: %s",
-	       strerror(errno));
+	CHECK(r == -1 && errno == ENOMEM, "charged to the destination: %s",
+	      strerror(errno));
 	r = ag_open(&x);
-	EXPECT(r == -1 && errno == EMFILE, "charged to the destination: %s",
-	       strerror(errno));
-	EXPECT(!ag_munmap(&x, m, 64), "munmap: %s", strerror(errno));
-	EXPECT(!rt_check(s2, "after munmap in the destination"), "exact");
-	EXPECT(!cg_write(s2, "restrack.heap.max", "max") &&
-	       !cg_write(s2, "restrack.files.max", "max"), "unlimit");
+	CHECK(r == -1 && errno == EMFILE, "charged to the destination: %s",
+	      strerror(errno));
+	CHECK(!ag_munmap(&x, m, 64), "munmap: %s", strerror(errno));
+	CHECK(!rt_check(s2, "after munmap in the destination"), "exact");
+	CHECK(!cg_write(s2, "restrack.heap.max", "max") &&
+	      !cg_write(s2, "restrack.files.max", "max"), "unlimit");
 
-	EXPECT(!cg_enter(s1, x.pid), "move back: %s", strerror(errno));
+	CHECK(!cg_enter(s1, x.pid), "move back: %s", strerror(errno));
 	for (i = 0; i < 4; i++)
-		EXPECT(!rt_check(cgs[i], "after moving back"), "exact");
+		CHECK(!rt_check(cgs[i], "after moving back"), "exact");
 	rt_current(p, &up);
 	ux.heap = vmdata_bytes(x.pid);
 	ux.files = fd_count(x.pid);
-	EXPECT(!cg_enter(q, x.pid), "move out of the parent: %s",
-	       strerror(errno));
-	EXPECT(!rt_check_expect(p, "parent after moving out",
-				up.heap - ux.heap, up.files - ux.files),
-	       "parent dropped by the process's usage");
-	EXPECT(!rt_check_expect(q, "outside", uq.heap + ux.heap,
-				uq.files + ux.files), "exact");
-	EXPECT(!cg_enter(s2, x.pid), "move into the parent: %s",
-	       strerror(errno));
+	CHECK(!cg_enter(q, x.pid), "move out of the parent: %s",
+	      strerror(errno));
+	CHECK(!rt_check_expect(p, "parent after moving out",
+			       up.heap - ux.heap, up.files - ux.files),
+	      "parent dropped by the process's usage");
+	CHECK(!rt_check_expect(q, "outside", uq.heap + ux.heap,
+			       uq.files + ux.files), "exact");
+	CHECK(!cg_enter(s2, x.pid), "move into the parent: %s",
+	      strerror(errno));
 	for (i = 0; i < 4; i++)
-		EXPECT(!rt_check(cgs[i], "after moving in"), "exact");
-	EXPECT(!rt_current(q, &cur) && cur.heap == 0 && cur.files == 0,
-	       "outside empty again");
-	EXPECT(!ag_call(&x, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
-	EXPECT(!rt_check(s2, "threads gone"), "exact");
-	ret = KSFT_PASS;
-out:
+		CHECK(!rt_check(cgs[i], "after moving in"), "exact");
+	CHECK(!rt_current(q, &cur) && cur.heap == 0 && cur.files == 0,
+	      "outside empty again");
+	CHECK(!ag_call(&x, AG_THREADS_STOP, 0), "join: %s", strerror(errno));
+	CHECK(!rt_check(s2, "threads gone"), "exact");
 	agent_stop(&x);
 	agent_stop(&y);
 	cg_destroy(p);
 	cg_destroy(q);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -1956,123 +1909,119 @@ out:
  * exactly; disabling it hands the charges to the nearest ancestor with the
  * controller (whose usage stays right); enabling it again splits them back.
  */
-static int test_enable_populated(const char *root)
+RT_TEST(enable_populated)
 {
 	char p[PATH_MAX] = "", c[PATH_MAX];
 	struct agent a = AGENT_INIT;
 	struct rt_track tp, tc;
 	long ps = page_size, m, pid, sub, st;
-	int ret = KSFT_FAIL, status;
+	int status;
 
 	SETUP(cg_make(p, root, "enable") || cg_make(c, p, "child") ||
 	      agent_start(&a, c));
-	EXPECT(!cg_file_exists(c, "restrack.heap.current"),
-	       "controller not enabled on the child yet");
+	CHECK(!cg_file_exists(c, "restrack.heap.current"),
+	      "controller not enabled on the child yet");
 	m = ag_mmap_rw(&a, 100);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
-	EXPECT(ag_open(&a) >= 0 && ag_open(&a) >= 0, "open: %s",
-	       strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
+	CHECK(ag_open(&a) >= 0 && ag_open(&a) >= 0, "open: %s",
+	      strerror(errno));
 	pid = ag_call(&a, AG_FORK, 0);
-	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	CHECK(pid > 0, "fork: %s", strerror(errno));
 	sub = a.v[0];
-	EXPECT(ag_call_sub(&a, sub, AG_MMAP, 0, 10 * ps, RW, ANON, -1, 0) != -1,
-	       "mmap in child: %s", strerror(errno));
+	CHECK(ag_call_sub(&a, sub, AG_MMAP, 0, 10 * ps, RW, ANON, -1, 0) != -1,
+	      "mmap in child: %s", strerror(errno));
 	SETUP(rt_track_start(&tp, p));
 
-	EXPECT(!cg_enable(p, "restrack"), "enable on a populated child: %s",
-	       strerror(errno));
-	EXPECT(cg_file_exists(c, "restrack.heap.current"), "files appeared");
+	CHECK(!cg_enable(p, "restrack"), "enable on a populated child: %s",
+	      strerror(errno));
+	CHECK(cg_file_exists(c, "restrack.heap.current"), "files appeared");
 	SETUP(rt_track_start(&tc, c));
 	STEP(&tp, "parent unchanged by enabling", 0, 0);
-	EXPECT(tc.last.heap == tp.last.heap && tc.last.files == tp.last.files,
-	       "all usage is the child's");
-	EXPECT(ag_mmap_rw(&a, 16) != -1, "mmap: %s", strerror(errno));
+	CHECK(tc.last.heap == tp.last.heap && tc.last.files == tp.last.files,
+	      "all usage is the child's");
+	CHECK(ag_mmap_rw(&a, 16) != -1, "mmap: %s", strerror(errno));
 	STEP(&tc, "mmap after enabling", 16 * ps, 0);
 	STEP(&tp, "parent too", 16 * ps, 0);
-	EXPECT(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
-	       strerror(errno));
+	CHECK(ag_call_sub(&a, sub, AG_OPEN, 0) >= 0, "open: %s",
+	      strerror(errno));
 	STEP(&tc, "open in the forked process", 0, 1);
 	STEP(&tp, "parent too", 0, 1);
 
-	EXPECT(!cg_disable(p, "restrack"), "disable: %s", strerror(errno));
-	EXPECT(!cg_file_exists(c, "restrack.heap.current"), "files gone");
+	CHECK(!cg_disable(p, "restrack"), "disable: %s", strerror(errno));
+	CHECK(!cg_file_exists(c, "restrack.heap.current"), "files gone");
 	STEP(&tp, "parent unchanged by disabling", 0, 0);
-	EXPECT(!ag_munmap(&a, m, 100), "munmap: %s", strerror(errno));
+	CHECK(!ag_munmap(&a, m, 100), "munmap: %s", strerror(errno));
 	STEP(&tp, "munmap while disabled", -100 * ps, 0);
-	EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	CHECK(ag_open(&a) >= 0, "open: %s", strerror(errno));
 	STEP(&tp, "open while disabled", 0, 1);
 	st = ag_call_sub(&a, sub, AG_EXIT, 0);
-	EXPECT(st >= 0 && WIFEXITED(st), "child exit %#lx", st);
+	CHECK(st >= 0 && WIFEXITED(st), "child exit %#lx", st);
 	STEP(&tp, "child exit while disabled", ANY, ANY);
 
-	EXPECT(!cg_enable(p, "restrack"), "enable again: %s", strerror(errno));
+	CHECK(!cg_enable(p, "restrack"), "enable again: %s", strerror(errno));
 	STEP(&tp, "parent unchanged by enabling again", 0, 0);
-	EXPECT(!rt_check(c, "child after enabling again"), "exact");
-	EXPECT(cg_read_long(c, "restrack.heap.current") == tp.last.heap,
-	       "all usage is the child's");
+	CHECK(!rt_check(c, "child after enabling again"), "exact");
+	CHECK(cg_read_long(c, "restrack.heap.current") == tp.last.heap,
+	      "all usage is the child's");
 	status = agent_stop(&a);
-	EXPECT(status != -1 && WIFEXITED(status), "agent exit %#x", status);
-	EXPECT(!rt_wait_zero(c, 1000) && !rt_wait_zero(p, 1000), "back to 0");
-	ret = KSFT_PASS;
-out:
+	CHECK(status != -1 && WIFEXITED(status), "agent exit %#x", status);
+	CHECK(!rt_wait_zero(c, 1000) && !rt_wait_zero(p, 1000), "back to 0");
 	agent_stop(&a);
 	cg_destroy(p);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
 /* peak, limits, policy */
 
 /* peak is at least current, and keeps the high watermark after frees. */
-FIXTURE_TEST_NESTED(test_peak)
+RT_FIXTURE_TEST_NESTED(peak)
 {
 	long ps = page_size, m, hi, peak, fhi, fpeak, fds[10];
 	int i;
 
-	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") >=
-	       cg_read_long(f->cg, "restrack.heap.current"), "peak >= current");
-	EXPECT(cg_read_long(f->cg, "restrack.files.peak") >=
-	       cg_read_long(f->cg, "restrack.files.current"), "peak >= current");
+	CHECK(cg_read_long(f->cg, "restrack.heap.peak") >=
+	      cg_read_long(f->cg, "restrack.heap.current"), "peak >= current");
+	CHECK(cg_read_long(f->cg, "restrack.files.peak") >=
+	      cg_read_long(f->cg, "restrack.files.current"), "peak >= current");
 
 	m = ag_mmap_rw(&f->a, 256);
-	EXPECT(m != -1, "mmap: %s", strerror(errno));
+	CHECK(m != -1, "mmap: %s", strerror(errno));
 	hi = cg_read_long(f->cg, "restrack.heap.current");
 	peak = cg_read_long(f->cg, "restrack.heap.peak");
-	EXPECT(peak >= hi, "peak %ld >= current %ld", peak, hi);
-	EXPECT(cg_read_long(f->parent, "restrack.heap.peak") >= hi, "parent peak");
-	EXPECT(!ag_munmap(&f->a, m, 256), "munmap: %s", strerror(errno));
-	EXPECT(cg_read_long(f->cg, "restrack.heap.current") == hi - 256 * ps,
-	       "current dropped");
-	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") == peak,
-	       "peak kept after munmap: %ld, was %ld",
-	       cg_read_long(f->cg, "restrack.heap.peak"), peak);
-	EXPECT(ag_mmap_rw(&f->a, 64) != -1, "mmap: %s", strerror(errno));
-	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") == peak,
-	       "peak not raised below the watermark");
+	CHECK(peak >= hi, "peak %ld >= current %ld", peak, hi);
+	CHECK(cg_read_long(f->parent, "restrack.heap.peak") >= hi, "parent peak");
+	CHECK(!ag_munmap(&f->a, m, 256), "munmap: %s", strerror(errno));
+	CHECK(cg_read_long(f->cg, "restrack.heap.current") == hi - 256 * ps,
+	      "current dropped");
+	CHECK(cg_read_long(f->cg, "restrack.heap.peak") == peak,
+	      "peak kept after munmap: %ld, was %ld",
+	      cg_read_long(f->cg, "restrack.heap.peak"), peak);
+	CHECK(ag_mmap_rw(&f->a, 64) != -1, "mmap: %s", strerror(errno));
+	CHECK(cg_read_long(f->cg, "restrack.heap.peak") == peak,
+	      "peak not raised below the watermark");
 
 	for (i = 0; i < 10; i++) {
 		fds[i] = ag_open(&f->a);
-		EXPECT(fds[i] >= 0, "open: %s", strerror(errno));
+		CHECK(fds[i] >= 0, "open: %s", strerror(errno));
 	}
 	fhi = cg_read_long(f->cg, "restrack.files.current");
 	fpeak = cg_read_long(f->cg, "restrack.files.peak");
-	EXPECT(fpeak >= fhi, "files peak %ld >= current %ld", fpeak, fhi);
+	CHECK(fpeak >= fhi, "files peak %ld >= current %ld", fpeak, fhi);
 	for (i = 0; i < 10; i++)
-		EXPECT(!ag_close(&f->a, fds[i]), "close: %s", strerror(errno));
-	EXPECT(cg_read_long(f->cg, "restrack.files.current") == fhi - 10,
-	       "current dropped");
-	EXPECT(cg_read_long(f->cg, "restrack.files.peak") == fpeak,
-	       "files peak kept after close");
-	EXPECT(cg_read_long(f->parent, "restrack.files.peak") >= fhi, "parent peak");
-	EXPECT(!rt_check(f->cg, "end"), "exact");
-	EXPECT(agent_stop(&f->a) != -1, "exit");
-	EXPECT(!rt_wait_zero(f->cg, 1000), "back to 0");
-	EXPECT(cg_read_long(f->cg, "restrack.heap.peak") == peak &&
-	       cg_read_long(f->cg, "restrack.files.peak") == fpeak,
-	       "peaks survive the exit");
+		CHECK(!ag_close(&f->a, fds[i]), "close: %s", strerror(errno));
+	CHECK(cg_read_long(f->cg, "restrack.files.current") == fhi - 10,
+	      "current dropped");
+	CHECK(cg_read_long(f->cg, "restrack.files.peak") == fpeak,
+	      "files peak kept after close");
+	CHECK(cg_read_long(f->parent, "restrack.files.peak") >= fhi, "parent peak");
+	CHECK(!rt_check(f->cg, "end"), "exact");
+	CHECK(agent_stop(&f->a) != -1, "exit");
+	CHECK(!rt_wait_zero(f->cg, 1000), "back to 0");
+	CHECK(cg_read_long(f->cg, "restrack.heap.peak") == peak &&
+	      cg_read_long(f->cg, "restrack.files.peak") == fpeak,
+	      "peaks survive the exit");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
@@ -2097,7 +2046,8 @@ static long peak_shrink(struct fixture *f, bool heap, long undo)
  * exactly (charges up to it pass, the next is denied, the peak stays), and
  * once the max is lifted the peak follows usage past its old high.
  */
-static int check_max_below_peak(struct fixture *f, const char *cg, bool heap)
+static int check_max_below_peak(struct __test_metadata *_metadata,
+				struct fixture *f, const char *cg, bool heap)
 {
 	const char *cur_file = heap ? "restrack.heap.current" :
 				      "restrack.files.current";
@@ -2107,18 +2057,18 @@ static int check_max_below_peak(struct fixture *f, const char *cg, bool heap)
 	long unit = heap ? PEAK_PAGES * page_size : 1;
 	long undo[64], cur0, peak, cur;
 	struct rt_events e, want;
-	int n = 0, i, ret = -1;
+	int n = 0, i;
 
 	cur0 = cg_read_long(cg, cur_file);
 	for (i = 0; i < 6; i++, n++)
-		EXPECT(!peak_grow(f, heap, &undo[n]), "grow: %s", strerror(errno));
+		CHECK(!peak_grow(f, heap, &undo[n]), "grow: %s", strerror(errno));
 	peak = cg_read_long(cg, peak_file);
-	EXPECT(peak >= cur0 + 6 * unit, "%s %ld after growing to %ld", peak_file,
-	       peak, cur0 + 6 * unit);
+	CHECK(peak >= cur0 + 6 * unit, "%s %ld after growing to %ld", peak_file,
+	      peak, cur0 + 6 * unit);
 	for (i = 0; i < 4; i++)
-		EXPECT(!peak_shrink(f, heap, undo[--n]), "shrink: %s",
-		       strerror(errno));
-	EXPECT(cg_read_long(cg, cur_file) == cur0 + 2 * unit, "shrunk");
+		CHECK(!peak_shrink(f, heap, undo[--n]), "shrink: %s",
+		      strerror(errno));
+	CHECK(cg_read_long(cg, cur_file) == cur0 + 2 * unit, "shrunk");
 
 	/* The max below the peak: two more charges fit, the third does not. */
 	SETUP(read_events(cg, "restrack.events.local", &want));
@@ -2126,52 +2076,50 @@ static int check_max_below_peak(struct fixture *f, const char *cg, bool heap)
 		want.heap++;
 	else
 		want.files++;
-	EXPECT(!cg_write_numeric(cg, max_file, cur0 + 4 * unit), "%s: %s",
-	       max_file, strerror(errno));
+	CHECK(!cg_write_numeric(cg, max_file, cur0 + 4 * unit), "%s: %s",
+	      max_file, strerror(errno));
 	for (i = 0; i < 2; i++, n++)
-		EXPECT(!peak_grow(f, heap, &undo[n]), "grow to the max: %s",
-		       strerror(errno));
-	EXPECT(peak_grow(f, heap, &undo[n]) == -1 &&
-	       errno == (heap ? ENOMEM : EMFILE), "past the max: %s",
-	       strerror(errno));
-	EXPECT(cg_read_long(cg, cur_file) == cur0 + 4 * unit, "at the max");
+		CHECK(!peak_grow(f, heap, &undo[n]), "grow to the max: %s",
+		      strerror(errno));
+	CHECK(peak_grow(f, heap, &undo[n]) == -1 &&
+	      errno == (heap ? ENOMEM : EMFILE), "past the max: %s",
+	      strerror(errno));
+	CHECK(cg_read_long(cg, cur_file) == cur0 + 4 * unit, "at the max");
 	SETUP(read_events(cg, "restrack.events.local", &e));
-	EXPECT(events_eq(&e, &want),
-	       "one event: heap.max %ld, files.max %ld, kill %ld", e.heap,
-	       e.files, e.kill);
-	EXPECT(cg_read_long(cg, peak_file) == peak, "peak kept");
+	CHECK(events_eq(&e, &want),
+	      "one event: heap.max %ld, files.max %ld, kill %ld", e.heap,
+	      e.files, e.kill);
+	CHECK(cg_read_long(cg, peak_file) == peak, "peak kept");
 
 	/* Lifted: up to the old peak, then past it, each high recorded. */
-	EXPECT(!cg_write(cg, max_file, "max"), "%s: %s", max_file,
-	       strerror(errno));
+	CHECK(!cg_write(cg, max_file, "max"), "%s: %s", max_file,
+	      strerror(errno));
 	while ((cur = cg_read_long(cg, cur_file)) <= peak + unit) {
-		EXPECT(n < 64, "%ld never passed the peak %ld", cur, peak);
-		EXPECT(!peak_grow(f, heap, &undo[n++]), "grow: %s",
-		       strerror(errno));
-		EXPECT(cg_read_long(cg, peak_file) ==
-		       (cur + unit > peak ? cur + unit : peak),
-		       "%s %ld at %ld", peak_file, cg_read_long(cg, peak_file),
-		       cur + unit);
+		CHECK(n < 64, "%ld never passed the peak %ld", cur, peak);
+		CHECK(!peak_grow(f, heap, &undo[n++]), "grow: %s",
+		      strerror(errno));
+		CHECK(cg_read_long(cg, peak_file) ==
+		      (cur + unit > peak ? cur + unit : peak),
+		      "%s %ld at %ld", peak_file, cg_read_long(cg, peak_file),
+		      cur + unit);
 	}
-	EXPECT(!rt_check(f->cg, "past the peak"), "exact");
-	ret = 0;
-out:
+	CHECK(!rt_check(f->cg, "past the peak"), "exact");
 	while (n > 0)
 		peak_shrink(f, heap, undo[--n]);
-	return ret;
+	return 0;
 }
 
 /* check_max_below_peak() for both resources, in the cgroup and its parent */
-FIXTURE_TEST_NESTED(test_max_below_peak)
+RT_FIXTURE_TEST_NESTED(max_below_peak)
 {
-	EXPECT(!check_max_below_peak(f, f->cg, true), "heap");
-	EXPECT(!check_max_below_peak(f, f->cg, false), "files");
-	EXPECT(!check_max_below_peak(f, f->parent, true), "parent heap");
-	EXPECT(!check_max_below_peak(f, f->parent, false), "parent files");
-	EXPECT(!rt_check(f->cg, "end"), "exact");
+	CHECK(!check_max_below_peak(_metadata, f, f->cg, true), "heap");
+	CHECK(!check_max_below_peak(_metadata, f, f->cg, false), "files");
+	CHECK(!check_max_below_peak(_metadata, f, f->parent, true),
+	      "parent heap");
+	CHECK(!check_max_below_peak(_metadata, f, f->parent, false),
+	      "parent files");
+	CHECK(!rt_check(f->cg, "end"), "exact");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 struct write_case {
@@ -2235,7 +2183,7 @@ static int check_invalid_writes(const char *cg, const char *file,
  * (rounded down); files.max "max" or a count.  Anything else is EINVAL and
  * changes nothing.
  */
-static int test_limit_writes(const char *root)
+RT_TEST(limit_writes)
 {
 	static const char *const bad_heap[] = {
 		"-1", "abc", "\n", " ", "99999999999999999999999", "10x", "5 6",
@@ -2267,67 +2215,62 @@ static int test_limit_writes(const char *root)
 		{ "max\n", CG_MAX },
 	};
 	char cg[PATH_MAX] = "";
-	int ret = KSFT_FAIL;
 
 	SETUP(cg_make(cg, root, "limit_writes"));
-	EXPECT(!check_valid_writes(cg, "restrack.heap.max", heap,
-				   ARRAY_SIZE(heap)), "valid heap.max writes");
-	EXPECT(!cg_write(cg, "restrack.heap.max", "1M"), "set 1M");
-	EXPECT(!check_invalid_writes(cg, "restrack.heap.max", bad_heap,
-				     ARRAY_SIZE(bad_heap), 1L << 20),
-	       "invalid heap.max writes");
-	EXPECT(!cg_write(cg, "restrack.heap.max", "max"), "set max");
-	EXPECT(!check_invalid_writes(cg, "restrack.heap.max", bad_heap,
-				     ARRAY_SIZE(bad_heap), CG_MAX),
-	       "invalid heap.max writes keep max");
+	CHECK(!check_valid_writes(cg, "restrack.heap.max", heap,
+				  ARRAY_SIZE(heap)), "valid heap.max writes");
+	CHECK(!cg_write(cg, "restrack.heap.max", "1M"), "set 1M");
+	CHECK(!check_invalid_writes(cg, "restrack.heap.max", bad_heap,
+				    ARRAY_SIZE(bad_heap), 1L << 20),
+	      "invalid heap.max writes");
+	CHECK(!cg_write(cg, "restrack.heap.max", "max"), "set max");
+	CHECK(!check_invalid_writes(cg, "restrack.heap.max", bad_heap,
+				    ARRAY_SIZE(bad_heap), CG_MAX),
+	      "invalid heap.max writes keep max");
 
-	EXPECT(!check_valid_writes(cg, "restrack.files.max", files,
-				   ARRAY_SIZE(files)), "valid files.max writes");
-	EXPECT(!cg_write(cg, "restrack.files.max", "64"), "set 64");
-	EXPECT(!check_invalid_writes(cg, "restrack.files.max", bad_files,
-				     ARRAY_SIZE(bad_files), 64),
-	       "invalid files.max writes");
-	ret = KSFT_PASS;
-out:
+	CHECK(!check_valid_writes(cg, "restrack.files.max", files,
+				  ARRAY_SIZE(files)), "valid files.max writes");
+	CHECK(!cg_write(cg, "restrack.files.max", "64"), "set 64");
+	CHECK(!check_invalid_writes(cg, "restrack.files.max", bad_files,
+				    ARRAY_SIZE(bad_files), 64),
+	      "invalid files.max writes");
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* restrack.policy takes "deny" or "kill"; anything else is EINVAL. */
-static int test_policy_writes(const char *root)
+RT_TEST(policy_writes)
 {
 	static const char *const bad[] = {
 		"\n", "Kill", "DENY", "stop", "kill deny", "killx", "denyx",
 		"1", "max", "kil",
 	};
 	char cg[PATH_MAX] = "";
-	int ret = KSFT_FAIL, err;
+	int err;
 	size_t i;
 
 	SETUP(cg_make(cg, root, "policy_writes"));
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "default deny");
-	EXPECT(!cg_write(cg, "restrack.policy", "kill"), "kill: %s",
-	       strerror(errno));
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill\n"), "reads kill");
-	EXPECT(!cg_write(cg, "restrack.policy", "deny\n"), "deny\\n: %s",
-	       strerror(errno));
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "reads deny");
-	EXPECT(!cg_write(cg, "restrack.policy", "kill\n"), "kill\\n: %s",
-	       strerror(errno));
+	CHECK(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "default deny");
+	CHECK(!cg_write(cg, "restrack.policy", "kill"), "kill: %s",
+	      strerror(errno));
+	CHECK(!cg_read_strcmp(cg, "restrack.policy", "kill\n"), "reads kill");
+	CHECK(!cg_write(cg, "restrack.policy", "deny\n"), "deny\\n: %s",
+	      strerror(errno));
+	CHECK(!cg_read_strcmp(cg, "restrack.policy", "deny\n"), "reads deny");
+	CHECK(!cg_write(cg, "restrack.policy", "kill\n"), "kill\\n: %s",
+	      strerror(errno));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err = cg_write_errno(cg, "restrack.policy", bad[i]);
-		EXPECT(err == EINVAL, "\"%s\": %s", bad[i],
-		       err ? strerror(err) : "accepted");
-		EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill\n"),
-		       "\"%s\" left the policy unchanged", bad[i]);
+		CHECK(err == EINVAL, "\"%s\": %s", bad[i],
+		      err ? strerror(err) : "accepted");
+		CHECK(!cg_read_strcmp(cg, "restrack.policy", "kill\n"),
+		      "\"%s\" left the policy unchanged", bad[i]);
 	}
 	cg_write_raw(cg, "restrack.policy", "", 0);
-	EXPECT(!cg_read_strcmp(cg, "restrack.policy", "kill\n"),
-	       "an empty write changes nothing");
-	ret = KSFT_PASS;
-out:
+	CHECK(!cg_read_strcmp(cg, "restrack.policy", "kill\n"),
+	      "an empty write changes nothing");
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2337,58 +2280,56 @@ out:
  * Usage returns to exactly 0 once all processes are gone, whether they
  * exit normally, with threads running, or by SIGKILL.
  */
-static int test_zero_after_exit(const char *root)
+RT_TEST(zero_after_exit)
 {
 	char p[PATH_MAX] = "", c[PATH_MAX];
 	struct agent a = AGENT_INIT, b = AGENT_INIT;
 	long ps = page_size, sub, sub2, st;
-	int ret = KSFT_FAIL, status, i;
+	int status, i;
 
 	SETUP(cg_make(p, root, "zero") || cg_enable(p, "restrack") ||
 	      cg_make(c, p, "child") || agent_start(&a, c) ||
 	      agent_start(&b, c));
-	EXPECT(!ag_call(&a, AG_THREADS, 3, 0, 4, 1), "threads: %s",
-	       strerror(errno));
-	EXPECT(ag_mmap_rw(&a, 128) != -1, "mmap: %s", strerror(errno));
-	EXPECT(ag_call(&a, AG_SBRK, 32 * ps) != -1, "sbrk: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&a, AG_THREADS, 3, 0, 4, 1), "threads: %s",
+	      strerror(errno));
+	CHECK(ag_mmap_rw(&a, 128) != -1, "mmap: %s", strerror(errno));
+	CHECK(ag_call(&a, AG_SBRK, 32 * ps) != -1, "sbrk: %s",
+	      strerror(errno));
 	for (i = 0; i < 5; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT(ag_call(&a, AG_FORK, 0) > 0, "fork: %s", strerror(errno));
+		CHECK(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	CHECK(ag_call(&a, AG_FORK, 0) > 0, "fork: %s", strerror(errno));
 	sub = a.v[0];
-	EXPECT(ag_call_sub(&a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0) != -1,
-	       "mmap: %s", strerror(errno));
-	EXPECT(ag_call_sub(&a, sub, AG_PIPE, 0) == 0, "pipe: %s",
-	       strerror(errno));
-	EXPECT(!ag_call(&b, AG_THREADS, 2, 0, 4, 1), "threads: %s",
-	       strerror(errno));
-	EXPECT(ag_mmap_rw(&b, 64) != -1, "mmap: %s", strerror(errno));
-	EXPECT(!rt_check(c, "all running") && !rt_check(p, "parent"), "exact");
-	EXPECT(ag_call(&a, AG_FORK, CLONE_FILES) > 0, "clone: %s",
-	       strerror(errno));
+	CHECK(ag_call_sub(&a, sub, AG_MMAP, 0, 16 * ps, RW, ANON, -1, 0) != -1,
+	      "mmap: %s", strerror(errno));
+	CHECK(ag_call_sub(&a, sub, AG_PIPE, 0) == 0, "pipe: %s",
+	      strerror(errno));
+	CHECK(!ag_call(&b, AG_THREADS, 2, 0, 4, 1), "threads: %s",
+	      strerror(errno));
+	CHECK(ag_mmap_rw(&b, 64) != -1, "mmap: %s", strerror(errno));
+	CHECK(!rt_check(c, "all running") && !rt_check(p, "parent"), "exact");
+	CHECK(ag_call(&a, AG_FORK, CLONE_FILES) > 0, "clone: %s",
+	      strerror(errno));
 	sub2 = a.v[0];
-	EXPECT(ag_call_sub(&a, sub2, AG_OPEN, 0) >= 0, "open: %s",
-	       strerror(errno));
+	CHECK(ag_call_sub(&a, sub2, AG_OPEN, 0) >= 0, "open: %s",
+	      strerror(errno));
 
 	status = agent_kill(&b);
-	EXPECT(killed_by_sigkill(status), "b killed");
+	CHECK(killed_by_sigkill(status), "b killed");
 	st = ag_call_sub(&a, sub, AG_EXIT, 0);
-	EXPECT(st >= 0 && WIFEXITED(st), "sub exit %#lx", st);
+	CHECK(st >= 0 && WIFEXITED(st), "sub exit %#lx", st);
 	st = ag_call_sub(&a, sub2, AG_EXIT, 0);
-	EXPECT(st >= 0 && WIFEXITED(st), "sub exit %#lx", st);
+	CHECK(st >= 0 && WIFEXITED(st), "sub exit %#lx", st);
 	status = agent_stop(&a);
-	EXPECT(status != -1 && WIFEXITED(status), "a exit %#x", status);
-	EXPECT(cg_nr_procs(c) == 0, "no members");
-	EXPECT(!rt_wait_zero(c, 1000), "child back to 0");
-	EXPECT(!rt_wait_zero(p, 1000), "parent back to 0");
-	EXPECT(cg_read_long(c, "restrack.heap.peak") > 0 &&
-	       cg_read_long(c, "restrack.files.peak") > 0, "peaks kept");
-	ret = KSFT_PASS;
-out:
+	CHECK(status != -1 && WIFEXITED(status), "a exit %#x", status);
+	CHECK(cg_nr_procs(c) == 0, "no members");
+	CHECK(!rt_wait_zero(c, 1000), "child back to 0");
+	CHECK(!rt_wait_zero(p, 1000), "parent back to 0");
+	CHECK(cg_read_long(c, "restrack.heap.peak") > 0 &&
+	      cg_read_long(c, "restrack.files.peak") > 0, "peaks kept");
 	agent_stop(&a);
 	agent_stop(&b);
 	cg_destroy(p);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -2396,55 +2337,53 @@ out:
  * move from the root charges the destination exactly, a move back to the
  * root uncharges it.
  */
-static int test_root_unaffected(const char *root)
+RT_TEST(root_unaffected)
 {
 	char cg[PATH_MAX] = "";
 	struct agent r = AGENT_INIT, i = AGENT_INIT;
 	struct rt_usage ut, uroot, now, ur;
 	long ps = page_size, m, big;
-	int ret = KSFT_FAIL, k;
+	int k;
 
 	SETUP(cg_make(cg, root, "root_unaffected") || agent_start(&i, cg) ||
 	      agent_start(&r, cg_mount()));
-	EXPECT(cg_has_pid(cg_mount(), r.pid), "agent in the root cgroup");
+	CHECK(cg_has_pid(cg_mount(), r.pid), "agent in the root cgroup");
 	SETUP(set_headroom(cg, true, 16 * ps) || set_headroom(cg, false, 2) ||
 	      rt_current(cg, &ut) || rt_current(root, &uroot));
 
 	big = (64L << 20) / ps;
 	m = ag_mmap_rw(&r, big);
-	EXPECT(m != -1, "a root process maps 64M: %s", strerror(errno));
+	CHECK(m != -1, "a root process maps 64M: %s", strerror(errno));
 	for (k = 0; k < 64; k++)
-		EXPECT(ag_open(&r) >= 0, "a root process opens 64 files: %s",
-		       strerror(errno));
-	EXPECT(ag_call(&r, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
-	EXPECT(!rt_check_expect(cg, "limited cgroup", ut.heap, ut.files),
-	       "unchanged");
-	EXPECT(!rt_current(root, &now) && now.heap == uroot.heap &&
-	       now.files == uroot.files, "test root unchanged");
+		CHECK(ag_open(&r) >= 0, "a root process opens 64 files: %s",
+		      strerror(errno));
+	CHECK(ag_call(&r, AG_FORK_EXIT, 0) > 0, "fork: %s", strerror(errno));
+	CHECK(!rt_check_expect(cg, "limited cgroup", ut.heap, ut.files),
+	      "unchanged");
+	CHECK(!rt_current(root, &now) && now.heap == uroot.heap &&
+	      now.files == uroot.files, "test root unchanged");
 
 	ur.heap = vmdata_bytes(r.pid);
 	ur.files = fd_count(r.pid);
-	EXPECT(!cg_enter(cg, r.pid), "move from the root: %s",
-	       strerror(errno));
-	EXPECT(!rt_check_expect(cg, "after the move in", ut.heap + ur.heap,
-				ut.files + ur.files), "charged exactly");
-	EXPECT(ag_mmap_rw(&r, 1) == -1 && errno == ENOMEM, "now limited");
-	EXPECT(!ag_munmap(&r, m, big), "munmap: %s", strerror(errno));
-	EXPECT(!rt_check(cg, "after munmap"), "exact");
-	EXPECT(!cg_enter(cg_mount(), r.pid), "move to the root: %s",
-	       strerror(errno));
-	EXPECT(!rt_check_expect(cg, "after the move out", ut.heap, ut.files),
-	       "uncharged exactly");
-	EXPECT(ag_mmap_rw(&r, 1024) != -1, "unlimited again: %s",
-	       strerror(errno));
-	EXPECT(!rt_check_expect(cg, "root process maps", ut.heap, ut.files),
-	       "unchanged");
-	ret = KSFT_PASS;
-out:
+	CHECK(!cg_enter(cg, r.pid), "move from the root: %s",
+	      strerror(errno));
+	CHECK(!rt_check_expect(cg, "after the move in", ut.heap + ur.heap,
+			       ut.files + ur.files), "charged exactly");
+	CHECK(ag_mmap_rw(&r, 1) == -1 && errno == ENOMEM, "now limited");
+	CHECK(!ag_munmap(&r, m, big), "munmap: %s", strerror(errno));
+	CHECK(!rt_check(cg, "after munmap"), "exact");
+	CHECK(!cg_enter(cg_mount(), r.pid), "move to the root: %s",
+	      strerror(errno));
+	CHECK(!rt_check_expect(cg, "after the move out", ut.heap, ut.files),
+	      "uncharged exactly");
+	CHECK(ag_mmap_rw(&r, 1024) != -1, "unlimited again: %s",
+	      strerror(errno));
+	CHECK(!rt_check_expect(cg, "root process maps", ut.heap, ut.files),
+	      "unchanged");
 	agent_stop(&r);
 	agent_stop(&i);
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2456,12 +2395,13 @@ out:
  * kills under "kill", the event is counted, and usage never goes above max
  * (heap.peak).  Replacing heap by heap of the same size needs no room.
  */
-static int map_fixed_policy(const char *root, bool kill_policy)
+static int map_fixed_policy(struct __test_metadata *_metadata,
+			    const char *root, bool kill_policy)
 {
 	struct fixture f = FIXTURE_INIT;
 	struct rt_events e0, e;
 	long ps = page_size, res, r, m, max, st;
-	int ret = KSFT_FAIL, i;
+	int i;
 	static const int prots[] = { PROT_NONE, PROT_READ };
 
 	SETUP(fixture_setup(&f, root, kill_policy ? "map_fixed_kill" :
@@ -2472,70 +2412,68 @@ static int map_fixed_policy(const char *root, bool kill_policy)
 	for (i = 0; i < (int)ARRAY_SIZE(prots); i++) {
 		SETUP(read_events(f.cg, "restrack.events.local", &e0));
 		res = ag_mmap(&f.a, 32, prots[i], ANON);
-		EXPECT(res != -1, "mmap 32 pages prot %d: %s", prots[i],
-		       strerror(errno));
-		EXPECT(!rt_check(f.cg, "reserved, not heap"), "exact");
+		CHECK(res != -1, "mmap 32 pages prot %d: %s", prots[i],
+		      strerror(errno));
+		CHECK(!rt_check(f.cg, "reserved, not heap"), "exact");
 		r = ag_call(&f.a, AG_MMAP, res, 17 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
 		if (kill_policy) {
-			EXPECT(r == -1 && f.a.dead, "no reply from the victim");
+			CHECK(r == -1 && f.a.dead, "no reply from the victim");
 			st = agent_wait(&f.a, 2000);
-			EXPECT(killed_by_sigkill(st),
-			       "MAP_FIXED victim killed by SIGKILL: %#lx", st);
+			CHECK(killed_by_sigkill(st),
+			      "MAP_FIXED victim killed by SIGKILL: %#lx", st);
 		} else {
-			EXPECT(r == -1 && errno == ENOMEM,
-			       "MAP_FIXED RW over prot %d past max: %ld %s",
-			       prots[i], r, strerror(errno));
+			CHECK(r == -1 && errno == ENOMEM,
+			      "MAP_FIXED RW over prot %d past max: %ld %s",
+			      prots[i], r, strerror(errno));
 		}
 		SETUP(read_events(f.cg, "restrack.events.local", &e));
-		EXPECT(e.heap == e0.heap + 1, "one heap.max event: %ld -> %ld",
-		       e0.heap, e.heap);
-		EXPECT(e.kill == e0.kill + kill_policy, "kills: %ld -> %ld",
-		       e0.kill, e.kill);
-		EXPECT(cg_read_long(f.cg, "restrack.heap.peak") <= max,
-		       "usage never above max: peak %ld, max %ld",
-		       cg_read_long(f.cg, "restrack.heap.peak"), max);
+		CHECK(e.heap == e0.heap + 1, "one heap.max event: %ld -> %ld",
+		      e0.heap, e.heap);
+		CHECK(e.kill == e0.kill + kill_policy, "kills: %ld -> %ld",
+		      e0.kill, e.kill);
+		CHECK(cg_read_long(f.cg, "restrack.heap.peak") <= max,
+		      "usage never above max: peak %ld, max %ld",
+		      cg_read_long(f.cg, "restrack.heap.peak"), max);
 		if (kill_policy) {
-			EXPECT(!rt_wait_zero(f.cg, 2000), "back to 0");
+			CHECK(!rt_wait_zero(f.cg, 2000), "back to 0");
 			break;
 		}
-		EXPECT(!rt_check(f.cg, "after the denial"), "exact");
+		CHECK(!rt_check(f.cg, "after the denial"), "exact");
 		r = ag_call(&f.a, AG_MMAP, res, 16 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
-		EXPECT(r == res, "MAP_FIXED that fits exactly: %s",
-		       strerror(errno));
-		EXPECT(!rt_check(f.cg, "MAP_FIXED up to the limit"), "exact");
-		EXPECT(cg_read_long(f.cg, "restrack.heap.current") == max,
-		       "at the limit");
-		EXPECT(!ag_munmap(&f.a, res, 32), "munmap: %s", strerror(errno));
-		EXPECT(!rt_check(f.cg, "munmap"), "exact");
+		CHECK(r == res, "MAP_FIXED that fits exactly: %s",
+		      strerror(errno));
+		CHECK(!rt_check(f.cg, "MAP_FIXED up to the limit"), "exact");
+		CHECK(cg_read_long(f.cg, "restrack.heap.current") == max,
+		      "at the limit");
+		CHECK(!ag_munmap(&f.a, res, 32), "munmap: %s", strerror(errno));
+		CHECK(!rt_check(f.cg, "munmap"), "exact");
 	}
 	if (!kill_policy) {
 		m = ag_mmap_rw(&f.a, 16);
-		EXPECT(m != -1, "mmap up to the limit: %s", strerror(errno));
+		CHECK(m != -1, "mmap up to the limit: %s", strerror(errno));
 		r = ag_call(&f.a, AG_MMAP, m, 16 * ps, RW, ANON | MAP_FIXED,
 			    -1, 0);
-		EXPECT(r == m, "heap replaced by heap at the limit: %s",
-		       strerror(errno));
-		EXPECT(!rt_check(f.cg, "replaced"), "exact");
-		EXPECT(cg_read_long(f.cg, "restrack.heap.peak") <= max,
-		       "never above max: peak %ld",
-		       cg_read_long(f.cg, "restrack.heap.peak"));
+		CHECK(r == m, "heap replaced by heap at the limit: %s",
+		      strerror(errno));
+		CHECK(!rt_check(f.cg, "replaced"), "exact");
+		CHECK(cg_read_long(f.cg, "restrack.heap.peak") <= max,
+		      "never above max: peak %ld",
+		      cg_read_long(f.cg, "restrack.heap.peak"));
 	}
-	ret = KSFT_PASS;
-out:
 	fixture_teardown(&f);
-	return ret;
+	return KSFT_PASS;
 }
 
-static int test_map_fixed_deny(const char *root)
+RT_TEST(map_fixed_deny)
 {
-	return map_fixed_policy(root, false);
+	return map_fixed_policy(_metadata, root, false);
 }
 
-static int test_map_fixed_kill(const char *root)
+RT_TEST(map_fixed_kill)
 {
-	return map_fixed_policy(root, true);
+	return map_fixed_policy(_metadata, root, true);
 }
 
 /*
@@ -2622,12 +2560,13 @@ static void end_sharers(pid_t p, pid_t c, int fds[2])
 	}
 }
 
-static int shared_owner(const char *root, bool vm, bool owner_moves)
+static int shared_owner(struct __test_metadata *_metadata,
+			const char *root, bool vm, bool owner_moves)
 {
 	char x[PATH_MAX] = "", y[PATH_MAX] = "";
 	struct sharer_arg sa = { .vm = vm };
 	pid_t p = -1, c = -1, mover, stayer;
-	int fds[2] = { -1, -1 }, ret = KSFT_FAIL;
+	int fds[2] = { -1, -1 };
 
 	SETUP(cg_make(x, root, "owner_x") || cg_make(y, root, "owner_y") ||
 	      pipe(fds));
@@ -2635,59 +2574,57 @@ static int shared_owner(const char *root, bool vm, bool owner_moves)
 	p = cg_run_nowait(x, sharer_main, &sa);
 	SETUP(p < 0);
 	SETUP(read_full_timeout(fds[0], &c, sizeof(c), 5000) != sizeof(c));
-	EXPECT(!usage_is(x, vm, usage_of(p, vm), "shared once"), "exact");
+	CHECK(!usage_is(x, vm, usage_of(p, vm), "shared once"), "exact");
 
 	mover = owner_moves ? p : c;
 	stayer = owner_moves ? c : p;
-	EXPECT(!cg_enter(y, mover), "move %d: %s", mover, strerror(errno));
+	CHECK(!cg_enter(y, mover), "move %d: %s", mover, strerror(errno));
 	if (owner_moves) {
-		EXPECT(!usage_is(y, vm, usage_of(p, vm), "the owner moved"),
-		       "the charge follows its owner");
-		EXPECT(!usage_is(x, vm, 0, "the owner moved"), "exact");
+		CHECK(!usage_is(y, vm, usage_of(p, vm), "the owner moved"),
+		      "the charge follows its owner");
+		CHECK(!usage_is(x, vm, 0, "the owner moved"), "exact");
 	} else {
-		EXPECT(!usage_is(x, vm, usage_of(p, vm), "the sharer moved"),
-		       "the charge stays with its owner");
-		EXPECT(!usage_is(y, vm, 0, "the sharer moved"), "exact");
+		CHECK(!usage_is(x, vm, usage_of(p, vm), "the sharer moved"),
+		      "the charge stays with its owner");
+		CHECK(!usage_is(y, vm, 0, "the sharer moved"), "exact");
 	}
 
 	kill(mover, SIGKILL);
-	EXPECT(wait_exit(mover, 5000, NULL) >= 0, "%d exits", mover);
-	EXPECT(!usage_is(x, vm, usage_of(stayer, vm), "the mover exited"),
-	       "charged where the live user is");
-	EXPECT(!usage_is(y, vm, 0, "the mover exited"), "nothing left");
-	EXPECT(!rmdir(y), "rmdir %s: %s", y, strerror(errno));
+	CHECK(wait_exit(mover, 5000, NULL) >= 0, "%d exits", mover);
+	CHECK(!usage_is(x, vm, usage_of(stayer, vm), "the mover exited"),
+	      "charged where the live user is");
+	CHECK(!usage_is(y, vm, 0, "the mover exited"), "nothing left");
+	CHECK(!rmdir(y), "rmdir %s: %s", y, strerror(errno));
 	y[0] = '\0';
 
 	kill(stayer, SIGKILL);
-	EXPECT(wait_exit(stayer, 5000, NULL) >= 0, "%d exits", stayer);
-	EXPECT(!rt_wait_zero(x, 2000), "back to 0");
-	ret = KSFT_PASS;
-out:
+	CHECK(wait_exit(stayer, 5000, NULL) >= 0, "%d exits", stayer);
+	CHECK(!rt_wait_zero(x, 2000), "back to 0");
 	end_sharers(p, c, fds);
 	if (y[0])
 		cg_destroy(y);
 	cg_destroy(x);
-	return ret;
+	return KSFT_PASS;
 }
 
-static int test_owner_mm_sharer_leaves(const char *root)
+RT_TEST(owner_mm_sharer_leaves)
 {
-	return shared_owner(root, true, false);
+	return shared_owner(_metadata, root, true, false);
 }
 
-static int test_owner_mm_owner_leaves(const char *root)
+RT_TEST(owner_mm_owner_leaves)
 {
-	return shared_owner(root, true, true);
+	return shared_owner(_metadata, root, true, true);
 }
 
-static int test_owner_files_sharer_leaves(const char *root)
+RT_TEST(owner_files_sharer_leaves)
 {
-	return shared_owner(root, false, false);
+	return shared_owner(_metadata, root, false, false);
 }
 
-static int test_owner_files_owner_leaves(const char *root)
+RT_TEST(owner_files_owner_leaves)
 {
-	return shared_owner(root, false, true);
+	return shared_owner(_metadata, root, false, true);
 }
 
 /*
@@ -2738,7 +2675,7 @@ static int busy_sharer(void *p)
 	return 0;
 }
 
-static int test_owner_mm_busy(const char *root)
+RT_TEST(owner_mm_busy)
 {
 	char x[PATH_MAX] = "", y[PATH_MAX] = "", z[PATH_MAX] = "";
 	int *flags;
@@ -2746,7 +2683,7 @@ static int test_owner_mm_busy(const char *root)
 	struct sharer_arg sa = { .vm = true, .sharer = busy_sharer,
 				 .sharer_arg = &ba };
 	pid_t p = -1, c = -1;
-	int fds[2] = { -1, -1 }, i, ret = KSFT_FAIL;
+	int fds[2] = { -1, -1 }, i;
 	long deadline;
 
 	flags = mmap(NULL, page_size, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -2758,28 +2695,26 @@ static int test_owner_mm_busy(const char *root)
 	p = cg_run_nowait(x, sharer_main, &sa);
 	SETUP(p < 0);
 	SETUP(read_full_timeout(fds[0], &c, sizeof(c), 5000) != sizeof(c));
-	EXPECT(!cg_enter(y, c), "move the sharer: %s", strerror(errno));
+	CHECK(!cg_enter(y, c), "move the sharer: %s", strerror(errno));
 	for (i = 1; i <= 100; i++)
-		EXPECT(!cg_enter(i % 2 ? z : x, p), "move the owner: %s",
-		       strerror(errno));
+		CHECK(!cg_enter(i % 2 ? z : x, p), "move the owner: %s",
+		      strerror(errno));
 	kill(p, SIGKILL);
-	EXPECT(wait_exit(p, 5000, NULL) >= 0, "the owner exits");
+	CHECK(wait_exit(p, 5000, NULL) >= 0, "the owner exits");
 	p = -1;
 	flag_set(&flags[0], 1);
 	deadline = now_ms() + 5000;
 	while (!flag_get(&flags[1]) && now_ms() < deadline)
 		sleep_ms(2);
-	EXPECT(flag_get(&flags[1]), "the sharer stops mapping");
-	EXPECT(!usage_is(y, true, vmdata_bytes(c), "handed over, busy"),
-	       "exact where the sharer is");
-	EXPECT(!usage_is(x, true, 0, "the owner left"), "nothing left");
-	EXPECT(!usage_is(z, true, 0, "the owner left"), "nothing left");
+	CHECK(flag_get(&flags[1]), "the sharer stops mapping");
+	CHECK(!usage_is(y, true, vmdata_bytes(c), "handed over, busy"),
+	      "exact where the sharer is");
+	CHECK(!usage_is(x, true, 0, "the owner left"), "nothing left");
+	CHECK(!usage_is(z, true, 0, "the owner left"), "nothing left");
 	kill(c, SIGKILL);
-	EXPECT(wait_exit(c, 5000, NULL) >= 0, "the sharer exits");
+	CHECK(wait_exit(c, 5000, NULL) >= 0, "the sharer exits");
 	c = -1;
-	EXPECT(!rt_wait_zero(y, 2000), "back to 0");
-	ret = KSFT_PASS;
-out:
+	CHECK(!rt_wait_zero(y, 2000), "back to 0");
 	end_sharers(p, c, fds);
 	if (flags != MAP_FAILED)
 		munmap(flags, page_size);
@@ -2789,7 +2724,7 @@ out:
 		cg_destroy(y);
 	if (x[0])
 		cg_destroy(x);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -2833,12 +2768,12 @@ static int hold_heap(const char *cg, void *arg)
 		pause();
 }
 
-static int test_kill_logged(const char *root)
+RT_TEST(kill_logged)
 {
 	char cg[PATH_MAX] = "", want[PATH_MAX + 128], line[1024];
 	const char *rel;
 	pid_t a = -1, b = -1;
-	int fd = -1, st, ret = KSFT_FAIL;
+	int fd = -1, st;
 	long max, deadline, held;
 
 	SETUP(cg_make(cg, root, "kill_log") ||
@@ -2851,13 +2786,13 @@ static int test_kill_logged(const char *root)
 
 	a = cg_run_nowait(cg, fill_fds, NULL);
 	SETUP(a < 0);
-	EXPECT(wait_exit(a, 5000, &st) >= 0 && killed_by_sigkill(st),
-	       "killed at files.max: %#x", st);
+	CHECK(wait_exit(a, 5000, &st) >= 0 && killed_by_sigkill(st),
+	      "killed at files.max: %#x", st);
 	snprintf(want, sizeof(want),
 		 "restrack: files.max of %s: killed process %d (rt-kill-log), usage 8, max 8",
 		 rel, a);
 	a = -1;
-	EXPECT(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
+	CHECK(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
 
 	SETUP(cg_write(cg, "restrack.files.max", "max"));
 	/* a holder starts with our VmData, and maps once in cg */
@@ -2870,23 +2805,21 @@ static int test_kill_logged(const char *root)
 	for (deadline = now_ms() + 5000; now_ms() < deadline; sleep_ms(10))
 		if (vmdata_bytes(a) >= held && vmdata_bytes(b) >= held)
 			break;
-	EXPECT(!usage_is(cg, true, vmdata_bytes(a) + vmdata_bytes(b),
-			 "two holders"), "exact before the kill");
+	CHECK(!usage_is(cg, true, vmdata_bytes(a) + vmdata_bytes(b),
+			"two holders"), "exact before the kill");
 	max = cg_read_long(cg, "restrack.heap.current") - 16 * page_size;
 	SETUP(cg_write_numeric(cg, "restrack.heap.max", max));
-	EXPECT(wait_exit(a, 5000, &st) >= 0 && killed_by_sigkill(st),
-	       "first killed by the lower max: %#x", st);
+	CHECK(wait_exit(a, 5000, &st) >= 0 && killed_by_sigkill(st),
+	      "first killed by the lower max: %#x", st);
 	a = -1;
-	EXPECT(wait_exit(b, 5000, &st) >= 0 && killed_by_sigkill(st),
-	       "second killed by the lower max: %#x", st);
+	CHECK(wait_exit(b, 5000, &st) >= 0 && killed_by_sigkill(st),
+	      "second killed by the lower max: %#x", st);
 	b = -1;
 	snprintf(want, sizeof(want),
 		 "restrack: heap.max of %s: killed 2 processes, usage ", rel);
-	EXPECT(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
+	CHECK(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
 	snprintf(want, sizeof(want), ", max %ld\n", max);
-	EXPECT(strstr(line, want), "%s in: %s", want, line);
-	ret = KSFT_PASS;
-out:
+	CHECK(strstr(line, want), "%s in: %s", want, line);
 	if (a > 0) {
 		kill(a, SIGKILL);
 		wait_exit(a, 5000, NULL);
@@ -2898,7 +2831,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -3000,7 +2933,7 @@ static int stall_fork(void *p)
 	return write(*done, "d", 1) == 1 ? 0 : 1;
 }
 
-static int test_move_holder_stalls_nobody(const char *root)
+RT_TEST(move_holder_stalls_nobody)
 {
 	char x[PATH_MAX] = "", y[PATH_MAX] = "";
 	int *flags;
@@ -3008,7 +2941,7 @@ static int test_move_holder_stalls_nobody(const char *root)
 	struct stall_move mv;
 	pid_t p = -1, c = -1, w = -1, f = -1;
 	int fds[2] = { -1, -1 }, gw[2] = { -1, -1 }, gf[2] = { -1, -1 };
-	int done[2] = { -1, -1 }, ret = KSFT_FAIL, st = -1;
+	int done[2] = { -1, -1 }, st = -1;
 	char w_blocked = 0, w_after = 0, b;
 	bool forked, holding;
 	long deadline;
@@ -3032,9 +2965,9 @@ static int test_move_holder_stalls_nobody(const char *root)
 	for (deadline = now_ms() + 10000; now_ms() < deadline; sleep_ms(10))
 		if (flag_get(&flags[0]) == 1 && vmpte_kb(p) >= 256)
 			break;
-	EXPECT(flag_get(&flags[0]) == 1 && vmpte_kb(p) >= 256,
-	       "the sharer holds the mmap_lock (started %d, VmPTE %ld kB)",
-	       flag_get(&flags[0]), vmpte_kb(p));
+	CHECK(flag_get(&flags[0]) == 1 && vmpte_kb(p) >= 256,
+	      "the sharer holds the mmap_lock (started %d, VmPTE %ld kB)",
+	      flag_get(&flags[0]), vmpte_kb(p));
 
 	/*
 	 * From here until the sharer dies, the test must not fork, exit or
@@ -3057,25 +2990,23 @@ static int test_move_holder_stalls_nobody(const char *root)
 	holding = flag_get(&flags[0]) == 1 && pid_alive(c);
 	kill(c, SIGKILL);
 
-	EXPECT(w_blocked == 'D',
-	       "the move waits for the mmap_lock (writer state '%c', owner %s)",
-	       w_blocked ?: '-', cg_has_pid(y, p) ? "moved" : "not moved");
-	EXPECT(forked, "fork() and exit() went on during a move of a locked mm");
-	EXPECT(w_after == 'D' && holding,
-	       "the lock was still held when fork() returned (writer '%c', sharer %s)",
-	       w_after ?: '-', holding ? "populating" : "done");
-	EXPECT(wait_exit(w, 5000, &st) >= 0 && WIFEXITED(st) &&
-	       !WEXITSTATUS(st), "the move returns once the lock is free (%#x)",
-	       st);
+	CHECK(w_blocked == 'D',
+	      "the move waits for the mmap_lock (writer state '%c', owner %s)",
+	      w_blocked ?: '-', cg_has_pid(y, p) ? "moved" : "not moved");
+	CHECK(forked, "fork() and exit() went on during a move of a locked mm");
+	CHECK(w_after == 'D' && holding,
+	      "the lock was still held when fork() returned (writer '%c', sharer %s)",
+	      w_after ?: '-', holding ? "populating" : "done");
+	CHECK(wait_exit(w, 5000, &st) >= 0 && WIFEXITED(st) &&
+	      !WEXITSTATUS(st), "the move returns once the lock is free (%#x)",
+	      st);
 	w = -1;
-	EXPECT(wait_exit(f, 5000, &st) >= 0 && WIFEXITED(st) &&
-	       !WEXITSTATUS(st), "the forker is done (%#x)", st);
+	CHECK(wait_exit(f, 5000, &st) >= 0 && WIFEXITED(st) &&
+	      !WEXITSTATUS(st), "the forker is done (%#x)", st);
 	f = -1;
-	EXPECT(!usage_is(y, true, vmdata_bytes(p), "moved past a holder"),
-	       "the charge is where its owner is");
-	EXPECT(!usage_is(x, true, 0, "moved past a holder"), "nothing left");
-	ret = KSFT_PASS;
-out:
+	CHECK(!usage_is(y, true, vmdata_bytes(p), "moved past a holder"),
+	      "the charge is where its owner is");
+	CHECK(!usage_is(x, true, 0, "moved past a holder"), "nothing left");
 	if (c > 0)
 		kill(c, SIGKILL);
 	if (w > 0) {
@@ -3101,7 +3032,7 @@ out:
 		cg_destroy(y);
 	if (x[0])
 		cg_destroy(x);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -3121,12 +3052,12 @@ static int clone_into(int cgfd)
 	return pid;
 }
 
-static int test_clone_into_cgroup(const char *root)
+RT_TEST(clone_into_cgroup)
 {
 	char cg[PATH_MAX] = "";
 	struct rt_events e;
 	long ps = page_size;
-	int ret = KSFT_FAIL, fd = -1, pid = -1;
+	int fd = -1, pid = -1;
 
 	SETUP(cg_make(cg, root, "clone_into") ||
 	      cg_write_numeric(cg, "restrack.heap.max", ps));
@@ -3135,43 +3066,41 @@ static int test_clone_into_cgroup(const char *root)
 
 	errno = 0;
 	pid = clone_into(fd);
-	EXPECT(pid == -1 && errno == ENOMEM,
-	       "heap copy over the new cgroup's max: %d %s", pid,
-	       strerror(errno));
+	CHECK(pid == -1 && errno == ENOMEM,
+	      "heap copy over the new cgroup's max: %d %s", pid,
+	      strerror(errno));
 	SETUP(read_events(cg, "restrack.events.local", &e));
-	EXPECT(e.heap == 1 && e.files == 0, "one heap.max event");
-	EXPECT(cg_nr_procs(cg) == 0, "no child");
-	EXPECT(!rt_check_expect(cg, "denied", 0, 0), "nothing charged");
+	CHECK(e.heap == 1 && e.files == 0, "one heap.max event");
+	CHECK(cg_nr_procs(cg) == 0, "no child");
+	CHECK(!rt_check_expect(cg, "denied", 0, 0), "nothing charged");
 
 	SETUP(cg_write(cg, "restrack.heap.max", "max") ||
 	      cg_write_numeric(cg, "restrack.files.max", 1));
 	errno = 0;
 	pid = clone_into(fd);
-	EXPECT(pid == -1 && errno == EMFILE,
-	       "table copy over the new cgroup's max: %d %s", pid,
-	       strerror(errno));
+	CHECK(pid == -1 && errno == EMFILE,
+	      "table copy over the new cgroup's max: %d %s", pid,
+	      strerror(errno));
 	SETUP(read_events(cg, "restrack.events.local", &e));
-	EXPECT(e.heap == 1 && e.files == 1, "one files.max event");
-	EXPECT(!rt_check_expect(cg, "denied", 0, 0), "nothing charged");
+	CHECK(e.heap == 1 && e.files == 1, "one files.max event");
+	CHECK(!rt_check_expect(cg, "denied", 0, 0), "nothing charged");
 
 	/* the parent lives elsewhere: the kill policy does not kill it */
 	SETUP(cg_write(cg, "restrack.policy", "kill") ||
 	      cg_write_numeric(cg, "restrack.heap.max", ps));
 	errno = 0;
 	pid = clone_into(fd);
-	EXPECT(pid == -1 && errno == ENOMEM, "under kill: %d %s", pid,
-	       strerror(errno));
+	CHECK(pid == -1 && errno == ENOMEM, "under kill: %d %s", pid,
+	      strerror(errno));
 	SETUP(read_events(cg, "restrack.events.local", &e));
-	EXPECT(e.heap == 2 && e.kill == 0, "counted, nobody killed");
+	CHECK(e.heap == 2 && e.kill == 0, "counted, nobody killed");
 
 	SETUP(cg_write(cg, "restrack.files.max", "max") ||
 	      cg_write(cg, "restrack.heap.max", "max"));
 	pid = clone_into(fd);
-	EXPECT(pid > 0, "a child that fits: %s", strerror(errno));
-	EXPECT(cg_has_pid(cg, pid), "created in %s", cg);
-	EXPECT(!rt_check(cg, "charged where it lives"), "exact");
-	ret = KSFT_PASS;
-out:
+	CHECK(pid > 0, "a child that fits: %s", strerror(errno));
+	CHECK(cg_has_pid(cg, pid), "created in %s", cg);
+	CHECK(!rt_check(cg, "charged where it lives"), "exact");
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		wait_exit(pid, 5000, NULL);
@@ -3179,7 +3108,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -3304,7 +3233,7 @@ out:
  * EMFILE (deny) or is killed (kill), counted, and usage never passes the
  * max; one that fits goes through.
  */
-static int test_exec_shared_table(const char *root)
+RT_TEST(exec_shared_table)
 {
 	static const struct {
 		const char *name, *policy;
@@ -3316,45 +3245,40 @@ static int test_exec_shared_table(const char *root)
 		{ "exec_fits", "deny", 46, true },
 	};
 	char cg[PATH_MAX] = "";
-	int ret = KSFT_FAIL;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		SETUP(cg_make(cg, root, cases[i].name));
-		EXPECT(!exec_sharers(cg, cases[i].policy, cases[i].max, 23,
-				     cases[i].fits), "%s", cases[i].name);
-		EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
+		CHECK(!exec_sharers(cg, cases[i].policy, cases[i].max, 23,
+				    cases[i].fits), "%s", cases[i].name);
+		CHECK(!rt_wait_zero(cg, 1000), "back to 0");
 		cg_destroy(cg);
 		cg[0] = '\0';
 	}
-	ret = KSFT_PASS;
-out:
 	if (cg[0])
 		cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
  * A thread-group's own threads end at exec(): no copy, so a process at
  * its files.max execs from many threads.
  */
-FIXTURE_TEST(test_exec_threads_at_max)
+RT_FIXTURE_TEST(exec_threads_at_max)
 {
 	long cur;
 
-	EXPECT(!ag_call(&f->a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
-	       strerror(errno));
+	CHECK(!ag_call(&f->a, AG_THREADS, 3, 0, 0, 0), "threads: %s",
+	      strerror(errno));
 	cur = cg_read_long(f->cg, "restrack.files.current");
-	EXPECT(cur > 0 && !cg_write_numeric(f->cg, "restrack.files.max", cur),
-	       "files.max = files.current %ld", cur);
-	EXPECT(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
-	EXPECT(!wait_tasks(f->a.pid, 1), "other threads gone");
-	EXPECT(!rt_check(f->cg, "exec at the max"), "exact");
-	EXPECT(!expect_events(f->cg, "restrack.events.local", 0, 0, 0),
-	       "no event");
+	CHECK(cur > 0 && !cg_write_numeric(f->cg, "restrack.files.max", cur),
+	      "files.max = files.current %ld", cur);
+	CHECK(!ag_call(&f->a, AG_EXEC, 0), "exec: %s", strerror(errno));
+	CHECK(!wait_tasks(f->a.pid, 1), "other threads gone");
+	CHECK(!rt_check(f->cg, "exec at the max"), "exact");
+	CHECK(!expect_events(f->cg, "restrack.events.local", 0, 0, 0),
+	      "no event");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 #define FLIP_BIG	(32L << 20)
@@ -3370,11 +3294,11 @@ out:
  * mappings (else the 32M it took away first would be free until the end
  * of the walk).
  */
-static int test_mprotect_keeps_charge(const char *root)
+RT_TEST(mprotect_keeps_charge)
 {
 	char cg[PATH_MAX] = "";
 	long *got, max = 64L << 20, peak, deadline;
-	int ret = KSFT_FAIL, st, i;
+	int st, i;
 	pid_t flipper = -1, mapper = -1;
 
 	got = mmap(NULL, page_size, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -3412,7 +3336,7 @@ static int test_mprotect_keeps_charge(const char *root)
 	SETUP(flipper < 0);
 	for (i = 0; i < 500 && !__atomic_load_n(&got[0], __ATOMIC_ACQUIRE); i++)
 		sleep_ms(10);
-	EXPECT(got[0] == 1, "the flipper mapped its 40M");
+	CHECK(got[0] == 1, "the flipper mapped its 40M");
 
 	mapper = fork();
 	if (!mapper) {
@@ -3435,19 +3359,17 @@ static int test_mprotect_keeps_charge(const char *root)
 	kill(mapper, SIGKILL);
 	wait_exit(mapper, 5000, &st);
 	mapper = -1;
-	EXPECT(pid_alive(flipper), "the flipper still flips");
+	CHECK(pid_alive(flipper), "the flipper still flips");
 	kill(flipper, SIGKILL);
 	wait_exit(flipper, 5000, &st);
 	flipper = -1;
 
 	peak = cg_read_long(cg, "restrack.heap.peak");
-	EXPECT(!got[2] && peak <= max,
-	       "%ld mmaps of 40M went through beside 40M held (%ld flips); heap.peak %ld, max %ld",
-	       got[2], got[1], peak, max);
-	EXPECT(got[1] > 0, "the flipper flipped");
-	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
-	ret = KSFT_PASS;
-out:
+	CHECK(!got[2] && peak <= max,
+	      "%ld mmaps of 40M went through beside 40M held (%ld flips); heap.peak %ld, max %ld",
+	      got[2], got[1], peak, max);
+	CHECK(got[1] > 0, "the flipper flipped");
+	CHECK(!rt_wait_zero(cg, 1000), "back to 0");
 	if (mapper > 0) {
 		kill(mapper, SIGKILL);
 		wait_exit(mapper, 5000, NULL);
@@ -3459,69 +3381,15 @@ out:
 	if (got != MAP_FAILED)
 		munmap(got, page_size);
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
-
-static const struct cg_test tests[] = {
-	TEST(test_interface),
-	TEST(test_heap_mmap),
-	TEST(test_heap_brk),
-	TEST(test_heap_mremap),
-	TEST(test_heap_mprotect),
-	TEST(test_heap_refused_after_charge),
-	TEST(test_heap_fork),
-	TEST(test_exec),
-	TEST(test_threads),
-	TEST(test_heap_growers),
-	TEST(test_files_dup),
-	TEST(test_files_creators),
-	TEST(test_files_scm_rights),
-	TEST(test_files_close_range),
-	TEST(test_files_fork),
-	TEST(test_files_clone_files),
-	TEST(test_vfork_spawn),
-	TEST(test_leader_exits),
-	TEST(test_freeze_kill),
-	TEST(test_seccomp_addfd),
-	TEST(test_deny_heap),
-	TEST(test_deny_files),
-	TEST(test_events),
-	TEST(test_events_notify),
-	TEST(test_kill_heap),
-	TEST(test_kill_files),
-	TEST(test_kill_logged),
-	TEST(test_kill_lower_heap_max),
-	TEST(test_kill_lower_files_max),
-	TEST(test_deny_lower_max),
-	TEST(test_hierarchy),
-	TEST(test_move),
-	TEST(test_enable_populated),
-	TEST(test_peak),
-	TEST(test_max_below_peak),
-	TEST(test_limit_writes),
-	TEST(test_policy_writes),
-	TEST(test_zero_after_exit),
-	TEST(test_root_unaffected),
-	TEST(test_map_fixed_deny),
-	TEST(test_map_fixed_kill),
-	TEST(test_owner_mm_sharer_leaves),
-	TEST(test_owner_mm_owner_leaves),
-	TEST(test_owner_files_sharer_leaves),
-	TEST(test_owner_files_owner_leaves),
-	TEST(test_owner_mm_busy),
-	TEST(test_move_holder_stalls_nobody),
-	TEST(test_clone_into_cgroup),
-	TEST(test_exec_shared_table),
-	TEST(test_exec_threads_at_max),
-	TEST(test_mprotect_keeps_charge),
-};
 
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], EXIT_AT_ONCE))
 		return 0;
 	agent_exec_hook(argc, argv);
-	return ksft_main(argc, argv, "restrack-test", tests, ARRAY_SIZE(tests), 120);
+	return rt_harness_main(argc, argv, "restrack-test");
 }

@@ -48,7 +48,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "restrack_test.h"
+/* the longest run -d allows, and time to check it */
+#define RT_TIMEOUT	(3600 + 90)
+#include "restrack_harness.h"
 #include "../seeded.h"
 
 #define NWORKERS	4
@@ -1120,14 +1122,14 @@ static int probe_a_files_max(int round, long *refusals)
 	return fails;
 }
 
-static int test_stress(const char *root)
+RT_TEST(stress)
 {
 	pid_t workers[NWORKERS] = { 0 }, victims[MAX_VICTIMS] = { 0 };
 	long kills = 0, victims_done = 0, moves = 0, toggles = 0, rewrites = 0;
 	long ceiling[NR_CG][NR_RES] = { { 0 } }, probe_refusals = 0;
 	long ps = page_size, round_ms, t0;
 	uint64_t rng = seed ^ 0x9e3779b97f4a7c15ULL;
-	int ret = KSFT_FAIL, fails = 0, round, w, i, st = 0;
+	int fails = 0, round, w, i, st = 0;
 	bool toggled = false, enabled = true;
 
 	diag("seed %lu (rerun with: %s -s %lu -d %d -r %d)", seed, prog, seed,
@@ -1168,13 +1170,13 @@ static int test_stress(const char *root)
 	t0 = now_ms();
 	for (w = 0; w < NWORKERS; w++) {
 		while (!__atomic_load_n(&ctl->ready[w], __ATOMIC_ACQUIRE)) {
-			EXPECT(now_ms() - t0 < 10000, "worker %d starts", w);
-			EXPECT(!waitpid(workers[w], &st, WNOHANG),
-			       "worker %d died at start: %#x", w, st);
+			CHECK(now_ms() - t0 < 10000, "worker %d starts", w);
+			CHECK(!waitpid(workers[w], &st, WNOHANG),
+			      "worker %d died at start: %#x", w, st);
 			sleep_ms(1);
 		}
 	}
-	EXPECT(check_barrier(0, true, 0) == 0, "exact before the start");
+	CHECK(check_barrier(0, true, 0) == 0, "exact before the start");
 
 	round_ms = duration_s * 1000L / nrounds;
 	for (round = 1; round <= nrounds; round++) {
@@ -1263,7 +1265,7 @@ victims:
 			if (killed_by_sigkill(st))
 				kills++;
 		}
-		EXPECT(!park_all(10000), "all workers at the barrier");
+		CHECK(!park_all(10000), "all workers at the barrier");
 		for (w = 0; w < NWORKERS; w++) {
 			ops += ctl->ops[w];
 			enomem += ctl->enomem[w];
@@ -1293,18 +1295,16 @@ victims:
 	for (i = 0; i < NR_CG; i++)
 		if (rt_wait_zero(cgs[i], 1000))
 			fails++;
-	EXPECT(ctl->ops[0] + ctl->ops[1] + ctl->ops[2] + ctl->ops[3] > 1000,
-	       "the workers made progress");
+	CHECK(ctl->ops[0] + ctl->ops[1] + ctl->ops[2] + ctl->ops[3] > 1000,
+	      "the workers made progress");
 	/* a kernel that refused everything would pass the checks above */
-	EXPECT(ctl->granted[0] + ctl->granted[1] + ctl->granted[2] +
-	       ctl->granted[3] > 100, "mmaps and opens went through: %ld",
-	       ctl->granted[0] + ctl->granted[1] + ctl->granted[2] +
-	       ctl->granted[3]);
+	CHECK(ctl->granted[0] + ctl->granted[1] + ctl->granted[2] +
+	      ctl->granted[3] > 100, "mmaps and opens went through: %ld",
+	      ctl->granted[0] + ctl->granted[1] + ctl->granted[2] +
+	      ctl->granted[3]);
 	/* K's limits are far below what a victim maps and opens */
-	EXPECT(kills > 0, "victims were killed");
-	EXPECT(!fails, "%d check(s) failed", fails);
-	ret = KSFT_PASS;
-out:
+	CHECK(kills > 0, "victims were killed");
+	CHECK(!fails, "%d check(s) failed", fails);
 	if (ctl && ctl != MAP_FAILED)
 		set_phase(PH_EXIT);
 	for (w = 0; w < NWORKERS; w++)
@@ -1316,12 +1316,8 @@ out:
 	reap_zombies();
 	cg_destroy(cgs[CG_S]);
 	alarm(0);
-	return ret;
+	return KSFT_PASS;
 }
-
-static const struct cg_test tests[] = {
-	TEST(test_stress),
-};
 
 static void print_usage(void)
 {
@@ -1342,6 +1338,6 @@ int main(int argc, char **argv)
 		print_usage();
 		return ret == 1 ? 0 : 2;
 	}
-	return ksft_run("restrack-stress", tests, ARRAY_SIZE(tests), NULL,
-			duration_s + 90);
+	/* the options are this program's, not the harness's */
+	return rt_harness_main(1, argv, "restrack-stress");
 }

@@ -40,7 +40,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "restrack_test.h"
+#define RT_TIMEOUT	180
+#include "restrack_harness.h"
 
 /* How long an exited process' registration may take to vanish. */
 #define GONE_MS		2500
@@ -66,28 +67,30 @@ static const char *errno_name(int err)
 	return strerror(err);
 }
 
+static void check_call(struct __test_metadata *_metadata, long r, int err,
+		       int want, const char *expr, const char *func, int line)
+{
+	if (want ? r == -1 && err == want : r == 0)
+		return;
+	diag("%s:%d: %s = %ld (%s), expected %s%s", func, line, expr, r,
+	     r == -1 ? errno_name(err) : "no error", want ? "-1 " : "0",
+	     want ? errno_name(want) : "");
+	check_failed(_metadata);
+}
+
 /*
  * @expr must return 0 (@want 0) or -1 with errno @want.  Anything else is
- * reported with the line and the call, and the test goes to out.
+ * reported with the line and the call, and fails as CHECK() does.
  */
-#define EXPECT_CALL(expr, want)						\
-	do {								\
-		int w_ = (want);					\
+#define CHECK_CALL(expr, want)						\
+	({								\
 		long r_;						\
-		int e_;							\
 									\
 		errno = 0;						\
 		r_ = (expr);						\
-		e_ = errno;						\
-		if (w_ ? (r_ != -1 || e_ != w_) : r_ != 0) {		\
-			diag("%s:%d: %s = %ld (%s), expected %s%s",	\
-			     __func__, __LINE__, #expr, r_,		\
-			     r_ == -1 ? errno_name(e_) : "no error",	\
-			     w_ ? "-1 " : "0",				\
-			     w_ ? errno_name(w_) : "");			\
-			goto out;					\
-		}							\
-	} while (0)
+		check_call(_metadata, r_, errno, (want), #expr,		\
+			   __func__, __LINE__);				\
+	})
 
 static bool dir_exists(const char *path)
 {
@@ -691,20 +694,15 @@ static int limits_are(pid_t pid, long heap, long files, const char *policy)
 /* the return code table */
 
 /* The calls exist and /proc/tracker_status has its header. */
-static int test_present(const char *root)
+RT_TEST(present)
 {
-	int ret = KSFT_FAIL;
-
-	(void)root;
-	EXPECT_CALL(rt_register(-1), EINVAL);
-	EXPECT_CALL(rt_fetch(NULL, -1), EINVAL);
-	EXPECT_CALL(rt_deregister(-1), EINVAL);
-	EXPECT_CALL(rt_resource_cap(-1, -1, -1), EINVAL);
-	EXPECT_CALL(rt_resource_reset(-1), EINVAL);
-	EXPECT(status_read(0, NULL, NULL) >= 0, "%s is readable", STATUS_PATH);
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_register(-1), EINVAL);
+	CHECK_CALL(rt_fetch(NULL, -1), EINVAL);
+	CHECK_CALL(rt_deregister(-1), EINVAL);
+	CHECK_CALL(rt_resource_cap(-1, -1, -1), EINVAL);
+	CHECK_CALL(rt_resource_reset(-1), EINVAL);
+	CHECK(status_read(0, NULL, NULL) >= 0, "%s is readable", STATUS_PATH);
+	return KSFT_PASS;
 }
 
 /*
@@ -745,150 +743,139 @@ static const struct rc_row {
 	  { EINVAL, ESRCH, EINVAL, 0 } },
 };
 
-static int test_return_codes(const char *root)
+RT_TEST(return_codes)
 {
 	static const pid_t below1[] = { 0, -1, INT_MIN };
 	struct fixture f = FIXTURE_INIT;
 	pid_t gone;
-	int ret = KSFT_FAIL;
 	size_t r, i;
 
 	gone = unused_pid();
-	EXPECT(gone > 0, "a free pid");
+	CHECK(gone > 0, "a free pid");
 	SETUP(fixture_setup(&f, root, "a"));
 	for (r = 0; r < ARRAY_SIZE(rc_table); r++) {
 		const struct rc_row *row = &rc_table[r];
 
 		diag("%s", row->name);
 		for (i = 0; i < ARRAY_SIZE(below1); i++)
-			EXPECT_CALL(row->call(below1[i]), row->err[RC_PID_LT1]);
-		EXPECT_CALL(row->call(gone), row->err[RC_NO_PROCESS]);
+			CHECK_CALL(row->call(below1[i]), row->err[RC_PID_LT1]);
+		CHECK_CALL(row->call(gone), row->err[RC_NO_PROCESS]);
 		if (row->err[RC_NOT_REGISTERED])
-			EXPECT_CALL(row->call(f.a.pid),
-				    row->err[RC_NOT_REGISTERED]);
-		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
-		       "%s: nothing changed", row->name);
-		EXPECT(is_unregistered(gone), "nothing created for %d", gone);
+			CHECK_CALL(row->call(f.a.pid),
+				   row->err[RC_NOT_REGISTERED]);
+		CHECK(in_cgroup(f.a.pid, cg_rel(f.cg)) && is_unregistered(f.a.pid),
+		      "%s: nothing changed", row->name);
+		CHECK(is_unregistered(gone), "nothing created for %d", gone);
 		if (!row->err[RC_ALREADY])
 			continue;
 		/* the call succeeds once, and is refused the second time */
 		if (row->call != rc_register)
-			EXPECT_CALL(rt_register(f.a.pid), 0);
-		EXPECT_CALL(row->call(f.a.pid), 0);
-		EXPECT_CALL(row->call(f.a.pid), row->err[RC_ALREADY]);
-		EXPECT(is_registered(f.a.pid), "%s: still registered, once",
-		       row->name);
-		EXPECT_CALL(rt_deregister(f.a.pid), 0);
-		EXPECT(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
+			CHECK_CALL(rt_register(f.a.pid), 0);
+		CHECK_CALL(row->call(f.a.pid), 0);
+		CHECK_CALL(row->call(f.a.pid), row->err[RC_ALREADY]);
+		CHECK(is_registered(f.a.pid), "%s: still registered, once",
+		      row->name);
+		CHECK_CALL(rt_deregister(f.a.pid), 0);
+		CHECK(in_cgroup(f.a.pid, cg_rel(f.cg)), "back in %s", f.cg);
 	}
-	ret = KSFT_PASS;
-out:
 	fixture_teardown(&f);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
  * register, beyond test_return_codes: a zombie and a kernel thread are no
  * process to track; a refused second register changes nothing.
  */
-FIXTURE_TEST(test_register_errors)
+RT_FIXTURE_TEST(register_errors)
 {
 	pid_t z = -1, k;
-	int ret = KSFT_FAIL;
 
 	/* an exited process, not yet reaped, is no process to track */
 	z = zombie();
-	EXPECT(z > 0, "a zombie");
-	EXPECT_CALL(rt_register(z), ESRCH);
-	EXPECT(is_unregistered(z), "nothing created for zombie %d", z);
+	CHECK(z > 0, "a zombie");
+	CHECK_CALL(rt_register(z), ESRCH);
+	CHECK(is_unregistered(z), "nothing created for zombie %d", z);
 	kill_reap(z);
 	z = -1;
 
 	k = find_kthread();
-	EXPECT(k > 0, "a kernel thread in /proc");
-	EXPECT_CALL(rt_register(k), ESRCH);
+	CHECK(k > 0, "a kernel thread in /proc");
+	CHECK_CALL(rt_register(k), ESRCH);
 
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(is_registered(f->a.pid), "registered");
-	EXPECT_CALL(rt_register(f->a.pid), ENFILE);
-	EXPECT(is_registered(f->a.pid), "still registered, once");
-	EXPECT(limits_are(f->a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back in %s", f->cg);
-	ret = KSFT_PASS;
-out:
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(is_registered(f->a.pid), "registered");
+	CHECK_CALL(rt_register(f->a.pid), ENFILE);
+	CHECK(is_registered(f->a.pid), "still registered, once");
+	CHECK(limits_are(f->a.pid, CG_MAX, CG_MAX, "deny") == 0, "unchanged");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)), "back in %s", f->cg);
 	kill_reap(z);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
  * fetch: pid < 1, no such process, not registered: EINVAL, with the buffer
  * untouched; a bad buffer: EFAULT.
  */
-FIXTURE_TEST(test_fetch_errors)
+RT_FIXTURE_TEST(fetch_errors)
 {
 	struct per_proc_resource st, pattern;
 	char *ro = MAP_FAILED, *two = MAP_FAILED;
 	pid_t gone;
-	int ret = KSFT_FAIL;
 
 	memset(&pattern, 0xa5, sizeof(pattern));
 	st = pattern;
-	EXPECT_CALL(rt_fetch(&st, 0), EINVAL);
-	EXPECT_CALL(rt_fetch(&st, -1), EINVAL);
-	EXPECT_CALL(rt_fetch(&st, INT_MIN), EINVAL);
+	CHECK_CALL(rt_fetch(&st, 0), EINVAL);
+	CHECK_CALL(rt_fetch(&st, -1), EINVAL);
+	CHECK_CALL(rt_fetch(&st, INT_MIN), EINVAL);
 	gone = unused_pid();
-	EXPECT(gone > 0, "a free pid");
-	EXPECT_CALL(rt_fetch(&st, gone), EINVAL);
+	CHECK(gone > 0, "a free pid");
+	CHECK_CALL(rt_fetch(&st, gone), EINVAL);
 
-	EXPECT_CALL(rt_fetch(&st, f->a.pid), EINVAL);
-	EXPECT(!memcmp(&st, &pattern, sizeof(st)),
-	       "failed fetches leave the buffer alone");
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
-	       "fetch registers nothing");
+	CHECK_CALL(rt_fetch(&st, f->a.pid), EINVAL);
+	CHECK(!memcmp(&st, &pattern, sizeof(st)),
+	      "failed fetches leave the buffer alone");
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
+	      "fetch registers nothing");
 
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT_CALL(rt_fetch(NULL, f->a.pid), EFAULT);
-	EXPECT_CALL(rt_fetch((void *)1, f->a.pid), EFAULT);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK_CALL(rt_fetch(NULL, f->a.pid), EFAULT);
+	CHECK_CALL(rt_fetch((void *)1, f->a.pid), EFAULT);
 	ro = mmap(NULL, page_size, PROT_READ, ANON, -1, 0);
-	EXPECT(ro != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT_CALL(rt_fetch((void *)ro, f->a.pid), EFAULT);
+	CHECK(ro != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK_CALL(rt_fetch((void *)ro, f->a.pid), EFAULT);
 	/* a buffer running into an unmapped page */
 	two = mmap(NULL, 2 * page_size, RW, ANON, -1, 0);
-	EXPECT(two != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT(!munmap(two + page_size, page_size), "munmap");
-	EXPECT_CALL(rt_fetch((void *)(two + page_size - 8), f->a.pid),
-		    EFAULT);
-	EXPECT(is_registered(f->a.pid), "still registered");
+	CHECK(two != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(!munmap(two + page_size, page_size), "munmap");
+	CHECK_CALL(rt_fetch((void *)(two + page_size - 8), f->a.pid),
+		   EFAULT);
+	CHECK(is_registered(f->a.pid), "still registered");
 
-	EXPECT(!fetch_check(f->a.pid, &st), "a good fetch");
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
+	CHECK(!fetch_check(f->a.pid, &st), "a good fetch");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
 	st = pattern;
-	EXPECT_CALL(rt_fetch(&st, f->a.pid), EINVAL);
-	EXPECT(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
-	ret = KSFT_PASS;
-out:
+	CHECK_CALL(rt_fetch(&st, f->a.pid), EINVAL);
+	CHECK(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
 	if (ro != MAP_FAILED)
 		munmap(ro, page_size);
 	if (two != MAP_FAILED)
 		munmap(two, page_size);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* deregister, beyond test_return_codes: after a deregister, ESRCH again */
-FIXTURE_TEST(test_deregister_errors)
+RT_FIXTURE_TEST(deregister_errors)
 {
-	EXPECT_CALL(rt_deregister(f->a.pid), ESRCH);
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
-	       "nothing changed");
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
-	EXPECT_CALL(rt_deregister(f->a.pid), ESRCH);
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
-	       "nothing changed");
+	CHECK_CALL(rt_deregister(f->a.pid), ESRCH);
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
+	      "nothing changed");
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
+	CHECK_CALL(rt_deregister(f->a.pid), ESRCH);
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
+	      "nothing changed");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
@@ -896,85 +883,81 @@ out:
  * second cap ENFILE until a reset; limits and policy unchanged by each
  * failure, -1 is no limit.
  */
-FIXTURE_TEST(test_cap_errors)
+RT_FIXTURE_TEST(cap_errors)
 {
 	struct status_entry e;
 	pid_t pid;
 
 	pid = f->a.pid;
-	EXPECT_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
-	       "nothing changed");
-	EXPECT(cg_read_max(f->cg, "restrack.heap.max") == CG_MAX &&
-	       cg_read_max(f->cg, "restrack.files.max") == CG_MAX &&
-	       !cg_read_strcmp(f->cg, "restrack.policy", "deny\n"),
-	       "the process' own cgroup is left alone");
+	CHECK_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
+	CHECK(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
+	      "nothing changed");
+	CHECK(cg_read_max(f->cg, "restrack.heap.max") == CG_MAX &&
+	      cg_read_max(f->cg, "restrack.files.max") == CG_MAX &&
+	      !cg_read_strcmp(f->cg, "restrack.policy", "deny\n"),
+	      "the process' own cgroup is left alone");
 
-	EXPECT_CALL(rt_register(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, -2, 100), EINVAL);
-	EXPECT_CALL(rt_resource_cap(pid, 100, -5), EINVAL);
-	EXPECT_CALL(rt_resource_cap(pid, LONG_MIN, -1), EINVAL);
-	EXPECT_CALL(rt_resource_cap(pid, -1, LONG_MIN), EINVAL);
-	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing changed");
+	CHECK_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, -2, 100), EINVAL);
+	CHECK_CALL(rt_resource_cap(pid, 100, -5), EINVAL);
+	CHECK_CALL(rt_resource_cap(pid, LONG_MIN, -1), EINVAL);
+	CHECK_CALL(rt_resource_cap(pid, -1, LONG_MIN), EINVAL);
+	CHECK(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing changed");
 
-	EXPECT_CALL(rt_resource_cap(pid, 1024, 1000), 0);
-	EXPECT(!limits_are(pid, 1024 * MIB, 1000, "kill"), "capped");
-	EXPECT(!status_get(pid, &e) && e.heap_cap == 1024 &&
-	       e.file_cap == 1000 && !strcmp(e.policy, "kill"),
-	       "listed as capped");
-	EXPECT_CALL(rt_resource_cap(pid, 512, 500), ENFILE);
-	EXPECT_CALL(rt_resource_cap(pid, -1, -1), ENFILE);
-	EXPECT_CALL(rt_resource_cap(pid, -2, 100), EINVAL);
-	EXPECT(!limits_are(pid, 1024 * MIB, 1000, "kill"), "unchanged");
+	CHECK_CALL(rt_resource_cap(pid, 1024, 1000), 0);
+	CHECK(!limits_are(pid, 1024 * MIB, 1000, "kill"), "capped");
+	CHECK(!status_get(pid, &e) && e.heap_cap == 1024 &&
+	      e.file_cap == 1000 && !strcmp(e.policy, "kill"),
+	      "listed as capped");
+	CHECK_CALL(rt_resource_cap(pid, 512, 500), ENFILE);
+	CHECK_CALL(rt_resource_cap(pid, -1, -1), ENFILE);
+	CHECK_CALL(rt_resource_cap(pid, -2, 100), EINVAL);
+	CHECK(!limits_are(pid, 1024 * MIB, 1000, "kill"), "unchanged");
 
 	/* after a reset, quotas may be set again; -1 is no limit */
-	EXPECT_CALL(rt_resource_reset(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, -1, 1000), 0);
-	EXPECT(!limits_are(pid, CG_MAX, 1000, "kill"), "files only");
-	EXPECT_CALL(rt_resource_reset(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, 1024, -1), 0);
-	EXPECT(!limits_are(pid, 1024 * MIB, CG_MAX, "kill"), "heap only");
-	EXPECT_CALL(rt_resource_reset(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, -1, -1), 0);
-	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "kill"), "neither");
-	EXPECT_CALL(rt_resource_cap(pid, 10, 10), ENFILE);
+	CHECK_CALL(rt_resource_reset(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, -1, 1000), 0);
+	CHECK(!limits_are(pid, CG_MAX, 1000, "kill"), "files only");
+	CHECK_CALL(rt_resource_reset(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, 1024, -1), 0);
+	CHECK(!limits_are(pid, 1024 * MIB, CG_MAX, "kill"), "heap only");
+	CHECK_CALL(rt_resource_reset(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, -1, -1), 0);
+	CHECK(!limits_are(pid, CG_MAX, CG_MAX, "kill"), "neither");
+	CHECK_CALL(rt_resource_cap(pid, 10, 10), ENFILE);
 
-	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives");
-	EXPECT_CALL(rt_deregister(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
+	CHECK(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives");
+	CHECK_CALL(rt_deregister(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
  * resource_reset, beyond test_return_codes: it lifts the quotas, may be
  * repeated, and is EINVAL again after deregister.
  */
-FIXTURE_TEST(test_reset_errors)
+RT_FIXTURE_TEST(reset_errors)
 {
 	struct status_entry e;
 	pid_t pid;
 
 	pid = f->a.pid;
-	EXPECT_CALL(rt_resource_reset(pid), EINVAL);
-	EXPECT(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
-	       "nothing changed");
+	CHECK_CALL(rt_resource_reset(pid), EINVAL);
+	CHECK(in_cgroup(pid, cg_rel(f->cg)) && is_unregistered(pid),
+	      "nothing changed");
 
-	EXPECT_CALL(rt_register(pid), 0);
-	EXPECT_CALL(rt_resource_reset(pid), 0);
-	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing to lift");
-	EXPECT_CALL(rt_resource_cap(pid, 1024, 1000), 0);
-	EXPECT_CALL(rt_resource_reset(pid), 0);
-	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
-	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
-	       e.file_cap == CG_MAX, "listed as max, max");
-	EXPECT_CALL(rt_resource_reset(pid), 0);
-	EXPECT_CALL(rt_deregister(pid), 0);
-	EXPECT_CALL(rt_resource_reset(pid), EINVAL);
+	CHECK_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_resource_reset(pid), 0);
+	CHECK(!limits_are(pid, CG_MAX, CG_MAX, "deny"), "nothing to lift");
+	CHECK_CALL(rt_resource_cap(pid, 1024, 1000), 0);
+	CHECK_CALL(rt_resource_reset(pid), 0);
+	CHECK(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
+	CHECK(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
+	      e.file_cap == CG_MAX, "listed as max, max");
+	CHECK_CALL(rt_resource_reset(pid), 0);
+	CHECK_CALL(rt_deregister(pid), 0);
+	CHECK_CALL(rt_resource_reset(pid), EINVAL);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1109,10 +1092,10 @@ static int chown_tree(const char *dir, uid_t uid)
 	return ret;
 }
 
-static int test_delegated_user(const char *root)
+RT_TEST(delegated_user)
 {
 	char top[PATH_MAX] = "", c[PATH_MAX];
-	int go[2] = { -1, -1 }, st = -1, ret = KSFT_FAIL;
+	int go[2] = { -1, -1 }, st = -1;
 	struct deleg *d;
 	pid_t pid = -1;
 	char ch;
@@ -1130,39 +1113,37 @@ static int test_delegated_user(const char *root)
 	SETUP(chown_tree(c, NOBODY));
 	pid = cg_run_nowait(top, deleg_main, d);
 	SETUP(pid < 0);
-	EXPECT(read_full_timeout(d->ready[0], &ch, 1, 5000) == 1,
-	       "the child never got to D/c");
+	CHECK(read_full_timeout(d->ready[0], &ch, 1, 5000) == 1,
+	      "the child never got to D/c");
 	/* D is empty now: the controller for D/c, and D's limit */
-	EXPECT(!cg_enable(top, "restrack"), "enable: %s", strerror(errno));
-	EXPECT(!chown_tree(c, NOBODY), "delegate D/c: %s", strerror(errno));
-	EXPECT(!cg_write(c, "restrack.files.max", "10"), "D/c's limit");
-	EXPECT(!set_headroom(top, false, 5), "D's limit");
+	CHECK(!cg_enable(top, "restrack"), "enable: %s", strerror(errno));
+	CHECK(!chown_tree(c, NOBODY), "delegate D/c: %s", strerror(errno));
+	CHECK(!cg_write(c, "restrack.files.max", "10"), "D/c's limit");
+	CHECK(!set_headroom(top, false, 5), "D's limit");
 	close(go[1]);
 	go[1] = -1;
-	EXPECT(!wait_exit(pid, 10000, &st) && WIFEXITED(st) &&
-	       !WEXITSTATUS(st), "child status %#x", st);
+	CHECK(!wait_exit(pid, 10000, &st) && WIFEXITED(st) &&
+	      !WEXITSTATUS(st), "child status %#x", st);
 	pid = -1;
 
-	EXPECT(d->max_d == EACCES || d->max_d == EPERM,
-	       "writing D's files.max: %s", errno_name(d->max_d));
-	EXPECT(d->max_c == 0, "writing its own D/c files.max: %s",
-	       errno_name(d->max_c));
-	EXPECT(d->move_root != 0, "moving to the root cgroup succeeded");
-	EXPECT(d->move_d != 0, "moving to D succeeded");
-	EXPECT(d->reg == EPERM && d->cap == EPERM && d->reset == EPERM,
-	       "register %s, resource_cap %s, resource_reset %s",
-	       errno_name(d->reg), errno_name(d->cap), errno_name(d->reset));
-	EXPECT(d->opened == 5 && d->open_err == EMFILE,
-	       "%ld opens, then %s: D's room was 5", d->opened,
-	       errno_name(d->open_err));
-	ret = KSFT_PASS;
-out:
+	CHECK(d->max_d == EACCES || d->max_d == EPERM,
+	      "writing D's files.max: %s", errno_name(d->max_d));
+	CHECK(d->max_c == 0, "writing its own D/c files.max: %s",
+	      errno_name(d->max_c));
+	CHECK(d->move_root != 0, "moving to the root cgroup succeeded");
+	CHECK(d->move_d != 0, "moving to D succeeded");
+	CHECK(d->reg == EPERM && d->cap == EPERM && d->reset == EPERM,
+	      "register %s, resource_cap %s, resource_reset %s",
+	      errno_name(d->reg), errno_name(d->cap), errno_name(d->reset));
+	CHECK(d->opened == 5 && d->open_err == EMFILE,
+	      "%ld opens, then %s: D's room was 5", d->opened,
+	      errno_name(d->open_err));
 	close_pair(go);
 	if (d != MAP_FAILED)
 		close_pair(d->ready);
 	if (pid > 0)
 		kill_reap(pid);
-	return ret;
+	return KSFT_PASS;
 }
 
 struct unpriv {
@@ -1173,34 +1154,33 @@ struct unpriv {
 };
 
 /* In a child without CAP_SYS_RESOURCE: only fetch works. */
-static int unpriv_calls(const struct unpriv *u)
+static int unpriv_calls(struct __test_metadata *_metadata,
+			const struct unpriv *u)
 {
 	struct per_proc_resource st;
-	int ret = KSFT_FAIL;
 
-	EXPECT_CALL(rt_register(u->target), EPERM);
-	EXPECT_CALL(rt_deregister(u->target), EPERM);
-	EXPECT_CALL(rt_resource_cap(u->target, 100, 100), EPERM);
-	EXPECT_CALL(rt_resource_reset(u->target), EPERM);
+	CHECK_CALL(rt_register(u->target), EPERM);
+	CHECK_CALL(rt_deregister(u->target), EPERM);
+	CHECK_CALL(rt_resource_cap(u->target, 100, 100), EPERM);
+	CHECK_CALL(rt_resource_reset(u->target), EPERM);
 	if (!u->registered) {
-		EXPECT_CALL(rt_fetch(&st, u->target), EINVAL);
+		CHECK_CALL(rt_fetch(&st, u->target), EINVAL);
 	} else {
-		EXPECT_CALL(rt_fetch(&st, u->target), 0);
-		EXPECT(st.pid == u->target &&
-		       st.heapsize == u->expect.heapsize &&
-		       st.openfile_count == u->expect.openfile_count,
-		       "fetch: pid %d heap %lu files %lu, expected %d %lu %lu",
-		       st.pid, st.heapsize, st.openfile_count, u->target,
-		       u->expect.heapsize, u->expect.openfile_count);
+		CHECK_CALL(rt_fetch(&st, u->target), 0);
+		CHECK(st.pid == u->target &&
+		      st.heapsize == u->expect.heapsize &&
+		      st.openfile_count == u->expect.openfile_count,
+		      "fetch: pid %d heap %lu files %lu, expected %d %lu %lu",
+		      st.pid, st.heapsize, st.openfile_count, u->target,
+		      u->expect.heapsize, u->expect.openfile_count);
 	}
-	ret = KSFT_PASS;
-out:
-	return ret;
+	return KSFT_PASS;
 }
 
 /* In a child, as nobody or as root without CAP_SYS_RESOURCE */
 static int unpriv_child(void *p)
 {
+	struct __test_metadata *_metadata = NULL;
 	const struct unpriv *u = p;
 
 	if (u->as_nobody ? become_nobody(0) :
@@ -1212,7 +1192,7 @@ static int unpriv_child(void *p)
 		diag("CAP_SYS_RESOURCE is still effective");
 		return KSFT_FAIL;
 	}
-	return unpriv_calls(u);
+	return unpriv_calls(_metadata, u);
 }
 
 static int run_unprivileged(struct unpriv *u, bool as_nobody)
@@ -1227,7 +1207,7 @@ static int run_unprivileged(struct unpriv *u, bool as_nobody)
  * capability -- register, deregister, resource_cap and resource_reset fail
  * with EPERM and change nothing; fetch works.
  */
-FIXTURE_TEST(test_privilege)
+RT_FIXTURE_TEST(privilege)
 {
 	struct unpriv u = { 0 };
 	int i;
@@ -1238,33 +1218,31 @@ FIXTURE_TEST(test_privilege)
 		bool as_nobody = !i;
 
 		u.registered = false;
-		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
-		       "unregistered target");
-		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
-		       "nothing changed");
+		CHECK(run_unprivileged(&u, as_nobody) == KSFT_PASS,
+		      "unregistered target");
+		CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
+		      "nothing changed");
 
-		EXPECT_CALL(rt_register(f->a.pid), 0);
+		CHECK_CALL(rt_register(f->a.pid), 0);
 		u.registered = true;
-		EXPECT(!fetch_check(f->a.pid, &u.expect), "fetch");
-		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
-		       "registered target");
-		EXPECT(is_registered(f->a.pid), "still registered");
-		EXPECT(!limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
-		       "not capped");
+		CHECK(!fetch_check(f->a.pid, &u.expect), "fetch");
+		CHECK(run_unprivileged(&u, as_nobody) == KSFT_PASS,
+		      "registered target");
+		CHECK(is_registered(f->a.pid), "still registered");
+		CHECK(!limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
+		      "not capped");
 
-		EXPECT_CALL(rt_resource_cap(f->a.pid, 1024, 1000), 0);
-		EXPECT(run_unprivileged(&u, as_nobody) == KSFT_PASS,
-		       "capped target");
-		EXPECT(is_registered(f->a.pid), "still registered");
-		EXPECT(!limits_are(f->a.pid, 1024 * MIB, 1000, "kill"),
-		       "still capped");
+		CHECK_CALL(rt_resource_cap(f->a.pid, 1024, 1000), 0);
+		CHECK(run_unprivileged(&u, as_nobody) == KSFT_PASS,
+		      "capped target");
+		CHECK(is_registered(f->a.pid), "still registered");
+		CHECK(!limits_are(f->a.pid, 1024 * MIB, 1000, "kill"),
+		      "still capped");
 
-		EXPECT_CALL(rt_deregister(f->a.pid), 0);
-		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back");
+		CHECK_CALL(rt_deregister(f->a.pid), 0);
+		CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)), "back");
 	}
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1276,12 +1254,11 @@ out:
  * deregister moves them all back to exactly where it came from and removes
  * the cgroup.  The process can register again.
  */
-FIXTURE_TEST(test_register_moves)
+RT_FIXTURE_TEST(register_moves)
 {
 	char top[PATH_MAX], dir[PATH_MAX];
 	struct per_proc_resource st;
 	long sub = -1;
-	int ret = KSFT_FAIL;
 
 	/* restrack/ is made on demand: take it away if nobody uses it */
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
@@ -1289,45 +1266,43 @@ FIXTURE_TEST(test_register_moves)
 	    rmdir(top) && errno != ENOENT)
 		diag("rmdir %s: %s", top, strerror(errno));
 
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "started in %s", f->cg);
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(in_reg_cgroup(f->a.pid, f->a.pid), "moved");
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)), "started in %s", f->cg);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(in_reg_cgroup(f->a.pid, f->a.pid), "moved");
 	reg_dir(dir, f->a.pid);
-	EXPECT(cg_has_pid(dir, f->a.pid) && !cg_has_pid(f->cg, f->a.pid),
-	       "cgroup.procs agree");
-	EXPECT(cg_read_has_word(top, "cgroup.subtree_control", "restrack") &&
-	       cg_read_has_word(cg_mount(), "cgroup.subtree_control",
-				"restrack"), "the controller is enabled");
-	EXPECT(!limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
-	EXPECT(status_has(f->a.pid) == 1, "listed");
+	CHECK(cg_has_pid(dir, f->a.pid) && !cg_has_pid(f->cg, f->a.pid),
+	      "cgroup.procs agree");
+	CHECK(cg_read_has_word(top, "cgroup.subtree_control", "restrack") &&
+	      cg_read_has_word(cg_mount(), "cgroup.subtree_control",
+			       "restrack"), "the controller is enabled");
+	CHECK(!limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"), "no limits yet");
+	CHECK(status_has(f->a.pid) == 1, "listed");
 
 	sub = ag_call(&f->a, AG_FORK, 0);
-	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	EXPECT(in_reg_cgroup(sub, f->a.pid), "a child starts in its cgroup");
-	EXPECT(status_has(sub) == 0, "but is not registered itself");
-	EXPECT_CALL(rt_fetch(&st, sub), EINVAL);
-	EXPECT_CALL(rt_deregister(sub), ESRCH);
-	EXPECT_CALL(rt_resource_cap(sub, 100, 100), EINVAL);
-	EXPECT_CALL(rt_resource_reset(sub), EINVAL);
-	EXPECT_CALL(rt_register(sub), 0);
-	EXPECT(is_registered(sub), "the child registers on its own");
-	EXPECT_CALL(rt_deregister(sub), 0);
-	EXPECT(in_reg_cgroup(sub, f->a.pid), "and goes back to its parent's");
+	CHECK(sub > 0, "fork: %s", strerror(errno));
+	CHECK(in_reg_cgroup(sub, f->a.pid), "a child starts in its cgroup");
+	CHECK(status_has(sub) == 0, "but is not registered itself");
+	CHECK_CALL(rt_fetch(&st, sub), EINVAL);
+	CHECK_CALL(rt_deregister(sub), ESRCH);
+	CHECK_CALL(rt_resource_cap(sub, 100, 100), EINVAL);
+	CHECK_CALL(rt_resource_reset(sub), EINVAL);
+	CHECK_CALL(rt_register(sub), 0);
+	CHECK(is_registered(sub), "the child registers on its own");
+	CHECK_CALL(rt_deregister(sub), 0);
+	CHECK(in_reg_cgroup(sub, f->a.pid), "and goes back to its parent's");
 
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back where it came from");
-	EXPECT(in_cgroup(sub, cg_rel(f->cg)), "with its child");
-	EXPECT(is_unregistered(f->a.pid), "cgroup and entry gone at once");
-	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives on");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)), "back where it came from");
+	CHECK(in_cgroup(sub, cg_rel(f->cg)), "with its child");
+	CHECK(is_unregistered(f->a.pid), "cgroup and entry gone at once");
+	CHECK(ag_call(&f->a, AG_NOP, 0) == 0, "the process lives on");
 
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(is_registered(f->a.pid), "registered again");
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)), "back again");
-	ret = KSFT_PASS;
-out:
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(is_registered(f->a.pid), "registered again");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)), "back again");
 	kill_reap(sub);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -1338,17 +1313,17 @@ out:
  * goes back where it came from.
  */
 #define TOP_RACE_ROUNDS	300
-FIXTURE_TEST(test_register_top_removed)
+RT_FIXTURE_TEST(register_top_removed)
 {
 	long n_ok = 0, n_nodev = 0, removed = -1, deadline;
 	long *nrm = MAP_FAILED;		/* the remover's removals so far */
-	int fds[2] = { -1, -1 }, i, status = 0, ret = KSFT_FAIL;
+	int fds[2] = { -1, -1 }, i, status = 0;
 	char top[PATH_MAX];
 	pid_t remover = -1;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
 	/* registrations of earlier tests would keep restrack/ busy */
-	EXPECT(!wait_no_registrations(GONE_MS), "nothing registered before");
+	CHECK(!wait_no_registrations(GONE_MS), "nothing registered before");
 	nrm = mmap(NULL, sizeof(*nrm), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	SETUP(nrm == MAP_FAILED);
 	*nrm = 0;
@@ -1388,36 +1363,34 @@ FIXTURE_TEST(test_register_top_removed)
 		r = rt_register(f->a.pid);
 		if (r == 0) {
 			n_ok++;
-			EXPECT(in_reg_cgroup(f->a.pid, f->a.pid),
-			       "round %d: registered but not moved", i);
-			EXPECT_CALL(rt_deregister(f->a.pid), 0);
+			CHECK(in_reg_cgroup(f->a.pid, f->a.pid),
+			      "round %d: registered but not moved", i);
+			CHECK_CALL(rt_deregister(f->a.pid), 0);
 			if (i >= TOP_RACE_ROUNDS)
 				sleep_ms(1);
 		} else {
-			EXPECT(errno == ENODEV, "round %d: register = %s", i,
-			       errno_name(errno));
+			CHECK(errno == ENODEV, "round %d: register = %s", i,
+			      errno_name(errno));
 			n_nodev++;
 		}
-		EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)),
-		       "round %d: not back in %s", i, f->cg);
+		CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)),
+		      "round %d: not back in %s", i, f->cg);
 	}
 	close(fds[1]);
 	fds[1] = -1;
-	EXPECT(!wait_exit(remover, 5000, &status) && WIFEXITED(status),
-	       "remover: status %#x", status);
+	CHECK(!wait_exit(remover, 5000, &status) && WIFEXITED(status),
+	      "remover: status %#x", status);
 	remover = -1;
 	removed = WEXITSTATUS(status);
 	diag("%ld registered, %ld ENODEV, restrack/ removed %s%ld times",
 	     n_ok, n_nodev, removed == 255 ? "at least " : "", removed);
-	EXPECT(removed > 0, "the remover never removed restrack/");
-	EXPECT(n_ok > 0, "no register succeeded");
-	ret = KSFT_PASS;
-out:
+	CHECK(removed > 0, "the remover never removed restrack/");
+	CHECK(n_ok > 0, "no register succeeded");
 	close_pair(fds);
 	kill_reap(remover);
 	if (nrm != MAP_FAILED)
 		munmap(nrm, sizeof(*nrm));
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -1460,11 +1433,11 @@ static int thread_reg_main(const char *cg, void *arg)
 	return 0;
 }
 
-static int test_thread_registers(const char *root)
+RT_TEST(thread_registers)
 {
 	char cg[PATH_MAX] = "", rel[64];
 	struct thread_reg *tr;
-	int go[2] = { -1, -1 }, i, ret = KSFT_FAIL;
+	int go[2] = { -1, -1 }, i;
 	pid_t pid = -1;
 
 	tr = mmap(NULL, sizeof(*tr), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1477,23 +1450,21 @@ static int test_thread_registers(const char *root)
 	go[0] = -1;
 	for (i = 0; i < 500 && !__atomic_load_n(&tr->done, __ATOMIC_SEQ_CST); i++)
 		sleep_ms(10);
-	EXPECT(tr->done, "the thread never registered");
-	EXPECT(tr->ret == 0, "register(getpid()) from a thread: %ld (%s)",
-	       tr->ret, errno_name(tr->err));
-	EXPECT(is_registered(pid), "registered");
+	CHECK(tr->done, "the thread never registered");
+	CHECK(tr->ret == 0, "register(getpid()) from a thread: %ld (%s)",
+	      tr->ret, errno_name(tr->err));
+	CHECK(is_registered(pid), "registered");
 	snprintf(rel, sizeof(rel), "/restrack/%d", pid);
-	EXPECT(!threads_in_cgroup(pid, rel, 2), "both threads moved");
-	EXPECT_CALL(rt_deregister(pid), 0);
-	EXPECT(!threads_in_cgroup(pid, cg_rel(cg), 2), "both threads back");
-	EXPECT(is_unregistered(pid), "gone");
-	ret = KSFT_PASS;
-out:
+	CHECK(!threads_in_cgroup(pid, rel, 2), "both threads moved");
+	CHECK_CALL(rt_deregister(pid), 0);
+	CHECK(!threads_in_cgroup(pid, cg_rel(cg), 2), "both threads back");
+	CHECK(is_unregistered(pid), "gone");
 	close_pair(go);
 	if (pid > 0 && wait_exit(pid, 5000, NULL))
 		kill_reap(pid);
 	if (tr != MAP_FAILED)
 		munmap(tr, sizeof(*tr));
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -1502,32 +1473,29 @@ out:
  * options (/init mounts it with nsdelegate, as systemd does) must still
  * be in force after a register and a deregister.
  */
-FIXTURE_TEST(test_mount_options_kept)
+RT_FIXTURE_TEST(mount_options_kept)
 {
 	char *mounts = NULL, *line;
 	bool found = false;
 
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
 	mounts = read_text_alloc("/proc/self/mounts", NULL);
 	SETUP(!mounts);
 	for (line = strtok(mounts, "\n"); line; line = strtok(NULL, "\n")) {
 		if (!strstr(line, " cgroup2 "))
 			continue;
 		found = true;
-		EXPECT(strstr(line, "nsdelegate"), "nsdelegate is gone: %s",
-		       line);
+		CHECK(strstr(line, "nsdelegate"), "nsdelegate is gone: %s",
+		      line);
 	}
-	EXPECT(found, "no cgroup2 mount in /proc/self/mounts");
+	CHECK(found, "no cgroup2 mount in /proc/self/mounts");
 	free(mounts);
 	return KSFT_PASS;
-out:
-	free(mounts);
-	return KSFT_FAIL;
 }
 
 /* deregister after the process' cgroup was removed: the nearest ancestor */
-static int test_deregister_origin_gone(const char *root)
+RT_TEST(deregister_origin_gone)
 {
 	char b[PATH_MAX] = "", c[PATH_MAX], d[PATH_MAX] = "", e[PATH_MAX];
 	char f[PATH_MAX];
@@ -1538,19 +1506,19 @@ static int test_deregister_origin_gone(const char *root)
 	    cg_make(d, root, "d") || cg_make(e, d, "e") || cg_make(f, e, "f") ||
 	    agent_start(&a1, c) || agent_start(&a2, f))
 		goto out;
-	EXPECT_CALL(rt_register(a1.pid), 0);
-	EXPECT_CALL(rt_register(a2.pid), 0);
-	EXPECT(!rmdir(c), "rmdir %s: %s", c, strerror(errno));
-	EXPECT(!rmdir(f) && !rmdir(e), "rmdir %s, %s: %s", f, e,
-	       strerror(errno));
+	CHECK_CALL(rt_register(a1.pid), 0);
+	CHECK_CALL(rt_register(a2.pid), 0);
+	CHECK(!rmdir(c), "rmdir %s: %s", c, strerror(errno));
+	CHECK(!rmdir(f) && !rmdir(e), "rmdir %s, %s: %s", f, e,
+	      strerror(errno));
 
-	EXPECT_CALL(rt_deregister(a1.pid), 0);
-	EXPECT(in_cgroup(a1.pid, cg_rel(b)), "one level up");
-	EXPECT_CALL(rt_deregister(a2.pid), 0);
-	EXPECT(in_cgroup(a2.pid, cg_rel(d)), "two levels up");
-	EXPECT(is_unregistered(a1.pid) && is_unregistered(a2.pid), "gone");
-	EXPECT(ag_call(&a1, AG_NOP, 0) == 0 && ag_call(&a2, AG_NOP, 0) == 0,
-	       "both live on");
+	CHECK_CALL(rt_deregister(a1.pid), 0);
+	CHECK(in_cgroup(a1.pid, cg_rel(b)), "one level up");
+	CHECK_CALL(rt_deregister(a2.pid), 0);
+	CHECK(in_cgroup(a2.pid, cg_rel(d)), "two levels up");
+	CHECK(is_unregistered(a1.pid) && is_unregistered(a2.pid), "gone");
+	CHECK(ag_call(&a1, AG_NOP, 0) == 0 && ag_call(&a2, AG_NOP, 0) == 0,
+	      "both live on");
 	ret = KSFT_PASS;
 out:
 	agent_kill(&a1);
@@ -1565,7 +1533,7 @@ out:
  * vanishes by itself; a child it left behind stays in its cgroup, which
  * is removed once the child has gone too.
  */
-static int test_exit_cleanup(const char *root)
+RT_TEST(exit_cleanup)
 {
 	char cg[PATH_MAX] = "";
 	struct agent a = AGENT_INIT, b = AGENT_INIT;
@@ -1578,28 +1546,28 @@ static int test_exit_cleanup(const char *root)
 	    agent_start(&b, cg))
 		goto out;
 	pid = a.pid;
-	EXPECT_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_register(pid), 0);
 	sub = ag_call(&a, AG_FORK, 0);
-	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	EXPECT(in_reg_cgroup(sub, pid), "the child is in restrack/%d", pid);
+	CHECK(sub > 0, "fork: %s", strerror(errno));
+	CHECK(in_reg_cgroup(sub, pid), "the child is in restrack/%d", pid);
 	ag_call(&a, AG_EXIT, 0);
 	status = agent_wait(&a, 5000);
-	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
-	EXPECT(!wait_unlisted(pid, GONE_MS), "entry vanished");
-	EXPECT(in_reg_cgroup(sub, pid), "the child stays in restrack/%d", pid);
-	EXPECT_CALL(rt_fetch(&st, pid), EINVAL);
-	EXPECT_CALL(rt_deregister(pid), ESRCH);
+	CHECK(status != -1 && WIFEXITED(status), "exited: %#x", status);
+	CHECK(!wait_unlisted(pid, GONE_MS), "entry vanished");
+	CHECK(in_reg_cgroup(sub, pid), "the child stays in restrack/%d", pid);
+	CHECK_CALL(rt_fetch(&st, pid), EINVAL);
+	CHECK_CALL(rt_deregister(pid), ESRCH);
 	kill(sub, SIGKILL);
-	EXPECT(wait_exit(sub, 5000, NULL) >= 0, "child gone");
+	CHECK(wait_exit(sub, 5000, NULL) >= 0, "child gone");
 	sub = -1;
-	EXPECT(!wait_unregistered(pid, GONE_MS), "cgroup removed once empty");
+	CHECK(!wait_unregistered(pid, GONE_MS), "cgroup removed once empty");
 
 	pid = b.pid;
-	EXPECT_CALL(rt_register(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, 1024, 1000), 0);
+	CHECK_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, 1024, 1000), 0);
 	kill(pid, SIGKILL);
-	EXPECT(!expect_killed(&b, "kill -9"), "killed");
-	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	CHECK(!expect_killed(&b, "kill -9"), "killed");
+	CHECK(!wait_unregistered(pid, GONE_MS), "vanished");
 	ret = KSFT_PASS;
 out:
 	if (sub > 0)
@@ -1617,40 +1585,37 @@ out:
  * equal to the oracles, before and after the process maps 40 MiB (untouched)
  * and opens 20 files, and summed over a child in the cgroup.
  */
-FIXTURE_TEST(test_fetch_values)
+RT_FIXTURE_TEST(fetch_values)
 {
 	struct per_proc_resource st0, st;
 	long sub = -1, subno, i;
-	int ret = KSFT_FAIL;
 
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(!fetch_check(f->a.pid, &st0), "fetch after register");
-	EXPECT(st0.openfile_count >= 3, "the process is counted: %lu files",
-	       st0.openfile_count);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(!fetch_check(f->a.pid, &st0), "fetch after register");
+	CHECK(st0.openfile_count >= 3, "the process is counted: %lu files",
+	      st0.openfile_count);
 
-	EXPECT(ag_map(&f->a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
+	CHECK(ag_map(&f->a, 40 * MIB) != -1, "mmap 40 MiB: %s", strerror(errno));
 	for (i = 0; i < 20; i++)
-		EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
-	EXPECT(!fetch_check(f->a.pid, &st), "fetch after mmap and open");
-	EXPECT(st.heapsize == st0.heapsize + 40 &&
-	       st.openfile_count == st0.openfile_count + 20,
-	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
-	       st.heapsize, st0.openfile_count, st.openfile_count);
+		CHECK(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	CHECK(!fetch_check(f->a.pid, &st), "fetch after mmap and open");
+	CHECK(st.heapsize == st0.heapsize + 40 &&
+	      st.openfile_count == st0.openfile_count + 20,
+	      "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
+	      st.heapsize, st0.openfile_count, st.openfile_count);
 
 	/* a child in the cgroup counts too */
 	sub = ag_call(&f->a, AG_FORK, 0);
-	EXPECT(sub > 0, "fork: %s", strerror(errno));
+	CHECK(sub > 0, "fork: %s", strerror(errno));
 	subno = f->a.v[0];
-	EXPECT(ag_call_sub(&f->a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
-	       -1, "the child maps 8 MiB: %s", strerror(errno));
-	EXPECT(ag_call_sub(&f->a, subno, AG_OPEN, 0) >= 0, "the child opens");
-	EXPECT(!fetch_check(f->a.pid, &st), "fetch with a child");
-	EXPECT(st.heapsize >= st0.heapsize + 40 + 8 + 40,
-	       "the child's copy and mapping count: %lu MiB", st.heapsize);
-	ret = KSFT_PASS;
-out:
+	CHECK(ag_call_sub(&f->a, subno, AG_MMAP, 0, 8 * MIB, RW, ANON, -1, 0) !=
+	      -1, "the child maps 8 MiB: %s", strerror(errno));
+	CHECK(ag_call_sub(&f->a, subno, AG_OPEN, 0) >= 0, "the child opens");
+	CHECK(!fetch_check(f->a.pid, &st), "fetch with a child");
+	CHECK(st.heapsize >= st0.heapsize + 40 + 8 + 40,
+	      "the child's copy and mapping count: %lu MiB", st.heapsize);
 	kill_reap(sub);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -1658,49 +1623,47 @@ out:
  * started while registered are in the cgroup; what any thread maps or
  * opens is counted.
  */
-FIXTURE_TEST(test_threads)
+RT_FIXTURE_TEST(threads)
 {
 	char rel[64];
 	struct per_proc_resource st0, st1, st2;
 	const long stack = 256 << 10;
 
 	snprintf(rel, sizeof(rel), "/restrack/%d", f->a.pid);
-	EXPECT(ag_call(&f->a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
-	       f->a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
-	       strerror(errno));
-	EXPECT(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all in %s", f->cg);
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(!threads_in_cgroup(f->a.pid, rel, 5), "all moved");
-	EXPECT(!fetch_check(f->a.pid, &st0), "fetch with 4 threads");
+	CHECK(ag_call(&f->a, AG_THREADS, 4, stack, MIB / page_size, 1) == 0 &&
+	      f->a.v[0] == 0, "4 threads mapping 1 MiB and opening a file: %s",
+	      strerror(errno));
+	CHECK(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all in %s", f->cg);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(!threads_in_cgroup(f->a.pid, rel, 5), "all moved");
+	CHECK(!fetch_check(f->a.pid, &st0), "fetch with 4 threads");
 
 	/*
 	 * The threads unmap and close what they had, and end; the agent
 	 * closes the pipe that stopped them: 4 + 2 descriptors less.
 	 */
-	EXPECT(ag_call(&f->a, AG_THREADS_STOP, 0) == 0, "join");
-	EXPECT(!fetch_check(f->a.pid, &st1), "fetch after the threads ended");
-	EXPECT(st1.openfile_count == st0.openfile_count - 6 &&
-	       st1.heapsize + 4 <= st0.heapsize,
-	       "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
-	       st1.heapsize, st0.openfile_count, st1.openfile_count);
+	CHECK(ag_call(&f->a, AG_THREADS_STOP, 0) == 0, "join");
+	CHECK(!fetch_check(f->a.pid, &st1), "fetch after the threads ended");
+	CHECK(st1.openfile_count == st0.openfile_count - 6 &&
+	      st1.heapsize + 4 <= st0.heapsize,
+	      "heap %lu -> %lu MiB, files %lu -> %lu", st0.heapsize,
+	      st1.heapsize, st0.openfile_count, st1.openfile_count);
 
 	/* new threads, started while registered: 4 files and a pipe */
-	EXPECT(ag_call(&f->a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
-	       0 && f->a.v[0] == 0, "4 more threads: %s", strerror(errno));
-	EXPECT(!threads_in_cgroup(f->a.pid, rel, 5), "new threads are in %s",
-	       rel);
-	EXPECT(!fetch_check(f->a.pid, &st2), "fetch with the new threads");
-	EXPECT(st2.openfile_count == st1.openfile_count + 6 &&
-	       st2.heapsize >= st1.heapsize + 8,
-	       "heap %lu -> %lu MiB, files %lu -> %lu", st1.heapsize,
-	       st2.heapsize, st1.openfile_count, st2.openfile_count);
+	CHECK(ag_call(&f->a, AG_THREADS, 4, stack, 2 * MIB / page_size, 1) ==
+	      0 && f->a.v[0] == 0, "4 more threads: %s", strerror(errno));
+	CHECK(!threads_in_cgroup(f->a.pid, rel, 5), "new threads are in %s",
+	      rel);
+	CHECK(!fetch_check(f->a.pid, &st2), "fetch with the new threads");
+	CHECK(st2.openfile_count == st1.openfile_count + 6 &&
+	      st2.heapsize >= st1.heapsize + 8,
+	      "heap %lu -> %lu MiB, files %lu -> %lu", st1.heapsize,
+	      st2.heapsize, st1.openfile_count, st2.openfile_count);
 
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
-	EXPECT(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all moved back");
-	EXPECT(ag_call(&f->a, AG_THREADS_STOP, 0) == 0, "join");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
+	CHECK(!threads_in_cgroup(f->a.pid, cg_rel(f->cg), 5), "all moved back");
+	CHECK(ag_call(&f->a, AG_THREADS_STOP, 0) == 0, "join");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1711,87 +1674,81 @@ out:
  * and @dfiles descriptors (-1: no quota), listed so; its usage before in
  * @st0.
  */
-static int capped_agent(struct fixture *f, long dheap, long dfiles,
+static int capped_agent(struct __test_metadata *_metadata,
+			struct fixture *f, long dheap, long dfiles,
 			struct per_proc_resource *st0)
 {
 	long heap, files;
 	struct status_entry e;
 	pid_t pid;
-	int ret = KSFT_FAIL;
 
 	pid = f->a.pid;
-	EXPECT_CALL(rt_register(pid), 0);
-	EXPECT(!fetch_check(pid, st0), "fetch");
+	CHECK_CALL(rt_register(pid), 0);
+	CHECK(!fetch_check(pid, st0), "fetch");
 	heap = dheap < 0 ? -1 : (long)st0->heapsize + dheap;
 	files = dfiles < 0 ? -1 : (long)st0->openfile_count + dfiles;
-	EXPECT_CALL(rt_resource_cap(pid, heap, files), 0);
-	EXPECT(!limits_are(pid, heap < 0 ? CG_MAX : heap * MIB,
-			   files < 0 ? CG_MAX : files, "kill"), "capped");
-	EXPECT(!status_get(pid, &e) &&
-	       e.heap_cap == (heap < 0 ? CG_MAX : heap) &&
-	       e.file_cap == (files < 0 ? CG_MAX : files) &&
-	       !strcmp(e.policy, "kill"), "listed");
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_resource_cap(pid, heap, files), 0);
+	CHECK(!limits_are(pid, heap < 0 ? CG_MAX : heap * MIB,
+			  files < 0 ? CG_MAX : files, "kill"), "capped");
+	CHECK(!status_get(pid, &e) &&
+	      e.heap_cap == (heap < 0 ? CG_MAX : heap) &&
+	      e.file_cap == (files < 0 ? CG_MAX : files) &&
+	      !strcmp(e.policy, "kill"), "listed");
+	return KSFT_PASS;
 }
 
 /* Mapping beyond the heap quota kills; the registration vanishes. */
-FIXTURE_TEST(test_cap_kill_heap)
+RT_FIXTURE_TEST(cap_kill_heap)
 {
 	struct per_proc_resource st0, st;
 	pid_t pid;
 	long h, r;
 
-	SETUP(capped_agent(f, 8, -1, &st0) != KSFT_PASS);
+	SETUP(capped_agent(_metadata, f, 8, -1, &st0) != KSFT_PASS);
 	pid = f->a.pid;
 	h = st0.heapsize;
 
-	EXPECT(ag_map(&f->a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
-	EXPECT(!fetch_check(pid, &st) && st.heapsize == (unsigned long)h + 4,
-	       "heap %lu MiB, expected %ld", st.heapsize, h + 4);
+	CHECK(ag_map(&f->a, 4 * MIB) != -1, "4 MiB fit: %s", strerror(errno));
+	CHECK(!fetch_check(pid, &st) && st.heapsize == (unsigned long)h + 4,
+	      "heap %lu MiB, expected %ld", st.heapsize, h + 4);
 	r = ag_map(&f->a, 8 * MIB);
-	EXPECT(r == -1 && f->a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
-	       r, strerror(errno));
-	EXPECT(!expect_killed(&f->a, "over the heap quota"), "killed");
-	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
-	EXPECT_CALL(rt_fetch(&st, pid), EINVAL);
+	CHECK(r == -1 && f->a.dead, "8 MiB more do not: mmap returned %#lx (%s)",
+	      r, strerror(errno));
+	CHECK(!expect_killed(&f->a, "over the heap quota"), "killed");
+	CHECK(!wait_unregistered(pid, GONE_MS), "vanished");
+	CHECK_CALL(rt_fetch(&st, pid), EINVAL);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* Opening beyond the file quota kills; the registration vanishes. */
-FIXTURE_TEST(test_cap_kill_files)
+RT_FIXTURE_TEST(cap_kill_files)
 {
 	struct per_proc_resource st0, st;
 	pid_t pid;
 	long nf, r, i;
 
-	SETUP(capped_agent(f, -1, 3, &st0) != KSFT_PASS);
+	SETUP(capped_agent(_metadata, f, -1, 3, &st0) != KSFT_PASS);
 	pid = f->a.pid;
 	nf = st0.openfile_count;
 
 	for (i = 0; i < 3; i++)
-		EXPECT(ag_open(&f->a) >= 0, "open %ld of 3 fits: %s", i + 1,
-		       strerror(errno));
-	EXPECT(!fetch_check(pid, &st) &&
-	       st.openfile_count == (unsigned long)nf + 3, "at the quota");
+		CHECK(ag_open(&f->a) >= 0, "open %ld of 3 fits: %s", i + 1,
+		      strerror(errno));
+	CHECK(!fetch_check(pid, &st) &&
+	      st.openfile_count == (unsigned long)nf + 3, "at the quota");
 	r = ag_open(&f->a);
-	EXPECT(r == -1 && f->a.dead, "one more does not: open returned %ld (%s)",
-	       r, strerror(errno));
-	EXPECT(!expect_killed(&f->a, "over the file quota"), "killed");
-	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	CHECK(r == -1 && f->a.dead, "one more does not: open returned %ld (%s)",
+	      r, strerror(errno));
+	CHECK(!expect_killed(&f->a, "over the file quota"), "killed");
+	CHECK(!wait_unregistered(pid, GONE_MS), "vanished");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
  * resource_cap on a process already over a quota succeeds and kills it at
  * once; one exactly at the quota lives until it goes over.
  */
-static int test_cap_over_quota(const char *root)
+RT_TEST(cap_over_quota)
 {
 	char cg[PATH_MAX] = "";
 	struct agent a = AGENT_INIT;
@@ -1807,38 +1764,38 @@ static int test_cap_over_quota(const char *root)
 	if (agent_start(&a, cg))
 		goto out;
 	pid = a.pid;
-	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
-	EXPECT_CALL(rt_register(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, 8, -1), 0);
-	EXPECT(!expect_killed(&a, "capped below its heap"), "killed");
-	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	CHECK(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	CHECK_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, 8, -1), 0);
+	CHECK(!expect_killed(&a, "capped below its heap"), "killed");
+	CHECK(!wait_unregistered(pid, GONE_MS), "vanished");
 
 	/* files: 10 more open, capped to 4 */
 	if (agent_start(&a, cg))
 		goto out;
 	pid = a.pid;
 	for (i = 0; i < 10; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(rt_register(pid), 0);
-	EXPECT_CALL(rt_resource_cap(pid, -1, 4), 0);
-	EXPECT(!expect_killed(&a, "capped below its files"), "killed");
-	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+		CHECK(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	CHECK_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_resource_cap(pid, -1, 4), 0);
+	CHECK(!expect_killed(&a, "capped below its files"), "killed");
+	CHECK(!wait_unregistered(pid, GONE_MS), "vanished");
 
 	/* at the quota is not over it */
 	if (agent_start(&a, cg))
 		goto out;
 	pid = a.pid;
-	EXPECT_CALL(rt_register(pid), 0);
-	EXPECT(!fetch_check(pid, &st), "fetch");
-	EXPECT_CALL(rt_resource_cap(pid, st.heapsize + 1,
-				    st.openfile_count), 0);
+	CHECK_CALL(rt_register(pid), 0);
+	CHECK(!fetch_check(pid, &st), "fetch");
+	CHECK_CALL(rt_resource_cap(pid, st.heapsize + 1,
+				   st.openfile_count), 0);
 	sleep_ms(50);
-	EXPECT(ag_call(&a, AG_NOP, 0) == 0 && is_registered(pid),
-	       "alive at the quota");
+	CHECK(ag_call(&a, AG_NOP, 0) == 0 && is_registered(pid),
+	      "alive at the quota");
 	r = ag_open(&a);
-	EXPECT(r == -1 && a.dead, "open over the quota returned %ld", r);
-	EXPECT(!expect_killed(&a, "one file over"), "killed");
-	EXPECT(!wait_unregistered(pid, GONE_MS), "vanished");
+	CHECK(r == -1 && a.dead, "open over the quota returned %ld", r);
+	CHECK(!expect_killed(&a, "one file over"), "killed");
+	CHECK(!wait_unregistered(pid, GONE_MS), "vanished");
 	ret = KSFT_PASS;
 out:
 	agent_kill(&a);
@@ -1850,86 +1807,81 @@ out:
  * resource_reset lifts the quotas: what killed a process of the cgroup
  * before succeeds afterwards, and the limits read "max".
  */
-FIXTURE_TEST(test_reset_lifts)
+RT_FIXTURE_TEST(reset_lifts)
 {
 	struct per_proc_resource st0, st;
 	struct status_entry e;
 	long s1 = -1, s2 = -1, n1, n2, room, i, r;
 	pid_t pid;
-	int ret = KSFT_FAIL;
 
 	pid = f->a.pid;
-	EXPECT_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_register(pid), 0);
 	/* two children in the cgroup, to be killed over the quotas */
 	s1 = ag_call(&f->a, AG_FORK, 0);
 	n1 = f->a.v[0];
-	EXPECT(s1 > 0, "fork: %s", strerror(errno));
+	CHECK(s1 > 0, "fork: %s", strerror(errno));
 	s2 = ag_call(&f->a, AG_FORK, 0);
 	n2 = f->a.v[0];
-	EXPECT(s2 > 0, "fork: %s", strerror(errno));
-	EXPECT(!fetch_check(pid, &st0), "fetch");
-	EXPECT_CALL(rt_resource_cap(pid, st0.heapsize + 4,
-				    st0.openfile_count + 2), 0);
+	CHECK(s2 > 0, "fork: %s", strerror(errno));
+	CHECK(!fetch_check(pid, &st0), "fetch");
+	CHECK_CALL(rt_resource_cap(pid, st0.heapsize + 4,
+				   st0.openfile_count + 2), 0);
 
-	EXPECT(!fetch_check(pid, &st), "fetch");
+	CHECK(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_call_sub(&f->a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
-		       strerror(errno));
+		CHECK(ag_call_sub(&f->a, n2, AG_OPEN, 0) >= 0, "open fits: %s",
+		      strerror(errno));
 	r = ag_call_sub(&f->a, n2, AG_OPEN, 0);
-	EXPECT(r == -1 && f->a.err == EPIPE && killed_by_sigkill(f->a.v[0]),
-	       "an open over the quota kills: %ld (%s), status %#lx", r,
-	       errno_name(f->a.err), f->a.v[0]);
+	CHECK(r == -1 && f->a.err == EPIPE && killed_by_sigkill(f->a.v[0]),
+	      "an open over the quota kills: %ld (%s), status %#lx", r,
+	      errno_name(f->a.err), f->a.v[0]);
 	s2 = -1;
 	r = ag_call_sub(&f->a, n1, AG_MMAP, 0, 64 * MIB, RW, ANON, -1, 0);
-	EXPECT(r == -1 && f->a.err == EPIPE && killed_by_sigkill(f->a.v[0]),
-	       "a 64 MiB mmap over the quota kills: %#lx (%s), status %#lx",
-	       r, errno_name(f->a.err), f->a.v[0]);
+	CHECK(r == -1 && f->a.err == EPIPE && killed_by_sigkill(f->a.v[0]),
+	      "a 64 MiB mmap over the quota kills: %#lx (%s), status %#lx",
+	      r, errno_name(f->a.err), f->a.v[0]);
 	s1 = -1;
-	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "the process itself lives");
+	CHECK(ag_call(&f->a, AG_NOP, 0) == 0, "the process itself lives");
 
-	EXPECT_CALL(rt_resource_reset(pid), 0);
-	EXPECT(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
-	EXPECT(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
-	       e.file_cap == CG_MAX, "listed as max, max");
-	EXPECT(ag_map(&f->a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
-	       strerror(errno));
-	EXPECT(!fetch_check(pid, &st), "fetch");
+	CHECK_CALL(rt_resource_reset(pid), 0);
+	CHECK(!limits_are(pid, CG_MAX, CG_MAX, NULL), "lifted");
+	CHECK(!status_get(pid, &e) && e.heap_cap == CG_MAX &&
+	      e.file_cap == CG_MAX, "listed as max, max");
+	CHECK(ag_map(&f->a, 64 * MIB) != -1, "the 64 MiB mmap succeeds: %s",
+	      strerror(errno));
+	CHECK(!fetch_check(pid, &st), "fetch");
 	room = st0.openfile_count + 2 - st.openfile_count + 4;
 	for (i = 0; i < room; i++)
-		EXPECT(ag_open(&f->a) >= 0, "open %ld: %s", i, strerror(errno));
-	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
-	EXPECT(!fetch_check(pid, &st), "fetch");
-	EXPECT(st.heapsize > st0.heapsize + 4 &&
-	       st.openfile_count > st0.openfile_count + 2,
-	       "beyond the old quotas: %lu MiB, %lu files", st.heapsize,
-	       st.openfile_count);
-	EXPECT_CALL(rt_deregister(pid), 0);
-	ret = KSFT_PASS;
-out:
+		CHECK(ag_open(&f->a) >= 0, "open %ld: %s", i, strerror(errno));
+	CHECK(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
+	CHECK(!fetch_check(pid, &st), "fetch");
+	CHECK(st.heapsize > st0.heapsize + 4 &&
+	      st.openfile_count > st0.openfile_count + 2,
+	      "beyond the old quotas: %lu MiB, %lu files", st.heapsize,
+	      st.openfile_count);
+	CHECK_CALL(rt_deregister(pid), 0);
 	kill_reap(s1);
 	kill_reap(s2);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* ------------------------------------------------------------------ */
 /* pids */
 
 /* The process with the recycled pid @pid is not registered. */
-static int check_fresh(pid_t pid, const char *own_cg)
+static int check_fresh(struct __test_metadata *_metadata,
+		       pid_t pid, const char *own_cg)
 {
 	struct per_proc_resource st;
-	int ret = -1;
 
-	EXPECT(is_unregistered(pid), "no entry, no cgroup");
-	EXPECT(in_cgroup(pid, own_cg), "in its parent's cgroup");
-	EXPECT_CALL(rt_fetch(&st, pid), EINVAL);
-	EXPECT_CALL(rt_deregister(pid), ESRCH);
-	EXPECT_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
-	EXPECT_CALL(rt_resource_reset(pid), EINVAL);
-	ret = 0;
-out:
-	return ret;
+	CHECK(is_unregistered(pid), "no entry, no cgroup");
+	CHECK(in_cgroup(pid, own_cg), "in its parent's cgroup");
+	CHECK_CALL(rt_fetch(&st, pid), EINVAL);
+	CHECK_CALL(rt_deregister(pid), ESRCH);
+	CHECK_CALL(rt_resource_cap(pid, 100, 100), EINVAL);
+	CHECK_CALL(rt_resource_reset(pid), EINVAL);
+	return 0;
 }
 
 /*
@@ -1939,36 +1891,31 @@ out:
  * the gone pid names no process (ESRCH/EINVAL) meanwhile.  The new
  * sleeper's pid, or -1.
  */
-static pid_t reuse_pid(struct sleepers *s, const char *cg, bool wait)
+static pid_t reuse_pid(struct __test_metadata *_metadata,
+		       struct sleepers *s, const char *cg, bool wait)
 {
 	struct per_proc_resource st;
-	pid_t p, live, q = -1;
+	pid_t p, q;
 	int status;
 
 	p = sleeper_start(s, cg, NULL);
-	live = p;
-	EXPECT(p > 0, "sleeper");
-	EXPECT_CALL(rt_register(p), 0);
+	CHECK(p > 0, "sleeper");
+	CHECK_CALL(rt_register(p), 0);
 	kill(p, SIGKILL);
-	EXPECT(waitpid(p, &status, 0) == p && killed_by_sigkill(status),
-	       "killed");
-	live = -1;
+	CHECK(waitpid(p, &status, 0) == p && killed_by_sigkill(status),
+	      "killed");
 	if (wait) {
-		EXPECT(!wait_unregistered(p, GONE_MS), "vanished");
-		EXPECT_CALL(rt_fetch(&st, p), EINVAL);
-		EXPECT_CALL(rt_deregister(p), ESRCH);
-		EXPECT_CALL(rt_resource_cap(p, 100, 100), ESRCH);
-		EXPECT_CALL(rt_resource_reset(p), ESRCH);
-		EXPECT_CALL(rt_register(p), ESRCH);
+		CHECK(!wait_unregistered(p, GONE_MS), "vanished");
+		CHECK_CALL(rt_fetch(&st, p), EINVAL);
+		CHECK_CALL(rt_deregister(p), ESRCH);
+		CHECK_CALL(rt_resource_cap(p, 100, 100), ESRCH);
+		CHECK_CALL(rt_resource_reset(p), ESRCH);
+		CHECK_CALL(rt_register(p), ESRCH);
 	}
 	q = sleeper_start_pid(s, p);
-	EXPECT(q == p, "clone3 gave pid %d, asked for %d: %s", q, p,
-	       strerror(errno));
+	CHECK(q == p, "clone3 gave pid %d, asked for %d: %s", q, p,
+	      strerror(errno));
 	return q;
-out:
-	kill_reap(live);
-	kill_reap(q);
-	return -1;
 }
 
 /*
@@ -1978,7 +1925,8 @@ out:
  * possibly before the kernel has dissolved the old registration (its
  * cgroup may still be there).
  */
-static int pid_reuse(const char *root, bool wait, int rounds)
+static int pid_reuse(struct __test_metadata *_metadata,
+		     const char *root, bool wait, int rounds)
 {
 	char cg[PATH_MAX] = "", own[PATH_MAX];
 	struct sleepers s = { { -1, -1 }, { -1, -1 } };
@@ -1990,22 +1938,22 @@ static int pid_reuse(const char *root, bool wait, int rounds)
 	    task_cgroup(0, 0, own, sizeof(own)))
 		goto out;
 	for (round = 0; round < rounds; round++) {
-		q = reuse_pid(&s, cg, wait);
-		EXPECT(q > 0, "round %d: a process with a reaped pid", round);
+		q = reuse_pid(_metadata, &s, cg, wait);
+		CHECK(q > 0, "round %d: a process with a reaped pid", round);
 		if (wait) {
-			EXPECT(!check_fresh(q, own),
-			       "the new process is not registered");
+			CHECK(!check_fresh(_metadata, q, own),
+			      "the new process is not registered");
 		} else {
-			EXPECT_CALL(rt_fetch(&st, q), EINVAL);
-			EXPECT_CALL(rt_deregister(q), ESRCH);
+			CHECK_CALL(rt_fetch(&st, q), EINVAL);
+			CHECK_CALL(rt_deregister(q), ESRCH);
 		}
-		EXPECT_CALL(rt_register(q), 0);
-		EXPECT(is_registered(q), "round %d: registered", round);
-		EXPECT(!fetch_check(q, &st), "fetch");
-		EXPECT_CALL(rt_deregister(q), 0);
-		EXPECT(in_cgroup(q, own), "back");
+		CHECK_CALL(rt_register(q), 0);
+		CHECK(is_registered(q), "round %d: registered", round);
+		CHECK(!fetch_check(q, &st), "fetch");
+		CHECK_CALL(rt_deregister(q), 0);
+		CHECK(in_cgroup(q, own), "back");
 		kill_reap(q);
-		EXPECT(!wait_unregistered(q, GONE_MS), "vanished");
+		CHECK(!wait_unregistered(q, GONE_MS), "vanished");
 		q = -1;
 	}
 	ret = KSFT_PASS;
@@ -2021,9 +1969,9 @@ out:
  * names no process (ESRCH/EINVAL), and a new process given the same pid is
  * not registered, and can be.
  */
-static int test_pid_reuse(const char *root)
+RT_TEST(pid_reuse)
 {
-	return pid_reuse(root, true, 1);
+	return pid_reuse(_metadata, root, true, 1);
 }
 
 /*
@@ -2031,9 +1979,9 @@ static int test_pid_reuse(const char *root)
  * vanish: the new process must not be registered, and register() on it
  * must succeed all the same.
  */
-static int test_pid_reuse_immediate(const char *root)
+RT_TEST(pid_reuse_immediate)
 {
-	return pid_reuse(root, false, 20);
+	return pid_reuse(_metadata, root, false, 20);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2044,7 +1992,7 @@ static int test_pid_reuse_immediate(const char *root)
  * heap MiB and files as fetch reports them, caps "max" or the quotas,
  * policy, cgroup path.  It goes with deregister.
  */
-static int test_status_columns(const char *root)
+RT_TEST(status_columns)
 {
 	char cg[PATH_MAX] = "", path[64], comm[64], want[64], *c;
 	struct sleepers s = { { -1, -1 }, { -1, -1 } };
@@ -2058,49 +2006,49 @@ static int test_status_columns(const char *root)
 	if (sleepers_init(&s) || cg_make(cg, root, "a"))
 		goto out;
 	p = sleeper_start(&s, cg, "rt sys\ttest");
-	EXPECT(p > 0, "sleeper");
-	EXPECT_CALL(rt_register(p), 0);
+	CHECK(p > 0, "sleeper");
+	CHECK_CALL(rt_register(p), 0);
 	snprintf(path, sizeof(path), "/proc/%d/comm", p);
-	EXPECT(read_text(path, comm, sizeof(comm)) > 0, "%s", path);
+	CHECK(read_text(path, comm, sizeof(comm)) > 0, "%s", path);
 	comm[strcspn(comm, "\n")] = '\0';
 	snprintf(want, sizeof(want), "%s", comm);
 	for (c = want; *c; c++)
 		if (*c == ' ' || *c == '\t')
 			*c = '_';
-	EXPECT(!strcmp(want, "rt_sys_test"), "comm is \"%s\"", comm);
+	CHECK(!strcmp(want, "rt_sys_test"), "comm is \"%s\"", comm);
 
-	EXPECT(!status_get(p, &e), "listed");
-	EXPECT(!fetch_check(p, &st), "fetch");
+	CHECK(!status_get(p, &e), "listed");
+	CHECK(!fetch_check(p, &st), "fetch");
 	snprintf(path, sizeof(path), "/restrack/%d", p);
-	EXPECT(e.pid == p && !strcmp(e.comm, want) &&
-	       e.heap == (long)st.heapsize && e.heap_cap == CG_MAX &&
-	       e.files == (long)st.openfile_count && e.file_cap == CG_MAX &&
-	       !strcmp(e.policy, "deny") && !strcmp(e.cgroup, path),
-	       "line: %ld %s %ld %ld %ld %ld %s %s; expected %d %s %lu max %lu max deny %s",
-	       e.pid, e.comm, e.heap, e.heap_cap, e.files, e.file_cap,
-	       e.policy, e.cgroup, p, want, st.heapsize, st.openfile_count,
-	       path);
-	EXPECT_CALL(rt_resource_cap(p, 1000, 500), 0);
-	EXPECT(!status_get(p, &e) && e.heap_cap == 1000 &&
-	       e.file_cap == 500 && !strcmp(e.policy, "kill"),
-	       "after cap: %ld %ld %s", e.heap_cap, e.file_cap, e.policy);
+	CHECK(e.pid == p && !strcmp(e.comm, want) &&
+	      e.heap == (long)st.heapsize && e.heap_cap == CG_MAX &&
+	      e.files == (long)st.openfile_count && e.file_cap == CG_MAX &&
+	      !strcmp(e.policy, "deny") && !strcmp(e.cgroup, path),
+	      "line: %ld %s %ld %ld %ld %ld %s %s; expected %d %s %lu max %lu max deny %s",
+	      e.pid, e.comm, e.heap, e.heap_cap, e.files, e.file_cap,
+	      e.policy, e.cgroup, p, want, st.heapsize, st.openfile_count,
+	      path);
+	CHECK_CALL(rt_resource_cap(p, 1000, 500), 0);
+	CHECK(!status_get(p, &e) && e.heap_cap == 1000 &&
+	      e.file_cap == 500 && !strcmp(e.policy, "kill"),
+	      "after cap: %ld %ld %s", e.heap_cap, e.file_cap, e.policy);
 
 	/* heap and files as they change */
 	if (agent_start(&a, cg))
 		goto out;
-	EXPECT(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	CHECK(ag_map(&a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 10; i++)
-		EXPECT(ag_open(&a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(rt_register(a.pid), 0);
-	EXPECT(!fetch_check(a.pid, &st), "fetch");
-	EXPECT(!status_get(a.pid, &e) && e.heap == (long)st.heapsize &&
-	       e.heap >= 40 && e.files == (long)st.openfile_count &&
-	       e.files >= 13, "heap %ld files %ld, fetch %lu %lu", e.heap,
-	       e.files, st.heapsize, st.openfile_count);
+		CHECK(ag_open(&a) >= 0, "open: %s", strerror(errno));
+	CHECK_CALL(rt_register(a.pid), 0);
+	CHECK(!fetch_check(a.pid, &st), "fetch");
+	CHECK(!status_get(a.pid, &e) && e.heap == (long)st.heapsize &&
+	      e.heap >= 40 && e.files == (long)st.openfile_count &&
+	      e.files >= 13, "heap %ld files %ld, fetch %lu %lu", e.heap,
+	      e.files, st.heapsize, st.openfile_count);
 
-	EXPECT_CALL(rt_deregister(p), 0);
-	EXPECT_CALL(rt_deregister(a.pid), 0);
-	EXPECT(status_has(p) == 0 && status_has(a.pid) == 0, "lines gone");
+	CHECK_CALL(rt_deregister(p), 0);
+	CHECK_CALL(rt_deregister(a.pid), 0);
+	CHECK(status_has(p) == 0 && status_has(a.pid) == 0, "lines gone");
 	ret = KSFT_PASS;
 out:
 	agent_kill(&a);
@@ -2119,13 +2067,14 @@ struct pidns_ctx {
 /* Pid 1 of a new pid namespace. */
 static int pidns_inner(const struct pidns_ctx *c)
 {
+	struct __test_metadata *_metadata = NULL;
 	struct per_proc_resource st;
 	struct status_entry e;
 	char self[PATH_MAX], outer_status[64], x = 'R';
 	bool found;
-	int ret = KSFT_FAIL, host = -1;
+	int host = -1;
 
-	EXPECT(getpid() == 1, "pid %d in the new namespace", getpid());
+	CHECK(getpid() == 1, "pid %d in the new namespace", getpid());
 	/*
 	 * /proc of the new namespace, as a container mounts it; the outer
 	 * procfs stays at hand: its tracker_status shows the pids it shows.
@@ -2136,34 +2085,32 @@ static int pidns_inner(const struct pidns_ctx *c)
 	      mount("proc", "/proc", "proc", 0, NULL));
 	snprintf(outer_status, sizeof(outer_status),
 		 "/proc/self/fd/%d/tracker_status", host);
-	EXPECT(status_read_at(outer_status, c->outer, NULL, &found) >= 1 &&
-	       found, "the outer procfs lists the outer process by its pid");
+	CHECK(status_read_at(outer_status, c->outer, NULL, &found) >= 1 &&
+	      found, "the outer procfs lists the outer process by its pid");
 	/* the outer process has no pid here */
-	EXPECT_CALL(rt_fetch(&st, c->outer), EINVAL);
-	EXPECT_CALL(rt_deregister(c->outer), ESRCH);
-	EXPECT_CALL(rt_resource_cap(c->outer, 100, 100), ESRCH);
-	EXPECT_CALL(rt_resource_reset(c->outer), ESRCH);
-	EXPECT_CALL(rt_register(c->outer), ESRCH);
-	EXPECT(status_read(0, NULL, NULL) == 0,
-	       "the outer registration is not listed here");
+	CHECK_CALL(rt_fetch(&st, c->outer), EINVAL);
+	CHECK_CALL(rt_deregister(c->outer), ESRCH);
+	CHECK_CALL(rt_resource_cap(c->outer, 100, 100), ESRCH);
+	CHECK_CALL(rt_resource_reset(c->outer), ESRCH);
+	CHECK_CALL(rt_register(c->outer), ESRCH);
+	CHECK(status_read(0, NULL, NULL) == 0,
+	      "the outer registration is not listed here");
 
-	EXPECT_CALL(rt_register(1), 0);
-	EXPECT(!task_cgroup(0, 0, self, sizeof(self)) &&
-	       !strncmp(self, "/restrack/", 10), "in %s", self);
-	EXPECT(status_read(1, &e, &found) == 1 && found,
-	       "listed, alone, as pid 1");
-	EXPECT(!strcmp(e.cgroup, self), "cgroup %s, expected %s", e.cgroup,
-	       self);
-	EXPECT_CALL(rt_fetch(&st, 1), 0);
-	EXPECT(st.pid == 1, "fetch names pid %d", st.pid);
-	EXPECT(write(c->report, &x, 1) == 1, "report");
-	EXPECT(read_full_timeout(c->go, &x, 1, 10000) == 1, "go");
+	CHECK_CALL(rt_register(1), 0);
+	CHECK(!task_cgroup(0, 0, self, sizeof(self)) &&
+	      !strncmp(self, "/restrack/", 10), "in %s", self);
+	CHECK(status_read(1, &e, &found) == 1 && found,
+	      "listed, alone, as pid 1");
+	CHECK(!strcmp(e.cgroup, self), "cgroup %s, expected %s", e.cgroup,
+	      self);
+	CHECK_CALL(rt_fetch(&st, 1), 0);
+	CHECK(st.pid == 1, "fetch names pid %d", st.pid);
+	CHECK(write(c->report, &x, 1) == 1, "report");
+	CHECK(read_full_timeout(c->go, &x, 1, 10000) == 1, "go");
 
-	EXPECT_CALL(rt_deregister(1), 0);
-	EXPECT(status_read(0, NULL, NULL) == 0, "gone");
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_deregister(1), 0);
+	CHECK(status_read(0, NULL, NULL) == 0, "gone");
+	return KSFT_PASS;
 }
 
 /*
@@ -2171,7 +2118,7 @@ out:
  * the procfs it was opened from for the listing, which shows only the
  * processes that procfs shows, with their pids there.
  */
-static int test_status_pidns(const char *root)
+RT_TEST(status_pidns)
 {
 	char cg[PATH_MAX] = "", rel[64];
 	struct agent a = AGENT_INIT;
@@ -2186,7 +2133,7 @@ static int test_status_pidns(const char *root)
 	if (cg_make(cg, root, "a") || agent_start(&a, cg) || pipe(gp) ||
 	    pipe(rep) || pipe(go))
 		goto out;
-	EXPECT_CALL(rt_register(a.pid), 0);
+	CHECK_CALL(rt_register(a.pid), 0);
 	ctx.outer = a.pid;
 	ctx.go = go[0];
 	ctx.report = rep[1];
@@ -2226,32 +2173,32 @@ static int test_status_pidns(const char *root)
 	gp[1] = -1;
 	rep[1] = -1;
 	go[0] = -1;
-	EXPECT(c > 0, "fork: %s", strerror(errno));
+	CHECK(c > 0, "fork: %s", strerror(errno));
 
 	if (read_full_timeout(gp[0], &g, sizeof(g), 5000) != (ssize_t)sizeof(g)) {
 		g = -1;
-		EXPECT(0, "no process in a new pid namespace");
+		CHECK(0, "no process in a new pid namespace");
 	}
-	EXPECT(read_full_timeout(rep[0], &x, 1, 10000) == 1,
-	       "the process in the namespace did not register");
+	CHECK(read_full_timeout(rep[0], &x, 1, 10000) == 1,
+	      "the process in the namespace did not register");
 	/* outside, it is listed with its outer pid */
 	snprintf(rel, sizeof(rel), "/restrack/%d", g);
-	EXPECT(!status_get(g, &e) && !strcmp(e.cgroup, rel),
-	       "listed as %d in %s", g, rel);
-	EXPECT(status_has(a.pid) == 1, "the outer process is listed");
-	EXPECT(in_reg_cgroup(g, g), "in its cgroup");
-	EXPECT_CALL(rt_fetch(&st, g), 0);
-	EXPECT(st.pid == g, "fetch names pid %d", st.pid);
-	EXPECT(write(go[1], "D", 1) == 1, "go");
+	CHECK(!status_get(g, &e) && !strcmp(e.cgroup, rel),
+	      "listed as %d in %s", g, rel);
+	CHECK(status_has(a.pid) == 1, "the outer process is listed");
+	CHECK(in_reg_cgroup(g, g), "in its cgroup");
+	CHECK_CALL(rt_fetch(&st, g), 0);
+	CHECK(st.pid == g, "fetch names pid %d", st.pid);
+	CHECK(write(go[1], "D", 1) == 1, "go");
 
-	EXPECT(!wait_exit(c, 10000, &status), "the namespace ends");
+	CHECK(!wait_exit(c, 10000, &status), "the namespace ends");
 	c = -1;
 	gpid = g;
 	g = -1;
-	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS,
-	       "checks in the namespace failed: %#x", status);
-	EXPECT(!wait_unregistered(gpid, GONE_MS), "deregistered");
-	EXPECT_CALL(rt_deregister(a.pid), 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS,
+	      "checks in the namespace failed: %#x", status);
+	CHECK(!wait_unregistered(gpid, GONE_MS), "deregistered");
+	CHECK_CALL(rt_deregister(a.pid), 0);
 	ret = KSFT_PASS;
 out:
 	kill_reap(g);
@@ -2496,7 +2443,7 @@ static int hammer_worker_main(int id, const char *cg)
  * they exit at random points.  Only the documented errors may come back,
  * and afterwards no registration and no cgroup is left.
  */
-static int test_hammer(const char *root)
+RT_TEST(hammer)
 {
 	char cg[PATH_MAX] = "", line[1024];
 	pid_t workers[HAMMER_WORKERS] = { 0 };
@@ -2510,7 +2457,7 @@ static int test_hammer(const char *root)
 		hammer = NULL;
 		goto out;
 	}
-	EXPECT(!wait_no_registrations(GONE_MS), "nothing registered before");
+	CHECK(!wait_no_registrations(GONE_MS), "nothing registered before");
 	if (cg_make(cg, root, "hammer"))
 		goto out;
 
@@ -2521,7 +2468,7 @@ static int test_hammer(const char *root)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			_exit(hammer_worker_main(i, cg));
 		}
-		EXPECT(workers[i] > 0, "fork: %s", strerror(errno));
+		CHECK(workers[i] > 0, "fork: %s", strerror(errno));
 		left++;
 	}
 
@@ -2536,13 +2483,13 @@ static int test_hammer(const char *root)
 					continue;
 				workers[i] = 0;
 				left--;
-				EXPECT(WIFEXITED(status) &&
-				       WEXITSTATUS(status) == KSFT_PASS,
-				       "worker %d: status %#x", i, status);
+				CHECK(WIFEXITED(status) &&
+				      WEXITSTATUS(status) == KSFT_PASS,
+				      "worker %d: status %#x", i, status);
 			}
 			continue;
 		}
-		EXPECT(now_ms() < deadline, "%d workers hang", left);
+		CHECK(now_ms() < deadline, "%d workers hang", left);
 		sleep_ms(5);
 	}
 
@@ -2560,12 +2507,12 @@ static int test_hammer(const char *root)
 	}
 	for (i = 0; i < hammer->bad && i < HAMMER_BAD_MSGS; i++)
 		diag("undocumented: %s", hammer->bad_msg[i]);
-	EXPECT(!hammer->bad, "%d calls returned undocumented errors",
-	       hammer->bad);
-	EXPECT(hammer_hit_all(),
-	       "register, cap and deregister succeeded sometimes");
-	EXPECT(!wait_no_registrations(GONE_MS + 500),
-	       "nothing left registered");
+	CHECK(!hammer->bad, "%d calls returned undocumented errors",
+	      hammer->bad);
+	CHECK(hammer_hit_all(),
+	      "register, cap and deregister succeeded sometimes");
+	CHECK(!wait_no_registrations(GONE_MS + 500),
+	      "nothing left registered");
 	ret = KSFT_PASS;
 out:
 	for (i = 0; i < HAMMER_WORKERS; i++)
@@ -2594,7 +2541,7 @@ static int cmp_pid(const void *a, const void *b)
  * /proc/tracker_status with 1000 registered processes: 1001 lines, one per
  * process; the time of one read is reported.
  */
-static int test_status_1000(const char *root)
+RT_TEST(status_1000)
 {
 	char cg[PATH_MAX] = "", *text = NULL, *line, *save = NULL;
 	struct sleepers s = { { -1, -1 }, { -1, -1 } };
@@ -2609,47 +2556,47 @@ static int test_status_1000(const char *root)
 	seen = calloc(MANY, 1);
 	if (!pids || !seen || sleepers_init(&s) || cg_make(cg, root, "many"))
 		goto out;
-	EXPECT(!wait_no_registrations(GONE_MS), "nothing registered before");
+	CHECK(!wait_no_registrations(GONE_MS), "nothing registered before");
 
 	t = now_ms();
 	for (n = 0; n < MANY; n++) {
 		pids[n] = sleeper_start(&s, cg, NULL);
-		EXPECT(pids[n] > 0, "process %d of %d", n + 1, MANY);
+		CHECK(pids[n] > 0, "process %d of %d", n + 1, MANY);
 	}
 	diag("started %d processes in %ld ms", MANY, now_ms() - t);
 	t = now_ms();
 	for (i = 0; i < MANY; i++)
-		EXPECT_CALL(rt_register(pids[i]), 0);
+		CHECK_CALL(rt_register(pids[i]), 0);
 	diag("registered them in %ld ms", now_ms() - t);
 
 	us = now_us();
 	text = read_text_alloc(STATUS_PATH, &len);
 	us = now_us() - us;
-	EXPECT(text, "reading %s: %s", STATUS_PATH, strerror(errno));
+	CHECK(text, "reading %s: %s", STATUS_PATH, strerror(errno));
 	diag("tracker_status read of %d entries: %ld.%03ld ms (%zu bytes)",
 	     MANY, us / 1000, us % 1000, len);
 	for (lines = 0, line = text; (line = strchr(line, '\n')); line++)
 		lines++;
-	EXPECT(lines == MANY + 1, "%d lines, expected %d", lines, MANY + 1);
+	CHECK(lines == MANY + 1, "%d lines, expected %d", lines, MANY + 1);
 
 	qsort(pids, MANY, sizeof(*pids), cmp_pid);
 	line = strtok_r(text, "\n", &save);
-	EXPECT(line && !strcmp(line, STATUS_HEADER), "header");
+	CHECK(line && !strcmp(line, STATUS_HEADER), "header");
 	while ((line = strtok_r(NULL, "\n", &save))) {
-		EXPECT(!status_parse_line(line, &e), "a malformed line");
+		CHECK(!status_parse_line(line, &e), "a malformed line");
 		hit = bsearch(&(pid_t){ e.pid }, pids, MANY, sizeof(*pids),
 			      cmp_pid);
-		EXPECT(hit && !seen[hit - pids], "pid %ld listed %s", e.pid,
-		       hit ? "twice" : "but not registered by us");
+		CHECK(hit && !seen[hit - pids], "pid %ld listed %s", e.pid,
+		      hit ? "twice" : "but not registered by us");
 		seen[hit - pids] = 1;
 		found++;
 	}
-	EXPECT(found == MANY, "%d of %d listed", found, MANY);
+	CHECK(found == MANY, "%d of %d listed", found, MANY);
 
 	/* half deregistered, half gone by exiting */
 	t = now_ms();
 	for (i = 0; i < MANY / 2; i++)
-		EXPECT_CALL(rt_deregister(pids[i]), 0);
+		CHECK_CALL(rt_deregister(pids[i]), 0);
 	diag("deregistered %d in %ld ms", MANY / 2, now_ms() - t);
 	sleepers_release(&s);
 	t = now_ms();
@@ -2659,11 +2606,11 @@ static int test_status_1000(const char *root)
 	 * bench's).
 	 */
 	for (i = 0; i < n; i++) {
-		EXPECT(!wait_exit(pids[i], (int)(t + 60000 - now_ms()), NULL),
-		       "%d exits (%d of %d within 60 s)", pids[i], i, n);
+		CHECK(!wait_exit(pids[i], (int)(t + 60000 - now_ms()), NULL),
+		      "%d exits (%d of %d within 60 s)", pids[i], i, n);
 		pids[i] = 0;
 	}
-	EXPECT(!wait_no_registrations(30000), "all gone");
+	CHECK(!wait_no_registrations(30000), "all gone");
 	diag("exits cleaned up in %ld ms", now_ms() - t);
 	ret = KSFT_PASS;
 out:
@@ -2716,11 +2663,11 @@ static int escape_main(const char *cg, void *p)
 		pause();
 }
 
-static int test_fork_exit_escape(const char *root)
+RT_TEST(fork_exit_escape)
 {
 	char cg[PATH_MAX] = "";
 	int cmd[2] = { -1, -1 }, rep[2] = { -1, -1 }, go[2] = { -1, -1 };
-	int fds[3], ret = KSFT_FAIL, status, i;
+	int fds[3], status, i;
 	struct per_proc_resource st;
 	pid_t p = -1, c = -1, reg;
 	long quota;
@@ -2736,31 +2683,29 @@ static int test_fork_exit_escape(const char *root)
 	/* it enters @cg itself: register it only then */
 	for (i = 0; i < 500 && !cg_has_pid(cg, p); i++)
 		sleep_ms(10);
-	EXPECT(cg_has_pid(cg, p), "%d started in %s", p, cg);
-	EXPECT_CALL(rt_register(p), 0);
+	CHECK(cg_has_pid(cg, p), "%d started in %s", p, cg);
+	CHECK_CALL(rt_register(p), 0);
 	SETUP(write(cmd[1], "f", 1) != 1);
 	SETUP(read_full_timeout(rep[0], &c, sizeof(c), 5000) != (ssize_t)sizeof(c));
-	EXPECT(in_reg_cgroup(c, p), "the child starts in restrack/%d", p);
-	EXPECT(!fetch_check(p, &st), "fetch");
+	CHECK(in_reg_cgroup(c, p), "the child starts in restrack/%d", p);
+	CHECK(!fetch_check(p, &st), "fetch");
 	quota = st.openfile_count + 8;
-	EXPECT_CALL(rt_resource_cap(p, -1, quota), 0);
+	CHECK_CALL(rt_resource_cap(p, -1, quota), 0);
 
 	kill(p, SIGKILL);
-	EXPECT(wait_exit(p, 5000, NULL) >= 0, "the registered process exits");
+	CHECK(wait_exit(p, 5000, NULL) >= 0, "the registered process exits");
 	p = -1;
-	EXPECT(!wait_unlisted(reg, GONE_MS), "its entry vanished");
-	EXPECT(in_reg_cgroup(c, reg), "the child stays where it was");
-	EXPECT(!limits_are(reg, CG_MAX, quota, "kill"),
-	       "with the quota and the kill policy");
+	CHECK(!wait_unlisted(reg, GONE_MS), "its entry vanished");
+	CHECK(in_reg_cgroup(c, reg), "the child stays where it was");
+	CHECK(!limits_are(reg, CG_MAX, quota, "kill"),
+	      "with the quota and the kill policy");
 
 	SETUP(write(go[1], "o", 1) != 1);
-	EXPECT(wait_exit(c, 5000, &status) >= 0 && killed_by_sigkill(status),
-	       "the child opening 64 files past the quota dies of SIGKILL: %#x",
-	       status);
+	CHECK(wait_exit(c, 5000, &status) >= 0 && killed_by_sigkill(status),
+	      "the child opening 64 files past the quota dies of SIGKILL: %#x",
+	      status);
 	c = -1;
-	EXPECT(!wait_unregistered(reg, GONE_MS), "then the cgroup goes");
-	ret = KSFT_PASS;
-out:
+	CHECK(!wait_unregistered(reg, GONE_MS), "then the cgroup goes");
 	if (p > 0)
 		kill_reap(p);
 	if (c > 0)
@@ -2771,7 +2716,7 @@ out:
 		close(go[status]);
 	}
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* Runs @fn(@arg) in a child; its exit code as a KSFT result. */
@@ -2782,19 +2727,17 @@ struct outsider {
 /* In a cgroup namespace of its own, with every capability: EPERM. */
 static int cgroupns_calls(void *p)
 {
+	struct __test_metadata *_metadata = NULL;
 	const struct outsider *o = p;
 	struct per_proc_resource st;
-	int ret = KSFT_FAIL;
 
 	SETUP(unshare(CLONE_NEWCGROUP));
-	EXPECT_CALL(rt_register(getpid()), EPERM);
-	EXPECT_CALL(rt_resource_cap(o->target, 0, 0), EPERM);
-	EXPECT_CALL(rt_resource_reset(o->target), EPERM);
-	EXPECT_CALL(rt_deregister(o->target), EPERM);
-	EXPECT_CALL(rt_fetch(&st, o->target), 0);
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_register(getpid()), EPERM);
+	CHECK_CALL(rt_resource_cap(o->target, 0, 0), EPERM);
+	CHECK_CALL(rt_resource_reset(o->target), EPERM);
+	CHECK_CALL(rt_deregister(o->target), EPERM);
+	CHECK_CALL(rt_fetch(&st, o->target), 0);
+	return KSFT_PASS;
 }
 
 /*
@@ -2804,23 +2747,21 @@ out:
  */
 static int other_user_calls(void *p)
 {
+	struct __test_metadata *_metadata = NULL;
 	const struct outsider *o = p;
 	char cg[PATH_MAX];
-	int ret = KSFT_FAIL;
 
 	SETUP(task_cgroup(getpid(), 0, cg, sizeof(cg)));
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
-	EXPECT(has_cap(CAP_SYS_RESOURCE) && !has_cap(CAP_KILL) &&
-	       !has_cap(CAP_DAC_OVERRIDE), "caps");
-	EXPECT_CALL(rt_resource_cap(o->target, 0, 0), EPERM);
-	EXPECT_CALL(rt_resource_reset(o->target), EPERM);
-	EXPECT_CALL(rt_deregister(o->target), EPERM);
-	EXPECT_CALL(rt_register(getpid()), EPERM);
-	EXPECT(in_cgroup(getpid(), cg) && is_unregistered(getpid()),
-	       "still where it was");
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK(has_cap(CAP_SYS_RESOURCE) && !has_cap(CAP_KILL) &&
+	      !has_cap(CAP_DAC_OVERRIDE), "caps");
+	CHECK_CALL(rt_resource_cap(o->target, 0, 0), EPERM);
+	CHECK_CALL(rt_resource_reset(o->target), EPERM);
+	CHECK_CALL(rt_deregister(o->target), EPERM);
+	CHECK_CALL(rt_register(getpid()), EPERM);
+	CHECK(in_cgroup(getpid(), cg) && is_unregistered(getpid()),
+	      "still where it was");
+	return KSFT_PASS;
 }
 
 /*
@@ -2829,20 +2770,18 @@ out:
  */
 static int dac_override_calls(void *p)
 {
-	int ret = KSFT_FAIL;
+	struct __test_metadata *_metadata = NULL;
 
 	(void)p;
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE) | CAP(CAP_DAC_OVERRIDE)));
-	EXPECT_CALL(rt_register(getpid()), 0);
-	EXPECT(in_reg_cgroup(getpid(), getpid()), "registered itself");
-	EXPECT_CALL(rt_resource_cap(getpid(), -1, 1000), 0);
-	EXPECT(!limits_are(getpid(), CG_MAX, 1000, "kill"), "capped");
-	EXPECT_CALL(rt_resource_reset(getpid()), 0);
-	EXPECT_CALL(rt_deregister(getpid()), 0);
-	EXPECT(is_unregistered(getpid()), "deregistered");
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_register(getpid()), 0);
+	CHECK(in_reg_cgroup(getpid(), getpid()), "registered itself");
+	CHECK_CALL(rt_resource_cap(getpid(), -1, 1000), 0);
+	CHECK(!limits_are(getpid(), CG_MAX, 1000, "kill"), "capped");
+	CHECK_CALL(rt_resource_reset(getpid()), 0);
+	CHECK_CALL(rt_deregister(getpid()), 0);
+	CHECK(is_unregistered(getpid()), "deregistered");
+	return KSFT_PASS;
 }
 
 /*
@@ -2852,32 +2791,28 @@ out:
  */
 static int capped_self_calls(void *p)
 {
-	int ret = KSFT_FAIL;
+	struct __test_metadata *_metadata = NULL;
 
 	(void)p;
-	EXPECT_CALL(rt_register(getpid()), 0);
-	EXPECT_CALL(rt_resource_cap(getpid(), -1, 1000), 0);
+	CHECK_CALL(rt_register(getpid()), 0);
+	CHECK_CALL(rt_resource_cap(getpid(), -1, 1000), 0);
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
-	EXPECT_CALL(rt_resource_reset(getpid()), EPERM);
-	EXPECT_CALL(rt_deregister(getpid()), EPERM);
-	EXPECT_CALL(rt_resource_cap(getpid(), -1, -1), EPERM);
-	EXPECT(is_registered(getpid()) &&
-	       !limits_are(getpid(), CG_MAX, 1000, "kill"), "still capped");
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_resource_reset(getpid()), EPERM);
+	CHECK_CALL(rt_deregister(getpid()), EPERM);
+	CHECK_CALL(rt_resource_cap(getpid(), -1, -1), EPERM);
+	CHECK(is_registered(getpid()) &&
+	      !limits_are(getpid(), CG_MAX, 1000, "kill"), "still capped");
+	return KSFT_PASS;
 }
 
 static int other_user_register(void *p)
 {
+	struct __test_metadata *_metadata = NULL;
 	const struct outsider *o = p;
-	int ret = KSFT_FAIL;
 
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
-	EXPECT_CALL(rt_register(o->target), EPERM);
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_register(o->target), EPERM);
+	return KSFT_PASS;
 }
 
 /*
@@ -2885,39 +2820,38 @@ out:
  * cgroup namespace, and for another process the permission kill(2) and
  * prlimit(2) need; refused calls change nothing.
  */
-FIXTURE_TEST(test_privilege_scope)
+RT_FIXTURE_TEST(privilege_scope)
 {
 	struct outsider o;
 
 	o.target = f->a.pid;
-	EXPECT(in_child(other_user_register, &o, "register a root process as nobody") ==
-	       KSFT_PASS, "refused");
-	EXPECT(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
-	       "nothing changed");
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(in_child(cgroupns_calls, &o, "cgroup namespace") == KSFT_PASS,
-	       "refused");
-	EXPECT(in_child(other_user_calls, &o, "nobody with CAP_SYS_RESOURCE") ==
-	       KSFT_PASS, "refused");
-	EXPECT(is_registered(f->a.pid) && !limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
-	       "nothing changed");
-	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
-	EXPECT(in_child(dac_override_calls, NULL,
-			"nobody with CAP_SYS_RESOURCE and CAP_DAC_OVERRIDE") ==
-	       KSFT_PASS, "allowed");
-	EXPECT(in_child(capped_self_calls, NULL, "capped, then nobody") ==
-	       KSFT_PASS, "refused");
+	CHECK(in_child(other_user_register, &o, "register a root process as nobody") ==
+	      KSFT_PASS, "refused");
+	CHECK(in_cgroup(f->a.pid, cg_rel(f->cg)) && is_unregistered(f->a.pid),
+	      "nothing changed");
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(in_child(cgroupns_calls, &o, "cgroup namespace") == KSFT_PASS,
+	      "refused");
+	CHECK(in_child(other_user_calls, &o, "nobody with CAP_SYS_RESOURCE") ==
+	      KSFT_PASS, "refused");
+	CHECK(is_registered(f->a.pid) && !limits_are(f->a.pid, CG_MAX, CG_MAX, "deny"),
+	      "nothing changed");
+	CHECK(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
+	CHECK(in_child(dac_override_calls, NULL,
+		       "nobody with CAP_SYS_RESOURCE and CAP_DAC_OVERRIDE") ==
+	      KSFT_PASS, "allowed");
+	CHECK(in_child(capped_self_calls, NULL, "capped, then nobody") ==
+	      KSFT_PASS, "refused");
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* In a cgroup with files.max 16, as nobody with CAP_SYS_RESOURCE alone */
 static int files_max_16_calls(void *p)
 {
+	struct __test_metadata *_metadata = NULL;
 	const char *cg = p;
-	int ret = KSFT_FAIL, n = 0, err, fd = -1, last = -1;
+	int n = 0, err, fd = -1, last = -1;
 	long before, cur;
 
 	SETUP(cg_enter(cg, getpid()));
@@ -2925,7 +2859,7 @@ static int files_max_16_calls(void *p)
 	before = fd_count(getpid()) - 1;
 	SETUP(before < 0);
 	SETUP(become_nobody(CAP(CAP_SYS_RESOURCE)));
-	EXPECT_CALL(rt_register(getpid()), EPERM);
+	CHECK_CALL(rt_register(getpid()), EPERM);
 	while (n < 64 && (fd = open("/dev/null", O_RDONLY)) >= 0) {
 		last = fd;
 		n++;
@@ -2935,12 +2869,10 @@ static int files_max_16_calls(void *p)
 	if (last >= 0)
 		close(last);
 	cur = cg_read_long(cg, "restrack.files.current");
-	EXPECT(err == EMFILE && before + n == 16 && cur == 16,
-	       "%ld open, then %d more, then %s; files.current %ld",
-	       before, n, strerror(err), cur);
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK(err == EMFILE && before + n == 16 && cur == 16,
+	      "%ld open, then %d more, then %s; files.current %ld",
+	      before, n, strerror(err), cur);
+	return KSFT_PASS;
 }
 
 /*
@@ -2949,38 +2881,33 @@ out:
  * CAP_SYS_RESOURCE alone, in a cgroup with files.max 16, stays there and
  * gets 16 descriptors, not more.
  */
-static int test_register_keeps_limits(const char *root)
+RT_TEST(register_keeps_limits)
 {
 	char cg[PATH_MAX] = "";
-	int ret = KSFT_FAIL;
 
 	SETUP(cg_make(cg, root, "files16") ||
 	      cg_write(cg, "restrack.files.max", "16"));
-	EXPECT(in_child(files_max_16_calls, cg, "files.max 16, nobody") ==
-	       KSFT_PASS, "the limit holds");
-	EXPECT(!rt_wait_zero(cg, 1000), "back to 0");
-	ret = KSFT_PASS;
-out:
+	CHECK(in_child(files_max_16_calls, cg, "files.max 16, nobody") ==
+	      KSFT_PASS, "the limit holds");
+	CHECK(!rt_wait_zero(cg, 1000), "back to 0");
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /* With hidepid=2 on /proc, nobody may neither fetch nor list root's. */
 static int hidepid_calls(void *p)
 {
+	struct __test_metadata *_metadata = NULL;
 	const struct outsider *o = p;
 	struct per_proc_resource st;
-	int ret = KSFT_FAIL;
 
 	SETUP(unshare(CLONE_NEWNS) ||
 	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	      mount("proc", "/proc", "proc", 0, "hidepid=2"));
 	SETUP(become_nobody(0));
-	EXPECT_CALL(rt_fetch(&st, o->target), EPERM);
-	EXPECT(status_has(o->target) == 0, "not listed");
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_fetch(&st, o->target), EPERM);
+	CHECK(status_has(o->target) == 0, "not listed");
+	return KSFT_PASS;
 }
 
 /*
@@ -2989,48 +2916,42 @@ out:
  */
 static int no_procfs_calls(void *p)
 {
+	struct __test_metadata *_metadata = NULL;
 	const struct outsider *o = p;
 	struct per_proc_resource st;
-	int ret = KSFT_FAIL;
 
 	SETUP(unshare(CLONE_NEWNS) ||
 	      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	      mount("tmpfs", "/proc", "tmpfs", 0, NULL));
-	EXPECT_CALL(rt_fetch(&st, getpid()), EINVAL);
+	CHECK_CALL(rt_fetch(&st, getpid()), EINVAL);
 	SETUP(become_nobody(0));
-	EXPECT_CALL(rt_fetch(&st, o->target), EPERM);
-	ret = KSFT_PASS;
-out:
-	return ret;
+	CHECK_CALL(rt_fetch(&st, o->target), EPERM);
+	return KSFT_PASS;
 }
 
-FIXTURE_TEST(test_fetch_no_procfs)
+RT_FIXTURE_TEST(fetch_no_procfs)
 {
 	struct outsider o;
 
 	o.target = f->a.pid;
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(in_child(no_procfs_calls, &o, "tmpfs over /proc") == KSFT_PASS,
-	       "refused");
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(in_child(no_procfs_calls, &o, "tmpfs over /proc") == KSFT_PASS,
+	      "refused");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
-FIXTURE_TEST(test_fetch_hidepid)
+RT_FIXTURE_TEST(fetch_hidepid)
 {
 	struct outsider o;
 
 	o.target = f->a.pid;
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT(status_has(f->a.pid) == 1, "listed for root");
-	EXPECT(in_child(hidepid_calls, &o, "hidepid=2") == KSFT_PASS,
-	       "hidden");
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK(status_has(f->a.pid) == 1, "listed for root");
+	CHECK(in_child(hidepid_calls, &o, "hidepid=2") == KSFT_PASS,
+	      "hidden");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* The max file of @pid's cgroup reads @want, and takes it back unchanged. */
@@ -3060,55 +2981,51 @@ static int max_reads(pid_t pid, const char *file, const char *want)
  * Huge quotas are clamped to the largest limit the max files show, and
  * what they show can be written back unchanged.
  */
-FIXTURE_TEST(test_cap_huge)
+RT_FIXTURE_TEST(cap_huge)
 {
 	char top[32];
 
 	snprintf(top, sizeof(top), "%llu",
 		 (unsigned long long)(UINT64_MAX / page_size * page_size));
-	EXPECT_CALL(rt_register(f->a.pid), 0);
-	EXPECT_CALL(rt_resource_cap(f->a.pid, 1L << 44, LONG_MAX), 0);
-	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", top), "2^44 MiB");
-	EXPECT(!max_reads(f->a.pid, "restrack.files.max", "9223372036854775806"),
-	       "LONG_MAX files");
-	EXPECT_CALL(rt_resource_reset(f->a.pid), 0);
-	EXPECT_CALL(rt_resource_cap(f->a.pid, LONG_MAX, -1), 0);
-	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
-	EXPECT_CALL(rt_resource_reset(f->a.pid), 0);
-	EXPECT_CALL(rt_resource_cap(f->a.pid, 1L << 43, -1), 0);
-	EXPECT(!max_reads(f->a.pid, "restrack.heap.max", "9223372036854775808"),
-	       "2^43 MiB");
-	EXPECT(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
+	CHECK_CALL(rt_register(f->a.pid), 0);
+	CHECK_CALL(rt_resource_cap(f->a.pid, 1L << 44, LONG_MAX), 0);
+	CHECK(!max_reads(f->a.pid, "restrack.heap.max", top), "2^44 MiB");
+	CHECK(!max_reads(f->a.pid, "restrack.files.max", "9223372036854775806"),
+	      "LONG_MAX files");
+	CHECK_CALL(rt_resource_reset(f->a.pid), 0);
+	CHECK_CALL(rt_resource_cap(f->a.pid, LONG_MAX, -1), 0);
+	CHECK(!max_reads(f->a.pid, "restrack.heap.max", top), "LONG_MAX MiB");
+	CHECK_CALL(rt_resource_reset(f->a.pid), 0);
+	CHECK_CALL(rt_resource_cap(f->a.pid, 1L << 43, -1), 0);
+	CHECK(!max_reads(f->a.pid, "restrack.heap.max", "9223372036854775808"),
+	      "2^43 MiB");
+	CHECK(ag_call(&f->a, AG_NOP, 0) == 0, "alive");
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
  * resource_cap() on a process over both quotas kills it once and counts
  * one kill (restrack.events of restrack/, which outlives the cgroup).
  */
-FIXTURE_TEST(test_cap_kill_once)
+RT_FIXTURE_TEST(cap_kill_once)
 {
 	char top[PATH_MAX];
 	long before, after;
 	int i;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
-	EXPECT(ag_map(&f->a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
+	CHECK(ag_map(&f->a, 40 * MIB) != -1, "mmap: %s", strerror(errno));
 	for (i = 0; i < 10; i++)
-		EXPECT(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
-	EXPECT_CALL(rt_register(f->a.pid), 0);
+		CHECK(ag_open(&f->a) >= 0, "open: %s", strerror(errno));
+	CHECK_CALL(rt_register(f->a.pid), 0);
 	before = cg_read_key_long(top, "restrack.events", "kill");
-	EXPECT_CALL(rt_resource_cap(f->a.pid, 8, 4), 0);
-	EXPECT(!expect_killed(&f->a, "over both quotas"), "killed");
+	CHECK_CALL(rt_resource_cap(f->a.pid, 8, 4), 0);
+	CHECK(!expect_killed(&f->a, "over both quotas"), "killed");
 	after = cg_read_key_long(top, "restrack.events", "kill");
-	EXPECT(before >= 0 && after == before + 1, "kill %ld -> %ld", before,
-	       after);
+	CHECK(before >= 0 && after == before + 1, "kill %ld -> %ld", before,
+	      after);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /*
@@ -3116,35 +3033,38 @@ out:
  * exists already (processes a previous owner of the number left there, or
  * an administrator's mkdir), rather than adopting it.
  */
-static int test_register_busy(const char *root)
+RT_TEST(register_busy)
 {
+	bool refused, unchanged, empty, removed;
 	char cg[PATH_MAX] = "", dir[PATH_MAX];
 	struct agent a = AGENT_INIT, b = AGENT_INIT;
-	int ret = KSFT_FAIL;
+	int err, rm_err;
 
-	dir[0] = '\0';
 	SETUP(cg_make(cg, root, "a") || agent_start(&a, cg) ||
 	      agent_start(&b, cg));
-	EXPECT_CALL(rt_register(b.pid), 0);	/* makes restrack/ */
+	CHECK_CALL(rt_register(b.pid), 0);	/* makes restrack/ */
 	reg_dir(dir, a.pid);
 	SETUP(mkdir(dir, 0755));
-	EXPECT_CALL(rt_register(a.pid), EBUSY);
-	EXPECT(in_cgroup(a.pid, cg_rel(cg)) && status_has(a.pid) == 0,
-	       "nothing changed");
-	EXPECT(cg_nr_procs(dir) == 0, "nothing moved in");
-	SETUP(rmdir(dir));
-	dir[0] = '\0';
-	EXPECT_CALL(rt_register(a.pid), 0);
-	EXPECT_CALL(rt_deregister(a.pid), 0);
-	EXPECT_CALL(rt_deregister(b.pid), 0);
-	ret = KSFT_PASS;
-out:
-	if (dir[0])
-		rmdir(dir);
+	/* checked once dir is gone: the teardown does not look there */
+	errno = 0;
+	refused = rt_register(a.pid) == -1;
+	err = errno;
+	unchanged = in_cgroup(a.pid, cg_rel(cg)) && status_has(a.pid) == 0;
+	empty = cg_nr_procs(dir) == 0;
+	removed = !rmdir(dir);
+	rm_err = errno;
+	CHECK(refused && err == EBUSY, "register: %s, expected EBUSY",
+	      refused ? errno_name(err) : "no error");
+	CHECK(unchanged, "nothing changed");
+	CHECK(empty, "nothing moved in");
+	CHECK(removed, "rmdir %s: %s", dir, strerror(rm_err));
+	CHECK_CALL(rt_register(a.pid), 0);
+	CHECK_CALL(rt_deregister(a.pid), 0);
+	CHECK_CALL(rt_deregister(b.pid), 0);
 	agent_kill(&a);
 	agent_kill(&b);
 	cg_destroy(cg);
-	return ret;
+	return KSFT_PASS;
 }
 
 /*
@@ -3152,97 +3072,58 @@ out:
  * registered process still ends its registration, and its cgroup goes
  * once its last process has gone too.
  */
-FIXTURE_TEST(test_controller_disabled)
+RT_FIXTURE_TEST(controller_disabled)
 {
+	bool exited, unlisted, sub_gone, unregistered;
 	char top[PATH_MAX];
-	int ret = KSFT_FAIL, status;
-	long sub = -1;
+	int status;
+	long sub;
 	pid_t pid;
 
 	snprintf(top, sizeof(top), "%s/restrack", cg_mount());
 	pid = f->a.pid;
-	EXPECT_CALL(rt_register(pid), 0);
+	CHECK_CALL(rt_register(pid), 0);
 	sub = ag_call(&f->a, AG_FORK, 0);
-	EXPECT(sub > 0, "fork: %s", strerror(errno));
-	EXPECT(!cg_disable(top, "restrack"), "disable restrack in %s: %s",
-	       top, strerror(errno));
+	CHECK(sub > 0, "fork: %s", strerror(errno));
+	CHECK(!cg_disable(top, "restrack"), "disable restrack in %s: %s",
+	      top, strerror(errno));
+	/* checked once restrack is back in restrack/, for the tests after */
 	ag_call(&f->a, AG_EXIT, 0);
 	status = agent_wait(&f->a, 5000);
-	EXPECT(status != -1 && WIFEXITED(status), "exited: %#x", status);
-	EXPECT(!wait_unlisted(pid, GONE_MS), "the registration ended");
+	exited = status != -1 && WIFEXITED(status);
+	unlisted = !wait_unlisted(pid, GONE_MS);
 	kill(sub, SIGKILL);
-	EXPECT(wait_exit(sub, 5000, NULL) >= 0, "the child is gone");
-	sub = -1;
-	EXPECT(!wait_unregistered(pid, GONE_MS), "and so is the cgroup");
-	ret = KSFT_PASS;
-out:
-	kill_reap(sub);
-	cg_enable(top, "restrack");
-	return ret;
+	sub_gone = wait_exit(sub, 5000, NULL) >= 0;
+	unregistered = !wait_unregistered(pid, GONE_MS);
+	CHECK(!cg_enable(top, "restrack"), "enable restrack in %s again: %s",
+	      top, strerror(errno));
+	CHECK(exited, "exited: %#x", status);
+	CHECK(unlisted, "the registration ended");
+	CHECK(sub_gone, "the child is gone");
+	CHECK(unregistered, "and so is the cgroup");
+	return KSFT_PASS;
 }
 
 /* fetch leaves no kernel bytes in the padding of its structure. */
-FIXTURE_TEST(test_fetch_padding)
+RT_FIXTURE_TEST(fetch_padding)
 {
 	struct per_proc_resource st;
 	unsigned char *b = (unsigned char *)&st;
 	size_t i, pad = offsetof(struct per_proc_resource, heapsize);
 
-	EXPECT_CALL(rt_register(f->a.pid), 0);
+	CHECK_CALL(rt_register(f->a.pid), 0);
 	memset(&st, 0xa5, sizeof(st));
-	EXPECT_CALL(rt_fetch(&st, f->a.pid), 0);
+	CHECK_CALL(rt_fetch(&st, f->a.pid), 0);
 	for (i = sizeof(st.pid); i < pad; i++)
-		EXPECT(b[i] == 0, "padding byte %zu is %#x", i, b[i]);
-	EXPECT_CALL(rt_deregister(f->a.pid), 0);
+		CHECK(b[i] == 0, "padding byte %zu is %#x", i, b[i]);
+	CHECK_CALL(rt_deregister(f->a.pid), 0);
 	return KSFT_PASS;
-out:
-	return KSFT_FAIL;
 }
 
 /* ------------------------------------------------------------------ */
 
-static const struct cg_test tests[] = {
-	TEST(test_present),
-	TEST(test_return_codes),
-	TEST(test_register_errors),
-	TEST(test_fetch_errors),
-	TEST(test_deregister_errors),
-	TEST(test_cap_errors),
-	TEST(test_reset_errors),
-	TEST(test_privilege),
-	TEST(test_register_moves),
-	TEST(test_mount_options_kept),
-	TEST(test_register_top_removed),
-	TEST(test_thread_registers),
-	TEST(test_delegated_user),
-	TEST(test_deregister_origin_gone),
-	TEST(test_exit_cleanup),
-	TEST(test_fetch_values),
-	TEST(test_threads),
-	TEST(test_cap_kill_heap),
-	TEST(test_cap_kill_files),
-	TEST(test_cap_over_quota),
-	TEST(test_reset_lifts),
-	TEST(test_pid_reuse),
-	TEST(test_pid_reuse_immediate),
-	TEST(test_status_columns),
-	TEST(test_status_pidns),
-	TEST(test_hammer),
-	TEST(test_status_1000),
-	TEST(test_fork_exit_escape),
-	TEST(test_privilege_scope),
-	TEST(test_register_keeps_limits),
-	TEST(test_fetch_no_procfs),
-	TEST(test_fetch_hidepid),
-	TEST(test_cap_huge),
-	TEST(test_cap_kill_once),
-	TEST(test_register_busy),
-	TEST(test_fetch_padding),
-	TEST(test_controller_disabled),
-};
-
 int main(int argc, char **argv)
 {
 	agent_exec_hook(argc, argv);
-	return ksft_main(argc, argv, "rt-sys-test", tests, ARRAY_SIZE(tests), 180);
+	return rt_harness_main(argc, argv, "rt-sys-test");
 }

@@ -37,7 +37,8 @@
 #include <sys/wait.h>
 #include <linux/kcmp.h>
 
-#include "restrack_test.h"
+#define RT_TIMEOUT	600
+#include "restrack_harness.h"
 
 #define STRESS_NG	"/bin/stress-ng"
 #define TIMEOUT_S	8	/* stress-ng's --timeout */
@@ -491,39 +492,48 @@ static int make_parent(char *p, const char *root, const char *name)
 	return 0;
 }
 
-static int stressor_test(const char *root, const struct stressor *s)
+static int stressor_test(struct __test_metadata *_metadata,
+			 const char *root, const struct stressor *s)
 {
 	char p[PATH_MAX];
 	long heap_max = HEAP_BIG, files_max = FILES_BIG;
 	struct run below, over;
 
 	if (access(STRESS_NG, X_OK))
-		return ksft_skip("no %s in the initramfs", STRESS_NG);
+		SKIP(return KSFT_SKIP, "no %s in the initramfs", STRESS_NG);
 	if (make_parent(p, root, s->name))
 		return KSFT_FAIL;
 
-	EXPECT(!run_stressng(root, p, "below", s, heap_max, files_max,
-			     "deny", &below), "%s below", s->name);
-	EXPECT(WIFEXITED(below.status) && WEXITSTATUS(below.status) == 0,
-	       "%s below: stress-ng's status %#x", s->name, below.status);
-	EXPECT(!below.ev_heap && !below.ev_files,
-	       "%s below: a limit was hit", s->name);
-	EXPECT(below.ops > 0, "%s below: no bogo ops", s->name);
+	CHECK(!run_stressng(root, p, "below", s, heap_max, files_max,
+			    "deny", &below), "%s below", s->name);
+	CHECK(WIFEXITED(below.status) && WEXITSTATUS(below.status) == 0,
+	      "%s below: stress-ng's status %#x", s->name, below.status);
+	CHECK(!below.ev_heap && !below.ev_files,
+	      "%s below: a limit was hit", s->name);
+	CHECK(below.ops > 0, "%s below: no bogo ops", s->name);
 
 	over_limits(s, &below, &heap_max, &files_max);
-	EXPECT(!run_stressng(root, p, "over", s, heap_max, files_max, "deny",
-			     &over), "%s over", s->name);
-	EXPECT(s->heap ? over.ev_heap > 0 : over.ev_files > 0,
-	       "%s over: the limit was never hit", s->name);
+	CHECK(!run_stressng(root, p, "over", s, heap_max, files_max, "deny",
+			    &over), "%s over", s->name);
+	CHECK(s->heap ? over.ev_heap > 0 : over.ev_files > 0,
+	      "%s over: the limit was never hit", s->name);
 	return KSFT_PASS;
-out:
+}
+
+/* kcmp(2) first: without it, shared mms and tables are counted twice */
+RT_TEST(kcmp)
+{
+	if (kcmp(getpid(), getpid(), KCMP_VM) == 0)
+		return KSFT_PASS;
+	diag("kcmp: %s (no CONFIG_KCMP?): processes sharing an mm or a table are counted once each",
+	     strerror(errno));
 	return KSFT_FAIL;
 }
 
 #define STRESSOR_TEST(n, i)						\
-	static int test_##n(const char *root)				\
+	RT_TEST(n)							\
 	{								\
-		return stressor_test(root, &stressors[i]);		\
+		return stressor_test(_metadata, root, &stressors[i]);	\
 	}
 STRESSOR_TEST(brk, 0)
 STRESSOR_TEST(mmap, 1)
@@ -552,7 +562,8 @@ static int bystander(const char *cg, void *arg)
  * events, and none outside it -- a bystander in a sibling cgroup under
  * the kill policy too, and this process, live on.
  */
-static int kill_test(const char *root, const struct stressor *s,
+static int kill_test(struct __test_metadata *_metadata,
+		     const char *root, const struct stressor *s,
 		     const char *pname)
 {
 	char p[PATH_MAX], sib[PATH_MAX];
@@ -561,62 +572,46 @@ static int kill_test(const char *root, const struct stressor *s,
 	pid_t by = -1;
 
 	if (access(STRESS_NG, X_OK))
-		return ksft_skip("no %s in the initramfs", STRESS_NG);
+		SKIP(return KSFT_SKIP, "no %s in the initramfs", STRESS_NG);
 	SETUP(make_parent(p, root, pname));
 	SETUP(cg_make(sib, p, "bystander"));
 	SETUP(cg_write(sib, "restrack.policy", "kill"));
 	by = cg_run_nowait(sib, bystander, NULL);
 	SETUP(by < 0);
 
-	EXPECT(!run_stressng(root, p, "below", s, heap_max, files_max,
-			     "kill", &below), "%s below (kill)", s->name);
-	EXPECT(!below.ev_heap && !below.ev_files && !below.ev_kill,
-	       "%s below (kill): a limit was hit", s->name);
+	CHECK(!run_stressng(root, p, "below", s, heap_max, files_max,
+			    "kill", &below), "%s below (kill)", s->name);
+	CHECK(!below.ev_heap && !below.ev_files && !below.ev_kill,
+	      "%s below (kill): a limit was hit", s->name);
 	over_limits(s, &below, &heap_max, &files_max);
-	EXPECT(!run_stressng(root, p, "over", s, heap_max, files_max, "kill",
-			     &over), "%s over (kill)", s->name);
-	EXPECT(s->heap ? over.ev_heap > 0 : over.ev_files > 0,
-	       "%s over (kill): the limit was never hit", s->name);
-	EXPECT(over.ev_kill > 0, "%s over (kill): nothing killed", s->name);
-	EXPECT(pid_alive(by) && waitpid(by, NULL, WNOHANG) == 0,
-	       "the bystander in %s was killed", sib);
-	EXPECT(cg_read_key_long(sib, "restrack.events", "kill") == 0,
-	       "%s counts a kill", sib);
-	EXPECT(cg_read_key_long(p, "restrack.events", "kill") == over.ev_kill,
-	       "%s: kills %ld, the over run's %ld", p,
-	       cg_read_key_long(p, "restrack.events", "kill"), over.ev_kill);
+	CHECK(!run_stressng(root, p, "over", s, heap_max, files_max, "kill",
+			    &over), "%s over (kill)", s->name);
+	CHECK(s->heap ? over.ev_heap > 0 : over.ev_files > 0,
+	      "%s over (kill): the limit was never hit", s->name);
+	CHECK(over.ev_kill > 0, "%s over (kill): nothing killed", s->name);
+	CHECK(pid_alive(by) && waitpid(by, NULL, WNOHANG) == 0,
+	      "the bystander in %s was killed", sib);
+	CHECK(cg_read_key_long(sib, "restrack.events", "kill") == 0,
+	      "%s counts a kill", sib);
+	CHECK(cg_read_key_long(p, "restrack.events", "kill") == over.ev_kill,
+	      "%s: kills %ld, the over run's %ld", p,
+	      cg_read_key_long(p, "restrack.events", "kill"), over.ev_kill);
 	kill(by, SIGKILL);
 	wait_exit(by, 5000, NULL);
 	return KSFT_PASS;
-out:
-	if (by > 0) {
-		kill(by, SIGKILL);
-		wait_exit(by, 5000, NULL);
-	}
-	return KSFT_FAIL;
 }
 
-static int test_kill_brk(const char *root)
+RT_TEST(kill_brk)
 {
-	return kill_test(root, &stressors[0], "kill-brk");
+	return kill_test(_metadata, root, &stressors[0], "kill-brk");
 }
 
-static int test_kill_dup(const char *root)
+RT_TEST(kill_dup)
 {
-	return kill_test(root, &stressors[6], "kill-dup");
+	return kill_test(_metadata, root, &stressors[6], "kill-dup");
 }
 
-/* kcmp(2) first: without it, shared mms and tables are counted twice */
-static int test_kcmp(const char *root)
-{
-	if (kcmp(getpid(), getpid(), KCMP_VM) == 0)
-		return KSFT_PASS;
-	diag("kcmp: %s (no CONFIG_KCMP?): processes sharing an mm or a table are counted once each",
-	     strerror(errno));
-	return KSFT_FAIL;
-}
-
-static int test_totals(const char *root)
+RT_TEST(totals)
 {
 	diag("stressng: %ld runs, %ld bogo ops, %ld freezes compared, %ld limit events, %ld kills",
 	     total->runs, total->ops, total->freezes, total->events,
@@ -625,23 +620,6 @@ static int test_totals(const char *root)
 	       KSFT_PASS : KSFT_FAIL;
 }
 
-static const struct cg_test tests[] = {
-	TEST(test_kcmp),
-	TEST(test_brk),
-	TEST(test_mmap),
-	TEST(test_mremap),
-	TEST(test_fork),
-	TEST(test_clone),
-	TEST(test_open),
-	TEST(test_dup),
-	TEST(test_pipe),
-	TEST(test_sockfd),
-	TEST(test_sockpair),
-	TEST(test_kill_brk),
-	TEST(test_kill_dup),
-	TEST(test_totals),
-};
-
 int main(int argc, char **argv)
 {
 	total = mmap(NULL, sizeof(*total), RW, MAP_SHARED | MAP_ANONYMOUS, -1,
@@ -649,6 +627,5 @@ int main(int argc, char **argv)
 	if (total == MAP_FAILED)
 		return 1;
 	have_kcmp = !(kcmp(getpid(), getpid(), KCMP_VM) && errno == ENOSYS);
-	return ksft_main(argc, argv, "rt-stressng", tests, ARRAY_SIZE(tests),
-			 600);
+	return rt_harness_main(argc, argv, "rt-stressng");
 }
