@@ -86,7 +86,7 @@ state() {
 		sed -i 's|#include "\.\./seeded\.h"|#include "seeded.h"|' \
 			"$d/$selftests"/*.c
 		cp "$msgs/selftests.Makefile" "$d/$selftests/Makefile"
-		printf '/restrack_test\n/test_syscalls\n/test_restrack_stress\n/test_overcommit\n' \
+		printf '/test_restrack\n/test_syscalls\n/test_restrack_stress\n/test_overcommit\n' \
 			> "$d/$selftests/.gitignore"
 	fi
 }

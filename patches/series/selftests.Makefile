@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-CFLAGS += -Wall -O2 -pthread $(KHDR_INCLUDES)
+# -I../..: kselftest_harness.h, which 6.1's lib.mk does not add
+CFLAGS += -Wall -O2 -pthread $(KHDR_INCLUDES) -I../..
 
 TEST_GEN_PROGS := test_restrack test_syscalls test_restrack_stress test_overcommit
 
 LOCAL_HDRS += agent.h cgroup_util.h fixture.h ksft.h oracle.h \
-	restrack_test.h restrack_sys.h seeded.h
+	restrack_harness.h restrack_test.h restrack_sys.h seeded.h
 
 include ../../lib.mk
 
