@@ -149,7 +149,7 @@ for line in $LINES; do
 	check "$line: make patch" "$TOP/scripts/mkpatch.sh" "$line" || continue
 	check "$line: patch applies to pristine $line tree (git apply, patch -p1)" apply_check "$line"
 	check "$line: checkpatch --strict" checkpatch "$line"
-	check "$line: the series applies in order, 1-5 checkpatch clean, 1-4 = the patch" \
+	check "$line: the series applies in order, 1-5 checkpatch clean, 1-4 = the patch, its selftests build" \
 		"$TOP/scripts/series-check.sh" "$line"
 	for arch in $(line_arches "$line"); do
 		arch_setup "$arch"

@@ -3,8 +3,9 @@
 # Check the series of LINE (scripts/mkseries.sh): its patches apply in order
 # to a pristine tree (git apply), each is checkpatch --strict clean, and
 # after the first four the tree is exactly what out/restrack-LINE.patch
-# makes it (the selftests of patch 5 only add files).  make check runs
-# this for every line.
+# makes it (the selftests of patch 5 only add files), and the selftests
+# build with the line's kselftest Makefile.  make check runs this for
+# every line.
 # With ARCH, also build the tree after each patch (bisectable), in a tree
 # and build directory of their own (make check-series LINE=… ARCH=…).
 # Usage: scripts/series-check.sh LINE [ARCH]
@@ -33,7 +34,19 @@ for p in $patches; do
 		die "after patch 4/$n the tree differs from out/restrack-$line.patch's"
 	fi
 done
-echo "series $line: $n patches apply in order, 1-$n checkpatch clean, 1-4 = out/restrack-$line.patch"
+# The selftests of the last patch build with the line's kselftest lib.mk
+# and harness, as make -C tools/testing/selftests would build them (on the
+# host's uapi headers: the tests carry what they need of restrack's).
+st=tools/testing/selftests
+mkdir -p "$stage/kst/$st/cgroup"
+cp "$src/$st"/{lib.mk,kselftest.h,kselftest_harness.h} "$stage/kst/$st/"
+cp -r "$stage/$st/cgroup/restrack" "$stage/kst/$st/cgroup/"
+out=$(make -s -C "$stage/kst/$st/cgroup/restrack" KHDR_INCLUDES= 2>&1) ||
+	die "the selftests of patch $n/$n do not build: $out"
+# newer lib.mk names what it compiles even under -s
+out=$(printf '%s\n' "$out" | grep -v '^ *CC ' || true)
+[ -z "$out" ] || die "the selftests of patch $n/$n build with warnings: $out"
+echo "series $line: $n patches apply in order, 1-$n checkpatch clean, 1-4 = out/restrack-$line.patch, the selftests build"
 [ -n "$arch" ] || exit 0
 
 # The tree after each patch: a hard-linked copy of the pristine one whose
