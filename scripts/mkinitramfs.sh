@@ -73,6 +73,8 @@ $TARGET_CC $cflags -I "$TOP/tests/selftests" "$TOP/tests/fuzz/restrack_fuzz.c" \
 # So does the fault-injection suite (restrack.faults=1, debug kernels).
 $TARGET_CC $cflags -I "$TOP/tests/selftests" "$TOP/tests/faults/restrack_faults.c" \
 	"${helpers[@]}" -o "$root/tests/faults/restrack_faults"
+$TARGET_CC $cflags "$TOP/tests/faults/exec_image.c" \
+	-o "$root/tests/faults/restrack_faults_exec"
 $TARGET_CC $cflags "$TOP"/tools/restrack/*.c -o "$root/bin/restrack"
 for f in "$TOP"/tests/vm/*.sh; do
 	[ -e "$f" ] && install -m 755 "$f" "$root/tests/"

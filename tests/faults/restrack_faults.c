@@ -40,9 +40,8 @@
 
 /* More allocations than any of the calls makes, to end a runaway loop. */
 #define MAX_NTH		2000
-#define EXEC_CHILD_ARG	"--restrack-faults-exec"
 
-/* over all tests, each run in a process of its own (ksft_run()) */
+/* over all tests, each run in a process of its own (the harness forks) */
 static struct {
 	long calls, failed;
 } *total;
@@ -139,9 +138,9 @@ static int fault_end(void)
 /*
  * @call (an expression: 0, or -1 with errno set) made with the @nth
  * allocation of the test process failed: its errno, or 0.  @f1 is set to
- * whether an allocation was failed (fault_end()).  The test fails (goto
- * out) if fail-nth cannot be used, or if the call failed otherwise than
- * cleanly or without a failed allocation.
+ * whether an allocation was failed (fault_end()).  The test fails, as
+ * CHECK() does, if fail-nth cannot be used, or if the call failed otherwise
+ * than cleanly or without a failed allocation.
  */
 #define FAULTED(nth, what, f1, call)					\
 	({								\
@@ -612,13 +611,13 @@ RT_FIXTURE_TEST(process_calls)
  * the oracle's; after it, the process dies of SIGSEGV or SIGKILL.  The
  * exec'd image reports what was left of fail-nth.
  */
-static char self_path[PATH_MAX];
+static char exec_path[PATH_MAX];
 
 static int exec_child(const char *cg, bool shared, int nth, int rfd,
 		      int wfd)
 {
 	char arg[16];
-	char *argv[] = { "restrack-faults", EXEC_CHILD_ARG, arg, NULL };
+	char *argv[] = { "restrack_faults_exec", arg, NULL };
 	pid_t peer = 0;
 	long err;
 
@@ -642,8 +641,8 @@ static int exec_child(const char *cg, bool shared, int nth, int rfd,
 	snprintf(arg, sizeof(arg), "%d", wfd);
 	if (fault_start(nth))
 		return 92;
-	/* the binary's own path: a walk of /proc may fail with ENOENT */
-	execv(self_path, argv);
+	/* a path of its own: a walk of /proc may fail with ENOENT */
+	execv(exec_path, argv);
 	err = errno;
 	if (fault_end() < 0)
 		return 93;
@@ -653,29 +652,6 @@ static int exec_child(const char *cg, bool shared, int nth, int rfd,
 	if (read(rfd, &err, 1) < 0)
 		return 95;
 	return 0;
-}
-
-/*
- * The exec'd image: -1 if an allocation was failed on the way (the open
- * of fail-nth may be the one), 0 if not, -2 if it cannot tell.
- */
-static void exec_child_hook(int argc, char **argv)
-{
-	long msg;
-
-	if (argc != 3 || strcmp(argv[1], EXEC_CHILD_ARG))
-		return;
-	fail_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	if (fail_fd < 0) {
-		msg = errno == ENOMEM ? -1 : -2;
-	} else {
-		int r = fault_end();
-
-		msg = r == 1 ? -1 : r == 0 ? 0 : -2;
-	}
-	if (write(atoi(argv[2]), &msg, sizeof(msg)) != sizeof(msg))
-		_exit(1);
-	_exit(0);
 }
 
 /*
@@ -791,10 +767,13 @@ static int exec_faults(struct __test_metadata *_metadata,
 
 RT_FIXTURE_TEST(exec)
 {
-	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	ssize_t n = readlink("/proc/self/exe", exec_path, sizeof(exec_path) - 1);
 
 	SETUP(n <= 0);
-	self_path[n] = '\0';
+	exec_path[n] = '\0';
+	/* restrack_faults_exec (exec_image.c), beside this program */
+	snprintf(exec_path + n, sizeof(exec_path) - n, "_exec");
+	SETUP(access(exec_path, X_OK));
 	CHECK(!cg_write(f->cg, "restrack.heap.max", "1G") &&
 	      !cg_write(f->cg, "restrack.files.max", "5000"), "limits");
 	CHECK(!exec_faults(_metadata, f->cg, f->a.pid, false), "exec");
@@ -812,7 +791,6 @@ RT_TEST(totals)
 
 int main(int argc, char **argv)
 {
-	exec_child_hook(argc, argv);
 	agent_exec_hook(argc, argv);
 	total = mmap(NULL, sizeof(*total), RW, MAP_SHARED | MAP_ANONYMOUS, -1,
 		     0);

@@ -105,7 +105,7 @@ struct run {
 	int stragglers;		/* left after stress-ng exited */
 };
 
-/* over all tests, each run in a process of its own (ksft_run()) */
+/* over all tests, each run in a process of its own (the harness forks) */
 static struct {
 	long runs, ops, freezes, events, kills;
 } *total;
