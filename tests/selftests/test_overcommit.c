@@ -13,7 +13,8 @@
  * On a kernel with restrack they run again in a cgroup with a heap limit,
  * where restrack charges the mappings.
  *
- * Usage: test_overcommit [-l] [-t TEST]   (TAP on stdout)
+ * Usage: test_overcommit, with kselftest_harness.h's options (TAP on
+ * stdout)
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -9,8 +9,9 @@
  * policies are checked against the wait status of the processes and the
  * errno of the failing call.
  *
- * Usage: test_restrack [-l] [-t TEST]   (TAP on stdout; exit 0 iff no
- * test failed).  Needs root, cgroup2 and CONFIG_CGROUP_RESTRACK.
+ * Usage: test_restrack, with the options of the line's kselftest_harness.h
+ * (-l, -t TEST; 6.1's has none); TAP on stdout, exit 0 iff no test failed.
+ * Needs root, cgroup2 and CONFIG_CGROUP_RESTRACK.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
