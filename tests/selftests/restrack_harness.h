@@ -12,13 +12,15 @@
  *
  * A test returns KSFT_PASS, or KSFT_FAIL after a diagnostic; SKIP(return
  * KSFT_SKIP, ...) skips it.  CHECK(cond, fmt, ...), SETUP(cond) and STEP()
- * (oracle.h) end the test as ASSERT_*() does when they fail: the test
- * process leaves at once, so what a test sets up it leaves to the
+ * (rt_track() of oracle.h) end the test as ASSERT_*() does when they fail:
+ * the test process leaves at once, so what a test sets up it leaves to the
  * fixture's teardown, which kills every process the test started and
  * removes every cgroup under root.  A test may still clean up on its way
- * to KSFT_PASS.  In a process the test forked, a failed check ends that
- * process with KSFT_FAIL instead, for the test to see in its wait status;
- * a function that only ever runs in such a child declares
+ * to KSFT_PASS.  What the teardown does not know of (a sysctl, a cgroup
+ * outside root) a test puts back before it checks anything.  In a
+ * process the test forked, a failed check ends that process with
+ * KSFT_FAIL instead, for the test to see in its wait status; a function
+ * that only ever runs in such a child declares
  * "struct __test_metadata *_metadata = NULL;" to use them.
  *
  * Each program defines RT_TIMEOUT, the seconds one of its tests may take,
