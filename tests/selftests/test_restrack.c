@@ -717,7 +717,7 @@ RT_TEST(files_scm_rights)
 	char p[PATH_MAX] = "", cs[PATH_MAX], cr[PATH_MAX];
 	struct agent s = AGENT_INIT, r = AGENT_INIT;
 	struct rt_track ts, tr;
-	int sv[2] = { -1, -1 }, i;
+	int sv[2], i;
 	long ssock, rsock, f, n, got[3];
 
 	SETUP(cg_make(p, root, "scm") || cg_enable(p, "restrack") ||
@@ -729,8 +729,6 @@ RT_TEST(files_scm_rights)
 	SETUP(agent_start_keep(&s, cs, sv[0]) || agent_start_keep(&r, cr, sv[1]));
 	close(sv[0]);
 	close(sv[1]);
-	sv[0] = -1;
-	sv[1] = -1;
 	SETUP(rt_track_start(&ts, cs) || rt_track_start(&tr, cr));
 
 	f = ag_open(&s);
@@ -750,10 +748,6 @@ RT_TEST(files_scm_rights)
 		CHECK(!ag_close(&r, got[i]), "close: %s", strerror(errno));
 	STEP(&tr, "receiver closes them", 0, -3);
 	CHECK(!rt_check(p, "parent"), "parent exact");
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
 	agent_stop(&s);
 	agent_stop(&r);
 	cg_destroy(p);
@@ -1441,7 +1435,7 @@ RT_FIXTURE_TEST_NESTED(events_notify)
 {
 	char path[PATH_MAX], buf[4096];
 	const char *watched[3];
-	int ifd = -1, pfd = -1, wd[3], seen = 0, i;
+	int ifd, pfd, wd[3], seen = 0, i;
 	struct pollfd pl;
 	long deadline, r;
 
@@ -1493,10 +1487,8 @@ RT_FIXTURE_TEST_NESTED(events_notify)
 	pl.revents = 0;
 	CHECK(poll(&pl, 1, 2000) == 1 && (pl.revents & (POLLPRI | POLLERR)),
 	      "poll() wakes up: revents %#x", pl.revents);
-	if (ifd >= 0)
-		close(ifd);
-	if (pfd >= 0)
-		close(pfd);
+	close(ifd);
+	close(pfd);
 	return KSFT_PASS;
 }
 
@@ -1639,7 +1631,6 @@ static int kill_lower(struct __test_metadata *_metadata,
 	}
 	CHECK(wait_exit(sub, 2000, &st) == 0 && killed_by_sigkill(st),
 	      "forked grandchild killed by SIGKILL: %#x", st);
-	sub = -1;
 	CHECK(cg_nr_procs(c1) == 0 && cg_nr_procs(c2) == 0, "no members left");
 	CHECK(!rt_wait_zero(p, 1000), "back to 0");
 	CHECK(cg_read_long(p, maxfile) == newmax, "%s is %ld", maxfile,
@@ -1652,8 +1643,6 @@ static int kill_lower(struct __test_metadata *_metadata,
 	CHECK(!ag_call(&a[3], AG_NOP, 0), "the process outside lives");
 	CHECK(!rt_check(q, "outside"), "exact");
 	CHECK(!expect_events(q, "restrack.events", 0, 0, 0), "no events");
-	if (sub > 0)
-		kill(sub, SIGKILL);
 	for (i = 0; i < 4; i++)
 		agent_stop(&a[i]);
 	cg_destroy(p);
@@ -2596,14 +2585,11 @@ static int shared_owner(struct __test_metadata *_metadata,
 	      "charged where the live user is");
 	CHECK(!usage_is(y, vm, 0, "the mover exited"), "nothing left");
 	CHECK(!rmdir(y), "rmdir %s: %s", y, strerror(errno));
-	y[0] = '\0';
 
 	kill(stayer, SIGKILL);
 	CHECK(wait_exit(stayer, 5000, NULL) >= 0, "%d exits", stayer);
 	CHECK(!rt_wait_zero(x, 2000), "back to 0");
 	end_sharers(p, c, fds);
-	if (y[0])
-		cg_destroy(y);
 	cg_destroy(x);
 	return KSFT_PASS;
 }
@@ -2717,14 +2703,10 @@ RT_TEST(owner_mm_busy)
 	c = -1;
 	CHECK(!rt_wait_zero(y, 2000), "back to 0");
 	end_sharers(p, c, fds);
-	if (flags != MAP_FAILED)
-		munmap(flags, page_size);
-	if (z[0])
-		cg_destroy(z);
-	if (y[0])
-		cg_destroy(y);
-	if (x[0])
-		cg_destroy(x);
+	munmap(flags, page_size);
+	cg_destroy(z);
+	cg_destroy(y);
+	cg_destroy(x);
 	return KSFT_PASS;
 }
 
@@ -2773,8 +2755,8 @@ RT_TEST(kill_logged)
 {
 	char cg[PATH_MAX] = "", want[PATH_MAX + 128], line[1024];
 	const char *rel;
-	pid_t a = -1, b = -1;
-	int fd = -1, st;
+	pid_t a, b;
+	int fd, st;
 	long max, deadline, held;
 
 	SETUP(cg_make(cg, root, "kill_log") ||
@@ -2792,7 +2774,6 @@ RT_TEST(kill_logged)
 	snprintf(want, sizeof(want),
 		 "restrack: files.max of %s: killed process %d (rt-kill-log), usage 8, max 8",
 		 rel, a);
-	a = -1;
 	CHECK(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
 
 	SETUP(cg_write(cg, "restrack.files.max", "max"));
@@ -2812,25 +2793,14 @@ RT_TEST(kill_logged)
 	SETUP(cg_write_numeric(cg, "restrack.heap.max", max));
 	CHECK(wait_exit(a, 5000, &st) >= 0 && killed_by_sigkill(st),
 	      "first killed by the lower max: %#x", st);
-	a = -1;
 	CHECK(wait_exit(b, 5000, &st) >= 0 && killed_by_sigkill(st),
 	      "second killed by the lower max: %#x", st);
-	b = -1;
 	snprintf(want, sizeof(want),
 		 "restrack: heap.max of %s: killed 2 processes, usage ", rel);
 	CHECK(kmsg_find(fd, want, line, sizeof(line)), "in the log: %s", want);
 	snprintf(want, sizeof(want), ", max %ld\n", max);
 	CHECK(strstr(line, want), "%s in: %s", want, line);
-	if (a > 0) {
-		kill(a, SIGKILL);
-		wait_exit(a, 5000, NULL);
-	}
-	if (b > 0) {
-		kill(b, SIGKILL);
-		wait_exit(b, 5000, NULL);
-	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	cg_destroy(cg);
 	return KSFT_PASS;
 }
@@ -2940,9 +2910,8 @@ RT_TEST(move_holder_stalls_nobody)
 	int *flags;
 	struct sharer_arg sa = { .vm = true, .sharer = stall_sharer };
 	struct stall_move mv;
-	pid_t p = -1, c = -1, w = -1, f = -1;
-	int fds[2] = { -1, -1 }, gw[2] = { -1, -1 }, gf[2] = { -1, -1 };
-	int done[2] = { -1, -1 }, st = -1;
+	pid_t p, c, w, f;
+	int fds[2], gw[2], gf[2], done[2], st = -1;
 	char w_blocked = 0, w_after = 0, b;
 	bool forked, holding;
 	long deadline;
@@ -3001,38 +2970,20 @@ RT_TEST(move_holder_stalls_nobody)
 	CHECK(wait_exit(w, 5000, &st) >= 0 && WIFEXITED(st) &&
 	      !WEXITSTATUS(st), "the move returns once the lock is free (%#x)",
 	      st);
-	w = -1;
 	CHECK(wait_exit(f, 5000, &st) >= 0 && WIFEXITED(st) &&
 	      !WEXITSTATUS(st), "the forker is done (%#x)", st);
-	f = -1;
 	CHECK(!usage_is(y, true, vmdata_bytes(p), "moved past a holder"),
 	      "the charge is where its owner is");
 	CHECK(!usage_is(x, true, 0, "moved past a holder"), "nothing left");
-	if (c > 0)
-		kill(c, SIGKILL);
-	if (w > 0) {
-		kill(w, SIGKILL);
-		wait_exit(w, 5000, NULL);
-	}
-	if (f > 0) {
-		kill(f, SIGKILL);
-		wait_exit(f, 5000, NULL);
-	}
 	end_sharers(p, -1, fds);
 	for (int i = 0; i < 2; i++) {
-		if (gw[i] >= 0)
-			close(gw[i]);
-		if (gf[i] >= 0)
-			close(gf[i]);
-		if (done[i] >= 0)
-			close(done[i]);
+		close(gw[i]);
+		close(gf[i]);
+		close(done[i]);
 	}
-	if (flags != MAP_FAILED)
-		munmap(flags, page_size);
-	if (y[0])
-		cg_destroy(y);
-	if (x[0])
-		cg_destroy(x);
+	munmap(flags, page_size);
+	cg_destroy(y);
+	cg_destroy(x);
 	return KSFT_PASS;
 }
 
@@ -3102,12 +3053,9 @@ RT_TEST(clone_into_cgroup)
 	CHECK(pid > 0, "a child that fits: %s", strerror(errno));
 	CHECK(cg_has_pid(cg, pid), "created in %s", cg);
 	CHECK(!rt_check(cg, "charged where it lives"), "exact");
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		wait_exit(pid, 5000, NULL);
-	}
-	if (fd >= 0)
-		close(fd);
+	kill(pid, SIGKILL);
+	wait_exit(pid, 5000, NULL);
+	close(fd);
 	cg_destroy(cg);
 	return KSFT_PASS;
 }
@@ -3245,7 +3193,7 @@ RT_TEST(exec_shared_table)
 		{ "exec_kill", "kill", 32, false },
 		{ "exec_fits", "deny", 46, true },
 	};
-	char cg[PATH_MAX] = "";
+	char cg[PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -3254,10 +3202,7 @@ RT_TEST(exec_shared_table)
 				    cases[i].fits), "%s", cases[i].name);
 		CHECK(!rt_wait_zero(cg, 1000), "back to 0");
 		cg_destroy(cg);
-		cg[0] = '\0';
 	}
-	if (cg[0])
-		cg_destroy(cg);
 	return KSFT_PASS;
 }
 
@@ -3300,7 +3245,7 @@ RT_TEST(mprotect_keeps_charge)
 	char cg[PATH_MAX] = "";
 	long *got, max = 64L << 20, peak, deadline;
 	int st, i;
-	pid_t flipper = -1, mapper = -1;
+	pid_t flipper, mapper;
 
 	got = mmap(NULL, page_size, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	SETUP(got == MAP_FAILED);
@@ -3359,11 +3304,9 @@ RT_TEST(mprotect_keeps_charge)
 		sleep_ms(50);
 	kill(mapper, SIGKILL);
 	wait_exit(mapper, 5000, &st);
-	mapper = -1;
 	CHECK(pid_alive(flipper), "the flipper still flips");
 	kill(flipper, SIGKILL);
 	wait_exit(flipper, 5000, &st);
-	flipper = -1;
 
 	peak = cg_read_long(cg, "restrack.heap.peak");
 	CHECK(!got[2] && peak <= max,
@@ -3371,16 +3314,7 @@ RT_TEST(mprotect_keeps_charge)
 	      got[2], got[1], peak, max);
 	CHECK(got[1] > 0, "the flipper flipped");
 	CHECK(!rt_wait_zero(cg, 1000), "back to 0");
-	if (mapper > 0) {
-		kill(mapper, SIGKILL);
-		wait_exit(mapper, 5000, NULL);
-	}
-	if (flipper > 0) {
-		kill(flipper, SIGKILL);
-		wait_exit(flipper, 5000, NULL);
-	}
-	if (got != MAP_FAILED)
-		munmap(got, page_size);
+	munmap(got, page_size);
 	cg_destroy(cg);
 	return KSFT_PASS;
 }

@@ -820,7 +820,7 @@ RT_FIXTURE_TEST(register_errors)
 RT_FIXTURE_TEST(fetch_errors)
 {
 	struct per_proc_resource st, pattern;
-	char *ro = MAP_FAILED, *two = MAP_FAILED;
+	char *ro, *two;
 	pid_t gone;
 
 	memset(&pattern, 0xa5, sizeof(pattern));
@@ -857,10 +857,8 @@ RT_FIXTURE_TEST(fetch_errors)
 	st = pattern;
 	CHECK_CALL(rt_fetch(&st, f->a.pid), EINVAL);
 	CHECK(!memcmp(&st, &pattern, sizeof(st)), "buffer untouched");
-	if (ro != MAP_FAILED)
-		munmap(ro, page_size);
-	if (two != MAP_FAILED)
-		munmap(two, page_size);
+	munmap(ro, page_size);
+	munmap(two, page_size);
 	return KSFT_PASS;
 }
 
@@ -1124,7 +1122,6 @@ RT_TEST(delegated_user)
 	go[1] = -1;
 	CHECK(!wait_exit(pid, 10000, &st) && WIFEXITED(st) &&
 	      !WEXITSTATUS(st), "child status %#x", st);
-	pid = -1;
 
 	CHECK(d->max_d == EACCES || d->max_d == EPERM,
 	      "writing D's files.max: %s", errno_name(d->max_d));
@@ -1139,10 +1136,7 @@ RT_TEST(delegated_user)
 	      "%ld opens, then %s: D's room was 5", d->opened,
 	      errno_name(d->open_err));
 	close_pair(go);
-	if (d != MAP_FAILED)
-		close_pair(d->ready);
-	if (pid > 0)
-		kill_reap(pid);
+	close_pair(d->ready);
 	return KSFT_PASS;
 }
 
@@ -1380,16 +1374,13 @@ RT_FIXTURE_TEST(register_top_removed)
 	fds[1] = -1;
 	CHECK(!wait_exit(remover, 5000, &status) && WIFEXITED(status),
 	      "remover: status %#x", status);
-	remover = -1;
 	removed = WEXITSTATUS(status);
 	diag("%ld registered, %ld ENODEV, restrack/ removed %s%ld times",
 	     n_ok, n_nodev, removed == 255 ? "at least " : "", removed);
 	CHECK(removed > 0, "the remover never removed restrack/");
 	CHECK(n_ok > 0, "no register succeeded");
 	close_pair(fds);
-	kill_reap(remover);
-	if (nrm != MAP_FAILED)
-		munmap(nrm, sizeof(*nrm));
+	munmap(nrm, sizeof(*nrm));
 	return KSFT_PASS;
 }
 
@@ -1460,10 +1451,9 @@ RT_TEST(thread_registers)
 	CHECK(!threads_in_cgroup(pid, cg_rel(cg), 2), "both threads back");
 	CHECK(is_unregistered(pid), "gone");
 	close_pair(go);
-	if (pid > 0 && wait_exit(pid, 5000, NULL))
+	if (wait_exit(pid, 5000, NULL))
 		kill_reap(pid);
-	if (tr != MAP_FAILED)
-		munmap(tr, sizeof(*tr));
+	munmap(tr, sizeof(*tr));
 	return KSFT_PASS;
 }
 
@@ -2694,7 +2684,6 @@ RT_TEST(fork_exit_escape)
 
 	kill(p, SIGKILL);
 	CHECK(wait_exit(p, 5000, NULL) >= 0, "the registered process exits");
-	p = -1;
 	CHECK(!wait_unlisted(reg, GONE_MS), "its entry vanished");
 	CHECK(in_reg_cgroup(c, reg), "the child stays where it was");
 	CHECK(!limits_are(reg, CG_MAX, quota, "kill"),
@@ -2704,12 +2693,7 @@ RT_TEST(fork_exit_escape)
 	CHECK(wait_exit(c, 5000, &status) >= 0 && killed_by_sigkill(status),
 	      "the child opening 64 files past the quota dies of SIGKILL: %#x",
 	      status);
-	c = -1;
 	CHECK(!wait_unregistered(reg, GONE_MS), "then the cgroup goes");
-	if (p > 0)
-		kill_reap(p);
-	if (c > 0)
-		kill_reap(c);
 	for (status = 0; status < 2; status++) {
 		close(cmd[status]);
 		close(rep[status]);
