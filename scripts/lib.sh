@@ -21,12 +21,13 @@ KERNEL_REPORT_RE='(Kernel panic|BUG:|Oops|WARNING:|Call [Tt]race:|UBSAN:|unrefer
 
 # guest_overlay DIR BOOT_UNIT DESCRIPTION RUN_ARGS SCRIPT...: into DIR, what
 # a Debian guest gets besides its packages (make check-systemd,
-# check-install, check-containers): the generator and units as make install-systemd installs
-# them, with the static tool in place of its build; rt-hold, the test
-# runner tests/systemd/run.sh, started at boot on the console with
-# RUN_ARGS, and the suites SCRIPT...; BOOT_UNIT.service (DESCRIPTION), a
-# unit with FilesMax=200 enabled at boot, whose rt-hold reports in
-# /run/BOOT_UNIT.out what it could open; no login prompt on the console.
+# check-install, check-containers): the generator and units as make
+# install-systemd installs them, with the static tool in place of its
+# build; rt-hold, the test runner tests/systemd/run.sh, started at boot on
+# the console with RUN_ARGS, and the suites SCRIPT...; BOOT_UNIT.service
+# (DESCRIPTION), a unit with FilesMax=200 enabled at boot, whose rt-hold
+# reports in /run/BOOT_UNIT.out what it could open; no login prompt on the
+# console.
 guest_overlay() {
 	local ov=$1 unit=$2 desc=$3 args=$4 libexec wants log
 	shift 4
